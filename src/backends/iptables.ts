@@ -1,0 +1,34 @@
+import { run } from '../run/runner.js';
+import { hasBinary } from '../run/binaries.js';
+
+/** Legacy (x_tables) table names registered in the namespace, per family; empty when none. */
+export async function legacyTableNames(netns: string | null): Promise<{ v4: string[]; v6: string[] }> {
+  const read = async (file: string): Promise<string[]> => {
+    const r = await run('cat', [file], { netns, allowFailure: true });
+    return r.exitCode === 0 ? r.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [];
+  };
+  const [v4, v6] = await Promise.all([read('/proc/net/ip_tables_names'), read('/proc/net/ip6_tables_names')]);
+  return { v4, v6 };
+}
+
+/** `iptables-legacy-save -c` / `ip6tables-legacy-save -c`, only for families that have legacy tables. */
+export async function saveLegacy(netns: string | null, names: { v4: string[]; v6: string[] }): Promise<{ v4: string | null; v6: string | null }> {
+  const save = async (program: string, present: boolean): Promise<string | null> =>
+    present && hasBinary(program) ? (await run(program, ['-c'], { netns })).stdout : null;
+  const [v4, v6] = await Promise.all([
+    save('iptables-legacy-save', names.v4.length > 0),
+    save('ip6tables-legacy-save', names.v6.length > 0),
+  ]);
+  return { v4, v6 };
+}
+
+/** `iptables-nft-save -c` for each family; null when the family has no iptables-nft tables. */
+export async function saveIptablesNft(netns: string | null, families: { v4: boolean; v6: boolean }): Promise<{ v4: string | null; v6: string | null }> {
+  const save = async (program: string, present: boolean): Promise<string | null> => {
+    if (!present || !hasBinary(program)) return null;
+    const r = await run(program, ['-c'], { netns, allowFailure: true });
+    return r.exitCode === 0 ? r.stdout : null;
+  };
+  const [v4, v6] = await Promise.all([save('iptables-nft-save', families.v4), save('ip6tables-nft-save', families.v6)]);
+  return { v4, v6 };
+}

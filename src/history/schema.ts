@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { BackendSummary } from '../snapshot/schema.js';
+
+export const VERSION_SCHEMA = 1;
+
+export const VersionKind = z.enum(['snapshot', 'apply', 'restore']);
+export const ChangeState = z.enum(['pending', 'confirmed', 'rolled-back', 'failed']);
+export const RollbackReason = z.enum(['timeout', 'hangup', 'interrupt', 'manual', 'recover', 'apply-failed']);
+
+export const Actor = z.strictObject({
+  user: z.string(),
+  host: z.string(),
+  /** Source address of the SSH session (from SSH_CONNECTION), when there is one. */
+  from: z.string().nullable(),
+});
+export type ActorT = z.infer<typeof Actor>;
+
+export const ChangeOutcome = z.strictObject({
+  state: ChangeState,
+  changeId: z.string(),
+  baseVersion: z.number().int().nullable(),
+  touchedTables: z.array(z.string()),
+  deadline: z.string().nullable(),
+  confirmedAt: z.string().nullable(),
+  confirmedBy: Actor.nullable(),
+  rolledBackAt: z.string().nullable(),
+  rollbackReason: RollbackReason.nullable(),
+  /** What the rollback overwrote: tables changed by someone else during the window. */
+  overwritten: z.array(z.string()),
+  persistedTo: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type ChangeOutcomeT = z.infer<typeof ChangeOutcome>;
+
+/** The small per-version record (`versions/NNNNNN.json`); content lives beside it. */
+export const VersionRecord = z.strictObject({
+  schema: z.literal(VERSION_SCHEMA),
+  id: z.number().int().positive(),
+  kind: VersionKind,
+  createdAt: z.string(),
+  actor: Actor,
+  message: z.string(),
+  netns: z.string().nullable(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  summary: BackendSummary,
+  change: ChangeOutcome.nullable(),
+});
+export type VersionRecordT = z.infer<typeof VersionRecord>;
+
+export const JournalEvent = z.looseObject({
+  at: z.string(),
+  event: z.string(),
+  version: z.number().int().optional(),
+  changeId: z.string().optional(),
+});
+export type JournalEventT = z.infer<typeof JournalEvent>;

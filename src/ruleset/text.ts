@@ -1,0 +1,99 @@
+/** One `table F N { ... }` block of `nft -a list ruleset` output, split out. */
+export interface TableText {
+  family: string;
+  name: string;
+  /** The block as nft printed it (handles included). */
+  raw: string;
+  /** Rule text by handle, normalised (no handle comment, counters reduced to `counter`). */
+  rulesByHandle: Map<number, string>;
+}
+
+const TABLE_OPEN = /^table (\S+) (\S+) \{/;
+const HANDLE = /\s+# handle (\d+)\s*$/;
+
+/** Splits `nft -a list ruleset` text into table blocks and rule lines by handle. */
+export function splitTables(text: string): TableText[] {
+  const tables: TableText[] = [];
+  let current: { family: string; name: string; lines: string[]; rules: Map<number, string> } | null = null;
+  let depth = 0;
+  let inChain = false;
+  for (const line of text.split('\n')) {
+    if (current === null) {
+      const open = TABLE_OPEN.exec(line);
+      if (open) {
+        current = { family: open[1]!, name: unquote(open[2]!), lines: [line], rules: new Map() };
+        depth = 1;
+      }
+      continue;
+    }
+    current.lines.push(line);
+    const trimmed = line.trim();
+    if (depth === 1 && /^chain \S+ \{/.test(trimmed)) inChain = true;
+    if (inChain && depth === 2) {
+      const handle = HANDLE.exec(line);
+      if (handle && !trimmed.startsWith('chain ')) current.rules.set(Number(handle[1]), normaliseRuleText(trimmed));
+    }
+    depth += countBraces(trimmed);
+    if (depth === 1) inChain = false;
+    if (depth <= 0) {
+      tables.push({ family: current.family, name: current.name, raw: current.lines.join('\n'), rulesByHandle: current.rules });
+      current = null;
+      depth = 0;
+    }
+  }
+  return tables;
+}
+
+function unquote(name: string): string {
+  return name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1) : name;
+}
+
+/** Net brace count of a line, ignoring braces inside quoted strings and after a comment '#'. */
+function countBraces(line: string): number {
+  let n = 0;
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && ch === '#') break;
+    else if (!quoted && ch === '{') n += 1;
+    else if (!quoted && ch === '}') n -= 1;
+  }
+  return n;
+}
+
+/** A rule line without its handle comment and with counters/expiry values dropped. */
+export function normaliseRuleText(line: string): string {
+  return line
+    .replace(HANDLE, '')
+    .replace(/\bcounter packets \d+ bytes \d+/g, 'counter')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
+/**
+ * Normalised text of a ruleset listing: handle comments gone, counters and quota usage zeroed,
+ * set-element expiry dropped, tables sorted, so two listings of the same rules compare equal.
+ */
+export function normaliseRulesetText(text: string): string {
+  return splitTables(text)
+    .map((table) => ({ key: `${table.family} ${table.name}`, body: normaliseBlock(table.raw) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((table) => table.body)
+    .join('\n');
+}
+
+export function normaliseBlock(raw: string): string {
+  return (
+    raw
+      .split('\n')
+      .map((line) =>
+        line
+          .replace(HANDLE, '')
+          .replace(/\bcounter packets \d+ bytes \d+/g, 'counter')
+          .replace(/\bused \d+ [a-z]+/g, '')
+          .replace(/ expires [0-9dhms]+/g, '')
+          .replace(/\s+$/, ''),
+      )
+      .join('\n') + '\n'
+  );
+}

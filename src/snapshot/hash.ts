@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import { normaliseRulesetText } from '../ruleset/text.js';
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Strips the counters `[p:b]` and the date comments of iptables-save output. */
+export function normaliseIptablesSave(text: string | null): string {
+  if (!text) return '';
+  return text
+    .split('\n')
+    .filter((line) => !line.startsWith('#'))
+    .map((line) => line.replace(/^\[\d+:\d+\] /, '').replace(/ \[\d+:\d+\]$/, ''))
+    .join('\n');
+}
+
+/** The content hash of a ruleset: same rules ⇒ same hash, whatever the handles and counters. */
+export function contentHash(parts: { nftText: string; legacyV4?: string | null; legacyV6?: string | null }): string {
+  return sha256(
+    [
+      normaliseRulesetText(parts.nftText),
+      '--- iptables-legacy v4',
+      normaliseIptablesSave(parts.legacyV4 ?? null),
+      '--- iptables-legacy v6',
+      normaliseIptablesSave(parts.legacyV6 ?? null),
+    ].join('\n'),
+  );
+}

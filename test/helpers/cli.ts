@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const BIN = join(ROOT, 'bin', 'run.js');
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/** Runs the built CLI (bin/run.js) as a user would; parses stdout as JSON when it is JSON. */
+export function fwsafe(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    input: options.input ?? '',
+    timeout: options.timeoutMs ?? 60_000,
+  });
+  let json: unknown = undefined;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    // not JSON output
+  }
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+/** A private, throwaway state directory per test. */
+export function useStateDir(): { readonly path: string } {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fwsafe-state-'));
+  });
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get path(): string {
+      return dir;
+    },
+  };
+}

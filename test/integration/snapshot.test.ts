@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { fwsafe, useStateDir } from '../helpers/cli.js';
+import { isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
+
+const RULES = `table inet filter {
+  chain input { type filter hook input priority 0; policy accept;
+    tcp dport 22 counter accept
+    ip saddr 192.0.2.0/24 counter drop
+  }
+}
+`;
+
+describe.skipIf(!isRoot)('fwsafe snapshot (real nft in a namespace)', () => {
+  const ns = useNetns('snap');
+  const state = useStateDir();
+
+  it('records the ruleset with counters and hashes equal rules equally', () => {
+    loadRuleset(ns.name, RULES);
+    const before = liveRuleset(ns.name);
+    const first = fwsafe(['snapshot', '--netns', ns.name, '--state-dir', state.path, '--json', '-m', 'one']);
+    expect(first.status).toBe(0);
+    expect(first.json.version.id).toBe(1);
+    expect(first.json.version.summary).toMatchObject({ nftTables: 1, nftRules: 2 });
+    // Same rules, different counters: the same hash.
+    nft(ns.name, ['reset', 'counters']);
+    const second = fwsafe(['snapshot', '--netns', ns.name, '--state-dir', state.path, '--json']);
+    expect(second.json.version.hash).toBe(first.json.version.hash);
+    expect(second.json.sameAsVersion).toBe(1);
+    // A snapshot never changes the ruleset.
+    expect(liveRuleset(ns.name)).toBe(before);
+  });
+
+  it('a rule change gives a new hash', () => {
+    loadRuleset(ns.name, RULES);
+    const first = fwsafe(['snapshot', '--netns', ns.name, '--state-dir', state.path, '--json']);
+    nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '80', 'accept']);
+    const second = fwsafe(['snapshot', '--netns', ns.name, '--state-dir', state.path, '--json']);
+    expect(second.json.version.hash).not.toBe(first.json.version.hash);
+    expect(second.json.version.summary.nftRules).toBe(3);
+  });
+
+  it('refuses a namespace that does not exist, with a clear error', () => {
+    const r = fwsafe(['snapshot', '--netns', 'fwsafe-test-does-not-exist', '--state-dir', state.path, '--json']);
+    expect(r.status).toBe(9);
+    expect(r.json.error.code).toBe('NETNS_NOT_FOUND');
+  });
+});
