@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
+import { expectContract } from '../helpers/contract.js';
 import { isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 
 const RULES = `table inet filter {
@@ -14,12 +15,13 @@ describe.skipIf(!isRoot)('fwsafe snapshot (real nft in a namespace)', () => {
   const ns = useNetns('snap');
   const state = useStateDir();
 
-  it('records the ruleset with counters and hashes equal rules equally', () => {
+  it('records the ruleset with counters and hashes equal rules equally', async () => {
     loadRuleset(ns.name, RULES);
     const before = liveRuleset(ns.name);
     const first = fwsafe(['snapshot', '--netns', ns.name, '--state-dir', state.path, '--json', '-m', 'one']);
     expect(first.status).toBe(0);
     expect(first.json.version.id).toBe(1);
+    await expectContract('snapshot', first.json);
     expect(first.json.version.summary).toMatchObject({ nftTables: 1, nftRules: 2 });
     // Same rules, different counters: the same hash.
     nft(ns.name, ['reset', 'counters']);
@@ -39,9 +41,10 @@ describe.skipIf(!isRoot)('fwsafe snapshot (real nft in a namespace)', () => {
     expect(second.json.version.summary.nftRules).toBe(3);
   });
 
-  it('refuses a namespace that does not exist, with a clear error', () => {
+  it('refuses a namespace that does not exist, with a clear error', async () => {
     const r = fwsafe(['snapshot', '--netns', 'fwsafe-test-does-not-exist', '--state-dir', state.path, '--json']);
     expect(r.status).toBe(9);
     expect(r.json.error.code).toBe('NETNS_NOT_FOUND');
+    await expectContract('error', r.json);
   });
 });
