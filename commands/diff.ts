@@ -1,0 +1,21 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { diffVersions, type VersionDiff } from '../src/history/diff-versions.js';
+import { colourDiff } from '../src/cli/colour.js';
+
+export default class Diff extends BaseCommand {
+  static summary = 'Unified diff of two versions, or of a version and the live ruleset (handles and counters ignored).';
+  static examples = ['<%= config.bin %> diff 3', '<%= config.bin %> diff 2 5', '<%= config.bin %> --netns lab diff latest live --json'];
+  static args = {
+    a: Args.string({ description: 'Version id, "latest", -N, or "live".', required: true }),
+    b: Args.string({ description: 'Version id, "latest", -N, or "live" (default: live).' }),
+  };
+
+  async run(): Promise<VersionDiff> {
+    const { args, flags } = await this.parse(Diff);
+    const result = await diffVersions({ a: args.a, b: args.b, netns: this.checkNetns(flags.netns), stateDir: flags['state-dir'] });
+    if (result.identical) this.say(`No difference between ${args.a} and ${args.b ?? 'live'}.`);
+    else this.say((this.colour ? colourDiff(result.unified) : result.unified).trimEnd());
+    return result;
+  }
+}

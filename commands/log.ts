@@ -1,0 +1,24 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { readLog, renderLogDetails, renderLogLine, type LogResult } from '../src/history/log.js';
+
+export default class Log extends BaseCommand {
+  static summary = 'List every version: snapshots and changes, with outcome, who applied, who confirmed, message.';
+  static examples = ['<%= config.bin %> log', '<%= config.bin %> log -n 5 --json'];
+  static flags = {
+    limit: Flags.integer({ char: 'n', description: 'Show at most this many versions (newest first).', min: 1 }),
+  };
+
+  async run(): Promise<LogResult> {
+    const { flags } = await this.parse(Log);
+    const result = readLog({ stateDir: flags['state-dir'], limit: flags.limit });
+    if (result.versions.length === 0 && result.unreadable.length === 0) this.say('No versions yet. Take one with: fwsafe snapshot');
+    else this.say('  ID  TIME (UTC)           KIND     OUTCOME                USER  MESSAGE');
+    for (const v of result.versions) {
+      this.say(renderLogLine(v));
+      for (const line of renderLogDetails(v)) this.say(line);
+    }
+    for (const bad of result.unreadable) this.note(`warning: ${bad.message}`);
+    return result;
+  }
+}

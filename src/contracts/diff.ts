@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+const side = z.strictObject({ ref: z.string(), version: z.number().int().nullable(), hash: z.string() });
+
+/** `fwsafe diff A [B] --json` */
+export const schema = z.strictObject({
+  from: side,
+  to: side,
+  identical: z.boolean(),
+  added: z.number().int(),
+  removed: z.number().int(),
+  unified: z.string(),
+});

@@ -1,0 +1,8 @@
+import { z } from 'zod';
+import { VersionRecord } from '../history/schema.js';
+
+/** `fwsafe log --json` */
+export const schema = z.strictObject({
+  versions: z.array(VersionRecord),
+  unreadable: z.array(z.strictObject({ file: z.string(), message: z.string() })),
+});

@@ -1,0 +1,40 @@
+import { HistoryStore } from './store.js';
+import type { VersionRecordT } from './schema.js';
+
+export interface LogResult {
+  versions: VersionRecordT[];
+  /** Records that could not be read, named, so a corrupt file never hides the others. */
+  unreadable: { file: string; message: string }[];
+}
+
+/** Every version, newest first, with outcome; unreadable records reported beside them. */
+export function readLog(options: { stateDir?: string; limit?: number }): LogResult {
+  const store = new HistoryStore(options.stateDir);
+  const { records, errors } = store.list();
+  const versions = records.reverse().slice(0, options.limit ?? records.length);
+  return {
+    versions,
+    unreadable: errors.map((e) => ({ file: String(e.details.file ?? ''), message: e.message })),
+  };
+}
+
+/** One line per version, for 80 columns. */
+export function renderLogLine(v: VersionRecordT): string {
+  const when = v.createdAt.replace('T', ' ').slice(0, 19);
+  const outcome = v.change ? v.change.state + (v.change.rollbackReason ? ` (${v.change.rollbackReason})` : '') : '';
+  const head = `${String(v.id).padStart(4)}  ${when}  ${v.kind.padEnd(8)} ${outcome.padEnd(22)} ${v.actor.user}`;
+  return v.message ? `${head}  ${v.message}` : head;
+}
+
+export function renderLogDetails(v: VersionRecordT): string[] {
+  const lines: string[] = [];
+  const c = v.change;
+  if (!c) return lines;
+  if (c.touchedTables.length > 0) lines.push(`        tables: ${c.touchedTables.join(', ')}`);
+  if (c.confirmedBy) lines.push(`        confirmed by ${c.confirmedBy.user}@${c.confirmedBy.host}${c.confirmedBy.from ? ` from ${c.confirmedBy.from}` : ''} at ${c.confirmedAt}`);
+  if (c.rolledBackAt) lines.push(`        rolled back at ${c.rolledBackAt} (${c.rollbackReason ?? 'unknown'})`);
+  if (c.overwritten.length > 0) lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join(', ')}`);
+  if (c.persistedTo) lines.push(`        persisted to ${c.persistedTo}`);
+  if (c.error) lines.push(`        error: ${c.error}`);
+  return lines;
+}
