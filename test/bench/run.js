@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// fwsafe against raw nft, from a 500-rule host to a 50k-rule one. Everything runs in throwaway
+// namespaces. Each figure is a median and is printed as a ratio to its raw-nft reference.
+// Usage: npm run bench [-- --quick] [-- --write]   (--write updates docs/performance.md)
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { BIN, createNetns, deleteNetns, inNs, measure, peakRssKb, replaceTable, setTableText, sh, tableText, timeOnce } from './lib.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const write = args.includes('--write');
+const REPS = quick ? 1 : 5;
+const SIZES = quick ? [500] : [500, 10_000, 50_000];
+const SET_SIZE = quick ? 2_000 : 200_000;
+if (process.getuid?.() !== 0) {
+  console.error('The benchmark needs root (it creates network namespaces).');
+  process.exit(1);
+}
+if (!existsSync(new URL('../../dist/commands', import.meta.url))) sh('npm', ['run', 'build']);
+
+const work = mkdtempSync(join(tmpdir(), 'fwsafe-bench-'));
+const rows = [];
+const node = process.execPath;
+const fw = (ns, state, ...rest) => [BIN, '--netns', ns, '--state-dir', state, ...rest];
+const hasCommand = (name) => existsSync(new URL(`../../dist/commands/${name}.js`, import.meta.url));
+
+function row(what, size, ours, ref, goal) {
+  const ratio = ours / ref;
+  rows.push({ what, size, ours: Math.round(ours), ref: Math.round(ref), ratio: Number(ratio.toFixed(2)), goal });
+  console.log(`${what.padEnd(34)} ${String(size).padStart(7)}  fwsafe ${String(Math.round(ours)).padStart(6)} ms  raw ${String(Math.round(ref)).padStart(6)} ms  ${ratio.toFixed(2)}×  (goal ${goal})`);
+}
+
+function benchSize(n) {
+  const ns = createNetns(String(n));
+  const state = mkdtempSync(join(work, 'state-'));
+  try {
+    const base = tableText('bench', n);
+    const baseFile = join(work, `base-${n}.nft`);
+    writeFileSync(baseFile, base);
+    inNs(ns, 'nft', ['-f', baseFile]);
+    // The proposal: the same table with one rule changed, in the scoped replace form.
+    const proposalFile = join(work, `proposal-${n}.nft`);
+    writeFileSync(proposalFile, replaceTable('inet', 'bench', tableText('bench', n, { variant: 1 })));
+
+    const snapRaw = measure(REPS, () => inNs(ns, 'nft', ['-j', 'list', 'ruleset']));
+    const snapOurs = measure(REPS, () => sh(node, fw(ns, state, 'snapshot')));
+    row('snapshot vs nft -j list ruleset', n, snapOurs, snapRaw, '≤ 1.5×');
+
+    if (hasCommand('plan')) {
+      const planRaw = measure(REPS, () => inNs(ns, 'nft', ['-c', '-f', proposalFile]));
+      const planOurs = measure(REPS, () => sh(node, fw(ns, state, 'plan', proposalFile, '--json'), { allowFailure: true }));
+      row('plan vs nft -c -f', n, planOurs, planRaw, '≤ 3× at 50k');
+    }
+    if (hasCommand('apply') && hasCommand('confirm')) {
+      const reset = () => inNs(ns, 'nft', ['-f', baseFile.replace(/$/, '')], { input: '' });
+      const resetFile = join(work, `reset-${n}.nft`);
+      writeFileSync(resetFile, replaceTable('inet', 'bench', base));
+      const applyRaw = measure(REPS, () => inNs(ns, 'nft', ['-f', proposalFile]), () => inNs(ns, 'nft', ['-f', resetFile]));
+      const applyOurs = measure(
+        REPS,
+        () => sh(node, fw(ns, state, 'apply', proposalFile, '--no-wait', '--yes', '--force', '--timeout', '600', '--json')),
+        () => {
+          sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
+          inNs(ns, 'nft', ['-f', resetFile]);
+        },
+      );
+      sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
+      void reset;
+      row('apply --no-wait vs nft -f', n, applyOurs, applyRaw, n >= 50_000 ? '≤ 3×' : '≤ raw + 0.5 s');
+      benchLateness(ns, state, n, resetFile, applyRaw);
+    }
+    if (n === SIZES.at(-1)) {
+      const rawKb = peakRssKb('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'ruleset']);
+      const snapKb = peakRssKb(node, fw(ns, state, 'snapshot'));
+      const planKb = hasCommand('plan') ? peakRssKb(node, fw(ns, state, 'plan', proposalFile, '--json')) : null;
+      console.log(`peak memory at ${n} rules: snapshot ${mb(snapKb)}, plan ${mb(planKb)}, nft -j list ruleset ${mb(rawKb)} (goal ≤ 400 MB)`);
+      rows.push({ what: 'peak RSS snapshot (MB)', size: n, ours: kbToMb(snapKb), ref: kbToMb(rawKb), ratio: null, goal: '≤ 400 MB' });
+      if (planKb) rows.push({ what: 'peak RSS plan (MB)', size: n, ours: kbToMb(planKb), ref: kbToMb(rawKb), ratio: null, goal: '≤ 400 MB' });
+    }
+  } finally {
+    deleteNetns(ns);
+  }
+}
+
+/** Deadline → rules restored, seen from outside by polling a tiny marker table the change adds. */
+function benchLateness(ns, state, n, resetFile, rawApplyMs) {
+  const file = join(work, `late-${n}.nft`);
+  writeFileSync(file, readFileSync(join(work, `proposal-${n}.nft`), 'utf8') + 'table inet fwsafe_bench_marker { chain c { } }\n');
+  inNs(ns, 'nft', ['-f', resetFile]);
+  const out = sh(node, fw(ns, state, 'apply', file, '--no-wait', '--yes', '--force', '--timeout', '3', '--json'));
+  const deadline = Date.parse(JSON.parse(out.stdout).deadline);
+  let restoredAt = null;
+  const stopBy = deadline + 30_000;
+  while (Date.now() < stopBy) {
+    const r = inNs(ns, 'nft', ['list', 'table', 'inet', 'fwsafe_bench_marker'], { allowFailure: true });
+    if (r.status !== 0) {
+      restoredAt = Date.now();
+      break;
+    }
+    sh('sleep', ['0.01']);
+  }
+  const late = restoredAt === null ? NaN : restoredAt - deadline;
+  const goal = n <= 500 ? '≤ 250 ms' : `≤ raw nft -f (${Math.round(rawApplyMs)} ms) + 250 ms`;
+  console.log(`${'rollback lateness'.padEnd(34)} ${String(n).padStart(7)}  ${Math.round(late)} ms after the deadline  (goal ${goal})`);
+  rows.push({ what: 'rollback lateness (ms)', size: n, ours: Math.round(late), ref: Math.round(rawApplyMs), ratio: null, goal });
+}
+
+function benchSet() {
+  const ns = createNetns('set');
+  const state = mkdtempSync(join(work, 'state-'));
+  try {
+    const file = join(work, 'set.nft');
+    writeFileSync(file, setTableText('blocklist', SET_SIZE));
+    const { ms: loadMs } = timeOnce('ip', ['netns', 'exec', ns, 'nft', '-f', file]);
+    const snapRaw = measure(Math.min(REPS, 3), () => inNs(ns, 'nft', ['-j', 'list', 'ruleset']));
+    const snapOurs = measure(Math.min(REPS, 3), () => sh(node, fw(ns, state, 'snapshot')));
+    console.log(`(set of ${SET_SIZE} elements loaded by nft -f in ${Math.round(loadMs)} ms)`);
+    row('snapshot, interval set', SET_SIZE, snapOurs, snapRaw, '≤ 1.5×');
+  } finally {
+    deleteNetns(ns);
+  }
+}
+
+function benchColdStart() {
+  const ref = measure(REPS * 2, () => sh(node, ['-e', '0']));
+  const help = measure(REPS * 2, () => sh(node, [BIN, '--help']));
+  row('fwsafe --help cold start vs node -e 0', '-', help, ref, '≤ 2.5×');
+  if (hasCommand('status')) {
+    const state = mkdtempSync(join(work, 'state-'));
+    const status = measure(REPS * 2, () => sh(node, [BIN, 'status', '--state-dir', state], { allowFailure: true }));
+    row('fwsafe status cold start vs node -e 0', '-', status, ref, '≤ 2.5×');
+  }
+}
+
+const mb = (kb) => (kb ? `${Math.round(kb / 1024)} MB` : 'n/a');
+const kbToMb = (kb) => (kb ? Math.round(kb / 1024) : null);
+
+try {
+  console.log(`fwsafe benchmark${quick ? ' (quick mode: figures are not meaningful)' : ''}: ${cpus().length} cores, Node ${process.version}, ${sh('nft', ['--version']).stdout.trim()}`);
+  benchColdStart();
+  for (const n of SIZES) benchSize(n);
+  benchSet();
+  if (write && !quick) writeFileSync(new URL('../../docs/performance-figures.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2) + '\n');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
