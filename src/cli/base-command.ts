@@ -2,6 +2,8 @@ import { Command, type Interfaces } from '@oclif/core';
 import { globalFlags } from './flags.js';
 import { FwsafeError, UserError, toFwsafeError } from '../errors.js';
 import { netnsPath } from '../run/netns.js';
+import { statePaths } from '../state/paths.js';
+import { existsSync } from 'node:fs';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
@@ -9,6 +11,34 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(type
 export abstract class BaseCommand extends Command {
   static enableJsonFlag = true;
   static baseFlags = globalFlags;
+
+  /** Commands that report a stale pending change themselves. */
+  protected static skipStaleCheck = false;
+
+  async init(): Promise<void> {
+    await super.init();
+    await this.warnStaleChange();
+  }
+
+  /** A pending change nobody guards any more is announced by every command: one stat when nothing is pending. */
+  private async warnStaleChange(): Promise<void> {
+    if ((this.constructor as typeof BaseCommand).skipStaleCheck) return;
+    const i = this.argv.findIndex((a) => a === '--state-dir' || a.startsWith('--state-dir='));
+    const dir = i === -1 ? undefined : this.argv[i]!.includes('=') ? this.argv[i]!.slice('--state-dir='.length) : this.argv[i + 1];
+    const paths = statePaths(dir);
+    if (!existsSync(paths.pending)) return;
+    try {
+      const { readPending } = await import('../pending/store.js');
+      const { staleReason } = await import('../apply/status.js');
+      const pending = readPending(paths);
+      const stale = pending ? staleReason(pending, paths) : null;
+      if (pending && stale) {
+        process.stderr.write(`warning: change ${pending.changeId} is pending but unguarded (${stale}); run \`fwsafe recover\` to restore the previous rules.\n`);
+      }
+    } catch (error) {
+      process.stderr.write(`warning: cannot read the pending change: ${(error as Error).message}\n`);
+    }
+  }
 
   /** Human output; silent under --json. */
   protected say(text = ''): void {

@@ -1,0 +1,129 @@
+import { HistoryStore } from '../history/store.js';
+import { currentActor } from '../history/actor.js';
+import type { VersionRecordT } from '../history/schema.js';
+import type { PlanT } from '../plan/schema.js';
+import { takeSnapshot } from '../snapshot/take.js';
+import { run } from '../run/runner.js';
+import { readPending, releaseLock, updatePending, writePending } from '../pending/store.js';
+import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
+import { bootId, monoNowNs } from '../pending/clock.js';
+import { armSystemdBackstop, armWatchdog } from '../watchdog/arm.js';
+import { acquireLock } from './lock.js';
+import { newChangeId, newCode } from './ids.js';
+import { pendingOutcome } from './outcome.js';
+import { rollbackPending } from './resolve.js';
+import { FwsafeError, ExitCode, KernelRejectedError } from '../errors.js';
+
+export interface ApplyOptions {
+  netns: string | null;
+  stateDir?: string;
+  plan: PlanT;
+  timeoutSec: number;
+  force: boolean;
+  persistPath: string | null;
+  message: string;
+  /** bin/run.js, for the systemd backstop's `fwsafe recover`. */
+  bin: string;
+  /** 'restore' when bringing back a stored version. */
+  kind?: 'apply' | 'restore';
+}
+
+export interface AppliedChange {
+  pending: PendingRecordT;
+  version: VersionRecordT;
+  systemdBackstop: boolean;
+}
+
+export function blockingFindings(plan: PlanT): PlanT['findings'] {
+  return plan.findings.filter((f) => f.severity === 'error');
+}
+
+/**
+ * Applies a planned change under the watchdog: lock, drift check, base version, pending record
+ * (fsynced), watchdog armed, then one nft transaction. Returns while the change awaits confirmation.
+ */
+export async function applyChange(options: ApplyOptions): Promise<AppliedChange> {
+  const { plan, netns } = options;
+  const blocking = blockingFindings(plan);
+  if (blocking.length > 0 && !options.force) {
+    throw new FwsafeError(`${blocking.length} blocking finding(s): ${blocking.map((f) => f.code).join(', ')}. Nothing was applied.`, {
+      code: 'BLOCKED_BY_FINDING',
+      exitCode: ExitCode.blocked,
+      actions: ['Fix the proposal (see fwsafe plan), or apply anyway with --force.'],
+      details: { findings: blocking },
+    });
+  }
+  const store = new HistoryStore(options.stateDir);
+  store.init();
+  const changeId = newChangeId();
+  acquireLock(store.paths, changeId);
+  let pending: PendingRecordT;
+  try {
+    const { snapshot } = await takeSnapshot(netns);
+    if (snapshot.hash !== plan.base.hash) {
+      throw new FwsafeError('The live ruleset changed since the plan was made; nothing was applied.', {
+        code: 'DRIFT',
+        exitCode: ExitCode.drift,
+        actions: ['Plan again: fwsafe plan PROPOSAL', 'See what changed: fwsafe diff latest'],
+        details: { planBase: plan.base.hash, live: snapshot.hash },
+      });
+    }
+    const actor = currentActor();
+    const base = store.add(
+      { kind: 'snapshot', createdAt: snapshot.takenAt, actor, message: `before change ${changeId}`, netns, hash: snapshot.hash, summary: snapshot.summary, change: null },
+      snapshot,
+    );
+    const deadlineMono = monoNowNs() + BigInt(options.timeoutSec) * 1_000_000_000n;
+    pending = {
+      schema: PENDING_SCHEMA,
+      changeId,
+      versionId: null,
+      baseVersion: base.id,
+      netns,
+      createdAt: new Date().toISOString(),
+      actor,
+      message: options.message,
+      touchedTables: plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft })),
+      rollback: plan.rollback,
+      expectedText: plan.result.touchedText,
+      proposalText: plan.proposal.text,
+      timeoutSec: options.timeoutSec,
+      deadline: new Date(Date.now() + options.timeoutSec * 1000).toISOString(),
+      deadlineMonoNs: String(deadlineMono),
+      bootId: bootId(),
+      watchdogPid: null,
+      code: newCode(),
+      persistPath: options.persistPath,
+      rollbackRequest: null,
+    };
+    writePending(store.paths, pending);
+  } catch (error) {
+    releaseLock(store.paths);
+    throw error;
+  }
+  // From here on a pending record exists: every failure path rolls back and records why.
+  try {
+    const watchdogPid = await armWatchdog(store.paths, changeId);
+    pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
+    const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
+    const applied = await run('nft', ['-f', '-'], { netns, input: plan.proposal.text, allowFailure: true, timeoutMs: 60_000 });
+    if (applied.exitCode !== 0) {
+      const why = applied.stderr.trim().split('\n').slice(0, 6).join('\n');
+      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: `nft rejected the proposal: ${why}` });
+      throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed:\n${why}`, { details: { changeId } });
+    }
+    const { snapshot: after } = await takeSnapshot(netns);
+    const version = store.add(
+      { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },
+      after,
+    );
+    pending = updatePending(store.paths, (r) => ({ ...r, versionId: version.id })) ?? { ...pending, versionId: version.id };
+    store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid });
+    return { pending, version, systemdBackstop };
+  } catch (error) {
+    if (readPending(store.paths)?.changeId === changeId) {
+      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: (error as Error).message });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import { listNftRuleset } from '../backends/nft.js';
+import { tableOwner } from '../backends/owners.js';
+import { buildModel } from '../ruleset/model.js';
+import { normaliseBlock } from '../ruleset/text.js';
+import { ensurePrivateDir, readStateFile, writeFileAtomic } from '../state/fs-safe.js';
+import type { StatePaths } from '../state/paths.js';
+
+export const DEFAULT_PERSIST_PATH = '/etc/nftables.conf';
+
+/**
+ * A boot file holding the admin's own nft tables (not docker's, firewalld's, iptables-nft's…):
+ * each table replaced on its own, so loading it never touches anyone else's tables.
+ */
+export async function renderPersistFile(netns: string | null): Promise<string> {
+  const listing = await listNftRuleset(netns);
+  const model = buildModel(listing.json, listing.text);
+  const blocks = model.tables
+    .filter((t) => tableOwner(t) === null && t.text)
+    .map((t) => `table ${t.family} ${t.name}\ndelete table ${t.family} ${t.name}\n${normaliseBlock(t.text)}`);
+  return ['#!/usr/sbin/nft -f', `# Written by fwsafe on confirmation at ${new Date().toISOString()}.`, ...blocks].join('\n') + '\n';
+}
+
+/** Writes the persistent file atomically; the previous content is kept in the state dir. */
+export async function persistConfirmed(options: { netns: string | null; path: string; paths: StatePaths; versionId: number }): Promise<{ path: string; previousKeptAt: string | null }> {
+  const text = await renderPersistFile(options.netns);
+  let previous: string | null = null;
+  try {
+    previous = readStateFile(options.path);
+  } catch {
+    previous = null;
+  }
+  let previousKeptAt: string | null = null;
+  if (previous !== null) {
+    const dir = join(options.paths.root, 'persisted');
+    ensurePrivateDir(dir);
+    previousKeptAt = join(dir, `${String(options.versionId).padStart(6, '0')}.previous.conf`);
+    writeFileAtomic(previousKeptAt, previous);
+  }
+  writeFileAtomic(options.path, text);
+  return { path: options.path, previousKeptAt };
+}

@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { HistoryStore } from '../history/store.js';
+import { readClaim, readLock, readPending, releaseClaim, releaseLock } from '../pending/store.js';
+import { pidAlive } from '../pending/clock.js';
+import { releaseChange } from './outcome.js';
+import { busyError, rollbackPending, type RollbackDone } from './resolve.js';
+import { staleReason, type StaleReason } from './status.js';
+
+export interface RecoverResult {
+  found: 'nothing' | 'guarded' | 'stale';
+  stale: StaleReason | null;
+  changeId: string | null;
+  result: RollbackDone | null;
+  cleaned: string[];
+}
+
+/**
+ * After a crash or at boot: rolls back a pending change nobody guards any more (deadline passed,
+ * watchdog gone, host rebooted) and clears leftovers of dead processes. A guarded change is left alone.
+ */
+export async function recover(options: { stateDir?: string | null }): Promise<RecoverResult> {
+  const store = new HistoryStore(options.stateDir);
+  const cleaned: string[] = [];
+  const pending = readPending(store.paths);
+  if (pending === null) {
+    const lock = readLock(store.paths);
+    // An unreadable lock is a torn write of a crashed process.
+    if (lock === null ? existsSync(store.paths.lock) : !pidAlive(lock.pid)) {
+      releaseLock(store.paths);
+      cleaned.push('lock left by a dead process');
+    }
+    const claim = readClaim(store.paths);
+    if (claim !== null && !pidAlive(claim.pid)) {
+      releaseClaim(store.paths);
+      cleaned.push('claim left by a dead process');
+    }
+    return { found: 'nothing', stale: null, changeId: null, result: null, cleaned };
+  }
+  const stale = staleReason(pending, store.paths);
+  if (stale === null) return { found: 'guarded', stale: null, changeId: pending.changeId, result: null, cleaned };
+  // Crashed after recording the outcome but before cleaning up: only the clean-up is left.
+  const recorded = pending.versionId === null ? null : store.get(pending.versionId).change;
+  if (recorded !== null && recorded.state !== 'pending') {
+    releaseChange(store, pending);
+    cleaned.push(`pending record of settled change ${pending.changeId}`);
+    return { found: 'stale', stale, changeId: pending.changeId, result: null, cleaned };
+  }
+  const attempt = await rollbackPending({ stateDir: store.paths.root, reason: 'recover', changeId: pending.changeId });
+  if (attempt.status === 'busy') throw busyError(pending.changeId);
+  return { found: 'stale', stale, changeId: pending.changeId, result: attempt.status === 'none' ? null : attempt, cleaned };
+}

@@ -1,0 +1,49 @@
+import type { PlanT } from '../plan/schema.js';
+import type { ApplyResultT } from '../contracts/apply.js';
+import type { AppliedChange } from './apply-change.js';
+import type { WaitOutcome } from './terminal-wait.js';
+
+/** A short summary of what the change does, shown before applying. */
+export function renderPlanSummary(plan: PlanT): string[] {
+  const s = plan.diff.summary;
+  const lines = [
+    `Tables touched: ${plan.touchedTables.map((t) => `${t.family} ${t.name}${t.owner ? ` (${t.owner})` : ''}`).join(', ') || 'none'}`,
+    `Rules: +${s.rulesAdded} -${s.rulesRemoved} ~${s.rulesChanged}; chains: +${s.chainsAdded} -${s.chainsRemoved} ~${s.chainsChanged}`,
+  ];
+  for (const f of plan.findings) lines.push(`  ${f.severity.toUpperCase()} ${f.code}: ${f.message}`);
+  return lines;
+}
+
+export function applyResult(applied: AppliedChange, outcome: WaitOutcome | null): ApplyResultT {
+  const p = applied.pending;
+  return {
+    changeId: p.changeId,
+    versionId: applied.version.id,
+    baseVersion: p.baseVersion,
+    state: outcome?.state ?? 'pending',
+    deadline: p.deadline,
+    timeoutSec: p.timeoutSec,
+    touchedTables: p.touchedTables.map((t) => `${t.family} ${t.name}`),
+    watchdogPid: p.watchdogPid,
+    systemdBackstop: applied.systemdBackstop,
+    rollbackReason: outcome?.reason ?? null,
+    overwritten: outcome?.overwritten ?? [],
+    persistPath: p.persistPath,
+    persistedTo: outcome?.persistedTo ?? null,
+    confirmWith: `fwsafe${p.netns ? ` --netns ${p.netns}` : ''} confirm ${p.changeId}`,
+  };
+}
+
+export function renderApplyResult(r: ApplyResultT): string[] {
+  if (r.state === 'pending') {
+    return [
+      `Change ${r.changeId} applied (version ${r.versionId}); it rolls back at ${r.deadline} unless confirmed.`,
+      `From a NEW SSH session (that proves new connections still work), run:  ${r.confirmWith}`,
+      'Undo it now: fwsafe rollback    See it: fwsafe status    More time: fwsafe extend SECONDS',
+    ];
+  }
+  if (r.state === 'confirmed') return [`Change ${r.changeId} confirmed and kept (version ${r.versionId}).${r.persistedTo ? ` Persisted to ${r.persistedTo}.` : ''}`];
+  const lines = [`Change ${r.changeId} was ${r.state === 'failed' ? 'NOT cleanly' : ''} rolled back (${r.rollbackReason ?? 'unknown'}); the previous rules are live.`];
+  if (r.overwritten.length > 0) lines.push(`The rollback overwrote changes others made meanwhile to: ${r.overwritten.join(', ')}`);
+  return lines;
+}

@@ -1,0 +1,94 @@
+import { HistoryStore } from '../history/store.js';
+import type { RollbackReason } from '../history/schema.js';
+import type { z } from 'zod';
+import { readPending, releaseClaim } from '../pending/store.js';
+import type { PendingRecordT } from '../pending/schema.js';
+import { monoNowNs } from '../pending/clock.js';
+import { acquireClaim } from './claim.js';
+import { executeRollback } from './execute-rollback.js';
+import { recordOutcome, releaseChange } from './outcome.js';
+import { FwsafeError, ExitCode } from '../errors.js';
+
+export type Reason = z.infer<typeof RollbackReason>;
+
+export interface RollbackDone {
+  status: 'rolled-back' | 'rollback-failed';
+  changeId: string;
+  versionId: number;
+  reason: Reason;
+  overwritten: string[];
+  error: string | null;
+  /** How long after the deadline the rollback finished (negative: before it). */
+  afterDeadlineMs: number;
+  durationMs: number;
+}
+
+export type RollbackAttempt = RollbackDone | { status: 'none' } | { status: 'busy'; changeId: string };
+
+/** Rolls the pending change back now and records why. Safe against concurrent confirm/rollback (claim). */
+export async function rollbackPending(options: { stateDir?: string | null; reason: Reason; changeId?: string; applyError?: string }): Promise<RollbackAttempt> {
+  const store = new HistoryStore(options.stateDir);
+  const pending = readPending(store.paths);
+  if (pending === null || (options.changeId !== undefined && pending.changeId !== options.changeId)) return { status: 'none' };
+  if (!acquireClaim(store.paths, pending.changeId, `rollback:${options.reason}`)) return { status: 'busy', changeId: pending.changeId };
+  // Re-read under the claim: it may have been resolved between our read and the claim.
+  const current = readPending(store.paths);
+  if (current === null || current.changeId !== pending.changeId) {
+    releaseClaim(store.paths);
+    return { status: 'none' };
+  }
+  return rollbackClaimed(store, current, options.reason, options.applyError);
+}
+
+/** The rollback itself, for a caller holding the claim. */
+export async function rollbackClaimed(store: HistoryStore, pending: PendingRecordT, reason: Reason, applyError?: string): Promise<RollbackDone> {
+  const exec = await executeRollback(pending);
+  const afterDeadlineMs = Number(monoNowNs() - BigInt(pending.deadlineMonoNs)) / 1e6;
+  const now = new Date().toISOString();
+  const errors = [applyError, exec.error ? `rollback failed: ${exec.error}` : undefined].filter((e): e is string => e !== undefined);
+  const version = recordOutcome(store, pending, {
+    // A change the kernel refused never took effect: 'failed', not 'rolled-back'.
+    state: exec.error || applyError !== undefined ? 'failed' : 'rolled-back',
+    rolledBackAt: now,
+    rollbackReason: reason,
+    overwritten: exec.overwritten,
+    error: errors.length > 0 ? errors.join('; ') : null,
+  });
+  store.journal({
+    event: exec.error ? 'change-rollback-failed' : 'change-rolled-back',
+    changeId: pending.changeId,
+    version: version.id,
+    reason,
+    overwritten: exec.overwritten,
+    afterDeadlineMs: Math.round(afterDeadlineMs),
+    durationMs: exec.durationMs,
+    ...(exec.error ? { error: exec.error } : {}),
+  });
+  releaseChange(store, pending);
+  return {
+    status: exec.error ? 'rollback-failed' : 'rolled-back',
+    changeId: pending.changeId,
+    versionId: version.id,
+    reason,
+    overwritten: exec.overwritten,
+    error: exec.error,
+    afterDeadlineMs: Math.round(afterDeadlineMs),
+    durationMs: exec.durationMs,
+  };
+}
+
+export function noPendingChange(): FwsafeError {
+  return new FwsafeError('No change is pending.', {
+    code: 'NO_PENDING_CHANGE',
+    exitCode: ExitCode.notFound,
+    actions: ['See what happened with: fwsafe log'],
+  });
+}
+
+export function busyError(changeId: string): FwsafeError {
+  return new FwsafeError(`Change ${changeId} is being resolved by another process right now.`, {
+    code: 'CHANGE_BUSY',
+    exitCode: ExitCode.pending,
+    actions: ['Check the outcome in a moment with: fwsafe status / fwsafe log'],
+  });
+}

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { Actor } from '../history/schema.js';
+
+/** `fwsafe confirm --json` */
+export const schema = z.strictObject({
+  changeId: z.string(),
+  versionId: z.number().int(),
+  confirmedAt: z.string(),
+  confirmedBy: Actor,
+  persistedTo: z.string().nullable(),
+  previousPersistKeptAt: z.string().nullable(),
+});

@@ -1,0 +1,8 @@
+import { z } from 'zod';
+
+/** `fwsafe extend SECONDS --json` */
+export const schema = z.strictObject({
+  changeId: z.string(),
+  deadline: z.string(),
+  secondsLeft: z.number(),
+});

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { RollbackReason } from '../history/schema.js';
+
+const RolledBack = z.strictObject({
+  status: z.enum(['rolled-back', 'rollback-failed']),
+  changeId: z.string(),
+  versionId: z.number().int(),
+  reason: RollbackReason,
+  overwritten: z.array(z.string()),
+  error: z.string().nullable(),
+  afterDeadlineMs: z.number(),
+  durationMs: z.number(),
+});
+
+/** `fwsafe rollback --json`: the pending change undone; with VERSION, a restore applied under a new window. */
+export const schema = z.union([
+  z.strictObject({ mode: z.literal('pending'), result: RolledBack }),
+  z.strictObject({ mode: z.literal('version'), restoredVersion: z.number().int(), apply: z.looseObject({ changeId: z.string() }) }),
+]);
+export { RolledBack };

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { Actor, RollbackReason } from '../history/schema.js';
+
+export const PENDING_SCHEMA = 1;
+
+export const PendingTable = z.strictObject({
+  family: z.string().regex(/^(ip|ip6|inet|arp|bridge|netdev)$/),
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+  /** Restored with iptables-nft-restore, never through nft text. */
+  iptablesNft: z.boolean(),
+});
+export type PendingTableT = z.infer<typeof PendingTable>;
+
+/** The one change awaiting confirmation (`pending.json`): everything the watchdog needs, precomputed. */
+export const PendingRecord = z.strictObject({
+  schema: z.literal(PENDING_SCHEMA),
+  changeId: z.string().regex(/^c-[0-9a-z-]{6,64}$/),
+  /** The apply version; null until the change is applied and recorded. */
+  versionId: z.number().int().positive().nullable(),
+  baseVersion: z.number().int().positive(),
+  netns: z.string().nullable(),
+  createdAt: z.string(),
+  actor: Actor,
+  message: z.string(),
+  touchedTables: z.array(PendingTable),
+  rollback: z.strictObject({
+    nftScript: z.string(),
+    iptablesNft: z.strictObject({ v4: z.string().nullable(), v6: z.string().nullable() }),
+  }),
+  /** Normalised text of the touched tables right after the change (plan.result.touchedText). */
+  expectedText: z.string(),
+  proposalText: z.string(),
+  timeoutSec: z.number().int().positive(),
+  /** Wall clock, for display only. */
+  deadline: z.string(),
+  /** process.hrtime.bigint() at the deadline: CLOCK_MONOTONIC is system-wide, immune to clock jumps. */
+  deadlineMonoNs: z.string().regex(/^\d+$/),
+  /** A different boot id means the host rebooted: the change is stale. */
+  bootId: z.string(),
+  watchdogPid: z.number().int().positive().nullable(),
+  /** One-time code typed at the TTY prompt. */
+  code: z.string().regex(/^[a-z0-9]{4,12}$/),
+  persistPath: z.string().nullable(),
+  /** Set by a process asking the watchdog to roll back now (e.g. the CLI on hang-up). */
+  rollbackRequest: RollbackReason.nullable(),
+});
+export type PendingRecordT = z.infer<typeof PendingRecord>;
+
+/** The lock file's content: who holds it. */
+export const LockRecord = z.strictObject({ pid: z.number().int().positive(), changeId: z.string(), at: z.string() });
+export type LockRecordT = z.infer<typeof LockRecord>;
+
+/** The claim file: which process is resolving (confirming, extending, rolling back) the change now. */
+export const ClaimRecord = z.strictObject({ pid: z.number().int().positive(), changeId: z.string(), action: z.string() });
+export type ClaimRecordT = z.infer<typeof ClaimRecord>;

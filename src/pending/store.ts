@@ -1,0 +1,109 @@
+import { closeSync, fsyncSync, openSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StatePaths } from '../state/paths.js';
+import { ensurePrivateDir, readStateFile, removeFile, writeFileAtomic } from '../state/fs-safe.js';
+import { parseJsonFile } from '../state/parse.js';
+import { ClaimRecord, LockRecord, PendingRecord, type ClaimRecordT, type LockRecordT, type PendingRecordT } from './schema.js';
+
+/** The pending change, or null when none. */
+export function readPending(paths: StatePaths): PendingRecordT | null {
+  const text = readStateFile(paths.pending);
+  return text === null ? null : parseJsonFile(PendingRecord, text, paths.pending);
+}
+
+/** Atomic, fsynced, 0600: a reader sees the old record or the new one, never half of one. */
+export function writePending(paths: StatePaths, record: PendingRecordT): void {
+  writeFileAtomic(paths.pending, JSON.stringify(PendingRecord.parse(record)) + '\n');
+}
+
+/** Read-modify-write of the pending record; null when it vanished meanwhile. */
+export function updatePending(paths: StatePaths, change: (r: PendingRecordT) => PendingRecordT): PendingRecordT | null {
+  const current = readPending(paths);
+  if (current === null) return null;
+  const next = change(current);
+  writePending(paths, next);
+  return next;
+}
+
+export function removePending(paths: StatePaths): void {
+  removeFile(paths.pending);
+}
+
+/** Cheap existence test used by every command: one stat. */
+export function pendingExists(paths: StatePaths): boolean {
+  try {
+    statSync(paths.pending);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates `path` with O_EXCL and writes `data`, fsynced; false when it exists already. */
+function createExclusive(path: string, data: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+export function tryLock(paths: StatePaths, record: LockRecordT): boolean {
+  ensurePrivateDir(paths.root);
+  return createExclusive(paths.lock, JSON.stringify(record) + '\n');
+}
+
+/** The lock's holder; null when unlocked or unreadable (a torn write of a crashed process). */
+export function readLock(paths: StatePaths): LockRecordT | null {
+  const text = readStateFile(paths.lock);
+  if (text === null) return null;
+  try {
+    return LockRecord.parse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
+export function releaseLock(paths: StatePaths): void {
+  removeFile(paths.lock);
+}
+
+export function claimPath(paths: StatePaths): string {
+  return join(paths.root, 'resolving');
+}
+
+/** Only one process at a time may resolve the pending change (confirm / extend / roll back). */
+export function tryClaim(paths: StatePaths, record: ClaimRecordT): boolean {
+  return createExclusive(claimPath(paths), JSON.stringify(record) + '\n');
+}
+
+export function readClaim(paths: StatePaths): ClaimRecordT | null {
+  const text = readStateFile(claimPath(paths));
+  if (text === null) return null;
+  try {
+    return ClaimRecord.parse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
+export function releaseClaim(paths: StatePaths): void {
+  removeFile(claimPath(paths));
+}
+
+export function readyPath(paths: StatePaths, changeId: string): string {
+  return join(paths.root, `watchdog-${changeId}.ready`);
+}
+
+export function watchdogLogPath(paths: StatePaths): string {
+  return join(paths.root, 'watchdog.log');
+}

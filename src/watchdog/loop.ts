@@ -1,0 +1,68 @@
+import { statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HistoryStore } from '../history/store.js';
+import { readPending, readyPath, watchdogLogPath } from '../pending/store.js';
+import { monoNowNs } from '../pending/clock.js';
+import { appendLine, writeFileAtomic } from '../state/fs-safe.js';
+import { rollbackPending, type Reason } from '../apply/resolve.js';
+import type { PendingRecordT } from '../pending/schema.js';
+
+// Re-read the pending record this often; the deadline itself is slept to exactly.
+const POLL_MS = 100;
+
+function log(store: HistoryStore, text: string): void {
+  try {
+    appendLine(watchdogLogPath(store.paths), `${new Date().toISOString()} [${process.pid}] ${text}`);
+  } catch {
+    // logging must never stop a rollback
+  }
+}
+
+function fileTag(path: string): string | null {
+  try {
+    const s = statSync(path, { bigint: true });
+    return `${s.ino}:${s.mtimeNs}:${s.size}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Guards one change until it is confirmed, rolled back by someone, or its deadline passes. Returns an exit code. */
+export async function runWatchdog(stateDir: string, changeId: string): Promise<number> {
+  const store = new HistoryStore(stateDir);
+  let pending: PendingRecordT | null = readPending(store.paths);
+  if (pending === null || pending.changeId !== changeId) return 0;
+  let tag = fileTag(store.paths.pending);
+  writeFileAtomic(readyPath(store.paths, changeId), `${process.pid}\n`);
+  log(store, `armed for ${changeId}, deadline ${pending.deadline}`);
+  for (;;) {
+    const nowTag = fileTag(store.paths.pending);
+    if (nowTag === null) {
+      log(store, `${changeId} resolved by another process; standing down`);
+      return 0;
+    }
+    if (nowTag !== tag) {
+      tag = nowTag;
+      try {
+        pending = readPending(store.paths);
+      } catch (error) {
+        // A record we cannot read is never a reason to keep a change: keep the last good one.
+        log(store, `unreadable pending record, keeping the last good one: ${(error as Error).message}`);
+      }
+      if (pending === null || pending.changeId !== changeId) return 0;
+    }
+    const request: Reason | null = pending.rollbackRequest;
+    const remainingNs = BigInt(pending.deadlineMonoNs) - monoNowNs();
+    if (request !== null || remainingNs <= 0n) {
+      const reason: Reason = request ?? 'timeout';
+      const result = await rollbackPending({ stateDir, reason, changeId });
+      if (result.status === 'busy') {
+        await sleep(20);
+        continue;
+      }
+      log(store, `${changeId}: ${JSON.stringify(result)}`);
+      return result.status === 'rollback-failed' ? 1 : 0;
+    }
+    await sleep(Math.max(1, Math.min(POLL_MS, Number(remainingNs / 1_000_000n))));
+  }
+}

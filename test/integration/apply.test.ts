@@ -1,0 +1,167 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fwsafe, useStateDir } from '../helpers/cli.js';
+import { expectContract } from '../helpers/contract.js';
+import { isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
+import { writePlan } from '../e2e/plan-fixture.js';
+import { alive, journal, killWatchdog, versionRecord, waitFor, waitForRuleset } from '../e2e/state-probe.js';
+
+const BASE = `table inet filter {
+  chain input { type filter hook input priority 0; policy accept;
+    tcp dport 22 counter accept
+  }
+}
+`;
+// Replaces the table: ssh no longer accepted, policy drop.
+const LOCKOUT = `table inet filter
+delete table inet filter
+table inet filter {
+  chain input { type filter hook input priority 0; policy drop;
+    tcp dport 2222 counter accept
+  }
+}
+`;
+const TOUCHED = [{ family: 'inet', name: 'filter' }];
+const locked = (t: string): boolean => t.includes('dport 2222');
+const restored = (t: string): boolean => t.includes('tcp dport 22 counter') && !t.includes('2222');
+
+describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespace)', () => {
+  const ns = useNetns('apply');
+  const state = useStateDir();
+  const cli = (...args: string[]) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args]);
+  afterEach(() => killWatchdog(state.path));
+
+  it('no confirmation: the watchdog restores the tables at the deadline, late by at most 1 s, and records it', async () => {
+    loadRuleset(ns.name, BASE);
+    const before = liveRuleset(ns.name);
+    const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
+    const r = cli('apply', '--plan', plan, '--timeout', '2', '--no-wait', '--json', '-m', 'lockout');
+    expect(r.status, r.stderr).toBe(0);
+    await expectContract('apply', r.json);
+    expect(r.json.state).toBe('pending');
+    expect(locked(liveRuleset(ns.name))).toBe(true);
+    const status = cli('status', '--json');
+    await expectContract('status', status.json);
+    expect(status.json.pending.changeId).toBe(r.json.changeId);
+    expect(status.json.pending.watchdogAlive).toBe(true);
+    expect(status.json.pending.touchedTables).toEqual(['inet filter']);
+    const deadline = Date.now() + status.json.pending.secondsLeft * 1000;
+
+    const restoredAt = await waitForRuleset(ns.name, restored, 6000, 10);
+    expect(restoredAt).not.toBeNull();
+    const lateMs = restoredAt! - deadline;
+    console.log(`rollback lateness after the deadline: ${lateMs} ms`);
+    expect(lateMs).toBeLessThanOrEqual(1000);
+    expect(liveRuleset(ns.name).replace(/packets \d+ bytes \d+/g, '')).toBe(before.replace(/packets \d+ bytes \d+/g, ''));
+
+    expect(await waitFor(() => !existsSync(join(state.path, 'pending.json')), 3000)).toBe(true);
+    const v = versionRecord(state.path, r.json.versionId);
+    expect(v.change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout', overwritten: [] });
+    expect(cli('status', '--json').json.pending).toBeNull();
+    expect(existsSync(join(state.path, 'lock'))).toBe(false);
+    expect(journal(state.path).some((e) => e.event === 'change-rolled-back' && e.changeId === r.json.changeId)).toBe(true);
+    const log = cli('log', '--json');
+    expect(log.json.versions[0].change.state).toBe('rolled-back');
+  });
+
+  it('confirm from another process keeps the change past the deadline; the watchdog stands down', async () => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
+    const r = cli('apply', '--plan', plan, '--timeout', '3', '--no-wait', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const c = fwsafe(['--state-dir', state.path, 'confirm', r.json.changeId, '--json'], { env: { SSH_CONNECTION: '203.0.113.7 50000 203.0.113.1 22' } });
+    expect(c.status, c.stderr).toBe(0);
+    await expectContract('confirm', c.json);
+    expect(c.json.confirmedBy.from).toBe('203.0.113.7');
+    expect(await waitFor(() => !alive(r.json.watchdogPid), 2000)).toBe(true);
+    await new Promise((res) => setTimeout(res, 3500));
+    expect(locked(liveRuleset(ns.name))).toBe(true);
+    const v = versionRecord(state.path, r.json.versionId);
+    expect(v.change).toMatchObject({ state: 'confirmed', rollbackReason: null });
+    expect(v.change.confirmedBy.from).toBe('203.0.113.7');
+    expect(cli('confirm').status).toBe(11);
+  });
+
+  it('a second apply while one is pending is refused with exit 6 naming the pending change', async () => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
+    const first = cli('apply', '--plan', plan, '--timeout', '20', '--no-wait', '--json');
+    expect(first.status, first.stderr).toBe(0);
+    const second = cli('apply', '--plan', plan, '--timeout', '20', '--no-wait', '--json');
+    expect(second.status).toBe(6);
+    await expectContract('error', second.json);
+    expect(second.json.error.message).toContain(first.json.changeId);
+    expect(second.json.error.actions.join(' ')).toMatch(/confirm.*rollback.*status/s);
+    const rb = cli('rollback', '--json');
+    expect(rb.status, rb.stderr).toBe(0);
+    await expectContract('rollback', rb.json);
+    expect(rb.json.result.reason).toBe('manual');
+    expect(restored(liveRuleset(ns.name))).toBe(true);
+  });
+
+  it('two applies started at the same moment: exactly one gets the lock', async () => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../helpers/cli.js');
+    const runOne = () =>
+      new Promise<number>((res) => {
+        const p = spawn(process.execPath, [BIN, '--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--timeout', '20', '--no-wait', '--json'], { stdio: 'ignore' });
+        p.on('exit', (code) => res(code ?? -1));
+      });
+    const codes = (await Promise.all([runOne(), runOne()])).sort();
+    expect(codes).toEqual([0, 6]);
+    expect(cli('rollback').status).toBe(0);
+  });
+
+  it('--persist writes the file only after confirmation, keeping the old content', async () => {
+    loadRuleset(ns.name, BASE);
+    const persist = join(state.path, 'nftables.conf');
+    writeFileSync(persist, '# old config\n');
+    const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
+    const r = cli('apply', '--plan', plan, '--timeout', '20', '--no-wait', '--json', `--persist=${persist}`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(persist, 'utf8')).toBe('# old config\n');
+    const c = cli('confirm', '--json');
+    expect(c.status, c.stderr).toBe(0);
+    const text = readFileSync(persist, 'utf8');
+    expect(text).toContain('dport 2222');
+    expect(c.json.persistedTo).toBe(persist);
+    expect(readFileSync(c.json.previousPersistKeptAt, 'utf8')).toBe('# old config\n');
+    // The written file loads on its own, without touching other tables.
+    nft(ns.name, ['add', 'table', 'ip', 'other']);
+    nft(ns.name, ['-f', persist]);
+    expect(liveRuleset(ns.name)).toContain('table ip other');
+    expect(versionRecord(state.path, r.json.versionId).change.persistedTo).toBe(persist);
+  });
+
+  it('a proposal the kernel rejects: exit 4, nothing changed, recorded as failed, lock released', async () => {
+    loadRuleset(ns.name, BASE);
+    const before = liveRuleset(ns.name);
+    const good = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
+    const plan = JSON.parse(readFileSync(good, 'utf8'));
+    plan.proposal.text = 'table inet filter {\n chain input { jump nowhere\n }\n}\n';
+    writeFileSync(good, JSON.stringify(plan));
+    const r = cli('apply', '--plan', good, '--timeout', '20', '--no-wait', '--json');
+    expect(r.status).toBe(4);
+    expect(liveRuleset(ns.name)).toBe(before);
+    expect(cli('status', '--json').json.pending).toBeNull();
+    const log = cli('log', '--json');
+    expect(log.json.versions[0].change).toMatchObject({ state: 'failed', rollbackReason: 'apply-failed' });
+    expect(cli('apply', '--plan', good, '--no-wait').status).toBe(4);
+  });
+
+  it('refuses a plan whose base drifted (exit 8), a blocked plan (exit 5), and no TTY without --no-wait', async () => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
+    const blocked = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED, { findings: [{ code: 'LOCKOUT_SSH', severity: 'error', message: 'ssh dropped', fix: 'allow 22', location: null }] });
+    expect(cli('apply', '--plan', plan, '--json').status).toBe(9);
+    expect(cli('apply', '--plan', blocked, '--no-wait', '--json').status).toBe(5);
+    nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '80', 'accept']);
+    const drift = cli('apply', '--plan', plan, '--no-wait', '--json');
+    expect(drift.status).toBe(8);
+    expect(liveRuleset(ns.name)).not.toContain('2222');
+    expect(existsSync(join(state.path, 'lock'))).toBe(false);
+  });
+});
