@@ -93,12 +93,14 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
   process.on('SIGHUP', onSighup);
   const onData = (chunk: Buffer): void => {
     if (settling) return;
+    const text = chunk.toString('utf8');
+    // Ctrl-C always counts, even typed ahead: it can only ever mean "roll back".
+    if (text.includes('\x03')) {
+      void settleByRollback('interrupt');
+      return;
+    }
     if (Date.now() - openedAt < TYPE_AHEAD_MS) return;
-    for (const ch of chunk.toString('utf8')) {
-      if (ch === '\x03') {
-        void settleByRollback('interrupt');
-        return;
-      }
+    for (const ch of text) {
       if (ch === '\r' || ch === '\n') {
         if (typed.trim() === pending.code) {
           settling = confirmPending({ stateDir: options.stateDir, changeId: pending.changeId }).then(

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { useStateDir } from '../helpers/cli.js';
+import { isRoot, liveRuleset, loadRuleset, useNetns } from '../helpers/netns.js';
+import { writePlan } from './plan-fixture.js';
+import { killAllPtys, spawnCli, type PtySession } from './pty.js';
+import { killWatchdog, versionRecord } from './state-probe.js';
+
+const BASE = `table inet filter {
+  chain input { type filter hook input priority 0; policy accept;
+    tcp dport 22 counter accept
+  }
+}
+`;
+const CHANGE = `table inet filter
+delete table inet filter
+table inet filter {
+  chain input { type filter hook input priority 0; policy accept;
+    tcp dport 22 counter accept
+    tcp dport 8080 counter accept
+  }
+}
+`;
+const changed = (t: string): boolean => t.includes('dport 8080');
+
+async function codeOf(s: PtySession): Promise<string> {
+  const seen = await s.waitForOutput(/Type the code\s+([a-z0-9]+)\s/);
+  // A person needs well over the type-ahead window to read a code and type it.
+  await new Promise((r) => setTimeout(r, 400));
+  return /Type the code\s+([a-z0-9]+)\s/.exec(seen)![1]!;
+}
+
+describe.skipIf(!isRoot)('fwsafe apply at a terminal (node-pty)', () => {
+  const ns = useNetns('pty');
+  const state = useStateDir();
+  afterEach(() => {
+    killAllPtys();
+    killWatchdog(state.path);
+  });
+  const start = async (timeout = 30, extra: string[] = ['--yes']): Promise<PtySession> => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, CHANGE, [{ family: 'inet', name: 'filter' }]);
+    return spawnCli(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--timeout', String(timeout), ...extra]);
+  };
+
+  it('asks before applying; the right code confirms and keeps the change (exit 0)', async () => {
+    const s = await start(30, []);
+    await s.waitForOutput('Apply this change');
+    expect(changed(liveRuleset(ns.name))).toBe(false);
+    s.send('y\r');
+    const code = await codeOf(s);
+    expect(changed(liveRuleset(ns.name))).toBe(true);
+    s.send(code + '\r');
+    await s.waitForOutput('confirmed and kept');
+    expect((await s.waitForExit()).exitCode).toBe(0);
+    expect(changed(liveRuleset(ns.name))).toBe(true);
+    expect(versionRecord(state.path, 2).change.state).toBe('confirmed');
+  });
+
+  it('a wrong code is refused and asks again; then the right one confirms', async () => {
+    const s = await start();
+    const code = await codeOf(s);
+    const mark = s.output().length;
+    s.send('zzzzz\r');
+    await s.waitForOutput('Wrong code "zzzzz"', 5000, mark);
+    expect(changed(liveRuleset(ns.name))).toBe(true);
+    s.send(code + '\r');
+    expect((await s.waitForExit()).exitCode).toBe(0);
+  });
+
+  it('input typed ahead before the prompt is discarded, never taken as an answer', async () => {
+    const s = await start();
+    for (let i = 0; i < 5; i += 1) s.send('yes\r');
+    const code = await codeOf(s);
+    await new Promise((r) => setTimeout(r, 800));
+    const out = s.output();
+    expect(out).not.toContain('Wrong code');
+    expect(out).not.toContain('confirmed');
+    s.send(code + '\r');
+    expect((await s.waitForExit()).exitCode).toBe(0);
+  });
+
+  it('Ctrl-C rolls back now (exit 3, reason interrupt), never keeps', async () => {
+    const s = await start();
+    await codeOf(s);
+    expect(changed(liveRuleset(ns.name))).toBe(true);
+    s.send('\x03');
+    await s.waitForOutput('rolled back (interrupt)');
+    expect((await s.waitForExit()).exitCode).toBe(3);
+    expect(changed(liveRuleset(ns.name))).toBe(false);
+    expect(versionRecord(state.path, 2).change).toMatchObject({ state: 'rolled-back', rollbackReason: 'interrupt' });
+  });
+
+  it('shows a countdown and live counters; at the deadline it rolls back (exit 3)', async () => {
+    const s = await start(4);
+    await s.waitForOutput(/rolls back in [34] s/);
+    await s.waitForOutput(/rolls back in [12] s/, 4000);
+    expect(s.output()).toMatch(/pkts\s+inet filter\/input\s+tcp dport 8080 counter accept/);
+    await s.waitForOutput('rolled back (timeout)', 6000);
+    expect((await s.waitForExit()).exitCode).toBe(3);
+    expect(changed(liveRuleset(ns.name))).toBe(false);
+  });
+});
