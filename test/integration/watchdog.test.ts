@@ -1,0 +1,194 @@
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fwsafe, useStateDir } from '../helpers/cli.js';
+import { expectContract } from '../helpers/contract.js';
+import { createNetns, deleteNetns, inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
+import { writePlan } from '../e2e/plan-fixture.js';
+import { killAllPtys, spawnCli, type PtySession } from '../e2e/pty.js';
+import { alive, killWatchdog, pendingWatchdog, versionRecord, waitForRuleset } from '../e2e/state-probe.js';
+
+const BASE = `table inet filter {
+  chain input { type filter hook input priority 0; policy accept;
+    tcp dport 22 counter accept
+  }
+}
+table ip untouched {
+  chain c { type filter hook output priority 0; policy accept; }
+}
+`;
+const CHANGE = `table inet filter
+delete table inet filter
+table inet filter {
+  chain input { type filter hook input priority 0; policy accept;
+    tcp dport 22 counter accept
+    tcp dport 8080 counter accept
+  }
+}
+`;
+const TOUCHED = [{ family: 'inet', name: 'filter' }];
+const changed = (t: string): boolean => t.includes('dport 8080');
+const restored = (t: string): boolean => t.includes('tcp dport 22 counter') && !t.includes('8080');
+
+describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)', () => {
+  const ns = useNetns('wd');
+  const state = useStateDir();
+  const cli = (...args: string[]) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args]);
+  afterEach(() => {
+    killAllPtys();
+    killWatchdog(state.path);
+  });
+
+  const interactive = async (timeout: number): Promise<PtySession> => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    const s = spawnCli(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--timeout', String(timeout), '--yes']);
+    await s.waitForOutput('Type the code');
+    expect(changed(liveRuleset(ns.name))).toBe(true);
+    return s;
+  };
+
+  it('SIGKILL of the CLI: the watchdog restores at the deadline', async () => {
+    const s = await interactive(3);
+    s.kill('SIGKILL');
+    await s.waitForExit();
+    expect(changed(liveRuleset(ns.name))).toBe(true);
+    expect(await waitForRuleset(ns.name, restored, 6000)).not.toBeNull();
+    const log = cli('log', '--json');
+    expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout' });
+  });
+
+  it('SIGHUP to the CLI: restored at once (reason hangup)', async () => {
+    const s = await interactive(30);
+    s.kill('SIGHUP');
+    expect(await waitForRuleset(ns.name, restored, 3000)).not.toBeNull();
+    await s.waitForExit();
+    expect(cli('log', '--json').json.versions[0].change).toMatchObject({ state: 'rolled-back', rollbackReason: 'hangup' });
+  });
+
+  it('closing its terminal (an SSH disconnect): restored', async () => {
+    const s = await interactive(30);
+    s.hangUp();
+    expect(await waitForRuleset(ns.name, restored, 3000)).not.toBeNull();
+    expect(cli('status', '--json').json.pending).toBeNull();
+    expect(cli('log', '--json').json.versions[0].change.state).toBe('rolled-back');
+  });
+
+  it('watchdog killed: status says so, commands warn, `fwsafe recover` restores', async () => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    const r = cli('apply', '--plan', plan, '--timeout', '30', '--no-wait', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    process.kill(r.json.watchdogPid, 'SIGKILL');
+    await new Promise((res) => setTimeout(res, 200));
+    const status = cli('status', '--json');
+    expect(status.json.pending).toMatchObject({ watchdogAlive: false, stale: 'watchdog-gone' });
+    expect(cli('log').stderr).toMatch(/unguarded \(watchdog-gone\).*fwsafe recover/);
+    const rec = cli('recover', '--json');
+    expect(rec.status, rec.stderr).toBe(0);
+    await expectContract('recover', rec.json);
+    expect(rec.json).toMatchObject({ found: 'stale', stale: 'watchdog-gone', result: { status: 'rolled-back', reason: 'recover' } });
+    expect(restored(liveRuleset(ns.name))).toBe(true);
+    expect(cli('recover', '--json').json.found).toBe('nothing');
+  });
+
+  it('recover leaves a guarded change alone', async () => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    expect(cli('apply', '--plan', plan, '--timeout', '30', '--no-wait').status).toBe(0);
+    expect(cli('recover', '--json').json.found).toBe('guarded');
+    expect(changed(liveRuleset(ns.name))).toBe(true);
+  });
+
+  it('a foreign table, and a foreign chain in an untouched table, created in the window survive the rollback', async () => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    expect(cli('apply', '--plan', plan, '--timeout', '2', '--no-wait').status).toBe(0);
+    nft(ns.name, ['add', 'table', 'ip', 'docker-like']);
+    nft(ns.name, ['add', 'chain', 'ip', 'docker-like', 'DOCKER']);
+    nft(ns.name, ['add', 'chain', 'ip', 'untouched', 'f2b-sshd']);
+    nft(ns.name, ['add', 'rule', 'ip', 'untouched', 'f2b-sshd', 'ip', 'saddr', '203.0.113.9', 'drop']);
+    expect(await waitForRuleset(ns.name, restored, 5000)).not.toBeNull();
+    const after = liveRuleset(ns.name);
+    expect(after).toContain('table ip docker-like');
+    expect(after).toContain('chain DOCKER');
+    expect(after).toMatch(/chain f2b-sshd \{\s+ip saddr 203\.0\.113\.9 drop/);
+    const log = cli('log', '--json');
+    expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', overwritten: [] });
+  });
+
+  it('another program changed a touched table in the window: still restored, and the record and log say what was overwritten', async () => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    expect(cli('apply', '--plan', plan, '--timeout', '2', '--no-wait').status).toBe(0);
+    nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '9999', 'accept']);
+    expect(await waitForRuleset(ns.name, (t) => restored(t) && !t.includes('9999'), 5000)).not.toBeNull();
+    const log = cli('log', '--json');
+    expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', overwritten: ['inet filter'] });
+    expect(cli('log').stdout).toContain('rollback overwrote changes made by others to: inet filter');
+  });
+
+  it('extend pushes the deadline; the change survives the old one and rolls back at the new one', async () => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    expect(cli('apply', '--plan', plan, '--timeout', '2', '--no-wait').status).toBe(0);
+    const e = cli('extend', '4', '--json');
+    expect(e.status, e.stderr).toBe(0);
+    await expectContract('extend', e.json);
+    await new Promise((res) => setTimeout(res, 2500));
+    expect(changed(liveRuleset(ns.name))).toBe(true);
+    expect(await waitForRuleset(ns.name, restored, 4000)).not.toBeNull();
+  });
+
+  it('rollback VERSION brings back a stored version under a new confirmation window', async () => {
+    loadRuleset(ns.name, BASE);
+    expect(cli('snapshot', '-m', 'good').status).toBe(0);
+    nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '7777', 'drop']);
+    const r = cli('rollback', '1', '--no-wait', '--timeout', '20', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    await expectContract('rollback', r.json);
+    expect(liveRuleset(ns.name)).not.toContain('7777');
+    expect(cli('status', '--json').json.pending.touchedTables).toEqual(['inet filter']);
+    expect(cli('rollback').status).toBe(0);
+    expect(liveRuleset(ns.name)).toContain('7777');
+  });
+
+  it('a continuous ping between two namespaces loses no packet across apply and rollback', async () => {
+    const peer = createNetns('peer');
+    try {
+      const veth = `fwv${process.pid % 100000}`;
+      inNetns(ns.name, 'ip', ['link', 'add', veth + 'a', 'type', 'veth', 'peer', 'name', veth + 'b']);
+      inNetns(ns.name, 'ip', ['link', 'set', veth + 'b', 'netns', peer]);
+      inNetns(ns.name, 'ip', ['addr', 'add', '198.51.100.1/24', 'dev', veth + 'a']);
+      inNetns(ns.name, 'ip', ['link', 'set', veth + 'a', 'up']);
+      inNetns(peer, 'ip', ['addr', 'add', '198.51.100.2/24', 'dev', veth + 'b']);
+      inNetns(peer, 'ip', ['link', 'set', veth + 'b', 'up']);
+      const allow = `table inet filter {
+  chain input { type filter hook input priority 0; policy drop;
+    iif lo accept
+    icmp type echo-request counter accept
+  }
+}
+`;
+      loadRuleset(ns.name, allow);
+      const plan = await writePlan(state.path, ns.name, `table inet filter
+delete table inet filter
+${allow.replace('counter accept', 'counter accept\n    tcp dport 8080 accept')}`, TOUCHED);
+      // 600 pings 10 ms apart (about 6-8 s), bounded by -w; apply and rollback both happen while it runs.
+      const ping = spawn('ip', ['netns', 'exec', peer, 'ping', '-n', '-q', '-c', '600', '-i', '0.01', '-w', '20', '198.51.100.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      ping.stdout.on('data', (d) => (out += d));
+      const pingDone = new Promise<void>((res) => ping.on('exit', () => res()));
+      await new Promise((res) => setTimeout(res, 300));
+      expect(cli('apply', '--plan', plan, '--timeout', '2', '--no-wait').status).toBe(0);
+      expect(changed(liveRuleset(ns.name))).toBe(true);
+      expect(await waitForRuleset(ns.name, (t) => !t.includes('8080'), 4000)).not.toBeNull();
+      expect(ping.exitCode, 'the rollback must happen while the ping runs').toBeNull();
+      await pingDone;
+      console.log('ping across apply + rollback:', /\d+ packets transmitted.*/.exec(out)?.[0]);
+      expect(out).toMatch(/600 packets transmitted, 600 received, 0% packet loss/);
+      expect(cli('log', '--json').json.versions[0].change.state).toBe('rolled-back');
+    } finally {
+      deleteNetns(peer);
+    }
+  });
+});
