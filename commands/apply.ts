@@ -34,7 +34,11 @@ export default class Apply extends BaseCommand {
     for (const line of renderPlanSummary(plan)) this.note(line);
     if (this.isTty && !flags.yes && !this.jsonEnabled()) {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question(`Apply this change with a ${flags.timeout} s rollback window? [y/N] `);
+      // Ctrl-C at the question means "no": readline would otherwise just pause.
+      const answer = await new Promise<string>((resolve) => {
+        rl.on('SIGINT', () => resolve(''));
+        void rl.question(`Apply this change with a ${flags.timeout} s rollback window? [y/N] `).then(resolve, () => resolve(''));
+      });
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) throw new CancelledError('Not applied.');
     }

@@ -5,6 +5,7 @@ import { readPending, readyPath, watchdogLogPath } from '../pending/store.js';
 import { monoNowNs } from '../pending/clock.js';
 import { appendLine, writeFileAtomic } from '../state/fs-safe.js';
 import { rollbackPending, type Reason } from '../apply/resolve.js';
+import { executeRollback } from '../apply/execute-rollback.js';
 import type { PendingRecordT } from '../pending/schema.js';
 
 // Re-read the pending record this often; the deadline itself is slept to exactly.
@@ -55,7 +56,16 @@ export async function runWatchdog(stateDir: string, changeId: string): Promise<n
     const remainingNs = BigInt(pending.deadlineMonoNs) - monoNowNs();
     if (request !== null || remainingNs <= 0n) {
       const reason: Reason = request ?? 'timeout';
-      const result = await rollbackPending({ stateDir, reason, changeId });
+      let result;
+      try {
+        result = await rollbackPending({ stateDir, reason, changeId });
+      } catch (error) {
+        // The state store failed us: the kernel still must be restored, from the record in memory.
+        log(store, `${changeId}: recording failed (${(error as Error).message}); running the rollback from memory`);
+        const exec = await executeRollback(pending);
+        log(store, `${changeId}: rollback from memory: ${JSON.stringify(exec)}`);
+        return 1;
+      }
       if (result.status === 'busy') {
         await sleep(20);
         continue;

@@ -56,6 +56,14 @@ describe.skipIf(!isRoot)('fwsafe apply at a terminal (node-pty)', () => {
     expect(versionRecord(state.path, 2).change.state).toBe('confirmed');
   });
 
+  it('Ctrl-C at the "apply?" question applies nothing (exit 130)', async () => {
+    const s = await start(30, []);
+    await s.waitForOutput('Apply this change');
+    s.send('\x03');
+    expect((await s.waitForExit()).exitCode).toBe(130);
+    expect(changed(liveRuleset(ns.name))).toBe(false);
+  });
+
   it('a wrong code is refused and asks again; then the right one confirms', async () => {
     const s = await start();
     const code = await codeOf(s);
