@@ -1,7 +1,7 @@
 import { listNftRuleset } from '../backends/nft.js';
 import { legacyTableNames, saveIptablesNft, saveLegacy } from '../backends/iptables.js';
 import { iptablesNftFamilies } from '../backends/iptables-nft-tables.js';
-import { captureFirewalld } from '../backends/firewalld.js';
+import { captureFirewalld, hasFirewalldTable } from '../backends/firewalld.js';
 import { buildModel, ruleCount, type RulesetModel } from '../ruleset/model.js';
 import { contentHash } from './hash.js';
 import { SNAPSHOT_SCHEMA, type SnapshotT } from './schema.js';
@@ -13,11 +13,13 @@ export interface TakenSnapshot {
 
 /** Records every backend present in the namespace: nft (text + JSON, counters), iptables-nft, legacy, firewalld. */
 export async function takeSnapshot(netns: string | null): Promise<TakenSnapshot> {
-  const [nft, legacyNames, firewalld] = await Promise.all([listNftRuleset(netns), legacyTableNames(netns), captureFirewalld(netns)]);
+  const [nft, legacyNames] = await Promise.all([listNftRuleset(netns), legacyTableNames(netns)]);
   const model = buildModel(nft.json, nft.text);
-  const [iptablesNft, iptablesLegacy] = await Promise.all([
+  // firewall-cmd is asked only when firewalld's table is in this namespace: no cost otherwise.
+  const [iptablesNft, iptablesLegacy, firewalld] = await Promise.all([
     saveIptablesNft(netns, iptablesNftFamilies(model)),
     saveLegacy(netns, legacyNames),
+    captureFirewalld(netns, { tablePresent: hasFirewalldTable(model) }),
   ]);
   const snapshot: SnapshotT = {
     schema: SNAPSHOT_SCHEMA,

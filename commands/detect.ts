@@ -1,0 +1,19 @@
+import { BaseCommand } from '../src/cli/base-command.js';
+import type { DetectResultT } from '../src/detect/schema.js';
+
+export default class Detect extends BaseCommand {
+  static summary = 'Show the firewall backends in use (nftables, iptables-nft, iptables-legacy, firewalld), who owns which tables, and what to watch out for.';
+  static examples = ['<%= config.bin %> detect', '<%= config.bin %> --netns lab-server detect --json'];
+
+  async run(): Promise<DetectResultT> {
+    const { flags } = await this.parse(Detect);
+    // Imported here: keep `fwsafe --help` fast (conventions §10).
+    const { detect } = await import('../src/detect/detect.js');
+    const result = await detect({ netns: this.checkNetns(flags.netns) });
+    if (!this.jsonEnabled()) {
+      const { renderDetect } = await import('../src/detect/render.js');
+      this.log(renderDetect(result));
+    }
+    return result;
+  }
+}
