@@ -46,6 +46,8 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
 
     const r = fwsafe(['--netns', ns.name, 'detect', '--json'], { env: fw.env });
     expect(r.status, r.stderr).toBe(0);
+    // Three firewall-cmd calls run in parallel: detect stays well under a few seconds.
+    expect(r.json.durationMs).toBeLessThan(4_000);
     await expectContract('detect', r.json);
     const b = r.json.backends;
 
