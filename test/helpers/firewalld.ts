@@ -43,10 +43,10 @@ const busConfig = (socket: string): string => `<!DOCTYPE busconfig PUBLIC "-//fr
 
 // Runs in a private mount namespace: a private tmpfs over /run (the host's /run/netns bound back in, so
 // `ip netns exec` works; /run/firewalld does not exist on the host and must not be created there),
-// a private copy of /etc/firewalld, then both daemons as direct children; waits for them.
+// a private copy of /etc/firewalld, then both daemons as direct children; stops them when the test process dies.
 const SETUP = String.raw`
 set -eu
-T="$1"; NS="$2"
+T="$1"; NS="$2"; OWNER="$3"
 mount -n -t tmpfs -o mode=755,size=8m fwsafe-test-run "$T/run"
 mkdir -p "$T/run/netns" "$T/run/dbus" "$T/run/firewalld" "$T/run/lock"
 chmod 755 "$T/run/dbus"
@@ -60,8 +60,13 @@ dbus-daemon --nofork --nopidfile --config-file="$T/bus.conf" &
 echo $! > "$T/dbus.pid"
 for i in $(seq 1 50); do [ -S "$T/bus/socket" ] && break; sleep 0.1; done
 ip netns exec "$NS" firewalld --nofork --nopid --log-target console &
-echo $! > "$T/firewalld.pid"
-wait
+FW=$!
+echo $FW > "$T/firewalld.pid"
+# Lives as long as both the test process and firewalld: a killed test run leaves no daemon behind.
+while kill -0 "$OWNER" 2>/dev/null && kill -0 "$FW" 2>/dev/null; do sleep 0.5; done
+kill -TERM "$FW" 2>/dev/null || true
+sleep 1
+kill -KILL "$FW" "$(cat "$T/dbus.pid")" 2>/dev/null || true
 `;
 
 function readPid(file: string): number | null {
@@ -104,7 +109,7 @@ export async function startFirewalld(ns: string, timeoutMs = 20_000): Promise<Co
   const busAddress = `unix:path=${join(dir, 'bus', 'socket')}`;
   const env = { DBUS_SYSTEM_BUS_ADDRESS: busAddress };
   const logFd = openSync(join(dir, 'log'), 'a');
-  const child: ChildProcess = spawn('unshare', ['-m', '--propagation', 'private', 'bash', '-c', SETUP, 'fwsafe-fwd', dir, ns], {
+  const child: ChildProcess = spawn('unshare', ['-m', '--propagation', 'private', 'bash', '-c', SETUP, 'fwsafe-fwd', dir, ns, String(process.pid)], {
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);
