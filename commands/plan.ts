@@ -1,0 +1,33 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
+import type { PlanT } from '../src/plan/schema.js';
+
+export default class PlanCommand extends BaseCommand {
+  static summary = 'Stage a proposed nft change: kernel-validated in a scratch namespace, with diff, live counters at risk and findings.';
+  static examples = [
+    '<%= config.bin %> --netns lab-server plan rulesets/web-open-443.nft',
+    '<%= config.bin %> plan change.nft --out plan.json --detailed-exitcode',
+    '<%= config.bin %> plan change.nft --against 12 --markdown',
+  ];
+  static args = { file: Args.string({ description: 'The nft script to plan (table blocks or add/insert/delete commands).', required: true }) };
+  static flags = {
+    out: Flags.string({ description: 'Write the plan (JSON) to this file, for `fwsafe apply --plan`.' }),
+    markdown: Flags.boolean({ description: 'Render the plan as Markdown (for a pull-request comment).' }),
+    'detailed-exitcode': Flags.boolean({ description: 'Exit 0 when the plan changes nothing, 2 when it has changes.' }),
+    against: Flags.string({ description: 'Plan against a stored version (id, latest, -N) or a saved ruleset file instead of the live ruleset.' }),
+  };
+
+  async run(): Promise<PlanT> {
+    const { args, flags } = await this.parse(PlanCommand);
+    const { createPlan, writePlanFile } = await import('../src/plan/create-plan.js');
+    const plan = await createPlan({ netns: this.checkNetns(flags.netns), proposalPath: args.file, against: flags.against, stateDir: flags['state-dir'] });
+    if (flags.out) writePlanFile(flags.out, plan);
+    if (!this.jsonEnabled()) {
+      const { renderPlan } = await import('../src/plan/render.js');
+      this.log(renderPlan(plan, { colour: this.colour && !flags.markdown, width: process.stdout.columns || 80, markdown: flags.markdown }));
+      if (flags.out) this.log(`\nPlan written to ${flags.out}; apply it with: fwsafe apply --plan ${flags.out}`);
+    }
+    if (flags['detailed-exitcode'] && plan.touchedTables.length > 0) process.exitCode = 2;
+    return plan;
+  }
+}

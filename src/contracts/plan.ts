@@ -1,0 +1,4 @@
+import { Plan } from '../plan/schema.js';
+
+/** `fwsafe plan FILE --json`: the plan itself (also what `--out` writes). */
+export const schema = Plan;

@@ -1,0 +1,117 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { readProposal } from './proposal-file.js';
+import { computeInScratch } from './scratch.js';
+import { diffModels, touchedKeys, blockOf } from './diff.js';
+import { countersAtRisk } from './counters.js';
+import { runAnalysers } from './findings/index.js';
+import { parseSshConnection } from './findings/context.js';
+import { buildRollback } from './rollback.js';
+import { sshListenPorts } from './ssh-ports.js';
+import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
+import { takeSnapshot } from '../snapshot/take.js';
+import { contentHash, sha256 } from '../snapshot/hash.js';
+import { buildModel, type RulesetModel } from '../ruleset/model.js';
+import { tableOwner } from '../backends/owners.js';
+import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
+import { HistoryStore } from '../history/store.js';
+import { writeFileAtomic } from '../state/fs-safe.js';
+import { formatIssues } from '../state/parse.js';
+import { UserError, needsRoot } from '../errors.js';
+
+export interface PlanOptions {
+  netns: string | null;
+  proposalPath: string;
+  /** Plan against a stored version or a saved ruleset file instead of the live ruleset. */
+  against?: string | null;
+  stateDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Base {
+  source: PlanT['base']['source'];
+  ref: string | null;
+  text: string;
+  hash: string | null;
+  live: RulesetModel | null;
+  iptablesNft: { v4: string | null; v6: string | null };
+  legacy: boolean;
+}
+
+async function loadBase(options: PlanOptions): Promise<Base> {
+  const against = options.against ?? null;
+  if (against === null) {
+    const { snapshot, model } = await takeSnapshot(options.netns);
+    return { source: 'live', ref: null, text: snapshot.nft.text, hash: snapshot.hash, live: model, iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy };
+  }
+  if (existsSync(against)) {
+    return { source: 'file', ref: resolve(against), text: readFileSync(against, 'utf8'), hash: null, live: null, iptablesNft: { v4: null, v6: null }, legacy: false };
+  }
+  const store = new HistoryStore(options.stateDir);
+  const id = store.resolve(against);
+  const snapshot = store.snapshot(id);
+  return { source: 'version', ref: String(id), text: snapshot.nft.text, hash: snapshot.hash, live: buildModel(snapshot.nft.json, snapshot.nft.text), iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy };
+}
+
+/**
+ * Plans a proposal: the kernel computes its effect in a scratch namespace; the plan holds the diff,
+ * the live counters at risk, the findings and the rollback of exactly the tables it touches.
+ */
+export async function createPlan(options: PlanOptions): Promise<PlanT> {
+  const proposalText = readProposal(options.proposalPath);
+  if (process.getuid?.() !== 0) throw needsRoot('Planning (a scratch network namespace)');
+  const base = await loadBase(options);
+  const scratch = await computeInScratch({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText });
+  const before = buildModel(scratch.before.json, scratch.before.text);
+  const after = buildModel(scratch.after.json, scratch.after.text);
+  const touched = touchedKeys(before, after);
+  const touchedTables: TouchedTableT[] = touched.map((key) => {
+    const b = before.tables.find((t) => t.key === key);
+    const a = after.tables.find((t) => t.key === key);
+    const live = base.live?.tables.find((t) => t.key === key) ?? b;
+    const [family, name] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
+    return { family, name, existedBefore: b !== undefined, existsAfter: a !== undefined, owner: live ? tableOwner(live) : null, iptablesNft: live ? isIptablesNftTable(live) : false };
+  });
+  const env = options.env ?? process.env;
+  const findings = runAnalysers({
+    base: before,
+    result: after,
+    touched,
+    proposalText,
+    sshPorts: base.source === 'live' ? await sshListenPorts(options.netns) : [22],
+    ssh: base.source === 'live' ? parseSshConnection(env.SSH_CONNECTION) : null,
+    legacyRulesPresent: base.legacy,
+    notReproduced: scratch.notReproduced,
+  });
+  const plan: PlanT = {
+    version: PLAN_VERSION,
+    createdAt: new Date().toISOString(),
+    netns: options.netns,
+    base: { hash: base.hash ?? contentHash({ nftText: scratch.before.text }), source: base.source, ref: base.ref },
+    proposal: { path: resolve(options.proposalPath), sha256: sha256(proposalText), text: proposalText },
+    result: { hash: contentHash({ nftText: scratch.after.text }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
+    touchedTables,
+    diff: diffModels(before, after, touched),
+    counters: countersAtRisk(base.live ?? before, before, after, touched),
+    findings,
+    rollback: buildRollback(base.text, touchedTables, base.iptablesNft),
+  };
+  return Plan.parse(plan);
+}
+
+/** Reads and validates a plan file written by `fwsafe plan --out`. */
+export function loadPlanFile(path: string): PlanT {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UserError(`Cannot read the plan ${path}: ${(error as Error).message}`, { code: 'BAD_PLAN' });
+  }
+  const parsed = Plan.safeParse(raw);
+  if (!parsed.success) throw new UserError(`${path} is not a valid fwsafe plan: ${formatIssues(parsed.error)}.`, { code: 'BAD_PLAN' });
+  return parsed.data;
+}
+
+export function writePlanFile(path: string, plan: PlanT): void {
+  writeFileAtomic(resolve(path), JSON.stringify(plan, null, 2) + '\n');
+}

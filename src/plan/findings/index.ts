@@ -1,0 +1,15 @@
+import type { Analyser, FindingContext } from './context.js';
+import type { FindingT } from '../schema.js';
+import { sshLockout } from './ssh-lockout.js';
+import { dropPolicy } from './policy.js';
+import { scope } from './scope.js';
+import { unreachable } from './unreachable.js';
+
+/** Every lint rule, in the order their findings are shown; add new analysers here. */
+export const ANALYSERS: Analyser[] = [scope, sshLockout, dropPolicy, unreachable];
+
+const RANK = { error: 0, warning: 1, info: 2 } as const;
+
+export function runAnalysers(ctx: FindingContext, analysers: Analyser[] = ANALYSERS): FindingT[] {
+  return analysers.flatMap((a) => a(ctx)).sort((x, y) => RANK[x.severity] - RANK[y.severity]);
+}

@@ -1,0 +1,207 @@
+import type { ChainModel, RulesetModel, TableModel } from '../../ruleset/model.js';
+
+/** A packet arriving at the host, as far as rule analysis needs it. */
+export interface Packet {
+  family: 'ipv4' | 'ipv6';
+  proto: 'tcp' | 'udp' | 'icmp' | 'icmpv6';
+  saddr: string | null;
+  daddr: string | null;
+  dport: number | null;
+  ctstate: 'new' | 'established' | 'related';
+  /** Interface name, when known; `lo` only for local traffic. */
+  iifname: string | null;
+  icmpType?: string;
+}
+
+export type Verdict = 'accept' | 'drop';
+export interface WalkResult {
+  verdict: Verdict;
+  /** The rule (or policy) that decided, with its table and chain. */
+  decidedBy: string;
+  /** A rule that might have matched could not be evaluated (sets, xt, marks…): the verdict is a guess. */
+  uncertain: boolean;
+}
+
+type Tri = true | false | 'unknown';
+type Expr = Record<string, unknown>;
+const and = (a: Tri, b: Tri): Tri => (a === false || b === false ? false : a === 'unknown' || b === 'unknown' ? 'unknown' : true);
+
+function ipToBigInt(addr: string): { v: bigint; bits: number } | null {
+  if (addr.includes(':')) {
+    const [head, tail] = addr.split('::');
+    const h = head ? head.split(':') : [];
+    const t = tail !== undefined ? (tail ? tail.split(':') : []) : [];
+    const groups = tail !== undefined ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
+    if (groups.length !== 8) return null;
+    return { v: groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g || '0', 16)), 0n), bits: 128 };
+  }
+  const parts = addr.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) return null;
+  return { v: parts.reduce((acc, p) => (acc << 8n) + BigInt(p), 0n), bits: 32 };
+}
+
+function addrIn(addr: string, value: unknown): Tri {
+  const a = ipToBigInt(addr);
+  if (!a) return 'unknown';
+  if (typeof value === 'string') {
+    const b = ipToBigInt(value);
+    return b ? b.bits === a.bits && b.v === a.v : 'unknown';
+  }
+  const v = value as Expr;
+  if (v && typeof v === 'object' && 'prefix' in v) {
+    const p = v.prefix as { addr: string; len: number };
+    const b = ipToBigInt(p.addr);
+    if (!b || b.bits !== a.bits) return false;
+    const shift = BigInt(a.bits - p.len);
+    return a.v >> shift === b.v >> shift;
+  }
+  if (v && typeof v === 'object' && 'range' in v) {
+    const [lo, hi] = (v.range as string[]).map((x) => ipToBigInt(x));
+    if (!lo || !hi || lo.bits !== a.bits) return 'unknown';
+    return a.v >= lo.v && a.v <= hi.v;
+  }
+  return 'unknown';
+}
+
+function scalarIn(x: string | number, value: unknown, addr: boolean): Tri {
+  if (addr && typeof x === 'string') return addrIn(x, value);
+  if (typeof value === 'number' || typeof value === 'string') return value === x;
+  const v = value as Expr;
+  if (v && typeof v === 'object' && 'range' in v) {
+    const [lo, hi] = v.range as number[];
+    return typeof x === 'number' && typeof lo === 'number' && typeof hi === 'number' ? x >= lo && x <= hi : 'unknown';
+  }
+  return 'unknown';
+}
+
+/** Does `x` belong to the right-hand side: a value, a prefix, a range, an anonymous or named set? */
+function member(x: string | number, right: unknown, table: TableModel, addr: boolean): Tri {
+  let items: unknown[];
+  if (typeof right === 'string' && right.startsWith('@')) {
+    const set = table.sets.find((s) => s.name === right.slice(1));
+    if (!set || set.kind === 'map') return 'unknown';
+    items = set.elements.map((e) => JSON.parse(e) as unknown);
+  } else if (Array.isArray(right)) items = right;
+  else if (right && typeof right === 'object' && 'set' in (right as Expr)) items = (right as { set: unknown[] }).set;
+  else items = [right];
+  let result: Tri = false;
+  for (const item of items) {
+    const inner = item && typeof item === 'object' && 'elem' in (item as Expr) ? (item as { elem: { val: unknown } }).elem.val : item;
+    const r = scalarIn(x, inner, addr);
+    if (r === true) return true;
+    if (r === 'unknown') result = 'unknown';
+  }
+  return result;
+}
+
+const L4_OF: Record<string, Packet['proto']> = { tcp: 'tcp', udp: 'udp', icmp: 'icmp', 'ipv6-icmp': 'icmpv6', icmpv6: 'icmpv6' };
+
+function matchExpr(m: Expr, p: Packet, table: TableModel): Tri {
+  const op = String(m.op ?? '==');
+  const left = m.left as Expr;
+  const right = m.right;
+  let base: Tri = 'unknown';
+  if (left && 'payload' in left) {
+    const pl = left.payload as { protocol?: string; field?: string };
+    const proto = pl.protocol;
+    if (proto === 'ip' || proto === 'ip6') {
+      if ((proto === 'ip') !== (p.family === 'ipv4')) return false;
+      if (pl.field === 'saddr' || pl.field === 'daddr') {
+        const addr = pl.field === 'saddr' ? p.saddr : p.daddr;
+        base = addr === null ? 'unknown' : member(addr, right, table, true);
+      } else if (pl.field === 'protocol' || pl.field === 'nexthdr') {
+        base = typeof right === 'string' || Array.isArray(right) || typeof right === 'object' ? member(p.proto === 'icmpv6' ? 'ipv6-icmp' : p.proto, right, table, false) : 'unknown';
+      } else base = 'unknown';
+    } else if (proto === 'tcp' || proto === 'udp' || proto === 'th') {
+      if (proto !== 'th' && proto !== p.proto) return false;
+      if (proto === 'th' && p.proto !== 'tcp' && p.proto !== 'udp') return false;
+      if (pl.field === 'dport') base = p.dport === null ? 'unknown' : member(p.dport, right, table, false);
+      else base = 'unknown';
+    } else if (proto === 'icmp' || proto === 'icmpv6') {
+      if (proto !== p.proto) return false;
+      base = pl.field === 'type' && p.icmpType ? member(p.icmpType, right, table, false) : 'unknown';
+    } else return 'unknown';
+  } else if (left && 'ct' in left) {
+    const key = (left.ct as { key?: string }).key;
+    if (key !== 'state') return 'unknown';
+    base = member(p.ctstate, right, table, false);
+  } else if (left && 'meta' in left) {
+    const key = (left.meta as { key?: string }).key;
+    if (key === 'iifname' || key === 'iif') base = p.iifname === null ? (member('lo', right, table, false) === true ? false : 'unknown') : member(p.iifname, right, table, false);
+    else if (key === 'l4proto') base = member(p.proto === 'icmpv6' ? 'ipv6-icmp' : p.proto, right, table, false);
+    else if (key === 'nfproto') base = member(p.family, right, table, false);
+    else if (key === 'protocol') base = member(p.family === 'ipv4' ? 'ip' : 'ip6', right, table, false);
+    else return 'unknown';
+  } else return 'unknown';
+  if (base === 'unknown') return 'unknown';
+  if (op === '!=') return !base;
+  return base;
+}
+
+interface ChainResult {
+  kind: 'accept' | 'drop' | 'continue';
+  decidedBy: string;
+  uncertain: boolean;
+}
+
+function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: number): ChainResult {
+  let uncertain = false;
+  for (const rule of chain.rules) {
+    const exprs = JSON.parse(rule.key) as Expr[] | [Expr[], string];
+    const list = (Array.isArray(exprs[0]) ? exprs[0] : exprs) as Expr[];
+    let matched: Tri = true;
+    let verdict: Expr | null = null;
+    for (const e of list) {
+      if ('match' in e) matched = and(matched, matchExpr(e.match as Expr, p, table));
+      else if ('accept' in e || 'drop' in e || 'reject' in e || 'jump' in e || 'goto' in e || 'return' in e) verdict = e;
+      else if ('counter' in e || 'log' in e || 'comment' in e || 'limit' in e) continue;
+      else if ('xt' in e || 'mangle' in e || 'set' in e || 'lookup' in e) matched = and(matched, 'unknown');
+      if (matched === false) break;
+    }
+    if (matched === false || verdict === null) continue;
+    const where = `${table.key} ${chain.name}: ${rule.text || rule.key}`;
+    if (matched === 'unknown') {
+      uncertain = true;
+      continue;
+    }
+    if ('accept' in verdict) return { kind: 'accept', decidedBy: where, uncertain };
+    if ('drop' in verdict || 'reject' in verdict) return { kind: 'drop', decidedBy: where, uncertain };
+    if ('return' in verdict) return { kind: 'continue', decidedBy: where, uncertain };
+    const target = ((verdict.jump ?? verdict.goto) as { target?: string } | undefined)?.target;
+    const next = table.chains.find((c) => c.name === target);
+    if (!next || depth > 16) return { kind: 'continue', decidedBy: where, uncertain: true };
+    const inner = walkChain(table, next, p, depth + 1);
+    uncertain ||= inner.uncertain;
+    if (inner.kind !== 'continue') return { ...inner, uncertain };
+    if ('goto' in verdict) return { kind: 'continue', decidedBy: where, uncertain };
+  }
+  return { kind: 'continue', decidedBy: `${table.key} ${chain.name}: end of chain`, uncertain };
+}
+
+function appliesTo(table: TableModel, p: Packet): boolean {
+  return table.family === 'inet' || (table.family === 'ip' && p.family === 'ipv4') || (table.family === 'ip6' && p.family === 'ipv6');
+}
+
+/** Walks a packet through every filter base chain on the prerouting and input hooks, in priority order. */
+export function walkInput(model: RulesetModel, p: Packet): WalkResult {
+  const bases = model.tables
+    .filter((t) => appliesTo(t, p))
+    .flatMap((t) => t.chains.filter((c) => c.type === 'filter' && (c.hook === 'input' || c.hook === 'prerouting')).map((c) => ({ t, c })))
+    .sort((x, y) => (x.c.hook === y.c.hook ? (x.c.prio ?? 0) - (y.c.prio ?? 0) : x.c.hook === 'prerouting' ? -1 : 1));
+  let uncertain = false;
+  let decidedBy = 'no base chain on the input hook (accepted)';
+  for (const { t, c } of bases) {
+    const r = walkChain(t, c, p, 0);
+    uncertain ||= r.uncertain;
+    if (r.kind === 'drop') return { verdict: 'drop', decidedBy: r.decidedBy, uncertain };
+    if (r.kind === 'continue' && c.policy === 'drop') return { verdict: 'drop', decidedBy: `${t.key} ${c.name}: policy drop`, uncertain };
+    decidedBy = r.kind === 'accept' ? r.decidedBy : `${t.key} ${c.name}: policy ${c.policy ?? 'accept'}`;
+  }
+  return { verdict: 'accept', decidedBy, uncertain };
+}
+
+export function inputChains(model: RulesetModel): { table: TableModel; chain: ChainModel }[] {
+  return model.tables.flatMap((t) => t.chains.filter((c) => c.type === 'filter' && (c.hook === 'input' || c.hook === 'forward')).map((c) => ({ table: t, chain: c })));
+}
+
+export { L4_OF };

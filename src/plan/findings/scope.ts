@@ -1,0 +1,59 @@
+import { tableOwner } from '../../backends/owners.js';
+import type { Analyser } from './context.js';
+import type { FindingT } from '../schema.js';
+
+/** `flush ruleset` wipes everyone's tables; touching tables owned by other software is overwritten or breaks it. */
+export const scope: Analyser = (ctx) => {
+  const out: FindingT[] = [];
+  const foreign = ctx.base.tables.map((t) => ({ key: t.key, owner: tableOwner(t) })).filter((t) => t.owner !== null);
+  if (/^\s*flush\s+ruleset\b/m.test(ctx.proposalText)) {
+    out.push({
+      code: 'FLUSH_RULESET',
+      severity: 'error',
+      message: `The proposal runs \`flush ruleset\`, which deletes every table on the host${foreign.length ? `, including ${foreign.map((t) => `${t.key} (${t.owner})`).join(', ')}` : ''}. fwsafe never flushes the whole ruleset.`,
+      fix: 'Replace only the tables the file defines: for each, `table F T` / `delete table F T` / `table F T { … }` in place of `flush ruleset`.',
+      location: null,
+    });
+  }
+  for (const key of ctx.touched) {
+    const table = ctx.base.tables.find((t) => t.key === key);
+    const owner = table ? tableOwner(table) : null;
+    if (!table || !owner) continue;
+    const removed = !ctx.result.tables.some((t) => t.key === key);
+    out.push({
+      code: 'FOREIGN_TABLE_TOUCHED',
+      severity: removed || owner !== 'iptables-nft-managed' ? 'error' : 'warning',
+      message: `The change ${removed ? 'deletes' : 'modifies'} table ${key}, owned by ${owner}. ${owner === 'firewalld' ? 'firewalld rewrites it on reload.' : `${owner} manages it and may overwrite or break with the change.`}`,
+      fix: owner === 'iptables-nft-managed' ? 'Change iptables-nft tables with iptables-nft, or move your rules into a table of your own.' : `Leave ${key} to ${owner}; put your rules in a table of your own (e.g. \`table inet fwsafe\`).`,
+      location: key,
+    });
+  }
+  if (ctx.base.tables.some((t) => t.key === 'inet firewalld')) {
+    out.push({
+      code: 'FIREWALLD_RUNNING',
+      severity: 'warning',
+      message: 'firewalld is active here (table inet firewalld): it rewrites its own table on every reload and may conflict with rules added beside it.',
+      fix: 'Make the change through firewall-cmd, or make sure your table does not fight firewalld\'s.',
+      location: 'inet firewalld',
+    });
+  }
+  if (ctx.legacyRulesPresent) {
+    out.push({
+      code: 'LEGACY_RULES_PRESENT',
+      severity: 'warning',
+      message: 'iptables-legacy rules are loaded too: the kernel evaluates them as well as the nft ruleset, so a packet this plan accepts may still be dropped there.',
+      fix: 'Review `iptables-legacy-save`; migrate them to nft or remove them.',
+      location: null,
+    });
+  }
+  for (const key of ctx.notReproduced) {
+    out.push({
+      code: 'TABLE_NOT_REPRODUCED',
+      severity: 'info',
+      message: `Table ${key} could not be reloaded from its nft listing (iptables-nft compat matches), so the plan was computed without it.`,
+      fix: 'Nothing to do unless the proposal changes that table; then change it with iptables-nft instead.',
+      location: key,
+    });
+  }
+  return out;
+};

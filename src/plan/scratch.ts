@@ -1,0 +1,111 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { run } from '../run/runner.js';
+import { listNftRuleset, type NftListing } from '../backends/nft.js';
+import { splitTables } from '../ruleset/text.js';
+import { KernelRejectedError } from '../errors.js';
+
+const PREFIX = 'fwsafe-scratch-';
+
+export interface ScratchResult {
+  before: NftListing;
+  after: NftListing;
+  /** Base tables that could not be reloaded from text (e.g. iptables-nft tables with xt matches). */
+  notReproduced: string[];
+}
+
+/** Interface names that `iif`/`oif` (resolved to an index at load time) need to exist. */
+export function interfacesNeeded(text: string): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/\b(?:iif|oif)\s+(?:\{\s*([^}]*)\}|"?([A-Za-z0-9_.:-]{1,15})"?)/g)) {
+    const list = m[1] ? m[1].split(',') : [m[2]!];
+    for (const raw of list) {
+      const name = raw.trim().replace(/^"|"$/g, '');
+      if (/^[A-Za-z0-9_.:-]{1,15}$/.test(name) && name !== 'lo') names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Deletes scratch namespaces left behind by fwsafe processes that died. */
+async function cleanStale(): Promise<void> {
+  let names: string[] = [];
+  try {
+    names = readdirSync('/run/netns');
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (pid && !pidAlive(pid)) await run('ip', ['netns', 'del', name], { allowFailure: true });
+  }
+}
+
+/**
+ * Computes a proposal's effect with the kernel's own parser and semantics in a throwaway namespace:
+ * load the base, list it (before), run the proposal, list again (after). Nothing live is touched.
+ */
+export async function computeInScratch(options: { baseText: string; proposalPath: string; proposalText: string }): Promise<ScratchResult> {
+  await cleanStale();
+  const ns = `${PREFIX}${process.pid}-${randomBytes(3).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'fwsafe-plan-'));
+  await run('ip', ['netns', 'add', ns]);
+  try {
+    await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    const ifaces = interfacesNeeded(options.baseText + '\n' + options.proposalText);
+    await Promise.all(
+      ifaces.map((name, i) => run('ip', ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `fwsp${i}`], { allowFailure: true })),
+    );
+    const notReproduced = await loadBase(ns, dir, options.baseText);
+    const before = await listNftRuleset(ns);
+    const applied = await run('nft', ['-f', options.proposalPath], { netns: ns, allowFailure: true });
+    if (applied.exitCode !== 0) {
+      throw new KernelRejectedError(`nft rejected the proposal ${options.proposalPath}; nothing was applied:\n${cleanNftError(applied.stderr)}`, {
+        code: 'KERNEL_REJECTED',
+        actions: ['Fix the line shown and plan again.', ...(notReproduced.length ? [`These tables could not be reproduced for planning: ${notReproduced.join(', ')}.`] : [])],
+        details: { stderr: applied.stderr },
+      });
+    }
+    const after = await listNftRuleset(ns);
+    return { before, after, notReproduced };
+  } finally {
+    await run('ip', ['netns', 'del', ns], { allowFailure: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Loads the base in one go; when that fails, table by table, skipping (and naming) those that fail. */
+async function loadBase(ns: string, dir: string, baseText: string): Promise<string[]> {
+  if (baseText.trim() === '') return [];
+  const file = join(dir, 'base.nft');
+  writeFileSync(file, baseText, { mode: 0o600 });
+  const whole = await run('nft', ['-f', file], { netns: ns, allowFailure: true });
+  if (whole.exitCode === 0) return [];
+  const failed: string[] = [];
+  for (const table of splitTables(baseText)) {
+    const one = join(dir, 'table.nft');
+    writeFileSync(one, table.raw + '\n', { mode: 0o600 });
+    const r = await run('nft', ['-f', one], { netns: ns, allowFailure: true });
+    if (r.exitCode !== 0) failed.push(`${table.family} ${table.name}`);
+  }
+  return failed;
+}
+
+function cleanNftError(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(0, 12)
+    .join('\n');
+}
