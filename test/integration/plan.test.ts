@@ -1,0 +1,159 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fwsafe, ROOT, useStateDir } from '../helpers/cli.js';
+import { expectContract } from '../helpers/contract.js';
+import { inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
+
+const BASE = `table inet filter {
+  chain input { type filter hook input priority 0; policy accept;
+    icmp type echo-request counter accept
+    ct state established,related accept
+    iif lo accept
+    tcp dport 22 counter accept
+    tcp dport 8080 accept
+  }
+}
+`;
+const stripHandles = (s: string) => s.replace(/ # handle \d+/g, '');
+
+describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
+  const ns = useNetns('plan');
+  const state = useStateDir();
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fwsafe-plan-test-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const plan = (...args: string[]) => fwsafe(['--netns', ns.name, '--state-dir', state.path, 'plan', ...args]);
+
+  it('a declarative change: diff, live counters of what it removes, findings, contract; nothing live touched', async () => {
+    loadRuleset(ns.name, BASE);
+    inNetns(ns.name, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '127.0.0.1']);
+    const before = liveRuleset(ns.name);
+    const p = file('change.nft', `table inet filter\ndelete table inet filter\ntable inet filter {\n  chain input { type filter hook input priority 0; policy accept;\n    ct state established,related accept\n    iif lo accept\n    tcp dport 22 counter accept\n    tcp dport 8443 accept\n  }\n}\n`);
+    const r = plan(p, '--json');
+    expect(r.status).toBe(0);
+    await expectContract('plan', r.json);
+    expect(r.json.touchedTables).toEqual([{ family: 'inet', name: 'filter', existedBefore: true, existsAfter: true, owner: null, iptablesNft: false }]);
+    expect(r.json.diff.summary).toMatchObject({ rulesRemoved: 1, rulesChanged: 1, rulesAdded: 0 });
+    const ping = r.json.counters.find((c: { text: string }) => c.text.includes('echo-request'));
+    expect(ping).toMatchObject({ kind: 'removed-rule', hasCounter: true });
+    expect(ping.packets).toBeGreaterThanOrEqual(3);
+    expect(r.json.counters.find((c: { text: string }) => c.text === 'tcp dport 8080 accept')).toMatchObject({ hasCounter: false, packets: null });
+    expect(r.json.diff.unified).toContain('+\t\ttcp dport 8443 accept');
+    expect(liveRuleset(ns.name)).toBe(before);
+
+    const human = plan(p);
+    expect(human.stdout).toMatch(/^Tables touched: inet filter/m);
+    expect(human.stdout.split('\n').filter((l) => !l.startsWith('+') && !l.startsWith('-') && !l.startsWith(' ') && !l.startsWith('\t')).every((l) => l.length <= 80 || l.startsWith('['))).toBe(true);
+  });
+
+  it('an imperative script (add set, insert, delete) and a set of thousands of elements', () => {
+    loadRuleset(ns.name, BASE);
+    const elements = Array.from({ length: 3000 }, (_, i) => `10.${i >> 8}.${i & 255}.1`).join(', ');
+    const handle = /tcp dport 8080 accept # handle (\d+)/.exec(nft(ns.name, ['-a', 'list', 'chain', 'inet', 'filter', 'input']))![1];
+    const p = file('imp.nft', `add set inet filter block { type ipv4_addr; }\nadd element inet filter block { ${elements} }\ninsert rule inet filter input ip saddr @block drop\ndelete rule inet filter input handle ${handle}\n`);
+    const r = plan(p, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json.diff.sets).toEqual([expect.objectContaining({ kind: 'added', set: 'block', elementsAdded: 3000 })]);
+    expect(r.json.diff.sets[0].sampleAdded.length).toBeLessThanOrEqual(5);
+    expect(r.json.diff.rules.map((c: { kind: string; text: string }) => `${c.kind} ${c.text}`)).toEqual(expect.arrayContaining(['added ip saddr @block drop', 'removed tcp dport 8080 accept']));
+  });
+
+  it('IPv6: a proposal that drops IPv6 SSH is flagged as a lockout, IPv4 untouched', () => {
+    loadRuleset(ns.name, BASE);
+    const p = file('v6.nft', 'table ip6 guard {\n  chain input { type filter hook input priority -10; policy drop;\n    iif lo accept\n  }\n}\n');
+    const r = plan(p, '--json');
+    const ssh = r.json.findings.filter((f: { code: string }) => f.code === 'SSH_NEW_LOGIN_BLOCKED');
+    expect(ssh).toHaveLength(1);
+    expect(ssh[0].message).toContain('IPv6');
+    expect(ssh[0].severity).toBe('error');
+    expect(r.json.touchedTables).toEqual([expect.objectContaining({ family: 'ip6', name: 'guard', existedBefore: false })]);
+  });
+
+  it('leaves docker-like and iptables-nft tables alone, and flags flush ruleset naming them', () => {
+    loadRuleset(ns.name, BASE);
+    inNetns(ns.name, 'iptables-nft', ['-w', '-N', 'DOCKER']);
+    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'FORWARD', '-j', 'DOCKER']);
+    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '25', '-m', 'comment', '--comment', 'mail', '-j', 'ACCEPT']);
+    loadRuleset(ns.name, 'table ip docker-bridges { chain c { }; }\n');
+    const before = liveRuleset(ns.name);
+    const scoped = plan(file('scoped.nft', 'add rule inet filter input tcp dport 443 accept\n'), '--json');
+    expect(scoped.status, scoped.stderr).toBe(0);
+    expect(scoped.json.touchedTables.map((t: { name: string }) => t.name)).toEqual(['filter']);
+    expect(scoped.json.touchedTables[0].family).toBe('inet');
+    expect(scoped.json.rollback.nftScript).not.toMatch(/docker|table ip filter/);
+    const flush = plan(file('flush.nft', 'flush ruleset\ntable inet filter { chain input { type filter hook input priority 0; policy accept; tcp dport 22 accept; }; }\n'), '--json');
+    const f = flush.json.findings.find((x: { code: string }) => x.code === 'FLUSH_RULESET');
+    expect(f.severity).toBe('error');
+    expect(f.message).toContain('ip docker-bridges (docker)');
+    expect(liveRuleset(ns.name)).toBe(before);
+  });
+
+  it('the rollback script restores the touched tables exactly, in one transaction', () => {
+    loadRuleset(ns.name, BASE);
+    loadRuleset(ns.name, 'table ip other { chain c { type filter hook output priority 0; }; }\n');
+    const original = stripHandles(nft(ns.name, ['list', 'ruleset']));
+    const p = file('change.nft', 'add rule inet filter input tcp dport 443 accept\ndelete table ip other\ntable inet created { chain c { }; }\n');
+    const r = plan(p, '--json');
+    expect(r.json.touchedTables.map((t: { family: string; name: string }) => `${t.family} ${t.name}`).sort()).toEqual(['inet created', 'inet filter', 'ip other']);
+    inNetns(ns.name, 'nft', ['-f', p]);
+    expect(stripHandles(nft(ns.name, ['list', 'ruleset']))).not.toBe(original);
+    loadRuleset(ns.name, r.json.rollback.nftScript);
+    expect(stripHandles(nft(ns.name, ['list', 'ruleset'])).replace(/counter packets \d+ bytes \d+/g, 'counter')).toBe(original.replace(/counter packets \d+ bytes \d+/g, 'counter'));
+  });
+
+  it('--out writes a reproducible plan that apply --plan accepts; --detailed-exitcode says 2 / 0', () => {
+    loadRuleset(ns.name, BASE);
+    const p = file('c.nft', 'add rule inet filter input tcp dport 443 accept\n');
+    const out1 = join(dir, 'p1.json');
+    const out2 = join(dir, 'p2.json');
+    expect(plan(p, '--out', out1, '--detailed-exitcode').status).toBe(2);
+    plan(p, '--out', out2);
+    const strip = (f: string) => ({ ...JSON.parse(readFileSync(f, 'utf8')), createdAt: null });
+    expect(strip(out1)).toEqual(strip(out2));
+    const noop = file('noop.nft', 'table inet filter\n');
+    expect(plan(noop, '--detailed-exitcode').status).toBe(0);
+    const applied = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', out1, '--no-wait', '--timeout', '60', '--json']);
+    expect(applied.status, applied.stdout + applied.stderr).toBe(0);
+    expect(nft(ns.name, ['list', 'chain', 'inet', 'filter', 'input'])).toContain('tcp dport 443 accept');
+    expect(fwsafe(['--netns', ns.name, '--state-dir', state.path, 'rollback', '--json']).status).toBe(0);
+    expect(nft(ns.name, ['list', 'chain', 'inet', 'filter', 'input'])).not.toContain('443');
+  });
+
+  it('--against a stored version or a saved file plans without the live ruleset', () => {
+    loadRuleset(ns.name, BASE);
+    expect(fwsafe(['--netns', ns.name, '--state-dir', state.path, 'snapshot']).status).toBe(0);
+    nft(ns.name, ['flush', 'ruleset']);
+    const p = file('c.nft', 'add rule inet filter input tcp dport 443 accept\n');
+    const v = plan(p, '--against', '1', '--json');
+    expect(v.status, v.stderr).toBe(0);
+    expect(v.json.base).toMatchObject({ source: 'version', ref: '1' });
+    expect(v.json.diff.summary.rulesAdded).toBe(1);
+    const f = plan(p, '--against', file('saved.nft', BASE), '--json');
+    expect(f.json.base.source).toBe('file');
+    expect(f.json.diff.summary.rulesAdded).toBe(1);
+    expect(liveRuleset(ns.name)).toBe('');
+  });
+
+  it('plans the example rulesets; the lockout demo is flagged before anything is applied', () => {
+    loadRuleset(ns.name, readFileSync(join(ROOT, 'rulesets', 'baseline.nft'), 'utf8'));
+    for (const name of ['web-open-443.nft', 'imperative-example.nft']) {
+      const r = plan(join(ROOT, 'rulesets', name), '--json');
+      expect(r.status, `${name}: ${r.stderr}`).toBe(0);
+      expect(r.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+    }
+    const lock = plan(join(ROOT, 'rulesets', 'lockout-demo.nft'), '--json');
+    const codes = lock.json.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code);
+    expect(codes).toEqual(expect.arrayContaining(['SSH_NEW_LOGIN_BLOCKED', 'SSH_SESSION_CUT']));
+    const md = plan(join(ROOT, 'rulesets', 'lockout-demo.nft'), '--markdown');
+    expect(md.stdout).toContain('**[ERROR] SSH_NEW_LOGIN_BLOCKED**');
+  });
+});
