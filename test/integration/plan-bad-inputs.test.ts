@@ -1,0 +1,120 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlan } from '../../src/plan/create-plan.js';
+import { FwsafeError } from '../../src/errors.js';
+import { fwsafe, ROOT } from '../helpers/cli.js';
+import { createNetns, deleteNetns, isRoot, liveRuleset, loadRuleset } from '../helpers/netns.js';
+
+const BASE = `table inet filter {
+  set allow { type ipv4_addr; elements = { 198.51.100.1 }; }
+  chain input { type filter hook input priority 0; policy accept;
+    ct state established,related accept
+    tcp dport 22 accept
+  }
+}
+`;
+
+type Case = { name: string; make: (dir: string) => string; exit: number; code: string };
+const text = (body: string) => (dir: string) => {
+  const p = join(dir, `p-${Math.random().toString(36).slice(2)}.nft`);
+  writeFileSync(p, body);
+  return p;
+};
+const kernel = (name: string, body: string): Case => ({ name, make: text(body), exit: 4, code: 'KERNEL_REJECTED' });
+
+// Bad proposals: each must give a clear error with its own code and leave the live ruleset untouched.
+const CASES: Case[] = [
+  { name: 'missing file', make: (d) => join(d, 'nope.nft'), exit: 9, code: 'PROPOSAL_NOT_FOUND' },
+  { name: 'a directory', make: (d) => { const p = join(d, 'adir'); mkdirSync(p); return p; }, exit: 9, code: 'PROPOSAL_IS_DIRECTORY' },
+  { name: 'empty file', make: text(''), exit: 9, code: 'PROPOSAL_EMPTY' },
+  { name: 'only white space', make: text('  \n\t\n'), exit: 9, code: 'PROPOSAL_EMPTY' },
+  { name: 'binary garbage with NUL bytes', make: (d) => { const p = join(d, 'bin'); writeFileSync(p, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0, 0xff])); return p; }, exit: 9, code: 'PROPOSAL_BINARY' },
+  { name: 'invalid UTF-8', make: (d) => { const p = join(d, 'latin1'); writeFileSync(p, Buffer.from([0x74, 0x61, 0x62, 0xe9, 0xff, 0x0a])); return p; }, exit: 9, code: 'PROPOSAL_NOT_UTF8' },
+  { name: 'a 50 MB file', make: (d) => { const p = join(d, 'big.nft'); writeFileSync(p, Buffer.alloc(50 * 1024 * 1024, 0x23)); return p; }, exit: 9, code: 'PROPOSAL_TOO_LARGE' },
+  { name: 'a FIFO', make: (d) => { const p = join(d, 'fifo'); execFileSync('mkfifo', [p]); return p; }, exit: 9, code: 'PROPOSAL_NOT_REGULAR' },
+  { name: 'a character device', make: () => '/dev/null', exit: 9, code: 'PROPOSAL_NOT_REGULAR' },
+  kernel('syntax error on the first line', 'tabel inet filter { }\n'),
+  kernel('syntax error in the middle of a table', 'table inet t {\n  chain c {\n    tcp dport 22 acept\n  }\n}\n'),
+  kernel('missing closing brace at the end', 'table inet t {\n  chain c {\n    tcp dport 22 accept\n  }\n'),
+  kernel('unknown table in add rule', 'add rule inet nosuch input tcp dport 22 accept\n'),
+  kernel('unknown chain in add rule', 'add rule inet filter nosuch tcp dport 22 accept\n'),
+  kernel('unknown family', 'add rule ipx filter input accept\n'),
+  kernel('wrong family for an existing table', 'add rule ip filter input tcp dport 22 accept\n'),
+  kernel('include of a missing file', 'include "/nonexistent/fwsafe-missing.nft"\n'),
+  kernel('delete a table that does not exist', 'delete table inet ghost\n'),
+  kernel('delete a rule by a handle that does not exist', 'delete rule inet filter input handle 9999\n'),
+  kernel('jump to a chain that does not exist', 'add rule inet filter input jump nowhere\n'),
+  kernel('a jump loop (kernel-only check)', 'add chain inet filter a\nadd chain inet filter b\nadd rule inet filter a jump b\nadd rule inet filter b jump a\nadd rule inet filter input jump a\n'),
+  kernel('a set element of the wrong type', 'add element inet filter allow { "not-an-address" }\n'),
+  kernel('a port out of range', 'add rule inet filter input tcp dport 70000 accept\n'),
+  kernel('an invalid IPv4 address', 'add rule inet filter input ip saddr 300.1.1.1 accept\n'),
+  kernel('an invalid prefix length', 'add rule inet filter input ip saddr 10.0.0.0/33 accept\n'),
+  kernel('an undefined variable', 'add rule inet filter input tcp dport $SSH_PORT accept\n'),
+  kernel('a route chain on the input hook', 'add chain inet filter r { type route hook input priority 0; }\n'),
+  kernel('an unknown policy', 'add chain inet filter p { type filter hook input priority 0; policy maybe; }\n'),
+  kernel('flush ruleset followed by garbage', 'flush ruleset\nthis is not nft\n'),
+  kernel('a reference to a missing set', 'add rule inet filter input ip saddr @nosuchset drop\n'),
+  kernel('a priority that is not a number or name', 'add chain inet filter q { type filter hook input priority sideways; }\n'),
+  kernel('a valid first half and a broken second half (atomic: nothing of it applies)', 'add rule inet filter input tcp dport 443 accept\nadd rule inet filter input tcp dport 80 acept\n'),
+];
+
+describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
+  let ns = '';
+  let dir = '';
+  let before = '';
+  beforeAll(() => {
+    ns = createNetns('bad');
+    dir = mkdtempSync(join(tmpdir(), 'fwsafe-bad-'));
+    loadRuleset(ns, BASE);
+    before = liveRuleset(ns);
+  });
+  afterAll(() => {
+    deleteNetns(ns);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`has at least 30 cases (${CASES.length})`, () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(CASES)('$name → $code (exit $exit), live ruleset unchanged', async ({ make, exit, code }) => {
+    const path = make(dir);
+    const error = await createPlan({ netns: ns, proposalPath: path }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FwsafeError);
+    const fw = error as FwsafeError;
+    expect(fw.code).toBe(code);
+    expect(fw.exitCode).toBe(exit);
+    expect(fw.message.split('\n')[0]!.length).toBeGreaterThan(20);
+    expect(fw.message).not.toMatch(/\n\s*\n/);
+    if (exit === 4) expect(fw.message).toMatch(/Error:/);
+    expect(liveRuleset(ns)).toBe(before);
+  });
+
+  it('through the CLI: the same errors, exit codes and JSON shape', () => {
+    const r = fwsafe(['--netns', ns, 'plan', join(dir, 'missing.nft'), '--json']);
+    expect(r.status).toBe(9);
+    expect(r.json.error.code).toBe('PROPOSAL_NOT_FOUND');
+    const k = fwsafe(['--netns', ns, 'plan', text('add rule inet filter input tcp dport 22 acept\n')(dir)]);
+    expect(k.status).toBe(4);
+    expect(k.stderr).toMatch(/:1:\d+-\d+: Error: syntax error/);
+    expect(k.stderr).toContain('acept');
+    expect(liveRuleset(ns)).toBe(before);
+  });
+
+  it('an unreadable file, for a user without permission, is refused clearly', () => {
+    // (run as nobody: root can read anything)
+    const p = text('add rule inet filter input accept\n')(dir);
+    chmodSync(p, 0o000);
+    chmodSync(dir, 0o755);
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'run.js'), 'plan', p, '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(9);
+    expect(JSON.parse(r.stdout).error.code).toBe('PROPOSAL_UNREADABLE');
+    expect(liveRuleset(ns)).toBe(before);
+  });
+});
