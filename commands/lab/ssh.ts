@@ -1,0 +1,21 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../src/cli/base-command.js';
+
+export default class LabSsh extends BaseCommand {
+  static summary = 'Open a real SSH session from the lab admin namespace into the server (or run a command there after --).';
+  static examples = ['<%= config.bin %> lab ssh', '<%= config.bin %> lab ssh fwlab -- nft list ruleset'];
+  static strict = false;
+  static args = { name: Args.string({ description: 'Lab name.', default: 'fwlab' }) };
+
+  async run(): Promise<{ exitCode: number }> {
+    // Everything after `--` is the remote command; only what comes before it names the lab.
+    const dashdash = this.argv.indexOf('--');
+    const command = dashdash === -1 ? [] : this.argv.slice(dashdash + 1);
+    const own = dashdash === -1 ? this.argv : this.argv.slice(0, dashdash);
+    const { args, flags } = await this.parse(LabSsh, own);
+    const { labSsh } = await import('../../src/lab/ssh.js');
+    const exitCode = await labSsh({ name: args.name, stateDir: flags['state-dir'], command, tty: this.isTty });
+    process.exitCode = exitCode;
+    return { exitCode };
+  }
+}

@@ -1,0 +1,4 @@
+import { z } from 'zod';
+
+/** `fwsafe lab ssh --json` (the session itself is interactive) */
+export const schema = z.strictObject({ exitCode: z.number().int() });

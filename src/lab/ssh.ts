@@ -1,0 +1,16 @@
+import { runInteractive } from '../run/spawn.js';
+import { FwsafeError, ExitCode } from '../errors.js';
+import { labNames } from './paths.js';
+import { readLab } from './lab.js';
+import { sshArgs } from './sshd.js';
+
+/** A real SSH session from the admin namespace into the server: interactive, or one command. */
+export async function labSsh(options: { name: string; stateDir?: string; command: string[]; tty: boolean }): Promise<number> {
+  const n = labNames(options.name, options.stateDir);
+  const lab = readLab(n);
+  if (!lab) {
+    throw new FwsafeError(`No lab "${n.name}" is up.`, { code: 'LAB_NOT_FOUND', exitCode: ExitCode.notFound, actions: [`Create it: fwsafe lab up ${n.name}`] });
+  }
+  const extra = options.command.length ? ['-T'] : options.tty ? ['-t'] : ['-T'];
+  return runInteractive('ssh', [...sshArgs(lab.dir, extra), ...options.command], { netns: lab.adminNetns });
+}
