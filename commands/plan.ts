@@ -14,13 +14,16 @@ export default class PlanCommand extends BaseCommand {
     out: Flags.string({ description: 'Write the plan (JSON) to this file, for `fwsafe apply --plan`.' }),
     markdown: Flags.boolean({ description: 'Render the plan as Markdown (for a pull-request comment).' }),
     'detailed-exitcode': Flags.boolean({ description: 'Exit 0 when the plan changes nothing, 2 when it has changes.' }),
+    'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes (rule analysis still runs).' }),
+    'must-allow': Flags.string({ description: 'A flow that must stay allowed, probed with real packets: "tcp/443", "tcp/5432 from 10.0.0.0/8".', multiple: true }),
+    'must-deny': Flags.string({ description: 'A flow that must stay denied: "tcp/23", "tcp/3306 from 203.0.113.0/24".', multiple: true }),
     against: Flags.string({ description: 'Plan against a stored version (id, latest, -N) or a saved ruleset file instead of the live ruleset.' }),
   };
 
   async run(): Promise<PlanT> {
     const { args, flags } = await this.parse(PlanCommand);
     const { createPlan, writePlanFile } = await import('../src/plan/create-plan.js');
-    const plan = await createPlan({ netns: this.checkNetns(flags.netns), proposalPath: args.file, against: flags.against, stateDir: flags['state-dir'] });
+    const plan = await createPlan({ netns: this.checkNetns(flags.netns), proposalPath: args.file, against: flags.against, stateDir: flags['state-dir'], probes: { enabled: !flags['no-probes'], mustAllow: flags['must-allow'], mustDeny: flags['must-deny'] } });
     if (flags.out) writePlanFile(flags.out, plan);
     if (!this.jsonEnabled()) {
       const { renderPlan } = await import('../src/plan/render.js');

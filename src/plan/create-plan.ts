@@ -8,6 +8,7 @@ import { runAnalysers } from './findings/index.js';
 import { parseSshConnection } from './findings/context.js';
 import { buildRollback } from './rollback.js';
 import { sshListenPorts } from './ssh-ports.js';
+import { interfaceOf, parseProbeSpec, probeFindings, runProbes } from '../probes/index.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import { contentHash, sha256 } from '../snapshot/hash.js';
@@ -26,6 +27,8 @@ export interface PlanOptions {
   against?: string | null;
   stateDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Real-packet probes (default on for a live base): `mustAllow`/`mustDeny` specs like "tcp/443 from 10.0.0.0/8". */
+  probes?: { enabled: boolean; mustAllow?: string[]; mustDeny?: string[] };
 }
 
 interface Base {
@@ -61,7 +64,25 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
   const proposalText = readProposal(options.proposalPath);
   if (process.getuid?.() !== 0) throw needsRoot('Planning (a scratch network namespace)');
   const base = await loadBase(options);
-  const scratch = await computeInScratch({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText });
+  const env = options.env ?? process.env;
+  const ssh = base.source === 'live' ? parseSshConnection(env.SSH_CONNECTION) : null;
+  const sshPorts = base.source === 'live' ? await sshListenPorts(options.netns) : [22];
+  const probing = (options.probes?.enabled ?? true) && base.source === 'live';
+  const mustAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
+  const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
+  let probeError: string | null = null;
+  // The scratch computation and the probes use namespaces of their own: run them side by side.
+  const [scratch, probeResults] = await Promise.all([
+    computeInScratch({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText }),
+    probing
+      ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
+          runProbes({ baseText: base.text, proposalPath: resolve(options.proposalPath), ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
+            probeError = error instanceof Error ? error.message : String(error);
+            return null;
+          }),
+        )
+      : Promise.resolve(null),
+  ]);
   const before = buildModel(scratch.before.json, scratch.before.text);
   const after = buildModel(scratch.after.json, scratch.after.text);
   const touched = touchedKeys(before, after);
@@ -72,17 +93,23 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
     const [family, name] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
     return { family, name, existedBefore: b !== undefined, existsAfter: a !== undefined, owner: live ? tableOwner(live) : null, iptablesNft: live ? isIptablesNftTable(live) : false };
   });
-  const env = options.env ?? process.env;
   const findings = runAnalysers({
     base: before,
     result: after,
     touched,
     proposalText,
-    sshPorts: base.source === 'live' ? await sshListenPorts(options.netns) : [22],
-    ssh: base.source === 'live' ? parseSshConnection(env.SSH_CONNECTION) : null,
+    sshPorts,
+    ssh,
     legacyRulesPresent: base.legacy,
     notReproduced: scratch.notReproduced,
   });
+  if (probeResults) {
+    const fromProbes = probeFindings(probeResults);
+    findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
+    findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
+  } else if (probeError) {
+    findings.push({ code: 'PROBES_FAILED', severity: 'warning', message: `The lockout probes could not run: ${probeError}`, fix: 'Rely on the rule analysis above, or run plan again.', location: null });
+  }
   const plan: PlanT = {
     version: PLAN_VERSION,
     createdAt: new Date().toISOString(),

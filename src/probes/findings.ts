@@ -1,0 +1,28 @@
+import type { FindingT } from '../plan/schema.js';
+import type { ProbeResult } from './run-probes.js';
+
+const CODE: Record<ProbeResult['kind'], string> = {
+  session: 'PROBE_SESSION_CUT',
+  'new-login': 'PROBE_NEW_LOGIN_BLOCKED',
+  'must-allow': 'PROBE_MUST_ALLOW_FAILED',
+  'must-deny': 'PROBE_MUST_DENY_FAILED',
+};
+
+/** Failing probes are blocking findings naming the rule that decided; notes become info findings. */
+export function probeFindings(results: ProbeResult[]): FindingT[] {
+  const out: FindingT[] = [];
+  for (const r of results) {
+    if (!r.pass) {
+      out.push({
+        code: CODE[r.kind],
+        severity: 'error',
+        message: `Probe: ${r.description} was ${r.observed} after the change (real packets through the proposed ruleset)${r.decidedBy ? `, decided by ${r.decidedBy}` : ''}.`,
+        fix: r.kind === 'session' ? 'Accept established traffic before any drop: `ct state established,related accept`.' : r.kind === 'must-deny' ? 'Add a rule that drops it, before any accept that matches it.' : 'Accept it before the rule that drops it.',
+        location: r.decidedBy,
+      });
+    }
+  }
+  const notes = [...new Set(results.map((r) => r.note).filter((n): n is string => Boolean(n)))];
+  for (const note of notes) out.push({ code: 'PROBE_NOTE', severity: 'info', message: `Probes: ${note}.`, fix: 'Nothing to do; read the probe results with that in mind.', location: null });
+  return out;
+}

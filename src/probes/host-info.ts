@@ -1,0 +1,13 @@
+import { run } from '../run/runner.js';
+
+/** The interface that holds `address` in the namespace (where the admin's traffic arrives), or null. */
+export async function interfaceOf(netns: string | null, address: string | null): Promise<string | null> {
+  if (!address) return null;
+  const r = await run('ip', ['-j', 'addr', 'show'], { netns, allowFailure: true });
+  try {
+    const links = JSON.parse(r.stdout) as { ifname: string; addr_info?: { local?: string }[] }[];
+    return links.find((l) => (l.addr_info ?? []).some((a) => a.local === address))?.ifname ?? null;
+  } catch {
+    return null;
+  }
+}
