@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -7,11 +7,14 @@ import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
-import { decidingRule } from './trace.js';
+import { decidingRule, type RuleText } from './trace.js';
+import { splitTables } from '../ruleset/text.js';
 import { representative, type ProbeSpecT } from './spec.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 
-const AGENT = join(fileURLToPath(import.meta.url), '..', 'agent.js');
+const HERE = join(fileURLToPath(import.meta.url), '..');
+// Compiled, the agent sits beside this module; run from the TypeScript sources (tests), use the build's.
+const AGENT = existsSync(join(HERE, 'agent.js')) ? join(HERE, 'agent.js') : join(HERE, '..', '..', 'dist', 'src', 'probes', 'agent.js');
 const WAIT_MS = 1500;
 
 export interface ProbeResult {
@@ -117,7 +120,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const monitor = spawnPiped('stdbuf', ['-oL', resolveBinary('nft'), 'monitor', 'trace'], { netns: host });
     children.push(monitor);
     const traced = lines(monitor);
-    await new Promise((r) => setTimeout(r, 150));
+    // Make sure the monitor is listening before the swap: a marker packet's trace must come through.
+    await run('ping', ['-c', '1', '-W', '1', server], { netns: client, allowFailure: true });
+    await traced.wait('trace id', 2000);
 
     const swapped = await run('nft', ['-f', o.proposalPath], { netns: host, allowFailure: true });
     if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${swapped.stderr.trim()}`);
@@ -167,12 +172,18 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       }
     }
     await Promise.all(jobs);
-    await new Promise((r) => setTimeout(r, 200));
+    // Trace lines may trail the packets: wait (bounded) until every probe's deciding rule is seen.
+    const listing = splitTables((await run('nft', ['-a', 'list', 'ruleset'], { netns: host })).stdout);
+    const ruleText: RuleText = (family, table, handle) => listing.find((t) => t.family === family && t.name === table)?.rulesByHandle.get(handle);
+    const locate = (): boolean => {
+      for (const r of results) {
+        const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
+        if (m && r.decidedBy === null) r.decidedBy = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : 'syn', ruleText)?.decidedBy ?? null;
+      }
+      return results.every((r) => r.decidedBy !== null || r.observed === 'not-run');
+    };
+    for (let waited = 0; !locate() && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     if (process.env.FWSAFE_DEBUG_TRACE) writeFileSync(process.env.FWSAFE_DEBUG_TRACE, traced.text);
-    for (const r of results) {
-      const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
-      if (m) r.decidedBy = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : 'syn')?.decidedBy ?? null;
-    }
     if (notes.length) for (const r of results) r.note = [r.note, ...notes].filter(Boolean).join('; ');
     return results;
   } finally {

@@ -11,7 +11,9 @@ const LINE = /^trace id (\S+) (\S+) (\S+) (\S+) (.*)$/;
  * Parses `nft monitor trace` text; returns, per probe packet (source, destination port), the rule that
  * gave the final verdict. Trace ids whose packet line does not match are ignored.
  */
-export function decidingRule(traceText: string, saddr: string, dport: number, packet: 'syn' | 'data' = 'syn'): TraceVerdict | null {
+export type RuleText = (family: string, table: string, handle: number) => string | undefined;
+
+export function decidingRule(traceText: string, saddr: string, dport: number, packet: 'syn' | 'data' = 'syn', ruleText: RuleText = () => undefined): TraceVerdict | null {
   const packets = new Map<string, boolean>();
   const verdicts = new Map<string, TraceVerdict>();
   for (const raw of traceText.split('\n')) {
@@ -25,7 +27,9 @@ export function decidingRule(traceText: string, saddr: string, dport: number, pa
       continue;
     }
     if (table === 'fwsafe_trace') continue;
-    const rule = /^rule (.*) \(verdict (\S+)\)$/.exec(rest);
+    // A monitor started before a rule existed prints "unknown rule handle N": look the handle up.
+    const unknown = /^unknown rule handle (\d+) \(verdict (\S+)\)$/.exec(rest);
+    const rule = unknown ? [rest, ruleText(family, table, Number(unknown[1])) ?? `handle ${unknown[1]}`, unknown[2]] : /^rule (.*) \(verdict (\S+)\)$/.exec(rest);
     if (rule && rule[2] !== 'continue' && !/^jump|^goto/.test(rule[2]!)) {
       verdicts.set(id, { traceId: id, decidedBy: `${family} ${table} ${chain}: ${rule[1]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')}`, verdict: rule[2]! });
     } else if (/^policy (\S+)/.test(rest) || /^verdict (\S+)/.test(rest)) {
