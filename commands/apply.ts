@@ -14,6 +14,7 @@ export default class Apply extends BaseCommand {
     'no-wait': Flags.boolean({ description: 'Return at once; confirm later with `fwsafe confirm` from a NEW session.' }),
     yes: Flags.boolean({ char: 'y', description: 'Skip the "apply these changes?" question.' }),
     force: Flags.boolean({ description: 'Apply despite blocking findings.' }),
+    'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes while planning (rule analysis still runs).' }),
     persist: Flags.string({ description: 'On confirmation (never before), write the persistent file (--persist alone: /etc/nftables.conf).' }),
     message: Flags.string({ char: 'm', description: 'Why this change.', default: '' }),
   };
@@ -29,7 +30,7 @@ export default class Apply extends BaseCommand {
     }
     if (!flags.plan === !args.file) throw new UserError('Give a proposal FILE or --plan PLAN.json (one of them).', { code: 'USAGE' });
     const { loadPlanFile, planProposal } = await import('../src/apply/plan-source.js');
-    const plan = flags.plan ? loadPlanFile(flags.plan) : await planProposal({ netns, proposalPath: args.file!, stateDir: flags['state-dir'] });
+    const plan = flags.plan ? loadPlanFile(flags.plan) : await planProposal({ netns, proposalPath: args.file!, stateDir: flags['state-dir'], probes: !flags['no-probes'] });
     const { renderPlanSummary, applyResult, renderApplyResult } = await import('../src/apply/render.js');
     for (const line of renderPlanSummary(plan)) this.note(line);
     if (this.isTty && !flags.yes && !this.jsonEnabled()) {

@@ -7,8 +7,8 @@ import { FwsafeError, UserError } from '../errors.js';
 const PLANNER = '../plan/create-plan.js';
 
 /** Plans a proposal file against the live ruleset (as `fwsafe plan` does). */
-export async function planProposal(options: { netns: string | null; proposalPath: string; stateDir?: string }): Promise<PlanT> {
-  let mod: { createPlan: (o: { netns: string | null; proposalPath: string; stateDir?: string }) => Promise<PlanT> };
+export async function planProposal(options: { netns: string | null; proposalPath: string; stateDir?: string; probes?: boolean }): Promise<PlanT> {
+  let mod: { createPlan: (o: { netns: string | null; proposalPath: string; stateDir?: string; probes?: { enabled: boolean } }) => Promise<PlanT> };
   try {
     mod = await import(PLANNER);
   } catch (error) {
@@ -17,7 +17,7 @@ export async function planProposal(options: { netns: string | null; proposalPath
       actions: ['Apply a saved plan instead: fwsafe apply --plan PLAN.json'],
     });
   }
-  return mod.createPlan({ netns: options.netns, proposalPath: options.proposalPath, stateDir: options.stateDir });
+  return mod.createPlan({ netns: options.netns, proposalPath: options.proposalPath, stateDir: options.stateDir, probes: { enabled: options.probes ?? true } });
 }
 
 /** Reads and validates a plan written by `fwsafe plan --json`. */

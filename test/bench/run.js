@@ -49,8 +49,10 @@ function benchSize(n) {
 
     if (hasCommand('plan')) {
       const planRaw = measure(REPS, () => inNs(ns, 'nft', ['-c', '-f', proposalFile]));
-      const planOurs = measure(REPS, () => sh(node, fw(ns, state, 'plan', proposalFile, '--json'), { allowFailure: true }));
-      row('plan vs nft -c -f', n, planOurs, planRaw, '≤ 3× at 50k');
+      const planOurs = measure(REPS, () => sh(node, fw(ns, state, 'plan', proposalFile, '--no-probes', '--json'), { allowFailure: true }));
+      row('plan --no-probes vs nft -c -f', n, planOurs, planRaw, '≤ 3× at 50k');
+      const planProbes = measure(Math.min(REPS, 3), () => sh(node, fw(ns, state, 'plan', proposalFile, '--json'), { allowFailure: true }));
+      row('plan (with probes) vs nft -c -f', n, planProbes, planRaw, '(probes: real packets)');
     }
     if (hasCommand('apply') && hasCommand('confirm')) {
       const reset = () => inNs(ns, 'nft', ['-f', baseFile.replace(/$/, '')], { input: '' });
@@ -59,7 +61,7 @@ function benchSize(n) {
       const applyRaw = measure(REPS, () => inNs(ns, 'nft', ['-f', proposalFile]), () => inNs(ns, 'nft', ['-f', resetFile]));
       const applyOurs = measure(
         REPS,
-        () => sh(node, fw(ns, state, 'apply', proposalFile, '--no-wait', '--yes', '--force', '--timeout', '600', '--json')),
+        () => sh(node, fw(ns, state, 'apply', proposalFile, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', '600', '--json')),
         () => {
           sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
           inNs(ns, 'nft', ['-f', resetFile]);
@@ -73,7 +75,7 @@ function benchSize(n) {
     if (n === SIZES.at(-1)) {
       const rawKb = peakRssKb('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'ruleset']);
       const snapKb = peakRssKb(node, fw(ns, state, 'snapshot'));
-      const planKb = hasCommand('plan') ? peakRssKb(node, fw(ns, state, 'plan', proposalFile, '--json')) : null;
+      const planKb = hasCommand('plan') ? peakRssKb(node, fw(ns, state, 'plan', proposalFile, '--no-probes', '--json')) : null;
       console.log(`peak memory at ${n} rules: snapshot ${mb(snapKb)}, plan ${mb(planKb)}, nft -j list ruleset ${mb(rawKb)} (goal ≤ 400 MB)`);
       rows.push({ what: 'peak RSS snapshot (MB)', size: n, ours: kbToMb(snapKb), ref: kbToMb(rawKb), ratio: null, goal: '≤ 400 MB' });
       if (planKb) rows.push({ what: 'peak RSS plan (MB)', size: n, ours: kbToMb(planKb), ref: kbToMb(rawKb), ratio: null, goal: '≤ 400 MB' });
@@ -88,7 +90,7 @@ function benchLateness(ns, state, n, resetFile, rawApplyMs) {
   const file = join(work, `late-${n}.nft`);
   writeFileSync(file, readFileSync(join(work, `proposal-${n}.nft`), 'utf8') + 'table inet fwsafe_bench_marker { chain c { } }\n');
   inNs(ns, 'nft', ['-f', resetFile]);
-  const out = sh(node, fw(ns, state, 'apply', file, '--no-wait', '--yes', '--force', '--timeout', '3', '--json'));
+  const out = sh(node, fw(ns, state, 'apply', file, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', '3', '--json'));
   const deadline = Date.parse(JSON.parse(out.stdout).deadline);
   let restoredAt = null;
   const stopBy = deadline + 30_000;

@@ -36,7 +36,8 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
     loadRuleset(ns.name, BASE);
     const before = liveRuleset(ns.name);
     const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
-    const r = cli('apply', '--plan', plan, '--timeout', '2', '--no-wait', '--json', '-m', 'lockout');
+    // 4 s: long enough that `status` still sees the change pending on a loaded 2-core CI machine.
+    const r = cli('apply', '--plan', plan, '--timeout', '4', '--no-wait', '--json', '-m', 'lockout');
     expect(r.status, r.stderr).toBe(0);
     await expectContract('apply', r.json);
     expect(r.json.state).toBe('pending');
@@ -48,7 +49,7 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
     expect(status.json.pending.touchedTables).toEqual(['inet filter']);
     const deadline = Date.now() + status.json.pending.secondsLeft * 1000;
 
-    const restoredAt = await waitForRuleset(ns.name, restored, 6000, 10);
+    const restoredAt = await waitForRuleset(ns.name, restored, 8000, 10);
     expect(restoredAt).not.toBeNull();
     const lateMs = restoredAt! - deadline;
     console.log(`rollback lateness after the deadline: ${lateMs} ms`);
