@@ -102,12 +102,12 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
   it('a foreign table, and a foreign chain in an untouched table, created in the window survive the rollback', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
-    expect(cli('apply', '--plan', plan, '--timeout', '2', '--no-wait').status).toBe(0);
+    expect(cli('apply', '--plan', plan, '--timeout', '4', '--no-wait').status).toBe(0);
     nft(ns.name, ['add', 'table', 'ip', 'docker-like']);
     nft(ns.name, ['add', 'chain', 'ip', 'docker-like', 'DOCKER']);
     nft(ns.name, ['add', 'chain', 'ip', 'untouched', 'f2b-sshd']);
     nft(ns.name, ['add', 'rule', 'ip', 'untouched', 'f2b-sshd', 'ip', 'saddr', '203.0.113.9', 'drop']);
-    expect(await waitForRuleset(ns.name, restored, 5000)).not.toBeNull();
+    expect(await waitForRuleset(ns.name, restored, 8000)).not.toBeNull();
     const after = liveRuleset(ns.name);
     expect(after).toContain('table ip docker-like');
     expect(after).toContain('chain DOCKER');
@@ -119,9 +119,9 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
   it('another program changed a touched table in the window: still restored, and the record and log say what was overwritten', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
-    expect(cli('apply', '--plan', plan, '--timeout', '2', '--no-wait').status).toBe(0);
+    expect(cli('apply', '--plan', plan, '--timeout', '4', '--no-wait').status).toBe(0);
     nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '9999', 'accept']);
-    expect(await waitForRuleset(ns.name, (t) => restored(t) && !t.includes('9999'), 5000)).not.toBeNull();
+    expect(await waitForRuleset(ns.name, (t) => restored(t) && !t.includes('9999'), 8000)).not.toBeNull();
     const log = cli('log', '--json');
     expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', overwritten: ['inet filter'] });
     expect(cli('log').stdout).toContain('rollback overwrote changes made by others to: inet filter');
@@ -130,13 +130,14 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
   it('extend pushes the deadline; the change survives the old one and rolls back at the new one', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
-    expect(cli('apply', '--plan', plan, '--timeout', '2', '--no-wait').status).toBe(0);
-    const e = cli('extend', '4', '--json');
+    // Windows of a few seconds: long enough for a loaded 2-core CI machine to start the CLI twice.
+    expect(cli('apply', '--plan', plan, '--timeout', '4', '--no-wait').status).toBe(0);
+    const e = cli('extend', '7', '--json');
     expect(e.status, e.stderr).toBe(0);
     await expectContract('extend', e.json);
-    await new Promise((res) => setTimeout(res, 2500));
+    await new Promise((res) => setTimeout(res, 4500));
     expect(changed(liveRuleset(ns.name))).toBe(true);
-    expect(await waitForRuleset(ns.name, restored, 4000)).not.toBeNull();
+    expect(await waitForRuleset(ns.name, restored, 6000)).not.toBeNull();
   });
 
   it('rollback VERSION brings back a stored version under a new confirmation window', async () => {
