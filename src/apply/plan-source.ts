@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { Plan, type PlanT } from '../plan/schema.js';
-import { formatIssues } from '../state/parse.js';
-import { FwsafeError, UserError } from '../errors.js';
+import type { PlanT } from '../plan/schema.js';
+import { FwsafeError } from '../errors.js';
 
 // The planner lives in src/plan/create-plan.ts; wiring it is this one import.
 const PLANNER = '../plan/create-plan.js';
@@ -20,15 +18,4 @@ export async function planProposal(options: { netns: string | null; proposalPath
   return mod.createPlan({ netns: options.netns, proposalPath: options.proposalPath, stateDir: options.stateDir, probes: { enabled: options.probes ?? true } });
 }
 
-/** Reads and validates a plan written by `fwsafe plan --json`. */
-export function loadPlanFile(path: string): PlanT {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UserError(`Cannot read the plan ${path}: ${(error as Error).message}`, { code: 'BAD_PLAN' });
-  }
-  const parsed = Plan.safeParse(raw);
-  if (!parsed.success) throw new UserError(`${path} is not a valid fwsafe plan: ${formatIssues(parsed.error)}.`, { code: 'BAD_PLAN' });
-  return parsed.data;
-}
+export { loadPlanFile } from '../plan/plan-file.js';

@@ -16,9 +16,7 @@ import { buildModel, type RulesetModel } from '../ruleset/model.js';
 import { tableOwner } from '../backends/owners.js';
 import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
 import { HistoryStore } from '../history/store.js';
-import { writeFileAtomic } from '../state/fs-safe.js';
-import { formatIssues } from '../state/parse.js';
-import { UserError, needsRoot } from '../errors.js';
+import { needsRoot } from '../errors.js';
 
 export interface PlanOptions {
   netns: string | null;
@@ -126,19 +124,4 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
   return Plan.parse(plan);
 }
 
-/** Reads and validates a plan file written by `fwsafe plan --out`. */
-export function loadPlanFile(path: string): PlanT {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UserError(`Cannot read the plan ${path}: ${(error as Error).message}`, { code: 'BAD_PLAN' });
-  }
-  const parsed = Plan.safeParse(raw);
-  if (!parsed.success) throw new UserError(`${path} is not a valid fwsafe plan: ${formatIssues(parsed.error)}.`, { code: 'BAD_PLAN' });
-  return parsed.data;
-}
-
-export function writePlanFile(path: string, plan: PlanT): void {
-  writeFileAtomic(resolve(path), JSON.stringify(plan, null, 2) + '\n');
-}
+export { loadPlanFile, writePlanFile } from './plan-file.js';
