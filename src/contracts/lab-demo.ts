@@ -5,7 +5,11 @@ export const schema = z.strictObject({
   lab: z.string(),
   lockoutPredicted: z.boolean(),
   sessionFroze: z.boolean(),
+  newLoginRefused: z.boolean(),
   rolledBack: z.boolean(),
+  rollbackLatenessMs: z.number().nullable(),
   sessionCameBack: z.boolean(),
+  newLoginWorksAgain: z.boolean(),
   rollbackOutcome: z.string().nullable(),
+  durationMs: z.number().int(),
 });

@@ -1,129 +1,43 @@
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
-import { spawnPiped } from '../run/spawn.js';
 import { labDown, labUp } from './lab.js';
 import { sshArgs } from './sshd.js';
-
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
-const BIN = join(ROOT, 'bin', 'run.js');
-const RULESETS = join(ROOT, 'rulesets');
+import { fwArgv, fwChild, RULESETS, type FwChild } from './fw-child.js';
+import { openEchoSession, type EchoSession } from './echo-session.js';
+import type { LabRecordT } from './schema.js';
 
 export interface DemoResult {
   lab: string;
   lockoutPredicted: boolean;
   sessionFroze: boolean;
+  newLoginRefused: boolean;
   rolledBack: boolean;
+  /** How long after the deadline the watchdog's rollback was recorded, ms. */
+  rollbackLatenessMs: number | null;
   sessionCameBack: boolean;
+  newLoginWorksAgain: boolean;
   rollbackOutcome: string | null;
+  durationMs: number;
 }
 
 type Say = (text: string) => void;
 
-/** One line echoed back through the SSH session within `ms`, or null. */
-function echo(session: ChildProcess, buffer: { text: string }, line: string, ms: number): Promise<string | null> {
-  session.stdin!.write(line + '\n');
-  return waitFor(buffer, line, ms);
+interface Pending {
+  changeId: string;
+  deadline: string;
+  secondsLeft: number;
+  watchdogPid: number | null;
+  watchdogAlive: boolean;
+}
+interface Change {
+  state: string;
+  changeId: string;
+  deadline: string | null;
+  rolledBackAt: string | null;
+  rollbackReason: string | null;
 }
 
-function waitFor(buffer: { text: string }, line: string, ms: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const tick = (): void => {
-      if (buffer.text.includes(line)) resolve(line);
-      else if (Date.now() - started > ms) resolve(null);
-      else setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
-
-/**
- * The newcomer's tour: a lab, detect, snapshot, a safe change confirmed, then the lockout demo —
- * an SSH session freezes under a bad ruleset and comes back when the watchdog rolls it back.
- */
-export async function runDemo(options: { name: string; stateDir: string; timeoutSeconds: number; say: Say }): Promise<DemoResult> {
-  const { say } = options;
-  const result: DemoResult = { lab: options.name, lockoutPredicted: false, sessionFroze: false, rolledBack: false, sessionCameBack: false, rollbackOutcome: null };
-  const fw = async (args: string[], show = true): Promise<{ stdout: string; exitCode: number | null }> => {
-    const r = await run(process.execPath, [BIN, '--state-dir', options.stateDir, ...args], { allowFailure: true, env: { NO_COLOR: '1' } });
-    if (show) say(indent(r.stdout + (r.exitCode !== 0 ? r.stderr : '')));
-    return r;
-  };
-  let session: ChildProcess | null = null;
-  say('fwsafe demo: changing a remote firewall over SSH without ever locking yourself out.\n');
-  say('1. A disposable lab: two network namespaces joined by a virtual cable, a real sshd on the "server".');
-  const lab = await labUp({ name: options.name, stateDir: options.stateDir });
-  const ns = ['--netns', lab.serverNetns];
-  try {
-    say(`   admin ${lab.admin.v4}  ⇄  server ${lab.server.v4} (sshd pid ${lab.sshdPid})\n`);
-    say('2. What is on the server? `fwsafe detect` names every backend and who owns which rules.');
-    await fw([...ns, 'detect']);
-    say('3. A safe change, done properly: apply a baseline firewall under a dead-man switch, then confirm');
-    say('   it from a NEW SSH session — which proves that new logins still work.');
-    const applied = await fw([...ns, 'apply', join(RULESETS, 'baseline.nft'), '--no-wait', '--timeout', '60', '--json'], false);
-    const change = JSON.parse(applied.stdout) as { changeId?: string };
-    say(`   applied change ${change.changeId}; confirming over SSH…`);
-    const confirm = await run('ssh', [...sshArgs(lab.dir, ['-T']), process.execPath, BIN, '--state-dir', options.stateDir, 'confirm'], { netns: lab.adminNetns, allowFailure: true, env: { NO_COLOR: '1' } });
-    say(indent(confirm.stdout || confirm.stderr));
-    say('4. Every state is a version: `fwsafe snapshot` and `fwsafe log`.');
-    await fw([...ns, 'snapshot', '-m', 'after the baseline']);
-    await fw([...ns, 'log']);
-
-    say('5. Now the classic mistake: rulesets/lockout-demo.nft "tightens" input but forgets SSH and');
-    say('   established traffic. `fwsafe plan` predicts the lockout before anything is applied:');
-    const plan = await fw([...ns, 'plan', join(RULESETS, 'lockout-demo.nft'), '--json'], false);
-    const findings = (JSON.parse(plan.stdout).findings ?? []) as { code: string; severity: string; message: string }[];
-    for (const f of findings.filter((x) => x.severity === 'error')) say(`   [ERROR] ${f.code}: ${f.message}`);
-    result.lockoutPredicted = findings.some((f) => f.severity === 'error' && f.code.startsWith('SSH_'));
-
-    say('\n6. An admin is logged in over SSH (a live session that echoes what we type):');
-    const buffer = { text: '' };
-    session = spawnPiped('ssh', [...sshArgs(lab.dir, ['-T', '-o', 'ServerAliveInterval=0']), 'cat'], { netns: lab.adminNetns });
-    session.stdout!.on('data', (d: Buffer) => {
-      buffer.text += d.toString();
-    });
-    session.on('error', () => undefined);
-    const first = await echo(session, buffer, 'hello-before-change', 5000);
-    say(`   typed "hello-before-change" → ${first ? 'echoed back: the session works' : 'no echo (?)'}`);
-
-    say(`\n7. Suppose they apply it anyway (--force), with a ${options.timeoutSeconds} s confirmation window:`);
-    await fw([...ns, 'apply', join(RULESETS, 'lockout-demo.nft'), '--no-wait', '--force', '--timeout', String(options.timeoutSeconds)]);
-    const frozen = await echo(session, buffer, 'hello-during-lockout', 2000);
-    result.sessionFroze = frozen === null;
-    say(`   typed "hello-during-lockout" → ${frozen ? 'echoed (?)' : 'no echo within 2 s: the session is frozen. The admin cannot type `fwsafe confirm`.'}`);
-    say('   With iptables-apply or ferm, a session that hangs up here leaves these rules in place: locked out');
-    say('   for good. fwsafe armed a watchdog in its own session before applying; nothing can stop it but a');
-    say('   confirmation.');
-
-    say('\n8. Waiting for the deadline…');
-    const until = Date.now() + (options.timeoutSeconds + 15) * 1000;
-    while (Date.now() < until) {
-      const status = await fw([...ns, 'status', '--json'], false);
-      if (!(JSON.parse(status.stdout) as { pending: unknown }).pending) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const back = await waitFor(buffer, 'hello-during-lockout', 20_000);
-    result.sessionCameBack = back !== null;
-    say(`   ${back ? 'The watchdog rolled the change back: the queued "hello-during-lockout" arrived. The session is back.' : 'The session did not come back (?)'}`);
-
-    say('\n9. The history says what happened:');
-    const log = await fw([...ns, 'log', '--json'], false);
-    const versions = (JSON.parse(log.stdout) as { versions: { id: number; change: { state: string; rollbackReason: string | null } | null }[] }).versions;
-    const last = versions.find((v) => v.change !== null);
-    result.rollbackOutcome = last?.change ? `${last.change.state}${last.change.rollbackReason ? ` (${last.change.rollbackReason})` : ''}` : null;
-    result.rolledBack = last?.change?.state === 'rolled-back';
-    await fw([...ns, 'log', '-n', '4']);
-    say('That is the promise: no lockout survives the deadline — whatever happens to your terminal.');
-    return result;
-  } finally {
-    session?.stdin?.end();
-    session?.kill('SIGTERM');
-    say('\n10. Cleaning up: `fwsafe lab down`.');
-    await labDown({ name: options.name, stateDir: options.stateDir });
-  }
-}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function indent(text: string): string {
   return text
@@ -131,4 +45,142 @@ function indent(text: string): string {
     .split('\n')
     .map((l) => '   │ ' + l)
     .join('\n');
+}
+
+/** A brand-new SSH login from the admin namespace: does it get in within `seconds`? */
+async function newLogin(lab: LabRecordT, seconds: number): Promise<boolean> {
+  const r = await run('ssh', [...sshArgs(lab.dir, ['-T', '-o', `ConnectTimeout=${seconds}`]), 'true'], { netns: lab.adminNetns, allowFailure: true, timeoutMs: (seconds + 3) * 1000 });
+  return r.exitCode === 0;
+}
+
+/**
+ * The newcomer's tour: a lab, detect, a safe change confirmed over a new session, snapshot, log,
+ * then the lockout demo — a live SSH session freezes under a bad ruleset and comes back when the
+ * watchdog rolls it back at the deadline. The lab is always removed at the end.
+ */
+export async function runDemo(options: { name: string; stateDir: string; timeoutSeconds: number; say: Say }): Promise<DemoResult> {
+  const { say, stateDir } = options;
+  const started = Date.now();
+  const fw = fwChild(stateDir);
+  const show = async (args: string[]): Promise<void> => {
+    const r = await fw(args);
+    say(indent(r.stdout + (r.exitCode !== 0 ? r.stderr : '')));
+  };
+  const result: DemoResult = {
+    lab: options.name,
+    lockoutPredicted: false,
+    sessionFroze: false,
+    newLoginRefused: false,
+    rolledBack: false,
+    rollbackLatenessMs: null,
+    sessionCameBack: false,
+    newLoginWorksAgain: false,
+    rollbackOutcome: null,
+    durationMs: 0,
+  };
+  say('fwsafe demo: changing a remote firewall over SSH without ever locking yourself out.\n');
+  say('1. A disposable lab: two network namespaces joined by a virtual cable, a real sshd on the "server".');
+  const lab = await labUp({ name: options.name, stateDir });
+  const ns = ['--netns', lab.serverNetns];
+  let session: EchoSession | null = null;
+  try {
+    say(`   admin ${lab.admin.v4}  ⇄  server ${lab.server.v4} (sshd pid ${lab.sshdPid}). Nothing outside these two namespaces is touched.\n`);
+    say('2. What is on the server? `fwsafe detect` names every backend and who owns which rules.');
+    await show([...ns, 'detect']);
+
+    say('\n3. A safe change, done properly: apply a baseline firewall under a dead-man switch, then confirm');
+    say('   it from a NEW SSH session — which proves that new logins still work.');
+    const applied = await fw([...ns, 'apply', join(RULESETS, 'baseline.nft'), '--no-wait', '--yes', '--timeout', '60', '--json']);
+    const changeId = (applied.json as { changeId?: string } | null)?.changeId;
+    if (!changeId) throw new Error(`applying rulesets/baseline.nft failed: ${applied.stderr || applied.stdout}`);
+    say(`   applied change ${changeId}; confirming it over a new SSH session (ssh root@${lab.server.v4} fwsafe confirm)…`);
+    const confirm = await run('ssh', [...sshArgs(lab.dir, ['-T']), ...fwArgv(stateDir, ['confirm'])], { netns: lab.adminNetns, allowFailure: true, env: { NO_COLOR: '1' } });
+    say(indent(confirm.stdout || confirm.stderr));
+
+    say('\n4. Every state is a version: `fwsafe snapshot` records one, `fwsafe log` lists them.');
+    await show([...ns, 'snapshot', '-m', 'after the baseline']);
+    await show([...ns, 'log']);
+
+    say('\n5. Now the classic mistake: rulesets/lockout-demo.nft "tightens" input but forgets SSH and');
+    say('   established traffic. `fwsafe plan` predicts the lockout before anything is applied:');
+    result.lockoutPredicted = await showPlanFindings(fw, ns, say);
+
+    say('\n6. An admin is logged in over SSH (a live session that echoes back what we type):');
+    session = openEchoSession(lab);
+    const works = await session.send('hello-before-change', 5000);
+    say(`   typed "hello-before-change" → ${works ? 'echoed back: the session works.' : 'no echo (the session did not start?)'}`);
+
+    say(`\n7. Suppose they apply it anyway (--force), with a ${options.timeoutSeconds} s confirmation window:`);
+    await show([...ns, 'apply', join(RULESETS, 'lockout-demo.nft'), '--no-wait', '--yes', '--force', '--timeout', String(options.timeoutSeconds)]);
+    const [echoed, loggedIn] = await Promise.all([session.send('hello-during-lockout', 2000), newLogin(lab, 2)]);
+    result.sessionFroze = !echoed;
+    result.newLoginRefused = !loggedIn;
+    say(`   typed "hello-during-lockout" → ${echoed ? 'echoed (?)' : 'no echo within 2 s: the session is frozen.'}`);
+    say(`   a new SSH login → ${loggedIn ? 'got in (?)' : 'times out: the admin cannot get in to type `fwsafe confirm` either.'}`);
+    say('   With iptables-apply or ferm, this is where it ends: when the frozen session hangs up or the tool');
+    say('   is killed, the new rules stay — locked out for good, a trip to the console. fwsafe armed a');
+    say('   watchdog in its own session BEFORE applying; only a confirmation can stop it. `fwsafe status`:');
+    await show([...ns, 'status']);
+
+    say('\n8. Waiting for the deadline (nobody can confirm)…');
+    await waitUntilSettled(fw, ns, options.timeoutSeconds);
+    const change = await lastChange(fw, ns);
+    result.rolledBack = change?.state === 'rolled-back';
+    result.rollbackOutcome = change ? `${change.state}${change.rollbackReason ? ` (${change.rollbackReason})` : ''}` : null;
+    if (change?.rolledBackAt && change.deadline) result.rollbackLatenessMs = Date.parse(change.rolledBackAt) - Date.parse(change.deadline);
+    say(`   The watchdog ${result.rolledBack ? `rolled the change back ${result.rollbackLatenessMs ?? '?'} ms after the deadline, in one nft transaction,` : 'did NOT roll back (?)'}`);
+    say('   restoring only the table the change touched.');
+    const rolledBackSeen = Date.now();
+    result.sessionCameBack = await session.waitFor('hello-during-lockout', 20_000);
+    say(
+      result.sessionCameBack
+        ? `   The queued "hello-during-lockout" arrived ${((Date.now() - rolledBackSeen) / 1000).toFixed(1)} s later (TCP retransmits it): the session is back.`
+        : '   The session did not come back (?)',
+    );
+    result.newLoginWorksAgain = await newLogin(lab, 5);
+    say(`   a new SSH login → ${result.newLoginWorksAgain ? 'works again.' : 'still refused (?)'}`);
+
+    say('\n9. The history says what happened (`fwsafe log`):');
+    await show([...ns, 'log', '-n', '4']);
+    say('\nThat is the promise: no lockout survives the deadline — whatever happens to your terminal,');
+    say('your SSH session or the fwsafe process. Next: docs/getting-started.md, `fwsafe lab up` to play.');
+    return result;
+  } finally {
+    session?.close();
+    say('\n10. Cleaning up: `fwsafe lab down` (after rolling back anything still pending).');
+    const status = await fw([...ns, 'status', '--json']);
+    if ((status.json as { pending?: Pending | null } | null)?.pending) await fw([...ns, 'rollback', '--json']);
+    await labDown({ name: options.name, stateDir });
+    result.durationMs = Date.now() - started;
+  }
+}
+
+/** Runs `fwsafe plan` on the lockout ruleset and narrates its blocking findings; true if SSH lockout is predicted. */
+async function showPlanFindings(fw: FwChild, ns: string[], say: Say): Promise<boolean> {
+  const plan = await fw([...ns, 'plan', join(RULESETS, 'lockout-demo.nft'), '--json']);
+  const findings = (plan.json as { findings?: { code: string; severity: string; message: string }[] } | null)?.findings;
+  if (!findings) {
+    say(`   (fwsafe plan is not available here — skipping this step: ${(plan.stderr || plan.stdout).trim().split('\n')[0]})`);
+    return false;
+  }
+  const errors = findings.filter((f) => f.severity === 'error');
+  for (const f of errors) say(`   [ERROR] ${f.code}: ${f.message}`);
+  say('   `fwsafe apply` refuses such a change (exit 5) unless forced.');
+  return errors.some((f) => f.code.includes('SSH') || f.code.includes('LOGIN'));
+}
+
+/** Polls `fwsafe status --json` until nothing is pending (bounded: deadline + 15 s). */
+async function waitUntilSettled(fw: FwChild, ns: string[], timeoutSeconds: number): Promise<void> {
+  const until = Date.now() + (timeoutSeconds + 15) * 1000;
+  while (Date.now() < until) {
+    const status = await fw([...ns, 'status', '--json']);
+    if ((status.json as { pending?: Pending | null } | null)?.pending === null) return;
+    await sleep(250);
+  }
+}
+
+async function lastChange(fw: FwChild, ns: string[]): Promise<Change | null> {
+  const log = await fw([...ns, 'log', '--json']);
+  const versions = (log.json as { versions?: { change: Change | null }[] } | null)?.versions ?? [];
+  return versions.find((v) => v.change !== null)?.change ?? null;
 }

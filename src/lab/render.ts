@@ -7,10 +7,12 @@ export function tryCommands(lab: LabRecordT): string[] {
     'Try:',
     `  ${s} detect`,
     `  ${s} snapshot -m "first look"`,
-    `  ${s} plan rulesets/baseline.nft`,
-    `  ${s} apply rulesets/baseline.nft        # then confirm with the code shown`,
-    `  ${s} plan rulesets/lockout-demo.nft     # see fwsafe predict the lockout`,
-    `  fwsafe lab ssh ${lab.name}                       # a real SSH session into the server`,
+    `  ${s} apply rulesets/baseline.nft --no-wait   # a baseline firewall under a dead-man switch…`,
+    `  fwsafe confirm                                        # …kept (on a real host: confirm from a NEW ssh session)`,
+    `  ${s} plan rulesets/web-open-443.nft          # diff, counters at risk, findings`,
+    `  ${s} apply rulesets/web-open-443.nft         # then type the code shown to keep it`,
+    `  ${s} plan rulesets/lockout-demo.nft          # see fwsafe predict a lockout`,
+    `  fwsafe lab ssh ${lab.name}                            # a real SSH session into the server`,
     `  fwsafe lab down ${lab.name}`,
   ];
 }

@@ -11,6 +11,7 @@ export async function labSsh(options: { name: string; stateDir?: string; command
   if (!lab) {
     throw new FwsafeError(`No lab "${n.name}" is up.`, { code: 'LAB_NOT_FOUND', exitCode: ExitCode.notFound, actions: [`Create it: fwsafe lab up ${n.name}`] });
   }
-  const extra = options.command.length ? ['-T'] : options.tty ? ['-t'] : ['-T'];
+  // Keep-alives every 2 s: a session frozen by a lockout hangs up after ~6 s, as a real one would.
+  const extra = [options.command.length || !options.tty ? '-T' : '-t', '-o', 'ServerAliveInterval=2'];
   return runInteractive('ssh', [...sshArgs(lab.dir, extra), ...options.command], { netns: lab.adminNetns });
 }

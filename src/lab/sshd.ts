@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../run/runner.js';
+import { FwsafeError, ExitCode } from '../errors.js';
 import { spawnDetached } from '../run/spawn.js';
 import { LAB_SERVER_V4, LAB_SERVER_V6 } from './schema.js';
 
@@ -56,19 +57,26 @@ export async function startSshd(dir: string, serverNetns: string): Promise<numbe
     if (r.stdout.includes(LAB_SERVER_V4)) return pid;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`sshd did not start listening in ${serverNetns}; see ${join(dir, 'sshd.log')}`);
+  throw new FwsafeError(`The lab's sshd did not start listening in ${serverNetns}.`, {
+    code: 'LAB_SSHD_FAILED',
+    exitCode: ExitCode.error,
+    actions: [`See its log: ${join(dir, 'sshd.log')}`, 'Is openssh-server installed (/usr/sbin/sshd)?'],
+  });
 }
 
-/** argv of an ssh from the admin namespace into the server (the caller adds the namespace). */
+/**
+ * argv of an ssh from the admin namespace into the server (the caller adds the namespace).
+ * `extra` comes first: for ssh the first value given for an option wins, so callers can override.
+ */
 export function sshArgs(dir: string, extra: string[] = []): string[] {
   return [
+    ...extra,
     '-i', join(dir, 'id_ed25519'),
     '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
     '-o', 'StrictHostKeyChecking=yes',
     '-o', 'BatchMode=yes',
     '-o', 'ConnectTimeout=5',
     '-o', 'LogLevel=ERROR',
-    ...extra,
     `root@${LAB_SERVER_V4}`,
   ];
 }
