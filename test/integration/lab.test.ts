@@ -1,76 +1,153 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
 import { isRoot } from '../helpers/netns.js';
 
-const pidAlive = (pid: number) => {
+const pidAlive = (pid: number): boolean => {
   const r = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' });
   return r.status === 0 && !r.stdout.trim().startsWith('Z');
 };
+const nsExists = (ns: string): boolean => existsSync(`/run/netns/${ns}`);
 
 describe.skipIf(!isRoot)('fwsafe lab', () => {
   const state = useStateDir();
-
-  it('up: two namespaces and a real sshd reachable only from the admin side; down removes everything', async () => {
-    const name = `fwsafe-test-lab-${process.pid}`;
-    try {
-      const up = fwsafe(['lab', 'up', name, '--state-dir', state.path, '--json']);
-      expect(up.status, up.stderr).toBe(0);
-      await expectContract('lab-up', up.json);
-      expect(existsSync(`/run/netns/${name}-admin`)).toBe(true);
-      expect(existsSync(`/run/netns/${name}-server`)).toBe(true);
-      expect(pidAlive(up.json.sshdPid)).toBe(true);
-      const ssh = fwsafe(['lab', 'ssh', name, '--state-dir', state.path, '--', 'cat', '/proc/net/dev']);
-      expect(ssh.status, ssh.stderr).toBe(0);
-      expect(ssh.stdout).toMatch(/fwl[0-9a-f]{6}s/);
-      // sshd listens on the lab addresses only (never a wildcard), inside the server namespace.
-      const listening = spawnSync('ip', ['netns', 'exec', `${name}-server`, 'ss', '-H', '-ltn'], { encoding: 'utf8' }).stdout;
-      expect(listening).toContain('198.51.100.2:22');
-      expect(listening).not.toMatch(/(0\.0\.0\.0|\*|\[::\]):22/);
-      expect(fwsafe(['lab', 'up', name, '--state-dir', state.path, '--json']).json.error.code).toBe('LAB_EXISTS');
-
-      const down = fwsafe(['lab', 'down', name, '--state-dir', state.path, '--json']);
-      expect(down.status).toBe(0);
-      await expectContract('lab-down', down.json);
-      expect(down.json.killed).toEqual([up.json.sshdPid]);
-      expect(pidAlive(up.json.sshdPid)).toBe(false);
-      expect(existsSync(`/run/netns/${name}-admin`)).toBe(false);
-      expect(existsSync(`/run/netns/${name}-server`)).toBe(false);
-    } finally {
+  const labs: string[] = [];
+  // Every lab a test creates is removed, whatever the test did (hooks run in reverse: before the state dir goes).
+  afterEach(() => {
+    for (const name of labs.splice(0)) {
       fwsafe(['lab', 'down', name, '--state-dir', state.path]);
+      for (const ns of [`${name}-admin`, `${name}-server`]) if (nsExists(ns)) spawnSync('ip', ['netns', 'del', ns]);
     }
   });
+  const labName = (tag: string): string => {
+    const name = `fwsafe-test-${tag}-${process.pid}`;
+    labs.push(name);
+    return name;
+  };
 
-  it('down cleans a partial lab and is a clear no-op for a missing one', () => {
-    const name = `fwsafe-test-lp-${process.pid}`;
+  it('up: two namespaces, a real sshd reachable from the admin side on the lab addresses only; down removes everything', async () => {
+    const name = labName('lab');
+    const up = fwsafe(['lab', 'up', name, '--state-dir', state.path, '--json']);
+    expect(up.status, up.stderr).toBe(0);
+    await expectContract('lab-up', up.json);
+    expect(nsExists(`${name}-admin`)).toBe(true);
+    expect(nsExists(`${name}-server`)).toBe(true);
+    expect(pidAlive(up.json.sshdPid)).toBe(true);
+
+    // A plain ssh from the admin namespace, with the lab's own key and known_hosts (strict host key checking).
+    const dir = up.json.dir as string;
+    const ssh = (addr: string) =>
+      spawnSync('ip', ['netns', 'exec', `${name}-admin`, 'ssh', '-i', join(dir, 'id_ed25519'), '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+        '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${addr}`, 'true'], { encoding: 'utf8', timeout: 15_000 });
+    const v4 = ssh('198.51.100.2');
+    expect(v4.status, v4.stderr).toBe(0);
+    const v6 = ssh('2001:db8:100::2');
+    expect(v6.status, v6.stderr).toBe(0);
+
+    // `lab ssh -- CMD` runs the command in the server namespace (its veth is there).
+    const viaLab = fwsafe(['lab', 'ssh', name, '--state-dir', state.path, '--', 'cat', '/proc/net/dev']);
+    expect(viaLab.status, viaLab.stderr).toBe(0);
+    expect(viaLab.stdout).toMatch(/fwl[0-9a-f]{6}s/);
+    expect(fwsafe(['lab', 'ssh', name, '--state-dir', state.path, '--', 'exit', '7']).status).toBe(7);
+
+    // sshd listens on the lab addresses only (never a wildcard), inside the server namespace.
+    const listening = spawnSync('ip', ['netns', 'exec', `${name}-server`, 'ss', '-H', '-ltn'], { encoding: 'utf8' }).stdout;
+    expect(listening).toContain('198.51.100.2:22');
+    expect(listening).toContain('[2001:db8:100::2]:22');
+    expect(listening).not.toMatch(/(0\.0\.0\.0|\*|\[::\]):22/);
+
+    const again = fwsafe(['lab', 'up', name, '--state-dir', state.path, '--json']);
+    expect(again.status).not.toBe(0);
+    expect(again.json.error.code).toBe('LAB_EXISTS');
+
+    const down = fwsafe(['lab', 'down', name, '--state-dir', state.path, '--json']);
+    expect(down.status).toBe(0);
+    await expectContract('lab-down', down.json);
+    expect(down.json.killed).toEqual([up.json.sshdPid]);
+    expect(pidAlive(up.json.sshdPid)).toBe(false);
+    expect(nsExists(`${name}-admin`)).toBe(false);
+    expect(nsExists(`${name}-server`)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('down cleans a partial lab (a namespace gone, sshd still running) and is a clear no-op for a missing one', () => {
+    const name = labName('lp');
+    const up = fwsafe(['lab', 'up', name, '--state-dir', state.path, '--json']);
+    expect(up.status, up.stderr).toBe(0);
+    spawnSync('ip', ['netns', 'del', `${name}-admin`]);
+
+    const down = fwsafe(['lab', 'down', name, '--state-dir', state.path, '--json']);
+    expect(down.status, down.stderr).toBe(0);
+    expect(down.json.killed).toEqual([up.json.sshdPid]);
+    expect(down.json.removed).toEqual([`${name}-server`, up.json.dir]);
+    expect(pidAlive(up.json.sshdPid)).toBe(false);
+    expect(nsExists(`${name}-server`)).toBe(false);
+
+    const missing = fwsafe(['lab', 'down', name, '--state-dir', state.path]);
+    expect(missing.status).toBe(0);
+    expect(missing.stdout).toContain('nothing to remove');
+  });
+
+  it('down cleans what a failed up left: a lone namespace, no lab files', () => {
+    const name = labName('lf');
     spawnSync('ip', ['netns', 'add', `${name}-server`]);
-    try {
-      const down = fwsafe(['lab', 'down', name, '--state-dir', state.path, '--json']);
-      expect(down.json.removed).toEqual([`${name}-server`]);
-      expect(existsSync(`/run/netns/${name}-server`)).toBe(false);
-      const again = fwsafe(['lab', 'down', name, '--state-dir', state.path]);
-      expect(again.status).toBe(0);
-      expect(again.stdout).toContain('nothing to remove');
-    } finally {
-      spawnSync('ip', ['netns', 'del', `${name}-server`]);
-    }
+    const down = fwsafe(['lab', 'down', name, '--state-dir', state.path, '--json']);
+    expect(down.json.removed).toEqual([`${name}-server`]);
+    expect(down.json.killed).toEqual([]);
+    expect(nsExists(`${name}-server`)).toBe(false);
   });
 
-  it('the demo (the README main job): lockout predicted, session frozen, rolled back, session back', async () => {
-    const name = `fwsafe-test-demo-${process.pid}`;
-    try {
-      const r = fwsafe(['lab', 'demo', name, '--state-dir', state.path, '--timeout', '5'], { timeoutMs: 120_000 });
-      expect(r.status, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout).toContain('SSH_NEW_LOGIN_BLOCKED');
-      expect(r.stdout).toContain('the session is frozen');
-      expect(r.stdout).toContain('The session is back');
-      expect(r.stdout).toMatch(/apply\s+rolled-back \(timeout\)/);
-      expect(r.stdout).toMatch(/apply\s+confirmed/);
-      expect(existsSync(`/run/netns/${name}-server`)).toBe(false);
-    } finally {
-      fwsafe(['lab', 'down', name, '--state-dir', state.path]);
+  it('ssh to a missing lab and a bad lab name are clear errors', () => {
+    const missing = fwsafe(['lab', 'ssh', 'fwsafe-test-none', '--state-dir', state.path, '--json', '--', 'true']);
+    expect(missing.json.error.code).toBe('LAB_NOT_FOUND');
+    const bad = fwsafe(['lab', 'up', '../evil', '--state-dir', state.path, '--json']);
+    expect(bad.json.error.code).toBe('BAD_LAB_NAME');
+  });
+
+  it('the demo (the README main job): lockout predicted, session frozen, rolled back at the deadline, session back, lab gone', async () => {
+    const name = labName('demo');
+    const started = Date.now();
+    const r = fwsafe(['lab', 'demo', name, '--state-dir', state.path, '--timeout', '5'], { timeoutMs: 120_000 });
+    const seconds = (Date.now() - started) / 1000;
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const milestones = [
+      /confirmed \(version \d+\) by root from 198\.51\.100\.1/, // the safe change, confirmed over a new SSH session
+      /SSH_NEW_LOGIN_BLOCKED/, // plan predicted the lockout
+      /"hello-before-change" → echoed back/,
+      /no echo within 2 s: the session is frozen/,
+      /a new SSH login → times out/,
+      /watchdog: +\d+ alive/,
+      /rolled the change back -?\d+ ms after the deadline/,
+      /the session is back/,
+      /a new SSH login → works again/,
+      /apply +rolled-back \(timeout\)/,
+      /apply +confirmed/,
+      /Cleaning up/,
+    ];
+    let from = 0;
+    for (const m of milestones) {
+      const at = r.stdout.slice(from).search(m);
+      expect(at, `milestone ${m} (in order) in:\n${r.stdout}`).toBeGreaterThanOrEqual(0);
+      from += at;
     }
+    expect(seconds).toBeLessThan(60);
+
+    // The history in the state dir tells the same story: the locking change rolled back on timeout, on time.
+    const log = fwsafe(['log', '--state-dir', state.path, '--json']);
+    const changes = (log.json.versions as { change: any }[]).filter((v) => v.change).map((v) => v.change);
+    expect(changes.map((c) => c.state)).toEqual(['rolled-back', 'confirmed']);
+    expect(changes[0].rollbackReason).toBe('timeout');
+    expect(Date.parse(changes[0].rolledBackAt) - Date.parse(changes[0].deadline)).toBeLessThan(1000);
+    expect(fwsafe(['status', '--state-dir', state.path, '--json']).json.pending).toBeNull();
+
+    // Nothing left behind: namespaces, the lab's sshd, the lab dir.
+    const sshdPid = Number(/sshd pid (\d+)/.exec(r.stdout)?.[1]);
+    expect(pidAlive(sshdPid)).toBe(false);
+    expect(nsExists(`${name}-admin`)).toBe(false);
+    expect(nsExists(`${name}-server`)).toBe(false);
+    expect(existsSync(join(state.path, 'lab', name))).toBe(false);
   }, 150_000);
 });
