@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm run demo`: from a fresh clone, as root, set up what is missing and run the lab demo.
+# `npm run demo`: from a fresh clone, as root, install what is missing, build, and run the lab demo.
+# Everything the demo changes lives in two throwaway network namespaces and a temp state dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,22 +14,44 @@ for bin in nft iptables ip sshd ssh ssh-keygen ss nsenter conntrack; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=("$bin")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "==> Installing system packages (missing: ${missing[*]}): nftables iptables iproute2 openssh-server openssh-client conntrack"
-  # Installing openssh-server must not start a service on this host: policy-rc.d says no.
-  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; fi
+  echo "==> Installing system packages (missing: ${missing[*]}): nftables iptables iproute2 openssh-server openssh-client conntrack util-linux"
+  # Installing openssh-server must not start an sshd on this host: a policy-rc.d that says no,
+  # removed again afterwards if we put it there.
+  own_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends nftables iptables iproute2 openssh-server openssh-client conntrack util-linux >/dev/null
+  status=0
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+      nftables iptables iproute2 openssh-server openssh-client conntrack util-linux >/dev/null; } || status=$?
+  if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+  if [ "$status" != 0 ]; then echo "apt-get failed (exit $status)." >&2; exit "$status"; fi
 fi
 if [ ! -d node_modules ]; then
-  echo "==> npm ci (installing the Node dependencies)"
+  echo "==> npm ci (installing the Node dependencies into ./node_modules)"
   npm ci --no-audit --no-fund
 fi
-echo "==> Building"
-npm run --silent build >/dev/null
+echo "==> Building (npm run build)"
+build_log=$(mktemp /tmp/fwsafe-build-XXXXXX.log)
+if ! npm run --silent build >"$build_log" 2>&1; then
+  # tsc still emits JavaScript on type errors; go on if the demo was built, say so either way.
+  echo "    the build reported errors (see $build_log)" >&2
+  [ -f dist/commands/lab/demo.js ] || { cat "$build_log" >&2; exit 1; }
+else
+  rm -f "$build_log"
+fi
 
 state=$(mktemp -d /tmp/fwsafe-demo-XXXXXX)
-trap 'rm -rf "$state"' EXIT
-echo "==> Running the demo (state in $state; everything happens inside two throwaway network namespaces)"
+lab=fwdemo
+# Whatever happens (failure, Ctrl-C), the lab goes and the temp state with it.
+cleanup() {
+  node bin/run.js lab down "$lab" --state-dir "$state" >/dev/null 2>&1 || true
+  rm -rf "$state"
+}
+trap cleanup EXIT
+echo "==> Running the demo: node bin/run.js lab demo (state in $state)"
 echo
-node bin/run.js lab demo --state-dir "$state" "$@"
+node bin/run.js lab demo "$lab" --state-dir "$state" "$@"
