@@ -88,7 +88,7 @@ function benchSize(n) {
 /** Deadline → rules restored, seen from outside by polling a tiny marker table the change adds. */
 function benchLateness(ns, state, n, resetFile, rawApplyMs) {
   const file = join(work, `late-${n}.nft`);
-  writeFileSync(file, readFileSync(join(work, `proposal-${n}.nft`), 'utf8') + 'table inet fwsafe_bench_marker { chain c { } }\n');
+  writeFileSync(file, readFileSync(join(work, `proposal-${n}.nft`), 'utf8') + 'table inet fwsafe_bench_marker { chain c { }; }\n');
   inNs(ns, 'nft', ['-f', resetFile]);
   const out = sh(node, fw(ns, state, 'apply', file, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', '3', '--json'));
   const deadline = Date.parse(JSON.parse(out.stdout).deadline);
