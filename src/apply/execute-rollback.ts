@@ -37,13 +37,14 @@ export async function findOverwritten(netns: string | null, tables: PendingTable
  * Runs the stored rollback: one `nft -f -` transaction for the nft tables, then
  * `iptables-nft-restore -w 5` for iptables-nft tables. Nothing is computed here but a comparison.
  */
-export async function executeRollback(pending: PendingRecordT): Promise<RollbackExecution> {
+export async function executeRollback(pending: PendingRecordT, listedEarlier?: Promise<string[] | null>): Promise<RollbackExecution> {
   const started = performance.now();
   const netns = pending.netns;
   let overwritten: string[] = [];
   const errors: string[] = [];
   try {
-    overwritten = await findOverwritten(netns, pending.touchedTables, pending.expectedText);
+    const early = listedEarlier ? await listedEarlier : null;
+    overwritten = early ?? (await findOverwritten(netns, pending.touchedTables, pending.expectedText));
   } catch (error) {
     errors.push(`could not compare the touched tables: ${(error as Error).message}`);
   }

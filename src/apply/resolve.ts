@@ -26,7 +26,7 @@ export interface RollbackDone {
 export type RollbackAttempt = RollbackDone | { status: 'none' } | { status: 'busy'; changeId: string };
 
 /** Rolls the pending change back now and records why. Safe against concurrent confirm/rollback (claim). */
-export async function rollbackPending(options: { stateDir?: string | null; reason: Reason; changeId?: string; applyError?: string }): Promise<RollbackAttempt> {
+export async function rollbackPending(options: { stateDir?: string | null; reason: Reason; changeId?: string; applyError?: string; listedEarlier?: Promise<string[] | null> }): Promise<RollbackAttempt> {
   const store = new HistoryStore(options.stateDir);
   const pending = readPending(store.paths);
   if (pending === null || (options.changeId !== undefined && pending.changeId !== options.changeId)) return { status: 'none' };
@@ -37,12 +37,12 @@ export async function rollbackPending(options: { stateDir?: string | null; reaso
     releaseClaim(store.paths);
     return { status: 'none' };
   }
-  return rollbackClaimed(store, current, options.reason, options.applyError);
+  return rollbackClaimed(store, current, options.reason, options.applyError, options.listedEarlier);
 }
 
 /** The rollback itself, for a caller holding the claim. */
-export async function rollbackClaimed(store: HistoryStore, pending: PendingRecordT, reason: Reason, applyError?: string): Promise<RollbackDone> {
-  const exec = await executeRollback(pending);
+export async function rollbackClaimed(store: HistoryStore, pending: PendingRecordT, reason: Reason, applyError?: string, listedEarlier?: Promise<string[] | null>): Promise<RollbackDone> {
+  const exec = await executeRollback(pending, listedEarlier);
   const afterDeadlineMs = Number(monoNowNs() - BigInt(pending.deadlineMonoNs)) / 1e6;
   const now = new Date().toISOString();
   const errors = [applyError, exec.error ? `rollback failed: ${exec.error}` : undefined].filter((e): e is string => e !== undefined);

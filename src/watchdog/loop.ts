@@ -5,11 +5,15 @@ import { readPending, readyPath, watchdogLogPath } from '../pending/store.js';
 import { monoNowNs } from '../pending/clock.js';
 import { appendLine, writeFileAtomic } from '../state/fs-safe.js';
 import { rollbackPending, type Reason } from '../apply/resolve.js';
-import { executeRollback } from '../apply/execute-rollback.js';
+import { executeRollback, findOverwritten } from '../apply/execute-rollback.js';
 import type { PendingRecordT } from '../pending/schema.js';
 
 // Re-read the pending record this often; the deadline itself is slept to exactly.
 const POLL_MS = 100;
+// Listing large touched tables (to report what the rollback overwrites) takes time: do it this long
+// before the deadline, so the restore itself starts on time. A change in the last second is still
+// restored, just not reported as overwritten.
+const PRELIST_NS = 1_000_000_000n;
 
 function log(store: HistoryStore, text: string): void {
   try {
@@ -36,6 +40,8 @@ export async function runWatchdog(stateDir: string, changeId: string): Promise<n
   let tag = fileTag(store.paths.pending);
   writeFileAtomic(readyPath(store.paths, changeId), `${process.pid}\n`);
   log(store, `armed for ${changeId}, deadline ${pending.deadline}`);
+  let listedEarlier: Promise<string[] | null> | undefined;
+  let listedFor: string | undefined;
   for (;;) {
     const nowTag = fileTag(store.paths.pending);
     if (nowTag === null) {
@@ -54,11 +60,16 @@ export async function runWatchdog(stateDir: string, changeId: string): Promise<n
     }
     const request: Reason | null = pending.rollbackRequest;
     const remainingNs = BigInt(pending.deadlineMonoNs) - monoNowNs();
+    if (request === null && remainingNs <= PRELIST_NS && listedFor !== pending.deadlineMonoNs) {
+      listedFor = pending.deadlineMonoNs;
+      const p = pending;
+      listedEarlier = findOverwritten(p.netns, p.touchedTables, p.expectedText).catch(() => null);
+    }
     if (request !== null || remainingNs <= 0n) {
       const reason: Reason = request ?? 'timeout';
       let result;
       try {
-        result = await rollbackPending({ stateDir, reason, changeId });
+        result = await rollbackPending({ stateDir, reason, changeId, listedEarlier: reason === 'timeout' && listedFor === pending.deadlineMonoNs ? listedEarlier : undefined });
       } catch (error) {
         // The state store failed us: the kernel still must be restored, from the record in memory.
         log(store, `${changeId}: recording failed (${(error as Error).message}); running the rollback from memory`);
@@ -73,6 +84,7 @@ export async function runWatchdog(stateDir: string, changeId: string): Promise<n
       log(store, `${changeId}: ${JSON.stringify(result)}`);
       return result.status === 'rollback-failed' ? 1 : 0;
     }
-    await sleep(Math.max(1, Math.min(POLL_MS, Number(remainingNs / 1_000_000n))));
+    const untilPrelist = remainingNs - PRELIST_NS;
+    await sleep(Math.max(1, Math.min(POLL_MS, Number((untilPrelist > 0n ? untilPrelist : remainingNs) / 1_000_000n))));
   }
 }

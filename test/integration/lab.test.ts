@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fwsafe, useStateDir } from '../helpers/cli.js';
+import { join } from 'node:path';
+import { fwsafe, ROOT, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
 import { isRoot } from '../helpers/netns.js';
 
