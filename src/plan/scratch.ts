@@ -38,8 +38,8 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Deletes scratch namespaces left behind by fwsafe processes that died. */
-async function cleanStale(): Promise<void> {
+/** Deletes scratch (or probe) namespaces left behind by fwsafe processes that died. */
+export async function cleanStale(prefix = PREFIX): Promise<void> {
   let names: string[] = [];
   try {
     names = readdirSync('/run/netns');
@@ -47,7 +47,7 @@ async function cleanStale(): Promise<void> {
     return;
   }
   for (const name of names) {
-    const pid = Number(new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1]);
+    const pid = Number(new RegExp(`^${prefix}(\\d+)-`).exec(name)?.[1]);
     if (pid && !pidAlive(pid)) await run('ip', ['netns', 'del', name], { allowFailure: true });
   }
 }

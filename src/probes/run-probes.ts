@@ -9,6 +9,7 @@ import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
 import { decidingRule, type RuleText } from './trace.js';
 import { splitTables } from '../ruleset/text.js';
+import { cleanStale } from '../plan/scratch.js';
 import { representative, type ProbeSpecT } from './spec.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 
@@ -65,6 +66,7 @@ function lines(child: ChildProcess): { text: string; wait: (word: string, ms: nu
  * the base, the proposal swapped in atomically, and what still flows is observed — and traced.
  */
 export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
+  await cleanStale('fwsafe-probe-');
   const tag = `${process.pid}-${randomBytes(2).toString('hex')}`;
   const host = `fwsafe-probe-${tag}-h`;
   const client = `fwsafe-probe-${tag}-c`;
