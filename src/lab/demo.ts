@@ -102,8 +102,9 @@ export async function runDemo(options: { name: string; stateDir: string; timeout
     await show([...ns, 'log']);
 
     say('\n5. Now the classic mistake: rulesets/lockout-demo.nft "tightens" input but forgets SSH and');
-    say('   established traffic. `fwsafe plan` predicts the lockout before anything is applied:');
-    result.lockoutPredicted = await showPlanFindings(fw, ns, say);
+    say('   established traffic. `fwsafe plan`, run in an SSH session on the server, predicts the lockout');
+    say('   before anything is applied — probing with real packets from the admin\'s own address:');
+    result.lockoutPredicted = await showPlanFindings(lab, stateDir, say);
 
     say('\n6. An admin is logged in over SSH (a live session that echoes back what we type):');
     session = openEchoSession(lab);
@@ -156,9 +157,19 @@ export async function runDemo(options: { name: string; stateDir: string; timeout
 }
 
 /** Runs `fwsafe plan` on the lockout ruleset and narrates its blocking findings; true if SSH lockout is predicted. */
-async function showPlanFindings(fw: FwChild, ns: string[], say: Say): Promise<boolean> {
-  const plan = await fw([...ns, 'plan', join(RULESETS, 'lockout-demo.nft'), '--json']);
-  const findings = (plan.json as { findings?: { code: string; severity: string; message: string }[] } | null)?.findings;
+async function showPlanFindings(lab: LabRecordT, stateDir: string, say: Say): Promise<boolean> {
+  // Planned from inside an SSH session, as an admin would: SSH_CONNECTION names their real address.
+  const plan = await run('ssh', [...sshArgs(lab.dir, ['-T']), ...fwArgv(stateDir, ['plan', join(RULESETS, 'lockout-demo.nft'), '--json'])], {
+    netns: lab.adminNetns,
+    allowFailure: true,
+    env: { NO_COLOR: '1' },
+  });
+  let findings: { code: string; severity: string; message: string }[] | undefined;
+  try {
+    findings = (JSON.parse(plan.stdout) as { findings?: typeof findings }).findings;
+  } catch {
+    // not a plan: said below
+  }
   if (!findings) {
     say(`   (fwsafe plan is not available here — skipping this step: ${(plan.stderr || plan.stdout).trim().split('\n')[0]})`);
     return false;
