@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ]; then echo "==> npm ci"; npm ci; fi
+if [ "$(id -u)" = 0 ]; then bash scripts/system-deps.sh; fi
+if [ ! -d node_modules ]; then echo "==> npm ci"; npm ci --no-audit --no-fund; fi
 echo "==> build"
 npm run --silent build
 
