@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readProposal } from './proposal-file.js';
 import { computeInScratch } from './scratch.js';
+import { computeInUserns } from './scratch-userns.js';
 import { diffModels, touchedKeys, blockOf } from './diff.js';
 import { countersAtRisk } from './counters.js';
 import { runAnalysers } from './findings/index.js';
@@ -16,7 +17,9 @@ import { buildModel, type RulesetModel } from '../ruleset/model.js';
 import { tableOwner } from '../backends/owners.js';
 import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
 import { HistoryStore } from '../history/store.js';
-import { needsRoot } from '../errors.js';
+import { ExitCode, FwsafeError, UserError, needsRoot } from '../errors.js';
+
+const isRoot = (): boolean => process.getuid?.() === 0;
 
 export interface PlanOptions {
   netns: string | null;
@@ -39,6 +42,14 @@ interface Base {
   legacy: boolean;
 }
 
+function readBaseFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(`Cannot read the saved ruleset ${path} given to --against: ${(error as Error).message}.`, { code: 'AGAINST_UNREADABLE', actions: ['Check its path and permissions.'] });
+  }
+}
+
 async function loadBase(options: PlanOptions): Promise<Base> {
   const against = options.against ?? null;
   if (against === null) {
@@ -46,7 +57,15 @@ async function loadBase(options: PlanOptions): Promise<Base> {
     return { source: 'live', ref: null, text: snapshot.nft.text, hash: snapshot.hash, live: model, iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy };
   }
   if (existsSync(against)) {
-    return { source: 'file', ref: resolve(against), text: readFileSync(against, 'utf8'), hash: null, live: null, iptablesNft: { v4: null, v6: null }, legacy: false };
+    if (statSync(against).isDirectory()) throw new UserError(`--against ${against} is a directory; pass a saved ruleset file (nft list ruleset > FILE) or a version id.`, { code: 'AGAINST_NOT_A_FILE' });
+    return { source: 'file', ref: resolve(against), text: readBaseFile(against), hash: null, live: null, iptablesNft: { v4: null, v6: null }, legacy: false };
+  }
+  if (!isRoot()) {
+    throw new FwsafeError(`Stored versions live in the root-only state directory, so --against ${against} needs root. Without root, plan against a saved ruleset file instead.`, {
+      code: 'NEEDS_ROOT',
+      exitCode: ExitCode.needsRoot,
+      actions: [`As root: fwsafe show ${against} --raw > base.nft (keep only the ruleset), then: fwsafe plan FILE --against base.nft`, 'Or run it again with sudo.'],
+    });
   }
   const store = new HistoryStore(options.stateDir);
   const id = store.resolve(against);
@@ -60,7 +79,11 @@ async function loadBase(options: PlanOptions): Promise<Base> {
  */
 export async function createPlan(options: PlanOptions): Promise<PlanT> {
   const proposalText = readProposal(options.proposalPath);
-  if (process.getuid?.() !== 0) throw needsRoot('Planning (a scratch network namespace)');
+  if (!isRoot() && !options.against) {
+    const error = needsRoot('Planning against the live ruleset (a snapshot and a scratch network namespace)');
+    error.actions.push('Without root, plan against a saved ruleset: fwsafe plan FILE --against saved.nft (uses an unprivileged user namespace).');
+    throw error;
+  }
   const base = await loadBase(options);
   const env = options.env ?? process.env;
   const ssh = base.source === 'live' ? parseSshConnection(env.SSH_CONNECTION) : null;
@@ -71,7 +94,7 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
   let probeError: string | null = null;
   // The scratch computation and the probes use namespaces of their own: run them side by side.
   const [scratch, probeResults] = await Promise.all([
-    computeInScratch({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText }),
+    (isRoot() ? computeInScratch : computeInUserns)({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText }),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
           runProbes({ baseText: base.text, proposalPath: resolve(options.proposalPath), ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {

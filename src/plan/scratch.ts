@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { run } from '../run/runner.js';
 import { listNftRuleset, type NftListing } from '../backends/nft.js';
 import { splitTables } from '../ruleset/text.js';
-import { KernelRejectedError } from '../errors.js';
+import { kernelRejection } from './nft-error.js';
 
 const PREFIX = 'fwsafe-scratch-';
 
@@ -70,13 +70,7 @@ export async function computeInScratch(options: { baseText: string; proposalPath
     const notReproduced = await loadBase(ns, dir, options.baseText);
     const before = await listNftRuleset(ns);
     const applied = await run('nft', ['-f', options.proposalPath], { netns: ns, allowFailure: true });
-    if (applied.exitCode !== 0) {
-      throw new KernelRejectedError(`nft rejected the proposal ${options.proposalPath}; nothing was applied:\n${cleanNftError(applied.stderr)}`, {
-        code: 'KERNEL_REJECTED',
-        actions: ['Fix the line shown and plan again.', ...(notReproduced.length ? [`These tables could not be reproduced for planning: ${notReproduced.join(', ')}.`] : [])],
-        details: { stderr: applied.stderr },
-      });
-    }
+    if (applied.exitCode !== 0) throw kernelRejection(applied.stderr, { proposalPath: options.proposalPath, notReproduced });
     const after = await listNftRuleset(ns);
     return { before, after, notReproduced };
   } finally {
@@ -100,12 +94,4 @@ async function loadBase(ns: string, dir: string, baseText: string): Promise<stri
     if (r.exitCode !== 0) failed.push(`${table.family} ${table.name}`);
   }
   return failed;
-}
-
-function cleanNftError(stderr: string): string {
-  return stderr
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .slice(0, 12)
-    .join('\n');
 }

@@ -1,0 +1,63 @@
+import { KernelRejectedError } from '../errors.js';
+
+/** What kind of mistake nft reported: a stable code per kind (all exit 4), so CI can tell them apart. */
+const KINDS: { code: string; test: RegExp; what: string }[] = [
+  { code: 'KERNEL_REJECTED_SYNTAX', test: /syntax error/i, what: 'a syntax error' },
+  { code: 'KERNEL_REJECTED_INCLUDE', test: /File not found/i, what: 'an include of a file that does not exist' },
+  { code: 'KERNEL_REJECTED_VARIABLE', test: /unknown identifier|redefinition of symbol/i, what: 'a variable that is undefined or defined twice' },
+  { code: 'KERNEL_REJECTED_SET_FULL', test: /Too many open files/i, what: 'more elements than the set\'s size allows' },
+  { code: 'KERNEL_REJECTED_LOOP', test: /Too many links|loop/i, what: 'a jump loop between chains' },
+  { code: 'KERNEL_REJECTED_NO_DEVICE', test: /Interface does not exist/i, what: 'an interface that does not exist' },
+  { code: 'KERNEL_REJECTED_NOT_FOUND', test: /No such file or directory/i, what: 'a table, chain, set, rule handle or jump target that does not exist' },
+  { code: 'KERNEL_REJECTED_EXISTS', test: /File exists/i, what: 'an object that already exists' },
+  { code: 'KERNEL_REJECTED_UNSUPPORTED', test: /Operation not supported|not supported/i, what: 'a combination the kernel does not support' },
+  { code: 'KERNEL_REJECTED_INVALID', test: /Invalid argument/i, what: 'an argument the kernel refused' },
+  {
+    code: 'KERNEL_REJECTED_VALUE',
+    test: /resolve hostname|out of range|invalid|Prefix length|Could not parse|conflicting|Value .* exceeds/i,
+    what: 'a value that is not valid here',
+  },
+];
+
+export interface NftErrorLocation {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** The first `file:line:col-col: Error: message` of nft's stderr. */
+export function firstNftError(stderr: string): NftErrorLocation | null {
+  const m = /^(.*?):(\d+):(\d+)(?:-\d+)?: Error: (.*)$/m.exec(stderr);
+  return m ? { file: m[1]!, line: Number(m[2]), column: Number(m[3]), message: m[4]!.trim() } : null;
+}
+
+/** nft's stderr with scratch paths replaced by the user's file, include noise dropped, at most 12 lines. */
+export function cleanNftStderr(stderr: string, paths: Record<string, string>): string {
+  let text = stderr;
+  for (const [scratch, user] of Object.entries(paths)) text = text.split(scratch).join(user);
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/^In file included from <cmdline>/.test(line))
+    .slice(0, 12)
+    .join('\n');
+}
+
+/** A clear one-paragraph rejection: what nft refused, where, nft's own lines (with carets), nothing applied. */
+export function kernelRejection(stderr: string, options: { proposalPath: string; paths?: Record<string, string>; notReproduced?: string[] }): KernelRejectedError {
+  const cleaned = cleanNftStderr(stderr, options.paths ?? {});
+  const where = firstNftError(cleaned);
+  const kind = where ? KINDS.find((k) => k.test.test(where.message)) : undefined;
+  const head = where
+    ? `nft rejected ${where.file} line ${where.line}, column ${where.column}: ${where.message} (${kind?.what ?? 'refused by nft'}). Nothing was applied:`
+    : `nft rejected the proposal ${options.proposalPath}. Nothing was applied:`;
+  const notReproduced = options.notReproduced ?? [];
+  return new KernelRejectedError(`${head}\n${cleaned}`, {
+    code: kind?.code ?? 'KERNEL_REJECTED',
+    actions: [
+      'Fix the line shown and plan again.',
+      ...(notReproduced.length ? [`These base tables could not be reproduced for planning (iptables-nft compat matches), so a proposal that changes them is refused here: ${notReproduced.join(', ')}. Change them with iptables-nft.`] : []),
+    ],
+    details: { nft: where, stderr: cleaned },
+  });
+}
