@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -141,6 +142,36 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     expect(f.json.base.source).toBe('file');
     expect(f.json.diff.summary.rulesAdded).toBe(1);
     expect(liveRuleset(ns.name)).toBe('');
+  });
+
+  it('--against FILE without root: an unprivileged user namespace gives the same plan; rejections and the live base say why', async () => {
+    const base = file('saved.nft', BASE);
+    const p = file('c.nft', 'add rule inet filter input tcp dport 443 accept\n');
+    const bad = file('bad.nft', 'add rule inet filter input tcp dport 443 acept\n');
+    const home = join(dir, 'home');
+    mkdirSync(home);
+    chownSync(home, 65534, 65534);
+    chmodSync(dir, 0o755);
+    for (const f of [base, p, bad]) chmodSync(f, 0o644);
+    const asNobody = (...args: string[]) => {
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'run.js'), ...args], { encoding: 'utf8', env: { ...process.env, HOME: home } });
+      return { status: r.status, stderr: r.stderr, json: JSON.parse(r.stdout || 'null') };
+    };
+    const user = asNobody('plan', p, '--against', base, '--json');
+    expect(user.status, user.stderr).toBe(0);
+    await expectContract('plan', user.json);
+    expect(user.json.base).toMatchObject({ source: 'file', ref: base });
+    const asRoot = plan(p, '--against', base, '--json');
+    const strip = (x: Record<string, unknown>) => ({ ...x, createdAt: null, netns: null });
+    expect(strip(user.json)).toEqual(strip(asRoot.json));
+    expect(user.json.diff.summary.rulesAdded).toBe(1);
+    const rejected = asNobody('plan', bad, '--against', base, '--json');
+    expect(rejected.status).toBe(4);
+    expect(rejected.json.error.code).toBe('KERNEL_REJECTED_SYNTAX');
+    expect(rejected.json.error.message).toContain(`${bad}:1:47-47: Error: syntax error`);
+    const live = asNobody('plan', p, '--json');
+    expect(live.status).toBe(7);
+    expect(live.json.error.actions.join(' ')).toContain('--against');
   });
 
   it('plans the example rulesets; the lockout demo is flagged before anything is applied', () => {
