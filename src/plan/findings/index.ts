@@ -4,9 +4,10 @@ import { sshLockout } from './ssh-lockout.js';
 import { dropPolicy } from './policy.js';
 import { scope } from './scope.js';
 import { unreachable } from './unreachable.js';
+import { icmpBlocked } from './icmp.js';
 
 /** Every lint rule, in the order their findings are shown; add new analysers here. */
-export const ANALYSERS: Analyser[] = [scope, sshLockout, dropPolicy, unreachable];
+export const ANALYSERS: Analyser[] = [scope, sshLockout, dropPolicy, icmpBlocked, unreachable];
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 

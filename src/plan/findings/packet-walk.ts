@@ -7,7 +7,8 @@ export interface Packet {
   saddr: string | null;
   daddr: string | null;
   dport: number | null;
-  ctstate: 'new' | 'established' | 'related';
+  /** `untracked`: packets conntrack never tracks, such as IPv6 neighbour discovery. */
+  ctstate: 'new' | 'established' | 'related' | 'untracked';
   /** Interface name, when known; `lo` only for local traffic. */
   iifname: string | null;
   icmpType?: string;
@@ -182,11 +183,11 @@ function appliesTo(table: TableModel, p: Packet): boolean {
   return table.family === 'inet' || (table.family === 'ip' && p.family === 'ipv4') || (table.family === 'ip6' && p.family === 'ipv6');
 }
 
-/** Walks a packet through every filter base chain on the prerouting and input hooks, in priority order. */
-export function walkInput(model: RulesetModel, p: Packet): WalkResult {
+/** Walks a packet through every filter base chain on the prerouting and input (or forward) hooks, in priority order. */
+export function walkInput(model: RulesetModel, p: Packet, hook: 'input' | 'forward' = 'input'): WalkResult {
   const bases = model.tables
     .filter((t) => appliesTo(t, p))
-    .flatMap((t) => t.chains.filter((c) => c.type === 'filter' && (c.hook === 'input' || c.hook === 'prerouting')).map((c) => ({ t, c })))
+    .flatMap((t) => t.chains.filter((c) => c.type === 'filter' && (c.hook === hook || c.hook === 'prerouting')).map((c) => ({ t, c })))
     .sort((x, y) => (x.c.hook === y.c.hook ? (x.c.prio ?? 0) - (y.c.prio ?? 0) : x.c.hook === 'prerouting' ? -1 : 1));
   let uncertain = false;
   let decidedBy = 'no base chain on the input hook (accepted)';

@@ -1,55 +1,49 @@
-import { inputChains } from './packet-walk.js';
+import { droppedByChange, hedge } from './verdict-change.js';
+import type { Packet } from './packet-walk.js';
 import type { Analyser } from './context.js';
 import type { FindingT } from '../schema.js';
-import type { ChainModel } from '../../ruleset/model.js';
 
-const textOf = (c: ChainModel): string => c.rules.map((r) => r.text).join('\n');
+// A reply to a connection the host opened (a high port), and a local client talking to a local service.
+const reply = (family: Packet['family']): Packet => ({ family, proto: 'tcp', saddr: family === 'ipv4' ? '203.0.113.80' : '2001:db8::80', daddr: null, dport: 43210, ctstate: 'established', iifname: null });
+const loopback = (family: Packet['family']): Packet => ({ family, proto: 'tcp', saddr: family === 'ipv4' ? '127.0.0.1' : '::1', daddr: family === 'ipv4' ? '127.0.0.1' : '::1', dport: 5432, ctstate: 'new', iifname: 'lo' });
 
-/** Input/forward policy drop without established/related accept, or (input) without loopback accept. */
+/** Input dropping established/related traffic (replies, existing sessions), or loopback traffic. */
 export const dropPolicy: Analyser = (ctx) => {
   const out: FindingT[] = [];
-  for (const { table, chain } of inputChains(ctx.result)) {
-    if (!ctx.touched.includes(table.key) || chain.policy !== 'drop') continue;
-    // An empty forward chain with policy drop is a deliberate "this host does not route".
-    if (chain.hook === 'forward' && chain.rules.length === 0) continue;
-    const text = textOf(chain);
-    const where = `${table.key}/${chain.name}`;
-    if (!/ct state [^\n]*established/.test(text) && !/jump|goto/.test(text)) {
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const established = droppedByChange(ctx, reply(family));
+    if (established && !out.some((f) => f.code === 'DROP_WITHOUT_ESTABLISHED')) {
       out.push({
         code: 'DROP_WITHOUT_ESTABLISHED',
         severity: 'warning',
-        message: `${where} drops by policy but never accepts established/related traffic: replies to the host's own connections and existing sessions are dropped.`,
-        fix: 'Add `ct state established,related accept` as the first rule.',
-        location: where,
+        message: `After this change established traffic (${family === 'ipv4' ? 'IPv4' : 'IPv6'} replies to the host's own connections, existing sessions) would be dropped by ${established.after.decidedBy}${hedge(established)}.`,
+        fix: 'Add `ct state established,related accept` as the first rule of the input chain.',
+        location: established.after.decidedBy,
       });
     }
-    if (chain.hook === 'input' && !/\b(iif|iifname) "?lo"? accept/.test(text) && !/jump|goto/.test(text)) {
+    const lo = droppedByChange(ctx, loopback(family));
+    if (lo && !out.some((f) => f.code === 'DROP_WITHOUT_LOOPBACK')) {
       out.push({
         code: 'DROP_WITHOUT_LOOPBACK',
         severity: 'warning',
-        message: `${where} drops by policy without accepting loopback: local services talking to 127.0.0.1/::1 break.`,
-        fix: 'Add `iif "lo" accept` near the top.',
-        location: where,
+        message: `After this change loopback traffic (local clients to local services on ${family === 'ipv4' ? '127.0.0.1' : '::1'}) would be dropped by ${lo.after.decidedBy}${hedge(lo)}.`,
+        fix: 'Add `iif "lo" accept` near the top of the input chain.',
+        location: lo.after.decidedBy,
       });
     }
-    if (table.family !== 'ip' && !/icmpv6|ipv6-icmp|nd-neighbor|ct state [^\n]*related/.test(text)) {
-      out.push({
-        code: 'ICMPV6_BLOCKED',
-        severity: 'warning',
-        message: `${where} drops ICMPv6: neighbour discovery and packet-too-big are blocked, which breaks IPv6 (and path MTU discovery).`,
-        fix: 'Accept at least `icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert, packet-too-big, destination-unreachable, time-exceeded } accept`.',
-        location: where,
-      });
-    }
-    if (table.family !== 'ip6' && !/\bicmp\b|ct state [^\n]*related/.test(text)) {
-      out.push({
-        code: 'ICMP_FRAG_NEEDED_BLOCKED',
-        severity: 'warning',
-        message: `${where} drops ICMP "fragmentation needed" (no icmp or related accept): path MTU discovery fails and large transfers hang (PMTU black hole).`,
-        fix: 'Accept `ct state related` or `icmp type { destination-unreachable, time-exceeded } accept`.',
-        location: where,
-      });
-    }
+  }
+  // A forward chain with rules routes something: its replies need established accepted too.
+  // (An empty forward chain with policy drop is a deliberate "this host does not route".)
+  const routes = ctx.result.tables.some((t) => ctx.touched.includes(t.key) && t.chains.some((c) => c.hook === 'forward' && c.type === 'filter' && c.rules.length > 0));
+  const forwarded = routes ? droppedByChange(ctx, reply('ipv4'), 'forward') ?? droppedByChange(ctx, reply('ipv6'), 'forward') : null;
+  if (forwarded) {
+    out.push({
+      code: 'FORWARD_DROP_WITHOUT_ESTABLISHED',
+      severity: 'warning',
+      message: `After this change forwarded established traffic (replies of routed or container connections) would be dropped by ${forwarded.after.decidedBy}${hedge(forwarded)}.`,
+      fix: 'Add `ct state established,related accept` as the first rule of the forward chain.',
+      location: forwarded.after.decidedBy,
+    });
   }
   return out;
 };

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildModel, type RulesetModel } from '../../../src/ruleset/model.js';
+import { runAnalysers, ANALYSERS } from '../../../src/plan/findings/index.js';
+import { touchedKeys } from '../../../src/plan/diff.js';
+import type { FindingContext } from '../../../src/plan/findings/context.js';
+
+// Real `nft -j` / `nft -a` listings of small rulesets (test/fixtures/plan), so the walk sees what nft gives.
+const FIX = join(import.meta.dirname, '..', '..', 'fixtures', 'plan');
+const load = (name: string): RulesetModel => buildModel(readFileSync(join(FIX, `${name}.json`), 'utf8'), readFileSync(join(FIX, `${name}.nft`), 'utf8'));
+const EMPTY: RulesetModel = { tables: [] };
+
+function findings(base: RulesetModel, result: RulesetModel, over: Partial<FindingContext> = {}) {
+  const ctx: FindingContext = { base, result, touched: touchedKeys(base, result), proposalText: '', sshPorts: [22], ssh: null, legacyRulesPresent: false, notReproduced: [], ...over };
+  return runAnalysers(ctx);
+}
+const codes = (fs: { code: string; severity: string }[]) => fs.map((f) => `${f.severity} ${f.code}`).sort();
+
+describe('findings', () => {
+  it('the lockout demo over the baseline: new logins and the established session cut (IPv4 and IPv6), no ICMP noise', () => {
+    const fs = findings(load('baseline'), load('lockout-demo'));
+    expect(codes(fs)).toEqual([
+      'error SSH_NEW_LOGIN_BLOCKED',
+      'error SSH_NEW_LOGIN_BLOCKED',
+      'error SSH_SESSION_CUT',
+      'error SSH_SESSION_CUT',
+      'warning DROP_WITHOUT_ESTABLISHED',
+    ]);
+    expect(fs.find((f) => f.code === 'SSH_NEW_LOGIN_BLOCKED')!.message).toContain('inet filter input: policy drop');
+    // errors first: apply shows the blocking ones at the top
+    expect(fs[0]!.severity).toBe('error');
+  });
+
+  it('an admin session from SSH_CONNECTION is checked on its own address family and port', () => {
+    const fs = findings(load('baseline'), load('lockout-demo'), { ssh: { client: '2001:db8::5', clientPort: 50000, server: '2001:db8::1', serverPort: 2222 }, sshPorts: [2222] });
+    // The baseline only opens 22: a new login on 2222 is already refused (a warning), the session cut is new (an error).
+    expect(fs.filter((f) => f.code.startsWith('SSH_')).map((f) => `${f.severity} ${f.message}`)).toEqual([
+      expect.stringMatching(/^error .*the established SSH session on port 2222 from 2001:db8::5/),
+      expect.stringMatching(/^warning .*a new SSH login to port 2222 from 2001:db8::5 .*already dropped today/),
+    ]);
+  });
+
+  it('the baseline itself is clean, and an unchanged ruleset gives nothing', () => {
+    expect(findings(EMPTY, load('baseline'))).toEqual([]);
+    expect(findings(load('baseline'), load('baseline'))).toEqual([]);
+  });
+
+  it('ND, packet-too-big and frag-needed dropped; forward replies dropped; loopback and established fine', () => {
+    const fs = findings(EMPTY, load('no-icmp'));
+    expect(codes(fs)).toEqual(['warning FORWARD_DROP_WITHOUT_ESTABLISHED', 'warning ICMPV6_BLOCKED', 'warning ICMP_FRAG_NEEDED_BLOCKED']);
+    expect(fs.find((f) => f.code === 'ICMPV6_BLOCKED')!.message).toContain('nd-neighbor-solicit, nd-neighbor-advert, packet-too-big');
+  });
+
+  it('rules after an unconditional drop are unreachable', () => {
+    const fs = findings(EMPTY, load('unreachable'));
+    expect(fs).toEqual([expect.objectContaining({ code: 'UNREACHABLE_RULES', location: 'inet web/input', message: expect.stringContaining('2 rules after `counter accept`') })]);
+  });
+
+  it('flush ruleset is blocking; legacy rules, not-reproduced tables are reported', () => {
+    const fs = findings(load('baseline'), load('baseline'), { proposalText: '# scoped?\nflush ruleset\ninclude "x.nft"\n', legacyRulesPresent: true, notReproduced: ['ip filter'] });
+    expect(codes(fs)).toEqual(['error FLUSH_RULESET', 'info TABLE_NOT_REPRODUCED', 'warning LEGACY_RULES_PRESENT']);
+    expect(fs.find((f) => f.code === 'FLUSH_RULESET')!.fix).toContain('delete table');
+  });
+
+  it('is an extensible list of analysers', () => {
+    const extra = () => [{ code: 'EXTRA_CHECK', severity: 'info' as const, message: 'm', fix: 'f', location: null }];
+    const ctx: FindingContext = { base: EMPTY, result: EMPTY, touched: [], proposalText: '', sshPorts: [22], ssh: null, legacyRulesPresent: false, notReproduced: [] };
+    expect(runAnalysers(ctx, [...ANALYSERS, extra]).map((f) => f.code)).toEqual(['EXTRA_CHECK']);
+  });
+});
