@@ -1,5 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import { align } from './lcs.js';
+import { elementText } from './element-text.js';
 import { normaliseBlock } from '../ruleset/text.js';
 import type { ChainModel, RuleModel, RulesetModel, TableModel } from '../ruleset/model.js';
 import type { DiffT } from './schema.js';
@@ -90,7 +91,7 @@ export function diffModels(before: RulesetModel, after: RulesetModel, touched: s
       const removed = [...before].filter((e) => !after.has(e));
       const setKind = !xSets.has(name) ? 'added' : !ySets.has(name) ? 'removed' : 'changed';
       if (setKind === 'changed' && added.length === 0 && removed.length === 0) continue;
-      diff.sets.push({ kind: setKind, table: key, set: name, elementsAdded: added.length, elementsRemoved: removed.length, sampleAdded: added.slice(0, SAMPLE), sampleRemoved: removed.slice(0, SAMPLE) });
+      diff.sets.push({ kind: setKind, table: key, set: name, elementsAdded: added.length, elementsRemoved: removed.length, sampleAdded: added.slice(0, SAMPLE).map(elementText), sampleRemoved: removed.slice(0, SAMPLE).map(elementText) });
     }
   }
   const s = diff.summary;

@@ -176,11 +176,18 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
 
   it('plans the example rulesets; the lockout demo is flagged before anything is applied', () => {
     loadRuleset(ns.name, readFileSync(join(ROOT, 'rulesets', 'baseline.nft'), 'utf8'));
-    for (const name of ['web-open-443.nft', 'imperative-example.nft']) {
+    for (const name of ['web-open-443.nft', 'imperative-example.nft', 'dual-stack.nft']) {
       const r = plan(join(ROOT, 'rulesets', name), '--json');
       expect(r.status, `${name}: ${r.stderr}`).toBe(0);
       expect(r.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
     }
+    // dual-stack: SSH only from the admin networks — an admin in 2001:db8:100::/48 keeps access, anyone else is locked out.
+    const dual = join(ROOT, 'rulesets', 'dual-stack.nft');
+    const asAdmin = fwsafe(['--netns', ns.name, 'plan', dual, '--json', '--no-probes'], { env: { SSH_CONNECTION: '2001:db8:100::5 50000 2001:db8::1 22' } });
+    expect(asAdmin.json.findings.filter((f: { code: string }) => f.code.startsWith('SSH_'))).toEqual([]);
+    const outsider = fwsafe(['--netns', ns.name, 'plan', dual, '--json', '--no-probes'], { env: { SSH_CONNECTION: '2001:db8:999::5 50000 2001:db8::1 22' } });
+    expect(outsider.json.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code)).toEqual(['SSH_NEW_LOGIN_BLOCKED']);
+    expect(outsider.json.diff.sets.map((x: { set: string; sampleAdded: string[] }) => `${x.set} ${x.sampleAdded}`)).toEqual(['admin4 198.51.100.0/24', 'admin6 2001:db8:100::/48']);
     const lock = plan(join(ROOT, 'rulesets', 'lockout-demo.nft'), '--json');
     const codes = lock.json.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code);
     expect(codes).toEqual(expect.arrayContaining(['SSH_NEW_LOGIN_BLOCKED', 'SSH_SESSION_CUT']));

@@ -155,7 +155,9 @@ function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: numbe
     for (const e of list) {
       if ('match' in e) matched = and(matched, matchExpr(e.match as Expr, p, table));
       else if ('accept' in e || 'drop' in e || 'reject' in e || 'jump' in e || 'goto' in e || 'return' in e) verdict = e;
-      else if ('counter' in e || 'log' in e || 'comment' in e || 'limit' in e) continue;
+      // One login is far under any rate: `limit rate X` lets it through, `limit rate over X` does not match it.
+      else if ('limit' in e) matched = and(matched, (e.limit as { inv?: boolean } | null)?.inv ? false : true);
+      else if ('counter' in e || 'log' in e || 'comment' in e) continue;
       else if ('xt' in e || 'mangle' in e || 'set' in e || 'lookup' in e) matched = and(matched, 'unknown');
       if (matched === false) break;
     }

@@ -2,7 +2,8 @@ import type { Analyser } from './context.js';
 import type { FindingT } from '../schema.js';
 
 const TERMINAL = new Set(['accept', 'drop', 'reject', 'goto', 'return']);
-const PASSIVE = new Set(['counter', 'log', 'comment', 'limit']);
+// (`limit` is a condition, not passive: rules after `limit rate over X drop` are reachable.)
+const PASSIVE = new Set(['counter', 'log', 'comment']);
 
 /** Rules after an unconditional verdict in the same chain never see a packet. */
 export const unreachable: Analyser = (ctx) => {

@@ -62,3 +62,11 @@ describe('walkInput', () => {
     expect(walkInput(model('drop', rules), pkt())).toMatchObject({ verdict: 'drop', uncertain: true });
   });
 });
+
+describe('walkInput: rate limits', () => {
+  const limit = (inv: boolean) => ({ limit: { rate: 30, burst: 5, per: 'minute', inv } });
+  it('one login is under `limit rate over X drop` (no match) and within `limit rate X accept` (match)', () => {
+    expect(walkInput(model('accept', [{ expr: [dport(22), limit(true), { drop: null }], text: 'tcp dport 22 limit rate over 30/minute drop' }]), pkt()).verdict).toBe('accept');
+    expect(walkInput(model('drop', [{ expr: [dport(22), limit(false), { accept: null }], text: 'tcp dport 22 limit rate 30/minute accept' }]), pkt()).verdict).toBe('accept');
+  });
+});
