@@ -111,6 +111,29 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     expect(stripHandles(nft(ns.name, ['list', 'ruleset'])).replace(/counter packets \d+ bytes \d+/g, 'counter')).toBe(original.replace(/counter packets \d+ bytes \d+/g, 'counter'));
   });
 
+  it('a touched iptables-nft table is rolled back with iptables-nft-restore, never nft text', () => {
+    loadRuleset(ns.name, BASE);
+    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '25', '-j', 'ACCEPT']);
+    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-s', '198.51.100.0/24', '-j', 'DROP']);
+    const save = () => inNetns(ns.name, 'iptables-nft-save', ['-c']).split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const original = { inet: stripHandles(nft(ns.name, ['list', 'table', 'inet', 'filter'])), xt: save() };
+    const p = file('xt.nft', 'add rule ip filter INPUT tcp dport 99 accept\nadd rule inet filter input tcp dport 443 accept\n');
+    const r = plan(p, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json.touchedTables.map((t: { name: string; iptablesNft: boolean }) => `${t.name} ${t.iptablesNft}`)).toEqual(['filter false', 'filter true']);
+    expect(r.json.rollback.nftScript).not.toContain('table ip filter');
+    expect(r.json.rollback.iptablesNft.v4).toMatch(/^\*filter\n[\s\S]*--dport 25 -j ACCEPT[\s\S]*COMMIT\n$/);
+    expect(r.json.rollback.iptablesNft.v6).toBeNull();
+    expect(r.json.findings.map((f: { code: string }) => f.code)).toContain('FOREIGN_TABLE_TOUCHED');
+    inNetns(ns.name, 'nft', ['-f', p]);
+    expect(nft(ns.name, ['list', 'table', 'ip', 'filter'])).toContain('dport 99');
+    loadRuleset(ns.name, r.json.rollback.nftScript);
+    inNetns(ns.name, 'iptables-nft-restore', ['-w', '5'], r.json.rollback.iptablesNft.v4);
+    // (iptables-nft-restore creates the empty built-in chains iptables-nft had left out: the same rules, the same save.)
+    expect(save()).toBe(original.xt);
+    expect(stripHandles(nft(ns.name, ['list', 'table', 'inet', 'filter']))).toBe(original.inet);
+  });
+
   it('--out writes a reproducible plan that apply --plan accepts; --detailed-exitcode says 2 / 0', () => {
     loadRuleset(ns.name, BASE);
     const p = file('c.nft', 'add rule inet filter input tcp dport 443 accept\n');
