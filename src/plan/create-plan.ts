@@ -9,6 +9,7 @@ import { runAnalysers } from './findings/index.js';
 import { parseSshConnection } from './findings/context.js';
 import { buildRollback } from './rollback.js';
 import { sshListenPorts } from './ssh-ports.js';
+import { liveInterfaces } from './live-interfaces.js';
 import { interfaceOf, parseProbeSpec, probeFindings, runProbes } from '../probes/index.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
@@ -87,7 +88,7 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
   const base = await loadBase(options);
   const env = options.env ?? process.env;
   const ssh = base.source === 'live' ? parseSshConnection(env.SSH_CONNECTION) : null;
-  const sshPorts = base.source === 'live' ? await sshListenPorts(options.netns) : [22];
+  const [sshPorts, interfaces] = base.source === 'live' ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns)]) : [[22], null];
   const probing = (options.probes?.enabled ?? true) && base.source === 'live';
   const mustAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
@@ -123,6 +124,7 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
     ssh,
     legacyRulesPresent: base.legacy,
     notReproduced: scratch.notReproduced,
+    liveInterfaces: interfaces,
   });
   if (probeResults) {
     const fromProbes = probeFindings(probeResults);

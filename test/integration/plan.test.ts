@@ -79,6 +79,18 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     expect(r.json.touchedTables).toEqual([expect.objectContaining({ family: 'ip6', name: 'guard', existedBefore: false })]);
   });
 
+  it('iif/oif interfaces: computed with stand-ins in the scratch namespace; a missing one live is a blocking finding', () => {
+    loadRuleset(ns.name, BASE);
+    const r = plan(file('if.nft', 'add rule inet filter input iif "wg0" tcp dport 51820 accept\nadd rule inet filter input iifname "wg9" accept\n'), '--json', '--no-probes');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json.diff.summary.rulesAdded).toBe(2);
+    expect(r.json.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string; message: string }) => `${f.code} ${f.message.includes('"wg0"')}`)).toEqual(['INTERFACE_MISSING true']);
+    inNetns(ns.name, 'ip', ['link', 'add', 'wg0', 'type', 'veth', 'peer', 'name', 'wg0p']);
+    const ok = plan(file('if2.nft', 'add rule inet filter input iif "wg0" tcp dport 51820 accept\n'), '--json', '--no-probes');
+    expect(ok.json.findings.map((f: { code: string }) => f.code)).not.toContain('INTERFACE_MISSING');
+    expect(liveRuleset(ns.name)).not.toContain('51820');
+  });
+
   it('leaves docker-like and iptables-nft tables alone, and flags flush ruleset naming them', () => {
     loadRuleset(ns.name, BASE);
     inNetns(ns.name, 'iptables-nft', ['-w', '-N', 'DOCKER']);

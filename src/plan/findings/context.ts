@@ -18,6 +18,8 @@ export interface FindingContext {
   ssh: SshEndpoint | null;
   legacyRulesPresent: boolean;
   notReproduced: string[];
+  /** Interfaces that exist where the change will be applied; null when unknown (a plan --against). */
+  liveInterfaces?: string[] | null;
 }
 
 export type Analyser = (ctx: FindingContext) => FindingT[];

@@ -5,9 +5,10 @@ import { dropPolicy } from './policy.js';
 import { scope } from './scope.js';
 import { unreachable } from './unreachable.js';
 import { icmpBlocked } from './icmp.js';
+import { missingInterfaces } from './interfaces.js';
 
 /** Every lint rule, in the order their findings are shown; add new analysers here. */
-export const ANALYSERS: Analyser[] = [scope, sshLockout, dropPolicy, icmpBlocked, unreachable];
+export const ANALYSERS: Analyser[] = [scope, missingInterfaces, sshLockout, dropPolicy, icmpBlocked, unreachable];
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 

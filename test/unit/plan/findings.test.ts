@@ -63,6 +63,13 @@ describe('findings', () => {
     expect(fs.find((f) => f.code === 'FLUSH_RULESET')!.fix).toContain('delete table');
   });
 
+  it('iif/oif naming an interface that does not exist live is blocking (apply would be rejected); iifname is fine', () => {
+    const text = 'add rule inet filter input iif "wg0" accept\nadd rule inet filter input iifname "wg1" accept\nadd rule inet filter input oif { "eth0", "tun3" } accept\n';
+    const fs = findings(load('baseline'), load('baseline'), { proposalText: text, liveInterfaces: ['eth0', 'lo'] });
+    expect(fs).toEqual([expect.objectContaining({ code: 'INTERFACE_MISSING', severity: 'error', message: expect.stringContaining('"tun3", "wg0"') })]);
+    expect(findings(load('baseline'), load('baseline'), { proposalText: text, liveInterfaces: null })).toEqual([]);
+  });
+
   it('is an extensible list of analysers', () => {
     const extra = () => [{ code: 'EXTRA_CHECK', severity: 'info' as const, message: 'm', fix: 'f', location: null }];
     const ctx: FindingContext = { base: EMPTY, result: EMPTY, touched: [], proposalText: '', sshPorts: [22], ssh: null, legacyRulesPresent: false, notReproduced: [] };
