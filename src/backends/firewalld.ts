@@ -1,6 +1,7 @@
 import { run } from '../run/runner.js';
 import { hasBinary } from '../run/binaries.js';
 import type { RulesetModel } from '../ruleset/model.js';
+import { chainOwner } from './owners.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 
 export type FirewalldCapture = NonNullable<SnapshotT['firewalld']>;
@@ -16,6 +17,16 @@ export function isFirewalldTable(table: { family: string; name: string }): boole
 
 export function hasFirewalldTable(model: RulesetModel): boolean {
   return model.tables.some(isFirewalldTable);
+}
+
+/** firewalld's chains in other tables: its old iptables backend (INPUT_direct, IN_public_allow, …). */
+export function firewalldChains(model: RulesetModel): string[] {
+  return model.tables.flatMap((t) => t.chains.filter((c) => chainOwner(c.name) === 'firewalld').map((c) => `${t.family} ${t.name} ${c.name}`));
+}
+
+/** Marks that firewalld manages this namespace: its table (nftables backend) or its chains (iptables backend). */
+export function hasFirewalldMarks(model: RulesetModel): boolean {
+  return hasFirewalldTable(model) || firewalldChains(model).length > 0;
 }
 
 /** Cheap check (one `nft list tables`) for callers that have not listed the ruleset. */

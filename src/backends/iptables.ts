@@ -1,14 +1,16 @@
 import { run } from '../run/runner.js';
 import { hasBinary } from '../run/binaries.js';
+import { LEGACY_NAMES, procLines, readProcFiles } from './proc.js';
+
+/** Legacy (x_tables) table names per family, from already-read /proc contents (see readProcFiles). */
+export function legacyNamesFrom(files: Map<string, string>): { v4: string[]; v6: string[] } {
+  return { v4: procLines(files.get(LEGACY_NAMES.v4)), v6: procLines(files.get(LEGACY_NAMES.v6)) };
+}
 
 /** Legacy (x_tables) table names registered in the namespace, per family; empty when none. */
 export async function legacyTableNames(netns: string | null): Promise<{ v4: string[]; v6: string[] }> {
-  const read = async (file: string): Promise<string[]> => {
-    const r = await run('cat', [file], { netns, allowFailure: true });
-    return r.exitCode === 0 ? r.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [];
-  };
-  const [v4, v6] = await Promise.all([read('/proc/net/ip_tables_names'), read('/proc/net/ip6_tables_names')]);
-  return { v4, v6 };
+  // Never `iptables-legacy -L`: listing a table registers it. /proc only shows what exists.
+  return legacyNamesFrom(await readProcFiles(netns, [LEGACY_NAMES.v4, LEGACY_NAMES.v6]));
 }
 
 /** `iptables-legacy-save -c` / `ip6tables-legacy-save -c`, only for families that have legacy tables. */

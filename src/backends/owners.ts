@@ -13,6 +13,9 @@ export const OWNERS = [
   'calico',
   'cilium',
   'ufw',
+  'podman',
+  'lxd',
+  'incus',
   'iptables-nft-managed',
 ] as const;
 export type Owner = (typeof OWNERS)[number];
@@ -29,6 +32,10 @@ const TABLE_OWNERS: [RegExp, Owner][] = [
   [/^tailscale/, 'tailscale'],
   [/^crowdsec6?$/, 'crowdsec'], // crowdsec-firewall-bouncer: `ip crowdsec`, `ip6 crowdsec6`
   [/^cilium/, 'cilium'],
+  [/^calico/, 'calico'], // calico's nftables data plane: `table ip calico`, `ip6 calico`
+  [/^netavark$/, 'podman'], // podman's netavark with its nftables driver: `table inet netavark`
+  [/^lxd$/, 'lxd'], // `table inet lxd`
+  [/^incus$/, 'incus'], // `table inet incus`
 ];
 
 // Chains other software adds, often inside iptables-nft's or iptables-legacy's own tables.
@@ -43,6 +50,7 @@ const CHAIN_OWNERS: [RegExp, Owner][] = [
   [/^cali-/, 'calico'],
   [/^CILIUM_/, 'cilium'],
   [/^ufw6?-/, 'ufw'],
+  [/^NETAVARK[-_]/, 'podman'], // netavark's iptables driver: NETAVARK_FORWARD, NETAVARK-1D8721804F16F
   // firewalld's iptables backend: INPUT_direct, IN_public_allow, FWDI_public, ...
   [/_direct$/, 'firewalld'],
   [/^(IN|FWDI|FWDO|FWD|PRE|POST)_[a-z][\w-]*$/, 'firewalld'],

@@ -43,7 +43,7 @@ export function renderDetect(r: DetectResultT): string {
   section('iptables-nft', b.iptablesNft.present, `${families(b.iptablesNft)}: ${plural(b.iptablesNft.tables.length, 'table')}, ${plural(b.iptablesNft.rules, 'rule')}`, b.iptablesNft.tables);
   section('iptables-legacy', b.iptablesLegacy.present, `${families(b.iptablesLegacy)}: ${plural(b.iptablesLegacy.tables.length, 'table')}, ${plural(b.iptablesLegacy.rules, 'rule')}`, b.iptablesLegacy.tables);
   const fw = b.firewalld;
-  out.push(`${fit('firewalld', 18)} ${fw.running ? `running, default zone ${fw.defaultZone ?? '?'}` : fw.present ? 'table present, daemon not answering' : 'not present'}`);
+  out.push(`${fit('firewalld', 18)} ${fw.running ? `running, default zone ${fw.defaultZone ?? '?'}` : fw.present ? `${fw.tables.length > 0 ? 'table' : 'chains'} present, daemon not answering` : 'not present'}`);
   if (fw.activeZones.length > 0) {
     const zones = fw.activeZones.map((z) => (z.interfaces.length + z.sources.length > 0 ? `${z.name} (${[...z.interfaces, ...z.sources].join(', ')})` : z.name));
     out.push(...wrap(`active zones: ${zones.join('; ')}`, '  '));

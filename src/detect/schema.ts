@@ -66,13 +66,15 @@ export const DetectResult = z.strictObject({
     /** x_tables tables registered in the namespace (/proc/net/ip{,6}_tables_names), rules from iptables-legacy-save. */
     iptablesLegacy: z.strictObject({ ...Backend, v4: z.boolean(), v6: z.boolean() }),
     firewalld: z.strictObject({
-      /** Its table exists in this namespace. */
+      /** Its table (nftables backend) or its chains (iptables backend) exist in this namespace. */
       present: z.boolean(),
       /** `firewall-cmd --state` answered `running`. */
       running: z.boolean(),
       defaultZone: z.string().nullable(),
       activeZones: z.array(z.strictObject({ name: z.string(), interfaces: z.array(z.string()), sources: z.array(z.string()) })),
       tables: z.array(z.string()),
+      /** `family table chain` of its chains in other tables (iptables backend: INPUT_direct, IN_public, …). */
+      chains: z.array(z.string()),
     }),
   }),
   iptablesCommands: z.array(IptablesCommand),

@@ -1,6 +1,6 @@
 import { chainOwner, tableOwner, tableOwnerByName } from '../backends/owners.js';
 import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
-import { isFirewalldTable, type FirewalldCapture } from '../backends/firewalld.js';
+import { firewalldChains, isFirewalldTable, type FirewalldCapture } from '../backends/firewalld.js';
 import { parseIptablesSave } from '../backends/iptables-save.js';
 import type { RulesetModel, TableModel } from '../ruleset/model.js';
 import type { IptablesResolution } from './iptables-variant.js';
@@ -72,6 +72,7 @@ export function summarise(facts: DetectFacts): Omit<DetectResultT, 'durationMs'>
     ...fromLegacy('ip6', facts.legacy.v6.names, facts.legacy.v6.save),
   ];
   const fwTables = facts.model.tables.filter(isFirewalldTable).map(id);
+  const fwChains = firewalldChains(facts.model);
   const conntrack =
     facts.conntrack.count === null
       ? null
@@ -91,11 +92,12 @@ export function summarise(facts: DetectFacts): Omit<DetectResultT, 'durationMs'>
       v6: facts.legacy.v6.names.length > 0,
     },
     firewalld: {
-      present: fwTables.length > 0,
+      present: fwTables.length > 0 || fwChains.length > 0,
       running: facts.firewalld !== null,
       defaultZone: facts.firewalld?.defaultZone ?? null,
       activeZones: (facts.firewalld?.activeZones ?? []).map((z) => ({ name: z.name, interfaces: z.interfaces, sources: z.sources })),
       tables: fwTables,
+      chains: fwChains,
     },
   };
   const owners = ownersOf([...native, ...xt, ...legacy]);
@@ -108,6 +110,21 @@ export function summarise(facts: DetectFacts): Omit<DetectResultT, 'durationMs'>
     conntrack,
     warnings: warningsFor(facts, backends, owners, conntrack),
   };
+}
+
+/** "docker (chains DOCKER, DOCKER-USER in ip filter; DOCKER in ip nat)": a chain named with its table. */
+export function ownedText(o: DetectResultT['owners'][number]): string {
+  const byTable = new Map<string, string[]>();
+  for (const c of o.chains) {
+    const [family = '', table = '', ...name] = c.split(' ');
+    const key = `${family} ${table}`;
+    byTable.set(key, [...(byTable.get(key) ?? []), name.join(' ')]);
+  }
+  const parts = [
+    ...(o.tables.length > 0 ? [`${o.tables.length === 1 ? 'table' : 'tables'} ${o.tables.join(', ')}`] : []),
+    ...[...byTable].map(([table, names]) => `${names.length === 1 ? 'chain' : 'chains'} ${names.join(', ')} in ${table}`),
+  ];
+  return `${o.owner} (${parts.join('; ')})`;
 }
 
 function warningsFor(
@@ -145,16 +162,18 @@ function warningsFor(
       'Use iptables-nft-save (or nft list ruleset) to see them.',
     ]);
   }
+  // What firewalld rewrites: its table (nftables backend) or its chains (iptables backend).
+  const fwOwns = [...b.firewalld.tables, ...b.firewalld.chains].join(', ') || 'its rules';
   if (b.firewalld.running) {
     warn(
       'FIREWALLD_RUNNING',
-      `firewalld is running (default zone ${b.firewalld.defaultZone ?? '?'}): it owns ${b.firewalld.tables.join(', ')} and rewrites it on reload or restart; edits made there with nft are lost.`,
-      ['Change firewalld with firewall-cmd; keep fwsafe changes in tables of your own.'],
+      `firewalld is running (default zone ${b.firewalld.defaultZone ?? '?'}): it owns ${fwOwns} and rewrites it on reload or restart; edits made there with nft or iptables are lost.`,
+      ['Change firewalld with firewall-cmd (--permanent, then --reload); keep fwsafe changes in tables of your own.'],
     );
   } else if (b.firewalld.present) {
     warn(
       'FIREWALLD_NOT_ANSWERING',
-      `${b.firewalld.tables.join(', ')} exists but firewalld does not answer on the system D-Bus: its rules are in force, and a firewalld that starts later replaces them.`,
+      `${fwOwns} exists but firewalld does not answer on the system D-Bus: its rules are in force, and a firewalld that starts later replaces them.`,
       ['Check: firewall-cmd --state (DBUS_SYSTEM_BUS_ADDRESS selects the bus).'],
     );
   }
@@ -163,12 +182,7 @@ function warningsFor(
   }
   const others = owners.filter((o) => o.owner !== 'unknown' && o.owner !== 'iptables-nft-managed');
   if (others.length > 0) {
-    info(
-      'OWNED_BY_OTHERS',
-      `Owned by other software (which rewrites them; fwsafe leaves them alone): ${others
-        .map((o) => `${o.owner} (${[...o.tables, ...o.chains.map((c) => c.split(' ').slice(2).join(' '))].join(', ')})`)
-        .join('; ')}.`,
-    );
+    info('OWNED_BY_OTHERS', `Owned by other software (which rewrites them; fwsafe leaves them alone): ${others.map(ownedText).join('; ')}.`);
   }
   if (conntrack) {
     const share = conntrack.percent === null ? '' : ` (${conntrack.percent}% of nf_conntrack_max ${conntrack.max})`;

@@ -1,7 +1,7 @@
 import { listNftRuleset } from '../backends/nft.js';
 import { legacyTableNames, saveIptablesNft, saveLegacy } from '../backends/iptables.js';
 import { iptablesNftFamilies } from '../backends/iptables-nft-tables.js';
-import { captureFirewalld, hasFirewalldTable } from '../backends/firewalld.js';
+import { captureFirewalld, hasFirewalldMarks } from '../backends/firewalld.js';
 import { buildModel, ruleCount, type RulesetModel } from '../ruleset/model.js';
 import { contentHash } from './hash.js';
 import { SNAPSHOT_SCHEMA, type SnapshotT } from './schema.js';
@@ -15,11 +15,11 @@ export interface TakenSnapshot {
 export async function takeSnapshot(netns: string | null): Promise<TakenSnapshot> {
   const [nft, legacyNames] = await Promise.all([listNftRuleset(netns), legacyTableNames(netns)]);
   const model = buildModel(nft.json, nft.text);
-  // firewall-cmd is asked only when firewalld's table is in this namespace: no cost otherwise.
+  // firewall-cmd is asked only when firewalld's table (or chains) are in this namespace: no cost otherwise.
   const [iptablesNft, iptablesLegacy, firewalld] = await Promise.all([
     saveIptablesNft(netns, iptablesNftFamilies(model)),
     saveLegacy(netns, legacyNames),
-    captureFirewalld(netns, { tablePresent: hasFirewalldTable(model) }),
+    captureFirewalld(netns, { tablePresent: hasFirewalldMarks(model) }),
   ]);
   const snapshot: SnapshotT = {
     schema: SNAPSHOT_SCHEMA,

@@ -94,9 +94,37 @@ describe('detect: summarise (pure)', () => {
     const running = full(
       facts({ model, firewalld: { state: 'running', defaultZone: 'public', activeZones: [{ name: 'public', interfaces: ['lo'], sources: [], services: ['ssh'], ports: [], richRules: [] }] } }),
     );
-    expect(running.backends.firewalld).toEqual({ present: true, running: true, defaultZone: 'public', activeZones: [{ name: 'public', interfaces: ['lo'], sources: [] }], tables: ['inet firewalld'] });
+    expect(running.backends.firewalld).toEqual({ present: true, running: true, defaultZone: 'public', activeZones: [{ name: 'public', interfaces: ['lo'], sources: [] }], tables: ['inet firewalld'], chains: [] });
     expect(codes(running)).toEqual(['FIREWALLD_RUNNING', 'OWNED_BY_OTHERS']);
     expect(codes(full(facts({ model })))).toEqual(['FIREWALLD_NOT_ANSWERING', 'OWNED_BY_OTHERS']);
+  });
+
+  it("firewalld's iptables backend: no table of its own, its chains inside iptables-nft's ip filter", () => {
+    const model = buildModel(
+      nftJson([{ family: 'ip', name: 'filter', chains: [{ name: 'INPUT', hook: 'input', rules: 1, xt: true }, { name: 'INPUT_direct' }, { name: 'IN_public_allow', rules: 2 }] }]),
+    );
+    const r = full(facts({ model, firewalld: { state: 'running', defaultZone: 'public', activeZones: [] } }));
+    expect(r.backends.firewalld).toMatchObject({ present: true, running: true, tables: [], chains: ['ip filter INPUT_direct', 'ip filter IN_public_allow'] });
+    const w = r.warnings.find((x) => x.code === 'FIREWALLD_RUNNING')!;
+    expect(w.message).toContain('it owns ip filter INPUT_direct, ip filter IN_public_allow');
+    expect(renderDetect(r)).toMatch(/firewalld\s+running, default zone public/);
+    expect(renderDetect(full(facts({ model })))).toMatch(/firewalld\s+chains present, daemon not answering/);
+  });
+
+  it('OWNED_BY_OTHERS names each chain with its table, tables first', () => {
+    const model = buildModel(
+      nftJson([
+        { family: 'ip', name: 'filter', chains: [{ name: 'FORWARD', hook: 'forward' }, { name: 'DOCKER' }, { name: 'DOCKER-USER' }] },
+        { family: 'ip', name: 'nat', chains: [{ name: 'DOCKER' }] },
+        { family: 'ip', name: 'docker-bridges', chains: [{ name: 'forward', hook: 'forward' }] },
+      ]),
+    );
+    const r = full(facts({ model }));
+    // iptables -t nat -N DOCKER alone: no built-in chain yet, still iptables-nft's table.
+    expect(r.backends.iptablesNft.tables.map((t) => `${t.family} ${t.name}`)).toEqual(['ip filter', 'ip nat']);
+    expect(r.warnings.find((w) => w.code === 'OWNED_BY_OTHERS')!.message).toContain(
+      'docker (table ip docker-bridges; chains DOCKER, DOCKER-USER in ip filter; chain DOCKER in ip nat)',
+    );
   });
 
   it('conntrack: usage as a note, a warning from 80 % of nf_conntrack_max', () => {

@@ -31,6 +31,8 @@ describe('owner classification', () => {
     ['ufw-before-input', 'ufw'],
     ['INPUT_direct', 'firewalld'],
     ['IN_public_allow', 'firewalld'],
+    ['NETAVARK_FORWARD', 'podman'],
+    ['NETAVARK-1D8721804F16F', 'podman'],
   ])('chain %s belongs to %s', (chain, owner) => {
     expect(chainOwner(chain)).toBe(owner);
   });
@@ -48,6 +50,11 @@ describe('owner classification', () => {
     expect(tableOwner(table('ip', 'libvirt_network'))).toBe('libvirt');
     expect(tableOwner(table('ip6', 'crowdsec6'))).toBe('crowdsec');
     expect(tableOwnerByName('crowdsec')).toBe('crowdsec');
+    expect(tableOwner(table('ip', 'calico'))).toBe('calico');
+    expect(tableOwner(table('inet', 'netavark'))).toBe('podman');
+    expect(tableOwner(table('inet', 'lxd'))).toBe('lxd');
+    expect(tableOwner(table('inet', 'incus'))).toBe('incus');
+    expect(tableOwner(table('inet', 'my-netavark'))).toBeNull();
   });
 
   it("iptables-nft's tables: by xt expressions or its built-in chains; a user's inet filter stays unknown", () => {
@@ -55,6 +62,11 @@ describe('owner classification', () => {
     expect(tableOwner(table('ip', 'custom', ['x'], true))).toBe('iptables-nft-managed');
     expect(tableOwner(table('inet', 'filter', ['INPUT']))).toBeNull();
     expect(tableOwner(table('ip', 'filter', ['input']))).toBeNull();
+    // Only user chains, in iptables' capitals: `iptables -t nat -N DOCKER` before any built-in chain exists.
+    expect(tableOwner(table('ip', 'nat', ['DOCKER']))).toBe('iptables-nft-managed');
+    expect(tableOwner(table('ip', 'nat', ['DOCKER', 'postrouting']))).toBeNull();
+    expect(tableOwner(table('ip', 'nat'))).toBeNull();
+    expect(tableOwner(table('inet', 'nat', ['DOCKER']))).toBeNull();
   });
 
   it("docker's chains inside iptables-nft's ip filter", () => {
