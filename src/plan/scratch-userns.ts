@@ -33,10 +33,9 @@ export async function computeInUserns(options: { baseText: string; proposalPath:
   try {
     let base = join(dir, 'base.nft');
     writeFileSync(base, options.baseText, { mode: 0o600 });
-    // A path nft cannot quote is planned from a private copy (errors still name the user's file).
-    const safe = /^[^"\n\r]+$/.test(options.proposalPath);
-    const proposal = safe ? options.proposalPath : join(dir, 'proposal.nft');
-    if (!safe) writeFileSync(proposal, options.proposalText, { mode: 0o600 });
+    // The kernel validates exactly the text the plan records (errors still name the user's file).
+    const proposal = join(dir, 'proposal.nft');
+    writeFileSync(proposal, options.proposalText, { mode: 0o600 });
     const notReproduced: string[] = [];
     let before = await nftUserns('-a', [include(base), 'list ruleset']);
     if (hasError(before.stderr)) {

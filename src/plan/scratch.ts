@@ -69,8 +69,12 @@ export async function computeInScratch(options: { baseText: string; proposalPath
     );
     const notReproduced = await loadBase(ns, dir, options.baseText);
     const before = await listNftRuleset(ns);
-    const applied = await run('nft', ['-f', options.proposalPath], { netns: ns, allowFailure: true });
-    if (applied.exitCode !== 0) throw kernelRejection(applied.stderr, { proposalPath: options.proposalPath, notReproduced });
+    // The kernel validates exactly the text the plan records (a private copy; nft resolves relative
+    // includes from its include path, never from the file's directory, so the copy means the same).
+    const proposal = join(dir, 'proposal.nft');
+    writeFileSync(proposal, options.proposalText, { mode: 0o600 });
+    const applied = await run('nft', ['-f', proposal], { netns: ns, allowFailure: true });
+    if (applied.exitCode !== 0) throw kernelRejection(applied.stderr, { proposalPath: options.proposalPath, paths: { [proposal]: options.proposalPath }, notReproduced });
     const after = await listNftRuleset(ns);
     return { before, after, notReproduced };
   } finally {
