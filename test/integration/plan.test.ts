@@ -1,5 +1,5 @@
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -89,6 +89,25 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     const ok = plan(file('if2.nft', 'add rule inet filter input iif "wg0" tcp dport 51820 accept\n'), '--json', '--no-probes');
     expect(ok.json.findings.map((f: { code: string }) => f.code)).not.toContain('INTERFACE_MISSING');
     expect(liveRuleset(ns.name)).not.toContain('51820');
+  });
+
+  it('scratch namespaces: none left after a plan or a rejection; stale ones of dead fwsafe processes are removed', () => {
+    loadRuleset(ns.name, BASE);
+    const ipCmd = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
+    const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
+    // Other engineers' plans may be running: only namespaces of processes that are gone are leftovers.
+    const leftovers = () => ipCmd('netns', 'list').split('\n').map((l) => /^fwsafe-scratch-(\d+)-\S+/.exec(l)).filter((m) => m && !alive(Number(m[1]))).map((m) => m![0]);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const stale = `fwsafe-scratch-${dead}-test`;
+    ipCmd('netns', 'add', stale);
+    try {
+      expect(leftovers()).toContain(stale);
+      expect(plan(file('ok.nft', 'add rule inet filter input tcp dport 443 accept\n'), '--no-probes').status).toBe(0);
+      expect(plan(file('bad.nft', 'add rule inet filter input tcp dport 443 acept\n'), '--no-probes').status).toBe(4);
+      expect(leftovers()).toEqual([]);
+    } finally {
+      spawnSync('ip', ['netns', 'del', stale]);
+    }
   });
 
   it('leaves docker-like and iptables-nft tables alone, and flags flush ruleset naming them', () => {
