@@ -4,7 +4,7 @@ import type { Analyser } from './context.js';
 import type { FindingT } from '../schema.js';
 
 // A reply to a connection the host opened (a high port), and a local client talking to a local service.
-const reply = (family: Packet['family']): Packet => ({ family, proto: 'tcp', saddr: family === 'ipv4' ? '203.0.113.80' : '2001:db8::80', daddr: null, dport: 43210, ctstate: 'established', iifname: null });
+const reply = (family: Packet['family']): Packet => ({ family, proto: 'tcp', saddr: null, daddr: null, dport: 43210, ctstate: 'established', iifname: null });
 const loopback = (family: Packet['family']): Packet => ({ family, proto: 'tcp', saddr: family === 'ipv4' ? '127.0.0.1' : '::1', daddr: family === 'ipv4' ? '127.0.0.1' : '::1', dport: 5432, ctstate: 'new', iifname: 'lo' });
 
 /** Input dropping established/related traffic (replies, existing sessions), or loopback traffic. */

@@ -1,4 +1,6 @@
-import { tableOwner } from '../../backends/owners.js';
+import { chainOwner, tableOwner } from '../../backends/owners.js';
+import type { ChainModel, TableModel } from '../../ruleset/model.js';
+import type { FindingContext } from './context.js';
 import type { Analyser } from './context.js';
 import type { FindingT } from '../schema.js';
 
@@ -11,7 +13,9 @@ export const scope: Analyser = (ctx) => {
       code: 'FLUSH_RULESET',
       severity: 'error',
       message: `The proposal runs \`flush ruleset\`, which deletes every table on the host${foreign.length ? `, including ${foreign.map((t) => `${t.key} (${t.owner})`).join(', ')}` : ''}. fwsafe never flushes the whole ruleset.`,
-      fix: 'Replace only the tables the file defines: for each, `table F T` / `delete table F T` / `table F T { … }` in place of `flush ruleset`.',
+      fix: `Remove \`flush ruleset\` and replace only the tables the file defines, each in one transaction: ${
+        ctx.result.tables.length ? ctx.result.tables.map((t) => `\`table ${t.key}\` / \`delete table ${t.key}\` / \`table ${t.key} { … }\``).join('; ') : '`table F T` / `delete table F T` / `table F T { … }`'
+      }.`,
       location: null,
     });
   }
@@ -28,6 +32,7 @@ export const scope: Analyser = (ctx) => {
       location: key,
     });
   }
+  out.push(...foreignChains(ctx));
   if (ctx.base.tables.some((t) => t.key === 'inet firewalld')) {
     out.push({
       code: 'FIREWALLD_RUNNING',
@@ -57,3 +62,30 @@ export const scope: Analyser = (ctx) => {
   }
   return out;
 };
+
+const chainText = (c: ChainModel | undefined): string => (c ? JSON.stringify([c.type, c.hook, c.prio, c.policy, c.rules.map((r) => r.key)]) : '');
+
+/** Chains other software keeps inside a shared table (docker's DOCKER chains in iptables-nft's `ip filter`). */
+function foreignChains(ctx: FindingContext): FindingT[] {
+  const out: FindingT[] = [];
+  for (const key of ctx.touched) {
+    const before = ctx.base.tables.find((t) => t.key === key);
+    const after = ctx.result.tables.find((t) => t.key === key);
+    const names = new Set([...(before?.chains ?? []), ...(after?.chains ?? [])].map((c) => c.name));
+    for (const name of [...names].sort()) {
+      const owner = chainOwner(name);
+      const chainOf = (t: TableModel | undefined) => t?.chains.find((c) => c.name === name);
+      if (!owner || !chainOf(before) || chainText(chainOf(before)) === chainText(chainOf(after))) continue;
+      // DOCKER-USER is docker's documented place for the admin's own rules; the rest is docker's.
+      const userChain = name === 'DOCKER-USER';
+      out.push({
+        code: 'FOREIGN_CHAIN_TOUCHED',
+        severity: userChain ? 'warning' : 'error',
+        message: `The change ${chainOf(after) ? 'modifies' : 'deletes'} chain ${name} in ${key}, which ${owner} manages${userChain ? ' (it is the chain docker leaves for your rules, but docker expects it changed through iptables)' : ' and rewrites: your change may be lost or break it'}.`,
+        fix: userChain ? 'Add the rules with `iptables -I DOCKER-USER …` (iptables-nft), not nft.' : `Leave ${name} to ${owner}; filter in a chain of your own that runs before it.`,
+        location: `${key}/${name}`,
+      });
+    }
+  }
+  return out;
+}

@@ -70,6 +70,19 @@ describe('findings', () => {
     expect(findings(load('baseline'), load('baseline'), { proposalText: text, liveInterfaces: null })).toEqual([]);
   });
 
+  it("docker's chains inside iptables-nft's ip filter: changing DOCKER blocks, DOCKER-USER warns", () => {
+    const fs = findings(load('docker-before'), load('docker-after'));
+    expect(codes(fs)).toEqual(['error FOREIGN_CHAIN_TOUCHED', 'warning FOREIGN_CHAIN_TOUCHED', 'warning FOREIGN_TABLE_TOUCHED']);
+    expect(fs[0]!.location).toBe('ip filter/DOCKER');
+  });
+
+  it('flush ruleset: the fix names the scoped replacement of each table the file defines', () => {
+    const fs = findings(load('docker-before'), load('baseline'), { proposalText: 'flush ruleset\ninclude "/etc/nftables.d/baseline.nft"\n' });
+    const flush = fs.find((f) => f.code === 'FLUSH_RULESET')!;
+    expect(flush.message).toContain('ip filter (iptables-nft-managed)');
+    expect(flush.fix).toContain('`table inet filter` / `delete table inet filter` / `table inet filter { … }`');
+  });
+
   it('is an extensible list of analysers', () => {
     const extra = () => [{ code: 'EXTRA_CHECK', severity: 'info' as const, message: 'm', fix: 'f', location: null }];
     const ctx: FindingContext = { base: EMPTY, result: EMPTY, touched: [], proposalText: '', sshPorts: [22], ssh: null, legacyRulesPresent: false, notReproduced: [] };
