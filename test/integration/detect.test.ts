@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fwsafe } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
@@ -31,6 +32,8 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
   });
 
   it('reports native nft, iptables-nft, iptables-legacy and firewalld with owners and warnings', async () => {
+    // The confined firewalld must leave the host's /run alone (its bus socket, no /run/firewalld).
+    const hostRun = { dbus: existsSync('/run/dbus') ? readdirSync('/run/dbus').sort() : null, firewalld: existsSync('/run/firewalld') };
     fw = await startFirewalld(ns.name);
     fw.cmd(['--zone=public', '--add-interface=lo']);
     loadRuleset(ns.name, NATIVE);
@@ -40,13 +43,17 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     ipt(['-N', 'DOCKER-USER']);
     ipt(['-A', 'DOCKER-USER', '-j', 'RETURN']);
     ipt(['-A', 'FORWARD', '-j', 'DOCKER-USER']);
+    // docker's nat chain before any built-in nat chain exists: still an iptables-nft table.
+    ipt(['-t', 'nat', '-N', 'DOCKER']);
     inNetns(ns.name, 'iptables-legacy', ['-w', '-A', 'INPUT', '-s', '203.0.113.9', '-j', 'DROP']);
     const before = liveRuleset(ns.name);
     const legacyBefore = [legacyTables(ns.name, '/proc/net/ip_tables_names'), legacyTables(ns.name, '/proc/net/ip6_tables_names')];
 
-    const r = fwsafe(['--netns', ns.name, 'detect', '--json'], { env: fw.env });
+    const r = fwsafe(['--netns', ns.name, 'detect', '--json'], { env: { ...fw.env, DEBUG: 'fwsafe' } });
     expect(r.status, r.stderr).toBe(0);
-    // Three firewall-cmd calls run in parallel: detect stays well under a few seconds.
+    // One Python start-up (firewall-cmd --list-all-zones); state and default zone over dbus-send.
+    expect(r.stderr.match(/run: .*\/firewall-cmd /g)).toHaveLength(1);
+    expect(r.stderr.match(/\/nft (-j |-a )?list ruleset/g)).toHaveLength(1);
     expect(r.json.durationMs).toBeLessThan(4_000);
     await expectContract('detect', r.json);
     const b = r.json.backends;
@@ -63,6 +70,8 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     expect(chain('DOCKER').owner).toBe('docker');
     expect(chain('DOCKER-USER')).toMatchObject({ owner: 'docker', rules: 1 });
     expect(chain('INPUT')).toMatchObject({ owner: 'iptables-nft-managed', rules: 1, hook: 'input' });
+    expect(table(b.iptablesNft, 'ip nat')).toMatchObject({ owner: 'iptables-nft-managed', chains: [expect.objectContaining({ name: 'DOCKER', owner: 'docker' })] });
+    expect(table(b.nftables, 'ip nat')).toBeUndefined();
 
     expect(b.iptablesLegacy).toMatchObject({ present: true, v4: true, v6: false, rules: 1 });
     expect(table(b.iptablesLegacy, 'ip filter').chains.find((c: any) => c.name === 'INPUT')).toMatchObject({ rules: 1, policy: 'ACCEPT' });
@@ -71,7 +80,7 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     expect(b.firewalld.activeZones.find((z: any) => z.name === 'public').interfaces).toContain('lo');
 
     const owners = Object.fromEntries(r.json.owners.map((o: any) => [o.owner, o]));
-    expect(owners.docker.chains).toEqual(['ip filter DOCKER', 'ip filter DOCKER-USER']);
+    expect(owners.docker.chains).toEqual(['ip filter DOCKER', 'ip filter DOCKER-USER', 'ip nat DOCKER']);
     expect(owners.fail2ban.tables).toEqual(['inet f2b-table']);
     expect(owners.firewalld.tables).toEqual(['inet firewalld']);
 
@@ -90,6 +99,12 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     expect(human.stdout).toContain('LEGACY_AND_NFT_ACTIVE');
     expect(human.stdout).toMatch(/firewalld\s+running, default zone public/);
     for (const line of human.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+
+    fw.stop();
+    fw = null;
+    // SIGTERM made firewalld remove its table; the host's /run is as it was.
+    expect(liveRuleset(ns.name)).not.toContain('table inet firewalld');
+    expect({ dbus: existsSync('/run/dbus') ? readdirSync('/run/dbus').sort() : null, firewalld: existsSync('/run/firewalld') }).toEqual(hostRun);
   });
 
   it('an empty namespace: nothing present, no firewall-cmd asked, only the conntrack note', async () => {
@@ -109,9 +124,12 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
   it('firewalld table without a daemon on the bus: a warning, quickly (a dead bus never hangs detect)', async () => {
     nft(ns.name, ['add', 'table', 'inet', 'firewalld']);
     const started = Date.now();
-    const r = fwsafe(['--netns', ns.name, 'detect', '--json'], { env: { DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/fwsafe-test-bus' } });
+    const r = fwsafe(['--netns', ns.name, 'detect', '--json'], { env: { DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/fwsafe-test-bus', DEBUG: 'fwsafe' } });
     expect(r.status, r.stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(8_000);
+    // One cheap D-Bus call finds nobody: no firewall-cmd (Python) at all.
+    expect(r.stderr).toContain('/dbus-send ');
+    expect(r.stderr).not.toMatch(/run: .*\/firewall-cmd /);
     expect(r.json.backends.firewalld).toMatchObject({ present: true, running: false });
     expect(codes(r.json)).toContain('FIREWALLD_NOT_ANSWERING');
   });
@@ -120,10 +138,13 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     loadRuleset(ns.name, 'table ip kube-proxy {\n  chain filter-input { type filter hook input priority -110; policy accept; }\n}\n');
     inNetns(ns.name, 'iptables-legacy', ['-w', '-N', 'DOCKER-ISOLATION-STAGE-1']);
     inNetns(ns.name, 'iptables-legacy', ['-w', '-A', 'FORWARD', '-j', 'DOCKER-ISOLATION-STAGE-1']);
+    inNetns(ns.name, 'ip6tables-legacy', ['-w', '-P', 'INPUT', 'DROP']);
     const r = fwsafe(['--netns', ns.name, 'detect', '--json']);
     expect(r.status, r.stderr).toBe(0);
     await expectContract('detect', r.json);
     expect(table(r.json.backends.nftables, 'ip kube-proxy').owner).toBe('kube-proxy');
+    expect(r.json.backends.iptablesLegacy).toMatchObject({ present: true, v4: true, v6: true, rules: 1 });
+    expect(table(r.json.backends.iptablesLegacy, 'ip6 filter').chains.find((c: any) => c.name === 'INPUT')).toMatchObject({ policy: 'DROP', rules: 0 });
     const legacy = table(r.json.backends.iptablesLegacy, 'ip filter');
     expect(legacy.chains.find((c: any) => c.name === 'DOCKER-ISOLATION-STAGE-1').owner).toBe('docker');
     expect(codes(r.json)).toContain('LEGACY_AND_NFT_ACTIVE');

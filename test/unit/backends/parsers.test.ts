@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIptablesSave } from '../../../src/backends/iptables-save.js';
-import { parseZones } from '../../../src/backends/firewalld.js';
+import { parseDbusString, parseZones } from '../../../src/backends/firewalld.js';
 import { variantOf } from '../../../src/detect/iptables-variant.js';
 import { parseHeadOutput, procLines, procNumber } from '../../../src/backends/proc.js';
 
@@ -100,5 +100,14 @@ describe('parseHeadOutput (one `head -v` over several /proc files)', () => {
     expect(procNumber(out.get(files[3]!))).toBeNull();
     expect(procLines(out.get(files[0]!))).toEqual(['filter', 'nat']);
     expect(parseHeadOutput('', files).size).toBe(0);
+  });
+});
+
+describe('parseDbusString (dbus-send --print-reply)', () => {
+  it('the string of a property or a method reply; null when there is none', () => {
+    expect(parseDbusString('method return time=1.2 sender=:1.0 -> destination=:1.2 serial=904 reply_serial=2\n   variant       string "RUNNING"\n')).toBe('RUNNING');
+    expect(parseDbusString('method return time=1.3 sender=:1.0 -> destination=:1.3 serial=909 reply_serial=2\n   string "public"\n')).toBe('public');
+    expect(parseDbusString('')).toBeNull();
+    expect(parseDbusString('method return time=1 sender=:1.0\n   boolean true\n')).toBeNull();
   });
 });
