@@ -1,4 +1,4 @@
-import { KernelRejectedError } from '../errors.js';
+import { ExitCode, FwsafeError, KernelRejectedError } from '../errors.js';
 
 /** What kind of mistake nft reported: a stable code per kind (all exit 4), so CI can tell them apart. */
 const KINDS: { code: string; test: RegExp; what: string }[] = [
@@ -44,9 +44,21 @@ export function cleanNftStderr(stderr: string, paths: Record<string, string>): s
 }
 
 /** A clear one-paragraph rejection: what nft refused, where, nft's own lines (with carets), nothing applied. */
-export function kernelRejection(stderr: string, options: { proposalPath: string; paths?: Record<string, string>; notReproduced?: string[] }): KernelRejectedError {
+export function kernelRejection(stderr: string, options: { proposalPath: string; paths?: Record<string, string>; notReproduced?: string[] }): FwsafeError {
   const cleaned = cleanNftStderr(stderr, options.paths ?? {});
   const where = firstNftError(cleaned);
+  const needed = notReproducedNeeded(cleaned, options.notReproduced ?? []);
+  if (where && needed) {
+    return new FwsafeError(
+      `The proposal changes table ${needed} (${where.file} line ${where.line}), which fwsafe could not reproduce for planning: it holds iptables-nft compat (xt) matches that nft cannot load from text. This is a limit of planning, not a mistake in your file; nothing was applied:\n${cleaned}`,
+      {
+        code: 'PLAN_TABLE_NOT_REPRODUCED',
+        exitCode: ExitCode.error,
+        actions: [`Change ${needed} with iptables-nft (iptables-nft-save / iptables-nft-restore), or move your rules into a table of your own.`],
+        details: { nft: where, stderr: cleaned, table: needed },
+      },
+    );
+  }
   const kind = where ? KINDS.find((k) => k.test.test(where.message)) : undefined;
   const head = where
     ? `nft rejected ${where.file} line ${where.line}, column ${where.column}: ${where.message} (${kind?.what ?? 'refused by nft'}). Nothing was applied:`
@@ -60,4 +72,12 @@ export function kernelRejection(stderr: string, options: { proposalPath: string;
     ],
     details: { nft: where, stderr: cleaned },
   });
+}
+
+/** The not-reproduced base table that the offending line names ("ip filter"), if any. */
+function notReproducedNeeded(cleaned: string, tables: string[]): string | null {
+  const lines = cleaned.split('\n');
+  const at = lines.findIndex((l) => / Error: /.test(l));
+  const source = at >= 0 ? (lines[at + 1] ?? '') : '';
+  return tables.find((t) => new RegExp(`(^|\\s)${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(' ', '\\s+')}(\\s|$)`).test(source)) ?? null;
 }

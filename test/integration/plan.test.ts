@@ -165,6 +165,20 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     expect(stripHandles(nft(ns.name, ['list', 'table', 'inet', 'filter']))).toBe(original.inet);
   });
 
+  it('a base table nft cannot reload (xt match recent) is skipped and named; a proposal that changes it is refused as a planning limit', () => {
+    loadRuleset(ns.name, BASE);
+    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '25', '-m', 'recent', '--name', 'smtp', '--set', '-j', 'ACCEPT']);
+    const other = plan(file('web.nft', 'add rule inet filter input tcp dport 443 accept\n'), '--json', '--no-probes');
+    expect(other.status, other.stderr).toBe(0);
+    expect(other.json.findings).toEqual([expect.objectContaining({ code: 'TABLE_NOT_REPRODUCED', severity: 'info', location: 'ip filter' })]);
+    expect(other.json.touchedTables.map((t: { family: string }) => t.family)).toEqual(['inet']);
+    const xt = plan(file('xt.nft', 'add rule ip filter INPUT tcp dport 26 accept\n'), '--json', '--no-probes');
+    expect(xt.status).toBe(1);
+    expect(xt.json.error.code).toBe('PLAN_TABLE_NOT_REPRODUCED');
+    expect(xt.json.error.message).toMatch(/^The proposal changes table ip filter \(.*xt\.nft line 1\)/);
+    expect(nft(ns.name, ['list', 'table', 'ip', 'filter'])).not.toContain('dport 26');
+  });
+
   it('--out writes a reproducible plan that apply --plan accepts; --detailed-exitcode says 2 / 0', () => {
     loadRuleset(ns.name, BASE);
     const p = file('c.nft', 'add rule inet filter input tcp dport 443 accept\n');
