@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fwsafe } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, fwsafe } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
 import { startFirewalld, type ConfinedFirewalld } from '../helpers/firewalld.js';
 import { inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
@@ -148,6 +149,14 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     const legacy = table(r.json.backends.iptablesLegacy, 'ip filter');
     expect(legacy.chains.find((c: any) => c.name === 'DOCKER-ISOLATION-STAGE-1').owner).toBe('docker');
     expect(codes(r.json)).toContain('LEGACY_AND_NFT_ACTIVE');
+  });
+
+  it('as an ordinary user: NEEDS_ROOT (exit 7), not a netlink error', async () => {
+    const r = spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', `${process.execPath} ${BIN} --netns ${ns.name} detect --json`], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(7);
+    const json = JSON.parse(r.stdout);
+    expect(json.error.code).toBe('NEEDS_ROOT');
+    await expectContract('error', json);
   });
 
   it('refuses a bad namespace name with a clear error', async () => {
