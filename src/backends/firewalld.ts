@@ -114,9 +114,9 @@ export function parseZones(text: string): ParsedZone[] {
 }
 
 /**
- * firewalld's runtime configuration for the namespace, or null when it does not run there. Present only when
- * its table exists in the namespace (so a firewalld elsewhere on the bus is not mistaken for this one's).
- * Pass `tablePresent` when the ruleset was already listed: absent ⇒ no firewall-cmd call at all.
+ * firewalld's runtime configuration for the namespace, or null when it does not run there. Asked only when
+ * its table (or chains) exist in the namespace, so a firewalld elsewhere on the bus is not mistaken for this one's.
+ * Pass `tablePresent` (hasFirewalldMarks) when the ruleset was already listed: false ⇒ no call at all.
  */
 export async function captureFirewalld(netns: string | null, options: { tablePresent?: boolean } = {}): Promise<SnapshotT['firewalld']> {
   if (!hasBinary('firewall-cmd')) return null;
