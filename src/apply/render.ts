@@ -1,16 +1,13 @@
 import type { PlanT } from '../plan/schema.js';
+import { renderSummary, wrap } from '../plan/render.js';
 import type { ApplyResultT } from '../contracts/apply.js';
 import type { AppliedChange } from './apply-change.js';
 import type { WaitOutcome } from './terminal-wait.js';
 
-/** A short summary of what the change does, shown before applying. */
-export function renderPlanSummary(plan: PlanT): string[] {
-  const s = plan.diff.summary;
-  const lines = [
-    `Tables touched: ${plan.touchedTables.map((t) => `${t.family} ${t.name}${t.owner ? ` (${t.owner})` : ''}`).join(', ') || 'none'}`,
-    `Rules: +${s.rulesAdded} -${s.rulesRemoved} ~${s.rulesChanged}; chains: +${s.chainsAdded} -${s.chainsRemoved} ~${s.chainsChanged}`,
-  ];
-  for (const f of plan.findings) lines.push(`  ${f.severity.toUpperCase()} ${f.code}: ${f.message}`);
+/** A short summary of what the change does, shown before applying: plan's own summary, then each finding. */
+export function renderPlanSummary(plan: PlanT, width = 80): string[] {
+  const lines = renderSummary(plan);
+  for (const f of plan.findings) lines.push(...wrap(`${f.severity.toUpperCase()} ${f.code}: ${f.message}`, width - 2, '    ').map((l) => `  ${l}`));
   return lines;
 }
 

@@ -1,10 +1,11 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fwsafe, ROOT, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
+import { killWatchdog, waitFor, waitForRuleset } from '../e2e/state-probe.js';
 import { inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 
 const BASE = `table inet filter {
@@ -195,6 +196,28 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     expect(nft(ns.name, ['list', 'chain', 'inet', 'filter', 'input'])).toContain('tcp dport 443 accept');
     expect(fwsafe(['--netns', ns.name, '--state-dir', state.path, 'rollback', '--json']).status).toBe(0);
     expect(nft(ns.name, ['list', 'chain', 'inet', 'filter', 'input'])).not.toContain('443');
+  });
+
+  it('apply FILE plans it with the real planner; unconfirmed, the watchdog restores the base at the deadline', async () => {
+    loadRuleset(ns.name, BASE);
+    const before = stripHandles(liveRuleset(ns.name)).replace(/packets \d+ bytes \d+/g, '');
+    const lockout = file('lockout.nft', readFileSync(join(ROOT, 'rulesets', 'lockout-demo.nft'), 'utf8'));
+    // Blocking findings (the lockout) refuse it without --force.
+    const refused = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', lockout, '--no-wait', '--timeout', '3', '--no-probes', '--json']);
+    expect(refused.status, refused.stderr).toBe(5);
+    expect(stripHandles(liveRuleset(ns.name)).replace(/packets \d+ bytes \d+/g, '')).toBe(before);
+    try {
+      const r = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', lockout, '--no-wait', '--timeout', '3', '--no-probes', '--force', '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.json).toMatchObject({ state: 'pending', touchedTables: ['inet filter'] });
+      expect(liveRuleset(ns.name)).toContain('tcp dport { 80, 443 } accept');
+      const restoredAt = await waitForRuleset(ns.name, (t) => t.includes('tcp dport 8080 accept'), 10_000, 50);
+      expect(restoredAt, 'restored at the deadline').not.toBeNull();
+      expect(stripHandles(liveRuleset(ns.name)).replace(/packets \d+ bytes \d+/g, '')).toBe(before);
+      expect(await waitFor(() => !existsSync(join(state.path, 'pending.json')), 3000)).toBe(true);
+    } finally {
+      killWatchdog(state.path);
+    }
   });
 
   it('--against a stored version or a saved file plans without the live ruleset', () => {
