@@ -2,41 +2,47 @@ import { walkInput, type Packet } from './packet-walk.js';
 import type { Analyser } from './context.js';
 import type { FindingT } from '../schema.js';
 
+const NAME = { ipv4: 'IPv4', ipv6: 'IPv6' } as const;
+
+interface Drop {
+  state: 'new' | 'established';
+  port: number;
+  families: string[];
+  decidedBy: string;
+  definite: boolean;
+  worse: boolean;
+}
+
 /** Would a NEW SSH login, and the admin's ESTABLISHED session, still be accepted after the change? */
 export const sshLockout: Analyser = (ctx) => {
-  const out: FindingT[] = [];
+  const drops: Drop[] = [];
   const ports = [...new Set([...(ctx.ssh ? [ctx.ssh.serverPort] : []), ...ctx.sshPorts])].sort((a, b) => a - b);
   const families: Packet['family'][] = ctx.ssh ? [ctx.ssh.client.includes(':') ? 'ipv6' : 'ipv4'] : ['ipv4', 'ipv6'];
-  for (const family of families) {
-    for (const port of ports) {
-      const packet = (ctstate: Packet['ctstate']): Packet => ({
-        family,
-        proto: 'tcp',
-        saddr: ctx.ssh?.client ?? null,
-        daddr: ctx.ssh?.server ?? null,
-        dport: port,
-        ctstate,
-        iifname: null,
-      });
-      const who = ctx.ssh ? `from ${ctx.ssh.client}` : `over ${family === 'ipv4' ? 'IPv4' : 'IPv6'}`;
-      for (const state of ['new', 'established'] as const) {
-        const before = walkInput(ctx.base, packet(state));
-        const after = walkInput(ctx.result, packet(state));
+  for (const port of ports) {
+    for (const state of ['new', 'established'] as const) {
+      for (const family of families) {
+        const packet: Packet = { family, proto: 'tcp', saddr: ctx.ssh?.client ?? null, daddr: ctx.ssh?.server ?? null, dport: port, ctstate: state, iifname: null };
+        const after = walkInput(ctx.result, packet);
         if (after.verdict !== 'drop') continue;
-        const what = state === 'new' ? `a new SSH login to port ${port} ${who}` : `the established SSH session on port ${port} ${who}`;
-        const worse = before.verdict === 'accept';
-        const definite = !after.uncertain;
-        out.push({
-          code: state === 'new' ? 'SSH_NEW_LOGIN_BLOCKED' : 'SSH_SESSION_CUT',
-          severity: worse && definite ? 'error' : 'warning',
-          message: `After this change ${what} would ${definite ? '' : 'probably '}be dropped, decided by ${after.decidedBy}.${worse ? '' : ' (It is already dropped today.)'}`,
-          fix: state === 'new'
-            ? `Accept it before any drop, e.g. \`tcp dport ${port} accept\` (scoped to your admin addresses if you like) in the input chain.`
-            : 'Accept established traffic first in every input chain: `ct state established,related accept`.',
-          location: after.decidedBy,
-        });
+        const drop: Drop = { state, port, families: [NAME[family]], decidedBy: after.decidedBy, definite: !after.uncertain, worse: walkInput(ctx.base, packet).verdict === 'accept' };
+        // The same verdict for IPv4 and IPv6 is one finding ("over IPv4 and IPv6"), not two.
+        const same = drops.find((d) => d.state === state && d.port === port && d.decidedBy === drop.decidedBy && d.definite === drop.definite && d.worse === drop.worse);
+        if (same) same.families.push(NAME[family]);
+        else drops.push(drop);
       }
     }
   }
-  return out;
+  return drops.map((d): FindingT => {
+    const who = ctx.ssh ? `from ${ctx.ssh.client}` : `over ${d.families.join(' and ')}`;
+    const what = d.state === 'new' ? `a new SSH login to port ${d.port} ${who}` : `the established SSH session on port ${d.port} ${who}`;
+    return {
+      code: d.state === 'new' ? 'SSH_NEW_LOGIN_BLOCKED' : 'SSH_SESSION_CUT',
+      severity: d.worse && d.definite ? 'error' : 'warning',
+      message: `After this change ${what} would ${d.definite ? '' : 'probably '}be dropped, decided by ${d.decidedBy}.${d.worse ? '' : ' (It is already dropped today.)'}`,
+      fix: d.state === 'new'
+        ? `Accept it before any drop, e.g. \`tcp dport ${d.port} accept\` (scoped to your admin addresses if you like) in the input chain.`
+        : 'Accept established traffic first in every input chain: `ct state established,related accept`.',
+      location: d.decidedBy,
+    };
+  });
 };
