@@ -1,4 +1,4 @@
-import type { ChainModel, RulesetModel, TableModel } from '../../ruleset/model.js';
+import type { ChainModel, RuleModel, RulesetModel, TableModel } from '../../ruleset/model.js';
 
 /** A packet arriving at the host, as far as rule analysis needs it. */
 export interface Packet {
@@ -145,11 +145,22 @@ interface ChainResult {
   uncertain: boolean;
 }
 
+// Every analyser walks many packets through the same rules: parse each rule's key once.
+const parsed = new WeakMap<RuleModel, Expr[]>();
+function exprsOf(rule: RuleModel): Expr[] {
+  let list = parsed.get(rule);
+  if (!list) {
+    const exprs = JSON.parse(rule.key) as Expr[] | [Expr[], string];
+    list = (Array.isArray(exprs[0]) ? exprs[0] : exprs) as Expr[];
+    parsed.set(rule, list);
+  }
+  return list;
+}
+
 function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: number): ChainResult {
   let uncertain = false;
   for (const rule of chain.rules) {
-    const exprs = JSON.parse(rule.key) as Expr[] | [Expr[], string];
-    const list = (Array.isArray(exprs[0]) ? exprs[0] : exprs) as Expr[];
+    const list = exprsOf(rule);
     let matched: Tri = true;
     let verdict: Expr | null = null;
     for (const e of list) {
