@@ -141,7 +141,7 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
     proposal: { path: resolve(options.proposalPath), sha256: sha256(proposalText), text: proposalText },
     result: { hash: contentHash({ nftText: scratch.after.text }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
     touchedTables,
-    diff: diffModels(before, after, touched),
+    diff: diffModels(before, after, touched, { from: base.source === 'live' ? 'live' : base.source === 'version' ? `version ${base.ref}` : base.ref ?? 'file', to: 'proposed' }),
     counters: countersAtRisk(base.live ?? before, before, after, touched),
     findings,
     rollback: buildRollback(base.text, touchedTables, base.iptablesNft),

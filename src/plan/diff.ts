@@ -53,7 +53,7 @@ export function diffRules(table: string, chain: string, before: RuleModel[], aft
 }
 
 /** The semantic diff of the touched tables, and the unified diff of their normalised text. */
-export function diffModels(before: RulesetModel, after: RulesetModel, touched: string[]): DiffT {
+export function diffModels(before: RulesetModel, after: RulesetModel, touched: string[], labels = { from: 'live', to: 'proposed' }): DiffT {
   const b = new Map(before.tables.map((t) => [t.key, t]));
   const a = new Map(after.tables.map((t) => [t.key, t]));
   const diff: DiffT = {
@@ -101,6 +101,6 @@ export function diffModels(before: RulesetModel, after: RulesetModel, touched: s
   s.setsChanged = diff.sets.length;
   const oldText = touched.map((k) => blockOf(b.get(k))).join('');
   const newText = touched.map((k) => blockOf(a.get(k))).join('');
-  diff.unified = oldText === newText ? '' : createTwoFilesPatch('live', 'proposed', oldText, newText, '', '', { context: 3 });
+  diff.unified = oldText === newText ? '' : createTwoFilesPatch(labels.from, labels.to, oldText, newText, '', '', { context: 3 });
   return diff;
 }
