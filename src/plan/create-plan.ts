@@ -98,7 +98,7 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
     (isRoot() ? computeInScratch : computeInUserns)({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText }),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
-          runProbes({ baseText: base.text, proposalPath: resolve(options.proposalPath), ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
+          runProbes({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText, ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
           }),

@@ -33,19 +33,22 @@ export function firstNftError(stderr: string): NftErrorLocation | null {
 }
 
 /** nft's stderr with scratch paths replaced by the user's file, include noise dropped, at most 12 lines. */
-export function cleanNftStderr(stderr: string, paths: Record<string, string>): string {
+export function cleanNftStderr(stderr: string, paths: Record<string, string>, rewrites: { original: string; rewritten: string }[] = []): string {
   let text = stderr;
   for (const [scratch, user] of Object.entries(paths)) text = text.split(scratch).join(user);
+  // nft quotes the line it read: show the user's own line, not its handle-translated scratch copy.
+  const originals = new Map(rewrites.map((r) => [r.rewritten, r.original]));
   return text
     .split('\n')
+    .map((line) => originals.get(line) ?? line)
     .filter((line) => line.trim() !== '' && !/^In file included from <cmdline>/.test(line))
     .slice(0, 12)
     .join('\n');
 }
 
 /** A clear one-paragraph rejection: what nft refused, where, nft's own lines (with carets), nothing applied. */
-export function kernelRejection(stderr: string, options: { proposalPath: string; paths?: Record<string, string>; notReproduced?: string[] }): FwsafeError {
-  const cleaned = cleanNftStderr(stderr, options.paths ?? {});
+export function kernelRejection(stderr: string, options: { proposalPath: string; paths?: Record<string, string>; notReproduced?: string[]; rewrites?: { original: string; rewritten: string }[] }): FwsafeError {
+  const cleaned = cleanNftStderr(stderr, options.paths ?? {}, options.rewrites);
   const where = firstNftError(cleaned);
   const needed = notReproducedNeeded(cleaned, options.notReproduced ?? []);
   if (where && needed) {

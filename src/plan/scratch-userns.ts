@@ -6,6 +6,7 @@ import { resolveBinary } from '../run/binaries.js';
 import { splitTables } from '../ruleset/text.js';
 import { ExitCode, FwsafeError } from '../errors.js';
 import { kernelRejection } from './nft-error.js';
+import { translateHandles } from './handles.js';
 import type { ScratchResult } from './scratch.js';
 
 // `list ruleset` inside an `nft -f` batch shows nft's cache, not the committed result: interactive
@@ -33,9 +34,6 @@ export async function computeInUserns(options: { baseText: string; proposalPath:
   try {
     let base = join(dir, 'base.nft');
     writeFileSync(base, options.baseText, { mode: 0o600 });
-    // The kernel validates exactly the text the plan records (errors still name the user's file).
-    const proposal = join(dir, 'proposal.nft');
-    writeFileSync(proposal, options.proposalText, { mode: 0o600 });
     const notReproduced: string[] = [];
     let before = await nftUserns('-a', [include(base), 'list ruleset']);
     if (hasError(before.stderr)) {
@@ -50,10 +48,15 @@ export async function computeInUserns(options: { baseText: string; proposalPath:
       writeFileSync(base, kept.join('\n') + '\n', { mode: 0o600 });
       before = await nftUserns('-a', [include(base), 'list ruleset']);
     }
+    // The kernel validates exactly the text the plan records (errors still name the user's file), with
+    // live handles in it translated to the handles the same objects have in this copy.
+    const proposal = join(dir, 'proposal.nft');
+    const translated = translateHandles(options.baseText, before.stdout, options.proposalText);
+    writeFileSync(proposal, translated.text, { mode: 0o600 });
     const after = [include(base), include(proposal), 'list ruleset'];
     const [beforeJson, afterText, afterJson] = await Promise.all([nftUserns('-j', [include(base), 'list ruleset']), nftUserns('-a', after), nftUserns('-j', after)]);
     if (hasError(afterText.stderr)) {
-      throw kernelRejection(afterText.stderr, { proposalPath: options.proposalPath, paths: { [proposal]: options.proposalPath }, notReproduced });
+      throw kernelRejection(afterText.stderr, { proposalPath: options.proposalPath, paths: { [proposal]: options.proposalPath }, notReproduced, rewrites: translated.rewrites });
     }
     return { before: { text: before.stdout, json: beforeJson.stdout }, after: { text: afterText.stdout, json: afterJson.stdout }, notReproduced };
   } finally {

@@ -6,6 +6,7 @@ import { run } from '../run/runner.js';
 import { listNftRuleset, type NftListing } from '../backends/nft.js';
 import { splitTables } from '../ruleset/text.js';
 import { kernelRejection } from './nft-error.js';
+import { translateHandles } from './handles.js';
 
 const PREFIX = 'fwsafe-scratch-';
 
@@ -70,11 +71,13 @@ export async function computeInScratch(options: { baseText: string; proposalPath
     const notReproduced = await loadBase(ns, dir, options.baseText);
     const before = await listNftRuleset(ns);
     // The kernel validates exactly the text the plan records (a private copy; nft resolves relative
-    // includes from its include path, never from the file's directory, so the copy means the same).
+    // includes from its include path, never from the file's directory, so the copy means the same),
+    // with one exception: live handles in the proposal become the handles the same objects have here.
     const proposal = join(dir, 'proposal.nft');
-    writeFileSync(proposal, options.proposalText, { mode: 0o600 });
+    const translated = translateHandles(options.baseText, before.text, options.proposalText);
+    writeFileSync(proposal, translated.text, { mode: 0o600 });
     const applied = await run('nft', ['-f', proposal], { netns: ns, allowFailure: true });
-    if (applied.exitCode !== 0) throw kernelRejection(applied.stderr, { proposalPath: options.proposalPath, paths: { [proposal]: options.proposalPath }, notReproduced });
+    if (applied.exitCode !== 0) throw kernelRejection(applied.stderr, { proposalPath: options.proposalPath, paths: { [proposal]: options.proposalPath }, notReproduced, rewrites: translated.rewrites });
     const after = await listNftRuleset(ns);
     return { before, after, notReproduced };
   } finally {

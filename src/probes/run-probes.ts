@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { resolveBinary } from '../run/binaries.js';
 import { decidingRule, type RuleText } from './trace.js';
 import { splitTables } from '../ruleset/text.js';
 import { cleanStale } from '../plan/scratch.js';
+import { hasHandleReferences, translateHandles } from '../plan/handles.js';
 import { representative, type ProbeSpecT } from './spec.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 
@@ -31,6 +32,8 @@ export interface ProbeResult {
 export interface ProbeOptions {
   baseText: string;
   proposalPath: string;
+  /** The proposal's text as the plan records it (read from proposalPath when absent). */
+  proposalText?: string;
   ssh: SshEndpoint | null;
   sshPorts: number[];
   /** Name of the host interface the admin's traffic arrives on, when known. */
@@ -126,7 +129,15 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     await run('ping', ['-c', '1', '-W', '1', server], { netns: client, allowFailure: true });
     await traced.wait('trace id', 2000);
 
-    const swapped = await run('nft', ['-f', o.proposalPath], { netns: host, allowFailure: true });
+    // Live handles in the proposal (`delete rule … handle N`) name other rules in this copy: translate them.
+    let proposalFile = o.proposalPath;
+    const proposalText = o.proposalText ?? readFileSync(o.proposalPath, 'utf8');
+    if (hasHandleReferences(proposalText)) {
+      const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host });
+      proposalFile = join(dir, 'proposal.nft');
+      writeFileSync(proposalFile, translateHandles(o.baseText, listing.stdout, proposalText).text, { mode: 0o600 });
+    }
+    const swapped = await run('nft', ['-f', proposalFile], { netns: host, allowFailure: true });
     if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${swapped.stderr.trim()}`);
 
     const probeConnect = async (src: string, dst: string, port: number): Promise<ProbeResult['observed']> => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fwsafe, ROOT, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
+import { normaliseBlock, splitTables } from '../../src/ruleset/text.js';
 import { killWatchdog, waitFor, waitForRuleset } from '../e2e/state-probe.js';
 import { inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 
@@ -90,6 +91,39 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     const ok = plan(file('if2.nft', 'add rule inet filter input iif "wg0" tcp dport 51820 accept\n'), '--json', '--no-probes');
     expect(ok.json.findings.map((f: { code: string }) => f.code)).not.toContain('INTERFACE_MISSING');
     expect(liveRuleset(ns.name)).not.toContain('51820');
+  });
+
+  it('live handles (delete/replace/insert by handle) are translated for the scratch copy: the plan is what nft does live', () => {
+    // History leaves gaps, so reloading the text gives other handles than live.
+    loadRuleset(ns.name, 'table inet filter {\n  chain input { type filter hook input priority 0; policy accept;\n    tcp dport 1 accept\n    tcp dport 2 accept\n    tcp dport 3 accept\n  }\n}\n');
+    nft(ns.name, ['delete', 'rule', 'inet', 'filter', 'input', 'handle', '2']);
+    nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '4', 'accept']);
+    const handleOf = (port: number) => /# handle (\d+)/.exec(nft(ns.name, ['-a', 'list', 'ruleset']).split('\n').find((l) => l.includes(`dport ${port} accept`))!)![1];
+    const p = file('h.nft', [
+      `delete rule inet filter input handle ${handleOf(2)}`,
+      `replace rule inet filter input handle ${handleOf(4)} tcp dport 40 accept`,
+      `insert rule inet filter input position ${handleOf(3)} tcp dport 30 accept`,
+      '',
+    ].join('\n'));
+    const r = plan(p, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json.findings.map((f: { code: string }) => f.code)).not.toContain('PROBES_FAILED');
+    expect(r.json.diff.rules.map((x: { kind: string; text: string; oldText: string | null }) => `${x.kind} ${x.text}${x.oldText ? ` (was ${x.oldText})` : ''}`)).toEqual([
+      // (a removal next to an insertion reads as one changed rule)
+      'changed tcp dport 30 accept (was tcp dport 2 accept)',
+      'changed tcp dport 40 accept (was tcp dport 4 accept)',
+    ]);
+    // What the kernel does live with the same file is what the plan says.
+    inNetns(ns.name, 'nft', ['-f', p]);
+    const live = splitTables(liveRuleset(ns.name)).map((t) => normaliseBlock(t.raw)).join('');
+    expect(live).toBe(r.json.result.touchedText);
+    // A handle that names nothing live is refused as live would refuse it, showing the user's own line.
+    const bad = file('bad-handle.nft', 'delete rule inet filter input handle 999\n');
+    const rejected = plan(bad, '--json');
+    expect(rejected.status).toBe(4);
+    expect(rejected.json.error.code).toBe('KERNEL_REJECTED_NOT_FOUND');
+    expect(rejected.json.error.message).toContain('\ndelete rule inet filter input handle 999\n');
+    expect(rejected.json.error.message).not.toContain('4000000999');
   });
 
   it('scratch namespaces: none left after a plan or a rejection; stale ones of dead fwsafe processes are removed', () => {
