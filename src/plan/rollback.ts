@@ -1,5 +1,4 @@
 import { splitTables } from '../ruleset/text.js';
-import { replaceTableScript } from '../apply/table-script.js';
 import type { TouchedTableT } from './schema.js';
 
 /** Keeps only the `*table … COMMIT` blocks of the named tables from iptables-save output. */
@@ -16,6 +15,16 @@ export function filterSaveTables(save: string | null, tables: string[]): string 
 }
 
 /**
+ * One transaction step restoring a table as listed: create-if-missing, delete, then the live block with
+ * its counters, quota usage and element expiry kept (only handle comments go); null block = just delete.
+ */
+export function restoreTableScript(family: string, name: string, block: string | null): string {
+  const head = `table ${family} ${name}\ndelete table ${family} ${name}\n`;
+  if (block === null) return head;
+  return head + block.split('\n').map((line) => line.replace(/ # handle \d+$/, '')).join('\n').replace(/\n*$/, '\n');
+}
+
+/**
  * What restores every touched table exactly as it is now, in one nft transaction (never `flush ruleset`),
  * plus iptables-nft-restore input for touched tables that iptables-nft manages.
  */
@@ -23,7 +32,7 @@ export function buildRollback(liveText: string, touched: TouchedTableT[], iptabl
   const blocks = new Map(splitTables(liveText).map((t) => [`${t.family} ${t.name}`, t.raw]));
   const nft = touched
     .filter((t) => !t.iptablesNft)
-    .map((t) => replaceTableScript(t.family, t.name, t.existedBefore ? (blocks.get(`${t.family} ${t.name}`) ?? null) : null))
+    .map((t) => restoreTableScript(t.family, t.name, t.existedBefore ? (blocks.get(`${t.family} ${t.name}`) ?? null) : null))
     .join('');
   const xt = (family: string): string[] => touched.filter((t) => t.iptablesNft && t.family === family).map((t) => t.name);
   return {
