@@ -6,9 +6,10 @@ import { scope } from './scope.js';
 import { unreachable } from './unreachable.js';
 import { icmpBlocked } from './icmp.js';
 import { missingInterfaces } from './interfaces.js';
+import { includes } from './includes.js';
 
 /** Every lint rule, in the order their findings are shown; add new analysers here. */
-export const ANALYSERS: Analyser[] = [scope, missingInterfaces, sshLockout, dropPolicy, icmpBlocked, unreachable];
+export const ANALYSERS: Analyser[] = [scope, missingInterfaces, sshLockout, dropPolicy, icmpBlocked, unreachable, includes];
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 

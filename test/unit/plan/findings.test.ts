@@ -55,7 +55,7 @@ describe('findings', () => {
 
   it('flush ruleset is blocking; legacy rules, not-reproduced tables are reported', () => {
     const fs = findings(load('baseline'), load('baseline'), { proposalText: '# scoped?\nflush ruleset\ninclude "x.nft"\n', legacyRulesPresent: true, notReproduced: ['ip filter'] });
-    expect(codes(fs)).toEqual(['error FLUSH_RULESET', 'info TABLE_NOT_REPRODUCED', 'warning LEGACY_RULES_PRESENT']);
+    expect(codes(fs)).toEqual(['error FLUSH_RULESET', 'info TABLE_NOT_REPRODUCED', 'warning LEGACY_RULES_PRESENT', 'warning PROPOSAL_INCLUDES_FILES']);
     expect(fs.find((f) => f.code === 'FLUSH_RULESET')!.fix).toContain('delete table');
   });
 
@@ -77,6 +77,13 @@ describe('findings', () => {
     const flush = fs.find((f) => f.code === 'FLUSH_RULESET')!;
     expect(flush.message).toContain('ip filter (iptables-nft-managed)');
     expect(flush.fix).toContain('`table inet filter` / `delete table inet filter` / `table inet filter { … }`');
+  });
+
+  it('included files are named: the plan records only the proposal text, apply reads them again', () => {
+    const fs = findings(load('baseline'), load('baseline'), { proposalText: '# include "/not/this.nft"\ninclude "/etc/nftables.d/web.nft"\n  include "/etc/nftables.d/web.nft"\n' });
+    expect(codes(fs)).toEqual(['warning PROPOSAL_INCLUDES_FILES']);
+    expect(fs[0]!.message).toContain('includes /etc/nftables.d/web.nft.');
+    expect(findings(load('baseline'), load('baseline'), { proposalText: 'add rule inet filter input tcp dport 443 accept comment "include \\"x\\""\n' })).toEqual([]);
   });
 
   it('is an extensible list of analysers', () => {
