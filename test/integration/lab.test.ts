@@ -126,7 +126,8 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
   it('the demo (the README main job): lockout predicted, session frozen, rolled back at the deadline, session back, lab gone', async () => {
     const name = labName('demo');
     const started = Date.now();
-    const r = fwsafe(['lab', 'demo', name, '--state-dir', state.path, '--timeout', '5'], { timeoutMs: 120_000 });
+    // A 12 s window: the frozen-session and timed-out-login steps plus `status` must fit in it on a loaded CI machine.
+    const r = fwsafe(['lab', 'demo', name, '--state-dir', state.path, '--timeout', '12'], { timeoutMs: 160_000 });
     const seconds = (Date.now() - started) / 1000;
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const milestones = [
@@ -150,8 +151,8 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
       expect(at, `milestone ${m} (in order) in:\n${r.stdout}`).toBeGreaterThanOrEqual(0);
       from += at;
     }
-    // About 30 s here; the margin is for a loaded CI machine.
-    expect(seconds).toBeLessThan(75);
+    // About 35 s here; the margin is for a loaded CI machine.
+    expect(seconds).toBeLessThan(120);
 
     // The history in the state dir tells the same story: the locking change rolled back on timeout, on time.
     const log = fwsafe(['log', '--state-dir', state.path, '--json']);
@@ -167,5 +168,5 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
     expect(nsExists(`${name}-admin`)).toBe(false);
     expect(nsExists(`${name}-server`)).toBe(false);
     expect(existsSync(join(state.path, 'lab', name))).toBe(false);
-  }, 150_000);
+  }, 200_000);
 });
