@@ -36,7 +36,10 @@ export function countersAtRisk(live: RulesetModel, before: RulesetModel, after: 
         });
       }
       if (chain.hook && afterChain && afterChain.policy !== chain.policy) {
-        out.push({ kind: 'policy', table: key, chain: chain.name, text: `policy ${chain.policy} → ${afterChain.policy}`, packets: null, bytes: null, hasCounter: false });
+        // nft keeps no policy counter; a bare `counter` as the chain's last rule counts what reaches the policy.
+        const last = liveChain?.rules[liveChain.rules.length - 1];
+        const counter = last && /^counter(?: comment "[^"]*")?$/.test(last.text) ? last.counter : null;
+        out.push({ kind: 'policy', table: key, chain: chain.name, text: `policy ${chain.policy} → ${afterChain.policy}${counter ? ' (counted by the trailing `counter` rule)' : ''}`, packets: counter?.packets ?? null, bytes: counter?.bytes ?? null, hasCounter: counter !== null });
       }
     }
   }

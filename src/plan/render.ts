@@ -32,7 +32,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
 
 /** Packets through removed/changed rules: the traffic the change puts at risk. */
 export function trafficAtRisk(plan: PlanT): number {
-  return plan.counters.reduce((n, c) => n + (c.packets ?? 0), 0);
+  return plan.counters.filter((c) => c.kind !== 'policy').reduce((n, c) => n + (c.packets ?? 0), 0);
 }
 
 /** The summary an admin reads first: scope, size, findings, traffic at risk (apply shows it too). */
@@ -82,7 +82,8 @@ export function renderPlan(plan: PlanT, o: RenderOptions): string {
     h('Traffic through what changes (live counters; ! = carried traffic)');
     if (md) out.push('| | packets | bytes | kind | where | rule |', '|---|---:|---:|---|---|---|');
     for (const c of plan.counters.slice(0, 20)) {
-      const hot = c.kind !== 'policy' && (c.packets ?? 0) > 0;
+      // A policy turning to drop over counted traffic is the riskiest line of all.
+      const hot = (c.packets ?? 0) > 0 && (c.kind !== 'policy' || /→ (drop|reject)/.test(c.text));
       const pk = c.hasCounter ? fmt(c.packets) : c.kind === 'policy' ? '' : 'no counter';
       if (md) out.push(`| ${hot ? '⚠️' : ''} | ${pk} | ${fmt(c.bytes)} | ${c.kind} | ${c.table}/${c.chain} | \`${c.text}\` |`);
       else {
