@@ -45,5 +45,11 @@ export function readProposal(path: string): string {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(buffer);
   if (text.includes('\uFFFD')) refuse('PROPOSAL_NOT_UTF8', `The proposal file ${path} is not valid UTF-8 text.`, 'Save it as UTF-8 (nft scripts are plain text).');
   if (text.trim() === '') refuse('PROPOSAL_EMPTY', `The proposal file ${path} contains only white space: there is nothing to plan.`, 'Write the nft commands or table blocks to apply into it.');
+  // nft reads the CR of CR LF as "unexpected junk" at an invisible place: say what it is. (A BOM is
+  // already gone: TextDecoder drops it, and the plan records and applies the text without it.)
+  if (text.includes('\r\n')) {
+    const line = text.slice(0, text.indexOf('\r\n')).split('\n').length;
+    refuse('PROPOSAL_CRLF', `The proposal file ${path} has Windows line endings (CR LF, first on line ${line}); nft rejects each CR as "unexpected junk".`, `Convert it to Unix line endings (dos2unix ${path}, or sed -i 's/\\r$//' ${path}).`);
+  }
   return text;
 }

@@ -33,6 +33,7 @@ const CASES: Case[] = [
   { name: 'only white space', make: text('  \n\t\n'), exit: 9, code: 'PROPOSAL_EMPTY' },
   { name: 'binary garbage with NUL bytes', make: (d) => { const p = join(d, 'bin'); writeFileSync(p, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0, 0xff])); return p; }, exit: 9, code: 'PROPOSAL_BINARY' },
   { name: 'invalid UTF-8', make: (d) => { const p = join(d, 'latin1'); writeFileSync(p, Buffer.from([0x74, 0x61, 0x62, 0xe9, 0xff, 0x0a])); return p; }, exit: 9, code: 'PROPOSAL_NOT_UTF8' },
+  { name: 'Windows line endings (CR LF)', make: text('add rule inet filter input tcp dport 443 accept\r\n'), exit: 9, code: 'PROPOSAL_CRLF' },
   { name: 'a 50 MB file', make: (d) => { const p = join(d, 'big.nft'); writeFileSync(p, Buffer.alloc(50 * 1024 * 1024, 0x23)); return p; }, exit: 9, code: 'PROPOSAL_TOO_LARGE' },
   { name: 'a FIFO', make: (d) => { const p = join(d, 'fifo'); execFileSync('mkfifo', [p]); return p; }, exit: 9, code: 'PROPOSAL_NOT_REGULAR' },
   { name: 'a character device', make: () => '/dev/null', exit: 9, code: 'PROPOSAL_NOT_REGULAR' },
@@ -115,6 +116,15 @@ describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
     expect(k.status).toBe(4);
     expect(k.stderr).toMatch(/:1:\d+-\d+: Error: syntax error/);
     expect(k.stderr).toContain('acept');
+    expect(liveRuleset(ns)).toBe(before);
+  });
+
+  it('a UTF-8 byte-order mark is not an error: the plan records (and apply runs) the text without it', async () => {
+    const p = join(dir, 'bom.nft');
+    writeFileSync(p, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('add rule inet filter input tcp dport 443 accept\n')]));
+    const plan = await createPlan({ netns: ns, proposalPath: p, probes: { enabled: false } });
+    expect(plan.proposal.text).toBe('add rule inet filter input tcp dport 443 accept\n');
+    expect(plan.diff.summary.rulesAdded).toBe(1);
     expect(liveRuleset(ns)).toBe(before);
   });
 
