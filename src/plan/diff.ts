@@ -1,6 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { align } from './lcs.js';
 import { elementText } from './element-text.js';
+import { elementsOnePerLine } from './element-lines.js';
 import { normaliseBlock } from '../ruleset/text.js';
 import type { ChainModel, RuleModel, RulesetModel, TableModel } from '../ruleset/model.js';
 import type { DiffT } from './schema.js';
@@ -99,8 +100,8 @@ export function diffModels(before: RulesetModel, after: RulesetModel, touched: s
   for (const c of diff.chains) s[c.kind === 'added' ? 'chainsAdded' : c.kind === 'removed' ? 'chainsRemoved' : 'chainsChanged'] += 1;
   for (const r of diff.rules) s[r.kind === 'added' ? 'rulesAdded' : r.kind === 'removed' ? 'rulesRemoved' : 'rulesChanged'] += 1;
   s.setsChanged = diff.sets.length;
-  const oldText = touched.map((k) => blockOf(b.get(k))).join('');
-  const newText = touched.map((k) => blockOf(a.get(k))).join('');
+  const oldText = elementsOnePerLine(touched.map((k) => blockOf(b.get(k))).join(''));
+  const newText = elementsOnePerLine(touched.map((k) => blockOf(a.get(k))).join(''));
   diff.unified = oldText === newText ? '' : createTwoFilesPatch(labels.from, labels.to, oldText, newText, '', '', { context: 3 });
   return diff;
 }

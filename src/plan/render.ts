@@ -106,8 +106,13 @@ export function renderPlan(plan: PlanT, o: RenderOptions): string {
   }
   if (plan.diff.unified) {
     h('Diff (normalised; handles and counters ignored)');
-    if (md) out.push('```diff', plan.diff.unified.trimEnd(), '```');
-    else out.push((o.colour ? colourDiff(plan.diff.unified) : plan.diff.unified).trimEnd());
+    // A large change (a new 10k-rule table) would bury everything above it: the whole diff is in the plan file.
+    const all = plan.diff.unified.trimEnd().split('\n');
+    const max = md ? 500 : 200;
+    const shown = all.slice(0, max).join('\n');
+    if (md) out.push('```diff', shown, '```');
+    else out.push(o.colour ? colourDiff(shown) : shown);
+    if (all.length > max) out.push(`${md ? '\n' : ''}… ${all.length - max} more diff lines: the whole diff is \`diff.unified\` in --json / --out.`);
   }
   return out.join('\n');
 }

@@ -76,7 +76,7 @@ export const Diff = z.strictObject({
   chains: z.array(ChainChange),
   rules: z.array(RuleChange),
   sets: z.array(SetChange),
-  /** Unified diff of the normalised text of the touched tables. */
+  /** Unified diff of the normalised text of the touched tables (set elements one per line, sorted). */
   unified: z.string(),
 });
 export type DiffT = z.infer<typeof Diff>;

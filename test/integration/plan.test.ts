@@ -70,6 +70,16 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     expect(r.json.diff.rules.map((c: { kind: string; text: string }) => `${c.kind} ${c.text}`)).toEqual(expect.arrayContaining(['added ip saddr @block drop', 'removed tcp dport 8080 accept']));
   });
 
+  it('a few elements added to a set of thousands: the unified diff is those elements, not the re-wrapped listing', () => {
+    const elements = Array.from({ length: 5000 }, (_, i) => `10.${i >> 8}.${i & 255}.1`).join(', ');
+    loadRuleset(ns.name, `table inet filter {\n  set big { type ipv4_addr; elements = { ${elements} }; }\n  chain input { type filter hook input priority 0; policy accept;\n    ip saddr @big counter drop\n  }\n}\n`);
+    const r = plan(file('add.nft', 'add element inet filter big { 10.5.5.7, 10.1.1.2, 10.3.3.3 }\ndelete element inet filter big { 10.0.0.1 }\n'), '--json', '--no-probes');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json.diff.sets).toEqual([expect.objectContaining({ kind: 'changed', set: 'big', elementsAdded: 3, elementsRemoved: 1 })]);
+    const changed = r.json.diff.unified.split('\n').filter((l: string) => /^[-+]\t/.test(l));
+    expect(changed.sort()).toEqual(['+\t\t\t10.1.1.2,', '+\t\t\t10.3.3.3,', '+\t\t\t10.5.5.7,', '-\t\t\t10.0.0.1,']);
+  });
+
   it('IPv6: a proposal that drops IPv6 SSH is flagged as a lockout, IPv4 untouched', () => {
     loadRuleset(ns.name, BASE);
     const p = file('v6.nft', 'table ip6 guard {\n  chain input { type filter hook input priority -10; policy drop;\n    iif lo accept\n  }\n}\n');

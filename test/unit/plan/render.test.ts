@@ -57,3 +57,15 @@ describe('renderPlan', () => {
     expect(wrap('see /a/very/long/path/name', 10, '  ')).toEqual(['see', '  /a/very/long/path/name']);
   });
 });
+
+describe('renderPlan: a large diff', () => {
+  it('is cut after 200 lines in a terminal (500 in markdown), saying where the rest is', () => {
+    const unified = ['--- live', '+++ proposed', '@@ -0,0 +1,1000 @@', ...Array.from({ length: 1000 }, (_, i) => `+\t\ttcp dport ${i + 1} accept`)].join('\n') + '\n';
+    const big = { ...plan, diff: { ...plan.diff, unified } };
+    const text = renderPlan(big, { colour: false, width: 80, markdown: false });
+    expect(text).toContain('+\t\ttcp dport 197 accept');
+    expect(text).not.toContain('+\t\ttcp dport 198 accept');
+    expect(text).toMatch(/… 803 more diff lines: the whole diff is `diff.unified` in --json \/ --out\.$/);
+    expect(renderPlan(big, { colour: false, width: 80, markdown: true })).toContain('… 503 more diff lines');
+  });
+});
