@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readProposal } from './proposal-file.js';
+import { refuseNonChanges } from './proposal-commands.js';
 import { computeInScratch } from './scratch.js';
 import { computeInUserns } from './scratch-userns.js';
 import { diffModels, touchedKeys, blockOf } from './diff.js';
@@ -80,6 +81,7 @@ async function loadBase(options: PlanOptions): Promise<Base> {
  */
 export async function createPlan(options: PlanOptions): Promise<PlanT> {
   const proposalText = readProposal(options.proposalPath);
+  refuseNonChanges(proposalText, options.proposalPath);
   if (!isRoot() && !options.against) {
     const error = needsRoot('Planning against the live ruleset (a snapshot and a scratch network namespace)');
     error.actions.push('Without root, plan against a saved ruleset: fwsafe plan FILE --against saved.nft (uses an unprivileged user namespace).');

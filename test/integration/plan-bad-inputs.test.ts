@@ -37,6 +37,8 @@ const CASES: Case[] = [
   { name: 'a 50 MB file', make: (d) => { const p = join(d, 'big.nft'); writeFileSync(p, Buffer.alloc(50 * 1024 * 1024, 0x23)); return p; }, exit: 9, code: 'PROPOSAL_TOO_LARGE' },
   { name: 'a FIFO', make: (d) => { const p = join(d, 'fifo'); execFileSync('mkfifo', [p]); return p; }, exit: 9, code: 'PROPOSAL_NOT_REGULAR' },
   { name: 'a character device', make: () => '/dev/null', exit: 9, code: 'PROPOSAL_NOT_REGULAR' },
+  { name: '`monitor` in the proposal (nft would never return)', make: text('add rule inet filter input tcp dport 443 accept\nmonitor\n'), exit: 9, code: 'PROPOSAL_NOT_A_CHANGE' },
+  { name: '`reset counters` in the proposal (not undoable)', make: text('reset counters\n'), exit: 9, code: 'PROPOSAL_NOT_A_CHANGE' },
   kernel('syntax error on the first line', 'SYNTAX', 'tabel inet filter { }\n'),
   kernel('syntax error in the middle of a table', 'SYNTAX', 'table inet t {\n  chain c {\n    tcp dport 22 acept\n  }\n}\n'),
   kernel('missing closing brace at the end', 'SYNTAX', 'table inet t {\n  chain c {\n    tcp dport 22 accept\n  }\n'),
