@@ -6,6 +6,7 @@ import { run } from '../run/runner.js';
 import { listNftRuleset, type NftListing } from '../backends/nft.js';
 import { splitTables } from '../ruleset/text.js';
 import { kernelRejection } from './nft-error.js';
+import { interfacesNeeded } from './interface-names.js';
 import { translateHandles } from './handles.js';
 
 const PREFIX = 'fwsafe-scratch-';
@@ -17,18 +18,7 @@ export interface ScratchResult {
   notReproduced: string[];
 }
 
-/** Interface names that `iif`/`oif` (resolved to an index at load time) need to exist. */
-export function interfacesNeeded(text: string): string[] {
-  const names = new Set<string>();
-  for (const m of text.matchAll(/\b(?:iif|oif)\s+(?:\{\s*([^}]*)\}|"?([A-Za-z0-9_.:-]{1,15})"?)/g)) {
-    const list = m[1] ? m[1].split(',') : [m[2]!];
-    for (const raw of list) {
-      const name = raw.trim().replace(/^"|"$/g, '');
-      if (/^[A-Za-z0-9_.:-]{1,15}$/.test(name) && name !== 'lo') names.add(name);
-    }
-  }
-  return [...names].sort();
-}
+export { interfacesNeeded };
 
 function pidAlive(pid: number): boolean {
   try {

@@ -1,11 +1,11 @@
-import { interfacesNeeded } from '../scratch.js';
+import { indexedInterfaces } from '../interface-names.js';
 import type { Analyser } from './context.js';
 
 /** `iif`/`oif` resolve the device when the rule is loaded: a missing one makes the live `nft -f` fail. */
 export const missingInterfaces: Analyser = (ctx) => {
   if (!ctx.liveInterfaces) return [];
   const live = new Set(ctx.liveInterfaces);
-  const missing = interfacesNeeded(ctx.proposalText).filter((name) => !live.has(name));
+  const missing = indexedInterfaces(ctx.proposalText).filter((name) => !live.has(name));
   if (missing.length === 0) return [];
   const list = missing.map((n) => `"${n}"`).join(', ');
   return [

@@ -1,0 +1,43 @@
+const NAME = /^[A-Za-z0-9_.:-]{1,15}$/;
+
+function names(list: string): string[] {
+  return list
+    .split(',')
+    .map((raw) => raw.trim().split(/\s*:\s*/)[0]!.trim().replace(/^"|"$/g, ''))
+    .filter((name) => NAME.test(name) && name !== 'lo');
+}
+
+// `# …` comments (and listings' `# handle N`) may say "device" or "iif" in prose.
+const withoutComments = (text: string): string => text.replace(/(^|\s)#.*$/gm, '$1');
+
+/** `define LAN = "eth1"` / `define UPLINKS = { "eth0", "eth1" }` → name → its text. */
+function defines(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(/^\s*define\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\{[^}]*\}|\S+)/gm)) out.set(m[1]!, m[2]!.replace(/^\{|\}$/g, ''));
+  return out;
+}
+
+/**
+ * Interface names that `iif`/`oif` resolve to an index when the rule is loaded — so the device must
+ * exist — including `$VARIABLES` from `define`s and `iif vmap { "eth0" : … }`.
+ */
+export function indexedInterfaces(source: string): string[] {
+  const text = withoutComments(source);
+  const vars = defines(text);
+  const found = new Set<string>();
+  for (const m of text.matchAll(/\b(?:iif|oif)\s+(?:vmap\s+)?(?:\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)|("?[A-Za-z0-9_.:-]{1,15}"?))/g)) {
+    const list = m[1] ?? (m[2] ? (vars.get(m[2]) ?? '') : m[3]!);
+    for (const name of names(list)) found.add(name);
+  }
+  return [...found].sort();
+}
+
+/** Every interface a scratch copy needs to exist: iif/oif ones plus netdev/flowtable `device(s)`. */
+export function interfacesNeeded(source: string): string[] {
+  const text = withoutComments(source);
+  const found = new Set(indexedInterfaces(text));
+  for (const m of text.matchAll(/\bdevices?\s*=?\s*(?:\{([^}]*)\}|("?[A-Za-z0-9_.:-]{1,15}"?))/g)) {
+    for (const name of names(m[1] ?? m[2]!)) found.add(name);
+  }
+  return [...found].sort();
+}

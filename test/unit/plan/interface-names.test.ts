@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { indexedInterfaces, interfacesNeeded } from '../../../src/plan/interface-names.js';
+
+describe('interface names a ruleset needs', () => {
+  it('iif/oif: quoted, bare, anonymous sets, vmaps and $variables from defines; lo and comments ignored', () => {
+    const text = [
+      'define LAN = "eth1"',
+      'define UPLINKS = { "wan0", "wan1" }',
+      '# iif "notme" in a comment',
+      'add rule inet filter input iif "wg0" accept',
+      'add rule inet filter input iif lo accept',
+      'add rule inet filter forward oif { "br0", tap3 } accept',
+      'add rule inet filter input iif $LAN accept',
+      'add rule inet filter forward oif $UPLINKS accept',
+      'add rule inet filter input iif vmap { "eth9" : accept, "eth8" : drop }',
+      'add rule inet filter input iifname "ppp*" accept',
+    ].join('\n');
+    expect(indexedInterfaces(text)).toEqual(['br0', 'eth1', 'eth8', 'eth9', 'tap3', 'wan0', 'wan1', 'wg0']);
+  });
+  it('the scratch copy also needs netdev and flowtable devices', () => {
+    const text = 'table netdev ing { chain c { type filter hook ingress device "eth7" priority 0; }; }\ntable inet ft { flowtable f { hook ingress priority 0; devices = { eth5, eth6 }; }; }\n# the device is here\n';
+    expect(interfacesNeeded(text)).toEqual(['eth5', 'eth6', 'eth7']);
+    expect(indexedInterfaces(text)).toEqual([]);
+  });
+});
