@@ -1,9 +1,11 @@
 const NAME = /^[A-Za-z0-9_.:-]{1,15}$/;
 
-function names(list: string): string[] {
+/** Names in `"a", b, $VAR` (vmap entries `"a" : accept` too), variables resolved through `vars`. */
+function names(list: string, vars: Map<string, string> = new Map(), depth = 0): string[] {
   return list
     .split(',')
-    .map((raw) => raw.trim().split(/\s*:\s*/)[0]!.trim().replace(/^"|"$/g, ''))
+    .map((raw) => raw.trim().split(/\s*:\s*/)[0]!.trim())
+    .flatMap((item) => (item.startsWith('$') && depth < 4 ? names(vars.get(item.slice(1)) ?? '', vars, depth + 1) : [item.replace(/^"|"$/g, '')]))
     .filter((name) => NAME.test(name) && name !== 'lo');
 }
 
@@ -26,8 +28,8 @@ export function indexedInterfaces(source: string): string[] {
   const vars = defines(text);
   const found = new Set<string>();
   for (const m of text.matchAll(/\b(?:iif|oif)\s+(?:vmap\s+)?(?:\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)|("?[A-Za-z0-9_.:-]{1,15}"?))/g)) {
-    const list = m[1] ?? (m[2] ? (vars.get(m[2]) ?? '') : m[3]!);
-    for (const name of names(list)) found.add(name);
+    const list = m[1] ?? (m[2] ? `$${m[2]}` : m[3]!);
+    for (const name of names(list, vars)) found.add(name);
   }
   return [...found].sort();
 }
@@ -37,7 +39,7 @@ export function interfacesNeeded(source: string): string[] {
   const text = withoutComments(source);
   const found = new Set(indexedInterfaces(text));
   for (const m of text.matchAll(/\bdevices?\s*=?\s*(?:\{([^}]*)\}|("?[A-Za-z0-9_.:-]{1,15}"?))/g)) {
-    for (const name of names(m[1] ?? m[2]!)) found.add(name);
+    for (const name of names(m[1] ?? m[2]!, defines(text))) found.add(name);
   }
   return [...found].sort();
 }

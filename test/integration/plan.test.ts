@@ -100,6 +100,10 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     inNetns(ns.name, 'ip', ['link', 'add', 'wg0', 'type', 'veth', 'peer', 'name', 'wg0p']);
     const ok = plan(file('if2.nft', 'add rule inet filter input iif "wg0" tcp dport 51820 accept\n'), '--json', '--no-probes');
     expect(ok.json.findings.map((f: { code: string }) => f.code)).not.toContain('INTERFACE_MISSING');
+    // Through a variable and a vmap: the scratch copy gets stand-ins for those too.
+    const viaVar = plan(file('if3.nft', 'define VPN = "wg0"\ndefine LAN = "lan5"\nadd rule inet filter input iif $VPN accept\nadd rule inet filter input iif vmap { $LAN : accept }\n'), '--json', '--no-probes');
+    expect(viaVar.status, viaVar.stderr).toBe(0);
+    expect(viaVar.json.findings.filter((f: { code: string }) => f.code === 'INTERFACE_MISSING').map((f: { message: string }) => f.message)).toEqual([expect.stringContaining('"lan5"')]);
     expect(liveRuleset(ns.name)).not.toContain('51820');
   });
 

@@ -14,8 +14,10 @@ describe('interface names a ruleset needs', () => {
       'add rule inet filter forward oif $UPLINKS accept',
       'add rule inet filter input iif vmap { "eth9" : accept, "eth8" : drop }',
       'add rule inet filter input iifname "ppp*" accept',
+      'define DMZ = "dmz0"',
+      'add rule inet filter input iif vmap { $DMZ : drop }',
     ].join('\n');
-    expect(indexedInterfaces(text)).toEqual(['br0', 'eth1', 'eth8', 'eth9', 'tap3', 'wan0', 'wan1', 'wg0']);
+    expect(indexedInterfaces(text)).toEqual(['br0', 'dmz0', 'eth1', 'eth8', 'eth9', 'tap3', 'wan0', 'wan1', 'wg0']);
   });
   it('the scratch copy also needs netdev and flowtable devices', () => {
     const text = 'table netdev ing { chain c { type filter hook ingress device "eth7" priority 0; }; }\ntable inet ft { flowtable f { hook ingress priority 0; devices = { eth5, eth6 }; }; }\n# the device is here\n';
