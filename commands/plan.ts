@@ -22,7 +22,8 @@ export default class PlanCommand extends BaseCommand {
 
   async run(): Promise<PlanT> {
     const { args, flags } = await this.parse(PlanCommand);
-    const { createPlan, writePlanFile } = await import('../src/plan/create-plan.js');
+    const { createPlan, writePlanFile, checkPlanOutPath } = await import('../src/plan/create-plan.js');
+    if (flags.out) checkPlanOutPath(flags.out);
     const plan = await createPlan({ netns: this.checkNetns(flags.netns), proposalPath: args.file, against: flags.against, stateDir: flags['state-dir'], probes: { enabled: !flags['no-probes'], mustAllow: flags['must-allow'], mustDeny: flags['must-deny'] } });
     if (flags.out) writePlanFile(flags.out, plan);
     if (!this.jsonEnabled()) {

@@ -151,4 +151,4 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
   return Plan.parse(plan);
 }
 
-export { loadPlanFile, writePlanFile } from './plan-file.js';
+export { checkPlanOutPath, loadPlanFile, writePlanFile } from './plan-file.js';

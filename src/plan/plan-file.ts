@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Plan, type PlanT } from './schema.js';
 import { writeFileAtomic } from '../state/fs-safe.js';
 import { formatIssues } from '../state/parse.js';
-import { UserError } from '../errors.js';
+import { FwsafeError, UserError } from '../errors.js';
 
 /** Reads and validates a plan file written by `fwsafe plan --out` (or `--json`). */
 export function loadPlanFile(path: string): PlanT {
@@ -18,7 +18,33 @@ export function loadPlanFile(path: string): PlanT {
   return parsed.data;
 }
 
+const unwritable = (path: string, why: string): UserError =>
+  new UserError(`Cannot write the plan to ${path}: ${why}.`, { code: 'PLAN_OUT_UNWRITABLE', actions: ['Pass --out a file path in an existing directory you can write to.'] });
+
+/** Checks an `--out` path before the (slower) planning, so a typo does not cost a whole plan. */
+export function checkPlanOutPath(path: string): void {
+  const full = resolve(path);
+  let dir;
+  try {
+    dir = statSync(dirname(full));
+  } catch {
+    throw unwritable(path, `the directory ${dirname(full)} does not exist`);
+  }
+  if (!dir.isDirectory()) throw unwritable(path, `${dirname(full)} is not a directory`);
+  try {
+    if (statSync(full).isDirectory()) throw unwritable(path, 'it is a directory; name a file in it (e.g. plan.json)');
+  } catch (error) {
+    if (error instanceof FwsafeError) throw error;
+  }
+}
+
 /** Writes a plan file atomically, root-only (0600). */
 export function writePlanFile(path: string, plan: PlanT): void {
-  writeFileAtomic(resolve(path), JSON.stringify(plan, null, 2) + '\n');
+  checkPlanOutPath(path);
+  try {
+    writeFileAtomic(resolve(path), JSON.stringify(plan, null, 2) + '\n');
+  } catch (error) {
+    if (error instanceof FwsafeError) throw error;
+    throw unwritable(path, (error as Error).message);
+  }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadPlanFile, writePlanFile } from '../../../src/plan/plan-file.js';
+import { checkPlanOutPath, loadPlanFile, writePlanFile } from '../../../src/plan/plan-file.js';
 import type { PlanT } from '../../../src/plan/schema.js';
 
 const H = 'b'.repeat(64);
@@ -54,5 +54,12 @@ describe('plan file', () => {
     expect(() => loadPlanFile(bad('b.json', JSON.stringify(noRollback)))).toThrow(expect.objectContaining({ code: 'BAD_PLAN', message: expect.stringContaining('rollback') }));
     expect(() => loadPlanFile(bad('c.json', JSON.stringify({ ...PLAN, version: 2 })))).toThrow(expect.objectContaining({ code: 'BAD_PLAN', message: expect.stringContaining('version') }));
     expect(() => loadPlanFile(bad('d.json', JSON.stringify({ ...PLAN, base: { ...PLAN.base, hash: 'xyz' } })))).toThrow(expect.objectContaining({ message: expect.stringContaining('base.hash') }));
+  });
+
+  it('an --out path in a missing directory, or naming a directory, is refused before planning (PLAN_OUT_UNWRITABLE)', () => {
+    expect(() => checkPlanOutPath(join(dir, 'nope', 'p.json'))).toThrow(expect.objectContaining({ code: 'PLAN_OUT_UNWRITABLE', exitCode: 9, message: expect.stringContaining('does not exist') }));
+    expect(() => checkPlanOutPath(dir)).toThrow(expect.objectContaining({ code: 'PLAN_OUT_UNWRITABLE', message: expect.stringContaining('is a directory') }));
+    expect(() => writePlanFile(dir, PLAN)).toThrow(expect.objectContaining({ code: 'PLAN_OUT_UNWRITABLE' }));
+    expect(() => checkPlanOutPath(join(dir, 'fine.json'))).not.toThrow();
   });
 });
