@@ -62,6 +62,9 @@ async function loadBase(options: PlanOptions): Promise<Base> {
     if (statSync(against).isDirectory()) throw new UserError(`--against ${against} is a directory; pass a saved ruleset file (nft list ruleset > FILE) or a version id.`, { code: 'AGAINST_NOT_A_FILE' });
     return { source: 'file', ref: resolve(against), text: readBaseFile(against), hash: null, live: null, iptablesNft: { v4: null, v6: null }, legacy: false };
   }
+  if (/[/.]/.test(against)) {
+    throw new UserError(`--against ${against}: no such file (and it is not a version id).`, { code: 'AGAINST_NOT_FOUND', actions: ['Pass a saved ruleset file (nft -a list ruleset > FILE) or a version from fwsafe log (a number, latest, -N).'] });
+  }
   if (!isRoot()) {
     throw new FwsafeError(`Stored versions live in the root-only state directory, so --against ${against} needs root. Without root, plan against a saved ruleset file instead.`, {
       code: 'NEEDS_ROOT',

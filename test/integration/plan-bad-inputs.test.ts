@@ -118,6 +118,12 @@ describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
     expect(k.status).toBe(4);
     expect(k.stderr).toMatch(/:1:\d+-\d+: Error: syntax error/);
     expect(k.stderr).toContain('acept');
+    const a = fwsafe(['--netns', ns, 'plan', text('add rule inet filter input tcp dport 443 accept\n')(dir), '--against', join(dir, 'saved-typo.nft'), '--json']);
+    expect(a.status).toBe(9);
+    expect(a.json.error.code).toBe('AGAINST_NOT_FOUND');
+    const o = fwsafe(['--netns', ns, 'plan', text('add rule inet filter input tcp dport 443 accept\n')(dir), '--out', join(dir, 'no-such-dir', 'p.json'), '--json']);
+    expect(o.status).toBe(9);
+    expect(o.json.error.code).toBe('PLAN_OUT_UNWRITABLE');
     expect(liveRuleset(ns)).toBe(before);
   });
 
