@@ -140,6 +140,16 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     expect(rejected.json.error.message).not.toContain('4000000999');
   });
 
+  it('the modern idiom `ct state vmap { established : accept, … }` is understood: no false lockout', () => {
+    const p = file('vmap.nft', 'table inet filter {\n  chain input { type filter hook input priority filter; policy drop;\n    ct state vmap { established : accept, related : accept, invalid : drop }\n    iifname "lo" accept\n    meta l4proto { icmp, ipv6-icmp } accept\n    tcp dport { 22, 80, 443 } ct state new accept\n  }\n}\n');
+    const r = plan(p, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json.findings.filter((f: { severity: string }) => f.severity !== 'info')).toEqual([]);
+    // Without SSH in it, the same idiom is a definite (blocking) lockout of new logins, and still no session cut.
+    const noSsh = plan(file('vmap-no-ssh.nft', readFileSync(p, 'utf8').replace('22, ', '')), '--json', '--no-probes');
+    expect(noSsh.json.findings.map((f: { code: string; severity: string }) => `${f.severity} ${f.code}`)).toEqual(['error SSH_NEW_LOGIN_BLOCKED']);
+  });
+
   it('scratch namespaces: none left after a plan or a rejection; stale ones of dead fwsafe processes are removed', () => {
     loadRuleset(ns.name, BASE);
     const ipCmd = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });

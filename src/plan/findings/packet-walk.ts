@@ -139,6 +139,35 @@ function matchExpr(m: Expr, p: Packet, table: TableModel): Tri {
   return base;
 }
 
+type VmapResult = { kind: 'hit'; verdict: Expr } | { kind: 'miss' } | { kind: 'unknown' };
+
+/** Which verdict a verdict map (`ct state vmap { established : accept, … }`, `tcp dport vmap @m`) gives the packet. */
+function vmapLookup(vmap: Expr, p: Packet, table: TableModel): VmapResult {
+  const data = vmap.data;
+  let entries: unknown[];
+  if (typeof data === 'string' && data.startsWith('@')) {
+    const map = table.sets.find((s) => s.name === data.slice(1));
+    if (!map || map.kind !== 'map') return { kind: 'unknown' };
+    entries = map.elements.map((e) => JSON.parse(e) as unknown);
+  } else if (data && typeof data === 'object' && 'set' in (data as Expr)) entries = (data as { set: unknown[] }).set;
+  else return { kind: 'unknown' };
+  let unknown = false;
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2) {
+      unknown = true;
+      continue;
+    }
+    const key = entry[0] && typeof entry[0] === 'object' && 'elem' in (entry[0] as Expr) ? (entry[0] as { elem: { val: unknown } }).elem.val : entry[0];
+    const hit = matchExpr({ op: '==', left: vmap.key, right: key }, p, table);
+    if (hit === true) {
+      const verdict = entry[1] as Expr;
+      return verdict && typeof verdict === 'object' && !('continue' in verdict) ? { kind: 'hit', verdict } : { kind: 'miss' };
+    }
+    if (hit === 'unknown') unknown = true;
+  }
+  return unknown ? { kind: 'unknown' } : { kind: 'miss' };
+}
+
 interface ChainResult {
   kind: 'accept' | 'drop' | 'continue';
   decidedBy: string;
@@ -168,7 +197,20 @@ function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: numbe
       else if ('accept' in e || 'drop' in e || 'reject' in e || 'jump' in e || 'goto' in e || 'return' in e) verdict = e;
       // One login is far under any rate: `limit rate X` lets it through, `limit rate over X` does not match it.
       else if ('limit' in e) matched = and(matched, (e.limit as { inv?: boolean } | null)?.inv ? false : true);
-      else if ('counter' in e || 'log' in e || 'comment' in e) continue;
+      else if ('vmap' in e) {
+        const r = vmapLookup(e.vmap as Expr, p, table);
+        if (r.kind === 'hit') verdict = r.verdict;
+        else if (r.kind === 'miss') matched = false;
+        else {
+          matched = and(matched, 'unknown');
+          verdict = { accept: null };
+        }
+      }
+      // Userspace (queue) or synproxy decides: the walk cannot tell.
+      else if ('queue' in e || 'synproxy' in e) {
+        matched = and(matched, 'unknown');
+        verdict = { accept: null };
+      } else if ('counter' in e || 'log' in e || 'comment' in e) continue;
       else if ('xt' in e || 'mangle' in e || 'set' in e || 'lookup' in e) matched = and(matched, 'unknown');
       if (matched === false) break;
     }

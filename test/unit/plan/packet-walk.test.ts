@@ -70,3 +70,24 @@ describe('walkInput: rate limits', () => {
     expect(walkInput(model('drop', [{ expr: [dport(22), limit(false), { accept: null }], text: 'tcp dport 22 limit rate 30/minute accept' }]), pkt()).verdict).toBe('accept');
   });
 });
+
+describe('walkInput: verdict maps', () => {
+  const ctVmap = { vmap: { key: { ct: { key: 'state' } }, data: { set: [['invalid', { drop: null }], ['established', { accept: null }], ['related', { accept: null }]] } } };
+  it('`ct state vmap { established : accept, … }` accepts the established session and lets a new login go on', () => {
+    const m = model('drop', [{ expr: [ctVmap], text: 'ct state vmap { invalid : drop, established : accept, related : accept }' }, { expr: [dport(22), { accept: null }], text: 'tcp dport 22 accept' }]);
+    expect(walkInput(m, pkt({ ctstate: 'established' }))).toMatchObject({ verdict: 'accept', uncertain: false, decidedBy: expect.stringContaining('ct state vmap') });
+    expect(walkInput(m, pkt())).toMatchObject({ verdict: 'accept', uncertain: false, decidedBy: 'inet f input: tcp dport 22 accept' });
+  });
+  it('a named verdict map, and a jump through a vmap', () => {
+    const byPort = { vmap: { key: { payload: { protocol: 'tcp', field: 'dport' } }, data: '@ports' } };
+    const m = model('accept', [{ expr: [byPort], text: 'tcp dport vmap @ports' }]);
+    m.tables[0]!.sets.push({ name: 'ports', kind: 'map', type: 'inet_service', flags: [], elements: [JSON.stringify([22, { jump: { target: 'deny' } }]), JSON.stringify([80, { accept: null }])] });
+    expect(walkInput(m, pkt())).toMatchObject({ verdict: 'drop', uncertain: false, decidedBy: 'inet f deny: drop' });
+    expect(walkInput(m, pkt({ dport: 443 }))).toMatchObject({ verdict: 'accept', uncertain: false });
+  });
+  it('a vmap on a key it does not model, or a queue, makes the verdict uncertain, never a silent pass', () => {
+    const markVmap = { vmap: { key: { meta: { key: 'mark' } }, data: { set: [[1, { accept: null }]] } } };
+    expect(walkInput(model('drop', [{ expr: [markVmap], text: 'meta mark vmap { 0x1 : accept }' }]), pkt())).toMatchObject({ verdict: 'drop', uncertain: true });
+    expect(walkInput(model('drop', [{ expr: [dport(22), { queue: { num: 0 } }], text: 'tcp dport 22 queue num 0' }]), pkt())).toMatchObject({ verdict: 'drop', uncertain: true });
+  });
+});
