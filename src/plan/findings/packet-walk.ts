@@ -95,6 +95,17 @@ function member(x: string | number, right: unknown, table: TableModel, addr: boo
   return result;
 }
 
+// The packet each state stands for: a login's first packet is a bare SYN, a session's packets carry ACK.
+const TCP_FLAGS: Record<Packet['ctstate'], string[] | null> = { new: ['syn'], established: ['ack', 'psh'], related: null, untracked: null };
+
+/** `tcp flags syn` / `tcp flags { syn, ack }` (op `in`: any of these bits set). */
+function tcpFlagsIn(p: Packet, right: unknown): Tri {
+  const flags = TCP_FLAGS[p.ctstate];
+  const wanted = typeof right === 'string' ? [right] : Array.isArray(right) && right.every((x) => typeof x === 'string') ? (right as string[]) : null;
+  if (!flags || !wanted) return 'unknown';
+  return wanted.some((f) => flags.includes(f));
+}
+
 const L4_OF: Record<string, Packet['proto']> = { tcp: 'tcp', udp: 'udp', icmp: 'icmp', 'ipv6-icmp': 'icmpv6', icmpv6: 'icmpv6' };
 
 function matchExpr(m: Expr, p: Packet, table: TableModel): Tri {
@@ -117,6 +128,7 @@ function matchExpr(m: Expr, p: Packet, table: TableModel): Tri {
       if (proto !== 'th' && proto !== p.proto) return false;
       if (proto === 'th' && p.proto !== 'tcp' && p.proto !== 'udp') return false;
       if (pl.field === 'dport') base = p.dport === null ? 'unknown' : member(p.dport, right, table, false);
+      else if (pl.field === 'flags' && proto === 'tcp' && op === 'in') base = tcpFlagsIn(p, right);
       else base = 'unknown';
     } else if (proto === 'icmp' || proto === 'icmpv6') {
       if (proto !== p.proto) return false;

@@ -91,3 +91,13 @@ describe('walkInput: verdict maps', () => {
     expect(walkInput(model('drop', [{ expr: [dport(22), { queue: { num: 0 } }], text: 'tcp dport 22 queue num 0' }]), pkt())).toMatchObject({ verdict: 'drop', uncertain: true });
   });
 });
+
+describe('walkInput: tcp flags', () => {
+  const flags = (right: unknown) => ({ match: { op: 'in', left: { payload: { protocol: 'tcp', field: 'flags' } }, right } });
+  it('`tcp flags syn tcp dport 22 accept` accepts a new login (a SYN) but not an established session', () => {
+    const m = model('drop', [{ expr: [dport(22), flags('syn'), { accept: null }], text: 'tcp dport 22 tcp flags syn accept' }]);
+    expect(walkInput(m, pkt())).toMatchObject({ verdict: 'accept', uncertain: false });
+    expect(walkInput(m, pkt({ ctstate: 'established' }))).toMatchObject({ verdict: 'drop', uncertain: false });
+    expect(walkInput(model('drop', [{ expr: [dport(22), flags({ '&': [] }), { accept: null }], text: 'x' }]), pkt())).toMatchObject({ verdict: 'drop', uncertain: true });
+  });
+});
