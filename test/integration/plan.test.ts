@@ -328,7 +328,8 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     for (const name of ['web-open-443.nft', 'imperative-example.nft', 'dual-stack.nft']) {
       const r = plan(join(ROOT, 'rulesets', name), '--json');
       expect(r.status, `${name}: ${r.stderr}`).toBe(0);
-      expect(r.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+      const blocking = r.json.findings.filter((f: { severity: string }) => f.severity === 'error');
+      expect(blocking, `${name}: ${JSON.stringify(blocking)}`).toEqual([]);
     }
     // dual-stack: SSH only from the admin networks — an admin in 2001:db8:100::/48 keeps access, anyone else is locked out.
     const dual = join(ROOT, 'rulesets', 'dual-stack.nft');
