@@ -1,57 +1,46 @@
+import { diffArrays } from 'diff';
+
 export type Op<T> = { kind: 'same'; a: T; b: T; ai: number; bi: number } | { kind: 'removed'; a: T; ai: number } | { kind: 'added'; b: T; bi: number };
 
+/** Beyond this many differing rules in one chain the alignment is not worth its cost. */
+const MAX_EDITS = 4_000;
+
 /**
- * Longest-common-subsequence alignment of two lists by key. Common prefix and suffix are trimmed
- * first, so the usual case (a few rules changed in a long chain) stays linear.
+ * Minimal alignment of two lists by key (Myers' O((N+M)·D) diff, as git and diff(1) use): the usual
+ * case — a few rules changed in a chain of thousands — costs a pass over the chain, not N×M.
+ * Within a changed stretch removals come before additions, so a removed+added pair reads as a change.
  */
 export function align<T>(a: readonly T[], b: readonly T[], key: (x: T) => string): Op<T>[] {
-  let start = 0;
-  while (start < a.length && start < b.length && key(a[start]!) === key(b[start]!)) start += 1;
-  let endA = a.length;
-  let endB = b.length;
-  while (endA > start && endB > start && key(a[endA - 1]!) === key(b[endB - 1]!)) {
-    endA -= 1;
-    endB -= 1;
+  const ka = a.map(key);
+  const kb = b.map(key);
+  const out: Op<T>[] = [];
+  let ai = 0;
+  let bi = 0;
+  const changes = diffArrays(ka, kb, { maxEditLength: MAX_EDITS });
+  if (!changes) {
+    // Too different to align usefully: everything replaced (still correct, just less precise).
+    a.forEach((x, i) => out.push({ kind: 'removed', a: x, ai: i }));
+    b.forEach((y, j) => out.push({ kind: 'added', b: y, bi: j }));
+    return out;
   }
-  const head: Op<T>[] = [];
-  for (let i = 0; i < start; i += 1) head.push({ kind: 'same', a: a[i]!, b: b[i]!, ai: i, bi: i });
-  const tail: Op<T>[] = [];
-  for (let i = endA, j = endB; i < a.length; i += 1, j += 1) tail.push({ kind: 'same', a: a[i]!, b: b[j]!, ai: i, bi: j });
-  const midA = a.slice(start, endA);
-  const midB = b.slice(start, endB);
-  const n = midA.length;
-  const m = midB.length;
-  const middle: Op<T>[] = [];
-  if (n * m > 25_000_000) {
-    // Too large to align exactly: report as replaced wholesale (still correct, just less precise).
-    midA.forEach((x, i) => middle.push({ kind: 'removed', a: x, ai: start + i }));
-    midB.forEach((y, j) => middle.push({ kind: 'added', b: y, bi: start + j }));
-    return [...head, ...middle, ...tail];
-  }
-  const ka = midA.map(key);
-  const kb = midB.map(key);
-  const table: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i -= 1) {
-    for (let j = m - 1; j >= 0; j -= 1) {
-      table[i]![j] = ka[i] === kb[j] ? table[i + 1]![j + 1]! + 1 : Math.max(table[i + 1]![j]!, table[i]![j + 1]!);
-    }
-  }
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (ka[i] === kb[j]) {
-      middle.push({ kind: 'same', a: midA[i]!, b: midB[j]!, ai: start + i, bi: start + j });
-      i += 1;
-      j += 1;
-    } else if (table[i + 1]![j]! >= table[i]![j + 1]!) {
-      middle.push({ kind: 'removed', a: midA[i]!, ai: start + i });
-      i += 1;
+  let removed: Op<T>[] = [];
+  let added: Op<T>[] = [];
+  const flush = (): void => {
+    out.push(...removed, ...added);
+    removed = [];
+    added = [];
+  };
+  for (const change of changes) {
+    const count = change.count ?? change.value.length;
+    if (change.removed) {
+      for (let k = 0; k < count; k += 1, ai += 1) removed.push({ kind: 'removed', a: a[ai]!, ai });
+    } else if (change.added) {
+      for (let k = 0; k < count; k += 1, bi += 1) added.push({ kind: 'added', b: b[bi]!, bi });
     } else {
-      middle.push({ kind: 'added', b: midB[j]!, bi: start + j });
-      j += 1;
+      flush();
+      for (let k = 0; k < count; k += 1, ai += 1, bi += 1) out.push({ kind: 'same', a: a[ai]!, b: b[bi]!, ai, bi });
     }
   }
-  for (; i < n; i += 1) middle.push({ kind: 'removed', a: midA[i]!, ai: start + i });
-  for (; j < m; j += 1) middle.push({ kind: 'added', b: midB[j]!, bi: start + j });
-  return [...head, ...middle, ...tail];
+  flush();
+  return out;
 }
