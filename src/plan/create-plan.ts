@@ -2,7 +2,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readProposal } from './proposal-file.js';
 import { refuseNonChanges } from './proposal-commands.js';
-import { computeInScratch } from './scratch.js';
+import { computeInScratch, type ScratchResult } from './scratch.js';
+import { proposalScope, type ProposalScope } from './proposal-scope.js';
+import { hasHandleReferences } from './handles.js';
+import { splitTables } from '../ruleset/text.js';
 import { computeInUserns } from './scratch-userns.js';
 import { diffModels, touchedKeys, blockOf } from './diff.js';
 import { countersAtRisk } from './counters.js';
@@ -78,6 +81,59 @@ async function loadBase(options: PlanOptions): Promise<Base> {
   return { source: 'version', ref: String(id), text: snapshot.nft.text, hash: snapshot.hash, live: buildModel(snapshot.nft.json, snapshot.nft.text), iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy };
 }
 
+/** As root with a model of the base (live or a stored version), the scratch holds only the proposal's tables. */
+const scopedScratch = (base: Base): boolean => base.live !== null && isRoot();
+
+/** True when the scratch namespace needs nothing of the live ruleset to compute the proposal. */
+function independentOfBase(scope: ProposalScope, proposalText: string): boolean {
+  return scope.kind === 'tables' && scope.needed.length === 0 && scope.mustExist.length === 0 && !hasHandleReferences(proposalText);
+}
+
+/**
+ * The scratch computation for a base: with a model of the base (live or a stored version, as root),
+ * only the tables the proposal depends on are loaded and the result alone is listed; otherwise (a
+ * saved file, or no root) the whole base is loaded and listed before and after.
+ */
+function scratchFor(base: Base, scope: ProposalScope, proposalPath: string, proposalText: string): Promise<ScratchResult> {
+  const path = resolve(proposalPath);
+  if (scopedScratch(base)) {
+    const loadText = scope.kind === 'all' ? base.text : scopedLoadText(base.text, scope);
+    return computeInScratch({ baseText: base.text, loadText, listBefore: false, proposalPath: path, proposalText });
+  }
+  return (isRoot() ? computeInScratch : computeInUserns)({ baseText: base.text, proposalPath: path, proposalText });
+}
+
+/** Base tables the proposal builds on, and empty stand-ins for those it deletes first (so the delete means what it means live). */
+function scopedLoadText(baseText: string, scope: Extract<ProposalScope, { kind: 'tables' }>): string {
+  const tables = splitTables(baseText);
+  const needed = new Set(scope.needed);
+  const present = new Set(tables.map((t) => `${t.family} ${t.name}`));
+  const parts = tables.filter((t) => needed.has(`${t.family} ${t.name}`)).map((t) => t.raw + '\n');
+  for (const key of scope.mustExist) {
+    if (!present.has(key)) continue;
+    const [family, name] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
+    parts.push(`table ${family} ${name} {\n}\n`);
+  }
+  return parts.join('');
+}
+
+/**
+ * Before and after models of the whole ruleset, and the touched tables. With a scoped scratch, tables
+ * outside the scope are the base's own, unchanged; tables inside it come from the scratch listing.
+ */
+function effectOf(base: Base, scope: ProposalScope, scratch: ScratchResult): { before: RulesetModel; after: RulesetModel; touched: string[]; scratch: ScratchResult } {
+  const scratchAfter = buildModel(scratch.after.json, scratch.after.text);
+  if (scopedScratch(base) && base.live) {
+    const before = base.live;
+    const loaded = scope.kind === 'all' ? before.tables.map((t) => t.key) : [...scope.needed, ...scope.replaced];
+    const inScope = new Set([...loaded.filter((k) => !scratch.notReproduced.includes(k)), ...scratchAfter.tables.map((t) => t.key)]);
+    const after: RulesetModel = { tables: [...before.tables.filter((t) => !inScope.has(t.key)), ...scratchAfter.tables] };
+    return { before, after, touched: touchedKeys(before, after, inScope), scratch };
+  }
+  const before = buildModel(scratch.before!.json, scratch.before!.text);
+  return { before, after: scratchAfter, touched: touchedKeys(before, scratchAfter), scratch };
+}
+
 /**
  * Plans a proposal: the kernel computes its effect in a scratch namespace; the plan holds the diff,
  * the live counters at risk, the findings and the rollback of exactly the tables it touches.
@@ -90,7 +146,18 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
     error.actions.push('Without root, plan against a saved ruleset: fwsafe plan FILE --against saved.nft (uses an unprivileged user namespace).');
     throw error;
   }
-  const base = await loadBase(options);
+  const scope = proposalScope(proposalText);
+  // A proposal that depends on no live table (it only replaces or adds whole tables) is computed in
+  // the scratch namespace while the live ruleset is being listed.
+  const early = isRoot() && !options.against && independentOfBase(scope, proposalText) ? computeInScratch({ baseText: '', loadText: '', listBefore: false, proposalPath: resolve(options.proposalPath), proposalText }) : null;
+  early?.catch(() => undefined);
+  let base: Base;
+  try {
+    base = await loadBase(options);
+  } catch (error) {
+    await early?.catch(() => undefined);
+    throw error;
+  }
   const env = options.env ?? process.env;
   const ssh = base.source === 'live' ? parseSshConnection(env.SSH_CONNECTION) : null;
   const [sshPorts, interfaces] = base.source === 'live' ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns)]) : [[22], null];
@@ -99,8 +166,8 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
   let probeError: string | null = null;
   // The scratch computation and the probes use namespaces of their own: run them side by side.
-  const [scratch, probeResults] = await Promise.all([
-    (isRoot() ? computeInScratch : computeInUserns)({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText }),
+  const [computed, probeResults] = await Promise.all([
+    early ?? scratchFor(base, scope, options.proposalPath, proposalText),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
           runProbes({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText, ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
@@ -110,9 +177,7 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
         )
       : Promise.resolve(null),
   ]);
-  const before = buildModel(scratch.before.json, scratch.before.text);
-  const after = buildModel(scratch.after.json, scratch.after.text);
-  const touched = touchedKeys(before, after);
+  const { before, after, touched, scratch } = effectOf(base, scope, computed);
   const touchedTables: TouchedTableT[] = touched.map((key) => {
     const b = before.tables.find((t) => t.key === key);
     const a = after.tables.find((t) => t.key === key);
@@ -128,7 +193,7 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
     sshPorts,
     ssh,
     legacyRulesPresent: base.legacy,
-    notReproduced: scratch.notReproduced,
+    notReproduced: computed.notReproduced,
     liveInterfaces: interfaces,
   });
   if (probeResults) {
@@ -142,9 +207,9 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
     version: PLAN_VERSION,
     createdAt: new Date().toISOString(),
     netns: options.netns,
-    base: { hash: base.hash ?? contentHash({ nftText: scratch.before.text }), source: base.source, ref: base.ref },
+    base: { hash: base.hash ?? contentHash({ nftText: scratch.before?.text ?? base.text }), source: base.source, ref: base.ref },
     proposal: { path: resolve(options.proposalPath), sha256: sha256(proposalText), text: proposalText },
-    result: { hash: contentHash({ nftText: scratch.after.text }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
+    result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
     touchedTables,
     diff: diffModels(before, after, touched, { from: base.source === 'live' ? 'live' : base.source === 'version' ? `version ${base.ref}` : base.ref ?? 'file', to: 'proposed' }),
     counters: countersAtRisk(base.live ?? before, before, after, touched),

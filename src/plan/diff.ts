@@ -19,12 +19,18 @@ export function blockOf(table: TableModel | undefined): string {
   return table && table.text ? normaliseBlock(table.text) : '';
 }
 
-/** Keys of tables whose normalised text differs between before and after (added, removed or changed). */
-export function touchedKeys(before: RulesetModel, after: RulesetModel): string[] {
+/** Same rules, chains and set elements: normalised text, elements compared in a stable order (a reloaded hash set lists them in another). */
+function sameTable(x: TableModel | undefined, y: TableModel | undefined): boolean {
+  const [bx, by] = [blockOf(x), blockOf(y)];
+  return bx === by || (x !== undefined && y !== undefined && elementsOnePerLine(bx) === elementsOnePerLine(by));
+}
+
+/** Keys of tables (among `candidates`, default all) whose normalised text differs between before and after. */
+export function touchedKeys(before: RulesetModel, after: RulesetModel, candidates?: Iterable<string>): string[] {
   const b = new Map(before.tables.map((t) => [t.key, t]));
   const a = new Map(after.tables.map((t) => [t.key, t]));
-  const keys = new Set([...b.keys(), ...a.keys()]);
-  return [...keys].filter((k) => blockOf(b.get(k)) !== blockOf(a.get(k))).sort();
+  const keys = new Set(candidates ?? [...b.keys(), ...a.keys()]);
+  return [...keys].filter((k) => !sameTable(b.get(k), a.get(k))).sort();
 }
 
 function chainDetails(x: ChainModel, y: ChainModel): string[] {

@@ -7,12 +7,13 @@ import { listNftRuleset, type NftListing } from '../backends/nft.js';
 import { splitTables } from '../ruleset/text.js';
 import { kernelRejection } from './nft-error.js';
 import { interfacesNeeded } from './interface-names.js';
-import { translateHandles } from './handles.js';
+import { hasHandleReferences, translateHandles } from './handles.js';
 
 const PREFIX = 'fwsafe-scratch-';
 
 export interface ScratchResult {
-  before: NftListing;
+  /** The loaded base as the scratch kernel lists it; null when it was not needed (no handles to translate). */
+  before: NftListing | null;
   after: NftListing;
   /** Base tables that could not be reloaded from text (e.g. iptables-nft tables with xt matches). */
   notReproduced: string[];
@@ -43,28 +44,42 @@ export async function cleanStale(prefix = PREFIX): Promise<void> {
   }
 }
 
+export interface ScratchOptions {
+  /** The live (or stored) listing the proposal was written against: its handles are the ones a proposal names. */
+  baseText: string;
+  /** What to load before the proposal runs (default: all of baseText). Only the tables the proposal depends on: see proposal-scope.ts. */
+  loadText?: string;
+  /** List the loaded base (default true). Needed anyway when the proposal names handles. */
+  listBefore?: boolean;
+  proposalPath: string;
+  proposalText: string;
+}
+
 /**
  * Computes a proposal's effect with the kernel's own parser and semantics in a throwaway namespace:
- * load the base, list it (before), run the proposal, list again (after). Nothing live is touched.
+ * load the base (or the part of it the proposal depends on), run the proposal, list the result.
+ * Nothing live is touched.
  */
-export async function computeInScratch(options: { baseText: string; proposalPath: string; proposalText: string }): Promise<ScratchResult> {
+export async function computeInScratch(options: ScratchOptions): Promise<ScratchResult> {
+  const loadText = options.loadText ?? options.baseText;
+  const listBefore = (options.listBefore ?? true) || hasHandleReferences(options.proposalText);
   await cleanStale();
   const ns = `${PREFIX}${process.pid}-${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'fwsafe-plan-'));
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const ifaces = interfacesNeeded(options.baseText + '\n' + options.proposalText);
+    const ifaces = interfacesNeeded(loadText + '\n' + options.proposalText);
     await Promise.all(
       ifaces.map((name, i) => run('ip', ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `fwsp${i}`], { allowFailure: true })),
     );
-    const notReproduced = await loadBase(ns, dir, options.baseText);
-    const before = await listNftRuleset(ns);
+    const notReproduced = await loadBase(ns, dir, loadText);
+    const before = listBefore ? await listNftRuleset(ns) : null;
     // The kernel validates exactly the text the plan records (a private copy; nft resolves relative
     // includes from its include path, never from the file's directory, so the copy means the same),
     // with one exception: live handles in the proposal become the handles the same objects have here.
     const proposal = join(dir, 'proposal.nft');
-    const translated = translateHandles(options.baseText, before.text, options.proposalText);
+    const translated = before ? translateHandles(options.baseText, before.text, options.proposalText) : { text: options.proposalText, rewrites: [] };
     writeFileSync(proposal, translated.text, { mode: 0o600 });
     const applied = await run('nft', ['-f', proposal], { netns: ns, allowFailure: true });
     if (applied.exitCode !== 0) throw kernelRejection(applied.stderr, { proposalPath: options.proposalPath, paths: { [proposal]: options.proposalPath }, notReproduced, rewrites: translated.rewrites });
