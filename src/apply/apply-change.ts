@@ -59,7 +59,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   acquireLock(store.paths, changeId);
   let pending: PendingRecordT;
   try {
-    const { snapshot } = await takeSnapshot(netns);
+    const { snapshot } = await takeSnapshot(netns, { json: false });
     if (snapshot.hash !== plan.base.hash) {
       throw new FwsafeError('The live ruleset changed since the plan was made; nothing was applied.', {
         code: 'DRIFT',
@@ -112,7 +112,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: `nft rejected the proposal: ${why}` });
       throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed:\n${why}`, { details: { changeId } });
     }
-    const { snapshot: after } = await takeSnapshot(netns);
+    const { snapshot: after } = await takeSnapshot(netns, { json: false });
     const version = store.add(
       { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },
       after,

@@ -2,6 +2,7 @@ import { HistoryStore } from '../history/store.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import { sha256 } from '../snapshot/hash.js';
 import { buildModel } from '../ruleset/model.js';
+import { textModel } from '../ruleset/text-model.js';
 import { normaliseBlock, splitTables } from '../ruleset/text.js';
 import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
 import { PLAN_VERSION, type PlanT } from '../plan/schema.js';
@@ -16,8 +17,8 @@ export async function planRestore(options: { netns: string | null; stateDir?: st
   const store = new HistoryStore(options.stateDir);
   const versionId = store.resolve(options.version);
   const stored = store.snapshot(versionId);
-  const { snapshot: live } = await takeSnapshot(options.netns);
-  const storedModel = buildModel(stored.nft.json, stored.nft.text);
+  const { snapshot: live } = await takeSnapshot(options.netns, { json: false });
+  const storedModel = stored.nft.json === null ? textModel(stored.nft.text) : buildModel(stored.nft.json, stored.nft.text);
   const xt = new Set(storedModel.tables.filter(isIptablesNftTable).map((t) => t.key));
   const liveBlocks = new Map(splitTables(live.nft.text).map((t) => [`${t.family} ${t.name}`, t.raw]));
   const touched = splitTables(stored.nft.text)

@@ -16,6 +16,11 @@ export async function listNftRuleset(netns: string | null): Promise<NftListing> 
   return { text: text.stdout, json: json.stdout };
 }
 
+/** Lists the nft ruleset as text only (handles and counters): one fetch of the ruleset instead of two. */
+export async function listNftText(netns: string | null): Promise<string> {
+  return (await run('nft', ['-a', 'list', 'ruleset'], { netns })).stdout;
+}
+
 /** Lists only the given tables (text with handles) — cheaper than the whole ruleset. */
 export async function listNftTables(netns: string | null, tables: { family: string; name: string }[]): Promise<string> {
   const parts = await Promise.all(

@@ -40,6 +40,12 @@ export abstract class BaseCommand extends Command {
     }
   }
 
+  /** JSON goes out as it is; oclif would colour it (tokenising megabytes of plan) even into a pipe. */
+  logJson(json: unknown): void {
+    if (process.stdout.isTTY) return super.logJson(json);
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  }
+
   /** Human output; silent under --json. */
   protected say(text = ''): void {
     if (!this.jsonEnabled()) this.log(text);

@@ -22,7 +22,7 @@ interface Side {
 
 async function side(store: HistoryStore, ref: string, netns: string | null): Promise<Side> {
   if (ref === 'live') {
-    const { snapshot } = await takeSnapshot(netns);
+    const { snapshot } = await takeSnapshot(netns, { json: false });
     return { ref, version: null, hash: snapshot.hash, text: comparableText(snapshot) };
   }
   const id = store.resolve(ref);

@@ -13,7 +13,7 @@ export interface SnapshotResult {
 export async function takeAndStoreSnapshot(options: { netns: string | null; stateDir?: string; message: string }): Promise<SnapshotResult> {
   const store = new HistoryStore(options.stateDir);
   store.init();
-  const { snapshot } = await takeSnapshot(options.netns);
+  const { snapshot } = await takeSnapshot(options.netns, { json: false });
   const previous = store.latest();
   const version = store.add(
     {

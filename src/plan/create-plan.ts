@@ -78,7 +78,7 @@ async function loadBase(options: PlanOptions): Promise<Base> {
   const store = new HistoryStore(options.stateDir);
   const id = store.resolve(against);
   const snapshot = store.snapshot(id);
-  return { source: 'version', ref: String(id), text: snapshot.nft.text, hash: snapshot.hash, live: buildModel(snapshot.nft.json, snapshot.nft.text), iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy };
+  return { source: 'version', ref: String(id), text: snapshot.nft.text, hash: snapshot.hash, live: snapshot.nft.json === null ? null : buildModel(snapshot.nft.json, snapshot.nft.text), iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy };
 }
 
 /** As root with a model of the base (live or a stored version), the scratch holds only the proposal's tables. */

@@ -18,7 +18,8 @@ export const Snapshot = z.strictObject({
   netns: z.string().nullable(),
   /** sha256 of the normalised nft text + legacy rules (handles and counters stripped). */
   hash: z.string().regex(/^[0-9a-f]{64}$/),
-  nft: z.strictObject({ text: z.string(), json: z.string() }),
+  /** `nft -a list ruleset`, and `nft -j list ruleset` when it was taken (null: a text-only record, see take.ts). */
+  nft: z.strictObject({ text: z.string(), json: z.string().nullable() }),
   iptablesNft: z.strictObject({ v4: z.string().nullable(), v6: z.string().nullable() }),
   iptablesLegacy: z.strictObject({ v4: z.string().nullable(), v6: z.string().nullable() }),
   firewalld: z

@@ -1,4 +1,5 @@
-import { listNftRuleset } from '../backends/nft.js';
+import { listNftRuleset, listNftText } from '../backends/nft.js';
+import { textModel } from '../ruleset/text-model.js';
 import { legacyTableNames, saveIptablesNft, saveLegacy } from '../backends/iptables.js';
 import { iptablesNftFamilies } from '../backends/iptables-nft-tables.js';
 import { captureFirewalld, hasFirewalldMarks } from '../backends/firewalld.js';
@@ -11,10 +12,19 @@ export interface TakenSnapshot {
   model: RulesetModel;
 }
 
-/** Records every backend present in the namespace: nft (text + JSON, counters), iptables-nft, legacy, firewalld. */
-export async function takeSnapshot(netns: string | null): Promise<TakenSnapshot> {
-  const [nft, legacyNames] = await Promise.all([listNftRuleset(netns), legacyTableNames(netns)]);
-  const model = buildModel(nft.json, nft.text);
+export interface SnapshotOptions {
+  /**
+   * Also list the ruleset as JSON (default true): the full model the plan analyses. A record of the
+   * rules (versions, drift checks, diffs) needs only the text: nft then fetches the ruleset once, not twice.
+   */
+  json?: boolean;
+}
+
+/** Records every backend present in the namespace: nft (text with counters, and JSON), iptables-nft, legacy, firewalld. */
+export async function takeSnapshot(netns: string | null, options: SnapshotOptions = {}): Promise<TakenSnapshot> {
+  const withJson = options.json ?? true;
+  const [nft, legacyNames] = await Promise.all([withJson ? listNftRuleset(netns) : listNftText(netns).then((text) => ({ text, json: null })), legacyTableNames(netns)]);
+  const model = nft.json === null ? textModel(nft.text) : buildModel(nft.json, nft.text);
   // firewall-cmd is asked only when firewalld's table (or chains) are in this namespace: no cost otherwise.
   const [iptablesNft, iptablesLegacy, firewalld] = await Promise.all([
     saveIptablesNft(netns, iptablesNftFamilies(model)),

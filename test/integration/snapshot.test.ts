@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
-import { isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
+import { inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 
 const RULES = `table inet filter {
   chain input { type filter hook input priority 0; policy accept;
@@ -39,6 +39,23 @@ describe.skipIf(!isRoot)('fwsafe snapshot (real nft in a namespace)', () => {
     const second = fwsafe(['snapshot', '--netns', ns.name, '--state-dir', state.path, '--json']);
     expect(second.json.version.hash).not.toBe(first.json.version.hash);
     expect(second.json.version.summary.nftRules).toBe(3);
+  });
+
+  it('a text-only snapshot (one nft fetch) records the same hash, summary and owners as the full one', async () => {
+    const { takeSnapshot } = await import('../../src/snapshot/take.js');
+    loadRuleset(ns.name, RULES + 'table ip nat { chain DOCKER { }; chain POSTROUTING { type nat hook postrouting priority srcnat; policy accept; oifname "eth9" masquerade; }; }\n');
+    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '25', '-m', 'recent', '--name', 'smtp', '--set', '-j', 'ACCEPT']);
+    inNetns(ns.name, 'ip6tables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '26', '-j', 'ACCEPT']);
+    const full = (await takeSnapshot(ns.name)).snapshot;
+    const light = (await takeSnapshot(ns.name, { json: false })).snapshot;
+    expect(full.nft.json).toContain('"nftables"');
+    expect(light.nft.json).toBeNull();
+    expect(light.hash).toBe(full.hash);
+    expect(light.summary).toEqual(full.summary);
+    expect(light.summary).toMatchObject({ nftTables: 4, iptablesNft: true });
+    expect(light.iptablesNft).toEqual(full.iptablesNft);
+    expect(light.iptablesNft.v4).toContain('--dport 25');
+    expect(light.iptablesNft.v6).toContain('--dport 26');
   });
 
   it('refuses a namespace that does not exist, with a clear error', async () => {
