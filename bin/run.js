@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Entry point: oclif reads the shipped manifest, so start-up stays fast.
-import { execute } from '@oclif/core';
+// Entry point: `status` is answered without oclif (src/cli/fast-path.ts); everything else goes to
+// oclif, which reads the shipped manifest, so start-up stays fast.
 import { hoistGlobalFlags } from '../dist/src/cli/argv.js';
+import { tryFastPath } from '../dist/src/cli/fast-path.js';
 
-await execute({ dir: import.meta.url, args: hoistGlobalFlags(process.argv.slice(2)) });
+const args = hoistGlobalFlags(process.argv.slice(2));
+if (!(await tryFastPath(args))) {
+  const { execute } = await import('@oclif/core');
+  await execute({ dir: import.meta.url, args });
+}

@@ -10,18 +10,8 @@ export default class Status extends BaseCommand {
     const { flags } = await this.parse(Status);
     const { pendingStatus } = await import('../src/apply/status.js');
     const result = pendingStatus({ stateDir: flags['state-dir'] });
-    const p = result.pending;
-    if (p === null) {
-      this.say('No change is pending.');
-      return result;
-    }
-    this.say(`Change ${p.changeId} (version ${p.versionId ?? 'being applied'}) is pending confirmation.`);
-    this.say(`  deadline:  ${p.deadline} (${p.secondsLeft} s left)`);
-    this.say(`  watchdog:  ${p.watchdogPid ?? '-'} ${p.watchdogAlive ? 'alive' : 'NOT RUNNING'}`);
-    this.say(`  tables:    ${p.touchedTables.join(', ')}`);
-    if (p.message) this.say(`  message:   ${p.message}`);
-    if (p.stale) this.say(`  STALE (${p.stale}): run fwsafe recover to restore the previous rules.`);
-    else this.say(`  keep it: fwsafe confirm    undo it: fwsafe rollback    more time: fwsafe extend SECONDS`);
+    const { statusLines } = await import('../src/apply/status-lines.js');
+    for (const line of statusLines(result)) this.say(line);
     return result;
   }
 }

@@ -4,6 +4,7 @@ import { FwsafeError, UserError, toFwsafeError } from '../errors.js';
 import { netnsPath } from '../run/netns.js';
 import { statePaths } from '../state/paths.js';
 import { existsSync } from 'node:fs';
+import { writeError } from './error-output.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
@@ -80,15 +81,7 @@ export abstract class BaseCommand extends Command {
         : error.oclif !== undefined
           ? new UserError(error.message.replace(/\nSee more help with --help$/, ''), { code: 'USAGE', actions: ['See: fwsafe ' + (this.id ?? '').replace(/:/g, ' ') + ' --help'] })
           : toFwsafeError(error);
-    process.exitCode = fw.exitCode;
-    if (this.jsonEnabled()) {
-      this.logJson({ error: fw.toJSON() });
-    } else {
-      const lines = [`Error: ${fw.message}`];
-      for (const action of fw.actions) lines.push(`  → ${action}`);
-      process.stderr.write(lines.join('\n') + '\n');
-      if (process.env.DEBUG && fw.stack) process.stderr.write(fw.stack + '\n');
-    }
+    writeError(fw, this.jsonEnabled());
     return undefined;
   }
 }

@@ -1,7 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fwsafe, useStateDir } from '../helpers/cli.js';
+import { BIN, ROOT, fwsafe, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
 import { isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 import { writePlan } from '../e2e/plan-fixture.js';
@@ -32,12 +34,39 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
   const cli = (...args: string[]) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args]);
   afterEach(() => killWatchdog(state.path));
 
+  it('status answers without oclif (fast path) exactly as the oclif command does', async () => {
+    loadRuleset(ns.name, BASE);
+    const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
+    expect(cli('apply', '--plan', plan, '--timeout', '120', '--no-wait', '--json').status).toBe(0);
+    // The same command through oclif itself (what bin/run.js does for every other command).
+    const viaOclif = (...args: string[]) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', `const o = await import('@oclif/core'); await o.execute({ dir: ${JSON.stringify(pathToFileURL(BIN).href)}, args: ${JSON.stringify(args)} });`], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const noSeconds = (s: string) => s.replace(/"secondsLeft": [\d.]+/g, '').replace(/\([\d.]+ s left\)/g, '');
+    const fastJson = cli('status', '--json');
+    const slowJson = viaOclif('status', '--json', '--state-dir', state.path);
+    expect(slowJson.status, slowJson.stderr).toBe(0);
+    expect(fastJson.json.pending.changeId).toMatch(/^c-/);
+    expect(noSeconds(fastJson.stdout)).toBe(noSeconds(slowJson.stdout));
+    const fastText = cli('status');
+    expect(fastText.stdout).toContain('is pending confirmation');
+    expect(noSeconds(fastText.stdout)).toBe(noSeconds(viaOclif('status', '--state-dir', state.path).stdout));
+    expect(cli('rollback', '--json').status).toBe(0);
+    // Errors too: a symlink where the record lives is refused the same way, same JSON, same exit code.
+    symlinkSync('/dev/null', join(state.path, 'pending.json'));
+    const fastErr = cli('status', '--json');
+    const slowErr = viaOclif('status', '--json', '--state-dir', state.path);
+    expect(fastErr.json.error.code).toBe('STATE_SYMLINK');
+    expect(fastErr.status).toBe(slowErr.status);
+    expect(fastErr.stdout).toBe(slowErr.stdout);
+    unlinkSync(join(state.path, 'pending.json'));
+  });
+
   it('no confirmation: the watchdog restores the tables at the deadline, late by at most 1 s, and records it', async () => {
     loadRuleset(ns.name, BASE);
     const before = liveRuleset(ns.name);
     const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
-    // 4 s: long enough that `status` still sees the change pending on a loaded 2-core CI machine.
-    const r = cli('apply', '--plan', plan, '--timeout', '4', '--no-wait', '--json', '-m', 'lockout');
+    // 6 s: long enough that `status` still sees the change pending on a loaded 2-core CI machine.
+    const r = cli('apply', '--plan', plan, '--timeout', '6', '--no-wait', '--json', '-m', 'lockout');
     expect(r.status, r.stderr).toBe(0);
     await expectContract('apply', r.json);
     expect(r.json.state).toBe('pending');

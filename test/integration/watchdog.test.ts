@@ -102,7 +102,7 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
   it('a foreign table, and a foreign chain in an untouched table, created in the window survive the rollback', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
-    expect(cli('apply', '--plan', plan, '--timeout', '4', '--no-wait').status).toBe(0);
+    expect(cli('apply', '--plan', plan, '--timeout', '6', '--no-wait').status).toBe(0);
     nft(ns.name, ['add', 'table', 'ip', 'docker-like']);
     nft(ns.name, ['add', 'chain', 'ip', 'docker-like', 'DOCKER']);
     nft(ns.name, ['add', 'chain', 'ip', 'untouched', 'f2b-sshd']);
@@ -119,7 +119,7 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
   it('another program changed a touched table in the window: still restored, and the record and log say what was overwritten', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
-    expect(cli('apply', '--plan', plan, '--timeout', '4', '--no-wait').status).toBe(0);
+    expect(cli('apply', '--plan', plan, '--timeout', '6', '--no-wait').status).toBe(0);
     nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '9999', 'accept']);
     expect(await waitForRuleset(ns.name, (t) => restored(t) && !t.includes('9999'), 8000)).not.toBeNull();
     const log = cli('log', '--json');
@@ -131,7 +131,7 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
     // Windows of a few seconds: long enough for a loaded 2-core CI machine to start the CLI twice.
-    expect(cli('apply', '--plan', plan, '--timeout', '4', '--no-wait').status).toBe(0);
+    expect(cli('apply', '--plan', plan, '--timeout', '6', '--no-wait').status).toBe(0);
     const e = cli('extend', '7', '--json');
     expect(e.status, e.stderr).toBe(0);
     await expectContract('extend', e.json);
