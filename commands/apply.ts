@@ -3,6 +3,8 @@ import { createInterface } from 'node:readline/promises';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { CancelledError, UserError } from '../src/errors.js';
 import type { ApplyResultT } from '../src/contracts/apply.js';
+import type { PlanT } from '../src/plan/schema.js';
+import type { AppliedChange } from '../src/apply/apply-change.js';
 
 export default class Apply extends BaseCommand {
   static summary = 'Apply a change under a dead-man switch: rolled back at the deadline unless confirmed.';
@@ -29,22 +31,33 @@ export default class Apply extends BaseCommand {
       throw new UserError('No terminal to confirm on: nothing was applied.', { code: 'NEEDS_TTY', actions: ['Use --no-wait, then confirm with `fwsafe confirm` from a new session.'] });
     }
     if (!flags.plan === !args.file) throw new UserError('Give a proposal FILE or --plan PLAN.json (one of them).', { code: 'USAGE' });
-    const { loadPlanFile, planProposal } = await import('../src/apply/plan-source.js');
-    const plan = flags.plan ? loadPlanFile(flags.plan) : await planProposal({ netns, proposalPath: args.file!, stateDir: flags['state-dir'], probes: !flags['no-probes'] });
     const { renderPlanSummary, applyResult, renderApplyResult } = await import('../src/apply/render.js');
-    for (const line of renderPlanSummary(plan)) this.note(line);
-    if (this.isTty && !flags.yes && !this.jsonEnabled()) {
+    // Shows the plan; asks "apply?" on a terminal unless --yes. True when it asked.
+    const review = async (plan: PlanT): Promise<boolean> => {
+      for (const line of renderPlanSummary(plan)) this.note(line);
+      if (!this.isTty || flags.yes || this.jsonEnabled()) return false;
       const rl = createInterface({ input: process.stdin, output: process.stderr });
-      // Ctrl-C at the question means "no": readline would otherwise just pause.
       const answer = await new Promise<string>((resolve) => {
         rl.on('SIGINT', () => resolve(''));
         void rl.question(`Apply this change with a ${flags.timeout} s rollback window? [y/N] `).then(resolve, () => resolve(''));
       });
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) throw new CancelledError('Not applied.');
+      return true;
+    };
+    const common = { netns, stateDir: flags['state-dir'], timeoutSec: flags.timeout, force: flags.force, persistPath: flags.persist ?? null, message: flags.message, bin: process.argv[1] ?? 'fwsafe' };
+    let plan: PlanT;
+    let applied: AppliedChange;
+    if (flags.plan) {
+      const { loadPlanFile } = await import('../src/plan/plan-file.js');
+      const { applyChange } = await import('../src/apply/apply-change.js');
+      plan = loadPlanFile(flags.plan);
+      await review(plan);
+      applied = await applyChange({ ...common, plan });
+    } else {
+      const { planAndApply } = await import('../src/apply/plan-and-apply.js');
+      ({ plan, applied } = await planAndApply({ ...common, proposalPath: args.file!, probes: !flags['no-probes'], review }));
     }
-    const { applyChange } = await import('../src/apply/apply-change.js');
-    const applied = await applyChange({ netns, stateDir: flags['state-dir'], plan, timeoutSec: flags.timeout, force: flags.force, persistPath: flags.persist ?? null, message: flags.message, bin: process.argv[1] ?? 'fwsafe' });
     let outcome = null;
     if (!flags['no-wait']) {
       const { waitAtTerminal } = await import('../src/apply/terminal-wait.js');

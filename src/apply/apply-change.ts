@@ -2,6 +2,7 @@ import { HistoryStore } from '../history/store.js';
 import { currentActor } from '../history/actor.js';
 import type { VersionRecordT } from '../history/schema.js';
 import type { PlanT } from '../plan/schema.js';
+import type { SnapshotT } from '../snapshot/schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import { run } from '../run/runner.js';
 import { readPending, releaseLock, updatePending, writePending } from '../pending/store.js';
@@ -26,6 +27,12 @@ export interface ApplyOptions {
   bin: string;
   /** 'restore' when bringing back a stored version. */
   kind?: 'apply' | 'restore';
+  /**
+   * Set by planAndApply: the lock is already held for this change id, taken before the plan's live
+   * snapshot. With `baseSnapshot` (nobody was asked anything since) that snapshot is the base version
+   * and no second listing is made; without it the live ruleset is listed again and compared.
+   */
+  held?: { changeId: string; baseSnapshot: SnapshotT | null };
 }
 
 export interface AppliedChange {
@@ -38,14 +45,10 @@ export function blockingFindings(plan: PlanT): PlanT['findings'] {
   return plan.findings.filter((f) => f.severity === 'error');
 }
 
-/**
- * Applies a planned change under the watchdog: lock, drift check, base version, pending record
- * (fsynced), watchdog armed, then one nft transaction. Returns while the change awaits confirmation.
- */
-export async function applyChange(options: ApplyOptions): Promise<AppliedChange> {
-  const { plan, netns } = options;
+/** Blocking findings stop a change unless forced (exit 5). */
+export function refuseBlocked(plan: PlanT, force: boolean): void {
   const blocking = blockingFindings(plan);
-  if (blocking.length > 0 && !options.force) {
+  if (blocking.length > 0 && !force) {
     throw new FwsafeError(`${blocking.length} blocking finding(s): ${blocking.map((f) => f.code).join(', ')}. Nothing was applied.`, {
       code: 'BLOCKED_BY_FINDING',
       exitCode: ExitCode.blocked,
@@ -53,13 +56,23 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       details: { findings: blocking },
     });
   }
+}
+
+/**
+ * Applies a planned change under the watchdog: lock, drift check, base version, pending record
+ * (fsynced), watchdog armed, then one nft transaction. Returns while the change awaits confirmation.
+ */
+export async function applyChange(options: ApplyOptions): Promise<AppliedChange> {
+  const { plan, netns } = options;
   const store = new HistoryStore(options.stateDir);
+  if (!options.held) refuseBlocked(plan, options.force);
   store.init();
-  const changeId = newChangeId();
-  acquireLock(store.paths, changeId);
+  const changeId = options.held?.changeId ?? newChangeId();
+  if (!options.held) acquireLock(store.paths, changeId);
   let pending: PendingRecordT;
   try {
-    const { snapshot } = await takeSnapshot(netns, { json: false });
+    if (options.held) refuseBlocked(plan, options.force);
+    const snapshot = options.held?.baseSnapshot ?? (await takeSnapshot(netns, { json: false })).snapshot;
     if (snapshot.hash !== plan.base.hash) {
       throw new FwsafeError('The live ruleset changed since the plan was made; nothing was applied.', {
         code: 'DRIFT',

@@ -17,6 +17,7 @@ import { liveInterfaces } from './live-interfaces.js';
 import { interfaceOf, parseProbeSpec, probeFindings, runProbes } from '../probes/index.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
+import type { SnapshotT } from '../snapshot/schema.js';
 import { contentHash, sha256 } from '../snapshot/hash.js';
 import { buildModel, type RulesetModel } from '../ruleset/model.js';
 import { tableOwner } from '../backends/owners.js';
@@ -45,6 +46,8 @@ interface Base {
   live: RulesetModel | null;
   iptablesNft: { v4: string | null; v6: string | null };
   legacy: boolean;
+  /** The live snapshot the plan was made against (apply keeps it as the base version). */
+  snapshot: SnapshotT | null;
 }
 
 function readBaseFile(path: string): string {
@@ -59,11 +62,11 @@ async function loadBase(options: PlanOptions): Promise<Base> {
   const against = options.against ?? null;
   if (against === null) {
     const { snapshot, model } = await takeSnapshot(options.netns);
-    return { source: 'live', ref: null, text: snapshot.nft.text, hash: snapshot.hash, live: model, iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy };
+    return { source: 'live', ref: null, text: snapshot.nft.text, hash: snapshot.hash, live: model, iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy, snapshot };
   }
   if (existsSync(against)) {
     if (statSync(against).isDirectory()) throw new UserError(`--against ${against} is a directory; pass a saved ruleset file (nft list ruleset > FILE) or a version id.`, { code: 'AGAINST_NOT_A_FILE' });
-    return { source: 'file', ref: resolve(against), text: readBaseFile(against), hash: null, live: null, iptablesNft: { v4: null, v6: null }, legacy: false };
+    return { source: 'file', ref: resolve(against), text: readBaseFile(against), hash: null, live: null, iptablesNft: { v4: null, v6: null }, legacy: false, snapshot: null };
   }
   if (/[/.]/.test(against)) {
     throw new UserError(`--against ${against}: no such file (and it is not a version id).`, { code: 'AGAINST_NOT_FOUND', actions: ['Pass a saved ruleset file (nft -a list ruleset > FILE) or a version from fwsafe log (a number, latest, -N).'] });
@@ -78,7 +81,7 @@ async function loadBase(options: PlanOptions): Promise<Base> {
   const store = new HistoryStore(options.stateDir);
   const id = store.resolve(against);
   const snapshot = store.snapshot(id);
-  return { source: 'version', ref: String(id), text: snapshot.nft.text, hash: snapshot.hash, live: snapshot.nft.json === null ? null : buildModel(snapshot.nft.json, snapshot.nft.text), iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy };
+  return { source: 'version', ref: String(id), text: snapshot.nft.text, hash: snapshot.hash, live: snapshot.nft.json === null ? null : buildModel(snapshot.nft.json, snapshot.nft.text), iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy, snapshot: null };
 }
 
 /** As root with a model of the base (live or a stored version), the scratch holds only the proposal's tables. */
@@ -139,6 +142,11 @@ function effectOf(base: Base, scope: ProposalScope, scratch: ScratchResult): { b
  * the live counters at risk, the findings and the rollback of exactly the tables it touches.
  */
 export async function createPlan(options: PlanOptions): Promise<PlanT> {
+  return (await createPlanWithBase(options)).plan;
+}
+
+/** createPlan, and the live snapshot it was made against (null for --against). */
+export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
   const proposalText = readProposal(options.proposalPath);
   refuseNonChanges(proposalText, options.proposalPath);
   if (!isRoot() && !options.against) {
@@ -216,7 +224,7 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
     findings,
     rollback: buildRollback(base.text, touchedTables, base.iptablesNft),
   };
-  return Plan.parse(plan);
+  return { plan: Plan.parse(plan), baseSnapshot: base.snapshot };
 }
 
 export { checkPlanOutPath, loadPlanFile, writePlanFile } from './plan-file.js';

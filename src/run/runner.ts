@@ -30,7 +30,7 @@ export async function run(program: string, args: readonly string[], options: Run
   const netns = options.netns ?? null;
   const argv = netns ? ['--net=' + netnsPath(netns), '--', binary, ...args] : [...args];
   const command = netns ? resolveBinary('nsenter') : binary;
-  if (debug) process.stderr.write(`[fwsafe] run: ${[command, ...argv].join(' ')}\n`);
+  if (debug) process.stderr.write(`[fwsafe +${Math.round(performance.now())} ms] run: ${[command, ...argv].join(' ')}\n`);
 
   const started = performance.now();
   const result = await new Promise<RunResult>((resolve) => {
@@ -73,7 +73,7 @@ export async function run(program: string, args: readonly string[], options: Run
     child.stdin.end(options.input ?? '');
   });
 
-  if (debug) process.stderr.write(`[fwsafe] exit ${result.exitCode ?? result.signal} in ${result.durationMs} ms\n`);
+  if (debug) process.stderr.write(`[fwsafe +${Math.round(performance.now())} ms] exit ${result.exitCode ?? result.signal} in ${result.durationMs} ms: ${command}\n`);
   if (!options.allowFailure && !succeeded(result)) throw new CommandFailedError(result);
   return result;
 }

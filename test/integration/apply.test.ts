@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -143,6 +143,26 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
     const codes = (await Promise.all([runOne(), runOne()])).sort();
     expect(codes).toEqual([0, 6]);
     expect(cli('rollback').status).toBe(0);
+  });
+
+  it('apply FILE plans and applies under one lock: the plan\'s snapshot is the base version, the ruleset is listed once before the change', () => {
+    loadRuleset(ns.name, BASE);
+    const file = join(state.path, '..', `${ns.name}-web.nft`);
+    writeFileSync(file, 'add rule inet filter input tcp dport 443 counter accept\n');
+    try {
+      const r = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', file, '--no-wait', '--yes', '--no-probes', '--timeout', '60', '--json'], { env: { DEBUG: 'fwsafe' } });
+      expect(r.status, r.stderr).toBe(0);
+      const listings = r.stderr.split('\n').filter((l) => l.includes(`--net=/run/netns/${ns.name} `) && / run: .*nft -a list ruleset$/.test(l));
+      // One for the plan, one for the applied version: no drift re-listing in between.
+      expect(listings).toHaveLength(2);
+      const base = versionRecord(state.path, r.json.versionId - 1);
+      expect(base.kind).toBe('snapshot');
+      expect(base.summary.nftRules).toBe(1);
+      expect(versionRecord(state.path, r.json.versionId).summary.nftRules).toBe(2);
+      expect(cli('confirm').status).toBe(0);
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 
   it('--persist writes the file only after confirmation, keeping the old content', async () => {
