@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { resolveBinary } from './binaries.js';
 import { netnsPath } from './netns.js';
 import { succeeded, type RunResult } from './result.js';
@@ -38,7 +39,9 @@ export async function run(program: string, args: readonly string[], options: Run
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, LC_ALL: 'C', ...options.env },
     });
-    const out: Buffer[] = [];
+    // Decoded as it arrives: a 20 MB listing is held once as text, not as chunks plus their concatenation.
+    const decoder = new StringDecoder('utf8');
+    const out: string[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;
     let timedOut = false;
@@ -49,7 +52,7 @@ export async function run(program: string, args: readonly string[], options: Run
     }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
-      if (outBytes <= limit) out.push(chunk);
+      if (outBytes <= limit) out.push(decoder.write(chunk));
       else child.kill('SIGKILL');
     });
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
@@ -62,7 +65,7 @@ export async function run(program: string, args: readonly string[], options: Run
         netns,
         exitCode,
         signal,
-        stdout: Buffer.concat(out).toString('utf8'),
+        stdout: out.join('') + decoder.end(),
         stderr: spawnError ? spawnError.message : Buffer.concat(err).toString('utf8'),
         durationMs: Math.round(performance.now() - started),
         timedOut,
