@@ -11,8 +11,21 @@ export interface TableText {
 const TABLE_OPEN = /^table (\S+) (\S+) \{/;
 const HANDLE = /\s+# handle (\d+)\s*$/;
 
+// A listing is split several times on its way (model, content hash, rollback, scratch load): at 50k
+// rules each split is ~0.1 s. The last few results are kept; a caller never mutates them.
+const recent: { text: string; tables: TableText[] }[] = [];
+
 /** Splits `nft -a list ruleset` text into table blocks and rule lines by handle. */
 export function splitTables(text: string): TableText[] {
+  const hit = recent.find((r) => r.text === text);
+  if (hit) return hit.tables;
+  const tables = splitTablesUncached(text);
+  recent.unshift({ text, tables });
+  recent.length = Math.min(recent.length, 3);
+  return tables;
+}
+
+function splitTablesUncached(text: string): TableText[] {
   const tables: TableText[] = [];
   let current: { family: string; name: string; lines: string[]; rules: Map<number, string> } | null = null;
   let depth = 0;
