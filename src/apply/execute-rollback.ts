@@ -22,7 +22,7 @@ export function blocksByTable(text: string): Map<string, string> {
 export async function findOverwritten(netns: string | null, tables: PendingTableT[], expectedText: string): Promise<string[]> {
   const expected = blocksByTable(expectedText);
   const live = await Promise.all(
-    tables.map((t) => run('nft', ['-a', 'list', 'table', t.family, t.name], { netns, allowFailure: true, timeoutMs: 5_000 })),
+    tables.map((t) => run('nft', ['-a', 'list', 'table', t.family, t.name], { netns, allowFailure: true, timeoutMs: 5_000, stdoutToFile: true })),
   );
   const out: string[] = [];
   tables.forEach((t, i) => {

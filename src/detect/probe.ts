@@ -9,7 +9,7 @@ import type { DetectFacts } from './summarise.js';
 
 // Only `nft -j`: detect needs structure and counts, not the text listing (list the ruleset once).
 async function listModel(netns: string | null): Promise<RulesetModel> {
-  const r = await run('nft', ['-j', 'list', 'ruleset'], { netns });
+  const r = await run('nft', ['-j', 'list', 'ruleset'], { netns, stdoutToFile: true });
   return buildModel(r.stdout);
 }
 

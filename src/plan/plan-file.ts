@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readTextFile } from '../state/read-text.js';
 import { dirname, resolve } from 'node:path';
 import { Plan, type PlanT } from './schema.js';
 import { writeFileAtomic } from '../state/fs-safe.js';
@@ -9,7 +10,7 @@ import { FwsafeError, UserError } from '../errors.js';
 export function loadPlanFile(path: string): PlanT {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readTextFile(path));
   } catch (error) {
     throw new UserError(`Cannot read the plan ${path}: ${(error as Error).message}`, { code: 'BAD_PLAN' });
   }

@@ -133,7 +133,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     let proposalFile = o.proposalPath;
     const proposalText = o.proposalText ?? readFileSync(o.proposalPath, 'utf8');
     if (hasHandleReferences(proposalText)) {
-      const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host });
+      const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true });
       proposalFile = join(dir, 'proposal.nft');
       writeFileSync(proposalFile, translateHandles(o.baseText, listing.stdout, proposalText).text, { mode: 0o600 });
     }
@@ -186,7 +186,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     }
     await Promise.all(jobs);
     // Trace lines may trail the packets: wait (bounded) until every probe's deciding rule is seen.
-    const listing = splitTables((await run('nft', ['-a', 'list', 'ruleset'], { netns: host })).stdout);
+    const listing = splitTables((await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true })).stdout);
     const ruleText: RuleText = (family, table, handle) => listing.find((t) => t.family === family && t.name === table)?.rulesByHandle.get(handle);
     const locate = (): boolean => {
       for (const r of results) {

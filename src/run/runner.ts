@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { readTextFile } from '../state/read-text.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { resolveBinary } from './binaries.js';
 import { netnsPath } from './netns.js';
 import { succeeded, type RunResult } from './result.js';
@@ -16,6 +20,12 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** Largest stdout kept, in bytes (nft -j of 50k rules is ~18 MB). */
   maxBuffer?: number;
+  /**
+   * Collect stdout through a private temporary file instead of a pipe. nft prints a text listing
+   * with one write() per token (150k calls for 10k rules, 400k for a 200k-element set, measured
+   * with strace); into a pipe each one wakes the reader: 3.45 s instead of 2.6 s at 50k rules.
+   */
+  stdoutToFile?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -26,6 +36,28 @@ const debug = /(^|,)fwsafe(:|,|$)|^\*$/.test(process.env.DEBUG ?? '');
  * The one place fwsafe starts an external program: argv arrays only, absolute binaries,
  * the namespace applied, a timeout, and one result shape for success and failure.
  */
+/** A 0600 file in a fresh 0700 directory, handed to the child as its stdout; read back once, then removed. */
+function openCaptureFile(): { fd: number; read: (limit: number) => string | null } {
+  const dir = mkdtempSync(join(tmpdir(), 'fwsafe-out-'));
+  const path = join(dir, 'stdout');
+  const fd = openSync(path, 'wx+', 0o600);
+  let result: { text: string | null } | null = null;
+  return {
+    fd,
+    /** The output, or null when it is larger than `limit` bytes. */
+    read: (limit: number): string | null => {
+      if (result) return result.text;
+      try {
+        result = { text: fstatSync(fd).size > limit ? null : readTextFile(path) };
+      } finally {
+        closeSync(fd);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      return result.text;
+    },
+  };
+}
+
 export async function run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const binary = resolveBinary(program);
   const netns = options.netns ?? null;
@@ -34,9 +66,10 @@ export async function run(program: string, args: readonly string[], options: Run
   if (debug) process.stderr.write(`[fwsafe +${Math.round(performance.now())} ms] run: ${[command, ...argv].join(' ')}\n`);
 
   const started = performance.now();
+  const capture = options.stdoutToFile ? openCaptureFile() : null;
   const result = await new Promise<RunResult>((resolve) => {
     const child = spawn(command, argv, {
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', capture ? capture.fd : 'pipe', 'pipe'],
       env: { ...process.env, LC_ALL: 'C', ...options.env },
     });
     // Decoded as it arrives: a 20 MB listing is held once as text, not as chunks plus their concatenation.
@@ -50,30 +83,33 @@ export async function run(program: string, args: readonly string[], options: Run
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes <= limit) out.push(decoder.write(chunk));
       else child.kill('SIGKILL');
     });
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.stdin.on('error', () => undefined);
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdin!.on('error', () => undefined);
     const finish = (exitCode: number | null, signal: string | null, spawnError?: Error): void => {
       clearTimeout(timer);
+      const captured = capture ? capture.read(limit) : out.join('') + decoder.end();
+      // Too large for memory: a failure, as when a pipe reader kills the program at the limit.
+      const tooLarge = captured === null || outBytes > limit;
       resolve({
         command: program,
         args: [...args],
         netns,
-        exitCode,
-        signal,
-        stdout: out.join('') + decoder.end(),
-        stderr: spawnError ? spawnError.message : Buffer.concat(err).toString('utf8'),
+        exitCode: tooLarge ? null : exitCode,
+        signal: tooLarge ? 'SIGKILL' : signal,
+        stdout: captured ?? '',
+        stderr: (spawnError ? spawnError.message : Buffer.concat(err).toString('utf8')) + (tooLarge ? `\nfwsafe: output larger than ${limit} bytes; stopped.` : ''),
         durationMs: Math.round(performance.now() - started),
         timedOut,
       });
     };
     child.on('error', (error) => finish(null, null, error));
     child.on('close', (code, signal) => finish(code, signal));
-    child.stdin.end(options.input ?? '');
+    child.stdin!.end(options.input ?? '');
   });
 
   if (debug) process.stderr.write(`[fwsafe +${Math.round(performance.now())} ms] exit ${result.exitCode ?? result.signal} in ${result.durationMs} ms: ${command}\n`);

@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
+import { readTextFile } from './read-text.js';
 import { randomBytes } from 'node:crypto';
 import { StateError } from '../errors.js';
 
@@ -93,7 +94,7 @@ export function appendLine(path: string, line: string): void {
 export function readStateFile(path: string): string | null {
   assertNotSymlink(path);
   try {
-    return readFileSync(path, 'utf8');
+    return readTextFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new StateError(`Cannot read ${path}: ${(error as Error).message}`, { cause: error });

@@ -1,0 +1,52 @@
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../../src/run/runner.js';
+
+const captureDirs = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('fwsafe-out-'));
+
+describe('run', () => {
+  it('collects stdout through a private file exactly as through a pipe, and removes the file', async () => {
+    const before = captureDirs().length;
+    const piped = await run('seq', ['1', '200000']);
+    const filed = await run('seq', ['1', '200000'], { stdoutToFile: true });
+    expect(filed.exitCode).toBe(0);
+    expect(filed.stdout).toBe(piped.stdout);
+    expect(filed.stdout.split('\n')).toHaveLength(200001);
+    expect(captureDirs()).toHaveLength(before);
+  });
+
+  it('output over maxBuffer is a failure either way, never a silently cut result', async () => {
+    for (const stdoutToFile of [false, true]) {
+      const r = await run('seq', ['1', '100000'], { stdoutToFile, maxBuffer: 1000, allowFailure: true });
+      expect(r.exitCode).toBeNull();
+      expect(r.stdout.length).toBeLessThanOrEqual(1000);
+      expect(r.stderr).toContain('larger than 1000 bytes');
+    }
+    await expect(run('seq', ['1', '100000'], { stdoutToFile: true, maxBuffer: 1000 })).rejects.toThrow();
+  });
+
+  it('a failing program reports its exit code and stderr with a captured stdout', async () => {
+    const r = await run('ls', ['/nonexistent-fwsafe-path'], { stdoutToFile: true, allowFailure: true });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/nonexistent-fwsafe-path/);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('readTextFile', () => {
+  it('reads ASCII and UTF-8 text alike', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { readTextFile } = await import('../../../src/state/read-text.js');
+    const dir = mkdtempSync(join(tmpdir(), 'fwsafe-rt-'));
+    try {
+      for (const text of ['table inet filter { }\n', 'comment "café – ü ✓"\n', '']) {
+        writeFileSync(join(dir, 'f'), text);
+        expect(readTextFile(join(dir, 'f'))).toBe(text);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
