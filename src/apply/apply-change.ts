@@ -65,13 +65,12 @@ export function refuseBlocked(plan: PlanT, force: boolean): void {
 export async function applyChange(options: ApplyOptions): Promise<AppliedChange> {
   const { plan, netns } = options;
   const store = new HistoryStore(options.stateDir);
-  if (!options.held) refuseBlocked(plan, options.force);
+  refuseBlocked(plan, options.force);
   store.init();
   const changeId = options.held?.changeId ?? newChangeId();
   if (!options.held) acquireLock(store.paths, changeId);
   let pending: PendingRecordT;
   try {
-    if (options.held) refuseBlocked(plan, options.force);
     const snapshot = options.held?.baseSnapshot ?? (await takeSnapshot(netns, { json: false })).snapshot;
     if (snapshot.hash !== plan.base.hash) {
       throw new FwsafeError('The live ruleset changed since the plan was made; nothing was applied.', {

@@ -4,7 +4,7 @@ import { createPlanWithBase } from '../plan/create-plan.js';
 import type { PlanT } from '../plan/schema.js';
 import { acquireLock } from './lock.js';
 import { newChangeId } from './ids.js';
-import { applyChange, type AppliedChange, type ApplyOptions } from './apply-change.js';
+import { applyChange, refuseBlocked, type AppliedChange, type ApplyOptions } from './apply-change.js';
 
 export interface PlanAndApplyOptions extends Omit<ApplyOptions, 'plan' | 'held'> {
   proposalPath: string;
@@ -28,6 +28,7 @@ export async function planAndApply(options: PlanAndApplyOptions): Promise<{ plan
   try {
     const { plan, baseSnapshot } = await createPlanWithBase({ netns: options.netns, proposalPath: options.proposalPath, stateDir: options.stateDir, probes: { enabled: options.probes } });
     const asked = await options.review(plan);
+    refuseBlocked(plan, options.force);
     handedOver = true;
     // From here applyChange owns the lock: it releases it on every failure before a pending record exists.
     const applied = await applyChange({ ...options, plan, held: { changeId, baseSnapshot: asked ? null : baseSnapshot } });

@@ -19,7 +19,7 @@ import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js'
 import { takeSnapshot } from '../snapshot/take.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import { contentHash, sha256 } from '../snapshot/hash.js';
-import { buildModel, type RulesetModel } from '../ruleset/model.js';
+import { buildModel, tableKey, type RulesetModel } from '../ruleset/model.js';
 import { tableOwner } from '../backends/owners.js';
 import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
 import { HistoryStore } from '../history/store.js';
@@ -110,8 +110,8 @@ function scratchFor(base: Base, scope: ProposalScope, proposalPath: string, prop
 function scopedLoadText(baseText: string, scope: Extract<ProposalScope, { kind: 'tables' }>): string {
   const tables = splitTables(baseText);
   const needed = new Set(scope.needed);
-  const present = new Set(tables.map((t) => `${t.family} ${t.name}`));
-  const parts = tables.filter((t) => needed.has(`${t.family} ${t.name}`)).map((t) => t.raw + '\n');
+  const present = new Set(tables.map((t) => tableKey(t.family, t.name)));
+  const parts = tables.filter((t) => needed.has(tableKey(t.family, t.name))).map((t) => t.raw + '\n');
   for (const key of scope.mustExist) {
     if (!present.has(key)) continue;
     const [family, name] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
@@ -124,17 +124,17 @@ function scopedLoadText(baseText: string, scope: Extract<ProposalScope, { kind: 
  * Before and after models of the whole ruleset, and the touched tables. With a scoped scratch, tables
  * outside the scope are the base's own, unchanged; tables inside it come from the scratch listing.
  */
-function effectOf(base: Base, scope: ProposalScope, scratch: ScratchResult): { before: RulesetModel; after: RulesetModel; touched: string[]; scratch: ScratchResult } {
+function effectOf(base: Base, scope: ProposalScope, scratch: ScratchResult): { before: RulesetModel; after: RulesetModel; touched: string[] } {
   const scratchAfter = buildModel(scratch.after.json, scratch.after.text);
   if (scopedScratch(base) && base.live) {
     const before = base.live;
     const loaded = scope.kind === 'all' ? before.tables.map((t) => t.key) : [...scope.needed, ...scope.replaced];
     const inScope = new Set([...loaded.filter((k) => !scratch.notReproduced.includes(k)), ...scratchAfter.tables.map((t) => t.key)]);
     const after: RulesetModel = { tables: [...before.tables.filter((t) => !inScope.has(t.key)), ...scratchAfter.tables] };
-    return { before, after, touched: touchedKeys(before, after, inScope), scratch };
+    return { before, after, touched: touchedKeys(before, after, inScope) };
   }
   const before = buildModel(scratch.before!.json, scratch.before!.text);
-  return { before, after: scratchAfter, touched: touchedKeys(before, scratchAfter), scratch };
+  return { before, after: scratchAfter, touched: touchedKeys(before, scratchAfter) };
 }
 
 /**
@@ -185,7 +185,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
         )
       : Promise.resolve(null),
   ]);
-  const { before, after, touched, scratch } = effectOf(base, scope, computed);
+  const { before, after, touched } = effectOf(base, scope, computed);
   const touchedTables: TouchedTableT[] = touched.map((key) => {
     const b = before.tables.find((t) => t.key === key);
     const a = after.tables.find((t) => t.key === key);
@@ -215,7 +215,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     version: PLAN_VERSION,
     createdAt: new Date().toISOString(),
     netns: options.netns,
-    base: { hash: base.hash ?? contentHash({ nftText: scratch.before?.text ?? base.text }), source: base.source, ref: base.ref },
+    base: { hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }), source: base.source, ref: base.ref },
     proposal: { path: resolve(options.proposalPath), sha256: sha256(proposalText), text: proposalText },
     result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
     touchedTables,
