@@ -14,6 +14,8 @@ export const ExitCode = {
   badInput: 9,
   stateCorrupt: 10,
   notFound: 11,
+  /** firewalld is not running or does not answer on its bus (issue 14). */
+  firewalldUnavailable: 19,
   cancelled: 130,
 } as const;
 export type ExitCodeName = keyof typeof ExitCode;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Actor, RollbackReason } from '../history/schema.js';
+import { FirewalldPending } from '../formats/firewalld/schema.js';
 
 export const PENDING_SCHEMA = 1;
 
@@ -43,6 +44,8 @@ export const PendingRecord = z.strictObject({
   persistPath: z.string().nullable(),
   /** Set by a process asking the watchdog to roll back now (e.g. the CLI on hang-up). */
   rollbackRequest: RollbackReason.nullable(),
+  /** A firewalld change: applied, rolled back and made permanent by firewall-cmd operations (the nft script is a fallback). */
+  firewalld: FirewalldPending.optional(),
 });
 export type PendingRecordT = z.infer<typeof PendingRecord>;
 

@@ -24,6 +24,7 @@ import { tableOwner } from '../backends/owners.js';
 import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
 import { HistoryStore } from '../history/store.js';
 import { ExitCode, FwsafeError, UserError, needsRoot } from '../errors.js';
+import { isFirewalldProposal, planFirewalld } from '../formats/firewalld/index.js';
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
@@ -148,6 +149,7 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
 /** createPlan, and the live snapshot it was made against (null for --against). */
 export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
   const proposalText = readProposal(options.proposalPath);
+  if (isFirewalldProposal(options.proposalPath, proposalText)) return planFirewalld({ ...options, proposalText });
   refuseNonChanges(proposalText, options.proposalPath);
   if (!isRoot() && !options.against) {
     const error = needsRoot('Planning against the live ruleset (a snapshot and a scratch network namespace)');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FirewalldPlan } from '../formats/firewalld/schema.js';
 
 export const PLAN_VERSION = 1;
 
@@ -121,5 +122,7 @@ export const Plan = z.strictObject({
     /** iptables-nft-save output to feed iptables-nft-restore, for touched tables managed by iptables-nft. */
     iptablesNft: z.strictObject({ v4: z.string().nullable(), v6: z.string().nullable() }),
   }),
+  /** A firewalld proposal (docs/firewalld.md): applied and rolled back by firewall-cmd operations. */
+  firewalld: FirewalldPlan.optional(),
 });
 export type PlanT = z.infer<typeof Plan>;

@@ -39,3 +39,17 @@ export function spawnPiped(program: string, args: readonly string[], options: { 
   const [command, argv] = argvFor(program, args, options.netns);
   return spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
 }
+
+/**
+ * Starts a daemon as a direct child (not detached, no shell), output to a log file, with `env` added:
+ * the caller stops it by its pid. A scratch firewalld and its private D-Bus start here.
+ */
+export function spawnChild(program: string, args: readonly string[], options: { logFile: string; env?: Record<string, string> }): ChildProcess {
+  const [command, argv] = argvFor(program, args, null);
+  const fd = openSync(options.logFile, 'a', 0o600);
+  try {
+    return spawn(command, argv, { stdio: ['ignore', fd, fd], env: { ...process.env, LC_ALL: 'C', ...options.env } });
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,46 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fwsafe, useStateDir } from '../helpers/cli.js';
+import { startFirewalld, type ConfinedFirewalld } from '../helpers/firewalld.js';
+import { isRoot, liveRuleset, useNetns } from '../helpers/netns.js';
+
+describe.skipIf(!isRoot)('fwsafe plan of a firewalld proposal (confined firewalld)', () => {
+  const ns = useNetns('fwdplan');
+  const state = useStateDir();
+  let fw: ConfinedFirewalld | null = null;
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fwsafe-fwd-test-'));
+  });
+  afterEach(() => {
+    fw?.stop();
+    fw = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = (name: string, text: string): string => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('opens https: zone diff, nft diff of inet firewalld, inverse operations; nothing live touched', async () => {
+    fw = await startFirewalld(ns.name);
+    fw.cmd(['--zone=public', '--add-port=9000/tcp']); // runtime-only: the scratch must reproduce it
+    const before = liveRuleset(ns.name);
+    const p = file('open.firewalld', '# open https\n--zone=public --add-service=https\n');
+    const r = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'plan', p, '--json'], { env: fw.env });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const f = r.json.firewalld;
+    expect(f.diff.changes).toEqual([{ container: 'public', kind: 'zone', item: 'service', added: ['https'], removed: [] }]);
+    expect(f.rollbackOps).toEqual([['--zone=public', '--remove-service=https']]);
+    expect(f.ops[0].argv).toEqual(['--zone=public', '--add-service=https']);
+    expect(r.json.touchedTables).toMatchObject([{ family: 'inet', name: 'firewalld', owner: 'firewalld' }]);
+    expect(r.json.diff.unified).toMatch(/\+.*dport 443/);
+    expect(r.json.findings.filter((x: any) => x.severity === 'error')).toEqual([]);
+    expect(r.json.findings.map((x: any) => x.code)).not.toContain('FIREWALLD_NOT_REPRODUCED');
+    expect(liveRuleset(ns.name)).toBe(before);
+    expect(existsSync('/run/firewalld')).toBe(false);
+  });
+});
