@@ -6,6 +6,7 @@ import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
 import { recordOutcome, releaseChange } from './outcome.js';
 import { persistConfirmed } from './persist.js';
+import { runtimeOf } from '../formats/runtime.js';
 import { busyError, noPendingChange, rollbackClaimed } from './resolve.js';
 import { FwsafeError, ExitCode } from '../errors.js';
 
@@ -48,7 +49,7 @@ export async function confirmPending(options: { stateDir?: string | null; change
   }
   const actor = options.actor ?? currentActor();
   const persisted = current.persistPath
-    ? await persistConfirmed({ netns: current.netns, path: current.persistPath, paths: store.paths, versionId: current.versionId })
+    ? await persistConfirmed({ path: current.persistPath, paths: store.paths, versionId: current.versionId, render: () => runtimeOf(current.format).persistence.render(current.netns, current) })
     : null;
   const confirmedAt = new Date().toISOString();
   recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, persistedTo: persisted?.path ?? null });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FormatId, TransactionStep } from '../formats/types.js';
 
 export const PLAN_VERSION = 1;
 
@@ -96,6 +97,8 @@ export type CounterAtRiskT = z.infer<typeof CounterAtRisk>;
 
 export const Plan = z.strictObject({
   version: z.literal(PLAN_VERSION),
+  /** The proposal's format (src/formats/); absent means nft, so nft plans read as they always did. */
+  format: FormatId.optional(),
   createdAt: z.string(),
   netns: z.string().nullable(),
   base: z.strictObject({
@@ -121,5 +124,10 @@ export const Plan = z.strictObject({
     /** iptables-nft-save output to feed iptables-nft-restore, for touched tables managed by iptables-nft. */
     iptablesNft: z.strictObject({ v4: z.string().nullable(), v6: z.string().nullable() }),
   }),
+  /**
+   * Formats other than nft store their transactions here, computed at plan time (see FormatRuntime):
+   * the change and the rollback, one transaction per backend, variant and family.
+   */
+  transaction: z.strictObject({ apply: z.array(TransactionStep), rollback: z.array(TransactionStep) }).optional(),
 });
 export type PlanT = z.infer<typeof Plan>;
