@@ -4,7 +4,8 @@ import type { VersionRecordT } from '../history/schema.js';
 import type { PlanT } from '../plan/schema.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
-import { run } from '../run/runner.js';
+import { runtimeOf } from '../formats/runtime.js';
+import { runSteps } from '../formats/steps.js';
 import { readPending, releaseLock, updatePending, writePending } from '../pending/store.js';
 import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
 import { bootId, monoNowNs } from '../pending/clock.js';
@@ -64,6 +65,7 @@ export function refuseBlocked(plan: PlanT, force: boolean): void {
  */
 export async function applyChange(options: ApplyOptions): Promise<AppliedChange> {
   const { plan, netns } = options;
+  const runtime = runtimeOf(plan.format);
   const store = new HistoryStore(options.stateDir);
   refuseBlocked(plan, options.force);
   store.init();
@@ -95,9 +97,10 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       createdAt: new Date().toISOString(),
       actor,
       message: options.message,
+      format: runtime.id,
       touchedTables: plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft })),
-      rollback: plan.rollback,
-      expectedText: plan.result.touchedText,
+      rollback: runtime.rollbackSteps(plan),
+      expectedText: runtime.expectedText(plan),
       proposalText: plan.proposal.text,
       timeoutSec: options.timeoutSec,
       deadline: new Date(Date.now() + options.timeoutSec * 1000).toISOString(),
@@ -118,11 +121,11 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     const watchdogPid = await armWatchdog(store.paths, changeId);
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
-    const applied = await run('nft', ['-f', '-'], { netns, input: plan.proposal.text, allowFailure: true, timeoutMs: 60_000 });
-    if (applied.exitCode !== 0) {
-      const why = applied.stderr.trim().split('\n').slice(0, 6).join('\n');
-      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: `nft rejected the proposal: ${why}` });
-      throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed:\n${why}`, { details: { changeId } });
+    // One transaction per backend; a failed one stops the rest, and the stored rollback restores them all.
+    const [failed] = await runSteps(netns, runtime.applySteps(plan), { stopOnError: true, timeoutMs: 60_000 });
+    if (failed) {
+      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: `${failed.step.program} rejected the proposal: ${failed.why}` });
+      throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed:\n${failed.why}`, { details: { changeId } });
     }
     const { snapshot: after } = await takeSnapshot(netns, { json: false });
     const version = store.add(

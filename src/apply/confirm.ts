@@ -6,6 +6,7 @@ import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
 import { recordOutcome, releaseChange } from './outcome.js';
 import { persistConfirmed } from './persist.js';
+import { runtimeOf } from '../formats/runtime.js';
 import { busyError, noPendingChange, rollbackClaimed } from './resolve.js';
 import { FwsafeError, ExitCode } from '../errors.js';
 
@@ -16,6 +17,7 @@ export interface ConfirmResult {
   confirmedBy: ActorT;
   persistedTo: string | null;
   previousPersistKeptAt: string | null;
+  persistError?: string;
 }
 
 /** Keeps the pending change: the watchdog stands down, the version is marked confirmed, persisted only now. */
@@ -47,11 +49,16 @@ export async function confirmPending(options: { stateDir?: string | null; change
     });
   }
   const actor = options.actor ?? currentActor();
-  const persisted = current.persistPath
-    ? await persistConfirmed({ netns: current.netns, path: current.persistPath, paths: store.paths, versionId: current.versionId })
+  // A format that persists through its backend (firewalld) does so on every confirmation.
+  const runtime = runtimeOf(current.format);
+  const own = runtime.confirm ? await runtime.confirm(current) : null;
+  const persisted = own
+    ? own.persistedTo === null ? null : { path: own.persistedTo, previousKeptAt: null }
+    : current.persistPath
+    ? await persistConfirmed({ path: current.persistPath, paths: store.paths, versionId: current.versionId, render: () => runtime.persistence.render(current.netns, current) })
     : null;
   const confirmedAt = new Date().toISOString();
-  recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, persistedTo: persisted?.path ?? null });
+  recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, persistedTo: persisted?.path ?? null, ...(own?.error ? { error: own.error } : {}) });
   store.journal({
     event: 'change-confirmed',
     changeId: current.changeId,
@@ -67,5 +74,6 @@ export async function confirmPending(options: { stateDir?: string | null; change
     confirmedBy: actor,
     persistedTo: persisted?.path ?? null,
     previousPersistKeptAt: persisted?.previousKeptAt ?? null,
+    ...(own?.error ? { persistError: own.error } : {}),
   };
 }

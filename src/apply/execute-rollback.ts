@@ -1,65 +1,44 @@
-import { run } from '../run/runner.js';
-import { normaliseBlock, splitTables } from '../ruleset/text.js';
-import type { PendingRecordT, PendingTableT } from '../pending/schema.js';
+import type { PendingRecordT } from '../pending/schema.js';
+import { runtimeOf } from '../formats/runtime.js';
+import { runSteps } from '../formats/steps.js';
 
 export interface RollbackExecution {
   /** Touched tables that someone else changed during the window (the rollback overwrote their change). */
   overwritten: string[];
   error: string | null;
+  /** What the record must say beyond success (firewalld: restarted in the window, or restored by the nft fallback). */
+  note: string | null;
   durationMs: number;
 }
 
-function key(t: { family: string; name: string }): string {
-  return `${t.family} ${t.name}`;
-}
-
-/** Normalised block per table key, from nft text (a listing, or the plan's touchedText). */
-export function blocksByTable(text: string): Map<string, string> {
-  return new Map(splitTables(text).map((t) => [key(t), normaliseBlock(t.raw)]));
-}
-
-/** Which touched tables differ now from what the change left: someone else changed them in the window. */
-export async function findOverwritten(netns: string | null, tables: PendingTableT[], expectedText: string): Promise<string[]> {
-  const expected = blocksByTable(expectedText);
-  const live = await Promise.all(
-    tables.map((t) => run('nft', ['-a', 'list', 'table', t.family, t.name], { netns, allowFailure: true, timeoutMs: 5_000, stdoutToFile: true })),
-  );
-  const out: string[] = [];
-  tables.forEach((t, i) => {
-    const r = live[i]!;
-    const now = r.exitCode === 0 ? blocksByTable(r.stdout).get(key(t)) ?? null : null;
-    if ((now ?? null) !== (expected.get(key(t)) ?? null)) out.push(key(t));
-  });
-  return out;
+/** Touched objects that differ now from what the change left, through the change's format. */
+export function findOverwrittenOf(pending: PendingRecordT): Promise<string[]> {
+  return runtimeOf(pending.format).overwritten(pending);
 }
 
 /**
- * Runs the stored rollback: one `nft -f -` transaction for the nft tables, then
- * `iptables-nft-restore -w 5` for iptables-nft tables. Nothing is computed here but a comparison.
+ * Runs the stored rollback as it is: its transactions in order (one per backend; for nft one `nft -f -`,
+ * then iptables-nft-restore for iptables-nft tables). Nothing is computed here but a comparison.
  */
 export async function executeRollback(pending: PendingRecordT, listedEarlier?: Promise<string[] | null>): Promise<RollbackExecution> {
   const started = performance.now();
-  const netns = pending.netns;
   let overwritten: string[] = [];
   const errors: string[] = [];
   try {
     const early = listedEarlier ? await listedEarlier : null;
-    overwritten = early ?? (await findOverwritten(netns, pending.touchedTables, pending.expectedText));
+    overwritten = early ?? (await findOverwrittenOf(pending));
   } catch (error) {
     errors.push(`could not compare the touched tables: ${(error as Error).message}`);
   }
-  if (pending.rollback.nftScript.trim()) {
-    const r = await run('nft', ['-f', '-'], { netns, input: pending.rollback.nftScript, allowFailure: true, timeoutMs: 30_000 });
-    if (r.exitCode !== 0) errors.push(`nft -f rejected the rollback script: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
+  const runtime = runtimeOf(pending.format);
+  let note: string | null = null;
+  if (runtime.rollback) {
+    const done = await runtime.rollback(pending);
+    if (done.error) errors.push(done.error);
+    note = done.note;
+  } else {
+    const failures = await runSteps(pending.netns, pending.rollback, { stopOnError: false, timeoutMs: 30_000 });
+    errors.push(...failures.map((f) => f.message));
   }
-  for (const [program, text] of [
-    ['iptables-nft-restore', pending.rollback.iptablesNft.v4],
-    ['ip6tables-nft-restore', pending.rollback.iptablesNft.v6],
-  ] as const) {
-    if (!text) continue;
-    // `-w FILE` is misparsed ("wait seconds not numeric"): pass the seconds and feed stdin.
-    const r = await run(program, ['-w', '5'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
-    if (r.exitCode !== 0) errors.push(`${program} failed: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
-  }
-  return { overwritten, error: errors.length > 0 ? errors.join('; ') : null, durationMs: Math.round(performance.now() - started) };
+  return { overwritten, error: errors.length > 0 ? errors.join('; ') : null, note, durationMs: Math.round(performance.now() - started) };
 }

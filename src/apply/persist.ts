@@ -21,9 +21,12 @@ export async function renderPersistFile(netns: string | null): Promise<string> {
   return ['#!/usr/sbin/nft -f', `# Written by fwsafe on confirmation at ${new Date().toISOString()}.`, ...blocks].join('\n') + '\n';
 }
 
-/** Writes the persistent file atomically; the previous content is kept in the state dir. */
-export async function persistConfirmed(options: { netns: string | null; path: string; paths: StatePaths; versionId: number }): Promise<{ path: string; previousKeptAt: string | null }> {
-  const text = await renderPersistFile(options.netns);
+/**
+ * Writes the persistent file atomically (its content from `render`: the change's format decides, see
+ * FormatRuntime.persistence); the previous content is kept in the state dir.
+ */
+export async function persistConfirmed(options: { path: string; paths: StatePaths; versionId: number; render: () => Promise<string> }): Promise<{ path: string; previousKeptAt: string | null }> {
+  const text = await options.render();
   let previous: string | null = null;
   try {
     previous = readStateFile(options.path);

@@ -53,6 +53,7 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     rollbackReason: reason,
     overwritten: exec.overwritten,
     error: errors.length > 0 ? errors.join('; ') : null,
+    ...(exec.note ? { note: exec.note } : {}),
   });
   store.journal({
     event: exec.error ? 'change-rollback-failed' : 'change-rolled-back',
@@ -63,6 +64,7 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     afterDeadlineMs: Math.round(afterDeadlineMs),
     durationMs: exec.durationMs,
     ...(exec.error ? { error: exec.error } : {}),
+    ...(exec.note ? { note: exec.note } : {}),
   });
   releaseChange(store, pending);
   return {

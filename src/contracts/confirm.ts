@@ -9,4 +9,6 @@ export const schema = z.strictObject({
   confirmedBy: Actor,
   persistedTo: z.string().nullable(),
   previousPersistKeptAt: z.string().nullable(),
+  /** Confirmed, but the change could not be made permanent (firewalld): why. */
+  persistError: z.string().optional(),
 });

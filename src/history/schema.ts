@@ -29,6 +29,8 @@ export const ChangeOutcome = z.strictObject({
   overwritten: z.array(z.string()),
   persistedTo: z.string().nullable(),
   error: z.string().nullable(),
+  /** What else the record must say: e.g. firewalld restarted in the window, or was restored by the nft fallback. */
+  note: z.string().nullable().optional(),
 });
 export type ChangeOutcomeT = z.infer<typeof ChangeOutcome>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Actor, RollbackReason } from '../history/schema.js';
-import { FirewalldPending } from '../formats/firewalld/schema.js';
+import { FormatId, TransactionStep } from '../formats/types.js';
 
 export const PENDING_SCHEMA = 1;
 
@@ -23,12 +23,12 @@ export const PendingRecord = z.strictObject({
   createdAt: z.string(),
   actor: Actor,
   message: z.string(),
+  /** The proposal's format: which FormatRuntime compares the touched objects and persists (src/formats/runtime.ts). */
+  format: FormatId,
   touchedTables: z.array(PendingTable),
-  rollback: z.strictObject({
-    nftScript: z.string(),
-    iptablesNft: z.strictObject({ v4: z.string().nullable(), v6: z.string().nullable() }),
-  }),
-  /** Normalised text of the touched tables right after the change (plan.result.touchedText). */
+  /** The stored rollback the watchdog runs as it is: one transaction per backend (FormatRuntime.rollbackSteps). */
+  rollback: z.array(TransactionStep),
+  /** The touched objects right after the change, in the format's own text (FormatRuntime.expectedText). */
   expectedText: z.string(),
   proposalText: z.string(),
   timeoutSec: z.number().int().positive(),
@@ -44,8 +44,6 @@ export const PendingRecord = z.strictObject({
   persistPath: z.string().nullable(),
   /** Set by a process asking the watchdog to roll back now (e.g. the CLI on hang-up). */
   rollbackRequest: RollbackReason.nullable(),
-  /** A firewalld change: applied, rolled back and made permanent by firewall-cmd operations (the nft script is a fallback). */
-  firewalld: FirewalldPending.optional(),
 });
 export type PendingRecordT = z.infer<typeof PendingRecord>;
 

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readProposal } from './proposal-file.js';
-import { refuseNonChanges } from './proposal-commands.js';
 import { computeInScratch, type ScratchResult } from './scratch.js';
 import { proposalScope, type ProposalScope } from './proposal-scope.js';
 import { hasHandleReferences } from './handles.js';
@@ -24,7 +23,6 @@ import { tableOwner } from '../backends/owners.js';
 import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
 import { HistoryStore } from '../history/store.js';
 import { ExitCode, FwsafeError, UserError, needsRoot } from '../errors.js';
-import { isFirewalldProposal, planFirewalld } from '../formats/firewalld/index.js';
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
@@ -146,11 +144,21 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
   return (await createPlanWithBase(options)).plan;
 }
 
-/** createPlan, and the live snapshot it was made against (null for --against). */
+/**
+ * createPlan, and the live snapshot it was made against (null for --against): the proposal is read,
+ * its format recognised from the content (src/formats/), validated and planned by that format.
+ */
 export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
   const proposalText = readProposal(options.proposalPath);
-  if (isFirewalldProposal(options.proposalPath, proposalText)) return planFirewalld({ ...options, proposalText });
-  refuseNonChanges(proposalText, options.proposalPath);
+  const { recogniseProposal } = await import('../formats/registry.js');
+  const { format, recognition } = recogniseProposal(proposalText, options.proposalPath);
+  format.validate(proposalText, options.proposalPath);
+  return format.plan({ ...options, proposalText, recognition });
+}
+
+/** The nft format's plan (src/formats/nft/): the proposal is read and validated already. */
+export async function planNft(options: PlanOptions & { proposalText: string }): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
+  const { proposalText } = options;
   if (!isRoot() && !options.against) {
     const error = needsRoot('Planning against the live ruleset (a snapshot and a scratch network namespace)');
     error.actions.push('Without root, plan against a saved ruleset: fwsafe plan FILE --against saved.nft (uses an unprivileged user namespace).');

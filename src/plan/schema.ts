@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FirewalldPlan } from '../formats/firewalld/schema.js';
+import { FormatId, TransactionStep } from '../formats/types.js';
 
 export const PLAN_VERSION = 1;
 
@@ -97,6 +98,8 @@ export type CounterAtRiskT = z.infer<typeof CounterAtRisk>;
 
 export const Plan = z.strictObject({
   version: z.literal(PLAN_VERSION),
+  /** The proposal's format (src/formats/); absent means nft, so nft plans read as they always did. */
+  format: FormatId.optional(),
   createdAt: z.string(),
   netns: z.string().nullable(),
   base: z.strictObject({
@@ -124,5 +127,10 @@ export const Plan = z.strictObject({
   }),
   /** A firewalld proposal (docs/firewalld.md): applied and rolled back by firewall-cmd operations. */
   firewalld: FirewalldPlan.optional(),
+  /**
+   * Formats other than nft store their transactions here, computed at plan time (see FormatRuntime):
+   * the change and the rollback, one transaction per backend, variant and family.
+   */
+  transaction: z.strictObject({ apply: z.array(TransactionStep), rollback: z.array(TransactionStep) }).optional(),
 });
 export type PlanT = z.infer<typeof Plan>;

@@ -5,7 +5,7 @@ import { readPending, readyPath, watchdogLogPath } from '../pending/store.js';
 import { monoNowNs } from '../pending/clock.js';
 import { appendLine, writeFileAtomic } from '../state/fs-safe.js';
 import { rollbackPending, type Reason } from '../apply/resolve.js';
-import { executeRollback, findOverwritten } from '../apply/execute-rollback.js';
+import { executeRollback, findOverwrittenOf } from '../apply/execute-rollback.js';
 import type { PendingRecordT } from '../pending/schema.js';
 
 // Re-read the pending record this often; the deadline itself is slept to exactly.
@@ -70,7 +70,7 @@ export async function runWatchdog(stateDir: string, changeId: string): Promise<n
     if (request === null && remainingNs <= prelistNs(pending) && listedFor !== pending.deadlineMonoNs) {
       listedFor = pending.deadlineMonoNs;
       const p = pending;
-      listedEarlier = findOverwritten(p.netns, p.touchedTables, p.expectedText).catch(() => null);
+      listedEarlier = findOverwrittenOf(p).catch(() => null);
     }
     if (request !== null || remainingNs <= 0n) {
       const reason: Reason = request ?? 'timeout';

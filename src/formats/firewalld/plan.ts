@@ -116,7 +116,7 @@ function withFirewalldTable(live: RulesetModel, listing: { text: string; json: s
  * configuration brought to the live runtime state) runs the operations; the plan holds the zone-level
  * diff, the nft diff of `inet firewalld`, findings, real-packet probes and the inverse operations.
  */
-export async function planFirewalld(options: FirewalldPlanOptions): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
+export async function planFirewalld(options: FirewalldPlanOptions & { recognition?: unknown }): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
   const ops = parseFirewalldProposal(options.proposalText, options.proposalPath);
   if (options.against) throw new UserError('--against is not supported for firewalld proposals: they are planned against the running firewalld.', { code: 'FIREWALLD_AGAINST_UNSUPPORTED' });
   if (process.getuid?.() !== 0) throw needsRoot('Planning a firewalld change (a scratch firewalld in its own namespace)');
@@ -169,6 +169,7 @@ export async function planFirewalld(options: FirewalldPlanOptions): Promise<{ pl
   };
   const plan: PlanT = {
     version: PLAN_VERSION,
+    format: 'firewalld',
     createdAt: new Date().toISOString(),
     netns: options.netns,
     base: { hash: snapshot.hash, source: 'live', ref: null },
@@ -181,6 +182,11 @@ export async function planFirewalld(options: FirewalldPlanOptions): Promise<{ pl
     // Only a fallback: restores firewalld's table by nft when firewalld itself does not answer at rollback.
     rollback: buildRollback(snapshot.nft.text, touchedTables, { v4: null, v6: null }),
     firewalld,
+    // The operations and their inverse as the plan shows them; apply records the bus with them (runtime.ts).
+    transaction: {
+      apply: firewalld.ops.map((op) => ({ program: 'firewall-cmd' as const, args: op.argv, input: '', what: `line ${op.line}` })),
+      rollback: firewalld.rollbackOps.map((argv) => ({ program: 'firewall-cmd' as const, args: argv, input: '', what: 'inverse operation' })),
+    },
   };
   return { plan: Plan.parse(plan), baseSnapshot: snapshot };
 }

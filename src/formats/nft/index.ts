@@ -1,0 +1,28 @@
+import type { ProposalFormat, Recognition } from '../types.js';
+import { refuseNonChanges } from '../../plan/proposal-commands.js';
+import { planNft } from '../../plan/create-plan.js';
+
+// A first statement nft accepts at the top of a script (after comments and blank lines).
+const NFT_START = /^(#!.*\bnft\b|table|chain|set|map|flowtable|add|create|insert|replace|delete|destroy|flush|reset|rename|include|define|undefine|redefine|list|counter|quota|limit|ct|element|rule)\b/;
+
+/** The first line that is not blank or a comment. */
+function firstStatement(text: string): string | null {
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#!')) return line;
+    if (line !== '' && !line.startsWith('#')) return line;
+  }
+  return null;
+}
+
+/** nft scripts: table blocks or add/insert/delete commands, planned by src/plan/ (the format's internals). */
+export const nftFormat: ProposalFormat = {
+  id: 'nft',
+  label: 'nft script',
+  recognise(text: string): Recognition | null {
+    const first = firstStatement(text);
+    return first !== null && NFT_START.test(first) ? { format: 'nft', seen: `nft script (starts with "${first.split(/\s+/)[0]}")` } : null;
+  },
+  validate: (text, path) => refuseNonChanges(text, path),
+  plan: (options) => planNft(options),
+};
