@@ -1,5 +1,6 @@
 import type { PlanT } from './schema.js';
 import { colourDiff, paint } from '../cli/colour.js';
+import { renderZoneDiff } from '../formats/firewalld/render.js';
 
 export interface RenderOptions {
   colour: boolean;
@@ -77,6 +78,15 @@ export function renderPlan(plan: PlanT, o: RenderOptions): string {
       if (o.colour && f.severity === 'error') lines[0] = lines[0]!.replace(tag, paint.red(tag));
       out.push(...lines, ...wrap(`fix: ${f.fix}`, width - 4, '     ').map((l) => '    ' + l));
     }
+  }
+  if (plan.firewalld) {
+    h('firewalld zones (runtime now; permanent on confirm)');
+    const zones = renderZoneDiff(plan.firewalld.diff);
+    if (md) out.push('```diff', ...zones, '```');
+    else out.push(...zones.map((l) => (o.colour && /^\s+[+-] /.test(l) ? colourDiff(l) : l)));
+    h('Operations, and their inverse (the rollback)');
+    for (const op of plan.firewalld.ops) out.push(clip(`${md ? '- ' : '  '}line ${op.line}: firewall-cmd ${op.argv.join(' ')}`, md ? 1000 : width));
+    for (const argv of plan.firewalld.rollbackOps) out.push(clip(`${md ? '- ' : '  '}undo: firewall-cmd ${argv.join(' ')}`, md ? 1000 : width));
   }
   if (plan.counters.length) {
     h('Traffic through what changes (live counters; ! = carried traffic)');
