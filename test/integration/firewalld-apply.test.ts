@@ -9,6 +9,7 @@ import { startFirewalld, type ConfinedFirewalld } from '../helpers/firewalld.js'
 import { isRoot, liveRuleset } from '../helpers/netns.js';
 import { killWatchdog, versionRecord, waitFor } from '../e2e/state-probe.js';
 import { sshArgs } from '../../src/lab/sshd.js';
+import { openEchoSession } from '../../src/lab/echo-session.js';
 
 /** The zone as firewall-cmd lists it, one `key: value` per entry (runtime, or permanent). */
 function zone(fw: ConfinedFirewalld, name: string, permanent = false): Record<string, string> {
@@ -107,5 +108,45 @@ describe.skipIf(!isRoot)('fwsafe apply of a firewalld change (confined firewalld
     expect(pub['rich rules']).toContain('rule family="ipv4" source address="192.0.2.0/24" service name="http" accept');
     expect(words(zone(fw, 'internal').sources)).toEqual(['10.10.0.0/16']);
     expect(liveRuleset(lab.serverNetns)).toMatch(/tcp dport 443 .*accept/);
+  });
+
+  it("removing ssh from the admin's zone: predicted and refused; with --force the deadline restores it while someone else's 8443/tcp survives", async () => {
+    fw = await startFirewalld(lab.serverNetns);
+    const ssh = { SSH_CONNECTION: `${lab.admin.v4} 50000 ${lab.server.v4} 22` };
+    const login = () => spawnSync('ip', ['netns', 'exec', lab.adminNetns, 'ssh', ...sshArgs(lab.dir, ['-T', '-o', 'ConnectTimeout=3']), 'true'], { timeout: 15_000 }).status === 0;
+    const proposal = file('--zone=public --remove-service=ssh\n');
+    const plan = cli(['plan', proposal, '--json'], ssh);
+    expect(plan.status, plan.stderr).toBe(0);
+    const codes = plan.json.findings.filter((f: any) => f.severity === 'error').map((f: any) => f.code);
+    expect(codes).toContain('FIREWALLD_SSH_REMOVED');
+    // The real packets agree, naming the rule of firewalld's table that decided.
+    const probe = plan.json.findings.find((f: any) => f.code === 'PROBE_NEW_LOGIN_BLOCKED');
+    expect(probe?.location ?? '').toMatch(/firewalld/);
+    const before = liveRuleset(lab.serverNetns);
+    const refused = cli(['apply', proposal, '--no-wait', '--yes', '--timeout', '60', '--json'], ssh);
+    expect(refused.status).toBe(5);
+    expect(liveRuleset(lab.serverNetns)).toBe(before);
+
+    const session = openEchoSession(lab);
+    try {
+      expect(await session.send('before', 8000)).toBe(true);
+      const applied = cli(['apply', proposal, '--no-wait', '--yes', '--force', '--timeout', '25', '--json'], ssh);
+      expect(applied.status, applied.stderr + applied.stdout).toBe(0);
+      expect(words(zone(fw, 'public').services)).toEqual(['dhcpv6-client']);
+      expect(login()).toBe(false);
+      // Someone else's runtime change inside the window: the rollback must leave it.
+      expect(fw.cmd(['--zone=public', '--add-port=8443/tcp']).status).toBe(0);
+      expect(await session.send('during', 8000)).toBe(true); // established traffic is accepted by firewalld
+      expect(await waitFor(() => !existsSync(join(state.path, 'pending.json')), 60_000)).toBe(true);
+      const v = versionRecord(state.path, applied.json.versionId);
+      expect(v.change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout', error: null });
+      const pub = zone(fw, 'public');
+      expect(words(pub.services)).toEqual(['dhcpv6-client', 'ssh']);
+      expect(words(pub.ports)).toEqual(['8443/tcp']);
+      expect(login()).toBe(true);
+      expect(await session.send('after', 8000)).toBe(true);
+    } finally {
+      session.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { run } from '../../run/runner.js';
 import { takeSnapshot } from '../../snapshot/take.js';
 import type { SnapshotT } from '../../snapshot/schema.js';
@@ -144,10 +145,12 @@ export async function planFirewalld(options: FirewalldPlanOptions & { recognitio
   if (probing && touched.length > 0) {
     // Real packets through the live ruleset with firewalld's table as the scratch firewalld left it.
     const swap = `table inet firewalld\ndelete table inet firewalld\n${scratch.tableAfter}`;
+    const swapDir = mkdtempSync(join(tmpdir(), 'fwsafe-fwd-swap-'));
     try {
+      writeFileSync(join(swapDir, 'swap.nft'), swap, { mode: 0o600 });
       const results = await runProbes({
         baseText: snapshot.nft.text,
-        proposalPath: resolve(options.proposalPath),
+        proposalPath: join(swapDir, 'swap.nft'),
         proposalText: swap,
         ssh,
         sshPorts,
@@ -160,6 +163,8 @@ export async function planFirewalld(options: FirewalldPlanOptions & { recognitio
       findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
     } catch (error) {
       findings.push({ code: 'PROBES_FAILED', severity: 'warning', message: `The lockout probes could not run: ${(error as Error).message}`, fix: 'Rely on the zone analysis above, or run plan again.', location: null });
+    } finally {
+      rmSync(swapDir, { recursive: true, force: true });
     }
   }
   const firewalld: FirewalldPlanT = {
