@@ -44,4 +44,30 @@ describe.skipIf(!isRoot)('fwsafe plan of a firewalld proposal (confined firewall
     expect(liveRuleset(ns.name)).toBe(before);
     expect(existsSync('/run/firewalld')).toBe(false);
   });
+
+  it('bad input: each a clear error naming the line, nothing changed (ruleset and zones), also through apply', async () => {
+    fw = await startFirewalld(ns.name);
+    const before = liveRuleset(ns.name);
+    const zones = fw.cmd(['--list-all-zones']).stdout;
+    const cases: [string, string, number, RegExp][] = [
+      ['reload.firewalld', '--zone=public --add-service=https\n--reload\n', 9, /line 2: `--reload` — --reload is refused/],
+      ['perm.firewalld', '--permanent --zone=public --add-service=https\n', 9, /line 1: .*--permanent is refused/],
+      ['shell.firewalld', '--zone=public --add-service=https; reboot\n', 9, /shell character ;/],
+      ['direct.txt', '--direct --add-rule ipv4 filter INPUT 0 -j ACCEPT\n', 9, /direct rules bypass zones/],
+      ['x.firewalld', 'table inet filter {\n}\n', 9, /line 1: `table inet filter \{` — not a firewall-cmd operation.*looks like nft/],
+      // Valid syntax that firewalld itself refuses, found by the scratch firewalld.
+      ['nosuch.firewalld', '--zone=public --add-service=https\n--zone=public --add-service=nosuch\n', 4, /line 2: .*firewalld refused it: Error: INVALID_SERVICE: nosuch/],
+      ['nozone.firewalld', '--zone=nosuch --add-service=https\n', 4, /INVALID_ZONE/],
+    ];
+    for (const [name, text, code, why] of cases) {
+      const p = file(name, text);
+      for (const args of [['plan', p, '--json'], ['apply', p, '--no-wait', '--yes', '--timeout', '30', '--json']]) {
+        const r = fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args], { env: fw.env });
+        expect(r.status, `${name} ${args[0]}: ${r.stdout}`).toBe(code);
+        expect(r.json.error.message, name).toMatch(why);
+      }
+    }
+    expect(liveRuleset(ns.name)).toBe(before);
+    expect(fw.cmd(['--list-all-zones']).stdout).toBe(zones);
+  });
 });

@@ -165,6 +165,9 @@ export function parseFirewalldProposal(text: string, path: string): FirewalldOp[
     const fail = (why: string, action?: string): never => {
       throw invalid(path, lineNo, shown.length > 160 ? shown.slice(0, 157) + '…' : shown, why, action);
     };
+    if (!shown.startsWith('--') && !/^firewall-cmd(\s|$)/.test(shown)) {
+      fail(`not a firewall-cmd operation: a line starts with -- (or firewall-cmd), e.g. --zone=public --add-service=https${/^(table|add|insert|delete|flush)\b/.test(shown) ? '; this looks like nft, which a .firewalld file cannot hold' : ''}`);
+    }
     const tokens = tokenizeLine(raw);
     if (!tokens.ok) fail(`it contains ${tokens.why}`);
     let words = (tokens as { words: string[] }).words;
