@@ -13,6 +13,12 @@ export interface ConfinedFirewalld {
   /** Kills everything it started, by PID; safe to call twice. */
   stop(): void;
   log(): string;
+  /** The pid of the firewalld running now. */
+  pid(): number | null;
+  /** Sends a signal to firewalld (SIGSTOP to hang it, SIGCONT to resume, SIGKILL to kill it for good). */
+  signal(signal: NodeJS.Signals): void;
+  /** Kills firewalld with `signal` and starts a new one on the same bus (it loads the permanent config); resolves when it runs. */
+  restart(signal?: NodeJS.Signals, timeoutMs?: number): Promise<void>;
 }
 
 // Root-only system bus with no service activation (the stock config would launch polkitd).
@@ -59,11 +65,21 @@ export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/bus/socket"
 dbus-daemon --nofork --nopidfile --config-file="$T/bus.conf" &
 echo $! > "$T/dbus.pid"
 for i in $(seq 1 50); do [ -S "$T/bus/socket" ] && break; sleep 0.1; done
-ip netns exec "$NS" firewalld --nofork --nopid --log-target console &
-FW=$!
-echo $FW > "$T/firewalld.pid"
+start_fw() {
+  ip netns exec "$NS" firewalld --nofork --nopid --log-target console &
+  FW=$!
+  echo $FW > "$T/firewalld.pid"
+}
+start_fw
 # Lives as long as both the test process and firewalld: a killed test run leaves no daemon behind.
-while kill -0 "$OWNER" 2>/dev/null && kill -0 "$FW" 2>/dev/null; do sleep 0.5; done
+# A test that asked for a restart (the file "restart") gets a new firewalld on the same bus instead.
+while kill -0 "$OWNER" 2>/dev/null; do
+  if ! kill -0 "$FW" 2>/dev/null; then
+    wait "$FW" 2>/dev/null || true
+    if [ -e "$T/restart" ]; then rm -f "$T/restart"; start_fw; else break; fi
+  fi
+  sleep 0.2
+done
 kill -TERM "$FW" 2>/dev/null || true
 sleep 1
 kill -KILL "$FW" "$(cat "$T/dbus.pid")" 2>/dev/null || true
@@ -124,6 +140,8 @@ export async function startFirewalld(ns: string, timeoutMs = 20_000): Promise<Co
     stopped = true;
     // SIGTERM lets firewalld remove its table; then the bus, then the holder (its mount namespace dies with it).
     const fw = readPid(join(dir, 'firewalld.pid'));
+    rmSync(join(dir, 'restart'), { force: true });
+    kill(fw, 'SIGCONT');
     kill(fw, 'SIGTERM');
     for (let i = 0; i < 30 && alive(fw); i++) sleepMs(100);
     kill(fw, 'SIGKILL');
@@ -144,5 +162,18 @@ export async function startFirewalld(ns: string, timeoutMs = 20_000): Promise<Co
     stop();
     throw error;
   }
-  return { busAddress, env, cmd, stop, log };
+  const pid = (): number | null => readPid(join(dir, 'firewalld.pid'));
+  const signal = (sig: NodeJS.Signals): void => kill(pid(), sig);
+  const restart = async (sig: NodeJS.Signals = 'SIGTERM', ms = 20_000): Promise<void> => {
+    const old = pid();
+    writeFileSync(join(dir, 'restart'), '');
+    kill(old, sig);
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (pid() !== old && cmd(['--state']).stdout.trim() === 'running') return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`firewalld did not come back within ${ms} ms:\n${log()}`);
+  };
+  return { busAddress, env, cmd, stop, log, pid, signal, restart };
 }
