@@ -219,3 +219,23 @@ export function opArgv(op: Pick<FirewalldOp, 'scope' | 'action' | 'item' | 'valu
   const flag = op.action === 'change' ? `--change-${op.item}` : `--${op.action}-${op.item}`;
   return [...scope, op.value === null ? flag : `${flag}=${op.value}`];
 }
+
+/**
+ * True when an argv is one operation fwsafe stages, as opArgv writes it: a plan file is untrusted input,
+ * so a stored `--reload`, `--direct …` or `--runtime-to-permanent` never reaches firewall-cmd.
+ */
+export function isStageableArgv(argv: readonly string[]): boolean {
+  const [first, ...rest] = argv;
+  if (first === undefined) return false;
+  if (argv.length === 1) return /^--set-default-zone=[A-Za-z0-9][A-Za-z0-9_+.-]{0,63}$/.test(first);
+  const scope = /^--(zone|policy)=[A-Za-z0-9][A-Za-z0-9_+.-]{0,63}$/.exec(first);
+  if (!scope || rest.length !== 1) return false;
+  const m = /^--(add|remove|change)-([a-z-]+)(?:=(.*))?$/s.exec(rest[0]!);
+  if (!m) return false;
+  const [, verb, item, value] = m as unknown as [string, string, string, string | undefined];
+  if (verb === 'change') return scope[1] === 'zone' && (item === 'interface' || item === 'source') && value !== undefined && checkValue(item, value) === null;
+  if (!(item in ITEMS)) return false;
+  const spec = ITEMS[item as ItemKind];
+  if (!(scope[1] === 'zone' ? spec.zone : spec.policy)) return false;
+  return spec.flag ? value === undefined : value !== undefined && checkValue(item as ItemKind, value) === null;
+}

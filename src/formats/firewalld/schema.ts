@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { ITEMS } from './operations.js';
+import { ITEMS, isStageableArgv } from './operations.js';
 
 const ItemKindEnum = z.enum(Object.keys(ITEMS) as [keyof typeof ITEMS, ...(keyof typeof ITEMS)[]]);
 // One firewall-cmd argument: an option with its value; never a path to a program, never a shell word.
 const Arg = z.string().regex(/^--[a-z][a-z-]*(=[^\x00-\x1f\x7f]{0,1024})?$/);
 /** firewall-cmd argv of one operation (runtime form; `--permanent` is added on confirm). */
-export const OpArgv = z.array(Arg).min(1).max(3);
+export const OpArgv = z.array(Arg).min(1).max(2).refine(isStageableArgv, { message: 'not a firewall-cmd operation fwsafe stages (docs/firewalld.md)' });
 
 export const ZoneDiff = z.strictObject({
   defaultZone: z.strictObject({ from: z.string(), to: z.string() }).nullable(),

@@ -80,4 +80,14 @@ describe('firewalld state', () => {
     // An admin coming from internal's source keeps ssh: nothing blocking.
     expect(f('10.1.1.1').filter((x) => x.severity === 'error')).toEqual([]);
   });
+
+  it('a plan file cannot smuggle an operation fwsafe would refuse (the schema re-checks every argv)', async () => {
+    const { isStageableArgv } = await import('../../../../src/formats/firewalld/operations.js');
+    for (const good of [['--zone=public', '--add-service=https'], ['--zone=dmz', '--add-masquerade'], ['--zone=internal', '--change-source=10.0.0.0/8'], ['--policy=p', '--add-ingress-zone=public'], ['--set-default-zone=home']]) {
+      expect(isStageableArgv(good), good.join(' ')).toBe(true);
+    }
+    for (const bad of [['--reload'], ['--runtime-to-permanent'], ['--zone=public', '--reload'], ['--direct', '--add-rule'], ['--permanent', '--add-service=x'], ['--zone=public', '--add-service=x', '--reload'], ['--zone=public', '--add-masquerade=yes'], ['--policy=p', '--add-interface=eth0'], ['--zone=public', '--add-port=70000/tcp'], ['--panic-on']]) {
+      expect(isStageableArgv(bad), bad.join(' ')).toBe(false);
+    }
+  });
 });
