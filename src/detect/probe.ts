@@ -10,7 +10,10 @@ import type { DetectFacts } from './summarise.js';
 // Only `nft -j`: detect needs structure and counts, not the text listing (list the ruleset once).
 async function listModel(netns: string | null): Promise<RulesetModel> {
   const r = await run('nft', ['-j', 'list', 'ruleset'], { netns, stdoutToFile: true });
-  return buildModel(r.stdout);
+  const model = buildModel(r.stdout);
+  // A table with the owner flag: its text names the owning process (`# progname …`), which JSON omits.
+  const owned = await Promise.all(model.tables.filter((t) => t.ownerFlag).map(async (t) => ({ t, r: await run('nft', ['list', 'table', t.family, t.name], { netns, allowFailure: true }) })));
+  return { tables: model.tables.map((t) => ({ ...t, text: owned.find((o) => o.t === t)?.r.stdout ?? t.text })) };
 }
 
 /**

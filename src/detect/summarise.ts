@@ -3,6 +3,7 @@ import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
 import { firewalldChains, isFirewalldTable, type FirewalldCapture } from '../backends/firewalld.js';
 import { parseIptablesSave } from '../backends/iptables-save.js';
 import type { RulesetModel, TableModel } from '../ruleset/model.js';
+import { ownerFlag } from '../backends/owner-flag.js';
 import type { IptablesResolution } from './iptables-variant.js';
 import { DETECT_SCHEMA, type DetectResultT, type DetectedTableT, type DetectWarningT, type OwnerNameT } from './schema.js';
 
@@ -168,7 +169,7 @@ function warningsFor(
     warn(
       'FIREWALLD_RUNNING',
       `firewalld is running (default zone ${b.firewalld.defaultZone ?? '?'}): it owns ${fwOwns} and rewrites it on reload or restart; edits made there with nft or iptables are lost.`,
-      ['Change firewalld with firewall-cmd (--permanent, then --reload); keep fwsafe changes in tables of your own.'],
+      ['Stage firewalld changes as a .firewalld proposal of firewall-cmd operations (docs/firewalld.md): fwsafe applies them at runtime under the watchdog and makes them permanent on confirm.'],
     );
   } else if (b.firewalld.present) {
     warn(
@@ -176,6 +177,14 @@ function warningsFor(
       `${fwOwns} exists but firewalld does not answer on the system D-Bus: its rules are in force, and a firewalld that starts later replaces them.`,
       ['Check: firewall-cmd --state (DBUS_SYSTEM_BUS_ADDRESS selects the bus).'],
     );
+  }
+  for (const t of facts.model.tables) {
+    const flag = ownerFlag(t);
+    if (flag.owned) {
+      warn('TABLE_OWNER_FLAG', `Table ${t.key} carries the nft owner flag (owned by the process ${flag.progname ?? 'that created it'}): no other process can change it, and it disappears when its owner exits. fwsafe never plans nft edits of it.`, [
+        t.name === 'firewalld' ? 'Change it through firewalld: a .firewalld proposal (docs/firewalld.md).' : `Change it through ${flag.progname ?? 'its owner'}.`,
+      ]);
+    }
   }
   if (b.iptablesNft.present) {
     info('IPTABLES_NFT_TABLES', `Tables managed by iptables-nft: ${b.iptablesNft.tables.map(id).join(', ')}. Edit them with iptables-nft; fwsafe saves them with iptables-nft-save, never as nft text.`);

@@ -21,6 +21,7 @@ import { contentHash, sha256 } from '../snapshot/hash.js';
 import { buildModel, tableKey, type RulesetModel } from '../ruleset/model.js';
 import { tableOwner } from '../backends/owners.js';
 import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
+import { withoutOwnerFlags } from '../backends/owner-flag.js';
 import { HistoryStore } from '../history/store.js';
 import { ExitCode, FwsafeError, UserError, needsRoot } from '../errors.js';
 
@@ -98,6 +99,8 @@ function independentOfBase(scope: ProposalScope, proposalText: string): boolean 
  */
 function scratchFor(base: Base, scope: ProposalScope, proposalPath: string, proposalText: string): Promise<ScratchResult> {
   const path = resolve(proposalPath);
+  // Owned tables load as ordinary ones here (the TABLE_OWNER_FLAG finding says why the change cannot go live).
+  base = { ...base, text: withoutOwnerFlags(base.text) };
   if (scopedScratch(base)) {
     const loadText = scope.kind === 'all' ? base.text : scopedLoadText(base.text, scope);
     return computeInScratch({ baseText: base.text, loadText, listBefore: false, proposalPath: path, proposalText });
@@ -188,7 +191,7 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     early ?? scratchFor(base, scope, options.proposalPath, proposalText),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
-          runProbes({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText, ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
+          runProbes({ baseText: withoutOwnerFlags(base.text), proposalPath: resolve(options.proposalPath), proposalText, ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
           }),

@@ -47,6 +47,8 @@ export interface TableModel {
   /** Raw `nft -a list` block of this table (counters included), '' when not available. */
   text: string;
   hasXt: boolean;
+  /** The nft `owner` flag from the JSON listing (`"flags": "owner"`; nft 1.0.6 prints "owned"); see backends/owner-flag.ts. */
+  ownerFlag?: boolean;
 }
 
 export interface RulesetModel {
@@ -84,7 +86,9 @@ export function buildModelFromParsed(parsed: ParsedNftJson, listingText = ''): R
   const chains = new Map<string, ChainModel>();
   for (const t of parsed.tables) {
     const key = tableKey(t.family, t.name);
-    tables.set(key, { family: t.family, name: t.name, key, chains: [], sets: [], objects: [], text: texts.get(key)?.raw ?? '', hasXt: false });
+    const flags = (t as { flags?: unknown }).flags;
+    const ownerFlag = [flags].flat().some((f) => f === 'owner' || f === 'owned');
+    tables.set(key, { family: t.family, name: t.name, key, chains: [], sets: [], objects: [], text: texts.get(key)?.raw ?? '', hasXt: false, ...(ownerFlag ? { ownerFlag } : {}) });
   }
   for (const c of parsed.chains) {
     const table = tables.get(tableKey(c.family, c.table));

@@ -28,7 +28,7 @@ export const scope: Analyser = (ctx) => {
       code: 'FOREIGN_TABLE_TOUCHED',
       severity: removed || owner !== 'iptables-nft-managed' ? 'error' : 'warning',
       message: `The change ${removed ? 'deletes' : 'modifies'} table ${key}, owned by ${owner}. ${owner === 'firewalld' ? 'firewalld rewrites it on reload.' : `${owner} manages it and may overwrite or break with the change.`}`,
-      fix: owner === 'iptables-nft-managed' ? 'Change iptables-nft tables with iptables-nft, or move your rules into a table of your own.' : `Leave ${key} to ${owner}; put your rules in a table of your own (e.g. \`table inet fwsafe\`).`,
+      fix: owner === 'iptables-nft-managed' ? 'Change iptables-nft tables with iptables-nft, or move your rules into a table of your own.' : owner === 'firewalld' ? 'firewalld rewrites its table: stage the change as a .firewalld proposal of firewall-cmd operations (docs/firewalld.md).' : `Leave ${key} to ${owner}; put your rules in a table of your own (e.g. \`table inet fwsafe\`).`,
       location: key,
     });
   }
@@ -38,7 +38,7 @@ export const scope: Analyser = (ctx) => {
       code: 'FIREWALLD_RUNNING',
       severity: 'warning',
       message: 'firewalld is active here (table inet firewalld): it rewrites its own table on every reload and may conflict with rules added beside it.',
-      fix: 'Make the change through firewall-cmd, or make sure your table does not fight firewalld\'s.',
+      fix: 'An accept in your own table cannot override a drop in firewalld\'s: stage the change through firewalld as a .firewalld proposal (docs/firewalld.md).',
       location: 'inet firewalld',
     });
   }
