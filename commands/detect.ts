@@ -10,6 +10,12 @@ export default class Detect extends BaseCommand {
     // Imported here: keep `fwsafe --help` fast (conventions §10).
     const { detect } = await import('../src/detect/detect.js');
     const result = await detect({ netns: this.checkNetns(flags.netns) });
+    const { hasConfirmedTables, rewrittenTables, rewrittenText } = await import('../src/history/confirmed-tables.js');
+    const { statePaths } = await import('../src/state/paths.js');
+    const paths = statePaths(flags['state-dir']);
+    // Best effort: detect also runs where the state directory is not readable.
+    const rewritten = await (async () => (hasConfirmedTables(paths) ? rewrittenTables(paths) : []))().catch(() => []);
+    for (const r of rewritten) result.warnings.push({ code: 'MANAGER_REWROTE_TABLE', severity: 'warning', message: rewrittenText(r), actions: [`See what changed: fwsafe diff ${r.version} live`] });
     if (!this.jsonEnabled()) {
       const { renderDetect } = await import('../src/detect/render.js');
       this.log(renderDetect(result));

@@ -11,7 +11,8 @@ export default class Log extends BaseCommand {
 
   async run(): Promise<LogResult> {
     const { flags } = await this.parse(Log);
-    const result = readLog({ stateDir: flags['state-dir'], limit: flags.limit });
+    const { withRewrittenTables } = await import('../src/history/log.js');
+    const result = await withRewrittenTables(readLog({ stateDir: flags['state-dir'], limit: flags.limit }), flags['state-dir']);
     if (result.versions.length === 0 && result.unreadable.length === 0) this.say('No versions yet. Take one with: fwsafe snapshot');
     else this.say('  ID  TIME (UTC)           KIND     OUTCOME                USER  MESSAGE');
     for (const v of result.versions) {
@@ -19,6 +20,8 @@ export default class Log extends BaseCommand {
       for (const line of renderLogDetails(v)) this.say(line);
     }
     for (const bad of result.unreadable) this.note(`warning: ${bad.message}`);
+    const { rewrittenText } = await import('../src/history/confirmed-tables.js');
+    for (const r of result.rewritten ?? []) this.note(`warning: ${rewrittenText(r)}`);
     return result;
   }
 }

@@ -8,8 +8,8 @@ export default class Status extends BaseCommand {
 
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(Status);
-    const { pendingStatus } = await import('../src/apply/status.js');
-    const result = pendingStatus({ stateDir: flags['state-dir'] });
+    const { pendingStatus, withRewritten } = await import('../src/apply/status.js');
+    const result = await withRewritten(pendingStatus({ stateDir: flags['state-dir'] }), flags['state-dir']);
     const { statusLines } = await import('../src/apply/status-lines.js');
     for (const line of statusLines(result)) this.say(line);
     return result;

@@ -6,6 +6,8 @@ import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
 import { recordOutcome, releaseChange } from './outcome.js';
 import { persistConfirmed } from './persist.js';
+import { tableKeys } from './outcome.js';
+import { recordConfirmedTables } from '../history/confirmed-tables.js';
 import { runtimeOf } from '../formats/runtime.js';
 import { busyError, noPendingChange, rollbackClaimed } from './resolve.js';
 import { FwsafeError, ExitCode } from '../errors.js';
@@ -59,6 +61,10 @@ export async function confirmPending(options: { stateDir?: string | null; change
     : null;
   const confirmedAt = new Date().toISOString();
   recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, persistedTo: persisted?.path ?? null, ...(own?.error ? { error: own.error } : {}) });
+  // Remembered so status/log/detect notice a manager rewriting these tables later; a format persisting
+  // through its own manager (firewalld) leaves its table to that manager.
+  const touched = tableKeys(current);
+  await recordConfirmedTables(store.paths, { netns: current.netns, version: current.versionId, confirmedAt, tables: own ? [] : touched, forget: own ? touched : [] }).catch(() => undefined);
   store.journal({
     event: 'change-confirmed',
     changeId: current.changeId,

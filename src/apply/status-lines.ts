@@ -1,7 +1,13 @@
 import type { StatusResult } from './status.js';
+import { rewrittenText } from '../history/confirmed-tables.js';
 
 /** `fwsafe status` for humans (the oclif command and the fast path print the same lines). */
 export function statusLines(result: StatusResult): string[] {
+  const warnings = (result.rewritten ?? []).map((r) => `warning: ${rewrittenText(r)}`);
+  return [...pendingLines(result), ...warnings];
+}
+
+function pendingLines(result: StatusResult): string[] {
   const p = result.pending;
   if (p === null) return ['No change is pending.'];
   const lines = [

@@ -25,6 +25,16 @@ export interface PendingStatus {
 
 export interface StatusResult {
   pending: PendingStatus | null;
+  /** Tables fwsafe changed that no longer match their last confirmed version (absent: nothing recorded). */
+  rewritten?: import('../history/confirmed-tables.js').RewrittenTable[];
+}
+
+/** Adds the rewritten-table check when fwsafe has confirmed changes recorded (one nft listing per table). */
+export async function withRewritten(result: StatusResult, stateDir?: string | null): Promise<StatusResult> {
+  const { hasConfirmedTables, rewrittenTables } = await import('../history/confirmed-tables.js');
+  const paths = statePaths(stateDir);
+  if (!hasConfirmedTables(paths)) return result;
+  return { ...result, rewritten: await rewrittenTables(paths) };
 }
 
 // The watchdog acts within ~0.1 s of the deadline; a change this late is one nobody is guarding.

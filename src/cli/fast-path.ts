@@ -50,6 +50,11 @@ export async function tryFastPath(args: readonly string[]): Promise<boolean> {
       const { pendingStatus } = await import('../apply/status.js');
       result = pendingStatus({ stateDir: parsed.stateDir });
     }
+    // After a confirmed change: do the tables it changed still look as confirmed? (one nft listing each)
+    if (entryExists(`${paths.root}/confirmed-tables.json`)) {
+      const { withRewritten } = await import('../apply/status.js');
+      result = await withRewritten(result, parsed.stateDir);
+    }
     if (parsed.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
       const { statusLines } = await import('../apply/status-lines.js');

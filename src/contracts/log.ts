@@ -5,4 +5,5 @@ import { VersionRecord } from '../history/schema.js';
 export const schema = z.strictObject({
   versions: z.array(VersionRecord),
   unreadable: z.array(z.strictObject({ file: z.string(), message: z.string() })),
+  rewritten: z.array(z.strictObject({ table: z.string(), netns: z.string().nullable(), version: z.number().int(), confirmedAt: z.string(), now: z.enum(['changed', 'missing']) })).optional(),
 });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+const Rewritten = z.strictObject({ table: z.string(), netns: z.string().nullable(), version: z.number().int(), confirmedAt: z.string(), now: z.enum(['changed', 'missing']) });
+
 /** `fwsafe status --json` */
 export const schema = z.strictObject({
   pending: z
@@ -20,4 +22,6 @@ export const schema = z.strictObject({
       stale: z.enum(['rebooted', 'deadline-passed', 'watchdog-gone']).nullable(),
     })
     .nullable(),
+  /** Tables fwsafe changed that no longer match their last confirmed version (a manager rewrote them). */
+  rewritten: z.array(Rewritten).optional(),
 });

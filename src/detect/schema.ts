@@ -42,6 +42,7 @@ export const DetectWarning = z.strictObject({
     'CONNTRACK_NEAR_FULL',
     'NFT_NOT_INSTALLED',
     'TABLE_OWNER_FLAG',
+    'MANAGER_REWROTE_TABLE',
   ]),
   severity: z.enum(['warning', 'info']),
   message: z.string(),

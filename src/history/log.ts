@@ -5,6 +5,8 @@ export interface LogResult {
   versions: VersionRecordT[];
   /** Records that could not be read, named, so a corrupt file never hides the others. */
   unreadable: { file: string; message: string }[];
+  /** Tables fwsafe changed that no longer match their last confirmed version (absent: none recorded). */
+  rewritten?: import('./confirmed-tables.js').RewrittenTable[];
 }
 
 /** Every version, newest first, with outcome; unreadable records reported beside them. */
@@ -36,5 +38,14 @@ export function renderLogDetails(v: VersionRecordT): string[] {
   if (c.overwritten.length > 0) lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join(', ')}`);
   if (c.persistedTo) lines.push(`        persisted to ${c.persistedTo}`);
   if (c.error) lines.push(`        error: ${c.error}`);
+  if (c.note) lines.push(`        note: ${c.note}`);
   return lines;
+}
+
+/** readLog plus the tables that no longer match their last confirmed version ("confirmed" must not mislead). */
+export async function withRewrittenTables(result: LogResult, stateDir?: string): Promise<LogResult> {
+  const { hasConfirmedTables, rewrittenTables } = await import('./confirmed-tables.js');
+  const { statePaths } = await import('../state/paths.js');
+  const paths = statePaths(stateDir);
+  return hasConfirmedTables(paths) ? { ...result, rewritten: await rewrittenTables(paths) } : result;
 }
