@@ -62,7 +62,7 @@ interface ScratchRun {
 
 async function listFirewalldTable(netns: string): Promise<{ text: string; json: string }> {
   const [text, json] = await Promise.all([
-    run('nft', ['list', 'table', 'inet', 'firewalld'], { netns, allowFailure: true }),
+    run('nft', ['-a', 'list', 'table', 'inet', 'firewalld'], { netns, allowFailure: true }),
     run('nft', ['-j', 'list', 'table', 'inet', 'firewalld'], { netns, allowFailure: true }),
   ]);
   return { text: text.exitCode === 0 ? text.stdout : '', json: json.exitCode === 0 ? json.stdout : '{"nftables":[]}' };
