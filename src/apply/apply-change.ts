@@ -6,6 +6,7 @@ import type { SnapshotT } from '../snapshot/schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import { runtimeOf } from '../formats/runtime.js';
 import { runSteps } from '../formats/steps.js';
+import { PERSIST_DEFAULT } from '../formats/types.js';
 import { readPending, releaseLock, updatePending, writePending } from '../pending/store.js';
 import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
 import { bootId, monoNowNs } from '../pending/clock.js';
@@ -108,7 +109,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       bootId: bootId(),
       watchdogPid: null,
       code: newCode(),
-      persistPath: options.persistPath,
+      persistPath: options.persistPath === PERSIST_DEFAULT ? runtime.persistence.defaultPath(plan) : options.persistPath,
       rollbackRequest: null,
     };
     writePending(store.paths, pending);

@@ -1,11 +1,12 @@
 import type { ProposalFormat, Recognition } from './types.js';
 import { nftFormat } from './nft/index.js';
+import { iptablesFormat } from './iptables/index.js';
 
 /**
  * Every proposal format, most specific first. nft comes last and is also the fallback: text no format
  * recognises is planned as nft, whose parser then names the line it cannot read (as before formats).
  */
-export const FORMATS: readonly ProposalFormat[] = [nftFormat];
+export const FORMATS: readonly ProposalFormat[] = [iptablesFormat, nftFormat];
 
 /** The format of a proposal, from its content; the fallback (nft) says it did not recognise the text. */
 export function recogniseProposal(text: string): { format: ProposalFormat; recognition: Recognition } {

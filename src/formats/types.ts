@@ -32,6 +32,9 @@ export const TransactionStep = z.strictObject({
 });
 export type TransactionStepT = z.infer<typeof TransactionStep>;
 
+/** What `--persist` alone stands for until apply asks the format's PersistTarget.defaultPath. */
+export const PERSIST_DEFAULT = '@default';
+
 /** What recognise() saw in a proposal: the format and, in words, why (shown when the format is refused). */
 export interface Recognition {
   format: FormatIdT;
@@ -72,8 +75,8 @@ export interface ProposalFormat {
 
 /** Where a confirmed change is persisted, and how the written file is checked. */
 export interface PersistTarget {
-  /** The boot file this host loads for the format (`--persist` alone). */
-  defaultPath(): string;
+  /** The boot file this host loads for the format and the plan's family (`--persist` alone). */
+  defaultPath(plan: PlanT): string;
   /** The file's content now (read from the live ruleset of what the format owns). */
   render(netns: string | null, pending: PendingRecordT): Promise<string>;
 }

@@ -35,6 +35,8 @@ export interface PlanOptions {
   env?: NodeJS.ProcessEnv;
   /** Real-packet probes (default on for a live base): `mustAllow`/`mustDeny` specs like "tcp/443 from 10.0.0.0/8". */
   probes?: { enabled: boolean; mustAllow?: string[]; mustDeny?: string[] };
+  /** iptables-restore proposals: the variant (default: the one the host uses), the family, full-table restore. */
+  iptables?: { backend?: 'nft' | 'legacy' | null; family?: 'v4' | 'v6' | null; replaceTables?: boolean };
 }
 
 interface Base {

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { run } from '../../run/runner.js';
+import { parseSave } from '../../backends/iptables-save.js';
+import type { PlanT } from '../../plan/schema.js';
+import type { FormatRuntime, TransactionStepT } from '../types.js';
+import { touchedView, type ChainScope, type ChainView } from './transaction.js';
+import { program } from './programs.js';
+import { renderIptablesPersist, defaultIptablesPersistPath } from './persist.js';
+
+const View = z.record(z.string(), z.record(z.string(), z.strictObject({ policy: z.string().nullable(), rules: z.array(z.string()) }).nullable()));
+
+/** What the watchdog compares: the touched chains right after the change, and where they live. */
+export const Expected = z.strictObject({
+  format: z.literal('iptables'),
+  variant: z.enum(['nft', 'legacy']),
+  family: z.enum(['v4', 'v6']),
+  tables: View,
+});
+export type ExpectedT = z.infer<typeof Expected>;
+
+const same = (a: ChainView | undefined, b: ChainView | undefined): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** `table/CHAIN` of each touched chain that differs between two views. */
+export function differingChains(expected: ExpectedT['tables'], now: ExpectedT['tables']): string[] {
+  const out: string[] = [];
+  for (const [table, chains] of Object.entries(expected)) {
+    for (const [name, view] of Object.entries(chains)) if (!same(view, now[table]?.[name])) out.push(`${table}/${name}`);
+  }
+  return out;
+}
+
+/** The plan's stored transactions (iptables plans always carry them). */
+function transaction(plan: PlanT): NonNullable<PlanT['transaction']> {
+  if (!plan.transaction) throw new Error('an iptables plan without its transactions');
+  return plan.transaction;
+}
+
+/**
+ * iptables' apply side. The change and the rollback were computed at plan time: one
+ * `iptables-restore --noflush` each per variant and family, naming only the touched chains.
+ */
+export const iptablesRuntime: FormatRuntime = {
+  id: 'iptables',
+  applySteps: (plan): TransactionStepT[] => transaction(plan).apply,
+  rollbackSteps: (plan): TransactionStepT[] => transaction(plan).rollback,
+  expectedText: (plan) => plan.result.touchedText,
+  async overwritten(pending) {
+    const expected = Expected.parse(JSON.parse(pending.expectedText));
+    const scope: ChainScope = Object.fromEntries(Object.entries(expected.tables).map(([t, chains]) => [t, Object.keys(chains)]));
+    const saves = await Promise.all(
+      Object.keys(scope).map((table) => run(program('save', expected.variant, expected.family), ['-t', table], { netns: pending.netns, allowFailure: true, timeoutMs: 10_000 })),
+    );
+    const now = touchedView(parseSave(saves.map((r) => (r.exitCode === 0 ? r.stdout : '')).join('\n')), scope);
+    return differingChains(expected.tables, now);
+  },
+  persistence: {
+    defaultPath: (plan) => defaultIptablesPersistPath(Expected.parse(JSON.parse(plan.result.touchedText)).family),
+    render: (netns, pending) => {
+      const expected = Expected.parse(JSON.parse(pending.expectedText));
+      return renderIptablesPersist(netns, expected.variant, expected.family);
+    },
+  },
+};
