@@ -17,6 +17,8 @@ export interface ConfirmResult {
   confirmedBy: ActorT;
   persistedTo: string | null;
   previousPersistKeptAt: string | null;
+  /** Why the persistent file was not written (the change is confirmed all the same). */
+  persistError: string | null;
 }
 
 /** Keeps the pending change: the watchdog stands down, the version is marked confirmed, persisted only now. */
@@ -48,11 +50,16 @@ export async function confirmPending(options: { stateDir?: string | null; change
     });
   }
   const actor = options.actor ?? currentActor();
+  // A failed persist never undoes the confirmation: the change stays, the record says it is not persisted.
+  let persistError: string | null = null;
   const persisted = current.persistPath
-    ? await persistConfirmed({ path: current.persistPath, paths: store.paths, versionId: current.versionId, render: () => runtimeOf(current.format).persistence.render(current.netns, current) })
+    ? await persistConfirmed({ path: current.persistPath, paths: store.paths, versionId: current.versionId, render: () => runtimeOf(current.format).persistence.render(current.netns, current), verify: (text) => runtimeOf(current.format).persistence.verify?.(text, current) }).catch((error: unknown) => {
+        persistError = `not persisted to ${current.persistPath}: ${(error as Error).message}`;
+        return null;
+      })
     : null;
   const confirmedAt = new Date().toISOString();
-  recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, persistedTo: persisted?.path ?? null });
+  recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, persistedTo: persisted?.path ?? null, error: persistError });
   store.journal({
     event: 'change-confirmed',
     changeId: current.changeId,
@@ -68,5 +75,6 @@ export async function confirmPending(options: { stateDir?: string | null; change
     confirmedBy: actor,
     persistedTo: persisted?.path ?? null,
     previousPersistKeptAt: persisted?.previousKeptAt ?? null,
+    persistError,
   };
 }

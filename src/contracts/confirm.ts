@@ -9,4 +9,6 @@ export const schema = z.strictObject({
   confirmedBy: Actor,
   persistedTo: z.string().nullable(),
   previousPersistKeptAt: z.string().nullable(),
+  /** Why the persistent file was not written (the change is confirmed all the same). */
+  persistError: z.string().nullable(),
 });

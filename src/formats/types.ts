@@ -79,6 +79,8 @@ export interface PersistTarget {
   defaultPath(plan: PlanT): string;
   /** The file's content now (read from the live ruleset of what the format owns). */
   render(netns: string | null, pending: PendingRecordT): Promise<string>;
+  /** Checks the rendered (and read-back) file holds the change; throws to refuse "persisted" (optional). */
+  verify?(text: string, pending: PendingRecordT): void;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { run } from '../../run/runner.js';
 import { parseSave } from '../../backends/iptables-save.js';
-import { targetOf } from './parse.js';
-import { foreignOwner } from './owners.js';
+import { foreignOwner, ownRule } from './owners.js';
 import { program } from './programs.js';
 import type { IpFamily, IptablesVariant } from './family.js';
 
@@ -25,10 +24,7 @@ export async function renderIptablesPersist(netns: string | null, variant: Iptab
     const chains = t.chains.filter((c) => foreignOwner(c.name) === null);
     out.push(`*${t.name}`);
     for (const c of chains) out.push(`:${c.name} ${c.policy ?? '-'} [0:0]`);
-    for (const c of chains) for (const rule of c.rules) {
-      const target = targetOf(rule.split(/\s+/));
-      if (target === null || foreignOwner(target) === null) out.push(rule);
-    }
+    for (const c of chains) out.push(...c.rules.filter(ownRule));
     out.push('COMMIT');
   }
   return out.join('\n') + '\n';

@@ -6,6 +6,9 @@ import type { FormatRuntime, TransactionStepT } from '../types.js';
 import { touchedView, type ChainScope, type ChainView } from './transaction.js';
 import { program } from './programs.js';
 import { renderIptablesPersist, defaultIptablesPersistPath } from './persist.js';
+import { parseRestore } from './parse.js';
+import { foreignOwner, ownRule } from './owners.js';
+import { FwsafeError } from '../../errors.js';
 
 const View = z.record(z.string(), z.record(z.string(), z.strictObject({ policy: z.string().nullable(), rules: z.array(z.string()) }).nullable()));
 
@@ -58,6 +61,16 @@ export const iptablesRuntime: FormatRuntime = {
     render: (netns, pending) => {
       const expected = Expected.parse(JSON.parse(pending.expectedText));
       return renderIptablesPersist(netns, expected.variant, expected.family);
+    },
+    verify(text, pending) {
+      const expected = Expected.parse(JSON.parse(pending.expectedText));
+      parseRestore(text, 'the persistent file');
+      // The touched chains (but other software's, which the file leaves out) must be in the file as the change left them.
+      const mine = (v: ChainView): ChainView => (v ? { policy: v.policy, rules: v.rules.filter(ownRule) } : null);
+      const own = Object.fromEntries(Object.entries(expected.tables).map(([t, chains]) => [t, Object.fromEntries(Object.entries(chains).filter(([name]) => foreignOwner(name) === null).map(([name, v]) => [name, mine(v)]))]));
+      const scope: ChainScope = Object.fromEntries(Object.entries(own).map(([t, chains]) => [t, Object.keys(chains)]));
+      const missing = differingChains(own, touchedView(parseSave(text), scope));
+      if (missing.length) throw new FwsafeError(`The persistent file does not hold the confirmed chains ${missing.join(', ')}; the change is kept live but NOT persisted.`, { code: 'PERSIST_VERIFY_FAILED' });
     },
   },
 };

@@ -57,7 +57,10 @@ export async function loadSave(ns: string, restore: string, save: string | null)
 function rejection(stderr: string, o: IptablesScratchOptions, notReproduced: string[]): KernelRejectedError {
   const cleaned = stderr.trim().split('\n').filter((l) => !/^Try `.*-h'/.test(l)).join('\n');
   const m = /line:? (\d+)/i.exec(cleaned);
-  const line = m ? o.lineMap[Number(m[1])] ?? null : null;
+  // iptables-nft checks jumps when the table commits: find the line that names the missing chain.
+  const missing = /Chain '([^']+)' does not exist/.exec(cleaned)?.[1];
+  const naming = missing ? o.proposalLines.findIndex((l) => new RegExp(`(^|\\s)(-[jg]|--jump|--goto|-[AIRD])\\s+${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`).test(l)) : -1;
+  const line = naming >= 0 ? naming + 1 : m ? o.lineMap[Number(m[1])] ?? null : null;
   const where = line ? `${o.proposalPath} line ${line}: "${(o.proposalLines[line - 1] ?? '').trim().slice(0, 100)}"` : o.proposalPath;
   return new KernelRejectedError(`${program('restore', o.variant, o.family)} rejected ${where}. Nothing was applied:\n${cleaned}`, {
     code: 'KERNEL_REJECTED',
