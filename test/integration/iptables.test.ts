@@ -228,6 +228,31 @@ describe.skipIf(!isRoot)('iptables-restore proposals, natively (real iptables-nf
     });
   }
 
+  it('rollback VERSION, diff, show: iptables chains come back natively (own chains only), shown in iptables syntax', async () => {
+    restore(host, 'nft', DOCKER, '-c');
+    restore(host, 'nft', '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n', '--noflush');
+    const snap = cli('snapshot', '--json', '-m', 'good');
+    expect(snap.status, snap.stdout + snap.stderr).toBe(0);
+    const good = save(host, 'nft', true);
+    // Then the admin breaks INPUT by hand, and docker adds a rule of its own.
+    inNetns(host, 'iptables-nft', ['-w', '5', '-I', 'INPUT', '1', '-p', 'tcp', '--dport', '22', '-j', 'DROP']);
+    inNetns(host, 'iptables-nft', ['-w', '5', '-A', 'DOCKER', '-d', '172.17.0.4/32', '-j', 'ACCEPT']);
+    const diff = cli('diff', String(snap.json.version.id), '--json');
+    expect(diff.status, diff.stdout + diff.stderr).toBe(0);
+    expect(diff.json.unified).toContain('+-A INPUT -p tcp -m tcp --dport 22 -j DROP');
+    expect(cli('show', String(snap.json.version.id)).stdout).toContain('-A DOCKER-USER -m recent --rcheck');
+    const r = cli('rollback', String(snap.json.version.id), '--no-wait', '--json', '--timeout', '60');
+    expect(r.status, r.stderr).toBe(0);
+    const now = save(host, 'nft', true);
+    expect(chain(now, 'INPUT')).toEqual(chain(good, 'INPUT'));
+    expect(chain(now, 'DOCKER')).toContain('[0:0] -A DOCKER -d 172.17.0.4/32 -j ACCEPT');
+    // Rolled back (not confirmed): the hand-made state comes back, docker's rule still there.
+    expect(cli('rollback', '--json').status).toBe(0);
+    const back = save(host, 'nft');
+    expect(chain(back, 'INPUT')[1]).toBe('-A INPUT -p tcp -m tcp --dport 22 -j DROP');
+    expect(chain(back, 'DOCKER')).toContain('-A DOCKER -d 172.17.0.4/32 -j ACCEPT');
+  });
+
   it("docker's chains are protected: a FORWARD losing its DOCKER-USER jump and --replace-tables deleting DOCKER are blocking, named", () => {
     restore(host, 'nft', DOCKER);
     const forward = join(dir, 'forward.v4');

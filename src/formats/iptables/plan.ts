@@ -11,32 +11,18 @@ import type { FormatPlanOptions, PlannedChange, TransactionStepT } from '../type
 import { parseRestore } from './parse.js';
 import { familyOf } from './family.js';
 import { chooseVariant } from './variant.js';
-import { applyInput, declaredScope, inputLineMap, rollbackInput, touchedView, type ChainScope } from './transaction.js';
+import { applyInput, carryCounters, declaredScope, inputLineMap, rollbackInput, touchedView, type ChainScope } from './transaction.js';
 import { computeIptablesInScratch } from './scratch.js';
 import { changedScope, diffSaves, iptablesCountersAtRisk } from './diff.js';
 import { iptablesFindings } from './findings.js';
 import { iptablesProbeHooks } from './probe-hooks.js';
 import { program } from './programs.js';
-import { align } from '../../plan/lcs.js';
 import type { ExpectedT } from './runtime.js';
 
 /** With --replace-tables every chain of a named table is in scope (the restore rewrites the whole table). */
 function tableScope(tables: string[], before: SavedRuleset[], after: SavedRuleset[]): ChainScope {
   const names = (s: SavedRuleset[], t: string): string[] => s.find((x) => x.name === t)?.chains.map((c) => c.name) ?? [];
   return Object.fromEntries(tables.map((t) => [t, [...new Set([...names(before, t), ...names(after, t)])]]));
-}
-
-/** `after` with the live counters of every rule the change keeps in place (aligned by text), [0:0] for new ones. */
-function carryCounters(live: SavedRuleset[], after: SavedRuleset[]): SavedRuleset[] {
-  return after.map((t) => ({
-    ...t,
-    chains: t.chains.map((c) => {
-      const l = live.find((x) => x.name === t.name)?.chains.find((x) => x.name === c.name);
-      const counters: (string | null)[] = c.rules.map(() => '[0:0]');
-      if (l) for (const op of align(l.rules, c.rules, (r) => r)) if (op.kind === 'same') counters[op.bi] = l.ruleCounters[op.ai] ?? '[0:0]';
-      return { ...c, counters: l?.counters ?? c.counters, ruleCounters: counters };
-    }),
-  }));
 }
 
 /**
@@ -113,7 +99,7 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
     base: { hash: snapshot.hash, source: 'live', ref: null },
     proposal: { path: resolve(path), sha256: sha256(text), text },
     result: { hash: sha256(scratch.after.replace(/^\[\d+:\d+\] /gm, '').replace(/^#.*\n/gm, '')), touchedText: JSON.stringify(expected) },
-    touchedTables: Object.keys(scope).map((name) => ({ family: family === 'v6' ? 'ip6' : 'ip', name, existedBefore: true, existsAfter: true, owner: null, iptablesNft: variant === 'nft' })),
+    touchedTables: Object.keys(scope).map((name) => ({ family: family === 'v6' ? 'ip6' : 'ip', name, existedBefore: true, existsAfter: true, owner: `iptables-${variant}`, iptablesNft: variant === 'nft' })),
     diff,
     counters: iptablesCountersAtRisk(live, diff, scope, label),
     findings,

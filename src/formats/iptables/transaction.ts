@@ -1,5 +1,6 @@
 import type { SavedChain, SavedRuleset } from '../../backends/iptables-save.js';
 import { isBuiltin, type RestoreTable } from './parse.js';
+import { align } from '../../plan/lcs.js';
 
 /** Chains per table: `{ filter: ['INPUT', 'MINE'] }`. */
 export type ChainScope = Record<string, string[]>;
@@ -70,7 +71,8 @@ export function rollbackInput(before: SavedRuleset[], after: SavedRuleset[], sco
       const c = chainOf(before, table, name);
       out.push(isBuiltin(table, name) ? `:${name} ${c?.policy ?? 'ACCEPT'} ${c?.counters ?? '[0:0]'}` : `:${name} - [0:0]`);
     }
-    for (const name of existed) if (isBuiltin(table, name)) out.push(`-F ${name}`);
+    // Built-in chains are emptied (one the change created comes back empty: it cannot be deleted).
+    for (const name of [...existed, ...created]) if (isBuiltin(table, name)) out.push(`-F ${name}`);
     for (const name of existed) {
       const c = chainOf(before, table, name)!;
       c.rules.forEach((rule, i) => out.push(`${c.ruleCounters[i] ?? '[0:0]'} ${rule}`));
@@ -95,4 +97,17 @@ export function touchedView(saved: SavedRuleset[], scope: ChainScope): Record<st
     }
   }
   return out;
+}
+
+/** `after` with the live counters of every rule the change keeps in place (aligned by text), [0:0] for new ones. */
+export function carryCounters(live: SavedRuleset[], after: SavedRuleset[]): SavedRuleset[] {
+  return after.map((t) => ({
+    ...t,
+    chains: t.chains.map((c) => {
+      const l = live.find((x) => x.name === t.name)?.chains.find((x) => x.name === c.name);
+      const counters: (string | null)[] = c.rules.map(() => '[0:0]');
+      if (l) for (const op of align(l.rules, c.rules, (r) => r)) if (op.kind === 'same') counters[op.bi] = l.ruleCounters[op.ai] ?? '[0:0]';
+      return { ...c, counters: l?.counters ?? c.counters, ruleCounters: counters };
+    }),
+  }));
 }
