@@ -14,6 +14,7 @@ import { buildRollback } from './rollback.js';
 import { sshListenPorts } from './ssh-ports.js';
 import { liveInterfaces } from './live-interfaces.js';
 import { interfaceOf, parseProbeSpec, probeFindings, runProbes } from '../probes/index.js';
+import { loadLiveBase } from '../probes/load-live.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import type { SnapshotT } from '../snapshot/schema.js';
@@ -83,6 +84,12 @@ async function loadBase(options: PlanOptions): Promise<Base> {
   const id = store.resolve(against);
   const snapshot = store.snapshot(id);
   return { source: 'version', ref: String(id), text: snapshot.nft.text, hash: snapshot.hash, live: snapshot.nft.json === null ? null : buildModel(snapshot.nft.json, snapshot.nft.text), iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy, snapshot: null };
+}
+
+/** The live base as the kernel has it (iptables rules restored natively), for the probes; nft text otherwise. */
+function liveLoader(base: Base): { load: (ns: string) => Promise<string[]> } | undefined {
+  const { snapshot, live } = base;
+  return snapshot && live ? { load: (ns) => loadLiveBase(ns, snapshot, live) } : undefined;
 }
 
 /** As root with a model of the base (live or a stored version), the scratch holds only the proposal's tables. */
@@ -190,7 +197,7 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     early ?? scratchFor(base, scope, options.proposalPath, proposalText),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
-          runProbes({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText, ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
+          runProbes({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText, ssh, sshPorts, ifname, mustAllow, mustDeny, format: liveLoader(base) }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
           }),
@@ -217,7 +224,7 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     liveInterfaces: interfaces,
   });
   if (probeResults) {
-    const fromProbes = probeFindings(probeResults);
+    const fromProbes = probeFindings(probeResults, touched);
     findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
     findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
   } else if (probeError) {

@@ -40,10 +40,11 @@ export interface ProbeOptions {
   ifname: string | null;
   mustAllow: ProbeSpecT[];
   mustDeny: ProbeSpecT[];
-  /** Another format's base and change (src/formats/): load the base into the host namespace (returns notes), swap the change in as one transaction. Default: nft text. */
+  /** How the base is loaded into the host namespace (returns notes) and the change swapped in as one transaction (src/formats/). Default: the base as nft text, the nft proposal. */
   format?: {
     load: (ns: string) => Promise<string[]>;
-    swap: (ns: string) => Promise<void>;
+    /** Default: the nft proposal. */
+    swap?: (ns: string) => Promise<void>;
     /** Names what decided a probe that nft's trace does not see (iptables-legacy rules); called once after the probes. */
     explain?: (ns: string) => Promise<string | null>;
   };
@@ -150,7 +151,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     await run('ping', ['-c', '1', '-W', '1', server], { netns: client, allowFailure: true });
     await traced.wait('trace id', 2000);
 
-    if (o.format) await o.format.swap(host);
+    if (o.format?.swap) await o.format.swap(host);
     else await swapNft(o, host, dir);
 
     const probeConnect = async (src: string, dst: string, port: number): Promise<ProbeResult['observed']> => {

@@ -76,7 +76,8 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
       : { code: 'IPTABLES_TABLE_NOT_REPRODUCED', severity: 'info', message: `The live ${label(t)} table could not be loaded into the scratch namespace; the change does not touch it.`, fix: 'Nothing to do.', location: label(t) }),
   ];
   if (probeResults) {
-    const fromProbes = probeFindings(probeResults);
+    const own = tables.map((t) => (variant === 'legacy' ? `iptables-legacy ${family} ${t.name}` : `${family === 'v6' ? 'ip6' : 'ip'} ${t.name}`));
+    const fromProbes = probeFindings(probeResults, own);
     findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
     findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
   } else if (probeError) {

@@ -1,38 +1,18 @@
 import { run } from '../../run/runner.js';
-import { splitTables } from '../../ruleset/text.js';
 import { parseSave } from '../../backends/iptables-save.js';
-import { isIptablesNftTable } from '../../backends/iptables-nft-tables.js';
 import type { RulesetModel } from '../../ruleset/model.js';
 import type { SnapshotT } from '../../snapshot/schema.js';
 import type { ProbeOptions } from '../../probes/index.js';
-import { loadSave } from './scratch.js';
+import { loadLiveBase } from '../../probes/load-live.js';
 import { program } from './programs.js';
 import type { IpFamily, IptablesVariant } from './family.js';
 
-/**
- * The probe host's base is everything the kernel decides with — nft tables (from nft text), iptables-nft
- * and iptables-legacy rules (each restored natively with its own tools) — and the swap is the change's
- * own restore. What fails to load is named in a note, for that table only.
- */
+/** Probes of an iptables change: the live base as the kernel has it (loadLiveBase), the change's own restore as the swap. */
 export function iptablesProbeHooks(o: { snapshot: SnapshotT; model: RulesetModel; variant: IptablesVariant; family: IpFamily; input: string; replaceTables: boolean }): NonNullable<ProbeOptions['format']> {
   let atSwap: string | null = null;
   const restore = program('restore', o.variant, o.family);
   return {
-    async load(ns) {
-      const notes: string[] = [];
-      const xt = new Set(o.model.tables.filter(isIptablesNftTable).map((t) => t.key));
-      for (const t of splitTables(o.snapshot.nft.text).filter((t) => !xt.has(`${t.family} ${t.name}`))) {
-        const r = await run('nft', ['-f', '-'], { netns: ns, input: t.raw + '\n', allowFailure: true });
-        if (r.exitCode !== 0) notes.push(`nft table ${t.family} ${t.name} could not be reproduced: probes ran without it`);
-      }
-      for (const [variant, saves] of [['nft', o.snapshot.iptablesNft], ['legacy', o.snapshot.iptablesLegacy]] as const) {
-        for (const family of ['v4', 'v6'] as const) {
-          const failed = await loadSave(ns, program('restore', variant, family), saves[family]);
-          for (const table of failed) notes.push(`iptables-${variant} ${family} table ${table} could not be reproduced: probes ran without it`);
-        }
-      }
-      return notes;
-    },
+    load: (ns) => loadLiveBase(ns, o.snapshot, o.model),
     async swap(ns) {
       const r = await run(restore, ['-w', '5', ...(o.replaceTables ? [] : ['--noflush'])], { netns: ns, input: o.input, allowFailure: true });
       if (r.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${r.stderr.trim()}`);
