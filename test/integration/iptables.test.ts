@@ -174,6 +174,18 @@ describe.skipIf(!isRoot)('iptables-restore proposals, natively (real iptables-nf
     });
   }
 
+  it('an accept in an nft table of ones own, dropped by iptables-nft: probes still run (xt matches loaded natively) and explain the cross-table verdict', () => {
+    restore(host, 'nft', UBUNTU, '-c');
+    const proposal = join(dir, 'mine.nft');
+    writeFileSync(proposal, 'table inet mine {\n chain input { type filter hook input priority 10; policy accept;\n  tcp dport 443 accept\n }\n}\n');
+    const plan = cli('plan', proposal, '--json', '--must-allow', 'tcp/443');
+    expect(plan.status, plan.stderr).toBe(0);
+    const f = plan.json.findings.find((x: { code: string }) => x.code === 'PROBE_MUST_ALLOW_FAILED');
+    expect(f?.message).toMatch(/cannot override a drop in another base chain.*ip filter INPUT: policy drop \(iptables-nft\)/s);
+    expect(f.fix).toContain('*filter\n-I INPUT -p tcp --dport 443 -j ACCEPT\nCOMMIT');
+    expect(plan.json.findings.map((x: { message: string }) => x.message).join(' ')).not.toMatch(/could not be reproduced/);
+  });
+
   it('iptables-legacy host: rules planned for iptables-nft are a blocking variant mismatch', () => {
     restore(host, 'legacy', UBUNTU, '-c');
     const proposal = join(dir, 'rules.v4');
