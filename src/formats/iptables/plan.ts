@@ -38,7 +38,7 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
   const tables = parseRestore(text, path);
   const { family } = familyOf(text, path, options.iptables?.family ?? null);
   const replaceTables = options.iptables?.replaceTables ?? false;
-  const [{ snapshot, model }, choice] = await Promise.all([takeSnapshot(options.netns), chooseVariant(options.netns, family, options.iptables?.backend ?? null)]);
+  const [{ snapshot, model }, choice] = await Promise.all([takeSnapshot(options.netns, { json: false }), chooseVariant(options.netns, family, options.iptables?.backend ?? null)]);
   const { variant } = choice;
   const liveText = (variant === 'nft' ? snapshot.iptablesNft : snapshot.iptablesLegacy)[family];
   const live = parseSave(liveText);
