@@ -227,7 +227,7 @@ describe.skipIf(!isRoot)('iptables-restore proposals, natively (real iptables-nf
       inNetns(host, `iptables-${variant}`, ['-w', '5', '-I', 'DOCKER-USER', '-s', '192.0.2.9', '-j', 'DROP']);
       const rolled = cli('rollback', '--json');
       expect(rolled.status, rolled.stderr).toBe(0);
-      expect(versionRecord(state.path, again.json.versionId).change.overwritten).toEqual(['filter/DOCKER-USER']);
+      expect(versionRecord(state.path, again.json.versionId).change.overwritten).toEqual(['filter/DOCKER-USER (+ -A DOCKER-USER -s 192.0.2.9/32 -j DROP)']);
       expect(chain(save(host, variant), 'DOCKER-USER')).toEqual(chain(before, 'DOCKER-USER').map((l) => l.replace(/^\[\d+:\d+\] /, '')).filter((l) => !l.startsWith('[')).map((l) => l));
 
       // Confirmed: DOCKER-USER keeps the restriction, docker's chains are as docker left them.

@@ -23,11 +23,26 @@ export type ExpectedT = z.infer<typeof Expected>;
 
 const same = (a: ChainView | undefined, b: ChainView | undefined): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-/** `table/CHAIN` of each touched chain that differs between two views. */
-export function differingChains(expected: ExpectedT['tables'], now: ExpectedT['tables']): string[] {
+/** What changed in a chain, in iptables syntax: "+ -A X …", "- -A X …", "policy DROP → ACCEPT", "deleted" (at most 3 lines). */
+function whatChanged(a: ChainView | undefined, b: ChainView | undefined): string {
+  if (!a || !b) return !b ? 'deleted' : 'created';
+  const parts: string[] = [];
+  if (a.policy !== b.policy) parts.push(`policy ${a.policy} → ${b.policy}`);
+  const gone = a.rules.filter((r) => !b.rules.includes(r)).map((r) => `- ${r}`);
+  const came = b.rules.filter((r) => !a.rules.includes(r)).map((r) => `+ ${r}`);
+  parts.push(...came, ...gone);
+  if (parts.length === 0) parts.push('rules reordered');
+  return parts.length > 3 ? `${parts.slice(0, 3).join('; ')}; … (${parts.length - 3} more)` : parts.join('; ');
+}
+
+/** `table/CHAIN` of each touched chain that differs between two views; with `detail`, what differs. */
+export function differingChains(expected: ExpectedT['tables'], now: ExpectedT['tables'], detail = false): string[] {
   const out: string[] = [];
   for (const [table, chains] of Object.entries(expected)) {
-    for (const [name, view] of Object.entries(chains)) if (!same(view, now[table]?.[name])) out.push(`${table}/${name}`);
+    for (const [name, view] of Object.entries(chains)) {
+      const current = now[table]?.[name];
+      if (!same(view, current)) out.push(detail ? `${table}/${name} (${whatChanged(view, current)})` : `${table}/${name}`);
+    }
   }
   return out;
 }
@@ -54,7 +69,8 @@ export const iptablesRuntime: FormatRuntime = {
       Object.keys(scope).map((table) => run(program('save', expected.variant, expected.family), ['-t', table], { netns: pending.netns, allowFailure: true, timeoutMs: 10_000 })),
     );
     const now = touchedView(parseSave(saves.map((r) => (r.exitCode === 0 ? r.stdout : '')).join('\n')), scope);
-    return differingChains(expected.tables, now);
+    // Said precisely: which rules someone else added, removed or changed in a touched chain during the window.
+    return differingChains(expected.tables, now, true);
   },
   persistence: {
     defaultPath: (plan) => defaultIptablesPersistPath(Expected.parse(JSON.parse(plan.result.touchedText)).family),
