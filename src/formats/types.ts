@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PlanOptions } from '../plan/create-plan.js';
 import type { PlanT } from '../plan/schema.js';
 import type { SnapshotT } from '../snapshot/schema.js';
-import type { PendingRecordT } from '../pending/schema.js';
+import type { PendingRecordT, RollbackInverseT } from '../pending/schema.js';
 
 /** The proposal formats fwsafe plans and applies; one folder under src/formats/ each. */
 export const FORMAT_IDS = ['nft', 'iptables', 'firewalld'] as const;
@@ -95,6 +95,12 @@ export interface FormatRuntime {
   rollbackSteps(plan: PlanT): TransactionStepT[];
   /** What the touched objects look like right after the change (compared at rollback: "overwritten"). */
   expectedText(plan: PlanT): string;
+  /**
+   * Optional: the inverse of what the change did, from the listings right before and after it (nft text
+   * with handles); stored in the pending record and run before the rollback steps, so what others add
+   * meanwhile survives. Null when it cannot be computed (the rollback steps then restore whole).
+   */
+  inverse?(before: string, after: string, plan: PlanT): RollbackInverseT | null;
   /** Touched objects that differ now from `pending.expectedText`: someone else changed them in the window. */
   overwritten(pending: PendingRecordT): Promise<string[]>;
   persistence: PersistTarget;

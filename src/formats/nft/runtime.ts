@@ -2,6 +2,7 @@ import type { PlanT } from '../../plan/schema.js';
 import type { FormatRuntime, TransactionStepT } from '../types.js';
 import { DEFAULT_PERSIST_PATH, renderPersistFile } from '../../apply/persist.js';
 import { findOverwritten } from './touched.js';
+import { inverseDelta } from '../../apply/inverse.js';
 
 /**
  * nft's apply side: the proposal is one `nft -f -` transaction; the rollback is the plan's nft script
@@ -24,6 +25,13 @@ export const nftRuntime: FormatRuntime = {
     return [...steps, ...(plan.transaction?.rollback ?? [])];
   },
   expectedText: (plan: PlanT): string => plan.result.touchedText,
+  inverse: (before, after, plan) => {
+    try {
+      return inverseDelta(before, after, plan.touchedTables.filter((t) => !t.iptablesNft));
+    } catch {
+      return null;
+    }
+  },
   overwritten: (pending) => findOverwritten(pending.netns, pending.touchedTables, pending.expectedText),
   persistence: { defaultPath: () => DEFAULT_PERSIST_PATH, render: (netns) => renderPersistFile(netns) },
 };
