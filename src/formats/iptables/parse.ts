@@ -39,7 +39,6 @@ export interface RestoreTable {
   commands: Command[];
 }
 
-
 const CHAIN_NAME = /^[^\s!][^\s]{0,28}$/;
 const OPS: Record<string, string> = {
   '-A': 'A', '--append': 'A', '-I': 'I', '--insert': 'I', '-D': 'D', '--delete': 'D', '-R': 'R', '--replace': 'R',
