@@ -1,10 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { createInterface } from 'node:readline/promises';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { formatFlags, iptablesOptions, normalisePersistArgv } from '../src/cli/format-flags.js';
 import { CancelledError, UserError } from '../src/errors.js';
 import type { ApplyResultT } from '../src/contracts/apply.js';
 import type { PlanT } from '../src/plan/schema.js';
 import type { AppliedChange } from '../src/apply/apply-change.js';
+
+const VALUE_FLAGS = new Set(['--plan', '--timeout', '--persist', '--message', '-m', '--netns', '--state-dir', '--backend', '--family']);
 
 export default class Apply extends BaseCommand {
   static summary = 'Apply a change under a dead-man switch: rolled back at the deadline unless confirmed.';
@@ -17,14 +20,14 @@ export default class Apply extends BaseCommand {
     yes: Flags.boolean({ char: 'y', description: 'Skip the "apply these changes?" question.' }),
     force: Flags.boolean({ description: 'Apply despite blocking findings.' }),
     'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes while planning (rule analysis still runs).' }),
-    persist: Flags.string({ description: 'On confirmation (never before), write the persistent file (--persist alone: /etc/nftables.conf).' }),
+    persist: Flags.string({ description: 'On confirmation (never before), write the persistent file (--persist alone: /etc/nftables.conf, /etc/iptables/rules.v4|v6 or /etc/sysconfig/iptables).' }),
     message: Flags.string({ char: 'm', description: 'Why this change.', default: '' }),
+    ...formatFlags,
   };
 
   async run(): Promise<ApplyResultT> {
-    const { DEFAULT_PERSIST_PATH } = await import('../src/apply/persist.js');
-    // `--persist` alone means the default path (oclif has no optional flag values).
-    this.argv = this.argv.map((a) => (a === '--persist' ? `--persist=${DEFAULT_PERSIST_PATH}` : a));
+    // `--persist` alone means the default file of the change's format (oclif has no optional flag values).
+    this.argv = normalisePersistArgv(this.argv, VALUE_FLAGS);
     const { args, flags } = await this.parse(Apply);
     const netns = this.checkNetns(flags.netns);
     if (!flags['no-wait'] && !this.isTty) {
@@ -56,7 +59,7 @@ export default class Apply extends BaseCommand {
       applied = await applyChange({ ...common, plan });
     } else {
       const { planAndApply } = await import('../src/apply/plan-and-apply.js');
-      ({ plan, applied } = await planAndApply({ ...common, proposalPath: args.file!, probes: !flags['no-probes'], review }));
+      ({ plan, applied } = await planAndApply({ ...common, proposalPath: args.file!, probes: !flags['no-probes'], iptables: iptablesOptions(flags), review }));
     }
     let outcome = null;
     if (!flags['no-wait']) {

@@ -13,8 +13,8 @@ export default class Confirm extends BaseCommand {
     const { confirmPending } = await import('../src/apply/confirm.js');
     const r = await confirmPending({ stateDir: flags['state-dir'], changeId: args.id });
     this.say(`Change ${r.changeId} confirmed (version ${r.versionId}) by ${r.confirmedBy.user}${r.confirmedBy.from ? ` from ${r.confirmedBy.from}` : ''}.`);
+    if (r.persistError) this.warn(`NOT persisted: ${r.persistError}`);
     if (r.persistedTo) this.say(`Persisted to ${r.persistedTo}${r.previousPersistKeptAt ? ` (previous content kept at ${r.previousPersistKeptAt})` : ''}.`);
-    if (r.persistError) this.warn(`Confirmed at runtime, but ${r.persistError}. A restart or reload of firewalld would lose the change.`);
     return r;
   }
 }

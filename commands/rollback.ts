@@ -27,7 +27,7 @@ export default class Rollback extends BaseCommand {
     if (!flags['no-wait'] && !this.isTty) throw new UserError('No terminal to confirm on: nothing was applied.', { code: 'NEEDS_TTY', actions: ['Use --no-wait, then confirm from a new session.'] });
     const { planRestore } = await import('../src/apply/restore-plan.js');
     const { plan, versionId, skipped } = await planRestore({ netns, stateDir: flags['state-dir'], version: args.version });
-    if (skipped.length > 0) this.note(`Not restored (iptables-nft tables; use iptables-nft-restore): ${skipped.join(', ')}`);
+    if (skipped.length > 0) this.note(`Not restored: ${skipped.join(', ')}`);
     const { applyChange } = await import('../src/apply/apply-change.js');
     const { applyResult, renderApplyResult } = await import('../src/apply/render.js');
     const applied = await applyChange({ netns, stateDir: flags['state-dir'], plan, timeoutSec: flags.timeout, force: false, persistPath: null, message: `restore version ${versionId}`, bin: process.argv[1] ?? 'fwsafe', kind: 'restore' });

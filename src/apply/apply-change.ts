@@ -6,6 +6,7 @@ import type { SnapshotT } from '../snapshot/schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import { runtimeOf } from '../formats/runtime.js';
 import { runSteps } from '../formats/steps.js';
+import { PERSIST_DEFAULT } from '../formats/types.js';
 import { readPending, releaseLock, updatePending, writePending } from '../pending/store.js';
 import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
 import { bootId, monoNowNs } from '../pending/clock.js';
@@ -72,8 +73,10 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   const changeId = options.held?.changeId ?? newChangeId();
   if (!options.held) acquireLock(store.paths, changeId);
   let pending: PendingRecordT;
+  let baseText = '';
   try {
     const snapshot = options.held?.baseSnapshot ?? (await takeSnapshot(netns, { json: false })).snapshot;
+    baseText = snapshot.nft.text;
     if (snapshot.hash !== plan.base.hash) {
       throw new FwsafeError('The live ruleset changed since the plan was made; nothing was applied.', {
         code: 'DRIFT',
@@ -108,7 +111,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       bootId: bootId(),
       watchdogPid: null,
       code: newCode(),
-      persistPath: options.persistPath,
+      persistPath: options.persistPath === PERSIST_DEFAULT ? runtime.persistence.defaultPath(plan) : options.persistPath,
       rollbackRequest: null,
     };
     writePending(store.paths, pending);
@@ -132,7 +135,10 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },
       after,
     );
-    pending = updatePending(store.paths, (r) => ({ ...r, versionId: version.id })) ?? { ...pending, versionId: version.id };
+    // The inverse needs the handles the kernel gave the change's rules: computed now, from the listing
+    // just taken; until it is stored the watchdog has the whole-table restore.
+    const inverse = runtime.inverse?.(baseText, after.nft.text, plan) ?? null;
+    pending = updatePending(store.paths, (r) => ({ ...r, versionId: version.id, inverse })) ?? { ...pending, versionId: version.id };
     store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid });
     return { pending, version, systemdBackstop };
   } catch (error) {

@@ -19,7 +19,8 @@ export interface ConfirmResult {
   confirmedBy: ActorT;
   persistedTo: string | null;
   previousPersistKeptAt: string | null;
-  persistError?: string;
+  /** Why the persistent file was not written (the change is confirmed all the same). */
+  persistError: string | null;
 }
 
 /** Keeps the pending change: the watchdog stands down, the version is marked confirmed, persisted only now. */
@@ -51,16 +52,22 @@ export async function confirmPending(options: { stateDir?: string | null; change
     });
   }
   const actor = options.actor ?? currentActor();
-  // A format that persists through its backend (firewalld) does so on every confirmation.
+  // A format that persists through its backend (firewalld) does so on every confirmation; others write
+  // the persistent file when asked. A failed persist never undoes the confirmation: the record says so.
   const runtime = runtimeOf(current.format);
+  let persistError: string | null = null;
   const own = runtime.confirm ? await runtime.confirm(current) : null;
+  if (own?.error) persistError = own.error;
   const persisted = own
     ? own.persistedTo === null ? null : { path: own.persistedTo, previousKeptAt: null }
     : current.persistPath
-    ? await persistConfirmed({ path: current.persistPath, paths: store.paths, versionId: current.versionId, render: () => runtime.persistence.render(current.netns, current) })
-    : null;
+      ? await persistConfirmed({ path: current.persistPath, paths: store.paths, versionId: current.versionId, render: () => runtime.persistence.render(current.netns, current), verify: (text) => runtime.persistence.verify?.(text, current) }).catch((error: unknown) => {
+          persistError = `not persisted to ${current.persistPath}: ${(error as Error).message}`;
+          return null;
+        })
+      : null;
   const confirmedAt = new Date().toISOString();
-  recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, persistedTo: persisted?.path ?? null, ...(own?.error ? { error: own.error } : {}) });
+  recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, persistedTo: persisted?.path ?? null, error: persistError });
   // Remembered so status/log/detect notice a manager rewriting these tables later; a format persisting
   // through its own manager (firewalld) leaves its table to that manager.
   const touched = tableKeys(current);
@@ -80,6 +87,6 @@ export async function confirmPending(options: { stateDir?: string | null; change
     confirmedBy: actor,
     persistedTo: persisted?.path ?? null,
     previousPersistKeptAt: persisted?.previousKeptAt ?? null,
-    ...(own?.error ? { persistError: own.error } : {}),
+    persistError,
   };
 }

@@ -1,6 +1,6 @@
 import { HistoryStore } from '../history/store.js';
 import { releaseLock } from '../pending/store.js';
-import { createPlanWithBase } from '../plan/create-plan.js';
+import { createPlanWithBase, type PlanOptions } from '../plan/create-plan.js';
 import type { PlanT } from '../plan/schema.js';
 import { acquireLock } from './lock.js';
 import { newChangeId } from './ids.js';
@@ -9,6 +9,7 @@ import { applyChange, refuseBlocked, type AppliedChange, type ApplyOptions } fro
 export interface PlanAndApplyOptions extends Omit<ApplyOptions, 'plan' | 'held'> {
   proposalPath: string;
   probes: boolean;
+  iptables?: PlanOptions['iptables'];
   /** Shows the plan and may ask the admin; returns true when it asked (time passed: the ruleset is listed again). */
   review: (plan: PlanT) => Promise<boolean>;
 }
@@ -26,7 +27,7 @@ export async function planAndApply(options: PlanAndApplyOptions): Promise<{ plan
   acquireLock(store.paths, changeId);
   let handedOver = false;
   try {
-    const { plan, baseSnapshot } = await createPlanWithBase({ netns: options.netns, proposalPath: options.proposalPath, stateDir: options.stateDir, probes: { enabled: options.probes } });
+    const { plan, baseSnapshot } = await createPlanWithBase({ netns: options.netns, proposalPath: options.proposalPath, stateDir: options.stateDir, probes: { enabled: options.probes }, iptables: options.iptables });
     const asked = await options.review(plan);
     refuseBlocked(plan, options.force);
     handedOver = true;

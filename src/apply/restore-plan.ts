@@ -8,10 +8,12 @@ import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
 import { PLAN_VERSION, type PlanT } from '../plan/schema.js';
 import { replaceTableScript } from './table-script.js';
 import { FwsafeError, ExitCode } from '../errors.js';
+import { iptablesRestoreSteps } from '../formats/iptables/restore-version.js';
 
 /**
  * A plan that brings back a stored version: the nft tables that version has and that differ from
- * live now, each replaced in one transaction; the rollback puts today's tables back.
+ * live now, each replaced in one transaction, and the admin's iptables chains that differ (one
+ * iptables-restore per variant and family); the rollback puts today's tables and chains back.
  */
 export async function planRestore(options: { netns: string | null; stateDir?: string; version: string }): Promise<{ plan: PlanT; versionId: number; skipped: string[] }> {
   const store = new HistoryStore(options.stateDir);
@@ -25,8 +27,10 @@ export async function planRestore(options: { netns: string | null; stateDir?: st
     .map((t) => ({ key: `${t.family} ${t.name}`, family: t.family, name: t.name, raw: t.raw }))
     .filter((t) => !xt.has(t.key))
     .filter((t) => normaliseBlock(t.raw) !== (liveBlocks.has(t.key) ? normaliseBlock(liveBlocks.get(t.key)!) : null));
-  if (touched.length === 0) {
-    throw new FwsafeError(`The live nft tables already match version ${versionId}: nothing to restore.`, { code: 'NOTHING_TO_RESTORE', exitCode: ExitCode.ok });
+  // iptables rules (iptables-nft and legacy) come back natively, chain by chain, never through nft text.
+  const ipt = iptablesRestoreSteps(stored, live);
+  if (touched.length === 0 && ipt.apply.length === 0) {
+    throw new FwsafeError(`The live nft tables and iptables chains already match version ${versionId}: nothing to restore.`, { code: 'NOTHING_TO_RESTORE', exitCode: ExitCode.ok });
   }
   const text = touched.map((t) => replaceTableScript(t.family, t.name, t.raw)).join('');
   const zero = { tablesAdded: 0, tablesRemoved: 0, tablesChanged: touched.length, chainsAdded: 0, chainsRemoved: 0, chainsChanged: 0, rulesAdded: 0, rulesRemoved: 0, rulesChanged: 0, setsChanged: 0 };
@@ -38,13 +42,14 @@ export async function planRestore(options: { netns: string | null; stateDir?: st
     proposal: { path: `version:${versionId}`, sha256: sha256(text), text },
     result: { hash: stored.hash, touchedText: touched.map((t) => normaliseBlock(t.raw)).join('') },
     touchedTables: touched.map((t) => ({ family: t.family, name: t.name, existedBefore: liveBlocks.has(t.key), existsAfter: true, owner: null, iptablesNft: false })),
-    diff: { summary: zero, tables: touched.map((t) => ({ kind: 'changed' as const, table: t.key })), chains: [], rules: [], sets: [], unified: '' },
+    diff: { summary: zero, tables: [...touched.map((t) => t.key), ...ipt.chains].map((table) => ({ kind: 'changed' as const, table })), chains: [], rules: [], sets: [], unified: '' },
     counters: [],
     findings: [],
     rollback: {
       nftScript: touched.map((t) => replaceTableScript(t.family, t.name, liveBlocks.get(t.key) ?? null)).join(''),
       iptablesNft: { v4: null, v6: null },
     },
+    ...(ipt.apply.length ? { transaction: { apply: ipt.apply, rollback: ipt.rollback } } : {}),
   };
-  return { plan, versionId, skipped: [...xt] };
+  return { plan, versionId, skipped: [] };
 }

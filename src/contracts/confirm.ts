@@ -9,6 +9,6 @@ export const schema = z.strictObject({
   confirmedBy: Actor,
   persistedTo: z.string().nullable(),
   previousPersistKeptAt: z.string().nullable(),
-  /** Confirmed, but the change could not be made permanent (firewalld): why. */
-  persistError: z.string().optional(),
+  /** Why the change was not made persistent (a file not written, firewalld's permanent config not holding it); it is confirmed all the same. */
+  persistError: z.string().nullable(),
 });

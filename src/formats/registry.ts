@@ -1,12 +1,13 @@
 import type { ProposalFormat, Recognition } from './types.js';
 import { nftFormat } from './nft/index.js';
 import { firewalldFormat } from './firewalld/index.js';
+import { iptablesFormat } from './iptables/index.js';
 
 /**
  * Every proposal format, most specific first. nft comes last and is also the fallback: text no format
  * recognises is planned as nft, whose parser then names the line it cannot read (as before formats).
  */
-export const FORMATS: readonly ProposalFormat[] = [firewalldFormat, nftFormat];
+export const FORMATS: readonly ProposalFormat[] = [firewalldFormat, iptablesFormat, nftFormat];
 
 /** The format of a proposal, from its content; the fallback (nft) says it did not recognise the text. */
 export function recogniseProposal(text: string, path?: string): { format: ProposalFormat; recognition: Recognition } {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PlanOptions } from '../plan/create-plan.js';
 import type { PlanT } from '../plan/schema.js';
 import type { SnapshotT } from '../snapshot/schema.js';
-import type { PendingRecordT } from '../pending/schema.js';
+import type { PendingRecordT, RollbackInverseT } from '../pending/schema.js';
 
 /** The proposal formats fwsafe plans and applies; one folder under src/formats/ each. */
 export const FORMAT_IDS = ['nft', 'iptables', 'firewalld'] as const;
@@ -36,6 +36,9 @@ export const TransactionStep = z.strictObject({
   what: z.string(),
 });
 export type TransactionStepT = z.infer<typeof TransactionStep>;
+
+/** What `--persist` alone stands for until apply asks the format's PersistTarget.defaultPath. */
+export const PERSIST_DEFAULT = '@default';
 
 /** What recognise() saw in a proposal: the format and, in words, why (shown when the format is refused). */
 export interface Recognition {
@@ -79,10 +82,12 @@ export interface ProposalFormat {
 
 /** Where a confirmed change is persisted, and how the written file is checked. */
 export interface PersistTarget {
-  /** The boot file this host loads for the format (`--persist` alone). */
-  defaultPath(): string;
+  /** The boot file this host loads for the format and the plan's family (`--persist` alone). */
+  defaultPath(plan: PlanT): string;
   /** The file's content now (read from the live ruleset of what the format owns). */
   render(netns: string | null, pending: PendingRecordT): Promise<string>;
+  /** Checks the rendered (and read-back) file holds the change; throws to refuse "persisted" (optional). */
+  verify?(text: string, pending: PendingRecordT): void;
 }
 
 /**
@@ -97,6 +102,12 @@ export interface FormatRuntime {
   rollbackSteps(plan: PlanT): TransactionStepT[];
   /** What the touched objects look like right after the change (compared at rollback: "overwritten"). */
   expectedText(plan: PlanT): string;
+  /**
+   * Optional: the inverse of what the change did, from the listings right before and after it (nft text
+   * with handles); stored in the pending record and run before the rollback steps, so what others add
+   * meanwhile survives. Null when it cannot be computed (the rollback steps then restore whole).
+   */
+  inverse?(before: string, after: string, plan: PlanT): RollbackInverseT | null;
   /** Touched objects that differ now from `pending.expectedText`: someone else changed them in the window. */
   overwritten(pending: PendingRecordT): Promise<string[]>;
   persistence: PersistTarget;

@@ -12,6 +12,10 @@ export const PendingTable = z.strictObject({
 });
 export type PendingTableT = z.infer<typeof PendingTable>;
 
+/** The inverse delta of an nft change: its script, the operations it undoes, tables it restores whole. */
+export const RollbackInverse = z.strictObject({ nftScript: z.string(), ops: z.array(z.string()), wholeTables: z.array(z.string()) });
+export type RollbackInverseT = z.infer<typeof RollbackInverse>;
+
 /** The one change awaiting confirmation (`pending.json`): everything the watchdog needs, precomputed. */
 export const PendingRecord = z.strictObject({
   schema: z.literal(PENDING_SCHEMA),
@@ -28,6 +32,12 @@ export const PendingRecord = z.strictObject({
   touchedTables: z.array(PendingTable),
   /** The stored rollback the watchdog runs as it is: one transaction per backend (FormatRuntime.rollbackSteps). */
   rollback: z.array(TransactionStep),
+  /**
+   * nft: the inverse of what the change did (src/apply/inverse.ts), computed right after the apply from
+   * the listing with the new handles; run first, so what others add meanwhile survives. The rollback's
+   * `nft` step is then the fallback (FormatRuntime.inverse).
+   */
+  inverse: RollbackInverse.nullable().optional(),
   /** The touched objects right after the change, in the format's own text (FormatRuntime.expectedText). */
   expectedText: z.string(),
   proposalText: z.string(),

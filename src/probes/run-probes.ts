@@ -40,6 +40,14 @@ export interface ProbeOptions {
   ifname: string | null;
   mustAllow: ProbeSpecT[];
   mustDeny: ProbeSpecT[];
+  /** How the base is loaded into the host namespace (returns notes) and the change swapped in as one transaction (src/formats/). Default: the base as nft text, the nft proposal. */
+  format?: {
+    load: (ns: string) => Promise<string[]>;
+    /** Default: the nft proposal. */
+    swap?: (ns: string) => Promise<void>;
+    /** Names what decided a probe that nft's trace does not see (iptables-legacy rules); called once after the probes. */
+    explain?: (ns: string) => Promise<string | null>;
+  };
 }
 
 const DEFAULT_CLIENT = { v4: '198.51.100.77', v6: '2001:db8:77::77' };
@@ -61,6 +69,19 @@ function lines(child: ChildProcess): { text: string; wait: (word: string, ms: nu
         tick();
       }),
   };
+}
+
+/** Swaps an nft proposal in; live handles in it (`delete rule … handle N`) name other rules in this copy: translate them. */
+async function swapNft(o: ProbeOptions, host: string, dir: string): Promise<void> {
+  let proposalFile = o.proposalPath;
+  const proposalText = o.proposalText ?? readFileSync(o.proposalPath, 'utf8');
+  if (hasHandleReferences(proposalText)) {
+    const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true });
+    proposalFile = join(dir, 'proposal.nft');
+    writeFileSync(proposalFile, translateHandles(o.baseText, listing.stdout, proposalText).text, { mode: 0o600 });
+  }
+  const swapped = await run('nft', ['-f', proposalFile], { netns: host, allowFailure: true });
+  if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${swapped.stderr.trim()}`);
 }
 
 /**
@@ -97,7 +118,8 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     }
     const baseFile = join(dir, 'base.nft');
     writeFileSync(baseFile, o.baseText, { mode: 0o600 });
-    if (o.baseText.trim()) {
+    if (o.format) notes.push(...(await o.format.load(host)));
+    else if (o.baseText.trim()) {
       const loaded = await run('nft', ['-f', baseFile], { netns: host, allowFailure: true });
       if (loaded.exitCode !== 0) notes.push('the current ruleset could not be fully reproduced (iptables-nft tables?): probes ran without it');
     }
@@ -129,16 +151,8 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     await run('ping', ['-c', '1', '-W', '1', server], { netns: client, allowFailure: true });
     await traced.wait('trace id', 2000);
 
-    // Live handles in the proposal (`delete rule … handle N`) name other rules in this copy: translate them.
-    let proposalFile = o.proposalPath;
-    const proposalText = o.proposalText ?? readFileSync(o.proposalPath, 'utf8');
-    if (hasHandleReferences(proposalText)) {
-      const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true });
-      proposalFile = join(dir, 'proposal.nft');
-      writeFileSync(proposalFile, translateHandles(o.baseText, listing.stdout, proposalText).text, { mode: 0o600 });
-    }
-    const swapped = await run('nft', ['-f', proposalFile], { netns: host, allowFailure: true });
-    if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${swapped.stderr.trim()}`);
+    if (o.format?.swap) await o.format.swap(host);
+    else await swapNft(o, host, dir);
 
     const probeConnect = async (src: string, dst: string, port: number): Promise<ProbeResult['observed']> => {
       const r = await run(process.execPath, [AGENT, 'connect', src, dst, String(port), String(WAIT_MS)], { netns: client, allowFailure: true });
@@ -196,6 +210,11 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       return results.every((r) => r.decidedBy !== null || r.observed === 'not-run');
     };
     for (let waited = 0; !locate() && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    const unexplained = results.filter((r) => !r.pass && r.decidedBy === null);
+    if (o.format?.explain && unexplained.length) {
+      const decided = await o.format.explain(host);
+      for (const r of unexplained) r.decidedBy = decided;
+    }
     if (process.env.FWSAFE_DEBUG_TRACE) writeFileSync(process.env.FWSAFE_DEBUG_TRACE, traced.text);
     if (notes.length) for (const r of results) r.note = [r.note, ...notes].filter(Boolean).join('; ');
     return results;

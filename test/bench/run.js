@@ -24,6 +24,7 @@ const work = mkdtempSync(join(tmpdir(), 'fwsafe-bench-'));
 const rows = [];
 const node = process.execPath;
 const fw = (ns, state, ...rest) => [BIN, '--netns', ns, '--state-dir', state, ...rest];
+const iptablesOnly = args.includes('--iptables');
 const hasCommand = (name) => existsSync(new URL(`../../dist/commands/${name}.js`, import.meta.url));
 
 function row(what, size, ours, ref, goal) {
@@ -118,6 +119,43 @@ function benchLateness(ns, state, n, resetFile, rawApplyMs, applyOursMs) {
   sh(node, fw(ns, state, 'status'), { allowFailure: true });
 }
 
+/** An iptables-nft host of n rules in 10 chains (INPUT jumps to each); the change rewrites one chain with one rule changed. */
+function iptablesText(n, { variant = 0, only = null } = {}) {
+  const chains = Array.from({ length: 10 }, (_, k) => `BENCH${k}`);
+  const per = Math.ceil(n / 10);
+  const rule = (k, i) => `-A BENCH${k} -s 10.${k}.${(i >> 8) & 255}.${i & 255}/32 -p tcp -m tcp --dport ${k === 0 && i === 0 && variant ? 8443 : 1000 + (i % 50000)} -j ACCEPT`;
+  if (only !== null) return `*filter\n:BENCH${only} - [0:0]\n${Array.from({ length: per }, (_, i) => rule(only, i)).join('\n')}\nCOMMIT\n`;
+  return `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${chains.map((c) => `:${c} - [0:0]`).join('\n')}\n${chains.map((c) => `-A INPUT -j ${c}`).join('\n')}\n${chains.flatMap((_, k) => Array.from({ length: per }, (_, i) => rule(k, i))).join('\n')}\nCOMMIT\n`;
+}
+
+function benchIptables(n) {
+  const ns = createNetns(`ipt${n}`);
+  const state = mkdtempSync(join(work, 'state-'));
+  try {
+    const base = iptablesText(n);
+    const proposal = join(work, `ipt-proposal-${n}.v4`);
+    writeFileSync(proposal, iptablesText(n, { variant: 1, only: 0 }));
+    const reset = () => inNs(ns, 'iptables-nft-restore', ['-w', '5'], { input: base });
+    reset();
+    const planRaw = measure(REPS, () => inNs(ns, 'iptables-nft-restore', ['-w', '5', '--test', '--noflush'], { input: readFileSync(proposal, 'utf8') }));
+    const planOurs = measure(REPS, () => sh(node, fw(ns, state, 'plan', proposal, '--no-probes', '--json'), { allowFailure: true }));
+    row('iptables plan --no-probes vs restore --test', n, planOurs, planRaw, '≤ 3× at 10k');
+    const applyRaw = measure(REPS, () => inNs(ns, 'iptables-nft-restore', ['-w', '5', '--noflush'], { input: readFileSync(proposal, 'utf8') }), reset);
+    const applyOurs = measure(
+      REPS,
+      () => sh(node, fw(ns, state, 'apply', proposal, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', '600', '--json')),
+      () => {
+        sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
+        reset();
+      },
+    );
+    sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
+    row('iptables apply --no-wait vs restore --noflush', n, applyOurs, applyRaw, '≤ 3× at 10k');
+  } finally {
+    deleteNetns(ns);
+  }
+}
+
 function benchSet() {
   const ns = createNetns('set');
   const state = mkdtempSync(join(work, 'state-'));
@@ -150,9 +188,12 @@ const kbToMb = (kb) => (kb ? Math.round(kb / 1024) : null);
 
 try {
   console.log(`fwsafe benchmark${quick ? ' (quick mode: figures are not meaningful)' : ''}: ${cpus().length} cores, Node ${process.version}, ${sh('nft', ['--version']).stdout.trim()}`);
-  benchColdStart();
-  for (const n of SIZES) benchSize(n);
-  benchSet();
+  if (!iptablesOnly) {
+    benchColdStart();
+    for (const n of SIZES) benchSize(n);
+    benchSet();
+  }
+  for (const n of SIZES.filter((x) => x <= 10_000)) benchIptables(n);
   if (write && !quick) writeFileSync(new URL('../../docs/performance-figures.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), node: process.version, reps: REPS, rows }, null, 2) + '\n');
 } finally {
   rmSync(work, { recursive: true, force: true });

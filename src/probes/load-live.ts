@@ -1,0 +1,29 @@
+import { run } from '../run/runner.js';
+import { splitTables } from '../ruleset/text.js';
+import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
+import { loadSave } from '../formats/iptables/scratch.js';
+import { program } from '../formats/iptables/programs.js';
+import type { RulesetModel } from '../ruleset/model.js';
+import type { SnapshotT } from '../snapshot/schema.js';
+
+/**
+ * Loads into a probe namespace everything the kernel decides with: nft tables from nft text, one by one
+ * (iptables-nft's are left to its own tools: nft text drops xt matches), iptables-nft and iptables-legacy
+ * rules restored natively with their counters. What fails to load is a note naming that table only —
+ * one xt match nft cannot print never switches the probes off for the rest.
+ */
+export async function loadLiveBase(ns: string, snapshot: SnapshotT, model: RulesetModel): Promise<string[]> {
+  const notes: string[] = [];
+  const xt = new Set(model.tables.filter(isIptablesNftTable).map((t) => t.key));
+  for (const t of splitTables(snapshot.nft.text).filter((t) => !xt.has(`${t.family} ${t.name}`))) {
+    const r = await run('nft', ['-f', '-'], { netns: ns, input: t.raw + '\n', allowFailure: true });
+    if (r.exitCode !== 0) notes.push(`nft table ${t.family} ${t.name} could not be reproduced: probes ran without it`);
+  }
+  for (const [variant, saves] of [['nft', snapshot.iptablesNft], ['legacy', snapshot.iptablesLegacy]] as const) {
+    for (const family of ['v4', 'v6'] as const) {
+      const failed = await loadSave(ns, program('restore', variant, family), saves[family]);
+      for (const table of failed) notes.push(`iptables-${variant} ${family} table ${table} could not be reproduced: probes ran without it`);
+    }
+  }
+  return notes;
+}
