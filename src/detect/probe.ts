@@ -1,5 +1,6 @@
-import { run } from '../run/runner.js';
+import { listNftJson, nftVersion } from '../backends/nft.js';
 import { hasBinary } from '../run/binaries.js';
+import { run } from '../run/runner.js';
 import { legacyNamesFrom, saveLegacy } from '../backends/iptables.js';
 import { CONNTRACK, LEGACY_NAMES, procNumber, readProcFiles } from '../backends/proc.js';
 import { captureFirewalld, hasFirewalldMarks } from '../backends/firewalld.js';
@@ -9,8 +10,7 @@ import type { DetectFacts } from './summarise.js';
 
 // Only `nft -j`: detect needs structure and counts, not the text listing (list the ruleset once).
 async function listModel(netns: string | null): Promise<RulesetModel> {
-  const r = await run('nft', ['-j', 'list', 'ruleset'], { netns, stdoutToFile: true });
-  const model = buildModel(r.stdout);
+  const model = buildModel(await listNftJson(netns));
   // A table with the owner flag: its text names the owning process (`# progname …`), which JSON omits.
   const owned = await Promise.all(model.tables.filter((t) => t.ownerFlag).map(async (t) => ({ t, r: await run('nft', ['list', 'table', t.family, t.name], { netns, allowFailure: true }) })));
   return { tables: model.tables.map((t) => ({ ...t, text: owned.find((o) => o.t === t)?.r.stdout ?? t.text })) };
@@ -36,6 +36,7 @@ export async function probe(netns: string | null): Promise<DetectFacts> {
   return {
     netns,
     nftInstalled,
+    nftVersion: nftInstalled ? await nftVersion() : null,
     model,
     legacy: { v4: { names: names.v4, save: saved.v4 }, v6: { names: names.v6, save: saved.v6 } },
     iptablesCommands,

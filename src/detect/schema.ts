@@ -43,6 +43,7 @@ export const DetectWarning = z.strictObject({
     'NFT_NOT_INSTALLED',
     'TABLE_OWNER_FLAG',
     'MANAGER_REWROTE_TABLE',
+    'NFT_SLOW_FULL_LISTING',
   ]),
   severity: z.enum(['warning', 'info']),
   message: z.string(),
