@@ -8,7 +8,8 @@ import { startFirewalld, type ConfinedFirewalld } from '../helpers/firewalld.js'
 import { isRoot, liveRuleset, useNetns } from '../helpers/netns.js';
 import { killWatchdog } from '../e2e/state-probe.js';
 
-describe.skipIf(!isRoot)('a manager rewrote what fwsafe applied; firewalld zones in show and diff', () => {
+// A firewalld plan starts a scratch firewalld (5–10 s here, far more on 2 cores shared by busy neighbours).
+describe.skipIf(!isRoot)('a manager rewrote what fwsafe applied; firewalld zones in show and diff', { timeout: 400_000 }, () => {
   const ns = useNetns('fwdhist');
   const state = useStateDir();
   let fw: ConfinedFirewalld | null = null;

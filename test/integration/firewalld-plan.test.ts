@@ -6,7 +6,8 @@ import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { startFirewalld, type ConfinedFirewalld } from '../helpers/firewalld.js';
 import { isRoot, liveRuleset, useNetns } from '../helpers/netns.js';
 
-describe.skipIf(!isRoot)('fwsafe plan of a firewalld proposal (confined firewalld)', () => {
+// A firewalld plan starts a scratch firewalld (5–10 s here, far more on 2 cores shared by busy neighbours).
+describe.skipIf(!isRoot)('fwsafe plan of a firewalld proposal (confined firewalld)', { timeout: 400_000 }, () => {
   const ns = useNetns('fwdplan');
   const state = useStateDir();
   let fw: ConfinedFirewalld | null = null;

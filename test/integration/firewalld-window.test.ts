@@ -13,7 +13,8 @@ const open443 = (ns: string): boolean => /tcp dport 443 .*accept/.test(liveRules
 // The ruleset without counters: what a rollback must bring back exactly.
 const plain = (text: string): string => text.replace(/ counter packets \d+ bytes \d+/g, '');
 
-describe.skipIf(!isRoot)('a firewalld change inside its window: firewalld restarted, killed or hung; the CLI hung up or killed', () => {
+// A firewalld plan starts a scratch firewalld (5–10 s here, far more on 2 cores shared by busy neighbours).
+describe.skipIf(!isRoot)('a firewalld change inside its window: firewalld restarted, killed or hung; the CLI hung up or killed', { timeout: 400_000 }, () => {
   const ns = useNetns('fwdwin');
   const state = useStateDir();
   let fw: ConfinedFirewalld | null = null;

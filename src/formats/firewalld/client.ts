@@ -1,4 +1,6 @@
 import { run } from '../../run/runner.js';
+import { hasBinary } from '../../run/binaries.js';
+import { parseDbusString } from '../../backends/firewalld.js';
 import type { RunResult } from '../../run/result.js';
 import { FwsafeError, ExitCode } from '../../errors.js';
 import { parseListAll, type FirewalldStateT } from './state.js';
@@ -49,7 +51,7 @@ export function unavailable(why: string): FwsafeError {
 export async function readState(target: FirewalldTarget, options: { permanent?: boolean } = {}): Promise<FirewalldStateT> {
   const p = options.permanent ? ['--permanent'] : [];
   const [def, zones, policies] = await Promise.all([
-    firewallCmd(target, ['--get-default-zone']),
+    defaultZone(target),
     firewallCmd(target, [...p, '--list-all-zones']),
     firewallCmd(target, [...p, '--list-all-policies']),
   ]);
@@ -57,10 +59,30 @@ export async function readState(target: FirewalldTarget, options: { permanent?: 
   return { defaultZone: def.stdout.trim(), zones: parseListAll(zones.stdout), policies: parseListAll(policies.stdout) };
 }
 
+// The default zone over dbus-send (C, ~20 ms) instead of a third Python start-up (0.4–1.4 s on 2 busy cores).
+async function defaultZone(target: FirewalldTarget): Promise<RunResult> {
+  if (!hasBinary('dbus-send')) return firewallCmd(target, ['--get-default-zone']);
+  const r = await run(
+    'dbus-send',
+    ['--system', '--print-reply', '--reply-timeout=5000', '--dest=org.fedoraproject.FirewallD1', '/org/fedoraproject/FirewallD1', 'org.fedoraproject.FirewallD1.getDefaultZone'],
+    { allowFailure: true, timeoutMs: FIREWALL_CMD_TIMEOUT_MS, env: { DBUS_SYSTEM_BUS_ADDRESS: target.bus ?? 'unix:path=/run/dbus/system_bus_socket' } },
+  );
+  const zone = r.exitCode === 0 ? parseDbusString(r.stdout) : null;
+  return zone ? { ...r, stdout: zone + '\n' } : { ...r, exitCode: r.exitCode === 0 ? 1 : r.exitCode };
+}
+
 /** Is a firewalld answering on this bus? (`firewall-cmd --state` prints "running".) */
 export async function isRunning(target: FirewalldTarget, timeoutMs = 3_000): Promise<boolean> {
-  const r = await firewallCmd(target, ['--state'], timeoutMs);
-  return r.exitCode === 0 && r.stdout.trim() === 'running';
+  if (!hasBinary('dbus-send')) {
+    const r = await firewallCmd(target, ['--state'], timeoutMs);
+    return r.exitCode === 0 && r.stdout.trim() === 'running';
+  }
+  const r = await run(
+    'dbus-send',
+    ['--system', '--print-reply', `--reply-timeout=${Math.max(500, timeoutMs - 200)}`, '--dest=org.fedoraproject.FirewallD1', '/org/fedoraproject/FirewallD1', 'org.freedesktop.DBus.Properties.Get', 'string:org.fedoraproject.FirewallD1', 'string:state'],
+    { allowFailure: true, timeoutMs, env: { DBUS_SYSTEM_BUS_ADDRESS: target.bus ?? 'unix:path=/run/dbus/system_bus_socket' } },
+  );
+  return r.exitCode === 0 && parseDbusString(r.stdout) === 'RUNNING';
 }
 
 /** The pid of the process owning firewalld's bus name (to read its view of /etc/firewalld), or null. */
