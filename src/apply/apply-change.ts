@@ -130,6 +130,12 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: `${failed.step.program} rejected the proposal: ${failed.why}` });
       throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed:\n${failed.why}`, { details: { changeId } });
     }
+    const off = (await runtime.verifyApplied?.(pending)) ?? [];
+    if (off.length > 0) {
+      const why = `the live state is not what the plan predicted: ${off.slice(0, 6).join('; ')}`;
+      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: why });
+      throw new FwsafeError(`The change was applied but ${why}; it was rolled back.`, { code: 'APPLY_NOT_AS_PLANNED', exitCode: ExitCode.error, actions: ['Plan again: fwsafe plan PROPOSAL', 'See the record: fwsafe log'], details: { changeId } });
+    }
     const { snapshot: after } = await takeSnapshot(netns, { json: false });
     const version = store.add(
       { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },

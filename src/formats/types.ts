@@ -117,6 +117,11 @@ export interface FormatRuntime {
    */
   rollback?(pending: PendingRecordT): Promise<{ error: string | null; note: string | null }>;
   /**
+   * Right after the apply steps: what differs from the state the plan predicted (firewalld: the zone
+   * items read back). Anything listed rolls the change back as failed. Absent: the steps' exit codes decide.
+   */
+  verifyApplied?(pending: PendingRecordT): Promise<string[]>;
+  /**
    * Made permanent on every confirmation, whatever --persist says (firewalld: the same operations with
    * --permanent, read back). Returns what to record as persistedTo, and an error when it did not hold.
    */

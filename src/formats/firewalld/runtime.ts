@@ -114,6 +114,10 @@ export const firewalldRuntime: FormatRuntime = {
     defaultPath: () => PERMANENT_TARGET,
     render: () => Promise.reject(new Error('firewalld changes are made permanent through firewalld on confirm, not written to a file: drop --persist')),
   },
+  verifyApplied: async (pending) => {
+    const part = pendingPart(pending);
+    return mismatches(await readState(targetOf(pending, part)), diffOf(part), 'after');
+  },
   rollback,
   confirm,
 };
