@@ -59,3 +59,21 @@ describe('deciding rules', () => {
     expect(decidingTable('iptables-legacy v6 filter INPUT: policy DROP (its packet counter moved)')).toMatchObject({ key: 'iptables-legacy v6 filter', backend: 'iptables-legacy' });
   });
 });
+
+describe('iptables runtime', async () => {
+  const { differingChains } = await import('../../../../src/formats/iptables/runtime.js');
+  const { defaultIptablesPersistPath } = await import('../../../../src/formats/iptables/persist.js');
+  const { ownRule } = await import('../../../../src/formats/iptables/owners.js');
+  it('says precisely what someone else changed in a touched chain', () => {
+    const expected = { filter: { INPUT: { policy: 'DROP', rules: ['-A INPUT -j ACCEPT'] }, NEW: null } };
+    const now = { filter: { INPUT: { policy: 'ACCEPT', rules: ['-A INPUT -s 192.0.2.1/32 -j DROP', '-A INPUT -j ACCEPT'] }, NEW: null } };
+    expect(differingChains(expected, now)).toEqual(['filter/INPUT']);
+    expect(differingChains(expected, now, true)).toEqual(['filter/INPUT (policy DROP → ACCEPT; + -A INPUT -s 192.0.2.1/32 -j DROP)']);
+  });
+  it('persists to the file the host boots from', () => {
+    expect(defaultIptablesPersistPath('v6', () => true)).toBe('/etc/iptables/rules.v6');
+    expect(defaultIptablesPersistPath('v4', (p) => p === '/etc/sysconfig')).toBe('/etc/sysconfig/iptables');
+    expect(ownRule('-A FORWARD -j DOCKER-USER')).toBe(true);
+    expect(ownRule('-A FORWARD -o docker0 -j DOCKER')).toBe(false);
+  });
+});
