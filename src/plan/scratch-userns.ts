@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
+import { privateTempDir } from '../state/runtime-dir.js';
 import { join } from 'node:path';
 import { run } from '../run/runner.js';
 import { resolveBinary } from '../run/binaries.js';
@@ -30,7 +30,7 @@ const include = (path: string): string => `include "${path}"`;
  * namespace per nft process (`unshare -rn`); each loads the base (and the proposal) and lists.
  */
 export async function computeInUserns(options: { baseText: string; proposalPath: string; proposalText: string }): Promise<ScratchResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'fwsafe-plan-'));
+  const dir = privateTempDir('fwsafe-plan-');
   try {
     let base = join(dir, 'base.nft');
     writeFileSync(base, options.baseText, { mode: 0o600 });
