@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { netnsPath } from '../run/netns.js';
+import { netnsKey } from '../run/netns.js';
 import { runtimeDir } from '../state/runtime-dir.js';
 import { createFileExclusive, readStateFile, removeFile } from '../state/fs-safe.js';
 import { statePaths } from '../state/paths.js';
@@ -18,12 +17,6 @@ const NetnsLockRecord = z.strictObject({
   at: z.string(),
 });
 type NetnsLockRecordT = z.infer<typeof NetnsLockRecord>;
-
-/** The namespace's identity (device and inode of its nsfs file): names can be reused, this cannot while it exists. */
-export function netnsKey(netns: string | null): string {
-  const st = statSync(netns === null ? '/proc/self/ns/net' : netnsPath(netns), { bigint: true });
-  return `${st.dev}-${st.ino}`;
-}
 
 function readHolder(file: string): NetnsLockRecordT | null {
   const text = readStateFile(file);

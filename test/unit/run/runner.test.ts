@@ -61,3 +61,13 @@ describe('readTextFile', () => {
     }
   });
 });
+
+describe('remoteCommand (ssh)', () => {
+  it('quotes every word so a POSIX shell gets exactly the argv back', async () => {
+    const { remoteCommand } = await import('../../../src/lab/remote-command.js');
+    const words = ['/usr/bin/node', '/tmp/state dir', "it's", '$(touch /tmp/fwsafe-pwned)', 'a;b', '`id`', 'line\nbreak', '', '--state-dir=/x y'];
+    const r = await run('sh', ['-c', `printf '%s\\0' ${remoteCommand(words)}`]);
+    expect(r.stdout.split('\0').slice(0, -1)).toEqual(words);
+    expect(remoteCommand(['/usr/bin/node', 'confirm'])).toBe('/usr/bin/node confirm');
+  });
+});
