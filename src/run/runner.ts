@@ -6,6 +6,7 @@ import { privateTempDir } from '../state/runtime-dir.js';
 import { join } from 'node:path';
 import { resolveBinary } from './binaries.js';
 import { childEnv } from './env.js';
+import { escapeControl } from '../cli/terminal-text.js';
 import { netnsPath } from './netns.js';
 import { succeeded, type RunResult } from './result.js';
 import { CommandFailedError } from '../errors.js';
@@ -84,7 +85,7 @@ export async function run(program: string, args: readonly string[], options: Run
   const netns = options.netns ?? null;
   const argv = netns ? ['--net=' + netnsPath(netns), '--', binary, ...args] : [...args];
   const command = netns ? resolveBinary('nsenter') : binary;
-  if (debug) process.stderr.write(`[fwsafe +${Math.round(performance.now())} ms] run: ${[command, ...argv].join(' ')}\n`);
+  if (debug) process.stderr.write(escapeControl(`[fwsafe +${Math.round(performance.now())} ms] run: ${[command, ...argv].join(' ')}`) + '\n');
 
   const started = performance.now();
   const capture = options.stdoutToFile ? openCaptureFile() : null;
