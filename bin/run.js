@@ -10,7 +10,7 @@ import { tryFastPath } from '../dist/src/cli/fast-path.js';
 const args = hoistGlobalFlags(process.argv.slice(2));
 let safe = true;
 try {
-  assertSafeInstall();
+  await assertSafeInstall();
 } catch (error) {
   const { writeError } = await import('../dist/src/cli/error-output.js');
   const { toFwsafeError } = await import('../dist/src/errors.js');

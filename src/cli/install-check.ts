@@ -1,14 +1,11 @@
 // As root, fwsafe runs only code that root alone can change (docs/security.md): its entry, dist/,
 // node_modules/ (symlinks resolved), package.json, the manifest, the rulesets, and the node binary.
 // This module runs before anything else at start-up: node built-ins only, no work at import.
-import { existsSync, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, FwsafeError } from '../errors.js';
-import { runSync } from '../run/spawn.js';
 import { runtimeDir } from '../state/runtime-dir.js';
-import { readStateFile, writeFileAtomic } from '../state/fs-safe.js';
 
 export interface UnsafePath {
   path: string;
@@ -32,6 +29,8 @@ function problemOf(st: Stats, allowSticky: boolean): string | null {
  * in a fresh process). A symbolic link is followed to its target: a target outside the trees checked
  * so far is checked as a tree of its own, with its ancestors.
  */
+type RunSync = (program: string, args: readonly string[]) => { exitCode: number | null; stdout: string; stderr: string };
+
 class Checker {
   readonly problems: UnsafePath[] = [];
   private readonly roots: string[] = [];
@@ -64,7 +63,7 @@ class Checker {
   }
 
   /** `paths` and everything below them; missing ones are skipped. */
-  deep(paths: readonly string[]): void {
+  deep(paths: readonly string[], runSync: RunSync): void {
     let pending = paths.filter((p) => existsSync(p)).map((p) => realpathSync(p)).filter((p) => !this.covered(p));
     for (let round = 0; pending.length > 0 && round < 5; round += 1) {
       for (const p of pending) this.ancestors(p);
@@ -107,10 +106,12 @@ export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): str
 }
 
 /** What of fwsafe's code tree (and the node binary) someone other than root could change. */
-export function findUnsafePaths(root = packageRoot(), nodeBinary = process.execPath): UnsafePath[] {
+export async function findUnsafePaths(root = packageRoot(), nodeBinary = process.execPath): Promise<UnsafePath[]> {
+  // Loaded only when the tree is checked, not on every start (src/cli/fast-path.ts stays fast).
+  const { runSync } = await import('../run/spawn.js');
   const checker = new Checker();
   checker.shallow(root);
-  checker.deep(TREE_ENTRIES.map((name) => join(root, name)));
+  checker.deep(TREE_ENTRIES.map((name) => join(root, name)), runSync);
   checker.shallow(nodeBinary);
   checker.shallow(dirname(realpathSync(nodeBinary)));
   return checker.problems;
@@ -150,23 +151,36 @@ function treeStamp(root: string, nodeBinary: string): string {
   );
 }
 
+/** The stamp's name: any hash will do, the stamp itself names the paths it vouches for. */
 function stampFile(root: string, nodeBinary: string): string {
-  return join(runtimeDir(), `install-ok-${createHash('sha256').update(root + '\0' + nodeBinary).digest('hex').slice(0, 16)}`);
+  let h = 0x811c9dc5;
+  for (const c of root + '\0' + nodeBinary) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return join(runtimeDir(), `install-ok-${h.toString(16).padStart(8, '0')}`);
+}
+
+function readStamp(file: string): string | null {
+  try {
+    const st = lstatSync(file);
+    return st.isFile() && st.uid === 0 ? readFileSync(file, 'utf8') : null;
+  } catch {
+    return null;
+  }
 }
 
 let verified = false;
 
 /** As root, throws unless fwsafe's code tree is root's alone; checked once per process, nothing to do for others. */
-export function assertSafeInstall(root = packageRoot(), nodeBinary = process.execPath): void {
+export async function assertSafeInstall(root = packageRoot(), nodeBinary = process.execPath): Promise<void> {
   if (verified || typeof process.geteuid !== 'function' || process.geteuid() !== 0) return;
   const stamp = treeStamp(root, nodeBinary);
   const file = stampFile(root, nodeBinary);
-  if (readStateFile(file) === stamp) {
+  if (readStamp(file) === stamp) {
     verified = true;
     return;
   }
-  const problems = findUnsafePaths(root, nodeBinary);
+  const problems = await findUnsafePaths(root, nodeBinary);
   if (problems.length > 0) throw unsafeInstallError(problems, root);
+  const { writeFileAtomic } = await import('../state/fs-safe.js');
   writeFileAtomic(file, stamp);
   verified = true;
 }

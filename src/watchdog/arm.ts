@@ -25,7 +25,7 @@ export async function armWatchdog(paths: StatePaths, changeId: string, timeoutMs
   if (!existsSync(script)) throw new FwsafeError(`The watchdog is missing (${script}); run npm run build.`, { code: 'WATCHDOG_MISSING' });
   // A root process that lives for the whole window: only from a tree root alone can change, and with
   // an environment of our choosing (no NODE_OPTIONS, no LD_PRELOAD from the caller).
-  assertSafeInstall(packageRoot(dirname(script)));
+  await assertSafeInstall(packageRoot(dirname(script)));
   const child = spawn(process.execPath, [script, paths.root, changeId], { detached: true, stdio: 'ignore', env: childEnv() });
   const pid = child.pid;
   let exited: number | null = null;
