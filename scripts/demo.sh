@@ -4,6 +4,8 @@
 # Everything the demo changes lives in two throwaway network namespaces and a temp state dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/root-owned.sh
+refuse_unless_root_owned
 
 if [ "$(id -u)" != 0 ]; then
   echo "The demo creates network namespaces and firewall rules inside them: run it as root (sudo npm run demo)." >&2
