@@ -2,8 +2,8 @@
 // variables are the caller's to set (docs/security.md). Only what a child needs passes through.
 const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin';
 // DBUS_SYSTEM_BUS_ADDRESS selects firewalld's bus (a private one in tests); the SUDO_* and USER names
-// are who `fwsafe` records as the actor in a child fwsafe (the lab demo).
-const KEPT = ['HOME', 'TERM', 'TZ', 'NO_COLOR', 'DBUS_SYSTEM_BUS_ADDRESS', 'USER', 'LOGNAME', 'SUDO_USER', 'SUDO_UID'];
+// and SSH_* are who `fwsafe` records as the actor in a child fwsafe (the lab demo).
+const KEPT = ['HOME', 'TERM', 'TZ', 'NO_COLOR', 'DBUS_SYSTEM_BUS_ADDRESS', 'USER', 'LOGNAME', 'SUDO_USER', 'SUDO_UID', 'SSH_CONNECTION', 'SSH_CLIENT'];
 
 /** The environment of a child: system PATH, C locale, the few variables above, then `extra`. */
 export function childEnv(extra: Record<string, string | undefined> = {}, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
