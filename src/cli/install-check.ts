@@ -1,6 +1,7 @@
 // As root, fwsafe runs only code that root alone can change (docs/security.md): its entry, dist/,
 // node_modules/ (symlinks resolved), package.json, the manifest, the rulesets, and the node binary.
-// This module runs before anything else at start-up: node built-ins only, no work at import.
+// This module runs before anything else at start-up: light imports only (the checker's `find` and the
+// verdict's writer are loaded when needed), no work at import.
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,17 +21,20 @@ const TREE_ENTRIES = ['bin', 'dist', 'node_modules', 'package.json', 'oclif.mani
 function problemOf(st: Stats, allowSticky: boolean): string | null {
   if (st.uid !== 0) return `owned by uid ${st.uid}, not root`;
   const sticky = allowSticky && st.isDirectory() && (st.mode & 0o1000) !== 0;
-  if ((st.mode & 0o022) !== 0 && !sticky) return `writable by ${(st.mode & 0o002) !== 0 ? 'everyone' : `group ${st.gid}`}`;
-  return null;
+  if ((st.mode & 0o022) === 0 || sticky) return null;
+  return `writable by ${(st.mode & 0o002) !== 0 ? 'everyone' : `group ${st.gid}`}`;
 }
+
+type RunSync = (program: string, args: readonly string[]) => { exitCode: number | null; stdout: string; stderr: string };
+
+// find prints `L path` for each symbolic link and `U path` for each path not root's or open to group/others.
+const FIND_EXPR = ['(', '-type', 'l', '-printf', 'L %p\\0', ')', '-o', '(', '!', '-uid', '0', '-o', '-perm', '/022', ')', '-printf', 'U %p\\0'];
 
 /**
  * Checks trees with one `find` (about 10 ms for 3,000 files here; lstat from JavaScript took 40-95 ms
  * in a fresh process). A symbolic link is followed to its target: a target outside the trees checked
  * so far is checked as a tree of its own, with its ancestors.
  */
-type RunSync = (program: string, args: readonly string[]) => { exitCode: number | null; stdout: string; stderr: string };
-
 class Checker {
   readonly problems: UnsafePath[] = [];
   private readonly roots: string[] = [];
@@ -68,7 +72,7 @@ class Checker {
     for (let round = 0; pending.length > 0 && round < 5; round += 1) {
       for (const p of pending) this.ancestors(p);
       this.roots.push(...pending);
-      const r = runSync('find', [...pending, '(', '-type', 'l', '-printf', 'L %p\\0', ')', '-o', '(', '!', '-uid', '0', '-o', '-perm', '/022', ')', '-printf', 'U %p\\0']);
+      const r = runSync('find', [...pending, ...FIND_EXPR]);
       if (r.exitCode !== 0) this.add(pending.join(' '), `cannot be checked: ${r.stderr.trim().split('\n')[0]}`);
       const links: string[] = [];
       for (const line of r.stdout.split('\0')) {
@@ -119,19 +123,17 @@ export async function findUnsafePaths(root = packageRoot(), nodeBinary = process
 
 /** The refusal: exit 14 with how to install fwsafe so that only root can change it. */
 export function unsafeInstallError(problems: readonly UnsafePath[], root: string): FwsafeError {
-  return new FwsafeError(
-    `Refusing to run as root: fwsafe's code could be changed by someone other than root (${problems.map((p) => `${p.path}: ${p.why}`).join('; ')}).`,
-    {
-      code: 'UNSAFE_INSTALL',
-      exitCode: ExitCode.unsafeInstall,
-      actions: [
-        'Install fwsafe so that only root owns it: as root, `npm pack` in the checkout, then `npm install -g ./fwsafe-*.tgz`',
-        `Or make this checkout root's: chown -R root:root ${root} && chmod -R go-w ${root} (and node_modules, if it is a link)`,
-        'See docs/security.md.',
-      ],
-      details: { problems },
-    },
-  );
+  const list = problems.map((p) => `${p.path}: ${p.why}`).join('; ');
+  return new FwsafeError(`Refusing to run as root: fwsafe's code could be changed by someone other than root (${list}).`, {
+    code: 'UNSAFE_INSTALL',
+    exitCode: ExitCode.unsafeInstall,
+    actions: [
+      'Install it so that only root owns it: `npm pack` in the checkout, then as root `npm install -g --ignore-scripts ./fwsafe-*.tgz`',
+      `Or make this checkout root's: chown -R root:root ${root} && chmod -R go-w ${root} (and node_modules, if it is a link)`,
+      'See docs/security.md.',
+    ],
+    details: { problems },
+  });
 }
 
 /**
@@ -142,7 +144,8 @@ export function unsafeInstallError(problems: readonly UnsafePath[], root: string
  */
 function treeStamp(root: string, nodeBinary: string): string {
   const node = realpathSync(nodeBinary);
-  const paths = [root, ...TREE_ENTRIES.slice(0, 3).map((n) => join(root, n)), join(root, 'dist', 'src'), join(root, 'bin', 'run.js'), node, dirname(node)];
+  const top = ['bin', 'bin/run.js', 'dist', 'dist/src', 'node_modules'].map((n) => join(root, n));
+  const paths = [root, ...top, node, dirname(node)];
   return JSON.stringify(
     paths.map((p) => {
       const st = statSync(p, { bigint: true, throwIfNoEntry: false });
