@@ -13,7 +13,12 @@ export function ensureRootDir(path: string): string {
   try {
     mkdirSync(path, { mode: 0o700 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new FwsafeError(`Cannot create ${path}: ${(error as Error).message}.`, {
+        code: 'RUNTIME_DIR_UNUSABLE',
+        actions: ['fwsafe keeps its locks and private temp files there: /run must exist and be writable by root.'],
+      });
+    }
   }
   const st = lstatSync(path);
   if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o077) !== 0) {
