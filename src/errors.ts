@@ -14,6 +14,7 @@ export const ExitCode = {
   badInput: 9,
   stateCorrupt: 10,
   notFound: 11,
+  unsafeInstall: 14,
   /** firewalld is not running or does not answer on its bus (issue 14). */
   firewalldUnavailable: 19,
   cancelled: 130,
