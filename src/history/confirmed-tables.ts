@@ -52,8 +52,9 @@ export async function recordConfirmedTables(paths: StatePaths, o: { netns: strin
 export async function rewrittenTables(paths: StatePaths): Promise<RewrittenTable[]> {
   const index = readIndex(paths);
   const entries = Object.entries(index.tables);
-  const hashes = await Promise.all(entries.map(([key, e]) => tableHash(e.netns, key)));
-  return entries.flatMap(([key, e], i) => (hashes[i] === e.sha256 ? [] : [{ table: key, netns: e.netns, version: e.version, confirmedAt: e.confirmedAt, now: hashes[i] === null ? ('missing' as const) : ('changed' as const) }]));
+  // A namespace that no longer exists (a lab taken down) cannot be compared: its entries are skipped.
+  const hashes = await Promise.all(entries.map(([key, e]) => tableHash(e.netns, key).catch(() => undefined)));
+  return entries.flatMap(([key, e], i) => (hashes[i] === undefined || hashes[i] === e.sha256 ? [] : [{ table: key, netns: e.netns, version: e.version, confirmedAt: e.confirmedAt, now: hashes[i] === null ? ('missing' as const) : ('changed' as const) }]));
 }
 
 /** One line per rewritten table, for status, log and detect. */
