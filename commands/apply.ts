@@ -1,13 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { createInterface } from 'node:readline/promises';
+import { join } from 'node:path';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { formatFlags, iptablesOptions, normalisePersistArgv } from '../src/cli/format-flags.js';
+import { packageRoot } from '../src/cli/install-check.js';
+import { formatFlags, iptablesOptions } from '../src/cli/format-flags.js';
 import { CancelledError, UserError } from '../src/errors.js';
 import type { ApplyResultT } from '../src/contracts/apply.js';
 import type { PlanT } from '../src/plan/schema.js';
 import type { AppliedChange } from '../src/apply/apply-change.js';
-
-const VALUE_FLAGS = new Set(['--plan', '--timeout', '--persist', '--message', '-m', '--netns', '--state-dir', '--backend', '--family']);
 
 export default class Apply extends BaseCommand {
   static summary = 'Apply a change under a dead-man switch: rolled back at the deadline unless confirmed.';
@@ -20,15 +20,15 @@ export default class Apply extends BaseCommand {
     yes: Flags.boolean({ char: 'y', description: 'Skip the "apply these changes?" question.' }),
     force: Flags.boolean({ description: 'Apply despite blocking findings.' }),
     'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes while planning (rule analysis still runs).' }),
-    persist: Flags.string({ description: 'On confirmation (never before), write the persistent file (--persist alone: /etc/nftables.conf, /etc/iptables/rules.v4|v6 or /etc/sysconfig/iptables).' }),
+    persist: Flags.string({ description: 'On confirmation (never before), write the persistent file (nft, or iptables-save for iptables proposals) to this path.', exclusive: ['persist-default'] }),
+    'persist-default': Flags.boolean({ description: 'On confirmation (never before), write the file this host boots from: /etc/nftables.conf, or /etc/iptables/rules.v4|v6 (/etc/sysconfig/iptables|ip6tables) for iptables proposals.', exclusive: ['persist'] }),
     message: Flags.string({ char: 'm', description: 'Why this change.', default: '' }),
     ...formatFlags,
   };
 
   async run(): Promise<ApplyResultT> {
-    // `--persist` alone means the default file of the change's format (oclif has no optional flag values).
-    this.argv = normalisePersistArgv(this.argv, VALUE_FLAGS);
     const { args, flags } = await this.parse(Apply);
+    const { persistTarget } = await import('../src/apply/persist-target.js');
     const netns = this.checkNetns(flags.netns);
     if (!flags['no-wait'] && !this.isTty) {
       throw new UserError('No terminal to confirm on: nothing was applied.', { code: 'NEEDS_TTY', actions: ['Use --no-wait, then confirm with `fwsafe confirm` from a new session.'] });
@@ -48,7 +48,7 @@ export default class Apply extends BaseCommand {
       if (!/^y(es)?$/i.test(answer.trim())) throw new CancelledError('Not applied.');
       return true;
     };
-    const common = { netns, stateDir: flags['state-dir'], timeoutSec: flags.timeout, force: flags.force, persistPath: flags.persist ?? null, message: flags.message, bin: process.argv[1] ?? 'fwsafe' };
+    const common = { netns, stateDir: flags['state-dir'], timeoutSec: flags.timeout, force: flags.force, persistPath: persistTarget(flags.persist, flags['persist-default']), message: flags.message, bin: join(packageRoot(), 'bin', 'run.js') };
     let plan: PlanT;
     let applied: AppliedChange;
     if (flags.plan) {
