@@ -2,14 +2,12 @@ import { Args, Flags } from '@oclif/core';
 import { createInterface } from 'node:readline/promises';
 import { join } from 'node:path';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { formatFlags, iptablesOptions } from '../src/cli/format-flags.js';
 import { packageRoot } from '../src/cli/install-check.js';
+import { formatFlags, iptablesOptions } from '../src/cli/format-flags.js';
 import { CancelledError, UserError } from '../src/errors.js';
-import { PERSIST_DEFAULT } from '../src/formats/types.js';
 import type { ApplyResultT } from '../src/contracts/apply.js';
 import type { PlanT } from '../src/plan/schema.js';
 import type { AppliedChange } from '../src/apply/apply-change.js';
-
 
 export default class Apply extends BaseCommand {
   static summary = 'Apply a change under a dead-man switch: rolled back at the deadline unless confirmed.';
@@ -22,8 +20,8 @@ export default class Apply extends BaseCommand {
     yes: Flags.boolean({ char: 'y', description: 'Skip the "apply these changes?" question.' }),
     force: Flags.boolean({ description: 'Apply despite blocking findings.' }),
     'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes while planning (rule analysis still runs).' }),
-    persist: Flags.string({ description: 'On confirmation (never before), write the persistent file to this path.', exclusive: ['persist-default'] }),
-    'persist-default': Flags.boolean({ description: 'On confirmation (never before), write the default file of the change\'s format: /etc/nftables.conf for nft, /etc/iptables/rules.v4|v6 or /etc/sysconfig/iptables for iptables.', exclusive: ['persist'] }),
+    persist: Flags.string({ description: 'On confirmation (never before), write the persistent file (nft, or iptables-save for iptables proposals) to this path.', exclusive: ['persist-default'] }),
+    'persist-default': Flags.boolean({ description: 'On confirmation (never before), write the file this host boots from: /etc/nftables.conf, or /etc/iptables/rules.v4|v6 (/etc/sysconfig/iptables|ip6tables) for iptables proposals.', exclusive: ['persist'] }),
     message: Flags.string({ char: 'm', description: 'Why this change.', default: '' }),
     ...formatFlags,
   };
@@ -50,7 +48,7 @@ export default class Apply extends BaseCommand {
       if (!/^y(es)?$/i.test(answer.trim())) throw new CancelledError('Not applied.');
       return true;
     };
-    const common = { netns, stateDir: flags['state-dir'], timeoutSec: flags.timeout, force: flags.force, persistPath: flags['persist-default'] ? PERSIST_DEFAULT : persistTarget(flags.persist, false), message: flags.message, bin: join(packageRoot(), 'bin', 'run.js') };
+    const common = { netns, stateDir: flags['state-dir'], timeoutSec: flags.timeout, force: flags.force, persistPath: persistTarget(flags.persist, flags['persist-default']), message: flags.message, bin: join(packageRoot(), 'bin', 'run.js') };
     let plan: PlanT;
     let applied: AppliedChange;
     if (flags.plan) {

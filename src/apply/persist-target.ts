@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { DEFAULT_PERSIST_PATH } from './persist.js';
+import { PERSIST_DEFAULT } from '../formats/types.js';
 
 /**
  * Where `apply` persists on confirmation: `--persist PATH` (resolved against the current directory now) or
- * `--persist-default` (/etc/nftables.conf). Nothing rewrites argv: a value is always the user's own.
+ * `--persist-default`: the boot file of the change's format, chosen at apply (FormatRuntime.persistence,
+ * /etc/nftables.conf for nft). Nothing rewrites argv: a value is always the user's own.
  */
 export function persistTarget(path: string | undefined, useDefault: boolean): string | null {
-  if (useDefault) return DEFAULT_PERSIST_PATH;
+  if (useDefault) return PERSIST_DEFAULT;
   if (path === undefined) return null;
   if (path === '' || path.includes('\0')) {
     throw new UserError(`--persist needs a file path, got ${JSON.stringify(path)}.`, {

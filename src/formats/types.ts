@@ -37,7 +37,7 @@ export const TransactionStep = z.strictObject({
 });
 export type TransactionStepT = z.infer<typeof TransactionStep>;
 
-/** What `--persist` alone stands for until apply asks the format's PersistTarget.defaultPath. */
+/** What `--persist-default` stands for until apply asks the format's PersistTarget.defaultPath. */
 export const PERSIST_DEFAULT = '@default';
 
 /** What recognise() saw in a proposal: the format and, in words, why (shown when the format is refused). */
@@ -82,7 +82,7 @@ export interface ProposalFormat {
 
 /** Where a confirmed change is persisted, and how the written file is checked. */
 export interface PersistTarget {
-  /** The boot file this host loads for the format and the plan's family (`--persist` alone). */
+  /** The boot file this host loads for the format and the plan's family (`--persist-default`). */
   defaultPath(plan: PlanT): string;
   /** The file's content now (read from the live ruleset of what the format owns). */
   render(netns: string | null, pending: PendingRecordT): Promise<string>;

@@ -4,7 +4,6 @@ import { familyOf } from '../../../../src/formats/iptables/family.js';
 import { applyInput, declaredScope, rollbackInput } from '../../../../src/formats/iptables/transaction.js';
 import { parseSave } from '../../../../src/backends/iptables-save.js';
 import { recogniseProposal } from '../../../../src/formats/registry.js';
-import { normalisePersistArgv } from '../../../../src/cli/format-flags.js';
 import { decidingTable } from '../../../../src/probes/findings.js';
 
 const FILE = '# x\n*filter\n:INPUT DROP [0:0]\n:MINE - [0:0]\n[1:2] -A INPUT -j MINE\n-A MINE -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
@@ -38,17 +37,6 @@ describe('iptables-restore proposals', () => {
     expect(familyOf('*filter\n-A INPUT -s 2001:db8::1 -j DROP\nCOMMIT\n', 'x').family).toBe('v6');
     expect(familyOf(FILE, 'x').family).toBe('v4');
     expect(() => familyOf('*filter\n-A INPUT -s 10.0.0.1 -j DROP\nCOMMIT\n', 'rules.v6')).toThrow(/rules\.v6:2: an IPv4 address/);
-  });
-});
-
-describe('--persist with an optional value', () => {
-  const V = new Set(['--timeout', '--persist']);
-  it('alone means the default; with a path (space or =) names it', () => {
-    expect(normalisePersistArgv(['f.v4', '--persist'], V)).toEqual(['f.v4', '--persist=@default']);
-    expect(normalisePersistArgv(['--persist', 'f.v4'], V)).toEqual(['--persist=@default', 'f.v4']);
-    expect(normalisePersistArgv(['f.v4', '--persist', '/etc/iptables/rules.v4'], V)).toEqual(['f.v4', '--persist', '/etc/iptables/rules.v4']);
-    expect(normalisePersistArgv(['--persist', '/p', '--plan', 'x.json'], V)).toEqual(['--persist', '/p', '--plan', 'x.json']);
-    expect(normalisePersistArgv(['f', '--persist', '--no-wait'], V)).toEqual(['f', '--persist=@default', '--no-wait']);
   });
 });
 
