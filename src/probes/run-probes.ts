@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
-import { decidingRule, type RuleText } from './trace.js';
+import { decidingRule, type RuleText, type TraceRewrite } from './trace.js';
 import { splitTables } from '../ruleset/text.js';
 import { cleanStale } from '../plan/scratch.js';
 import { hasHandleReferences, translateHandles } from '../plan/handles.js';
@@ -26,6 +26,10 @@ export interface ProbeResult {
   observed: 'allowed' | 'dropped' | 'rejected' | 'not-run';
   pass: boolean;
   decidedBy: string | null;
+  /** The traced verdict of `decidedBy` (accept, drop…); null when nothing was traced. */
+  verdict?: string | null;
+  /** A rule on the packet's way rewrote its destination (DNAT, stateless NAT). */
+  rewrite?: TraceRewrite | null;
   note: string | null;
 }
 
@@ -191,7 +195,12 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const locate = (): boolean => {
       for (const r of results) {
         const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
-        if (m && r.decidedBy === null) r.decidedBy = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : 'syn', ruleText)?.decidedBy ?? null;
+        if (m && r.decidedBy === null) {
+          const seen = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : 'syn', ruleText);
+          r.decidedBy = seen?.decidedBy ?? null;
+          r.verdict = seen?.verdict ?? null;
+          r.rewrite = seen?.rewrite ?? null;
+        }
       }
       return results.every((r) => r.decidedBy !== null || r.observed === 'not-run');
     };

@@ -55,6 +55,8 @@ export interface TableModel {
   hasXt: boolean;
   /** What of this table could not be read (a chain or set of an unknown shape), with why. */
   unanalysed?: string[];
+  /** `flags dormant`: its base chains are not attached to their hooks. */
+  dormant?: boolean;
 }
 
 export interface RulesetModel {
@@ -77,6 +79,15 @@ export function opaqueText(raw: string): string {
     .replace(/ expires [0-9dhms]+/g, '')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/**
+ * nft 1.0.6 prints a dormant table's `flags` in JSON as the table's name (a bug), so the text listing
+ * (`\tflags dormant`) is read too.
+ */
+function isDormant(flags: unknown, text: string): boolean {
+  if (Array.isArray(flags) ? flags.includes('dormant') : flags === 'dormant') return true;
+  return /^\tflags [^\n]*\bdormant\b/m.test(text);
 }
 
 /**
@@ -110,7 +121,9 @@ export function buildModelFromParsed(parsed: ParsedNftJson, listingText = ''): R
   const chains = new Map<string, ChainModel>();
   for (const t of parsed.tables) {
     const key = tableKey(t.family, t.name);
-    tables.set(key, { family: t.family, name: t.name, key, chains: [], sets: [], objects: [], text: texts.get(key)?.raw ?? '', hasXt: false });
+    const table: TableModel = { family: t.family, name: t.name, key, chains: [], sets: [], objects: [], text: texts.get(key)?.raw ?? '', hasXt: false };
+    if (isDormant(t.flags, table.text)) table.dormant = true;
+    tables.set(key, table);
   }
   for (const c of parsed.chains) {
     const table = tables.get(tableKey(c.family, c.table));
@@ -170,7 +183,8 @@ function placeUnread(model: RulesetModel, tables: Map<string, TableModel>, chain
   const key = u.family && u.table !== null ? tableKey(u.family, u.table) : null;
   const table = key ? tables.get(key) : undefined;
   if (u.kind === 'rule' && table && chains.get(`${table.key}\u0000${u.chain}`)?.rules.some((r) => r.handle === u.handle)) return;
-  const what = `${u.kind}${u.chain !== null && u.kind !== 'table' ? ` ${u.chain}` : ''}${u.handle !== null ? ` (handle ${u.handle})` : ''}`;
+  const named = u.kind === 'rule' ? (u.chain !== null ? ` in chain ${u.chain}` : '') : u.kind !== 'table' && u.name !== null ? ` ${u.name}` : '';
+  const what = `${u.kind}${named}${u.handle !== null ? ` (handle ${u.handle})` : ''}`;
   if (table && u.kind !== 'table') (table.unanalysed ??= []).push(`${what}: ${u.why}`);
   else (model.unanalysed ??= []).push(`${key ?? 'an item'}${u.kind === 'table' ? '' : ` ${what}`}: ${u.why}${u.kind === 'table' ? '; its chains and rules are not analysed' : ''}`);
 }

@@ -55,6 +55,9 @@ export interface UnreadItem {
   kind: string;
   family: string | null;
   table: string | null;
+  /** The object's own name (chain, set, …); null for rules. */
+  name: string | null;
+  /** The chain a rule sits in. */
   chain: string | null;
   handle: number | null;
   why: string;
@@ -87,7 +90,8 @@ function parseItem<T>(schema: z.ZodType<T>, value: unknown, kind: string, unread
     kind,
     family: text(v.family),
     table: text(v.table) ?? (kind === 'table' ? text(v.name) : null),
-    chain: kind === 'chain' ? text(v.name) : text(v.chain),
+    name: kind === 'rule' ? null : text(v.name),
+    chain: kind === 'rule' ? text(v.chain) : null,
     handle: typeof v.handle === 'number' ? v.handle : null,
     why: `nft -j printed it in a shape fwsafe does not read (${formatIssues(parsed.error)})`,
   });
@@ -124,7 +128,7 @@ export function parseNftJson(text: string): ParsedNftJson {
   const push = <T>(list: T[], item: T | null): void => void (item !== null && list.push(item));
   (raw as z.infer<typeof NftJson>).nftables.forEach((item) => {
     if (!item || typeof item !== 'object' || Array.isArray(item)) {
-      out.unread.push({ kind: 'item', family: null, table: null, chain: null, handle: null, why: `nft -j printed ${JSON.stringify(item)} where an object was expected` });
+      out.unread.push({ kind: 'item', family: null, table: null, name: null, chain: null, handle: null, why: `nft -j printed ${JSON.stringify(item)} where an object was expected` });
       return;
     }
     const [kind, value] = Object.entries(item)[0] ?? ['', undefined];

@@ -208,6 +208,9 @@ interface ChainResult {
 
 const ACCEPT_PLACEHOLDER: Expr = { accept: null };
 
+// Statements that never stop a rule from going on to its verdict (they count, log, tag or rewrite).
+const PASSIVE = new Set(['counter', 'log', 'comment', 'continue', 'notrack', 'ct helper', 'ct timeout', 'ct expectation', 'secmark', 'dup', 'fwd', 'flow', 'snat', 'dnat', 'masquerade', 'redirect', 'tproxy']);
+
 // Every analyser walks many packets through the same rules: parse each rule's key once.
 const parsed = new WeakMap<RuleModel, Expr[]>();
 function exprsOf(rule: RuleModel): Expr[] {
@@ -234,7 +237,8 @@ function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: numbe
       } else if ('match' in e) matched = and(matched, matchExpr(e.match as Expr, p, table));
       else if ('accept' in e || 'drop' in e || 'reject' in e || 'jump' in e || 'goto' in e || 'return' in e) verdict = e;
       // One login is far under any rate: `limit rate X` lets it through, `limit rate over X` does not match it.
-      else if ('limit' in e) matched = and(matched, (e.limit as { inv?: boolean } | null)?.inv ? false : true);
+      // A named limit (`limit name "x"`) is an object whose rate the walk does not read.
+      else if ('limit' in e) matched = and(matched, typeof e.limit !== 'object' || e.limit === null ? 'unknown' : (e.limit as { inv?: boolean }).inv ? false : true);
       else if ('vmap' in e) {
         const r = vmapLookup(e.vmap as Expr, p, table);
         if (r.kind === 'hit') verdict = r.verdict;
@@ -248,8 +252,9 @@ function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: numbe
       else if ('queue' in e || 'synproxy' in e) {
         matched = and(matched, 'unknown');
         verdict = { accept: null };
-      } else if ('counter' in e || 'log' in e || 'comment' in e) continue;
-      else if ('xt' in e || 'mangle' in e || 'set' in e || 'lookup' in e) matched = and(matched, 'unknown');
+      } else if (Object.keys(e).some((k) => PASSIVE.has(k))) continue;
+      // Anything else (quota, meter, ct count, xt, set updates, mangle…) may stop the rule: the walk cannot tell.
+      else matched = and(matched, 'unknown');
       if (matched === false) break;
     }
     if (matched === false || verdict === null) continue;
@@ -280,7 +285,7 @@ function appliesTo(table: TableModel, p: Packet): boolean {
 /** Walks a packet through every filter base chain on the prerouting and input (or forward) hooks, in priority order. */
 export function walkInput(model: RulesetModel, p: Packet, hook: 'input' | 'forward' = 'input'): WalkResult {
   const bases = model.tables
-    .filter((t) => appliesTo(t, p))
+    .filter((t) => appliesTo(t, p) && !t.dormant)
     .flatMap((t) => t.chains.filter((c) => c.type === 'filter' && (c.hook === hook || c.hook === 'prerouting')).map((c) => ({ t, c })))
     .sort((x, y) => (x.c.hook === y.c.hook ? (x.c.prio ?? 0) - (y.c.prio ?? 0) : x.c.hook === 'prerouting' ? -1 : 1));
   // What could not be read at all (a table or chain of an unknown shape) may hold any verdict.
