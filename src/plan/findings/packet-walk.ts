@@ -130,6 +130,8 @@ const L4_OF: Record<string, Packet['proto']> = { tcp: 'tcp', udp: 'udp', icmp: '
 
 function matchExpr(m: Expr, p: Packet, table: TableModel): Tri {
   const op = String(m.op ?? '==');
+  // nft may print an expression it has no JSON for as a raw string: the walk cannot read it.
+  if (!m.left || typeof m.left !== 'object') return 'unknown';
   const left = m.left as Expr;
   const right = m.right;
   let base: Tri = 'unknown';
