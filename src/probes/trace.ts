@@ -15,12 +15,12 @@ export interface TraceVerdict {
   rewrite: TraceRewrite | null;
 }
 
-const REWRITE = /\b(?:dnat(?: ip6?)? to|redirect to|tproxy(?: ip6?)? to|ip6? daddr set|(?:tcp|udp|th) dport set)\s+(.+?)(?:\s+(?:accept|drop|continue|return|counter|notrack|meta \S+ set .*))?$/;
+const REWRITE = /\b(dnat(?: ip6?)? to|redirect to|tproxy(?: ip6?)? to|ip6? daddr set|(?:tcp|udp|th) dport set)\s+(.+?)(?:\s+(?:accept|drop|continue|return|counter|notrack|meta \S+ set .*))?$/;
 
 /** The destination rewrite a rule's text performs (its target as written), or null. */
 export function rewriteOf(ruleText: string): string | null {
   const m = REWRITE.exec(ruleText);
-  if (m) return m[1]!.trim();
+  if (m) return /dport set$/.test(m[1]!) ? `port ${m[2]!.trim()}` : m[2]!.trim();
   return /\b(?:redirect|dnat)\b/.test(ruleText) ? 'a local port' : null;
 }
 

@@ -29,6 +29,7 @@ describe('rewriteOf: the destination a rule rewrites to, as written', () => {
     ['tcp dport 3128 redirect to :8080', ':8080'],
     ['meta l4proto tcp tcp dport 80 tproxy ip to 127.0.0.1:3129 meta mark set 0x00000001 accept', '127.0.0.1:3129'],
     ['tcp dport 22 redirect', 'a local port'],
+    ['udp dport 5353 udp dport set 53', 'port 53'],
   ])('%s', (rule, towards) => expect(rewriteOf(rule)).toBe(towards));
   it('rules that do not move the packet have none', () => {
     for (const rule of ['tcp dport 22 accept', 'ip saddr set 198.51.100.5', 'meta mark set 0x1', 'ct state established accept']) expect(rewriteOf(rule)).toBeNull();
