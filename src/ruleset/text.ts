@@ -69,14 +69,14 @@ function splitTablesUncached(text: string): TableText[] {
 }
 
 /**
- * One line of nft text from a rule nft printed over several lines (a chain binding): the inner
- * statements separated by `;`, as nft reads them back (`jump { ip saddr 10.0.0.0/8 accept; drop }`).
+ * One line of nft text from a rule nft printed over several lines (a chain binding): each inner
+ * statement ended by `;`, as `add rule` reads it back (`jump { ip saddr 10.0.0.0/8 accept; drop; }`).
  */
 export function joinRuleLines(parts: string[]): string {
   let out = '';
   for (const part of parts.map((p) => p.trim()).filter(Boolean)) {
     if (out === '') out = part;
-    else out += out.endsWith('{') || part.startsWith('}') ? ` ${part}` : `; ${part}`;
+    else out += out.endsWith('{') ? ` ${part}` : `; ${part}`;
   }
   return out;
 }

@@ -54,7 +54,7 @@ describe.skipIf(!isRoot)('rules nft prints without a JSON form (real kernel, thr
     const r = fwsafe(['--netns', ns.name, 'plan', file('both.nft', BINDING + STICKY), '--json', '--no-probes', '--detailed-exitcode']);
     expect(r.status, r.stdout + r.stderr).toBe(2);
     expect(r.json.diff.rules.map((x: { text: string }) => x.text)).toEqual([
-      'meta l4proto { tcp, udp } th dport 53 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept }',
+      'meta l4proto { tcp, udp } th dport 53 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept; }',
       'update @sticky-set { ip saddr : 0x00000002 }',
     ]);
     expect(r.json.result.touchedText).toContain('jump {\n\t\t\tip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept\n\t\t}');
@@ -91,7 +91,7 @@ describe.skipIf(!isRoot)('rules nft prints without a JSON form (real kernel, thr
     const asProposal = fwsafe(['--netns', ns.name, 'plan', file('guard.nft', ON_SSH_PATH), '--json', '--no-probes']);
     expect(asProposal.status, asProposal.stdout + asProposal.stderr).toBe(0);
     const f = asProposal.json.findings.find((x: { code: string }) => x.code === 'RULE_NOT_ANALYSED');
-    expect(f).toMatchObject({ severity: 'warning', location: 'inet guard input: tcp dport 22 jump { ip saddr 192.0.2.0/24 drop }' });
+    expect(f).toMatchObject({ severity: 'warning', location: 'inet guard input: tcp dport 22 jump { ip saddr 192.0.2.0/24 drop; }' });
     expect(f.message).toMatch(/chain binding/);
     loadRuleset(ns.name, ON_SSH_PATH);
     const asBase = fwsafe(['--netns', ns.name, 'plan', file('unrelated.nft', UNRELATED), '--json', '--no-probes']);

@@ -32,7 +32,7 @@ describe('nft -j shapes the model tolerates', () => {
     const m = buildModel(doc(table(), chain(), rule(6, [dport53, BINDING])), LISTING);
     const r = m.tables[0]!.chains[0]!.rules[0]!;
     expect(r.opaque).toEqual(['jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept counter drop }']);
-    expect(r.text).toBe('th dport 53 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept; counter drop }');
+    expect(r.text).toBe('th dport 53 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept; counter drop; }');
     expect(JSON.parse(r.key)).toEqual([dport53, { opaque: r.opaque![0] }]);
   });
   it("a binding's key ignores its counters (the same rule later is the same rule)", () => {
@@ -92,7 +92,7 @@ describe('nft -j shapes the model tolerates', () => {
 describe('rules nft prints over several lines', () => {
   it('splitTables joins a chain binding into one rule line; the table text stays verbatim', () => {
     const [t] = splitTables(LISTING);
-    expect(t!.rulesByHandle.get(6)).toBe('th dport 53 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept; counter drop }');
+    expect(t!.rulesByHandle.get(6)).toBe('th dport 53 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept; counter drop; }');
     expect(t!.rulesByHandle.get(7)).toBe('update @sticky { ip saddr : 0x00000002 }');
     expect(t!.raw).toBe(LISTING.trimEnd());
   });
