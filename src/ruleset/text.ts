@@ -62,6 +62,7 @@ function splitTablesUncached(text: string): TableText[] {
     if (depth <= 0) {
       tables.push({ family: current.family, name: current.name, raw: current.lines.join('\n'), rulesByHandle: current.rules });
       current = null;
+      pending = null;
       depth = 0;
     }
   }
