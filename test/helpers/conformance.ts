@@ -90,7 +90,9 @@ export function conformanceShard(index: number, count: number): void {
             veth(ns);
             // Rule analysis and the scratch namespace for the proposal; the probes run in the live-base plan
             // below (the path every plan on such a host takes), which keeps the corpus within a few minutes.
-            const proposal = await fwsafeAsync(['--netns', ns, 'plan', path, '--json', '--detailed-exitcode', '--no-probes']);
+            // Without --detailed-exitcode: exit 0 is "planned" (5 would only say a finding blocks an apply,
+            // and some files lock the stand-in admin out on purpose: verdict-map-named, stateless-nat-numgen).
+            const proposal = await fwsafeAsync(['--netns', ns, 'plan', path, '--json', '--no-probes']);
             noBug(proposal);
             // nft itself is the judge of what the kernel holds.
             const loaded = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-f', path], { encoding: 'utf8' });
@@ -100,14 +102,15 @@ export function conformanceShard(index: number, count: number): void {
               expect(liveRuleset(ns), 'a rejected proposal leaves nothing behind').toBe('');
               return;
             }
-            expect([0, 2], summary(proposal)).toContain(proposal.status);
+            expect(proposal.status, summary(proposal)).toBe(0);
+            expect((proposal.json as { touchedTables: unknown[] }).touchedTables.length).toBeGreaterThan(0);
             // The probes reproduce every file (stand-in interfaces included): none runs without part of it.
             const gaps = (r: CliResult): string[] => ((r.json as { findings: { code: string; message: string }[] }).findings ?? []).filter((f) => f.code === 'PROBES_FAILED' || /could not be reproduced/.test(f.message)).map((f) => f.message);
             // Counters move with the namespace's own traffic (IPv6 router solicitations on the veth pair).
             const before = normaliseRulesetText(liveRuleset(ns));
-            const live = await fwsafeAsync(['--netns', ns, 'plan', join(dir, 'unrelated.nft'), '--json', '--detailed-exitcode']);
+            const live = await fwsafeAsync(['--netns', ns, 'plan', join(dir, 'unrelated.nft'), '--json']);
             noBug(live);
-            expect(live.status, summary(live)).toBe(2);
+            expect(live.status, summary(live)).toBe(0);
             const plan = live.json as { touchedTables: { family: string; name: string }[]; findings: { code: string; severity: string }[] };
             expect(plan.touchedTables.map((t) => `${t.family} ${t.name}`)).toEqual(['inet fwsafe_conformance_other']);
             expect(gaps(live)).toEqual([]);
