@@ -83,7 +83,7 @@ function tableInverse(key: string, b: TableObjects, a: TableObjects, parts: Part
   for (const [name, cb] of b.chains) {
     const kept = new Set((a.chains.get(name)?.rules ?? []).map((r) => r.key));
     if (a.chains.has(name) && cb.rules.some((r) => BINDING.test(r.raw) && !kept.has(r.key))) {
-      return `a rule it removed from chain ${name} holds a chain binding, which nft 1.0.6 cannot re-insert at a position (it crashes)`;
+      return `a rule it removed from chain ${name} holds a chain binding, which nft 1.0.6 cannot re-insert at a position ${CRASH}`;
     }
   }
   const local = emptyParts();
@@ -138,6 +138,7 @@ function tableInverse(key: string, b: TableObjects, a: TableObjects, parts: Part
 
 // A chain binding (`jump { … }`): `add|insert rule … position N` with one makes nft 1.0.6 segfault.
 const BINDING = /\b(?:jump|goto) \{/;
+const CRASH = '(it crashes)';
 
 const withoutPolicy = (header: string | null): string | null => header?.replace(/\s*policy \S+;/, '') ?? null;
 

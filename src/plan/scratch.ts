@@ -90,7 +90,8 @@ export async function computeInScratch(options: ScratchOptions): Promise<Scratch
 
 /** Stand-ins (veth pairs) for the interfaces a ruleset names, so rules that need them load; existing names are kept. */
 export async function addStandInInterfaces(ns: string, names: string[]): Promise<void> {
-  await Promise.all(names.map((name, i) => run('ip', ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `fwsp${i}`], { allowFailure: true })));
+  const add = (name: string, i: number) => run('ip', ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `fwsp${i}`], { allowFailure: true });
+  await Promise.all(names.map(add));
 }
 
 /** Loads the base in one go; when that fails, table by table, skipping (and naming) those that fail. */

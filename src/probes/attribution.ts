@@ -8,11 +8,20 @@ export function whatHappened(r: ProbeResult): string {
   const by = r.decidedBy;
   if (r.observed === 'allowed') return `allowed${by ? `, decided by ${by}` : ''}`;
   if (r.observed === 'not-run') return 'not run';
-  if (r.observed === 'rejected') return by && /\breject\b/.test(by) ? `rejected by ${by}` : `rejected${by ? ` (last verdict: ${by})` : ''}`;
+  if (r.observed === 'rejected') {
+    if (by && /\breject\b/.test(by)) return `rejected by ${by}`;
+    return `rejected${by ? ` (last verdict: ${by})` : ''}`;
+  }
   if (r.verdict === 'drop' || (by && /: policy drop$/.test(by))) return by ? `dropped by ${by}` : 'dropped';
   if (r.rewrite) {
-    return `rewritten towards ${r.rewrite.towards} by ${r.rewrite.by}, so it was no longer addressed to this host and routing did not deliver it`;
+    const { towards, by: rule } = r.rewrite;
+    return `rewritten towards ${towards} by ${rule}, so it was no longer addressed to this host and routing did not deliver it`;
   }
-  if (by) return `not delivered for a routing reason: the rules accepted it (${by}), but it never reached the listener (no route, reverse-path filtering, or an address that is not local)`;
+  if (by) {
+    return (
+      `not delivered for a routing reason: the rules accepted it (${by}), but it never reached the listener ` +
+      '(no route, reverse-path filtering, or an address that is not local)'
+    );
+  }
   return 'dropped before any traced rule saw it (a routing reason, or a hook the trace does not cover)';
 }

@@ -105,7 +105,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const proposalText = o.proposalText ?? readFileSync(o.proposalPath, 'utf8');
     await addStandInInterfaces(host, interfacesNeeded(o.baseText + '\n' + proposalText).filter((n) => n !== ifname));
     const missing = await loadBase(host, dir, o.baseText);
-    if (missing.length) notes.push(`${missing.join(', ')} could not be reproduced (iptables-nft tables?): probes ran without ${missing.length === 1 ? 'it' : 'them'}`);
+    if (missing.length) {
+      notes.push(`${missing.join(', ')} could not be reproduced (iptables-nft tables?): probes ran without ${missing.length === 1 ? 'it' : 'them'}`);
+    }
     const tcpPorts = [...new Set([...o.sshPorts, ...(o.ssh ? [o.ssh.serverPort] : []), ...[...o.mustAllow, ...o.mustDeny].filter((s) => s.proto === 'tcp').map((s) => s.port)])];
     const listener = spawnPiped(process.execPath, [AGENT, 'listen', ...tcpPorts.map(String)], { netns: host });
     children.push(listener);

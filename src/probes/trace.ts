@@ -15,7 +15,10 @@ export interface TraceVerdict {
   rewrite: TraceRewrite | null;
 }
 
-const REWRITE = /\b(dnat(?: ip6?)? to|redirect to|tproxy(?: ip6?)? to|ip6? daddr set|(?:tcp|udp|th) dport set)\s+(.+?)(?:\s+(?:accept|drop|continue|return|counter|notrack|meta \S+ set .*))?$/;
+const REWRITE = new RegExp(
+  '\\b(dnat(?: ip6?)? to|redirect to|tproxy(?: ip6?)? to|ip6? daddr set|(?:tcp|udp|th) dport set)\\s+(.+?)' +
+    '(?:\\s+(?:accept|drop|continue|return|counter|notrack|meta \\S+ set .*))?$',
+);
 
 /** The destination rewrite a rule's text performs (its target as written), or null. */
 export function rewriteOf(ruleText: string): string | null {
@@ -50,7 +53,8 @@ export function decidingRule(traceText: string, saddr: string, dport: number, pa
     // A monitor started before a rule existed prints "unknown rule handle N": look the handle up.
     const unknown = /^unknown rule handle (\d+) \(verdict (\S+)\)$/.exec(rest);
     const rule = unknown ? [rest, ruleText(family, table, Number(unknown[1])) ?? `handle ${unknown[1]}`, unknown[2]] : /^rule (.*) \(verdict (\S+)\)$/.exec(rest);
-    const where = rule ? `${family} ${table} ${chain}: ${rule[1]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')}` : '';
+    const text = rule ? rule[1]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter') : '';
+    const where = `${family} ${table} ${chain}: ${text}`;
     const towards = rule ? rewriteOf(rule[1]!) : null;
     if (towards) rewrites.set(id, { by: where, towards });
     if (rule && rule[2] !== 'continue' && !/^jump|^goto/.test(rule[2]!)) {
@@ -62,6 +66,8 @@ export function decidingRule(traceText: string, saddr: string, dport: number, pa
     }
   }
   let found: TraceVerdict | null = null;
-  for (const [id, hit] of packets) if (hit && verdicts.has(id)) found = { ...verdicts.get(id)!, rewrite: rewrites.get(id) ?? null };
+  for (const [id, hit] of packets) {
+    if (hit && verdicts.has(id)) found = { ...verdicts.get(id)!, rewrite: rewrites.get(id) ?? null };
+  }
   return found;
 }

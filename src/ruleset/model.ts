@@ -95,7 +95,10 @@ function isDormant(flags: unknown, text: string): boolean {
  * A raw statement becomes `{"opaque": TEXT}`, so the key stays a list of objects.
  */
 function ruleKey(expr: Statement[], comment: string | undefined): string {
-  const stripped = expr.map((e) => (typeof e === 'string' ? { opaque: opaqueText(e) } : 'counter' in e ? { counter: null } : e));
+  const stripped = expr.map((e) => {
+    if (typeof e === 'string') return { opaque: opaqueText(e) };
+    return 'counter' in e ? { counter: null } : e;
+  });
   return JSON.stringify(comment ? [stripped, comment] : stripped);
 }
 
@@ -121,7 +124,8 @@ export function buildModelFromParsed(parsed: ParsedNftJson, listingText = ''): R
   const chains = new Map<string, ChainModel>();
   for (const t of parsed.tables) {
     const key = tableKey(t.family, t.name);
-    const table: TableModel = { family: t.family, name: t.name, key, chains: [], sets: [], objects: [], text: texts.get(key)?.raw ?? '', hasXt: false };
+    const text = texts.get(key)?.raw ?? '';
+    const table: TableModel = { family: t.family, name: t.name, key, chains: [], sets: [], objects: [], text, hasXt: false };
     if (isDormant(t.flags, table.text)) table.dormant = true;
     tables.set(key, table);
   }
@@ -179,14 +183,21 @@ export function buildModelFromParsed(parsed: ParsedNftJson, listingText = ''): R
 }
 
 /** Notes an item fwsafe could not read on its table (or the ruleset), unless it is already an opaque rule. */
-function placeUnread(model: RulesetModel, tables: Map<string, TableModel>, chains: Map<string, ChainModel>, u: UnreadItem): void {
+function placeUnread(
+  model: RulesetModel,
+  tables: Map<string, TableModel>,
+  chains: Map<string, ChainModel>,
+  u: UnreadItem,
+): void {
   const key = u.family && u.table !== null ? tableKey(u.family, u.table) : null;
   const table = key ? tables.get(key) : undefined;
-  if (u.kind === 'rule' && table && chains.get(`${table.key}\u0000${u.chain}`)?.rules.some((r) => r.handle === u.handle)) return;
-  const named = u.kind === 'rule' ? (u.chain !== null ? ` in chain ${u.chain}` : '') : u.kind !== 'table' && u.name !== null ? ` ${u.name}` : '';
-  const what = `${u.kind}${named}${u.handle !== null ? ` (handle ${u.handle})` : ''}`;
+  const placed = chains.get(`${table?.key}\u0000${u.chain}`)?.rules.some((r) => r.handle === u.handle);
+  if (u.kind === 'rule' && table && placed) return;
+  const named = u.kind === 'rule' ? (u.chain !== null ? ` in chain ${u.chain}` : '') : u.name !== null ? ` ${u.name}` : '';
+  const what = `${u.kind}${u.kind === 'table' ? '' : named}${u.handle !== null ? ` (handle ${u.handle})` : ''}`;
   if (table && u.kind !== 'table') (table.unanalysed ??= []).push(`${what}: ${u.why}`);
-  else (model.unanalysed ??= []).push(`${key ?? 'an item'}${u.kind === 'table' ? '' : ` ${what}`}: ${u.why}${u.kind === 'table' ? '; its chains and rules are not analysed' : ''}`);
+  else if (u.kind === 'table') (model.unanalysed ??= []).push(`${key ?? 'a table'}: ${u.why}; its chains and rules are not analysed`);
+  else (model.unanalysed ??= []).push(`${key ?? 'an item'} ${what}: ${u.why}`);
 }
 
 /** Is this opaque part a whole rule fwsafe could not read (rather than one raw statement)? */

@@ -128,7 +128,8 @@ export function parseNftJson(text: string): ParsedNftJson {
   const push = <T>(list: T[], item: T | null): void => void (item !== null && list.push(item));
   (raw as z.infer<typeof NftJson>).nftables.forEach((item) => {
     if (!item || typeof item !== 'object' || Array.isArray(item)) {
-      out.unread.push({ kind: 'item', family: null, table: null, name: null, chain: null, handle: null, why: `nft -j printed ${JSON.stringify(item)} where an object was expected` });
+      const why = `nft -j printed ${JSON.stringify(item)} where an object was expected`;
+      out.unread.push({ kind: 'item', family: null, table: null, name: null, chain: null, handle: null, why });
       return;
     }
     const [kind, value] = Object.entries(item)[0] ?? ['', undefined];

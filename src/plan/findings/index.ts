@@ -10,7 +10,17 @@ import { includes } from './includes.js';
 import { analysisIncomplete, notAnalysed } from './not-analysed.js';
 
 /** Every lint rule, in the order their findings are shown; add new analysers here. */
-export const ANALYSERS: Analyser[] = [scope, missingInterfaces, sshLockout, notAnalysed, analysisIncomplete, dropPolicy, icmpBlocked, unreachable, includes];
+export const ANALYSERS: Analyser[] = [
+  scope,
+  missingInterfaces,
+  sshLockout,
+  notAnalysed,
+  analysisIncomplete,
+  dropPolicy,
+  icmpBlocked,
+  unreachable,
+  includes,
+];
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 

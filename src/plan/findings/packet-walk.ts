@@ -1,4 +1,5 @@
-import { isUnreadRule, type ChainModel, type RuleModel, type RulesetModel, type TableModel } from '../../ruleset/model.js';
+import { isUnreadRule } from '../../ruleset/model.js';
+import type { ChainModel, RuleModel, RulesetModel, TableModel } from '../../ruleset/model.js';
 
 /** A packet arriving at the host, as far as rule analysis needs it. */
 export interface Packet {
@@ -35,7 +36,9 @@ export interface WalkResult {
 /** Why an opaque part of a rule cannot be followed, from the way nft printed it. */
 export function opaqueWhy(text: string): string {
   if (isUnreadRule(text)) return 'nft -j printed this rule in a shape fwsafe does not read';
-  if (/^(?:jump|goto) \{/.test(text)) return 'it hands the packet to an anonymous chain (a chain binding), which nft -j does not describe';
+  if (/^(?:jump|goto) \{/.test(text)) {
+    return 'it hands the packet to an anonymous chain (a chain binding), which nft -j does not describe';
+  }
   if (/^(?:update|add|delete) @/.test(text)) return 'it updates a map with a statement nft -j does not describe';
   return 'nft -j prints one of its statements as raw text';
 }
@@ -211,7 +214,10 @@ interface ChainResult {
 const ACCEPT_PLACEHOLDER: Expr = { accept: null };
 
 // Statements that never stop a rule from going on to its verdict (they count, log, tag or rewrite).
-const PASSIVE = new Set(['counter', 'log', 'comment', 'continue', 'notrack', 'ct helper', 'ct timeout', 'ct expectation', 'secmark', 'dup', 'fwd', 'flow', 'snat', 'dnat', 'masquerade', 'redirect', 'tproxy']);
+const PASSIVE = new Set([
+  ...['counter', 'log', 'comment', 'continue', 'notrack', 'ct helper', 'ct timeout', 'ct expectation', 'secmark'],
+  ...['dup', 'fwd', 'flow', 'snat', 'dnat', 'masquerade', 'redirect', 'tproxy'],
+]);
 
 // Every analyser walks many packets through the same rules: parse each rule's key once.
 const parsed = new WeakMap<RuleModel, Expr[]>();
@@ -240,7 +246,10 @@ function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: numbe
       else if ('accept' in e || 'drop' in e || 'reject' in e || 'jump' in e || 'goto' in e || 'return' in e) verdict = e;
       // One login is far under any rate: `limit rate X` lets it through, `limit rate over X` does not match it.
       // A named limit (`limit name "x"`) is an object whose rate the walk does not read.
-      else if ('limit' in e) matched = and(matched, typeof e.limit !== 'object' || e.limit === null ? 'unknown' : (e.limit as { inv?: boolean }).inv ? false : true);
+      else if ('limit' in e) {
+        const limit = e.limit as { inv?: boolean } | string | null;
+        matched = and(matched, typeof limit !== 'object' || limit === null ? 'unknown' : !limit.inv);
+      }
       else if ('vmap' in e) {
         const r = vmapLookup(e.vmap as Expr, p, table);
         if (r.kind === 'hit') verdict = r.verdict;
@@ -293,7 +302,9 @@ export function walkInput(model: RulesetModel, p: Packet, hook: 'input' | 'forwa
   // What could not be read at all (a table or chain of an unknown shape) may hold any verdict.
   const gaps: WalkGap[] = [
     ...(model.unanalysed ?? []).map((why) => ({ location: 'ruleset', why })),
-    ...model.tables.filter((t) => appliesTo(t, p) && t.unanalysed).flatMap((t) => t.unanalysed!.map((why) => ({ location: t.key, why }))),
+    ...model.tables
+      .filter((t) => appliesTo(t, p) && t.unanalysed)
+      .flatMap((t) => t.unanalysed!.map((why) => ({ location: t.key, why }))),
   ];
   let uncertain = gaps.length > 0;
   let decidedBy = 'no base chain on the input hook (accepted)';
