@@ -57,7 +57,12 @@ const HAS_HTTPS = /tcp dport 443 counter accept comment "https"/;
 describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts)', () => {
   let lab: FleetLab;
   const common = (name: string, vars: Record<string, unknown> = {}): string[] =>
-    extraVars({ fwsafe_proposal_template: TEMPLATE, fwsafe_change_name: name, fwsafe_record_dir: join(lab.dir, 'records'), fleet_admins: ['10.77.0.0/24'], ...vars });
+    extraVars({ fwsafe_proposal_template: TEMPLATE, fwsafe_change_name: name, fwsafe_record_dir: join(lab.dir, 'records'), ...vars });
+  // Every host's admin set holds the controller's network; host 2's can be made to differ (extra vars would override it).
+  const admins = (h2: string[], h2Vars: Record<string, unknown> = {}): void => {
+    const ok = { fleet_admins: ['10.77.0.0/24'] };
+    writeInventory(lab, { h1: ok, h2: { fleet_admins: h2, ...h2Vars }, h3: ok, h4: ok });
+  };
 
   beforeAll(async () => {
     lab = await fleetUp(4, BASELINE);
@@ -67,7 +72,7 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
   });
   beforeEach(() => {
     for (const h of lab.hosts) resetHost(h, BASELINE);
-    writeInventory(lab, {});
+    admins(['10.77.0.0/24']);
   });
 
   it('check mode: every host planned, diffs shown, nothing changed anywhere', async () => {
@@ -112,5 +117,93 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
     // The waves: 1, then 10 % (1 host), then the rest.
     expect(r.output.match(/PLAY \[fwsafe staged rollout\]/g)?.length).toBe(3);
     console.log(`fleet: good change on 4 hosts in ${r.seconds.toFixed(1)} s`);
+  });
+
+  it('host 2 locked out (its admin set differs; findings forced past): canary confirmed, host 2 rolls back by itself at its deadline, play stops, hosts 3-4 untouched', async () => {
+    admins(['10.99.0.0/24'], { fwsafe_force: true });
+    const before = lab.hosts.map(hostRuleset);
+    const r = await play(lab, [...common('lockout', { fwsafe_timeout: 40, fwsafe_reconnect_timeout: 10, fwsafe_verify_margin: 8 })]).done;
+    expect(r.status, r.output).not.toBe(0);
+    const [h1, h2, h3, h4] = lab.hosts as [FleetHost, FleetHost, FleetHost, FleetHost];
+    // The canary kept its change.
+    expect(hostRuleset(h1)).toMatch(HAS_HTTPS);
+    expect(changes(h1)[0]?.change.state).toBe('confirmed');
+    // Host 2: applied, the new connection failed, its own watchdog restored the previous rules at the deadline.
+    expect(hostRuleset(h2)).toBe(before[1]);
+    const [c2] = changes(h2);
+    expect(c2?.change.state).toBe('rolled-back');
+    expect(c2?.change.rollbackReason).toBe('timeout');
+    expect(Date.parse(c2.change.rolledBackAt)).toBeGreaterThanOrEqual(Date.parse(c2.change.deadline));
+    expect(Date.parse(c2.change.rolledBackAt) - Date.parse(c2.change.deadline)).toBeLessThan(5000);
+    expect(r.output).toMatch(/New SSH connection after the change failed/);
+    // Hosts 3 and 4 were never touched: same rules, no fwsafe state at all.
+    expect(hostRuleset(h3)).toBe(before[2]);
+    expect(hostRuleset(h4)).toBe(before[3]);
+    expect(existsSync(h3.stateDir) || existsSync(h4.stateDir)).toBe(false);
+    expect(r.output.match(/PLAY \[fwsafe staged rollout\]/g)?.length).toBe(2);
+    // The record says exactly that.
+    const rec = record(lab, 'lockout');
+    expect(rec.hosts.map((h: any) => h.outcome)).toEqual(['confirmed', 'rolled-back', 'not-started', 'not-started']);
+    const e2 = hostEntry(rec, 'h2');
+    expect(e2.change_id).toBe(c2.change.changeId);
+    expect(e2.rollback_reason).toBe('timeout');
+    expect(e2.stage).toBe('reconnect');
+    expect(rec.verdict).toBe('Stopped: h2 not confirmed');
+    expect(readFileSync(join(lab.dir, 'records', 'lockout.md'), 'utf8')).toMatch(/\| h2 \| rolled-back \|.*rolled back by its watchdog \(timeout\)/);
+  });
+
+  it('the same change without force: host 2 is stopped by its plan, nothing applied there, hosts 3-4 untouched', async () => {
+    admins(['10.99.0.0/24']);
+    const before = lab.hosts.map(hostRuleset);
+    const r = await play(lab, [...common('blocked', { fwsafe_timeout: 40 })]).done;
+    expect(r.status, r.output).not.toBe(0);
+    expect(changes(lab.hosts[0]!)[0]?.change.state).toBe('confirmed');
+    expect(lab.hosts.slice(1).map(hostRuleset)).toEqual(before.slice(1));
+    expect(changes(lab.hosts[1]!)).toEqual([]);
+    const rec = record(lab, 'blocked');
+    expect(rec.hosts.map((h: any) => h.outcome)).toEqual(['confirmed', 'blocked', 'not-started', 'not-started']);
+    expect(hostEntry(rec, 'h2').blocking.join(' ')).toMatch(/NEW_LOGIN_BLOCKED/);
+  });
+
+  it('the controller killed in the middle of a wave: every host inside its window rolls back by itself', async () => {
+    // The second wave waits 20 s after applying (settle), so the controller can be killed inside its window.
+    const wait = { fleet_admins: ['10.77.0.0/24'], fwsafe_settle_seconds: 20 };
+    writeInventory(lab, { h1: { fleet_admins: ['10.77.0.0/24'] }, h2: wait, h3: wait, h4: wait });
+    const before = lab.hosts.map(hostRuleset);
+    const run = play(lab, [...common('kill', { fwsafe_serial: [1, '100%'], fwsafe_timeout: 40 })]);
+    let output = '';
+    run.child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    const [h1, ...wave] = lab.hosts as [FleetHost, ...FleetHost[]];
+    // Wait (bounded) until the whole second wave has applied and the controller has noted it (then it settles):
+    // each host has a pending change, it is live, and the controller's record has the host as pending.
+    const entryFile = (h: FleetHost): string => join(lab.dir, 'records', 'kill.hosts', `${h.name}.json`);
+    const isApplied = (h: FleetHost): boolean =>
+      readState(h, 'pending.json') !== null && HAS_HTTPS.test(hostRuleset(h)) && existsSync(entryFile(h)) && readFileSync(entryFile(h), 'utf8').includes('"pending"');
+    const applied = await until(() => run.child.exitCode !== null || wave.every(isApplied), 150_000, 500);
+    expect(applied && run.child.exitCode === null, `the second wave never applied:\n${output}`).toBe(true);
+    for (const h of wave) expect(hostRuleset(h)).toMatch(HAS_HTTPS);
+    const killedAt = Date.now();
+    process.kill(-run.child.pid!, 'SIGKILL');
+    const exit = await run.done;
+    expect(exit.signal).toBe('SIGKILL');
+    for (const pid of ourSshPids(lab)) process.kill(pid, 'SIGKILL');
+    // The controller left a trace: the wave's hosts recorded as pending, with their deadlines.
+    for (const h of wave) {
+      const entry = JSON.parse(readFileSync(entryFile(h), 'utf8'));
+      expect(entry.outcome).toBe('pending');
+      expect(entry.change_id).toBe(JSON.parse(readState(h, 'pending.json')!).changeId);
+    }
+    // Each host restores its previous rules by itself (observed: the ruleset is the baseline again).
+    const back = await until(() => wave.every((h, i) => hostRuleset(h) === before[i + 1]), 90_000, 500);
+    expect(back, 'a host of the killed wave kept its unconfirmed change').toBe(true);
+    for (const h of wave) {
+      const [c] = changes(h);
+      expect(c?.change.state).toBe('rolled-back');
+      expect(c?.change.rollbackReason).toBe('timeout');
+    }
+    // The canary, confirmed before the kill, keeps its change.
+    expect(hostRuleset(h1)).toMatch(HAS_HTTPS);
+    expect(changes(h1)[0]?.change.state).toBe('confirmed');
+    console.log(`fleet: killed controller; wave rolled back ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
   });
 });
