@@ -16,9 +16,9 @@ interface PlayRun {
 }
 
 /** ansible-playbook inside the controller namespace, in a process group of its own (so it can be killed whole). */
-function play(lab: FleetLab, args: string[]): PlayRun {
+function play(lab: FleetLab, args: string[], playbook = 'fwsafe.fwsafe.rollout'): PlayRun {
   const t0 = Date.now();
-  const child = spawn('ip', ['netns', 'exec', lab.controller, 'ansible-playbook', 'fwsafe.fwsafe.rollout', '-i', join(lab.dir, 'inventory.json'), ...args], {
+  const child = spawn('ip', ['netns', 'exec', lab.controller, 'ansible-playbook', playbook, '-i', join(lab.dir, 'inventory.json'), ...args], {
     env: lab.env,
     cwd: lab.dir,
     detached: true,
@@ -205,5 +205,26 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
     expect(hostRuleset(h1)).toMatch(HAS_HTTPS);
     expect(changes(h1)[0]?.change.state).toBe('confirmed');
     console.log(`fleet: killed controller; wave rolled back ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+  });
+
+  it('install: the self-contained bundle unpacked on a host (Node >= 20 checked); the module runs the installed fwsafe', async () => {
+    const out = spawnSync(process.execPath, [join(ROOT, 'scripts', 'pack-bundle.js'), lab.dir], { encoding: 'utf8' });
+    expect(out.status, out.stderr).toBe(0);
+    const bundle = join(lab.dir, 'fwsafe-bundle-0.1.0.tar.gz');
+    const h1 = lab.hosts[0]!;
+    const vars = { fwsafe_hosts: 'h1', fwsafe_bundle: bundle, fwsafe_install_dir: join(h1.dir, 'opt'), fwsafe_bin_link: join(h1.dir, 'fwsafe') };
+    const r = await play(lab, extraVars(vars), 'fwsafe.fwsafe.install').done;
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toMatch(/fwsafe\/0\.1\.0 linux-x64 node-v2\d/);
+    // The installed tree is root-owned and runs from the link; the module can use it.
+    const ls = spawnSync('find', [join(h1.dir, 'opt'), '!', '-user', 'root'], { encoding: 'utf8' });
+    expect(ls.stdout).toBe('');
+    const adhoc = spawnSync('ip', ['netns', 'exec', lab.controller, 'ansible', 'h1', '-i', join(lab.dir, 'inventory.json'), '-m', 'fwsafe.fwsafe.fwsafe',
+      '-a', `command=status executable=${join(h1.dir, 'fwsafe')} state_dir=${h1.stateDir}`], { env: lab.env, cwd: lab.dir, encoding: 'utf8', timeout: 120_000 });
+    expect(adhoc.status, adhoc.stdout + adhoc.stderr).toBe(0);
+    expect(adhoc.stdout).toMatch(/"state": "none"/);
+    // A second run changes nothing.
+    const again = await play(lab, extraVars(vars), 'fwsafe.fwsafe.install').done;
+    expect(again.output).toMatch(/h1\s+: ok=\d+\s+changed=0/);
   });
 });
