@@ -227,4 +227,19 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
     const again = await play(lab, extraVars(vars), 'fwsafe.fwsafe.install').done;
     expect(again.output).toMatch(/h1\s+: ok=\d+\s+changed=0/);
   });
+
+  // Figures for docs/fleet.md (FWSAFE_FLEET_BENCH=1): the good change on 4 hosts, in one wave with 1, 2, 4 forks,
+  // and staged (1, 10 %, 100 %) with the default 5 forks.
+  it.runIf(process.env.FWSAFE_FLEET_BENCH === '1')('bench: rollout time by forks', async () => {
+    const rows: string[] = [];
+    const cases: [string, unknown, number][] = [['one wave', ['100%'], 1], ['one wave', ['100%'], 2], ['one wave', ['100%'], 4], ['staged', [1, '10%', '100%'], 5]];
+    for (const [label, serial, forks] of cases) {
+      for (const h of lab.hosts) resetHost(h, BASELINE);
+      const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+      const r = await play(lab, ['--forks', String(forks), ...common('bench', { fwsafe_serial: serial, fwsafe_timeout: 120 })]).done;
+      expect(r.status, r.output).toBe(0);
+      rows.push(`${label} serial=${JSON.stringify(serial)} forks=${forks}: ${r.seconds.toFixed(1)} s (load ${load})`);
+    }
+    console.log(`fleet bench:\n${rows.join('\n')}`);
+  }, 900_000);
 });
