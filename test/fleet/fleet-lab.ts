@@ -98,6 +98,8 @@ export function resetHost(host: FleetHost, baseline: string): void {
   loadRuleset(host.netns, baseline);
   rmSync(host.stateDir, { recursive: true, force: true });
   rmSync(host.remoteDir, { recursive: true, force: true });
+  // sshd appends (O_APPEND): truncating starts the case's count of logins afresh.
+  writeFileSync(join(host.dir, 'sshd.log'), '');
 }
 
 export function writeInventory(lab: FleetLab, hostVars: Record<string, Record<string, unknown>>): string {

@@ -75,9 +75,19 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
     admins(['10.77.0.0/24']);
   });
 
+  it('the collection: built and installed from its tarball; its modules document themselves', () => {
+    for (const module of ['fwsafe.fwsafe.fwsafe', 'fwsafe.fwsafe.fleet_record']) {
+      const doc = spawnSync('ansible-doc', [module], { env: lab.env, encoding: 'utf8' });
+      expect(doc.status, doc.stderr).toBe(0);
+      expect(doc.stdout).toMatch(/OPTIONS/);
+    }
+    const syntax = spawnSync('ansible-playbook', ['--syntax-check', 'fwsafe.fwsafe.rollout', 'fwsafe.fwsafe.install', '-i', join(lab.dir, 'inventory.json')], { env: lab.env, encoding: 'utf8' });
+    expect(syntax.status, syntax.stdout + syntax.stderr).toBe(0);
+  });
+
   it('check mode: every host planned, diffs shown, nothing changed anywhere', async () => {
     const before = lab.hosts.map(hostRuleset);
-    const r = await play(lab, ['--check', '--diff', ...common('check')]).done;
+    const r = await play(lab, ['--check', '--diff', ...common('check', { fwsafe_serial: ['100%'] })]).done;
     expect(r.status, r.output).toBe(0);
     // The diff of each host: the new https rule and the admin-only ssh rule.
     const diffs = r.output.match(/\+\s+tcp dport 443 counter accept comment "https"/g) ?? [];
@@ -110,6 +120,12 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
       expect(Number(e.version)).toBe(change?.id);
       expect(e.confirmed_by.from).toBe('10.77.0.1');
     }
+    // The confirm came over new connections, not a multiplexed one: each host's sshd accepted at least three
+    // logins (the first connection, the reconnect, the confirm), and h1 more (it ran the peer health checks).
+    for (const h of lab.hosts) {
+      const logins = readFileSync(join(h.dir, 'sshd.log'), 'utf8').match(/Accepted publickey for root from 10\.77\.0\.1 /g) ?? [];
+      expect(logins.length, h.name).toBeGreaterThanOrEqual(3);
+    }
     // Never the root namespace.
     expect(spawnSync('nft', ['list', 'set', 'inet', 'filter', 'admins']).status).not.toBe(0);
     const md = readFileSync(join(lab.dir, 'records', 'good.md'), 'utf8');
@@ -122,7 +138,7 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
   it('host 2 locked out (its admin set differs; findings forced past): canary confirmed, host 2 rolls back by itself at its deadline, play stops, hosts 3-4 untouched', async () => {
     admins(['10.99.0.0/24'], { fwsafe_force: true });
     const before = lab.hosts.map(hostRuleset);
-    const r = await play(lab, [...common('lockout', { fwsafe_timeout: 40, fwsafe_reconnect_timeout: 10, fwsafe_verify_margin: 8 })]).done;
+    const r = await play(lab, [...common('lockout', { fwsafe_timeout: 30, fwsafe_reconnect_timeout: 10, fwsafe_verify_margin: 5 })]).done;
     expect(r.status, r.output).not.toBe(0);
     const [h1, h2, h3, h4] = lab.hosts as [FleetHost, FleetHost, FleetHost, FleetHost];
     // The canary kept its change.
@@ -149,7 +165,23 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
     expect(e2.rollback_reason).toBe('timeout');
     expect(e2.stage).toBe('reconnect');
     expect(rec.verdict).toBe('Stopped: h2 not confirmed');
-    expect(readFileSync(join(lab.dir, 'records', 'lockout.md'), 'utf8')).toMatch(/\| h2 \| rolled-back \|.*rolled back by its watchdog \(timeout\)/);
+    const md = readFileSync(join(lab.dir, 'records', 'lockout.md'), 'utf8');
+    expect(md).toMatch(/\| h2 \| rolled-back \|.*rolled back by its watchdog \(timeout\)/);
+    console.log(`fleet: lockout record\n${md}`);
+  });
+
+  it('a failed health check on host 2 (nothing listens on its 443): not confirmed, rolled back by its watchdog, play stops', async () => {
+    admins(['10.77.0.0/24'], { fwsafe_health_ports: [{ port: 443 }] });
+    const before = lab.hosts.map(hostRuleset);
+    const r = await play(lab, [...common('health', { fwsafe_timeout: 25, fwsafe_verify_margin: 5 })]).done;
+    expect(r.status, r.output).not.toBe(0);
+    expect(changes(lab.hosts[0]!)[0]?.change.state).toBe('confirmed');
+    expect(hostRuleset(lab.hosts[1]!)).toBe(before[1]);
+    expect(changes(lab.hosts[1]!)[0]?.change.rollbackReason).toBe('timeout');
+    const rec = record(lab, 'health');
+    expect(rec.hosts.map((h: any) => h.outcome)).toEqual(['confirmed', 'rolled-back', 'not-started', 'not-started']);
+    expect(hostEntry(rec, 'h2').stage).toBe('health');
+    expect(lab.hosts.slice(2).map(hostRuleset)).toEqual(before.slice(2));
   });
 
   it('the same change without force: host 2 is stopped by its plan, nothing applied there, hosts 3-4 untouched', async () => {

@@ -16,7 +16,7 @@ description:
   - Reads the per-host entries the rollout role wrote to I(dir)/I(name).hosts/HOST.json and writes
     I(dir)/I(name).json and I(dir)/I(name).md, one line per host of I(hosts) in order; a host without an entry
     is C(not-started).
-  - Runs on the controller (C(delegate_to: localhost), C(run_once: true)).
+  - Runs on the controller (C(delegate_to=localhost), C(run_once=true)).
 options:
   dir:
     description: The record directory.
@@ -37,6 +37,18 @@ options:
     default: {}
 author:
   - fwsafe contributors
+'''
+
+EXAMPLES = r'''
+- name: Fleet record of this play
+  fwsafe.fwsafe.fleet_record:
+    dir: "{{ playbook_dir }}/fwsafe-records"
+    name: web-443
+    hosts: "{{ ansible_play_hosts_all }}"
+    meta:
+      change: web-443
+  delegate_to: localhost
+  run_once: true
 '''
 
 RETURN = r'''
@@ -90,7 +102,8 @@ def cell(value):
         user = value.get('user')
         if user is not None:
             return '%s@%s%s' % (user, value.get('host', ''), ' from %s' % value['from'] if value.get('from') else '')
-        return ', '.join('%s %s' % (v, k) for k, v in value.items() if v)
+        counts = ['%s %s' % (v, k) for k, v in sorted(value.items()) if str(v) not in ('0', '', 'None')]
+        return ', '.join(counts) or '–'
     if isinstance(value, list):
         return ', '.join(str(v) for v in value) or '–'
     return str(value).replace('|', '\\|').replace('\n', ' ')

@@ -16,7 +16,7 @@ description:
   - Runs the C(fwsafe) CLI on the target with C(--json) and returns what it says.
   - C(plan) computes the change in a scratch network namespace (kernel-validated diff, findings, lockout probes) and
     fails the host when a finding blocks, unless I(force).
-  - C(apply) applies the proposal detached (C(--no-wait)) under a rollback window of I(timeout) seconds: unless a
+  - C(apply) applies the proposal detached (C(--no-wait)) under a rollback window of I(timeout) seconds; unless a
     C(confirm) arrives from a NEW session before the deadline, the host's own watchdog restores the previous rules.
   - In check mode C(plan) and C(apply) only plan; C(confirm) and C(rollback) change nothing and report the pending change.
   - The proposal file is passed to fwsafe unchanged; fwsafe recognises its format (nft text, and whatever other formats
@@ -72,13 +72,13 @@ options:
     description: The fwsafe executable (default C(fwsafe) on the PATH, or C(/usr/local/bin), C(/opt/fwsafe/bin)).
     type: path
   return_plan:
-    description: Return the whole plan (large: proposal, result text, rollback scripts) as C(plan).
+    description: Return the whole plan (large - proposal, result text, rollback scripts) as C(plan).
     type: bool
     default: false
 author:
   - fwsafe contributors
 notes:
-  - Run C(confirm) over a connection opened after the apply (C(meta: reset_connection) and no SSH multiplexing):
+  - Run C(confirm) over a connection opened after the apply (C(meta reset_connection) and no SSH multiplexing);
     that it connects at all is what proves the change did not lock the controller out.
 '''
 
