@@ -375,6 +375,7 @@ def do_outcome(module):
         change_id=change.get('changeId'),
         version_id=version.get('id'),
         rollback_reason=change.get('rollbackReason'),
+        rollback_method=change.get('rollbackMethod'),
         rolled_back_at=change.get('rolledBackAt'),
         confirmed_at=change.get('confirmedAt'),
         confirmed_by=change.get('confirmedBy'),
