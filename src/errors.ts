@@ -14,6 +14,8 @@ export const ExitCode = {
   badInput: 9,
   stateCorrupt: 10,
   notFound: 11,
+  stateUnusable: 13,
+  elsewhere: 15,
   cancelled: 130,
 } as const;
 export type ExitCodeName = keyof typeof ExitCode;

@@ -29,12 +29,13 @@ function parseStatusArgs(args: readonly string[]): FastArgs | null {
   return out;
 }
 
+/** False only when the path surely does not exist; "cannot tell" (EACCES) goes to the full reader, which says why. */
 function entryExists(path: string): boolean {
   try {
     lstatSync(path);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { statePaths, type StatePaths } from '../state/paths.js';
 import { appendLine, createFileExclusive, ensurePrivateDir, readStateFile, writeFileAtomic } from '../state/fs-safe.js';
 import { parseJsonFile } from '../state/parse.js';
+import { stateIoError } from '../state/io-error.js';
 import { FwsafeError, ExitCode, StateError } from '../errors.js';
 import { JournalEvent, VersionRecord, VERSION_SCHEMA, type JournalEventT, type VersionRecordT } from './schema.js';
 import { Snapshot, type SnapshotT } from '../snapshot/schema.js';
@@ -38,7 +39,7 @@ export class HistoryStore {
       names = readdirSync(this.paths.versions);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
+      throw stateIoError(error, this.paths.versions, 'read');
     }
     return names
       .map((n) => VERSION_FILE.exec(n))
