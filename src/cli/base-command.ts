@@ -6,8 +6,11 @@ import { statePaths } from '../state/paths.js';
 import { existsSync } from 'node:fs';
 import { writeError } from './error-output.js';
 
-type FlagOutput = Interfaces.ParserOutput['flags'];
-type ArgOutput = Interfaces.ParserOutput['args'];
+// oclif's own parser types (not exported from the package's entry points).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type FlagOutput = { [name: string]: any };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ArgOutput = { [name: string]: any };
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
