@@ -19,6 +19,7 @@ export default class Apply extends BaseCommand {
     'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes while planning (rule analysis still runs).' }),
     persist: Flags.string({ description: 'On confirmation (never before), write the persistent file (--persist alone: /etc/nftables.conf).' }),
     message: Flags.string({ char: 'm', description: 'Why this change.', default: '' }),
+    'from-elsewhere': Flags.boolean({ description: 'Use a version or plan taken on another host or in another network namespace (refused otherwise, exit 15).' }),
   };
 
   async run(): Promise<ApplyResultT> {
@@ -53,7 +54,7 @@ export default class Apply extends BaseCommand {
       const { applyChange } = await import('../src/apply/apply-change.js');
       plan = loadPlanFile(flags.plan);
       await review(plan);
-      applied = await applyChange({ ...common, plan });
+      applied = await applyChange({ ...common, plan, fromElsewhere: flags['from-elsewhere'] });
     } else {
       const { planAndApply } = await import('../src/apply/plan-and-apply.js');
       ({ plan, applied } = await planAndApply({ ...common, proposalPath: args.file!, probes: !flags['no-probes'], review }));

@@ -14,6 +14,7 @@ import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
 import { rollbackPending } from './resolve.js';
 import { FwsafeError, ExitCode, KernelRejectedError } from '../errors.js';
+import { assertTakenHere, currentWhere } from '../host/identity.js';
 
 export interface ApplyOptions {
   netns: string | null;
@@ -33,6 +34,8 @@ export interface ApplyOptions {
    * and no second listing is made; without it the live ruleset is listed again and compared.
    */
   held?: { changeId: string; baseSnapshot: SnapshotT | null };
+  /** Apply a plan made on another host or in another namespace (refused otherwise, exit 15). */
+  fromElsewhere?: boolean;
 }
 
 export interface AppliedChange {
@@ -65,6 +68,8 @@ export function refuseBlocked(plan: PlanT, force: boolean): void {
 export async function applyChange(options: ApplyOptions): Promise<AppliedChange> {
   const { plan, netns } = options;
   const store = new HistoryStore(options.stateDir);
+  const where = currentWhere(netns);
+  assertTakenHere('The plan', plan.where, where, options.fromElsewhere ?? false);
   refuseBlocked(plan, options.force);
   store.init();
   const changeId = options.held?.changeId ?? newChangeId();
@@ -92,6 +97,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       versionId: null,
       baseVersion: base.id,
       netns,
+      where,
       createdAt: new Date().toISOString(),
       actor,
       message: options.message,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BackendSummary } from '../snapshot/schema.js';
+import { Where } from '../host/identity.js';
 
 export const VERSION_SCHEMA = 1;
 
@@ -29,6 +30,8 @@ export const ChangeOutcome = z.strictObject({
   overwritten: z.array(z.string()),
   persistedTo: z.string().nullable(),
   error: z.string().nullable(),
+  /** Set when the change was confirmed but writing the persistent file failed (retry: fwsafe confirm ID). */
+  persistError: z.string().nullable().optional(),
 });
 export type ChangeOutcomeT = z.infer<typeof ChangeOutcome>;
 
@@ -41,6 +44,8 @@ export const VersionRecord = z.strictObject({
   actor: Actor,
   message: z.string(),
   netns: z.string().nullable(),
+  /** Host and namespace identity (absent in records written before it was kept). */
+  where: Where.optional(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   summary: BackendSummary,
   change: ChangeOutcome.nullable(),

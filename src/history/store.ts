@@ -4,6 +4,7 @@ import { statePaths, type StatePaths } from '../state/paths.js';
 import { appendLine, createFileExclusive, ensurePrivateDir, readStateFile, writeFileAtomic } from '../state/fs-safe.js';
 import { parseJsonFile } from '../state/parse.js';
 import { stateIoError } from '../state/io-error.js';
+import { currentWhere } from '../host/identity.js';
 import { FwsafeError, ExitCode, StateError } from '../errors.js';
 import { JournalEvent, VersionRecord, VERSION_SCHEMA, type JournalEventT, type VersionRecordT } from './schema.js';
 import { Snapshot, type SnapshotT } from '../snapshot/schema.js';
@@ -56,7 +57,7 @@ export class HistoryStore {
     for (let attempt = 0; attempt < 1000; attempt += 1, id += 1) {
       // The snapshot claims the id first, so a record never points at missing content.
       if (!createFileExclusive(snapshotFile(this.paths, id), snapshotText)) continue;
-      const full: VersionRecordT = VersionRecord.parse({ schema: VERSION_SCHEMA, id, ...record });
+      const full: VersionRecordT = VersionRecord.parse({ schema: VERSION_SCHEMA, id, where: currentWhere(record.netns), ...record });
       if (!createFileExclusive(versionFile(this.paths, id), JSON.stringify(full, null, 2) + '\n')) continue;
       this.journal({ event: 'version-added', version: id, kind: full.kind, hash: full.hash });
       return full;

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { currentWhere } from '../host/identity.js';
 import { resolve } from 'node:path';
 import { readProposal } from './proposal-file.js';
 import { refuseNonChanges } from './proposal-commands.js';
@@ -215,6 +216,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     version: PLAN_VERSION,
     createdAt: new Date().toISOString(),
     netns: options.netns,
+    where: currentWhere(options.netns),
     base: { hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }), source: base.source, ref: base.ref },
     proposal: { path: resolve(options.proposalPath), sha256: sha256(proposalText), text: proposalText },
     result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
