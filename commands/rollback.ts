@@ -19,8 +19,8 @@ export default class Rollback extends BaseCommand {
       const r = await rollbackPending({ stateDir: flags['state-dir'], reason: 'manual' });
       if (r.status === 'none') throw noPendingChange();
       if (r.status === 'busy') throw busyError(r.changeId);
-      this.say(`Change ${r.changeId} ${r.status === 'rolled-back' ? 'rolled back: the previous rules are live' : `could NOT be rolled back: ${r.error}`} (version ${r.versionId}).`);
-      if (r.overwritten.length > 0) this.say(`The rollback overwrote changes others made meanwhile to: ${r.overwritten.join(', ')}`);
+      const { rollbackLines } = await import('../src/apply/status-lines.js');
+      for (const line of rollbackLines(r, `Change ${r.changeId} (version ${r.versionId})`)) this.say(line);
       if (r.status !== 'rolled-back') process.exitCode = 1;
       return { mode: 'pending', result: r };
     }

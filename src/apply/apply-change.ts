@@ -13,6 +13,8 @@ import { acquireLock } from './lock.js';
 import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
 import { rollbackPending } from './resolve.js';
+import { abandonPending } from './abandon.js';
+import { fingerprintOf } from './observe.js';
 import { FwsafeError, ExitCode, KernelRejectedError } from '../errors.js';
 import { assertTakenHere, currentWhere } from '../host/identity.js';
 
@@ -90,6 +92,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       { kind: 'snapshot', createdAt: snapshot.takenAt, actor, message: `before change ${changeId}`, netns, hash: snapshot.hash, summary: snapshot.summary, change: null },
       snapshot,
     );
+    const touchedTables = plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft }));
     const deadlineMono = monoNowNs() + BigInt(options.timeoutSec) * 1_000_000_000n;
     pending = {
       schema: PENDING_SCHEMA,
@@ -101,9 +104,10 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       createdAt: new Date().toISOString(),
       actor,
       message: options.message,
-      touchedTables: plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft })),
+      touchedTables,
       rollback: plan.rollback,
       expectedText: plan.result.touchedText,
+      before: fingerprintOf(snapshot, touchedTables),
       proposalText: plan.proposal.text,
       timeoutSec: options.timeoutSec,
       deadline: new Date(Date.now() + options.timeoutSec * 1000).toISOString(),
@@ -119,28 +123,39 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     releaseLock(store.paths);
     throw error;
   }
-  // From here on a pending record exists: every failure path rolls back and records why.
+  // From here on a pending record exists: every failure path records why. Before the proposal reaches
+  // the kernel nothing is restored (only checked); after it, the stored rollback runs.
+  let sent = false;
   try {
     const watchdogPid = await armWatchdog(store.paths, changeId);
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
+    sent = true;
     const applied = await run('nft', ['-f', '-'], { netns, input: plan.proposal.text, allowFailure: true, timeoutMs: 60_000 });
-    if (applied.exitCode !== 0) {
+    // A clean refusal (nft exited non-zero on its own) is atomic: nothing was applied. A timeout or a
+    // signal leaves it open whether the transaction committed: that goes the rollback way below.
+    if (applied.exitCode !== 0 && !applied.timedOut && applied.signal === null) {
+      sent = false;
       const why = applied.stderr.trim().split('\n').slice(0, 6).join('\n');
-      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: `nft rejected the proposal: ${why}` });
-      throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed:\n${why}`, { details: { changeId } });
+      const abandoned = await abandonPending(store, changeId, `nft rejected the proposal: ${why}`);
+      const checked = abandoned?.differing?.length === 0 ? ' (checked against the kernel)' : '';
+      const extra = abandoned && abandoned.differing !== null && abandoned.differing.length > 0 ? `\n${abandoned.note}` : '';
+      throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed${checked}:\n${why}${extra}`, { details: { changeId } });
     }
+    if (applied.exitCode !== 0) throw new FwsafeError(`nft -f did not finish (${applied.timedOut ? 'timed out' : `killed by ${applied.signal}`}).`, { code: 'APPLY_INTERRUPTED' });
     const { snapshot: after } = await takeSnapshot(netns, { json: false });
     const version = store.add(
       { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },
       after,
     );
-    pending = updatePending(store.paths, (r) => ({ ...r, versionId: version.id })) ?? { ...pending, versionId: version.id };
+    const afterPrint = fingerprintOf(after, pending.touchedTables);
+    pending = updatePending(store.paths, (r) => ({ ...r, versionId: version.id, after: afterPrint })) ?? { ...pending, versionId: version.id, after: afterPrint };
     store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid });
     return { pending, version, systemdBackstop };
   } catch (error) {
     if (readPending(store.paths)?.changeId === changeId) {
-      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: (error as Error).message });
+      if (sent) await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: (error as Error).message });
+      else await abandonPending(store, changeId, (error as Error).message);
     }
     throw error;
   }

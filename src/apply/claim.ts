@@ -1,6 +1,38 @@
+import { linkSync, renameSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import type { StatePaths } from '../state/paths.js';
 import { pidAlive } from '../pending/clock.js';
-import { readClaim, releaseClaim, tryClaim } from '../pending/store.js';
+import { claimPath, readClaim, tryClaim } from '../pending/store.js';
+import { readStateFile } from '../state/fs-safe.js';
+
+/**
+ * Removes a claim left by the dead process `deadPid`, and only that one: the file is renamed away first
+ * and looked at; if another process took over meanwhile (its live claim was renamed), it is put back.
+ * Two processes taking over the same dead claim therefore never both end up holding it.
+ */
+function takeOverDead(paths: StatePaths, deadPid: number | null): void {
+  const path = claimPath(paths);
+  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // gone already: someone else took it over
+  }
+  let holder: number | null = null;
+  try {
+    holder = (JSON.parse(readStateFile(aside) ?? '{}') as { pid?: number }).pid ?? null;
+  } catch {
+    holder = null; // torn write of a crashed process
+  }
+  if (holder !== null && holder !== deadPid && pidAlive(holder)) {
+    try {
+      linkSync(aside, path);
+    } catch {
+      // a third process holds a claim now: it is theirs
+    }
+  }
+  unlinkSync(aside);
+}
 
 /**
  * Takes the right to resolve the pending change. A claim left by a dead process is taken over;
@@ -11,7 +43,7 @@ export function acquireClaim(paths: StatePaths, changeId: string, action: string
     if (tryClaim(paths, { pid: process.pid, changeId, action })) return true;
     const holder = readClaim(paths);
     if (holder !== null && pidAlive(holder.pid) && holder.pid !== process.pid) return false;
-    releaseClaim(paths);
+    takeOverDead(paths, holder?.pid ?? null);
   }
   return false;
 }

@@ -40,7 +40,7 @@ export abstract class BaseCommand extends Command {
       const pending = readPending(paths);
       const stale = pending ? staleReason(pending, paths) : null;
       if (pending && stale) {
-        process.stderr.write(`warning: change ${pending.changeId} is pending but unguarded (${stale}); run \`fwsafe recover\` to restore the previous rules.\n`);
+        process.stderr.write(`warning: change ${pending.changeId} is pending but unguarded (${stale}); run \`fwsafe recover\` (it checks what is live and restores the previous rules if needed).\n`);
       }
     } catch (error) {
       process.stderr.write(`warning: cannot read the pending change: ${(error as Error).message}\n`);

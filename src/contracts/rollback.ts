@@ -7,6 +7,9 @@ const RolledBack = z.strictObject({
   versionId: z.number().int(),
   reason: RollbackReason,
   overwritten: z.array(z.string()),
+  /** False when the previous rules were found live already: nothing was rewritten. */
+  restored: z.boolean(),
+  rolledBackAt: z.string(),
   error: z.string().nullable(),
   afterDeadlineMs: z.number(),
   durationMs: z.number(),

@@ -32,6 +32,10 @@ export const ChangeOutcome = z.strictObject({
   error: z.string().nullable(),
   /** Set when the change was confirmed but writing the persistent file failed (retry: fwsafe confirm ID). */
   persistError: z.string().nullable().optional(),
+  /** Where the confirmation is to be persisted (kept so a failed write can be retried). */
+  persistPath: z.string().nullable().optional(),
+  /** What else the record should say about how the change ended (e.g. nothing needed rewriting). */
+  note: z.string().nullable().optional(),
 });
 export type ChangeOutcomeT = z.infer<typeof ChangeOutcome>;
 
