@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { FwsafeError, ExitCode, needsRoot } from '../errors.js';
+import { FwsafeError, ExitCode } from '../errors.js';
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
@@ -22,8 +22,13 @@ export function stateIoError(error: unknown, path: string, doing: 'read' | 'writ
     case 'EACCES':
     case 'EPERM':
       if (!isRoot()) {
-        const e = needsRoot(`Access to ${path}`);
-        return new FwsafeError(e.message, { code: e.code, exitCode: e.exitCode, actions: e.actions, details: { path }, cause: error });
+        return new FwsafeError(`Cannot ${doing} ${path}: permission denied. fwsafe's state belongs to root: this needs root.`, {
+          code: 'NEEDS_ROOT',
+          exitCode: ExitCode.needsRoot,
+          actions: ['Run it again with sudo.'],
+          details: { path, errno: code },
+          cause: error,
+        });
       }
       return unusable('permission denied even to root', [`Check its attributes and mount: lsattr -d ${dirname(path)}; findmnt -T ${path}`]);
     case 'ENOSPC':

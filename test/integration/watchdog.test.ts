@@ -123,8 +123,9 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '9999', 'accept']);
     expect(await waitForRuleset(ns.name, (t) => restored(t) && !t.includes('9999'), 8000)).not.toBeNull();
     const log = cli('log', '--json');
-    expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', overwritten: ['inet filter'] });
-    expect(cli('log').stdout).toContain('rollback overwrote changes made by others to: inet filter');
+    // Named, with what changed: one rule added to chain input by someone else.
+    expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', overwritten: ['inet filter (chain input: +1 -0 line(s))'] });
+    expect(cli('log').stdout).toContain('rollback overwrote changes made by others to: inet filter (chain input: +1 -0 line(s))');
   });
 
   it('extend pushes the deadline; the change survives the old one and rolls back at the new one', async () => {
