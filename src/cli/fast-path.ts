@@ -45,6 +45,9 @@ export async function tryFastPath(args: readonly string[]): Promise<boolean> {
   if (!parsed) return false;
   try {
     const paths = statePaths(parsed.stateDir);
+    // A state directory another user can write is refused here too (one lstat), not read as "nothing pending".
+    const { assertTrustedIfExists } = await import('../state/fs-safe.js');
+    assertTrustedIfExists(paths.root);
     let result: import('../apply/status.js').StatusResult = { pending: null };
     // Anything at all where the record lives (a symlink too) goes through the full reader, which refuses links.
     if (entryExists(paths.pending)) {

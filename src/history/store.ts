@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { statePaths, type StatePaths } from '../state/paths.js';
-import { appendLine, createFileExclusive, ensurePrivateDir, readStateFile, writeFileAtomic } from '../state/fs-safe.js';
+import { appendLine, assertTrustedIfExists, createFileExclusive, ensurePrivateDir, readStateFile, writeFileAtomic } from '../state/fs-safe.js';
 import { parseJsonFile } from '../state/parse.js';
 import { stateIoError } from '../state/io-error.js';
 import { currentWhere } from '../host/identity.js';
@@ -35,6 +35,8 @@ export class HistoryStore {
 
   /** Version ids present, ascending. Never parses the files. */
   ids(): number[] {
+    assertTrustedIfExists(this.paths.root);
+    assertTrustedIfExists(this.paths.versions);
     let names: string[];
     try {
       names = readdirSync(this.paths.versions);

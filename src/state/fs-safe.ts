@@ -68,6 +68,13 @@ export function assertTrustedDir(path: string, stat: Stats): void {
   }
 }
 
+/** Refuses an existing directory another user could write (or that is not a directory); absent is fine. */
+export function assertTrustedIfExists(path: string): void {
+  assertNotSymlink(path);
+  const stat = lstatOrNull(path, 'read');
+  if (stat !== null) assertTrustedDir(path, stat);
+}
+
 /** Creates a root-only directory (0700), refusing symlinks and directories others could write. */
 export function ensurePrivateDir(path: string): void {
   assertNotSymlink(path);
@@ -76,7 +83,16 @@ export function ensurePrivateDir(path: string): void {
     try {
       mkdirSync(path, { recursive: true, mode: 0o700 });
     } catch (error) {
-      throw stateIoError(error, path, 'create');
+      // A recursive mkdir reports ENOENT for a read-only parent: ask once more without it for the real cause.
+      let cause = error;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        try {
+          mkdirSync(path, { mode: 0o700 });
+        } catch (again) {
+          cause = again;
+        }
+      }
+      throw stateIoError(cause, path, 'create');
     }
     assertNotSymlink(path);
     stat = lstatOrNull(path, 'create');
