@@ -42,6 +42,8 @@ export function acquireClaim(paths: StatePaths, changeId: string, action: string
   for (let attempt = 0; attempt < 3; attempt += 1) {
     if (tryClaim(paths, { pid: process.pid, changeId, action })) return true;
     const holder = readClaim(paths);
+    // Taken already by this process (confirm's early claim, src/apply/early-claim.ts).
+    if (holder !== null && holder.pid === process.pid && holder.changeId === changeId) return true;
     if (holder !== null && pidAlive(holder.pid) && holder.pid !== process.pid) return false;
     takeOverDead(paths, holder?.pid ?? null);
   }

@@ -6,8 +6,7 @@ import type { PendingRecordT } from '../pending/schema.js';
 import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
 import { recordOutcome, releaseChange } from './outcome.js';
-import { persistConfirmed } from './persist.js';
-import { busyError, noPendingChange, rollbackClaimed } from './resolve.js';
+import { busyError, noPendingChange } from './resolve-errors.js';
 import { FwsafeError, ExitCode, toFwsafeError } from '../errors.js';
 
 export interface ConfirmResult {
@@ -72,6 +71,8 @@ async function persistAndRecord(store: HistoryStore, record: VersionRecordT, pat
   const base = { changeId: c.changeId, versionId: record.id, confirmedAt: c.confirmedAt ?? '', confirmedBy: c.confirmedBy! };
   let persisted;
   try {
+    // Loaded only when asked for: confirm races the deadline, and start-up time counts.
+    const { persistConfirmed } = await import('./persist.js');
     persisted = await persistConfirmed({ netns: record.netns, path, paths: store.paths, versionId: record.id });
   } catch (error) {
     const why = toFwsafeError(error).message;
@@ -134,8 +135,23 @@ function recordConfirmed(store: HistoryStore, current: PendingRecordT & { versio
 }
 
 /** Keeps the pending change: the watchdog stands down, the version is marked confirmed, persisted only then. */
-export async function confirmPending(options: { stateDir?: string | null; changeId?: string; actor?: ActorT }): Promise<ConfirmResult> {
+export async function confirmPending(options: {
+  stateDir?: string | null;
+  changeId?: string;
+  actor?: ActorT;
+  /** When the claim was taken before this module loaded (early-claim.ts): the moment the deadline is compared with. */
+  claimedAtNs?: bigint | null;
+}): Promise<ConfirmResult> {
   const store = new HistoryStore(options.stateDir);
+  try {
+    return await confirmClaimed(store, options);
+  } finally {
+    // An early claim taken for a change this call then did not confirm is released too.
+    if (options.claimedAtNs) releaseOwnClaim(store.paths);
+  }
+}
+
+async function confirmClaimed(store: HistoryStore, options: { changeId?: string; actor?: ActorT; claimedAtNs?: bigint | null }): Promise<ConfirmResult> {
   const pending = readPending(store.paths);
   if (pending === null || (options.changeId !== undefined && options.changeId !== pending.changeId)) return settled(store, options.changeId);
   if (pending.versionId === null) throw busyError(pending.changeId);
@@ -146,7 +162,8 @@ export async function confirmPending(options: { stateDir?: string | null; change
     current = readPending(store.paths);
     if (current !== null && current.changeId === pending.changeId && current.versionId !== null) {
       // Past the deadline the promise is "restored", not "kept": roll back instead of confirming late.
-      if (monoNowNs() >= BigInt(current.deadlineMonoNs)) {
+      if ((options.claimedAtNs ?? monoNowNs()) >= BigInt(current.deadlineMonoNs)) {
+        const { rollbackClaimed } = await import('./resolve.js');
         const r = await rollbackClaimed(store, current, 'timeout');
         throw tooLate(store.get(r.versionId));
       }

@@ -8,7 +8,6 @@ import { acquireClaim } from './claim.js';
 import { executeRollback } from './execute-rollback.js';
 import type { Fingerprint } from './observe.js';
 import { recordOutcome, releaseChange } from './outcome.js';
-import { FwsafeError, ExitCode } from '../errors.js';
 
 export type Reason = z.infer<typeof RollbackReason>;
 
@@ -92,18 +91,4 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
   };
 }
 
-export function noPendingChange(): FwsafeError {
-  return new FwsafeError('No change is pending.', {
-    code: 'NO_PENDING_CHANGE',
-    exitCode: ExitCode.notFound,
-    actions: ['See what happened with: fwsafe log'],
-  });
-}
-
-export function busyError(changeId: string): FwsafeError {
-  return new FwsafeError(`Change ${changeId} is being resolved by another process right now.`, {
-    code: 'CHANGE_BUSY',
-    exitCode: ExitCode.pending,
-    actions: ['Check the outcome in a moment with: fwsafe status / fwsafe log'],
-  });
-}
+export { busyError, noPendingChange } from './resolve-errors.js';
