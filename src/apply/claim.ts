@@ -10,7 +10,7 @@ import { readStateFile } from '../state/fs-safe.js';
  * and looked at; if another process took over meanwhile (its live claim was renamed), it is put back.
  * Two processes taking over the same dead claim therefore never both end up holding it.
  */
-function takeOverDead(paths: StatePaths, deadPid: number | null): void {
+export function takeOverDead(paths: StatePaths, deadPid: number | null): void {
   const path = claimPath(paths);
   const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
