@@ -132,13 +132,22 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
     // Windows of a few seconds: long enough for a loaded 2-core CI machine to start the CLI twice.
-    expect(cli('apply', '--plan', plan, '--timeout', '6', '--no-wait').status).toBe(0);
-    const e = cli('extend', '7', '--json');
+    const a = cli('apply', '--plan', plan, '--timeout', '6', '--no-wait', '--json');
+    expect(a.status, a.stderr).toBe(0);
+    const oldDeadline = Date.parse(a.json.deadline);
+    const e = cli('extend', '12', '--json');
     expect(e.status, e.stderr).toBe(0);
     await expectContract('extend', e.json);
-    await new Promise((res) => setTimeout(res, 4500));
+    // The new deadline, as recorded, is well past the old one.
+    const newDeadline = Date.parse(e.json.deadline);
+    expect(newDeadline - oldDeadline).toBeGreaterThan(4000);
+    // Past the OLD deadline (and the watchdog's reaction time): still the change.
+    await new Promise((res) => setTimeout(res, Math.max(0, oldDeadline + 1500 - Date.now())));
     expect(changed(liveRuleset(ns.name))).toBe(true);
-    expect(await waitForRuleset(ns.name, restored, 6000)).not.toBeNull();
+    // Restored at the NEW one, not before it.
+    const at = await waitForRuleset(ns.name, restored, newDeadline - Date.now() + 8000);
+    expect(at).not.toBeNull();
+    expect(at!).toBeGreaterThanOrEqual(newDeadline - 200);
   });
 
   it('rollback VERSION brings back a stored version under a new confirmation window', async () => {
