@@ -5,8 +5,14 @@ import type { PendingRecordT } from '../pending/schema.js';
 import { describeDifferences, differingTables, observeTables, type Fingerprint } from './observe.js';
 
 export interface RollbackExecution {
-  /** Touched tables someone else changed during the window, with what changed (the rollback overwrote it). */
+  /** Touched tables someone else changed during the window and the rollback overwrote, with what changed. */
   overwritten: string[];
+  /** Touched tables someone else changed during the window whose changes survived (inverse rollback). */
+  kept: string[];
+  /** null: nothing was run (the previous rules were live already). */
+  method: 'inverse' | 'whole-table' | null;
+  /** Why the inverse was not used though it was there (nft refused it: an object it names changed). */
+  conflict: string | null;
   error: string | null;
   /** False when the previous rules were found live already: nothing was rewritten. */
   restored: boolean;
@@ -46,15 +52,26 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: P
   } catch (error) {
     errors.push(`could not list the touched tables: ${(error as Error).message}`);
   }
-  const done = (overwritten: string[], restored: boolean): RollbackExecution => ({
-    overwritten,
-    restored,
-    error: errors.length > 0 ? errors.join('; ') : null,
-    durationMs: Math.round(performance.now() - started),
-  });
-  if (live !== null && pending.before && differingTables(pending.before, live).length === 0) return done([], false);
-  const overwritten = live === null ? [] : describeDifferences(expectedAfter(pending), live);
-  if (pending.rollback.nftScript.trim()) {
+  if (live !== null && pending.before && differingTables(pending.before, live).length === 0) {
+    return { overwritten: [], kept: [], method: null, conflict: null, restored: false, error: errors.length > 0 ? errors.join('; ') : null, durationMs: Math.round(performance.now() - started) };
+  }
+  // What someone else changed in the window, per table key, described (chains and rule counts).
+  const expected = expectedAfter(pending);
+  const described = new Map<string, string>();
+  if (live !== null) for (const k of differingTables(expected, live)) described.set(k, describeDifferences({ [k]: expected[k] ?? null }, { [k]: live[k] ?? null })[0] ?? k);
+  // The inverse undoes only the change's own operations; if nft refuses it (another program deleted or
+  // changed an object it names), nothing of it applied (one transaction) and the tables are restored whole.
+  const inverse = pending.rollback.inverse ?? null;
+  let method: RollbackExecution['method'] = 'whole-table';
+  let conflict: string | null = null;
+  if (inverse !== null && inverse.nftScript.trim()) {
+    const r = await run('nft', ['-f', '-'], { netns, input: inverse.nftScript, allowFailure: true, timeoutMs: 30_000 });
+    if (r.exitCode === 0) method = 'inverse';
+    else conflict = `the inverse of the change could not run (${firstError(r.stderr)}): the touched tables were restored whole`;
+  } else if (inverse !== null) {
+    method = 'inverse';
+  }
+  if (method === 'whole-table' && pending.rollback.nftScript.trim()) {
     const r = await run('nft', ['-f', '-'], { netns, input: pending.rollback.nftScript, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`nft -f rejected the rollback script: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
   }
@@ -67,14 +84,35 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: P
     const r = await run(program, ['-w', '5', '-c'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`${program} failed: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
   }
+  // With the inverse, only tables it restored whole (it could not express their change) overwrite others' work.
+  const whole = new Set((inverse?.wholeTables ?? []).map((w) => w.slice(0, w.indexOf(':'))));
+  const changed = [...described.keys()];
+  const lost = method === 'inverse' ? changed.filter((k) => whole.has(k)) : changed;
+  // Checked against the kernel: every touched table whose others' changes were not kept is as before the change.
   if (pending.before && errors.length === 0) {
     try {
       const now = await observeTouched(pending);
-      const still = describeDifferences(pending.before, now);
+      const keptKeys = new Set(changed.filter((k) => !lost.includes(k)));
+      const check = Object.fromEntries(Object.entries(pending.before).filter(([k]) => !keptKeys.has(k)));
+      const still = describeDifferences(check, now);
       if (still.length > 0) errors.push(`after the rollback these tables still differ from before the change: ${still.join('; ')}`);
     } catch (error) {
       errors.push(`could not check the result of the rollback: ${(error as Error).message}`);
     }
   }
-  return done(overwritten, true);
+  return {
+    overwritten: lost.map((k) => described.get(k) ?? k),
+    kept: changed.filter((k) => !lost.includes(k)).map((k) => described.get(k) ?? k),
+    method,
+    conflict,
+    restored: true,
+    error: errors.length > 0 ? errors.join('; ') : null,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** The first `Error:` line nft printed, without the file prefix. */
+function firstError(stderr: string): string {
+  const line = stderr.split('\n').find((l) => l.includes('Error:')) ?? stderr.trim().split('\n')[0] ?? '';
+  return line.replace(/^.*?Error:\s*/, '').trim();
 }

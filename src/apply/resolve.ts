@@ -17,6 +17,8 @@ export interface RollbackDone {
   versionId: number;
   reason: Reason;
   overwritten: string[];
+  /** What others changed in the window that the (inverse) rollback kept. */
+  kept: string[];
   /** False when the previous rules were already live: nothing was rewritten. */
   restored: boolean;
   rolledBackAt: string;
@@ -62,6 +64,9 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     rolledBackAt: now,
     rollbackReason: reason,
     overwritten: exec.overwritten,
+    rollbackMethod: exec.method,
+    kept: exec.kept,
+    conflict: exec.conflict,
     error: errors.length > 0 ? errors.join('; ') : null,
     note: exec.restored ? null : 'The previous rules were already live (restored earlier); nothing was rewritten.',
   });
@@ -72,6 +77,9 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     reason,
     overwritten: exec.overwritten,
     restored: exec.restored,
+    method: exec.method,
+    kept: exec.kept,
+    ...(exec.conflict ? { conflict: exec.conflict } : {}),
     afterDeadlineMs: Math.round(afterDeadlineMs),
     durationMs: exec.durationMs,
     ...(exec.error ? { error: exec.error } : {}),
@@ -83,6 +91,7 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     versionId: version.id,
     reason,
     overwritten: exec.overwritten,
+    kept: exec.kept,
     restored: exec.restored,
     rolledBackAt: now,
     error: exec.error,

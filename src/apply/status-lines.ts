@@ -27,5 +27,6 @@ export function rollbackLines(r: RollbackDone, what: string): string[] {
       : `${what}: the previous rules were already live (restored earlier); nothing was rewritten. Recorded as rolled back (${r.reason}).`,
   ];
   if (r.overwritten.length > 0) lines.push(`The rollback overwrote changes made by others meanwhile: ${r.overwritten.join('; ')}`);
+  if (r.kept.length > 0) lines.push(`The rollback undid only this change; it kept what others changed meanwhile: ${r.kept.join('; ')}`);
   return lines;
 }
