@@ -84,8 +84,10 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: P
     const r = await run(program, ['-w', '5', '-c'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`${program} failed: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
   }
-  // With the inverse, only tables it restored whole (it could not express their change) overwrite others' work.
+  // With the inverse, only tables it restored whole (it could not express their change) overwrite others'
+  // work — and iptables-nft tables, which iptables-nft-restore always restores whole.
   const whole = new Set((inverse?.wholeTables ?? []).map((w) => w.slice(0, w.indexOf(':'))));
+  for (const t of pending.touchedTables) if (t.iptablesNft) whole.add(`${t.family} ${t.name}`);
   const changed = [...described.keys()];
   const lost = method === 'inverse' ? changed.filter((k) => whole.has(k)) : changed;
   // Checked against the kernel: every touched table whose others' changes were not kept is as before the change.
