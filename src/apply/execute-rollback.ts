@@ -26,7 +26,7 @@ export interface RollbackExecution {
  */
 export function expectedAfter(pending: PendingRecordT): Fingerprint {
   if (pending.after) return pending.after;
-  const blocks = new Map(splitTables(pending.expectedText).map((t) => [`${t.family} ${t.name}`, elementsOnePerLine(normaliseBlock(t.raw))]));
+  const blocks = new Map(splitTables(pending.expectedText).map((t) => [`${t.family} ${t.name}`, elementsOnePerLine(normaliseBlock(t.raw), 'fast')]));
   const out: Fingerprint = {};
   for (const t of pending.touchedTables) if (!t.iptablesNft) out[`${t.family} ${t.name}`] = blocks.get(`${t.family} ${t.name}`) ?? null;
   return out;

@@ -17,7 +17,7 @@ const key = (t: { family: string; name: string }): string => `${t.family} ${t.na
 
 function nftBlock(text: string, k: string): string | null {
   const table = splitTables(text).find((t) => key(t) === k);
-  return table === undefined ? null : elementsOnePerLine(normaliseBlock(table.raw));
+  return table === undefined ? null : elementsOnePerLine(normaliseBlock(table.raw), 'fast');
 }
 
 function xtBlock(save: string | null, name: string): string | null {

@@ -23,7 +23,7 @@ export function normaliseIptablesSave(text: string | null): string {
 export function contentHash(parts: { nftText: string; legacyV4?: string | null; legacyV6?: string | null }): string {
   return sha256(
     [
-      elementsOnePerLine(normaliseRulesetText(parts.nftText)),
+      elementsOnePerLine(normaliseRulesetText(parts.nftText), 'fast'),
       '--- iptables-legacy v4',
       normaliseIptablesSave(parts.legacyV4 ?? null),
       '--- iptables-legacy v6',
