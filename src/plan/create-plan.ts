@@ -217,8 +217,9 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     version: PLAN_VERSION,
     createdAt: new Date().toISOString(),
     netns: base.exportedFrom ? base.exportedFrom.netns : options.netns,
-    // Made against an export: it applies where the export was taken (unknown for older exports).
-    ...(base.exportedFrom ? (base.exportedFrom.where ? { where: base.exportedFrom.where } : {}) : { where: currentWhere(options.netns) }),
+    // Where it applies: here for a plan of the live ruleset, where the export was taken for one made
+    // against an export; a plan against a stored version or a plain ruleset file names no place.
+    ...(base.source === 'live' ? { where: currentWhere(options.netns) } : base.exportedFrom?.where ? { where: base.exportedFrom.where } : {}),
     base: { hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }), source: base.source, ref: base.ref },
     proposal: { path: resolve(options.proposalPath), sha256: sha256(proposalText), text: proposalText },
     result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
