@@ -15,6 +15,7 @@ export const ExitCode = {
   stateCorrupt: 10,
   notFound: 11,
   stateUnusable: 13,
+  unsafeInstall: 14,
   elsewhere: 15,
   cancelled: 130,
 } as const;

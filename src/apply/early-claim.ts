@@ -5,6 +5,7 @@
 // created with O_EXCL (never through a symlink) and a number compared.
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { selfIdentity } from '../pending/clock.js';
 
 /** Claims the pending change for confirmation if its deadline has not passed; the claim time, or null. */
 export function earlyClaim(stateRoot: string, changeId: string | undefined): bigint | null {
@@ -25,7 +26,8 @@ export function earlyClaim(stateRoot: string, changeId: string | undefined): big
     return null;
   }
   try {
-    writeSync(fd, JSON.stringify({ pid: process.pid, changeId: raw.changeId, action: 'confirm' }) + '\n');
+    // The claim record of src/pending/schema.ts (ClaimRecord): pid + start time, so a recycled pid never counts.
+    writeSync(fd, JSON.stringify({ ...selfIdentity(), changeId: raw.changeId, action: 'confirm', atMonoNs: String(now) }) + '\n');
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -36,7 +36,7 @@ vi.mock('../../../src/run/runner.js', () => ({
 const { HistoryStore } = await import('../../../src/history/store.js');
 const { PENDING_SCHEMA } = await import('../../../src/pending/schema.js');
 const { readPending, writePending, claimPath, readClaim, tryLock } = await import('../../../src/pending/store.js');
-const { bootId, monoNowNs } = await import('../../../src/pending/clock.js');
+const { bootId, monoNowNs, processStartTime } = await import('../../../src/pending/clock.js');
 const { confirmPending } = await import('../../../src/apply/confirm.js');
 const { extendPending } = await import('../../../src/apply/extend.js');
 const { rollbackPending } = await import('../../../src/apply/resolve.js');
@@ -52,6 +52,9 @@ type PendingRecordT = import('../../../src/pending/schema.js').PendingRecordT;
 type SnapshotT = import('../../../src/snapshot/schema.js').SnapshotT;
 
 const DEAD_PID = 4_194_304 + 17;
+/** A claim record as src/pending/schema.ts has it (pid + start time). */
+const claimOf = (pid: number, changeId: string, action: string): string =>
+  JSON.stringify({ pid, startTime: processStartTime(pid) ?? '1', changeId, action, atMonoNs: String(monoNowNs()) });
 const BEFORE = 'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 22 counter packets 4 bytes 240 accept\n\t}\n}\n';
 const AFTER = 'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 2222 accept\n\t}\n}\n';
 const SOMEONE = AFTER.replace('tcp dport 2222 accept', 'tcp dport 2222 accept\n\t\ttcp dport 9999 accept');
@@ -279,8 +282,8 @@ describe('recover, locks and claims of dead processes', () => {
   });
 
   it('a lock and a claim left by dead processes are cleaned by recover', async () => {
-    expect(tryLock(store.paths, { pid: DEAD_PID, changeId: 'c-dead-000000', at: '' })).toBe(true);
-    writeFileSync(claimPath(store.paths), JSON.stringify({ pid: DEAD_PID, changeId: 'x', action: 'confirm' }));
+    expect(tryLock(store.paths, { pid: DEAD_PID, startTime: '1', changeId: 'c-dead-000000', at: '', netnsLock: null })).toBe(true);
+    writeFileSync(claimPath(store.paths), claimOf(DEAD_PID, 'x', 'confirm'));
     const r = await recover({ stateDir: dir });
     expect(r.cleaned).toEqual(['lock left by a dead process', 'claim left by a dead process']);
     expect(existsSync(store.paths.lock)).toBe(false);
@@ -288,15 +291,16 @@ describe('recover, locks and claims of dead processes', () => {
   });
 
   it('double take-over of a dead resolver\'s claim: the second taker never removes the first one\'s new claim', async () => {
-    writeFileSync(claimPath(store.paths), JSON.stringify({ pid: DEAD_PID, changeId: 'c', action: 'confirm' }));
+    writeFileSync(claimPath(store.paths), claimOf(DEAD_PID, 'c', 'confirm'));
     // A (another live process) takes it over first…
     const other = spawn('sleep', ['30']);
     try {
       const { takeOverDead } = await import('../../../src/apply/claim.js');
-      takeOverDead(store.paths, DEAD_PID);
-      writeFileSync(claimPath(store.paths), JSON.stringify({ pid: other.pid, changeId: 'c', action: 'rollback' }), { flag: 'wx' });
+      const dead = { pid: DEAD_PID, startTime: '1' };
+      takeOverDead(store.paths, dead);
+      writeFileSync(claimPath(store.paths), claimOf(other.pid!, 'c', 'rollback'), { flag: 'wx' });
       // …B saw the dead holder before that and now "takes over" too: A's claim must survive.
-      takeOverDead(store.paths, DEAD_PID);
+      takeOverDead(store.paths, dead);
       expect(readClaim(store.paths)).toMatchObject({ pid: other.pid });
       expect(acquireClaim(store.paths, 'c', 'confirm')).toBe(false);
     } finally {
@@ -315,7 +319,7 @@ describe('the watchdog loop', () => {
   it('rolls back at the deadline, after a busy claim is released (never spins on a claim nobody releases)', async () => {
     const p = applied({ deadlineMonoNs: String(monoNowNs() + 300_000_000n) });
     holder = spawn('sleep', ['30']);
-    writeFileSync(claimPath(store.paths), JSON.stringify({ pid: holder.pid, changeId: p.changeId, action: 'confirm' }));
+    writeFileSync(claimPath(store.paths), claimOf(holder.pid!, p.changeId, 'confirm'));
     const done = runWatchdog(dir, p.changeId);
     await new Promise((r) => setTimeout(r, 600));
     expect(change(p).state).toBe('pending'); // busy: waits for the holder
