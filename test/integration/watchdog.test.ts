@@ -5,7 +5,7 @@ import { expectContract } from '../helpers/contract.js';
 import { createNetns, deleteNetns, inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 import { writePlan } from '../e2e/plan-fixture.js';
 import { killAllPtys, spawnCli, type PtySession } from '../e2e/pty.js';
-import { alive, killWatchdog, pendingWatchdog, versionRecord, waitForRuleset } from '../e2e/state-probe.js';
+import { alive, killWatchdog, pendingWatchdog, versionRecord, waitFor, waitForRuleset } from '../e2e/state-probe.js';
 
 const BASE = `table inet filter {
   chain input { type filter hook input priority 0; policy accept;
@@ -149,6 +149,9 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     const at = await waitForRuleset(ns.name, restored, newDeadline - Date.now() + 8000);
     expect(at).not.toBeNull();
     expect(at!).toBeGreaterThanOrEqual(newDeadline - 200);
+    // The watchdog records the outcome after the restore: wait for it (and for it to leave the state dir).
+    expect(await waitFor(() => pendingWatchdog(state.path) === null && !alive(a.json.watchdogPid), 10_000)).toBe(true);
+    expect(versionRecord(state.path, a.json.versionId).change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout' });
   });
 
   it('rollback VERSION brings back a stored version under a new confirmation window', async () => {
