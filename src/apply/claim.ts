@@ -21,7 +21,8 @@ export function takeOverDead(paths: StatePaths, dead: ProcessIdentity | null): v
   let holder: ProcessIdentity | null = null;
   try {
     const raw = JSON.parse(readStateFile(aside) ?? '{}') as { pid?: unknown; startTime?: unknown };
-    holder = typeof raw.pid === 'number' && typeof raw.startTime === 'string' ? { pid: raw.pid, startTime: raw.startTime } : null;
+    const valid = typeof raw.pid === 'number' && typeof raw.startTime === 'string';
+    holder = valid ? { pid: raw.pid as number, startTime: raw.startTime as string } : null;
   } catch {
     holder = null; // torn write of a crashed process
   }
@@ -46,7 +47,8 @@ export function acquireClaim(paths: StatePaths, changeId: string, action: string
     if (tryClaim(paths, { ...selfIdentity(), changeId, action, atMonoNs: String(monoNowNs()) })) return true;
     const holder = readClaim(paths);
     // Taken already by this very process (confirm's early claim, src/apply/early-claim.ts).
-    if (holder !== null && holder.pid === process.pid && holder.startTime === selfIdentity().startTime && holder.changeId === changeId) return true;
+    const mine = holder !== null && holder.pid === process.pid && holder.startTime === selfIdentity().startTime;
+    if (mine && holder.changeId === changeId) return true;
     if (holder !== null && processAlive(holder) && holder.pid !== process.pid) return false;
     takeOverDead(paths, holder);
   }

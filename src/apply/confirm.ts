@@ -28,9 +28,17 @@ export function lastChange(store: HistoryStore, changeId?: string): VersionRecor
   return null;
 }
 
+type Confirmed = Pick<ConfirmResult, 'changeId' | 'versionId' | 'confirmedAt' | 'confirmedBy'>;
+
+function confirmedOf(record: VersionRecordT): Confirmed {
+  const c = record.change!;
+  return { changeId: c.changeId, versionId: record.id, confirmedAt: c.confirmedAt ?? '', confirmedBy: c.confirmedBy! };
+}
+
 export function tooLate(record: VersionRecordT): FwsafeError {
   const c = record.change!;
-  return new FwsafeError(`Too late: change ${c.changeId} was rolled back at ${c.rolledBackAt ?? '?'} (${c.rollbackReason ?? 'unknown'}); the previous rules are live.`, {
+  const when = `${c.rolledBackAt ?? '?'} (${c.rollbackReason ?? 'unknown'})`;
+  return new FwsafeError(`Too late: change ${c.changeId} was rolled back at ${when}; the previous rules are live.`, {
     code: 'DEADLINE_PASSED',
     exitCode: ExitCode.rolledBack,
     actions: ['Apply it again (with a longer --timeout if you need more time); see it with: fwsafe log'],
@@ -56,9 +64,14 @@ async function settled(store: HistoryStore, changeId: string | undefined): Promi
     return persistAndRecord(store, record, c.persistPath);
   }
   if (c.state === 'confirmed' && changeId !== undefined) {
-    return { changeId: c.changeId, versionId: record.id, confirmedAt: c.confirmedAt ?? '', confirmedBy: c.confirmedBy!, persistedTo: c.persistedTo, previousPersistKeptAt: null };
+    return { ...confirmedOf(record), persistedTo: c.persistedTo, previousPersistKeptAt: null };
   }
-  const what = c.state === 'confirmed' ? `was confirmed at ${c.confirmedAt}` : c.state === 'failed' ? `failed: ${c.error ?? 'unknown'}` : 'is settled';
+  const what =
+    c.state === 'confirmed'
+      ? `was confirmed at ${c.confirmedAt}`
+      : c.state === 'failed'
+        ? `failed: ${c.error ?? 'unknown'}`
+        : 'is settled';
   throw new FwsafeError(`No change is pending. The last one, ${c.changeId} (version ${record.id}), ${what}.`, {
     code: 'NO_PENDING_CHANGE',
     exitCode: ExitCode.notFound,
@@ -68,7 +81,7 @@ async function settled(store: HistoryStore, changeId: string | undefined): Promi
 
 async function persistAndRecord(store: HistoryStore, record: VersionRecordT, path: string): Promise<ConfirmResult> {
   const c = record.change!;
-  const base = { changeId: c.changeId, versionId: record.id, confirmedAt: c.confirmedAt ?? '', confirmedBy: c.confirmedBy! };
+  const base = confirmedOf(record);
   let persisted;
   try {
     // Loaded only when asked for: confirm races the deadline, and start-up time counts.
@@ -93,8 +106,15 @@ async function persistAndRecord(store: HistoryStore, record: VersionRecordT, pat
     );
   }
   try {
-    store.update(record.id, (r) => ({ ...r, change: { ...r.change!, persistedTo: persisted.path, persistError: null } }));
-    store.journal({ event: 'change-persisted', changeId: c.changeId, version: record.id, persistedTo: persisted.path, previousKeptAt: persisted.previousKeptAt });
+    const persistedTo = persisted.path;
+    store.update(record.id, (r) => ({ ...r, change: { ...r.change!, persistedTo, persistError: null } }));
+    store.journal({
+      event: 'change-persisted',
+      changeId: c.changeId,
+      version: record.id,
+      persistedTo: persisted.path,
+      previousKeptAt: persisted.previousKeptAt,
+    });
   } catch {
     // the file is written; the record of it is a nicety the next `log` can do without
   }
@@ -102,16 +122,33 @@ async function persistAndRecord(store: HistoryStore, record: VersionRecordT, pat
 }
 
 /** Records the confirmation under the claim; the watchdog stands down once the pending record is gone. */
-function recordConfirmed(store: HistoryStore, current: PendingRecordT & { versionId: number }, actor: ActorT): VersionRecordT {
+function recordConfirmed(
+  store: HistoryStore,
+  current: PendingRecordT & { versionId: number },
+  actor: ActorT,
+): VersionRecordT {
   const confirmedAt = new Date().toISOString();
   let record: VersionRecordT;
   try {
-    record = recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, persistedTo: null, ...(current.persistPath ? { persistPath: current.persistPath } : {}) });
+    record = recordOutcome(store, current, {
+      state: 'confirmed',
+      confirmedAt,
+      confirmedBy: actor,
+      persistedTo: null,
+      ...(current.persistPath ? { persistPath: current.persistPath } : {}),
+    });
   } catch (error) {
     const fw = toFwsafeError(error);
     throw new FwsafeError(
-      `Change ${current.changeId} is NOT confirmed: ${fw.message} Its watchdog still rolls it back at ${current.deadline} unless you fix this and confirm again.`,
-      { code: fw.code, exitCode: fw.exitCode, actions: [...fw.actions, `Then: fwsafe confirm ${current.changeId}`, 'Or give yourself time first: fwsafe extend SECONDS'], details: fw.details, cause: error },
+      `Change ${current.changeId} is NOT confirmed: ${fw.message} ` +
+        `Its watchdog still rolls it back at ${current.deadline} unless you fix this and confirm again.`,
+      {
+        code: fw.code,
+        exitCode: fw.exitCode,
+        actions: [...fw.actions, `Then: fwsafe confirm ${current.changeId}`, 'Or first give yourself time: fwsafe extend N'],
+        details: fw.details,
+        cause: error,
+      },
     );
   }
   try {
@@ -119,7 +156,8 @@ function recordConfirmed(store: HistoryStore, current: PendingRecordT & { versio
   } catch (error) {
     // The record says confirmed: the watchdog reads it and stands down (see rollbackPending).
     const fw = toFwsafeError(error);
-    throw new FwsafeError(`Change ${current.changeId} is confirmed (version ${record.id}), but clearing its pending record failed: ${fw.message}`, {
+    const what = `Change ${current.changeId} is confirmed (version ${record.id})`;
+    throw new FwsafeError(`${what}, but clearing its pending record failed: ${fw.message}`, {
       code: fw.code,
       exitCode: fw.exitCode,
       actions: [...fw.actions, 'Then clean up with: fwsafe recover'],
@@ -151,9 +189,13 @@ export async function confirmPending(options: {
   }
 }
 
-async function confirmClaimed(store: HistoryStore, options: { changeId?: string; actor?: ActorT; claimedAtNs?: bigint | null }): Promise<ConfirmResult> {
+async function confirmClaimed(
+  store: HistoryStore,
+  options: { changeId?: string; actor?: ActorT; claimedAtNs?: bigint | null },
+): Promise<ConfirmResult> {
   const pending = readPending(store.paths);
-  if (pending === null || (options.changeId !== undefined && options.changeId !== pending.changeId)) return settled(store, options.changeId);
+  const notPending = pending === null || (options.changeId !== undefined && options.changeId !== pending.changeId);
+  if (notPending) return settled(store, options.changeId);
   if (pending.versionId === null) throw busyError(pending.changeId);
   if (!acquireClaim(store.paths, pending.changeId, 'confirm')) throw busyError(pending.changeId);
   let record: VersionRecordT | null = null;
@@ -174,6 +216,5 @@ async function confirmClaimed(store: HistoryStore, options: { changeId?: string;
   }
   if (record === null || current === null) return settled(store, options.changeId ?? pending.changeId);
   if (current.persistPath) return persistAndRecord(store, record, current.persistPath);
-  const c = record.change!;
-  return { changeId: c.changeId, versionId: record.id, confirmedAt: c.confirmedAt!, confirmedBy: c.confirmedBy!, persistedTo: null, previousPersistKeptAt: null };
+  return { ...confirmedOf(record), persistedTo: null, previousPersistKeptAt: null };
 }

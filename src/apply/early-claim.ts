@@ -16,7 +16,8 @@ export function earlyClaim(stateRoot: string, changeId: string | undefined): big
     return null;
   }
   if (typeof raw.changeId !== 'string' || (changeId !== undefined && raw.changeId !== changeId)) return null;
-  if (typeof raw.versionId !== 'number' || typeof raw.deadlineMonoNs !== 'string' || !/^\d+$/.test(raw.deadlineMonoNs)) return null;
+  if (typeof raw.versionId !== 'number' || typeof raw.deadlineMonoNs !== 'string') return null;
+  if (!/^\d+$/.test(raw.deadlineMonoNs)) return null;
   const now = process.hrtime.bigint();
   if (now >= BigInt(raw.deadlineMonoNs)) return null;
   let fd: number;
@@ -27,7 +28,8 @@ export function earlyClaim(stateRoot: string, changeId: string | undefined): big
   }
   try {
     // The claim record of src/pending/schema.ts (ClaimRecord): pid + start time, so a recycled pid never counts.
-    writeSync(fd, JSON.stringify({ ...selfIdentity(), changeId: raw.changeId, action: 'confirm', atMonoNs: String(now) }) + '\n');
+    const record = { ...selfIdentity(), changeId: raw.changeId, action: 'confirm', atMonoNs: String(now) };
+    writeSync(fd, JSON.stringify(record) + '\n');
     fsyncSync(fd);
   } finally {
     closeSync(fd);

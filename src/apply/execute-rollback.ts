@@ -26,9 +26,11 @@ export interface RollbackExecution {
  */
 export function expectedAfter(pending: PendingRecordT): Fingerprint {
   if (pending.after) return pending.after;
-  const blocks = new Map(splitTables(pending.expectedText).map((t) => [`${t.family} ${t.name}`, elementsOnePerLine(normaliseBlock(t.raw), 'fast')]));
+  const key = (t: { family: string; name: string }): string => `${t.family} ${t.name}`;
+  const tables = splitTables(pending.expectedText);
+  const blocks = new Map(tables.map((t) => [key(t), elementsOnePerLine(normaliseBlock(t.raw), 'fast')]));
   const out: Fingerprint = {};
-  for (const t of pending.touchedTables) if (!t.iptablesNft) out[`${t.family} ${t.name}`] = blocks.get(`${t.family} ${t.name}`) ?? null;
+  for (const t of pending.touchedTables) if (!t.iptablesNft) out[key(t)] = blocks.get(key(t)) ?? null;
   return out;
 }
 
@@ -42,7 +44,10 @@ export function observeTouched(pending: PendingRecordT): Promise<Fingerprint> {
  * for iptables-nft tables (their counters kept). The touched tables are observed first (already as
  * before the change: nothing is rewritten) and after (still not as before: said so, never glossed).
  */
-export async function executeRollback(pending: PendingRecordT, listedEarlier?: Promise<Fingerprint | null>): Promise<RollbackExecution> {
+export async function executeRollback(
+  pending: PendingRecordT,
+  listedEarlier?: Promise<Fingerprint | null>,
+): Promise<RollbackExecution> {
   const started = performance.now();
   const netns = pending.netns;
   const errors: string[] = [];
@@ -53,12 +58,16 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: P
     errors.push(`could not list the touched tables: ${(error as Error).message}`);
   }
   if (live !== null && pending.before && differingTables(pending.before, live).length === 0) {
-    return { overwritten: [], kept: [], method: null, conflict: null, restored: false, error: errors.length > 0 ? errors.join('; ') : null, durationMs: Math.round(performance.now() - started) };
+    const error = errors.length > 0 ? errors.join('; ') : null;
+    const durationMs = Math.round(performance.now() - started);
+    return { overwritten: [], kept: [], method: null, conflict: null, restored: false, error, durationMs };
   }
   // What someone else changed in the window, per table key, described (chains and rule counts).
   const expected = expectedAfter(pending);
   const described = new Map<string, string>();
-  if (live !== null) for (const k of differingTables(expected, live)) described.set(k, describeDifferences({ [k]: expected[k] ?? null }, { [k]: live[k] ?? null })[0] ?? k);
+  for (const k of live === null ? [] : differingTables(expected, live)) {
+    described.set(k, describeDifferences({ [k]: expected[k] ?? null }, { [k]: live![k] ?? null })[0] ?? k);
+  }
   // The inverse undoes only the change's own operations; if nft refuses it (another program deleted or
   // changed an object it names), nothing of it applied (one transaction) and the tables are restored whole.
   const inverse = pending.rollback.inverse ?? null;
@@ -67,13 +76,14 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: P
   if (inverse !== null && inverse.nftScript.trim()) {
     const r = await run('nft', ['-f', '-'], { netns, input: inverse.nftScript, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode === 0) method = 'inverse';
-    else conflict = `the inverse of the change could not run (${firstError(r.stderr)}): the touched tables were restored whole`;
+    else conflict = `the inverse of the change could not run (${firstError(r.stderr)}): the tables were restored whole`;
   } else if (inverse !== null) {
     method = 'inverse';
   }
   if (method === 'whole-table' && pending.rollback.nftScript.trim()) {
-    const r = await run('nft', ['-f', '-'], { netns, input: pending.rollback.nftScript, allowFailure: true, timeoutMs: 30_000 });
-    if (r.exitCode !== 0) errors.push(`nft -f rejected the rollback script: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
+    const input = pending.rollback.nftScript;
+    const r = await run('nft', ['-f', '-'], { netns, input, allowFailure: true, timeoutMs: 30_000 });
+    if (r.exitCode !== 0) errors.push(`nft -f rejected the rollback script: ${firstLines(r.stderr)}`);
   }
   for (const [program, text] of [
     ['iptables-nft-restore', pending.rollback.iptablesNft.v4],
@@ -97,7 +107,7 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: P
       const keptKeys = new Set(changed.filter((k) => !lost.includes(k)));
       const check = Object.fromEntries(Object.entries(pending.before).filter(([k]) => !keptKeys.has(k)));
       const still = describeDifferences(check, now);
-      if (still.length > 0) errors.push(`after the rollback these tables still differ from before the change: ${still.join('; ')}`);
+      if (still.length > 0) errors.push(`after the rollback, tables differ from before the change: ${still.join('; ')}`);
     } catch (error) {
       errors.push(`could not check the result of the rollback: ${(error as Error).message}`);
     }
@@ -111,6 +121,10 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: P
     error: errors.length > 0 ? errors.join('; ') : null,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+function firstLines(stderr: string): string {
+  return stderr.trim().split('\n').slice(0, 4).join(' | ');
 }
 
 /** The first `Error:` line nft printed, without the file prefix. */

@@ -45,7 +45,8 @@ export async function observeTables(netns: string | null, tables: PendingTableT[
         const r = await run(program, ['-t', t.name], { netns, allowFailure: true, timeoutMs: 10_000 });
         return r.exitCode === 0 && r.stdout.includes(`*${t.name}`) ? xtBlock(r.stdout, t.name) : null;
       }
-      const r = await run('nft', ['-a', 'list', 'table', t.family, t.name], { netns, allowFailure: true, timeoutMs: 10_000, stdoutToFile: true });
+      const args = ['-a', 'list', 'table', t.family, t.name];
+      const r = await run('nft', args, { netns, allowFailure: true, timeoutMs: 10_000, stdoutToFile: true });
       if (r.exitCode === 0) return nftBlock(r.stdout, key(t));
       // "No such file or directory": the table does not exist. Anything else: we could not look.
       if (/No such file or directory/.test(r.stderr)) return null;

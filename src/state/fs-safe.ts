@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { readTextFile } from './read-text.js';
 import { randomBytes } from 'node:crypto';
@@ -96,7 +97,9 @@ export function ensurePrivateDir(path: string): void {
     }
     assertNotSymlink(path);
     stat = lstatOrNull(path, 'create');
-    if (stat === null) throw new StateError(`${path} vanished right after it was created.`, { code: 'STATE_UNUSABLE', exitCode: ExitCode.stateUnusable });
+    if (stat === null) {
+      throw new StateError(`${path} vanished right after it was created.`, { code: 'STATE_UNUSABLE', exitCode: ExitCode.stateUnusable });
+    }
   }
   assertTrustedDir(path, stat);
 }
