@@ -9,6 +9,4 @@ export const schema = z.strictObject({
   confirmedBy: Actor,
   persistedTo: z.string().nullable(),
   previousPersistKeptAt: z.string().nullable(),
-  /** Why the persistent file was not written (the change is confirmed all the same). */
-  persistError: z.string().nullable(),
 });
