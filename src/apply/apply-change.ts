@@ -65,6 +65,11 @@ export function refuseBlocked(plan: PlanT, force: boolean): void {
   }
 }
 
+/** The nft proposal as one transaction (an nft change's own; a restore may carry iptables steps after it). */
+function nftProposal(plan: PlanT): { program: 'nft'; args: string[]; input: string; what: string } {
+  return { program: 'nft', args: ['-f', '-'], input: plan.proposal.text, what: 'nft proposal' };
+}
+
 /**
  * Applies a planned change under the watchdog: lock, drift check, base version, pending record
  * (fsynced), watchdog armed, then one transaction per backend (nft, iptables-restore). Returns while the
@@ -146,7 +151,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     // restored. A refusal after one committed, a timeout or a signal goes the rollback way below.
     const steps = runtime.applySteps(plan);
     const transactions = [
-      ...(plan.proposal.text.trim() || steps.length === 0 ? [{ program: 'nft' as const, args: ['-f', '-'], input: plan.proposal.text, what: 'nft proposal' }] : []),
+      ...(nftTouched && (plan.proposal.text.trim() || steps.length === 0) ? [nftProposal(plan)] : []),
       ...steps,
     ];
     for (const [i, step] of transactions.entries()) {
