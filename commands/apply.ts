@@ -24,6 +24,7 @@ export default class Apply extends BaseCommand {
     'persist-default': Flags.boolean({ description: 'On confirmation (never before), write the file this host boots from: /etc/nftables.conf, or /etc/iptables/rules.v4|v6 (/etc/sysconfig/iptables|ip6tables) for iptables proposals.', exclusive: ['persist'] }),
     message: Flags.string({ char: 'm', description: 'Why this change.', default: '' }),
     ...formatFlags,
+    'from-elsewhere': Flags.boolean({ description: 'Use a version or plan taken on another host or in another network namespace (refused otherwise, exit 15).' }),
   };
 
   async run(): Promise<ApplyResultT> {
@@ -56,7 +57,7 @@ export default class Apply extends BaseCommand {
       const { applyChange } = await import('../src/apply/apply-change.js');
       plan = loadPlanFile(flags.plan);
       await review(plan);
-      applied = await applyChange({ ...common, plan });
+      applied = await applyChange({ ...common, plan, fromElsewhere: flags['from-elsewhere'] });
     } else {
       const { planAndApply } = await import('../src/apply/plan-and-apply.js');
       ({ plan, applied } = await planAndApply({ ...common, proposalPath: args.file!, probes: !flags['no-probes'], iptables: iptablesOptions(flags), review }));

@@ -14,7 +14,9 @@ export const ExitCode = {
   badInput: 9,
   stateCorrupt: 10,
   notFound: 11,
+  stateUnusable: 13,
   unsafeInstall: 14,
+  elsewhere: 15,
   /** firewalld is not running or does not answer on its bus (issue 14). */
   firewalldUnavailable: 19,
   cancelled: 130,

@@ -5,7 +5,7 @@ import type { PlanT } from '../plan/schema.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import { runtimeOf } from '../formats/runtime.js';
-import { runSteps } from '../formats/steps.js';
+import { run } from '../run/runner.js';
 import { PERSIST_DEFAULT } from '../formats/types.js';
 import { readPending, releaseLock, updatePending, writePending } from '../pending/store.js';
 import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
@@ -15,7 +15,10 @@ import { acquireLock } from './lock.js';
 import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
 import { rollbackPending } from './resolve.js';
+import { abandonPending } from './abandon.js';
+import { fingerprintOf } from './observe.js';
 import { FwsafeError, ExitCode, KernelRejectedError } from '../errors.js';
+import { assertTakenHere, currentWhere } from '../host/identity.js';
 
 export interface ApplyOptions {
   netns: string | null;
@@ -35,6 +38,8 @@ export interface ApplyOptions {
    * and no second listing is made; without it the live ruleset is listed again and compared.
    */
   held?: { changeId: string; baseSnapshot: SnapshotT | null };
+  /** Apply a plan made on another host or in another namespace (refused otherwise, exit 15). */
+  fromElsewhere?: boolean;
 }
 
 export interface AppliedChange {
@@ -60,14 +65,25 @@ export function refuseBlocked(plan: PlanT, force: boolean): void {
   }
 }
 
+/** The nft proposal as one transaction (an nft change's own; a restore may carry iptables steps after it). */
+function nftProposal(plan: PlanT): { program: 'nft'; args: string[]; input: string; what: string } {
+  return { program: 'nft', args: ['-f', '-'], input: plan.proposal.text, what: 'nft proposal' };
+}
+
 /**
  * Applies a planned change under the watchdog: lock, drift check, base version, pending record
- * (fsynced), watchdog armed, then one nft transaction. Returns while the change awaits confirmation.
+ * (fsynced), watchdog armed, then one transaction per backend (nft, iptables-restore). Returns while the
+ * change awaits confirmation.
  */
 export async function applyChange(options: ApplyOptions): Promise<AppliedChange> {
   const { plan, netns } = options;
   const runtime = runtimeOf(plan.format);
+  // The nft tables the change touches are fingerprinted around it; none for another format (iptables chains,
+  // legacy tables included, are compared by the format's runtime through its own save program).
+  const nftTouched = runtime.id === 'nft';
   const store = new HistoryStore(options.stateDir);
+  const where = currentWhere(netns);
+  assertTakenHere('The plan', plan.where, where, options.fromElsewhere ?? false);
   refuseBlocked(plan, options.force);
   store.init();
   const changeId = options.held?.changeId ?? newChangeId();
@@ -90,6 +106,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       { kind: 'snapshot', createdAt: snapshot.takenAt, actor, message: `before change ${changeId}`, netns, hash: snapshot.hash, summary: snapshot.summary, change: null },
       snapshot,
     );
+    const touchedTables = nftTouched ? plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft })) : [];
     const deadlineMono = monoNowNs() + BigInt(options.timeoutSec) * 1_000_000_000n;
     pending = {
       schema: PENDING_SCHEMA,
@@ -97,13 +114,16 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       versionId: null,
       baseVersion: base.id,
       netns,
+      where,
       createdAt: new Date().toISOString(),
       actor,
       message: options.message,
       format: runtime.id,
-      touchedTables: plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft })),
-      rollback: runtime.rollbackSteps(plan),
+      touchedTables,
+      rollback: { ...plan.rollback, steps: runtime.rollbackSteps(plan) },
       expectedText: runtime.expectedText(plan),
+      // nft tables only: an iptables change's chains are compared by its runtime, never by nft fingerprints.
+      ...(nftTouched ? { before: fingerprintOf(snapshot, touchedTables) } : {}),
       proposalText: plan.proposal.text,
       timeoutSec: options.timeoutSec,
       deadline: new Date(Date.now() + options.timeoutSec * 1000).toISOString(),
@@ -119,16 +139,34 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     releaseLock(store.paths);
     throw error;
   }
-  // From here on a pending record exists: every failure path rolls back and records why.
+  // From here on a pending record exists: every failure path records why. Before the proposal reaches
+  // the kernel nothing is restored (only checked); after it, the stored rollback runs.
+  let sent = false;
   try {
     const watchdogPid = await armWatchdog(store.paths, changeId);
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
-    // One transaction per backend; a failed one stops the rest, and the stored rollback restores them all.
-    const [failed] = await runSteps(netns, runtime.applySteps(plan), { stopOnError: true, timeoutMs: 60_000 });
-    if (failed) {
-      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: `${failed.step.program} rejected the proposal: ${failed.why}` });
-      throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed:\n${failed.why}`, { details: { changeId } });
+    // One transaction per backend: the nft proposal (when it has one), then the format's further steps
+    // (iptables restores). A clean refusal of the first one is atomic: nothing was applied, nothing is
+    // restored. A refusal after one committed, a timeout or a signal goes the rollback way below.
+    const steps = runtime.applySteps(plan);
+    const transactions = [
+      ...(nftTouched && (plan.proposal.text.trim() || steps.length === 0) ? [nftProposal(plan)] : []),
+      ...steps,
+    ];
+    for (const [i, step] of transactions.entries()) {
+      sent = true;
+      const applied = await run(step.program, step.args, { netns, input: step.input, allowFailure: true, timeoutMs: 60_000 });
+      if (applied.exitCode === 0) continue;
+      const cleanRefusal = !applied.timedOut && applied.signal === null;
+      if (!cleanRefusal) throw new FwsafeError(`${step.program} did not finish (${applied.timedOut ? 'timed out' : `killed by ${applied.signal}`}).`, { code: 'APPLY_INTERRUPTED' });
+      const why = (applied.stderr || applied.stdout).trim().split('\n').slice(0, 6).join('\n');
+      if (i > 0) throw new KernelRejectedError(`The kernel rejected the change's ${step.what} (${step.program}); what was applied before it is rolled back:\n${why}`, { details: { changeId } });
+      sent = false;
+      const abandoned = await abandonPending(store, changeId, `${step.program} rejected the proposal: ${why}`);
+      const checked = abandoned?.differing?.length === 0 ? ' (checked against the kernel)' : '';
+      const extra = abandoned && abandoned.differing !== null && abandoned.differing.length > 0 ? `\n${abandoned.note}` : '';
+      throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed${checked}:\n${why}${extra}`, { details: { changeId } });
     }
     const off = (await runtime.verifyApplied?.(pending)) ?? [];
     if (off.length > 0) {
@@ -142,14 +180,19 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       after,
     );
     // The inverse needs the handles the kernel gave the change's rules: computed now, from the listing
-    // just taken; until it is stored the watchdog has the whole-table restore.
-    const inverse = runtime.inverse?.(baseText, after.nft.text, plan) ?? null;
-    pending = updatePending(store.paths, (r) => ({ ...r, versionId: version.id, inverse })) ?? { ...pending, versionId: version.id };
+    // just taken; until it is stored the watchdog has the whole-table restore. `after`: the touched
+    // tables as the kernel lists them now, what a rollback compares with (like with like).
+    const inverse = nftTouched ? (runtime.inverse?.(baseText, after.nft.text, plan) ?? null) : null;
+    const afterPrint = nftTouched ? { after: fingerprintOf(after, pending.touchedTables) } : {};
+    pending =
+      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, ...afterPrint, rollback: { ...r.rollback, inverse } })) ??
+      { ...pending, versionId: version.id, ...afterPrint };
     store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid });
     return { pending, version, systemdBackstop };
   } catch (error) {
     if (readPending(store.paths)?.changeId === changeId) {
-      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: (error as Error).message });
+      if (sent) await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: (error as Error).message });
+      else await abandonPending(store, changeId, (error as Error).message);
     }
     throw error;
   }

@@ -1,77 +1,165 @@
 import { run } from '../run/runner.js';
+import { normaliseBlock, splitTables } from '../ruleset/text.js';
+import { elementsOnePerLine } from '../plan/element-lines.js';
 import type { PendingRecordT } from '../pending/schema.js';
+import { describeDifferences, differingTables, observeTables, type Fingerprint } from './observe.js';
 import { runtimeOf } from '../formats/runtime.js';
 import { runSteps } from '../formats/steps.js';
 
 export interface RollbackExecution {
-  /** Touched objects that someone else changed during the window and the rollback overwrote. */
+  /**
+   * Touched tables (iptables: chains) someone else changed during the window and the rollback overwrote,
+   * with what changed.
+   */
   overwritten: string[];
   /** Touched tables someone else changed during the window whose changes survived (inverse rollback). */
   kept: string[];
-  method: 'inverse' | 'whole-table';
+  /** null: nothing was run (the previous rules were live already). */
+  method: 'inverse' | 'whole-table' | null;
   /** Why the inverse was not used though it was there (nft refused it: an object it names changed). */
   conflict: string | null;
   error: string | null;
   /** What the record must say beyond success (firewalld: restarted in the window, or restored by the nft fallback). */
   note: string | null;
+  /** False when the previous rules were found live already: nothing was rewritten. */
+  restored: boolean;
   durationMs: number;
 }
 
-/** Touched objects that differ now from what the change left, through the change's format. */
-export function findOverwrittenOf(pending: PendingRecordT): Promise<string[]> {
-  return runtimeOf(pending.format).overwritten(pending);
+/**
+ * What the change left in each touched table: as the kernel listed it right after the change when that
+ * was recorded; before that, the plan's result for nft tables (iptables-nft tables cannot be compared
+ * through nft text: they are left out rather than reported as changed by others).
+ */
+export function expectedAfter(pending: PendingRecordT): Fingerprint {
+  if (pending.after) return pending.after;
+  const key = (t: { family: string; name: string }): string => `${t.family} ${t.name}`;
+  const tables = splitTables(pending.expectedText);
+  const blocks = new Map(tables.map((t) => [key(t), elementsOnePerLine(normaliseBlock(t.raw), 'fast')]));
+  const out: Fingerprint = {};
+  for (const t of pending.touchedTables) if (!t.iptablesNft) out[key(t)] = blocks.get(key(t)) ?? null;
+  return out;
+}
+
+/** The touched tables now, listed through the tool that owns each one. */
+export function observeTouched(pending: PendingRecordT): Promise<Fingerprint> {
+  return observeTables(pending.netns, pending.touchedTables);
 }
 
 /**
- * Runs the stored rollback: the inverse of an nft change first when there is one, then the stored
- * transactions in order (one per backend; the `nft` whole-table step only when the inverse did not
- * run). Nothing is computed here but a comparison.
+ * Runs the stored rollback: one `nft -f -` transaction for the nft tables, then `iptables-nft-restore -c`
+ * for iptables-nft tables (their counters kept), then the format's further transactions as stored
+ * (`rollback.steps`: an iptables change's restores, or those of a `rollback VERSION`). The touched nft
+ * tables are observed first (already as before the change: nothing is rewritten) and after (still not
+ * as before: said so, never glossed); an iptables change's chains are compared by its runtime.
  */
-export async function executeRollback(pending: PendingRecordT, listedEarlier?: Promise<string[] | null>): Promise<RollbackExecution> {
+export async function executeRollback(
+  pending: PendingRecordT,
+  listedEarlier?: Promise<Fingerprint | null>,
+): Promise<RollbackExecution> {
   const started = performance.now();
   const netns = pending.netns;
-  let overwritten: string[] = [];
   const errors: string[] = [];
-  try {
-    const early = listedEarlier ? await listedEarlier : null;
-    overwritten = early ?? (await findOverwrittenOf(pending));
-  } catch (error) {
-    errors.push(`could not compare the touched tables: ${(error as Error).message}`);
-  }
-  // A format with a rollback of its own (firewalld: inverse firewall-cmd operations, read back, nft fallback).
+  // A format with a rollback of its own (firewalld: inverse firewall-cmd operations, zones read back, nft
+  // fallback when firewalld does not answer): its items, not nft tables, are what it restores and compares.
   const runtime = runtimeOf(pending.format);
   if (runtime.rollback) {
+    const overwritten = await runtime.overwritten(pending).catch(() => [] as string[]);
     const done = await runtime.rollback(pending);
-    if (done.error) errors.push(done.error);
-    return { overwritten, kept: [], method: 'inverse', conflict: null, error: errors.length > 0 ? errors.join('; ') : null, note: done.note, durationMs: Math.round(performance.now() - started) };
+    const error = done.error ?? null;
+    return { overwritten, kept: [], method: 'inverse', conflict: null, restored: true, error, note: done.note, durationMs: Math.round(performance.now() - started) };
+  }
+  let live: Fingerprint | null = null;
+  try {
+    live = (listedEarlier ? await listedEarlier : null) ?? (await observeTouched(pending));
+  } catch (error) {
+    errors.push(`could not list the touched tables: ${(error as Error).message}`);
+  }
+  const steps = pending.rollback.steps ?? [];
+  const nftLive = live !== null && pending.before !== undefined && differingTables(pending.before, live).length === 0;
+  if (nftLive && steps.length === 0) {
+    const error = errors.length > 0 ? errors.join('; ') : null;
+    const durationMs = Math.round(performance.now() - started);
+    return { overwritten: [], kept: [], method: null, conflict: null, restored: false, error, note: null, durationMs };
+  }
+  // What someone else changed in the window, per table key, described (chains and rule counts).
+  const expected = expectedAfter(pending);
+  const described = new Map<string, string>();
+  for (const k of live === null || nftLive ? [] : differingTables(expected, live)) {
+    described.set(k, describeDifferences({ [k]: expected[k] ?? null }, { [k]: live![k] ?? null })[0] ?? k);
   }
   // The inverse undoes only the change's own operations; if nft refuses it (another program deleted or
   // changed an object it names), nothing of it applied (one transaction) and the tables are restored whole.
-  const inverse = pending.inverse ?? null;
+  const inverse = pending.rollback.inverse ?? null;
   let method: RollbackExecution['method'] = 'whole-table';
   let conflict: string | null = null;
-  if (inverse !== null && inverse.nftScript.trim()) {
+  if (nftLive) {
+    // the nft tables are as before already: only the further steps run
+  } else if (inverse !== null && inverse.nftScript.trim()) {
     const r = await run('nft', ['-f', '-'], { netns, input: inverse.nftScript, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode === 0) method = 'inverse';
-    else conflict = `the inverse of the change could not run (${firstError(r.stderr)}): the touched tables were restored whole`;
+    else conflict = `the inverse of the change could not run (${firstError(r.stderr)}): the tables were restored whole`;
   } else if (inverse !== null) {
     method = 'inverse';
   }
-  const steps = method === 'inverse' ? pending.rollback.filter((s) => s.program !== 'nft') : pending.rollback;
+  if (!nftLive && method === 'whole-table' && pending.rollback.nftScript.trim()) {
+    const input = pending.rollback.nftScript;
+    const r = await run('nft', ['-f', '-'], { netns, input, allowFailure: true, timeoutMs: 30_000 });
+    if (r.exitCode !== 0) errors.push(`nft -f rejected the rollback script: ${firstLines(r.stderr)}`);
+  }
+  for (const [program, text] of [
+    ['iptables-nft-restore', pending.rollback.iptablesNft.v4],
+    ['ip6tables-nft-restore', pending.rollback.iptablesNft.v6],
+  ] as const) {
+    if (!text || nftLive) continue;
+    // `-w FILE` is misparsed ("wait seconds not numeric"): pass the seconds and feed stdin. -c: keep counters.
+    const r = await run(program, ['-w', '5', '-c'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
+    if (r.exitCode !== 0) errors.push(`${program} failed: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
+  }
+  // With the inverse, only tables it restored whole (it could not express their change) overwrite others'
+  // work — and iptables-nft tables, which iptables-nft-restore always restores whole.
+  const whole = new Set((inverse?.wholeTables ?? []).map((w) => w.slice(0, w.indexOf(':'))));
+  for (const t of pending.touchedTables) if (t.iptablesNft) whole.add(`${t.family} ${t.name}`);
+  const changed = [...described.keys()];
+  const lost = method === 'inverse' ? changed.filter((k) => whole.has(k)) : changed;
+  // Another format's chains (iptables): compared by its runtime before its restores run, which put the
+  // touched chains back whole: what others changed in them is overwritten.
+  const formatLost: string[] = [];
+  if (pending.format !== undefined && pending.format !== 'nft') {
+    try {
+      formatLost.push(...(await runtimeOf(pending.format).overwritten(pending)));
+    } catch (error) {
+      errors.push(`could not compare the touched chains: ${(error as Error).message}`);
+    }
+  }
   const failures = await runSteps(netns, steps, { stopOnError: false, timeoutMs: 30_000 });
   errors.push(...failures.map((f) => f.message));
-  // With the inverse, only tables it restored whole (it could not express their change) overwrite others' work.
-  const whole = new Set((inverse?.wholeTables ?? []).map((w) => w.slice(0, w.indexOf(':'))));
-  const lost = method === 'inverse' ? overwritten.filter((k) => whole.has(k)) : overwritten;
+  // Checked against the kernel: every touched table whose others' changes were not kept is as before the change.
+  if (pending.before && errors.length === 0) {
+    try {
+      const now = await observeTouched(pending);
+      const keptKeys = new Set(changed.filter((k) => !lost.includes(k)));
+      const check = Object.fromEntries(Object.entries(pending.before).filter(([k]) => !keptKeys.has(k)));
+      const still = describeDifferences(check, now);
+      if (still.length > 0) errors.push(`after the rollback, tables differ from before the change: ${still.join('; ')}`);
+    } catch (error) {
+      errors.push(`could not check the result of the rollback: ${(error as Error).message}`);
+    }
+  }
   return {
-    overwritten: lost,
-    kept: overwritten.filter((k) => !lost.includes(k)),
+    overwritten: [...lost.map((k) => described.get(k) ?? k), ...formatLost],
+    kept: changed.filter((k) => !lost.includes(k)).map((k) => described.get(k) ?? k),
     method,
     conflict,
+    restored: true,
     error: errors.length > 0 ? errors.join('; ') : null,
     note: null,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+function firstLines(stderr: string): string {
+  return stderr.trim().split('\n').slice(0, 4).join(' | ');
 }
 
 /** The first `Error:` line nft printed, without the file prefix. */

@@ -10,5 +10,5 @@ export const schema = z.strictObject({
   persistedTo: z.string().nullable(),
   previousPersistKeptAt: z.string().nullable(),
   /** Why the change was not made persistent (a file not written, firewalld's permanent config not holding it); it is confirmed all the same. */
-  persistError: z.string().nullable(),
+  persistError: z.string().nullable().optional(),
 });

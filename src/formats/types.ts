@@ -84,10 +84,13 @@ export interface ProposalFormat {
 export interface PersistTarget {
   /** The boot file this host loads for the format and the plan's family (`--persist-default`). */
   defaultPath(plan: PlanT): string;
-  /** The file's content now (read from the live ruleset of what the format owns). */
-  render(netns: string | null, pending: PendingRecordT): Promise<string>;
+  /**
+   * The file's content now (read from the live ruleset of what the format owns). `change.expectedText`:
+   * what the change left (pending record, or the version record on a retry).
+   */
+  render(netns: string | null, change: Pick<PendingRecordT, 'expectedText'>): Promise<string>;
   /** Checks the rendered (and read-back) file holds the change; throws to refuse "persisted" (optional). */
-  verify?(text: string, pending: PendingRecordT): void;
+  verify?(text: string, change: Pick<PendingRecordT, 'expectedText'>): void;
 }
 
 /**
@@ -96,9 +99,15 @@ export interface PersistTarget {
  */
 export interface FormatRuntime {
   readonly id: FormatIdT;
-  /** The change as transactions, in order: one per backend (and variant and family). */
+  /**
+   * The change as transactions, in order: one per backend (and variant and family). nft's own proposal
+   * is not among them: apply-change sends it (observed before/after), then runs these.
+   */
   applySteps(plan: PlanT): TransactionStepT[];
-  /** The stored rollback: one transaction per backend, restoring exactly the touched objects. */
+  /**
+   * The stored rollback (pending `rollback.steps`): one transaction per backend, restoring exactly the
+   * touched objects; run after the nft rollback (the plan's nft script or the inverse), which is not among them.
+   */
   rollbackSteps(plan: PlanT): TransactionStepT[];
   /** What the touched objects look like right after the change (compared at rollback: "overwritten"). */
   expectedText(plan: PlanT): string;

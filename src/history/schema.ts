@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { BackendSummary } from '../snapshot/schema.js';
+import { Where } from '../host/identity.js';
+import { FormatId } from '../formats/types.js';
 
 export const VERSION_SCHEMA = 1;
 
@@ -35,7 +37,15 @@ export const ChangeOutcome = z.strictObject({
   conflict: z.string().nullable().optional(),
   persistedTo: z.string().nullable(),
   error: z.string().nullable(),
-  /** What else the record must say: e.g. firewalld restarted in the window, or was restored by the nft fallback. */
+  /** Set when the change was confirmed but writing the persistent file failed (retry: fwsafe confirm ID). */
+  persistError: z.string().nullable().optional(),
+  /** Where the confirmation is to be persisted (kept so a failed write can be retried). */
+  persistPath: z.string().nullable().optional(),
+  /** The proposal's format when not nft (with a persistPath): its runtime writes the file, also on a retry. */
+  format: FormatId.optional(),
+  /** With `format`: what the change left (FormatRuntime.expectedText), the file is rendered and checked from it. */
+  expectedText: z.string().optional(),
+  /** What else the record should say about how the change ended (e.g. nothing needed rewriting). */
   note: z.string().nullable().optional(),
 });
 export type ChangeOutcomeT = z.infer<typeof ChangeOutcome>;
@@ -49,6 +59,8 @@ export const VersionRecord = z.strictObject({
   actor: Actor,
   message: z.string(),
   netns: z.string().nullable(),
+  /** Host and namespace identity (absent in records written before it was kept). */
+  where: Where.optional(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   summary: BackendSummary,
   change: ChangeOutcome.nullable(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Actor, RollbackReason } from '../history/schema.js';
 import { FormatId, TransactionStep } from '../formats/types.js';
+import { Where } from '../host/identity.js';
 
 export const PENDING_SCHEMA = 1;
 
@@ -24,22 +25,37 @@ export const PendingRecord = z.strictObject({
   versionId: z.number().int().positive().nullable(),
   baseVersion: z.number().int().positive(),
   netns: z.string().nullable(),
+  where: Where.optional(),
   createdAt: z.string(),
   actor: Actor,
   message: z.string(),
-  /** The proposal's format: which FormatRuntime compares the touched objects and persists (src/formats/runtime.ts). */
-  format: FormatId,
+  /** The proposal's format: which FormatRuntime persists and compares its objects (src/formats/runtime.ts); absent: nft. */
+  format: FormatId.optional(),
+  /** nft tables the change touches (fingerprinted before/after); empty for an iptables change (its chains are in `expectedText`). */
   touchedTables: z.array(PendingTable),
-  /** The stored rollback the watchdog runs as it is: one transaction per backend (FormatRuntime.rollbackSteps). */
-  rollback: z.array(TransactionStep),
+  rollback: z.strictObject({
+    /** Restores every touched nft table whole, as it was before the change: the fallback. */
+    nftScript: z.string(),
+    iptablesNft: z.strictObject({ v4: z.string().nullable(), v6: z.string().nullable() }),
+    /**
+     * The inverse of what the change did (src/apply/inverse.ts), computed right after the apply from
+     * the listing with the new handles; run first, so what others add meanwhile survives.
+     */
+    inverse: RollbackInverse.nullable().optional(),
+    /**
+     * Transactions beyond nft's, run after it as they are (FormatRuntime.rollbackSteps): the iptables
+     * restores of an iptables change, or of the iptables chains a `rollback VERSION` brings back.
+     */
+    steps: z.array(TransactionStep).optional(),
+  }),
   /**
-   * nft: the inverse of what the change did (src/apply/inverse.ts), computed right after the apply from
-   * the listing with the new handles; run first, so what others add meanwhile survives. The rollback's
-   * `nft` step is then the fallback (FormatRuntime.inverse).
+   * What the change left: normalised nft text of the touched tables (plan.result.touchedText), or the
+   * format's own text for other formats (FormatRuntime.expectedText: iptables chains as JSON).
    */
-  inverse: RollbackInverse.nullable().optional(),
-  /** The touched objects right after the change, in the format's own text (FormatRuntime.expectedText). */
   expectedText: z.string(),
+  /** Fingerprints of the touched tables before the change (base snapshot) and as the kernel had them after it. */
+  before: z.record(z.string(), z.string().nullable()).optional(),
+  after: z.record(z.string(), z.string().nullable()).optional(),
   proposalText: z.string(),
   timeoutSec: z.number().int().positive(),
   /** Wall clock, for display only. */

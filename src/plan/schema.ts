@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FirewalldPlan } from '../formats/firewalld/schema.js';
 import { FormatId, TransactionStep } from '../formats/types.js';
+import { Where } from '../host/identity.js';
 
 export const PLAN_VERSION = 1;
 
@@ -102,6 +103,8 @@ export const Plan = z.strictObject({
   format: FormatId.optional(),
   createdAt: z.string(),
   netns: z.string().nullable(),
+  /** Host and namespace the plan was made in: applied only there (unless --from-elsewhere). */
+  where: Where.optional(),
   base: z.strictObject({
     /** Content hash of the ruleset the plan was computed against (see snapshot/hash.ts). */
     hash: z.string().regex(/^[0-9a-f]{64}$/),

@@ -77,9 +77,8 @@ function lines(child: ChildProcess): { text: string; wait: (word: string, ms: nu
 }
 
 /** Swaps an nft proposal in; live handles in it (`delete rule … handle N`) name other rules in this copy: translate them. */
-async function swapNft(o: ProbeOptions, host: string, dir: string): Promise<void> {
+async function swapNft(o: ProbeOptions, host: string, dir: string, proposalText: string): Promise<void> {
   let proposalFile = o.proposalPath;
-  const proposalText = o.proposalText ?? readFileSync(o.proposalPath, 'utf8');
   if (hasHandleReferences(proposalText)) {
     const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true });
     proposalFile = join(dir, 'proposal.nft');
@@ -161,7 +160,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     await traced.wait('trace id', 2000);
 
     if (o.format?.swap) await o.format.swap(host);
-    else await swapNft(o, host, dir);
+    else await swapNft(o, host, dir, proposalText);
 
     const probeConnect = async (src: string, dst: string, port: number): Promise<ProbeResult['observed']> => {
       const r = await run(process.execPath, [AGENT, 'connect', src, dst, String(port), String(WAIT_MS)], { netns: client, allowFailure: true });

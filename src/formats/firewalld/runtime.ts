@@ -41,8 +41,9 @@ const diffOf = (part: FirewalldPendingT): StateDiff => part.diff;
 async function rollback(pending: PendingRecordT): Promise<{ error: string | null; note: string | null }> {
   const part = pendingPart(pending);
   const target = targetOf(pending, part);
-  const fwSteps = pending.rollback.filter((s) => s.program === 'firewall-cmd');
-  const fallback = pending.rollback.filter((s) => s.program !== 'firewall-cmd');
+  const stored = pending.rollback.steps ?? [];
+  const fwSteps = stored.filter((s) => s.program === 'firewall-cmd');
+  const fallback = stored.filter((s) => s.program !== 'firewall-cmd');
   let why = 'firewalld did not answer on its bus';
   if (await isRunning(target, 3_000)) {
     let gone = false;

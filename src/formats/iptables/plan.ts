@@ -17,6 +17,7 @@ import { changedScope, diffSaves, iptablesCountersAtRisk } from './diff.js';
 import { iptablesFindings } from './findings.js';
 import { iptablesProbeHooks } from './probe-hooks.js';
 import { program } from './programs.js';
+import { currentWhere } from '../../host/identity.js';
 import type { ExpectedT } from './runtime.js';
 
 /** With --replace-tables every chain of a named table is in scope (the restore rewrites the whole table). */
@@ -97,6 +98,8 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
     format: 'iptables',
     createdAt: new Date().toISOString(),
     netns: options.netns,
+    // A plan of the live rules: applied only here (unless --from-elsewhere), as nft plans.
+    where: currentWhere(options.netns),
     base: { hash: snapshot.hash, source: 'live', ref: null },
     proposal: { path: resolve(path), sha256: sha256(text), text },
     result: { hash: sha256(scratch.after.replace(/^\[\d+:\d+\] /gm, '').replace(/^#.*\n/gm, '')), touchedText: JSON.stringify(expected) },

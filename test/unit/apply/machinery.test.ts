@@ -40,7 +40,7 @@ function pending(overrides: Partial<PendingRecordT> = {}): PendingRecordT {
     message: '',
     format: 'nft',
     touchedTables: [{ family: 'inet', name: 'filter', iptablesNft: false }],
-    rollback: [],
+    rollback: { nftScript: '', iptablesNft: { v4: null, v6: null } },
     expectedText: '',
     proposalText: '',
     timeoutSec: 60,

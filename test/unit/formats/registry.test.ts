@@ -12,11 +12,15 @@ describe('format registry', () => {
     expect(unknown.recognition.seen).toMatch(/no format recognised/);
   });
 
-  it('the nft runtime turns a plan into one nft transaction and a stored rollback per backend', () => {
+  it('the nft runtime adds no steps to an nft change (apply-change and execute-rollback run nft themselves), only a restore\'s iptables ones', () => {
     const nft = runtimeOf(undefined);
     const plan = { proposal: { text: 'add table ip t\n' }, rollback: { nftScript: 'table ip t\ndelete table ip t\n', iptablesNft: { v4: '*filter\nCOMMIT\n', v6: null } } };
-    expect(nft.applySteps(plan as never)).toEqual([{ program: 'nft', args: ['-f', '-'], input: 'add table ip t\n', what: 'nft proposal' }]);
-    expect(nft.rollbackSteps(plan as never).map((s) => s.program)).toEqual(['nft', 'iptables-nft-restore']);
+    expect(nft.applySteps(plan as never)).toEqual([]);
+    expect(nft.rollbackSteps(plan as never)).toEqual([]);
+    const step = { program: 'iptables-legacy-restore' as const, args: ['-w', '5', '-c', '--noflush'], input: '*filter\nCOMMIT\n', what: 'iptables-legacy v4 chains' };
+    const restore = { ...plan, proposal: { text: '' }, transaction: { apply: [step], rollback: [{ ...step, what: 'back' }] } };
+    expect(nft.applySteps(restore as never)).toEqual([step]);
+    expect(nft.rollbackSteps(restore as never).map((s) => s.what)).toEqual(['back']);
   });
 
   it('a stored step names a program from a fixed list, never a path', () => {
