@@ -28,7 +28,7 @@ export interface ApplyOptions {
   /** 'restore' when bringing back a stored version. */
   kind?: 'apply' | 'restore';
   /**
-   * Set by planAndApply: the lock is already held for this change id, taken before the plan's live
+   * Set by the gate: the lock is already held for this change id, taken before the plan's live
    * snapshot. With `baseSnapshot` (nobody was asked anything since) that snapshot is the base version
    * and no second listing is made; without it the live ruleset is listed again and compared.
    */
@@ -58,6 +58,16 @@ export function refuseBlocked(plan: PlanT, force: boolean): void {
   }
 }
 
+/** The live ruleset is not the one a plan was made against (exit 8). */
+export function driftError(planBase: string, live: string): FwsafeError {
+  return new FwsafeError('The live ruleset changed since the plan was made; nothing was applied.', {
+    code: 'DRIFT',
+    exitCode: ExitCode.drift,
+    actions: ['Plan again: fwsafe plan PROPOSAL', 'See what changed: fwsafe diff latest'],
+    details: { planBase, live },
+  });
+}
+
 /**
  * Applies a planned change under the watchdog: lock, drift check, base version, pending record
  * (fsynced), watchdog armed, then one nft transaction. Returns while the change awaits confirmation.
@@ -72,14 +82,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   let pending: PendingRecordT;
   try {
     const snapshot = options.held?.baseSnapshot ?? (await takeSnapshot(netns, { json: false })).snapshot;
-    if (snapshot.hash !== plan.base.hash) {
-      throw new FwsafeError('The live ruleset changed since the plan was made; nothing was applied.', {
-        code: 'DRIFT',
-        exitCode: ExitCode.drift,
-        actions: ['Plan again: fwsafe plan PROPOSAL', 'See what changed: fwsafe diff latest'],
-        details: { planBase: plan.base.hash, live: snapshot.hash },
-      });
-    }
+    if (snapshot.hash !== plan.base.hash) throw driftError(plan.base.hash, snapshot.hash);
     const actor = currentActor();
     const base = store.add(
       { kind: 'snapshot', createdAt: snapshot.takenAt, actor, message: `before change ${changeId}`, netns, hash: snapshot.hash, summary: snapshot.summary, change: null },

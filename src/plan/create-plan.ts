@@ -30,10 +30,17 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 export interface PlanOptions {
   netns: string | null;
   proposalPath: string;
+  /**
+   * The proposal's text, already read (the gate reads a user's file once, or takes a plan's recorded
+   * text); `proposalPath` is then only its label in messages and in the plan.
+   */
+  proposalText?: string;
   /** Plan against a stored version or a saved ruleset file instead of the live ruleset. */
   against?: string | null;
   stateDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Admin addresses to probe for when there is no SSH_CONNECTION (--admin-address, FWSAFE_ADMIN_ADDRESS). */
+  adminAddresses?: string[];
   /** Real-packet probes (default on for a live base): `mustAllow`/`mustDeny` specs like "tcp/443 from 10.0.0.0/8". */
   probes?: { enabled: boolean; mustAllow?: string[]; mustDeny?: string[] };
 }
@@ -97,8 +104,7 @@ function independentOfBase(scope: ProposalScope, proposalText: string): boolean 
  * only the tables the proposal depends on are loaded and the result alone is listed; otherwise (a
  * saved file, or no root) the whole base is loaded and listed before and after.
  */
-function scratchFor(base: Base, scope: ProposalScope, proposalPath: string, proposalText: string): Promise<ScratchResult> {
-  const path = resolve(proposalPath);
+function scratchFor(base: Base, scope: ProposalScope, path: string, proposalText: string): Promise<ScratchResult> {
   if (scopedScratch(base)) {
     const loadText = scope.kind === 'all' ? base.text : scopedLoadText(base.text, scope);
     return computeInScratch({ baseText: base.text, loadText, listBefore: false, proposalPath: path, proposalText });
@@ -147,7 +153,8 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
 
 /** createPlan, and the live snapshot it was made against (null for --against). */
 export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
-  const proposalText = readProposal(options.proposalPath);
+  const proposalText = options.proposalText ?? readProposal(options.proposalPath);
+  const label = options.proposalText === undefined ? resolve(options.proposalPath) : options.proposalPath;
   refuseNonChanges(proposalText, options.proposalPath);
   if (!isRoot() && !options.against) {
     const error = needsRoot('Planning against the live ruleset (a snapshot and a scratch network namespace)');
@@ -157,7 +164,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
   const scope = proposalScope(proposalText);
   // A proposal that depends on no live table (it only replaces or adds whole tables) is computed in
   // the scratch namespace while the live ruleset is being listed.
-  const early = isRoot() && !options.against && independentOfBase(scope, proposalText) ? computeInScratch({ baseText: '', loadText: '', listBefore: false, proposalPath: resolve(options.proposalPath), proposalText }) : null;
+  const early = isRoot() && !options.against && independentOfBase(scope, proposalText) ? computeInScratch({ baseText: '', loadText: '', listBefore: false, proposalPath: label, proposalText }) : null;
   early?.catch(() => undefined);
   let base: Base;
   try {
@@ -175,10 +182,10 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
   let probeError: string | null = null;
   // The scratch computation and the probes use namespaces of their own: run them side by side.
   const [computed, probeResults] = await Promise.all([
-    early ?? scratchFor(base, scope, options.proposalPath, proposalText),
+    early ?? scratchFor(base, scope, label, proposalText),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
-          runProbes({ baseText: base.text, proposalPath: resolve(options.proposalPath), proposalText, ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
+          runProbes({ baseText: base.text, proposalPath: label, proposalText, ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
           }),
@@ -216,7 +223,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     createdAt: new Date().toISOString(),
     netns: options.netns,
     base: { hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }), source: base.source, ref: base.ref },
-    proposal: { path: resolve(options.proposalPath), sha256: sha256(proposalText), text: proposalText },
+    proposal: { path: label, sha256: sha256(proposalText), text: proposalText },
     result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
     touchedTables,
     diff: diffModels(before, after, touched, { from: base.source === 'live' ? 'live' : base.source === 'version' ? `version ${base.ref}` : base.ref ?? 'file', to: 'proposed' }),

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -31,9 +31,10 @@ export interface ProbeResult {
 
 export interface ProbeOptions {
   baseText: string;
+  /** The proposal's label, for messages. */
   proposalPath: string;
-  /** The proposal's text as the plan records it (read from proposalPath when absent). */
-  proposalText?: string;
+  /** The proposal's text as the plan records it: the only copy the probes use. */
+  proposalText: string;
   ssh: SshEndpoint | null;
   sshPorts: number[];
   /** Name of the host interface the admin's traffic arrives on, when known. */
@@ -130,13 +131,14 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     await traced.wait('trace id', 2000);
 
     // Live handles in the proposal (`delete rule … handle N`) name other rules in this copy: translate them.
-    let proposalFile = o.proposalPath;
-    const proposalText = o.proposalText ?? readFileSync(o.proposalPath, 'utf8');
+    // The recorded text, in this private directory: the user's path is never read again here.
+    let proposalText = o.proposalText;
     if (hasHandleReferences(proposalText)) {
       const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true });
-      proposalFile = join(dir, 'proposal.nft');
-      writeFileSync(proposalFile, translateHandles(o.baseText, listing.stdout, proposalText).text, { mode: 0o600 });
+      proposalText = translateHandles(o.baseText, listing.stdout, proposalText).text;
     }
+    const proposalFile = join(dir, 'proposal.nft');
+    writeFileSync(proposalFile, proposalText, { mode: 0o600 });
     const swapped = await run('nft', ['-f', proposalFile], { netns: host, allowFailure: true });
     if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${swapped.stderr.trim()}`);
 
