@@ -1,0 +1,190 @@
+// One gate for every change: apply FILE, apply --plan (a plan made elsewhere, as nobody) and
+// rollback VERSION are all planned on the host against the live ruleset, with the host's session.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, fwsafe, useStateDir } from '../helpers/cli.js';
+import { expectContract } from '../helpers/contract.js';
+import { inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
+import { alive, killWatchdog, pendingWatchdog, waitFor, waitForRuleset } from '../e2e/state-probe.js';
+import { sha256 } from '../../src/snapshot/hash.js';
+
+const BASE = `table inet filter {
+  chain input { type filter hook input priority 0; policy drop;
+    ct state established,related accept
+    iif "lo" accept
+    tcp dport 22 accept
+  }
+}
+`;
+// The same table with SSH moved to 2222: every new login to 22 is dropped.
+const LOCKED_TABLE = BASE.replace('tcp dport 22 accept', 'tcp dport 2222 accept');
+const LOCKOUT = `table inet filter\ndelete table inet filter\n${LOCKED_TABLE}`;
+const SSH = { SSH_CONNECTION: '203.0.113.7 50000 203.0.113.1 22' };
+const locked = (t: string): boolean => t.includes('dport 2222');
+
+describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VERSION', () => {
+  const ns = useNetns('gate');
+  const state = useStateDir();
+  const cli = (args: string[], env: Record<string, string> = SSH) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args], { env, timeoutMs: 120_000 });
+  let work = '';
+  afterEach(() => {
+    killWatchdog(state.path);
+    if (work) rmSync(work, { recursive: true, force: true });
+    work = '';
+  });
+  const workDir = (): string => {
+    work = mkdtempSync(join(tmpdir(), 'fwsafe-gate-'));
+    chmodSync(work, 0o777);
+    return work;
+  };
+  const reset = (): void => loadRuleset(ns.name, `flush ruleset\n${BASE}`);
+  const blockingCodes = (r: { json: any }): string[] => (r.json.error.details.findings as { code: string }[]).map((f) => f.code).sort();
+
+  it('the same lockout through all three paths: exit 5 with the same finding, nothing changed; --force applies each under the watchdog', async () => {
+    const dir = workDir();
+    const proposal = join(dir, 'lockout.nft');
+    writeFileSync(proposal, LOCKOUT, { mode: 0o644 });
+    // Version N holds the lockout (loaded behind fwsafe's back, recorded by a snapshot), then the base returns.
+    loadRuleset(ns.name, `flush ruleset\n${LOCKED_TABLE}`);
+    const snap = cli(['snapshot', '--json', '-m', 'the lockout']);
+    expect(snap.status, snap.stderr).toBe(0);
+    const lockedVersion = String(snap.json.version.id);
+    expect(lockedVersion).toMatch(/^\d+$/);
+    reset();
+    const before = liveRuleset(ns.name);
+    // The plan is made elsewhere, as nobody, against a saved listing: no SSH session, no probes there.
+    writeFileSync(join(dir, 'base.nft'), nft(ns.name, ['list', 'ruleset']), { mode: 0o644 });
+    const planPath = join(dir, 'lock.json');
+    const made = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, BIN, 'plan', proposal, '--against', join(dir, 'base.nft'), '--out', planPath, '--json'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH!, HOME: dir, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
+    expect(made.status, made.stderr + made.stdout).toBe(0);
+    expect(JSON.parse(readFileSync(planPath, 'utf8')).base.source).toBe('file');
+
+    const viaFile = cli(['apply', proposal, '--no-wait', '--json']);
+    const viaPlan = cli(['apply', '--plan', planPath, '--no-wait', '--json']);
+    const viaVersion = cli(['rollback', lockedVersion, '--no-wait', '--json']);
+    for (const r of [viaFile, viaPlan, viaVersion]) {
+      expect(r.status, r.stdout + r.stderr).toBe(5);
+      expect(r.json.error.code).toBe('BLOCKED_BY_FINDING');
+      expect(liveRuleset(ns.name)).toBe(before);
+    }
+    expect(blockingCodes(viaFile)).toContain('SSH_NEW_LOGIN_BLOCKED');
+    expect(blockingCodes(viaPlan)).toEqual(blockingCodes(viaFile));
+    expect(blockingCodes(viaVersion)).toEqual(blockingCodes(viaFile));
+    expect(existsSync(join(state.path, 'lock'))).toBe(false);
+
+    // --force: each applied under a watchdog, then rolled back.
+    for (const args of [['apply', proposal], ['apply', '--plan', planPath], ['rollback', lockedVersion]]) {
+      const r = cli([...args, '--force', '--no-wait', '--timeout', '60', '--json']);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(locked(liveRuleset(ns.name))).toBe(true);
+      expect(alive(pendingWatchdog(state.path))).toBe(true);
+      expect(cli(['rollback', '--json']).status).toBe(0);
+      expect(liveRuleset(ns.name)).toBe(before);
+    }
+  });
+
+  it('a tampered plan (proposal edited, hash left) is refused with exit 12; nothing changes', async () => {
+    reset();
+    const dir = workDir();
+    writeFileSync(join(dir, 'ok.nft'), 'table inet mine {\n  chain c {\n  }\n}\n');
+    const planPath = join(dir, 'plan.json');
+    expect(cli(['plan', join(dir, 'ok.nft'), '--out', planPath, '--no-probes', '--json']).status).toBe(0);
+    const plan = JSON.parse(readFileSync(planPath, 'utf8'));
+    plan.proposal.text = LOCKOUT;
+    writeFileSync(planPath, JSON.stringify(plan));
+    const before = liveRuleset(ns.name);
+    const r = cli(['apply', '--plan', planPath, '--no-wait', '--force', '--json']);
+    expect(r.status).toBe(12);
+    expect(r.json.error.code).toBe('PLAN_TAMPERED');
+    await expectContract('error', r.json);
+    expect(liveRuleset(ns.name)).toBe(before);
+    expect(existsSync(join(state.path, 'pending.json'))).toBe(false);
+  });
+
+  it('a plan whose rollback script was edited: the rollback is built on the host (no backdoor, the untouched table intact)', async () => {
+    reset();
+    loadRuleset(ns.name, 'table ip untouched {\n  chain c {\n    counter\n  }\n}\n');
+    const dir = workDir();
+    writeFileSync(join(dir, 'mine.nft'), 'table inet mine {\n  chain c {\n  }\n}\n');
+    const planPath = join(dir, 'plan.json');
+    expect(cli(['plan', join(dir, 'mine.nft'), '--out', planPath, '--no-probes', '--json']).status).toBe(0);
+    const plan = JSON.parse(readFileSync(planPath, 'utf8'));
+    plan.rollback.nftScript = 'delete table ip untouched\ntable inet backdoor {\n  chain input {\n    type filter hook input priority -10; policy accept;\n    tcp dport 31337 accept\n  }\n}\n';
+    writeFileSync(planPath, JSON.stringify(plan));
+    const before = liveRuleset(ns.name);
+    const r = cli(['apply', '--plan', planPath, '--no-wait', '--timeout', '3', '--json']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(liveRuleset(ns.name)).toContain('table inet mine');
+    const pid = pendingWatchdog(state.path);
+    expect(await waitForRuleset(ns.name, (t) => !t.includes('table inet mine'), 20_000)).not.toBeNull();
+    expect(await waitFor(() => !alive(pid), 10_000)).toBe(true);
+    const after = liveRuleset(ns.name);
+    expect(after).not.toContain('backdoor');
+    expect(after).toContain('table ip untouched');
+    expect(after).toBe(before);
+  });
+
+  it('rollback N restores version N in the tables fwsafe manages; other owners untouched; nothing differs is exit 0', async () => {
+    reset();
+    const snap = cli(['snapshot', '--json']);
+    const n = String(snap.json.version.id);
+    const dir = workDir();
+    writeFileSync(join(dir, 'mine.nft'), 'table inet mine {\n  chain c {\n  }\n}\n');
+    expect(cli(['apply', join(dir, 'mine.nft'), '--no-wait', '--json']).status).toBe(0);
+    expect(cli(['confirm', '--json']).status).toBe(0);
+    expect(liveRuleset(ns.name)).toContain('table inet mine');
+    // A docker-like iptables-nft table appears after N.
+    inNetns(ns.name, 'iptables-nft', ['-w', '5', '-t', 'nat', '-N', 'DOCKER']);
+    inNetns(ns.name, 'iptables-nft', ['-w', '5', '-t', 'nat', '-A', 'DOCKER', '-p', 'tcp', '--dport', '8080', '-j', 'DNAT', '--to-destination', '172.17.0.2:80']);
+    const docker = nft(ns.name, ['list', 'table', 'ip', 'nat']);
+    const r = cli(['rollback', n, '--no-wait', '--json']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    await expectContract('rollback', r.json);
+    expect(r.json.deleted).toEqual(['inet mine']);
+    expect(r.json.foreign).toContain('ip nat');
+    expect(liveRuleset(ns.name)).not.toContain('table inet mine');
+    expect(nft(ns.name, ['list', 'table', 'ip', 'nat'])).toBe(docker);
+    expect(cli(['confirm', '--json']).status).toBe(0);
+    // Without the foreign table, `diff N live` shows no difference.
+    inNetns(ns.name, 'nft', ['delete', 'table', 'ip', 'nat']);
+    const d = cli(['diff', n, 'live', '--json']);
+    expect(d.json.identical, d.stdout).toBe(true);
+    const again = cli(['rollback', n, '--no-wait', '--json']);
+    expect(again.status, again.stdout + again.stderr).toBe(0);
+    expect(again.json.mode).toBe('nothing');
+    const text = cli(['rollback', n, '--no-wait']);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/Nothing differs/);
+    expect(text.stderr).not.toMatch(/error/i);
+  });
+
+  it('a proposal swapped on disk while the probe namespace exists changes nothing', async () => {
+    reset();
+    const dir = workDir();
+    const proposal = join(dir, 'p.nft');
+    writeFileSync(proposal, LOCKOUT);
+    const child = spawn(process.execPath, [BIN, '--netns', ns.name, '--state-dir', state.path, 'plan', proposal, '--json'], { env: { ...process.env, ...SSH, NO_COLOR: '1' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const mine = (n: string): boolean => n.startsWith(`fwsafe-probe-${child.pid}-`);
+    const swapped = await waitFor(() => {
+      if (!readdirSync('/run/netns').some(mine)) return false;
+      writeFileSync(proposal, 'table inet harmless {\n}\n');
+      return true;
+    }, 60_000, 5);
+    expect(swapped).toBe(true);
+    expect(await exited).toBe(0);
+    const plan = JSON.parse(out);
+    expect(plan.proposal.sha256).toBe(sha256(LOCKOUT));
+    expect(plan.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code)).toContain('SSH_NEW_LOGIN_BLOCKED');
+    expect(plan.findings.some((f: { code: string; severity: string; message: string }) => f.severity === 'error' && /real packets/.test(f.message))).toBe(true);
+  });
+});
