@@ -14,7 +14,7 @@ import { parseSshConnection } from './findings/context.js';
 import { buildRollback } from './rollback.js';
 import { sshListenPorts } from './ssh-ports.js';
 import { liveInterfaces } from './live-interfaces.js';
-import { interfaceOf, parseProbeSpec, probeFindings, runProbes } from '../probes/index.js';
+import { checkAdminAddresses, hasGlobalIpv6, interfaceOf, mergeProbeFindings, parseProbeSpec, probeAdmins, runProbes } from '../probes/index.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import type { SnapshotT } from '../snapshot/schema.js';
@@ -153,6 +153,7 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
 
 /** createPlan, and the live snapshot it was made against (null for --against). */
 export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
+  const adminAddresses = checkAdminAddresses(options.adminAddresses ?? []);
   const proposalText = options.proposalText ?? readProposal(options.proposalPath);
   const label = options.proposalText === undefined ? resolve(options.proposalPath) : options.proposalPath;
   refuseNonChanges(proposalText, options.proposalPath);
@@ -175,7 +176,8 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
   }
   const env = options.env ?? process.env;
   const ssh = base.source === 'live' ? parseSshConnection(env.SSH_CONNECTION) : null;
-  const [sshPorts, interfaces] = base.source === 'live' ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns)]) : [[22], null];
+  const [sshPorts, interfaces, globalV6] = base.source === 'live' ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns), hasGlobalIpv6(options.netns)]) : [[22], null, false];
+  const ipv6InUse = globalV6 || Boolean(ssh?.client.includes(':')) || adminAddresses.some((a) => a.includes(':'));
   const probing = (options.probes?.enabled ?? true) && base.source === 'live';
   const mustAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
@@ -185,7 +187,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     early ?? scratchFor(base, scope, label, proposalText),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
-          runProbes({ baseText: base.text, proposalPath: label, proposalText, ssh, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
+          runProbes({ baseText: base.text, proposalPath: label, proposalText, ssh, admins: probeAdmins(ssh, adminAddresses, base.text), sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
           }),
@@ -200,7 +202,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     const [family, name] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
     return { family, name, existedBefore: b !== undefined, existsAfter: a !== undefined, owner: live ? tableOwner(live) : null, iptablesNft: live ? isIptablesNftTable(live) : false };
   });
-  const findings = runAnalysers({
+  const analysis = runAnalysers({
     base: before,
     result: after,
     touched,
@@ -210,12 +212,11 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     legacyRulesPresent: base.legacy,
     notReproduced: computed.notReproduced,
     liveInterfaces: interfaces,
+    adminAddresses,
+    ipv6InUse,
   });
-  if (probeResults) {
-    const fromProbes = probeFindings(probeResults);
-    findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
-    findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
-  } else if (probeError) {
+  const findings = probeResults ? mergeProbeFindings(analysis, probeResults) : analysis;
+  if (!probeResults && probeError) {
     findings.push({ code: 'PROBES_FAILED', severity: 'warning', message: `The lockout probes could not run: ${probeError}`, fix: 'Rely on the rule analysis above, or run plan again.', location: null });
   }
   const plan: PlanT = {

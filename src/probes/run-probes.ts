@@ -12,6 +12,7 @@ import { splitTables } from '../ruleset/text.js';
 import { cleanStale } from '../plan/scratch.js';
 import { hasHandleReferences, translateHandles } from '../plan/handles.js';
 import { representative, type ProbeSpecT } from './spec.js';
+import { probeAdmins, type ProbeAdmins } from './admins.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 
 const HERE = join(fileURLToPath(import.meta.url), '..');
@@ -24,7 +25,11 @@ export interface ProbeResult {
   description: string;
   expected: 'allowed' | 'denied';
   observed: 'allowed' | 'dropped' | 'rejected' | 'not-run';
+  /** The same flow under the current ruleset (null: not probed before). */
+  before: 'allowed' | 'dropped' | 'rejected' | null;
   pass: boolean;
+  /** The change makes it worse: it passes today and not after (a session always passed before). */
+  worse: boolean;
   decidedBy: string | null;
   note: string | null;
 }
@@ -36,6 +41,8 @@ export interface ProbeOptions {
   /** The proposal's text as the plan records it: the only copy the probes use. */
   proposalText: string;
   ssh: SshEndpoint | null;
+  /** Whose new logins are probed (see admins.ts); default: the session's client, else the stand-ins. */
+  admins?: ProbeAdmins;
   sshPorts: number[];
   /** Name of the host interface the admin's traffic arrives on, when known. */
   ifname: string | null;
@@ -43,7 +50,6 @@ export interface ProbeOptions {
   mustDeny: ProbeSpecT[];
 }
 
-const DEFAULT_CLIENT = { v4: '198.51.100.77', v6: '2001:db8:77::77' };
 const DEFAULT_SERVER = { v4: '203.0.113.1', v6: '2001:db8:1::1' };
 
 function lines(child: ChildProcess): { text: string; wait: (word: string, ms: number) => Promise<boolean> } {
@@ -76,20 +82,26 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
   const client = `fwsafe-probe-${tag}-c`;
   const dir = mkdtempSync(join(tmpdir(), 'fwsafe-probe-'));
   const children: ChildProcess[] = [];
-  const v6 = o.ssh ? o.ssh.client.includes(':') : false;
-  const server = o.ssh?.server ?? (v6 ? DEFAULT_SERVER.v6 : DEFAULT_SERVER.v4);
-  const admin = o.ssh?.client ?? DEFAULT_CLIENT.v4;
+  const admins = o.admins ?? probeAdmins(o.ssh, [], '');
+  // One server address per family: the session's own where it has one, a documentation address otherwise.
+  const servers = {
+    v4: o.ssh && !o.ssh.server.includes(':') ? o.ssh.server : DEFAULT_SERVER.v4,
+    v6: o.ssh && o.ssh.server.includes(':') ? o.ssh.server : DEFAULT_SERVER.v6,
+  };
+  const serverOf = (a: string): string => (a.includes(':') ? servers.v6 : servers.v4);
+  const admin = o.ssh?.client ?? admins.addresses[0]!;
+  const server = serverOf(admin);
   const ifname = (o.ifname ?? 'eth0').slice(0, 15);
   const peer = `fwpc${tag.replace('-', '').slice(-8)}`.slice(0, 15);
   const results: ProbeResult[] = [];
   const notes: string[] = [];
-  if (!o.ssh) notes.push('no SSH_CONNECTION: probed from a stand-in admin address, so rules on specific admin addresses may not match as they will live');
+  if (admins.mode === 'given') notes.push(`no SSH_CONNECTION: probed for the admin address(es) given: ${admins.addresses.join(', ')}`);
   try {
     await run('ip', ['netns', 'add', host]);
     await run('ip', ['netns', 'add', client]);
     await run('ip', ['-n', host, 'link', 'add', ifname, 'type', 'veth', 'peer', 'name', peer, 'netns', client]);
-    const clientAddrs = new Set([admin, ...[...o.mustAllow, ...o.mustDeny].map((s) => representative(s.from, admin))]);
-    const serverAddrs = new Set([server, ...[...o.mustAllow, ...o.mustDeny].map((s) => s.to).filter((x): x is string => x !== null)]);
+    const clientAddrs = new Set([admin, ...admins.addresses, ...[...o.mustAllow, ...o.mustDeny].map((s) => representative(s.from, admin))]);
+    const serverAddrs = new Set([server, ...[...clientAddrs].map(serverOf), ...[...o.mustAllow, ...o.mustDeny].map((s) => s.to).filter((x): x is string => x !== null)]);
     for (const [ns, dev, own, other] of [[host, ifname, serverAddrs, clientAddrs], [client, peer, clientAddrs, serverAddrs]] as const) {
       await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
@@ -106,6 +118,23 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const listener = spawnPiped(process.execPath, [AGENT, 'listen', ...tcpPorts.map(String)], { netns: host });
     children.push(listener);
     await lines(listener).wait('ready', 3000);
+    const probeConnect = async (src: string, dst: string, port: number): Promise<'allowed' | 'dropped' | 'rejected'> => {
+      const r = await run(process.execPath, [AGENT, 'connect', src, dst, String(port), String(WAIT_MS)], { netns: client, allowFailure: true });
+      const word = r.stdout.trim();
+      return word.startsWith('accepted') ? 'allowed' : word.startsWith('rejected') ? 'rejected' : 'dropped';
+    };
+    // Before: which admin logins pass under the current ruleset (a proposal is blamed only for what it makes worse).
+    const loginPorts = [...new Set([...(o.ssh ? [o.ssh.serverPort] : []), ...o.sshPorts])];
+    const before = new Map<string, 'allowed' | 'dropped' | 'rejected'>();
+    await Promise.all(admins.addresses.flatMap((a) => loginPorts.map(async (p) => void before.set(`${a} ${p}`, await probeConnect(a, serverOf(a), p)))));
+    const canLogIn = admins.addresses.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
+    if (admins.mode === 'any') {
+      notes.push(
+        canLogIn.length
+          ? `no SSH_CONNECTION and no --admin-address: probed for every address found that can log in today (${canLogIn.join(', ')})`
+          : `no SSH_CONNECTION and no --admin-address: none of the addresses tried can log in today (${admins.addresses.join(', ')}), so no new-login probe could show a change`,
+      );
+    }
 
     let session: { child: ChildProcess; out: ReturnType<typeof lines> } | null = null;
     if (o.ssh) {
@@ -141,12 +170,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     writeFileSync(proposalFile, proposalText, { mode: 0o600 });
     const swapped = await run('nft', ['-f', proposalFile], { netns: host, allowFailure: true });
     if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${swapped.stderr.trim()}`);
+    // Empty neighbour caches: after the swap ARP and IPv6 neighbour discovery must pass the new rules.
+    await Promise.all([host, client].map((ns) => run('ip', ['-n', ns, 'neigh', 'flush', 'all'], { allowFailure: true })));
 
-    const probeConnect = async (src: string, dst: string, port: number): Promise<ProbeResult['observed']> => {
-      const r = await run(process.execPath, [AGENT, 'connect', src, dst, String(port), String(WAIT_MS)], { netns: client, allowFailure: true });
-      const word = r.stdout.trim();
-      return word.startsWith('accepted') ? 'allowed' : word.startsWith('rejected') ? 'rejected' : 'dropped';
-    };
     const jobs: Promise<void>[] = [];
     if (session) {
       const s = session;
@@ -157,17 +183,22 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
           const t0 = Date.now();
           while (Date.now() - t0 < WAIT_MS && (s.out.text.match(/echo/g) ?? []).length <= before) await new Promise((r) => setTimeout(r, 20));
           const ok = (s.out.text.match(/echo/g) ?? []).length > before;
-          results.push({ kind: 'session', description: `your established SSH session ${admin} → ${server}:${o.ssh!.serverPort}`, expected: 'allowed', observed: ok ? 'allowed' : 'dropped', pass: ok, decidedBy: null, note: null });
+          results.push({ kind: 'session', description: `your established SSH session ${admin} → ${server}:${o.ssh!.serverPort}`, expected: 'allowed', observed: ok ? 'allowed' : 'dropped', before: 'allowed', pass: ok, worse: !ok, decidedBy: null, note: null });
         })(),
       );
     }
-    for (const port of [...new Set([...(o.ssh ? [o.ssh.serverPort] : []), ...o.sshPorts])]) {
-      jobs.push(
-        (async () => {
-          const observed = await probeConnect(admin, server, port);
-          results.push({ kind: 'new-login', description: `a new SSH login ${admin} → ${server}:${port}`, expected: 'allowed', observed, pass: observed === 'allowed', decidedBy: null, note: null });
-        })(),
-      );
+    // "any": only addresses that can log in today are probed after (a stand-in already blocked decides nothing).
+    for (const a of admins.mode === 'any' ? canLogIn : admins.addresses) {
+      for (const port of loginPorts) {
+        jobs.push(
+          (async () => {
+            const observed = await probeConnect(a, serverOf(a), port);
+            const was = before.get(`${a} ${port}`) ?? null;
+            const pass = observed === 'allowed';
+            results.push({ kind: 'new-login', description: `a new SSH login ${a} → ${serverOf(a)}:${port}`, expected: 'allowed', observed, before: was, pass, worse: !pass && was === 'allowed', decidedBy: null, note: null });
+          })(),
+        );
+      }
     }
     for (const [list, expected] of [[o.mustAllow, 'allowed'], [o.mustDeny, 'denied']] as const) {
       for (const spec of list) {
@@ -176,12 +207,12 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             const src = representative(spec.from, admin);
             const dst = spec.to ?? server;
             if (spec.proto !== 'tcp') {
-              results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: spec.text, expected, observed: 'not-run', pass: true, decidedBy: null, note: 'only tcp flows are probed so far' });
+              results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: spec.text, expected, observed: 'not-run', before: null, pass: true, worse: false, decidedBy: null, note: 'only tcp flows are probed so far' });
               return;
             }
             const observed = await probeConnect(src, dst, spec.port);
             const pass = expected === 'allowed' ? observed === 'allowed' : observed !== 'allowed';
-            results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: `${spec.text} (${src} → ${dst}:${spec.port})`, expected, observed, pass, decidedBy: null, note: null });
+            results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: `${spec.text} (${src} → ${dst}:${spec.port})`, expected, observed, before: null, pass, worse: !pass, decidedBy: null, note: null });
           })(),
         );
       }
