@@ -14,6 +14,7 @@ import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
 import { rollbackPending } from './resolve.js';
 import { FwsafeError, ExitCode, KernelRejectedError } from '../errors.js';
+import { redactIncluded } from '../plan/nft-error.js';
 
 export interface ApplyOptions {
   netns: string | null;
@@ -123,7 +124,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
     const applied = await run('nft', ['-f', '-'], { netns, input: plan.proposal.text, allowFailure: true, timeoutMs: 60_000 });
     if (applied.exitCode !== 0) {
-      const why = applied.stderr.trim().split('\n').slice(0, 6).join('\n');
+      const why = redactIncluded(applied.stderr, []).trim().split('\n').slice(0, 6).join('\n');
       await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: `nft rejected the proposal: ${why}` });
       throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed:\n${why}`, { details: { changeId } });
     }

@@ -33,7 +33,7 @@ export interface GateOptions extends Omit<ApplyOptions, 'plan' | 'held' | 'kind'
   source: ChangeSource;
   probes: boolean;
   /** Admin addresses to probe for when there is no SSH_CONNECTION (--admin-address, FWSAFE_ADMIN_ADDRESS). */
-  adminAddresses?: string[];
+  adminAddresses?: string[] | string;
   /** Shows the host's plan (and a plan file's recorded findings). Called before any question. */
   show: (gated: GatedChange) => void;
   /** Asks the admin; true when it asked (time passed: the live ruleset is listed again and compared). */

@@ -40,7 +40,7 @@ export interface PlanOptions {
   stateDir?: string;
   env?: NodeJS.ProcessEnv;
   /** Admin addresses to probe for when there is no SSH_CONNECTION (--admin-address, FWSAFE_ADMIN_ADDRESS). */
-  adminAddresses?: string[];
+  adminAddresses?: string[] | string;
   /** Real-packet probes (default on for a live base): `mustAllow`/`mustDeny` specs like "tcp/443 from 10.0.0.0/8". */
   probes?: { enabled: boolean; mustAllow?: string[]; mustDeny?: string[] };
 }
@@ -179,6 +179,8 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
   const [sshPorts, interfaces, globalV6] = base.source === 'live' ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns), hasGlobalIpv6(options.netns)]) : [[22], null, false];
   const ipv6InUse = globalV6 || Boolean(ssh?.client.includes(':')) || adminAddresses.some((a) => a.includes(':'));
   const probing = (options.probes?.enabled ?? true) && base.source === 'live';
+  // Without a session or given addresses: every address the ruleset or the proposal names, and the stand-ins.
+  const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`);
   const mustAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
   let probeError: string | null = null;
@@ -187,7 +189,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     early ?? scratchFor(base, scope, label, proposalText),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
-          runProbes({ baseText: base.text, proposalPath: label, proposalText, ssh, admins: probeAdmins(ssh, adminAddresses, base.text), sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
+          runProbes({ baseText: base.text, proposalPath: label, proposalText, ssh, admins, sshPorts, ifname, mustAllow, mustDeny }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
           }),
@@ -215,7 +217,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     adminAddresses,
     ipv6InUse,
   });
-  const findings = probeResults ? mergeProbeFindings(analysis, probeResults) : analysis;
+  const findings = probeResults ? mergeProbeFindings(analysis, probeResults, { mode: admins.mode, ipv6InUse }) : analysis;
   if (!probeResults && probeError) {
     findings.push({ code: 'PROBES_FAILED', severity: 'warning', message: `The lockout probes could not run: ${probeError}`, fix: 'Rely on the rule analysis above, or run plan again.', location: null });
   }

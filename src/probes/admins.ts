@@ -14,8 +14,9 @@ export interface ProbeAdmins {
 }
 
 /** --admin-address values: IPv4 or IPv6 addresses, nothing else (they become probe sources as root). */
-export function checkAdminAddresses(values: string[]): string[] {
-  const out = values.map((v) => v.trim()).filter(Boolean);
+export function checkAdminAddresses(values: string[] | string): string[] {
+  // oclif hands the environment variable over as one string: split it like the flag's values.
+  const out = [values].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   const bad = out.find((a) => isIP(a) === 0);
   if (bad !== undefined) {
     throw new UserError(`--admin-address ${bad} is not an IPv4 or IPv6 address.`, { code: 'BAD_ADMIN_ADDRESS', actions: ['Give the address you log in from, e.g. --admin-address 192.0.2.10 (repeatable).'] });

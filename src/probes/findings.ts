@@ -20,17 +20,42 @@ const FIX: Record<ProbeResult['kind'], string> = {
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 
-const said = (r: ProbeResult): string => `${r.description} was ${r.observed}${r.decidedBy ? `, decided by ${r.decidedBy}` : ''}`;
+const why = (r: ProbeResult): string => r.note?.split('; ').find((n) => n.startsWith('IPv6 neighbour discovery')) ?? '';
+const said = (r: ProbeResult): string => `${r.description} was ${r.observed}${r.decidedBy ? `, decided by ${r.decidedBy}` : ''}${why(r) ? ` (${why(r)})` : ''}`;
+
+/** How the probes chose whose logins to test, and whether IPv6 counts (see admins.ts). */
+export interface MergeContext {
+  mode: 'session' | 'given' | 'any';
+  ipv6InUse: boolean;
+}
+
+const familyOf = (r: ProbeResult): 'IPv4' | 'IPv6' => (/ ([0-9a-fA-F:]*:[0-9a-fA-F:]*) → /.test(r.description) ? 'IPv6' : 'IPv4');
+
+/**
+ * Is a worse result blocking? For the session or the admin addresses given: yes. For "any address that
+ * can log in today": when, in a family that matters, none of them can log in after (a lockout of
+ * everyone); restricting SSH to some of them is a warning that names who loses access.
+ */
+function blocking(kind: ProbeResult['kind'], worse: ProbeResult[], probed: ProbeResult[], ctx: MergeContext): boolean {
+  if (worse.length === 0) return false;
+  if (kind !== 'new-login' || ctx.mode !== 'any') return true;
+  return (['IPv4', 'IPv6'] as const).some((fam) => {
+    if (fam === 'IPv6' && !ctx.ipv6InUse) return false;
+    const all = probed.filter((r) => familyOf(r) === fam);
+    return all.length > 0 && all.every((r) => !r.pass) && worse.some((r) => familyOf(r) === fam);
+  });
+}
 
 /** One finding for the failing probes of one kind: blocking only when the change makes it worse. */
-function oneFinding(kind: ProbeResult['kind'], failing: ProbeResult[], confirmed: FindingT[]): FindingT {
+function oneFinding(kind: ProbeResult['kind'], failing: ProbeResult[], probed: ProbeResult[], confirmed: FindingT[], ctx: MergeContext): FindingT {
   const worse = failing.filter((r) => r.worse);
   const shown = worse.length ? worse : failing;
   const lead = confirmed.find((f) => f.severity === 'error') ?? confirmed[0];
-  const packets = `real packets through the proposed ruleset: ${shown.map(said).join('; ')}`;
+  const still = probed.filter((r) => r.pass);
+  const packets = `real packets through the proposed ruleset: ${shown.map(said).join('; ')}${still.length ? `; still allowed: ${still.map((r) => r.description).join('; ')}` : ''}`;
   return {
     code: lead?.code ?? CODE[kind],
-    severity: worse.length ? 'error' : 'info',
+    severity: blocking(kind, worse, probed, ctx) ? 'error' : worse.length ? 'warning' : 'info',
     message: lead
       ? `${lead.message} Confirmed by ${packets}.`
       : `Probe: ${packets}${worse.length ? ' after the change' : ' (already so today: not this change\'s doing)'}.`,
@@ -46,18 +71,28 @@ function oneFinding(kind: ProbeResult['kind'], failing: ProbeResult[], confirmed
  * finding (marked confirmed), or — when they passed — drops the analysis' uncertain warnings about it.
  * Failing must-allow/must-deny probes block; probe notes become info findings.
  */
-export function mergeProbeFindings(analysis: FindingT[], results: ProbeResult[]): FindingT[] {
+export function mergeProbeFindings(analysis: FindingT[], results: ProbeResult[], ctx: MergeContext = { mode: 'session', ipv6InUse: false }): FindingT[] {
   let out = [...analysis];
   const extra: FindingT[] = [];
+  // Flows that failed because neighbour discovery failed are the ND finding's evidence, not problems of their own.
+  const ndFinding = out.find((f) => f.code === 'ICMPV6_BLOCKED');
+  const byNd = ndFinding ? results.filter((r) => !r.pass && why(r)) : [];
+  if (ndFinding && byNd.length) {
+    out = out.map((f) =>
+      f === ndFinding
+        ? { ...f, severity: byNd.some((r) => r.worse) ? 'error' : f.severity, message: `${f.message} Confirmed by real packets through the proposed ruleset (neighbour caches emptied): ${byNd.map(said).join('; ')}.`, evidence: 'analysis+probe' }
+        : f,
+    );
+  }
   for (const kind of ['session', 'new-login'] as const) {
-    const probed = results.filter((r) => r.kind === kind && r.observed !== 'not-run');
+    const probed = results.filter((r) => r.kind === kind && r.observed !== 'not-run' && !byNd.includes(r));
     if (probed.length === 0) continue;
     const code = ANALYSIS[kind]!;
     const same = out.filter((f) => f.code === code);
     const failing = probed.filter((r) => !r.pass);
     if (failing.length) {
       out = out.filter((f) => f.code !== code);
-      extra.push(oneFinding(kind, failing, same));
+      extra.push(oneFinding(kind, failing, probed, same, ctx));
     } else {
       // The packets passed: an uncertain or already-so analysis warning about the same flow is noise.
       out = out.filter((f) => f.code !== code || f.severity === 'error');
@@ -67,7 +102,7 @@ export function mergeProbeFindings(analysis: FindingT[], results: ProbeResult[])
   for (const r of results.filter((x) => (x.kind === 'must-allow' || x.kind === 'must-deny') && !x.pass)) {
     extra.push({ code: CODE[r.kind], severity: 'error', message: `Probe: ${said(r)} after the change (real packets through the proposed ruleset).`, fix: FIX[r.kind], location: r.decidedBy, evidence: 'probe' });
   }
-  const notes = [...new Set(results.map((r) => r.note).filter((n): n is string => Boolean(n)))];
+  const notes = [...new Set(results.flatMap((r) => (r.note ?? '').split('; ')).filter((n) => n && !(byNd.length && n.startsWith('IPv6 neighbour discovery'))))];
   for (const note of notes) extra.push({ code: 'PROBE_NOTE', severity: 'info', message: `Probes: ${note}.`, fix: 'Nothing to do; read the probe results with that in mind.', location: null });
   return [...extra, ...out].sort((x, y) => RANK[x.severity] - RANK[y.severity]);
 }

@@ -11,6 +11,7 @@ import { decidingRule, type RuleText } from './trace.js';
 import { splitTables } from '../ruleset/text.js';
 import { cleanStale } from '../plan/scratch.js';
 import { hasHandleReferences, translateHandles } from '../plan/handles.js';
+import { redactIncluded } from '../plan/nft-error.js';
 import { representative, type ProbeSpecT } from './spec.js';
 import { probeAdmins, type ProbeAdmins } from './admins.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
@@ -169,7 +170,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const proposalFile = join(dir, 'proposal.nft');
     writeFileSync(proposalFile, proposalText, { mode: 0o600 });
     const swapped = await run('nft', ['-f', proposalFile], { netns: host, allowFailure: true });
-    if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${swapped.stderr.trim()}`);
+    if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${redactIncluded(swapped.stderr, [proposalFile]).trim()}`);
     // Empty neighbour caches: after the swap ARP and IPv6 neighbour discovery must pass the new rules.
     await Promise.all([host, client].map((ns) => run('ip', ['-n', ns, 'neigh', 'flush', 'all'], { allowFailure: true })));
 
@@ -218,6 +219,13 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       }
     }
     await Promise.all(jobs);
+    // An IPv6 flow that failed because neighbour discovery did not complete: say so (the caches were empty).
+    for (const r of results.filter((x) => !x.pass && x.observed !== 'not-run')) {
+      const dst = / → ([0-9a-fA-F:]*:[0-9a-fA-F:]*):\d+/.exec(r.description)?.[1];
+      if (!dst) continue;
+      const neigh = await run('ip', ['-6', 'neigh', 'show', dst], { netns: client, allowFailure: true });
+      if (/FAILED|INCOMPLETE/.test(neigh.stdout)) r.note = [r.note, `IPv6 neighbour discovery for ${dst} failed after the change (its neighbour solicitations went unanswered)`].filter(Boolean).join('; ');
+    }
     // Trace lines may trail the packets: wait (bounded) until every probe's deciding rule is seen.
     const listing = splitTables((await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true })).stdout);
     const ruleText: RuleText = (family, table, handle) => listing.find((t) => t.family === family && t.name === table)?.rulesByHandle.get(handle);

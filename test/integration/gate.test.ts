@@ -188,3 +188,87 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     expect(plan.findings.some((f: { code: string; severity: string; message: string }) => f.severity === 'error' && /real packets/.test(f.message))).toBe(true);
   });
 });
+
+const ADMIN_SET = `table inet filter {
+  set admins { type ipv4_addr; elements = { 192.0.2.10 } }
+  chain input { type filter hook input priority 0; policy drop;
+    ct state established,related accept
+    iif "lo" accept
+    ip saddr @admins tcp dport 22 accept
+    tcp dport 80 accept
+  }
+}
+`;
+const replace = (body: string): string => `table inet filter\ndelete table inet filter\n${body}`;
+
+describe.skipIf(!isRoot)('findings compare before with after; whose logins count', () => {
+  const ns = useNetns('who');
+  const plan = (file: string, env: Record<string, string> = {}, ...extra: string[]) => {
+    const r = fwsafe(['--netns', ns.name, 'plan', file, '--json', ...extra], { env: { SSH_CONNECTION: '', ...env }, timeoutMs: 120_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    return r.json;
+  };
+  const errors = (p: any): string[] => p.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code);
+  let dir = '';
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('from a console, SSH only from an admin set: an unrelated removal does not block; removing the admin does', () => {
+    loadRuleset(ns.name, ADMIN_SET);
+    dir = mkdtempSync(join(tmpdir(), 'fwsafe-who-'));
+    const unrelated = join(dir, 'unrelated.nft');
+    writeFileSync(unrelated, replace(ADMIN_SET.replace('    tcp dport 80 accept\n', '')));
+    const noAdmin = join(dir, 'no-admin.nft');
+    writeFileSync(noAdmin, replace(ADMIN_SET.replace('elements = { 192.0.2.10 } ', '')));
+    const a = plan(unrelated);
+    expect(errors(a)).toEqual([]);
+    expect(a.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/can log in today \(192\.0\.2\.10\)/);
+    const b = plan(noAdmin);
+    expect(errors(b)).toEqual(['SSH_NEW_LOGIN_BLOCKED']);
+    const blocked = b.findings.find((f: { severity: string }) => f.severity === 'error');
+    expect(blocked.message).toMatch(/192\.0\.2\.10 → .*dropped/);
+    expect(blocked.evidence).toMatch(/probe/);
+    // --admin-address: the address given decides (an address already blocked today is not this change's doing).
+    expect(errors(plan(noAdmin, {}, '--admin-address', '192.0.2.10'))).toEqual(['SSH_NEW_LOGIN_BLOCKED']);
+    expect(errors(plan(noAdmin, { FWSAFE_ADMIN_ADDRESS: '203.0.113.50' }))).toEqual([]);
+    const bad = fwsafe(['--netns', ns.name, 'plan', noAdmin, '--json', '--admin-address', 'not-an-ip']);
+    expect(bad.status).toBe(9);
+    expect(bad.json.error.code).toBe('BAD_ADMIN_ADDRESS');
+  });
+
+  it('IPv6: dropping neighbour discovery blocks an admin on IPv6, and the probe says why', () => {
+    const base = `table inet filter {
+  chain input { type filter hook input priority 0; policy drop;
+    ct state established,related accept
+    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+    tcp dport 22 accept
+  }
+}
+`;
+    loadRuleset(ns.name, base);
+    dir = mkdtempSync(join(tmpdir(), 'fwsafe-nd-'));
+    const noNd = join(dir, 'no-nd.nft');
+    writeFileSync(noNd, replace(base.replace('    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n', '')));
+    const p = plan(noNd, { SSH_CONNECTION: '2001:db8:5::10 50000 2001:db8:1::1 22' });
+    expect(errors(p)).toEqual(['ICMPV6_BLOCKED']);
+    // One finding for one problem: the ND drop, confirmed by the login and the session that failed for it.
+    const nd = p.findings.find((f: { code: string }) => f.code === 'ICMPV6_BLOCKED');
+    expect(nd.evidence).toBe('analysis+probe');
+    expect(nd.message).toMatch(/a new SSH login 2001:db8:5::10 → 2001:db8:1::1:22 was dropped/);
+    expect(nd.message).toMatch(/neighbour discovery for 2001:db8:1::1 failed/);
+    expect(nd.message).toMatch(/established SSH session .* was dropped/);
+  });
+
+  it('IPv6 in use: removing every IPv6 SSH path, planned from an IPv4 session, is reported and blocks', () => {
+    loadRuleset(ns.name, BASE);
+    inNetns(ns.name, 'ip', ['addr', 'add', '2001:db8:1::1/64', 'dev', 'lo']);
+    dir = mkdtempSync(join(tmpdir(), 'fwsafe-v6-'));
+    const v4only = join(dir, 'v4only.nft');
+    writeFileSync(v4only, replace(BASE.replace('tcp dport 22 accept', 'meta nfproto ipv4 tcp dport 22 accept')));
+    const p = plan(v4only, SSH);
+    const v6 = p.findings.filter((f: { severity: string; message: string }) => f.severity === 'error' && /IPv6/.test(f.message));
+    expect(v6.map((f: { code: string }) => f.code)).toEqual(['SSH_NEW_LOGIN_BLOCKED']);
+    expect(errors(p)).not.toContain('PROBE_SESSION_CUT');
+  });
+});
