@@ -31,8 +31,10 @@ const unusable = (a: string): boolean => /^(0\.|127\.|2(2[4-9]|[3-5]\d)\.)/.test
  * address, prefix or range end the current ruleset names (an admin set's members among them). The
  * probes keep those that can log in today; a stand-in that is already blocked never decides anything.
  */
-export function loginCandidates(baseText: string, limit = 16): string[] {
+export function loginCandidates(rulesText: string, limit = 16): string[] {
   const found = new Set<string>();
+  // NAT targets are backends, not login sources.
+  const baseText = rulesText.replace(/\b[ds]nat (?:ip6? )?to \S+/g, '');
   for (const m of baseText.matchAll(/(?<![\w.:])(\d{1,3}(?:\.\d{1,3}){3})(?:\/(\d{1,2}))?(?![\w.])/g)) {
     const a = representative(m[2] ? `${m[1]}/${m[2]}` : m[1]!, '');
     if (isIP(a) === 4 && !unusable(a)) found.add(a);

@@ -80,7 +80,7 @@ export function mergeProbeFindings(analysis: FindingT[], results: ProbeResult[],
   if (ndFinding && byNd.length) {
     out = out.map((f) =>
       f === ndFinding
-        ? { ...f, severity: byNd.some((r) => r.worse) ? 'error' : f.severity, message: `${f.message} Confirmed by real packets through the proposed ruleset (neighbour caches emptied): ${byNd.map(said).join('; ')}.`, evidence: 'analysis+probe' }
+        ? { ...f, severity: byNd.some((r) => r.worse) && ctx.ipv6InUse ? 'error' : f.severity, message: `${f.message} Confirmed by real packets through the proposed ruleset (neighbour caches emptied): ${byNd.map(said).join('; ')}.`, evidence: 'analysis+probe' }
         : f,
     );
   }
@@ -100,9 +100,10 @@ export function mergeProbeFindings(analysis: FindingT[], results: ProbeResult[],
     }
   }
   for (const r of results.filter((x) => (x.kind === 'must-allow' || x.kind === 'must-deny') && !x.pass)) {
-    extra.push({ code: CODE[r.kind], severity: 'error', message: `Probe: ${said(r)} after the change (real packets through the proposed ruleset).`, fix: FIX[r.kind], location: r.decidedBy, evidence: 'probe' });
+    const natNote = r.note?.split('; ').find((n) => n.startsWith('followed the NAT'));
+    extra.push({ code: CODE[r.kind], severity: 'error', message: `Probe: ${said(r)} after the change (real packets through the proposed ruleset${natNote ? `; ${natNote}` : ''}).`, fix: FIX[r.kind], location: r.decidedBy, evidence: 'probe' });
   }
-  const notes = [...new Set(results.flatMap((r) => (r.note ?? '').split('; ')).filter((n) => n && !(byNd.length && n.startsWith('IPv6 neighbour discovery'))))];
+  const notes = [...new Set(results.flatMap((r) => (r.note ?? '').split('; ')).filter((n) => n && !n.startsWith('followed the NAT') && !(byNd.length && n.startsWith('IPv6 neighbour discovery'))))];
   for (const note of notes) extra.push({ code: 'PROBE_NOTE', severity: 'info', message: `Probes: ${note}.`, fix: 'Nothing to do; read the probe results with that in mind.', location: null });
   return [...extra, ...out].sort((x, y) => RANK[x.severity] - RANK[y.severity]);
 }

@@ -14,6 +14,7 @@ import { hasHandleReferences, translateHandles } from '../plan/handles.js';
 import { redactIncluded } from '../plan/nft-error.js';
 import { representative, type ProbeSpecT } from './spec.js';
 import { probeAdmins, type ProbeAdmins } from './admins.js';
+import { dnatTargets } from './nat-targets.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 
 const HERE = join(fileURLToPath(import.meta.url), '..');
@@ -81,6 +82,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
   const tag = `${process.pid}-${randomBytes(2).toString('hex')}`;
   const host = `fwsafe-probe-${tag}-h`;
   const client = `fwsafe-probe-${tag}-c`;
+  const backend = `fwsafe-probe-${tag}-b`;
+  const specs = [...o.mustAllow, ...o.mustDeny];
+  const nat = specs.length ? dnatTargets(`${o.baseText}\n${o.proposalText}`) : [];
   const dir = mkdtempSync(join(tmpdir(), 'fwsafe-probe-'));
   const children: ChildProcess[] = [];
   const admins = o.admins ?? probeAdmins(o.ssh, [], '');
@@ -109,6 +113,26 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       for (const a of own) await run('ip', ['-n', ns, 'addr', 'add', a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', dev, ...(a.includes(':') ? ['nodad'] : [])]);
       for (const a of other) await run('ip', ['-n', ns, 'route', 'add', a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', dev]);
     }
+    if (nat.length) {
+      // A backend behind the host holds the DNAT targets: a flow to a published port is NATed and forwarded as live.
+      const hostSide = `fwpb${tag.replace('-', '').slice(-8)}`.slice(0, 15);
+      await run('ip', ['netns', 'add', backend]);
+      await run('ip', ['-n', host, 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', backend]);
+      await run('ip', ['-n', host, 'addr', 'add', '169.254.77.1/32', 'dev', hostSide]);
+      for (const ns of [host, backend]) await run('ip', ['-n', ns, 'link', 'set', ns === host ? hostSide : 'eth0', 'up']);
+      await run('ip', ['-n', backend, 'link', 'set', 'lo', 'up']);
+      for (const t of new Set(nat.map((x) => x.addr))) {
+        await run('ip', ['-n', backend, 'addr', 'add', `${t}/32`, 'dev', 'eth0']);
+        await run('ip', ['-n', host, 'route', 'add', `${t}/32`, 'dev', hostSide]);
+      }
+      await run('ip', ['-n', backend, 'route', 'add', '169.254.77.1/32', 'dev', 'eth0']);
+      await run('ip', ['-n', backend, 'route', 'add', 'default', 'via', '169.254.77.1', 'dev', 'eth0']);
+      await run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1'], { netns: host });
+      const ports = [...new Set(nat.map((x) => x.port).filter((p): p is number => p !== null))].map(String);
+      const behind = [spawnPiped(process.execPath, [AGENT, 'listen', ...ports], { netns: backend }), spawnPiped(process.execPath, [AGENT, 'listen-udp', ...ports], { netns: backend })];
+      children.push(...behind);
+      await Promise.all(behind.map((c) => lines(c).wait('ready', 3000)));
+    }
     const baseFile = join(dir, 'base.nft');
     writeFileSync(baseFile, o.baseText, { mode: 0o600 });
     if (o.baseText.trim()) {
@@ -118,9 +142,13 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const tcpPorts = [...new Set([...o.sshPorts, ...(o.ssh ? [o.ssh.serverPort] : []), ...[...o.mustAllow, ...o.mustDeny].filter((s) => s.proto === 'tcp').map((s) => s.port)])];
     const listener = spawnPiped(process.execPath, [AGENT, 'listen', ...tcpPorts.map(String)], { netns: host });
     children.push(listener);
-    await lines(listener).wait('ready', 3000);
-    const probeConnect = async (src: string, dst: string, port: number): Promise<'allowed' | 'dropped' | 'rejected'> => {
-      const r = await run(process.execPath, [AGENT, 'connect', src, dst, String(port), String(WAIT_MS)], { netns: client, allowFailure: true });
+    // UDP flows get a real responder: a verdict comes from its reply, an ICMP error, or their absence.
+    const udpPorts = [...new Set([...o.mustAllow, ...o.mustDeny].filter((s) => s.proto === 'udp').map((s) => s.port))];
+    const udpListener = udpPorts.length ? spawnPiped(process.execPath, [AGENT, 'listen-udp', ...udpPorts.map(String)], { netns: host }) : null;
+    if (udpListener) children.push(udpListener);
+    await Promise.all([lines(listener).wait('ready', 3000), udpListener ? lines(udpListener).wait('ready', 3000) : true]);
+    const probeConnect = async (src: string, dst: string, port: number, proto: 'tcp' | 'udp' = 'tcp'): Promise<'allowed' | 'dropped' | 'rejected'> => {
+      const r = await run(process.execPath, [AGENT, proto === 'tcp' ? 'connect' : 'udp', src, dst, String(port), String(WAIT_MS)], { netns: client, allowFailure: true });
       const word = r.stdout.trim();
       return word.startsWith('accepted') ? 'allowed' : word.startsWith('rejected') ? 'rejected' : 'dropped';
     };
@@ -207,11 +235,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
           (async () => {
             const src = representative(spec.from, admin);
             const dst = spec.to ?? server;
-            if (spec.proto !== 'tcp') {
-              results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: spec.text, expected, observed: 'not-run', before: null, pass: true, worse: false, decidedBy: null, note: 'only tcp flows are probed so far' });
-              return;
-            }
-            const observed = await probeConnect(src, dst, spec.port);
+            const observed = await probeConnect(src, dst, spec.port, spec.proto);
             const pass = expected === 'allowed' ? observed === 'allowed' : observed !== 'allowed';
             results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: `${spec.text} (${src} → ${dst}:${spec.port})`, expected, observed, before: null, pass, worse: !pass, decidedBy: null, note: null });
           })(),
@@ -232,11 +256,19 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const locate = (): boolean => {
       for (const r of results) {
         const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
-        if (m && r.decidedBy === null) r.decidedBy = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : 'syn', ruleText)?.decidedBy ?? null;
+        if (m && r.decidedBy === null) r.decidedBy = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText)?.decidedBy ?? null;
       }
       return results.every((r) => r.decidedBy !== null || r.observed === 'not-run');
     };
     for (let waited = 0; !locate() && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    // A declared flow that a DNAT rule rewrote: say so, and which rule.
+    for (const r of results.filter((x) => x.kind === 'must-allow' || x.kind === 'must-deny')) {
+      const m = /\(([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)\)$/.exec(r.description);
+      const id = m ? decidingRule(traced.text, m[1]!, Number(m[3]), r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText)?.traceId : undefined;
+      const natLine = id ? traced.text.split('\n').find((l) => l.includes(`trace id ${id} `) && / dnat /.test(l)) : undefined;
+      const rule = natLine ? /^trace id \S+ (\S+) (\S+) (\S+) rule (.*?)(?: \(verdict \S+\))?$/.exec(natLine.trim()) : null;
+      if (rule) r.note = [r.note, `followed the NAT: ${rule[1]} ${rule[2]} ${rule[3]}: ${rule[4]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')}`].filter(Boolean).join('; ');
+    }
     if (process.env.FWSAFE_DEBUG_TRACE) writeFileSync(process.env.FWSAFE_DEBUG_TRACE, traced.text);
     if (notes.length) for (const r of results) r.note = [r.note, ...notes].filter(Boolean).join('; ');
     return results;
@@ -244,6 +276,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     for (const c of children) c.kill('SIGKILL');
     await run('ip', ['netns', 'del', host], { allowFailure: true });
     await run('ip', ['netns', 'del', client], { allowFailure: true });
+    if (nat.length) await run('ip', ['netns', 'del', backend], { allowFailure: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -272,3 +272,39 @@ describe.skipIf(!isRoot)('findings compare before with after; whose logins count
     expect(errors(p)).not.toContain('PROBE_SESSION_CUT');
   });
 });
+
+describe.skipIf(!isRoot)('honest flow specs: UDP probed for real, DNAT followed', () => {
+  const ns = useNetns('flows');
+  let dir = '';
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--must-deny udp/53 with a responder fails; tcp/8080 on a DNATed port that answers fails and names the NAT rule', () => {
+    loadRuleset(ns.name, `table ip nat {
+  chain prerouting { type nat hook prerouting priority dstnat; policy accept;
+    tcp dport 8080 dnat to 172.17.0.2:80
+  }
+}
+table inet filter {
+  chain input { type filter hook input priority 0; policy drop;
+    ct state established,related accept
+    tcp dport 22 accept
+    udp dport 53 accept
+  }
+  chain forward { type filter hook forward priority 0; policy accept;
+  }
+}
+`);
+    dir = mkdtempSync(join(tmpdir(), 'fwsafe-flows-'));
+    const p = join(dir, 'p.nft');
+    writeFileSync(p, 'add rule inet filter input tcp dport 443 accept\n');
+    const r = fwsafe(['--netns', ns.name, 'plan', p, '--json', '--must-deny', 'udp/53', '--must-deny', 'tcp/8080', '--must-deny', 'udp/54', '--must-allow', 'udp/53'], { env: SSH, timeoutMs: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const failed = r.json.findings.filter((f: { code: string }) => f.code === 'PROBE_MUST_DENY_FAILED').map((f: { message: string }) => f.message);
+    expect(failed).toHaveLength(2);
+    expect(failed.find((m: string) => m.startsWith('Probe: udp/53'))).toMatch(/was allowed, decided by inet filter input: udp dport 53 accept/);
+    expect(failed.find((m: string) => m.startsWith('Probe: tcp/8080'))).toMatch(/was allowed, decided by inet filter forward: policy accept.*followed the NAT: ip nat prerouting: tcp dport 8080 dnat to 172\.17\.0\.2:80/);
+    expect(r.json.findings.map((f: { code: string }) => f.code)).not.toContain('PROBE_MUST_ALLOW_FAILED');
+  });
+});
