@@ -115,9 +115,11 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
       'plan', join(ROOT, 'rulesets', 'lockout-demo.nft'), '--json']);
     expect(r.status, r.stderr).toBe(0);
     const errors = (r.json.findings as { code: string; severity: string; message: string }[]).filter((f) => f.severity === 'error');
-    const session = errors.find((f) => f.code === 'PROBE_SESSION_CUT');
-    expect(session?.message).toContain('198.51.100.1 → 198.51.100.2:22');
-    expect(errors.map((f) => f.code)).toEqual(expect.arrayContaining(['PROBE_NEW_LOGIN_BLOCKED', 'SSH_SESSION_CUT', 'SSH_NEW_LOGIN_BLOCKED']));
+    // One finding per problem: the analysis' finding, confirmed by real packets through this very session.
+    const session = errors.find((f) => f.code === 'SSH_SESSION_CUT') as { message: string; evidence?: string } | undefined;
+    expect(session?.message).toMatch(/Confirmed by real packets.*198\.51\.100\.1 → 198\.51\.100\.2:22/);
+    expect(session?.evidence).toBe('analysis+probe');
+    expect(errors.map((f) => f.code).sort()).toEqual(['SSH_NEW_LOGIN_BLOCKED', 'SSH_SESSION_CUT']);
     // Planning changed nothing in the server namespace.
     const live = spawnSync('ip', ['netns', 'exec', `${name}-server`, 'nft', 'list', 'ruleset'], { encoding: 'utf8' });
     expect(live.stdout.trim()).toBe('');
@@ -132,7 +134,7 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const milestones = [
       /confirmed \(version \d+\) by root from 198\.51\.100\.1/, // the safe change, confirmed over a new SSH session
-      /PROBE_SESSION_CUT: .*198\.51\.100\.1 → 198\.51\.100\.2:22/, // plan, run over SSH, predicted this session's cut
+      /SSH_SESSION_CUT: .*Confirmed by real packets.*198\.51\.100\.1 → 198\.51\.100\.2:22/, // plan, run over SSH, predicted this session's cut
       /SSH_NEW_LOGIN_BLOCKED/,
       /"hello-before-change" → echoed back/,
       /no echo within 2 s: the session is frozen/,
