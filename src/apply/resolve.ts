@@ -52,6 +52,9 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     rolledBackAt: now,
     rollbackReason: reason,
     overwritten: exec.overwritten,
+    rollbackMethod: exec.method,
+    kept: exec.kept,
+    conflict: exec.conflict,
     error: errors.length > 0 ? errors.join('; ') : null,
   });
   store.journal({
@@ -60,6 +63,9 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     version: version.id,
     reason,
     overwritten: exec.overwritten,
+    method: exec.method,
+    kept: exec.kept,
+    ...(exec.conflict ? { conflict: exec.conflict } : {}),
     afterDeadlineMs: Math.round(afterDeadlineMs),
     durationMs: exec.durationMs,
     ...(exec.error ? { error: exec.error } : {}),

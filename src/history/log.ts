@@ -34,6 +34,8 @@ export function renderLogDetails(v: VersionRecordT): string[] {
   if (c.confirmedBy) lines.push(`        confirmed by ${c.confirmedBy.user}@${c.confirmedBy.host}${c.confirmedBy.from ? ` from ${c.confirmedBy.from}` : ''} at ${c.confirmedAt}`);
   if (c.rolledBackAt) lines.push(`        rolled back at ${c.rolledBackAt} (${c.rollbackReason ?? 'unknown'})`);
   if (c.overwritten.length > 0) lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join(', ')}`);
+  if (c.kept && c.kept.length > 0) lines.push(`        rollback undid only this change; kept what others changed meanwhile in: ${c.kept.join(', ')}`);
+  if (c.conflict) lines.push(`        ${c.conflict}`);
   if (c.persistedTo) lines.push(`        persisted to ${c.persistedTo}`);
   if (c.error) lines.push(`        error: ${c.error}`);
   return lines;

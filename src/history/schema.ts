@@ -27,6 +27,12 @@ export const ChangeOutcome = z.strictObject({
   rollbackReason: RollbackReason.nullable(),
   /** What the rollback overwrote: tables changed by someone else during the window. */
   overwritten: z.array(z.string()),
+  /** How it was undone: the inverse of the change's operations, or the touched tables restored whole. */
+  rollbackMethod: z.enum(['inverse', 'whole-table']).nullable().optional(),
+  /** Touched tables someone else changed during the window whose changes the (inverse) rollback kept. */
+  kept: z.array(z.string()).optional(),
+  /** Why the inverse could not run (an object it needed was changed or gone), when it fell back. */
+  conflict: z.string().nullable().optional(),
   persistedTo: z.string().nullable(),
   error: z.string().nullable(),
 });
