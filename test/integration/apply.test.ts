@@ -99,14 +99,15 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
   it('confirm from another process keeps the change past the deadline; the watchdog stands down', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
-    const r = cli('apply', '--plan', plan, '--force', '--timeout', '3', '--no-wait', '--json');
+    // 6 s: the confirming process must start inside the window on a loaded 2-core machine.
+    const r = cli('apply', '--plan', plan, '--force', '--timeout', '6', '--no-wait', '--json');
     expect(r.status, r.stderr).toBe(0);
     const c = fwsafe(['--state-dir', state.path, 'confirm', r.json.changeId, '--json'], { env: { SSH_CONNECTION: '203.0.113.7 50000 203.0.113.1 22' } });
     expect(c.status, c.stderr).toBe(0);
     await expectContract('confirm', c.json);
     expect(c.json.confirmedBy.from).toBe('203.0.113.7');
     expect(await waitFor(() => !alive(r.json.watchdogPid), 2000)).toBe(true);
-    await new Promise((res) => setTimeout(res, 3500));
+    await new Promise((res) => setTimeout(res, 6500));
     expect(locked(liveRuleset(ns.name))).toBe(true);
     const v = versionRecord(state.path, r.json.versionId);
     expect(v.change).toMatchObject({ state: 'confirmed', rollbackReason: null });
