@@ -75,6 +75,11 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
       expect(liveRuleset(ns.name)).toBe(before);
     }
     expect(blockingCodes(viaFile)).toContain('SSH_NEW_LOGIN_BLOCKED');
+    // The plan file's own findings (made as nobody, without a session) are shown as history; the host's decide.
+    const text = cli(['apply', '--plan', planPath, '--no-wait']);
+    expect(text.status).toBe(5);
+    expect(text.stderr).toMatch(/Findings recorded in the plan file \(made .* against the file .*base\.nft\): history only/);
+    expect(text.stderr.indexOf('ERROR SSH_NEW_LOGIN_BLOCKED')).toBeLessThan(text.stderr.indexOf('Findings recorded in the plan file'));
     expect(blockingCodes(viaPlan)).toEqual(blockingCodes(viaFile));
     expect(blockingCodes(viaVersion)).toEqual(blockingCodes(viaFile));
     expect(existsSync(join(state.path, 'lock'))).toBe(false);
