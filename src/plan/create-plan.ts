@@ -181,7 +181,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
   // Probes need only root (or root of a private user namespace): they run against a saved base too.
   const probing = (options.probes?.enabled ?? true) && isRoot();
   // Without a session or given addresses: every address the ruleset or the proposal names, and the stand-ins.
-  const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`);
+  const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`, ipv6InUse);
   const mustAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
   let probeError: string | null = null;

@@ -11,6 +11,8 @@ export interface ProbeAdmins {
   /** session: SSH_CONNECTION's client; given: --admin-address; any: every candidate that can log in today. */
   mode: 'session' | 'given' | 'any';
   addresses: string[];
+  /** IPv6 in use but no IPv6 admin address: IPv6 candidates probed as "any address that can log in today". */
+  otherFamily?: string[];
 }
 
 /** --admin-address values: IPv4 or IPv6 addresses, nothing else (they become probe sources as root). */
@@ -47,8 +49,12 @@ export function loginCandidates(rulesText: string, limit = 16): string[] {
 }
 
 /** The session's client; else the addresses given; else every candidate that can log in today. */
-export function probeAdmins(ssh: SshEndpoint | null, given: string[], baseText: string): ProbeAdmins {
-  if (ssh) return { mode: 'session', addresses: [ssh.client] };
-  if (given.length > 0) return { mode: 'given', addresses: given };
-  return { mode: 'any', addresses: loginCandidates(baseText) };
+export function probeAdmins(ssh: SshEndpoint | null, given: string[], baseText: string, ipv6InUse = false): ProbeAdmins {
+  const v6 = (a: string): boolean => a.includes(':');
+  const named = ssh ? [ssh.client] : given;
+  if (named.length === 0) return { mode: 'any', addresses: loginCandidates(baseText) };
+  const admins: ProbeAdmins = { mode: ssh ? 'session' : 'given', addresses: named };
+  // An IPv4 session does not make IPv6 moot where IPv6 is in use: its logins are probed too.
+  if (ipv6InUse && !named.some(v6)) admins.otherFamily = loginCandidates(baseText).filter(v6);
+  return admins;
 }

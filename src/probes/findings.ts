@@ -38,10 +38,11 @@ const familyOf = (r: ProbeResult): 'IPv4' | 'IPv6' => (/ ([0-9a-fA-F:]*:[0-9a-fA
  */
 function blocking(kind: ProbeResult['kind'], worse: ProbeResult[], probed: ProbeResult[], ctx: MergeContext): boolean {
   if (worse.length === 0) return false;
-  if (kind !== 'new-login' || ctx.mode !== 'any') return true;
+  const any = (r: ProbeResult): boolean => r.anyCandidate ?? (kind === 'new-login' && ctx.mode === 'any');
+  if (kind !== 'new-login' || worse.some((r) => !any(r))) return true;
   return (['IPv4', 'IPv6'] as const).some((fam) => {
     if (fam === 'IPv6' && !ctx.ipv6InUse) return false;
-    const all = probed.filter((r) => familyOf(r) === fam);
+    const all = probed.filter((r) => any(r) && familyOf(r) === fam);
     return all.length > 0 && all.every((r) => !r.pass) && worse.some((r) => familyOf(r) === fam);
   });
 }

@@ -32,6 +32,8 @@ export interface ProbeResult {
   pass: boolean;
   /** The change makes it worse: it passes today and not after (a session always passed before). */
   worse: boolean;
+  /** A login of "any address that can log in today" (not an admin address named by the session or flags). */
+  anyCandidate?: boolean;
   decidedBy: string | null;
   note: string | null;
 }
@@ -105,7 +107,8 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     await run('ip', ['netns', 'add', host]);
     await run('ip', ['netns', 'add', client]);
     await run('ip', ['-n', host, 'link', 'add', ifname, 'type', 'veth', 'peer', 'name', peer, 'netns', client]);
-    const clientAddrs = new Set([admin, ...admins.addresses, ...[...o.mustAllow, ...o.mustDeny].map((s) => representative(s.from, admin))]);
+    const extra = admins.otherFamily ?? [];
+    const clientAddrs = new Set([admin, ...admins.addresses, ...extra, ...[...o.mustAllow, ...o.mustDeny].map((s) => representative(s.from, admin))]);
     const serverAddrs = new Set([server, ...[...clientAddrs].map(serverOf), ...[...o.mustAllow, ...o.mustDeny].map((s) => s.to).filter((x): x is string => x !== null)]);
     for (const [ns, dev, own, other] of [[host, ifname, serverAddrs, clientAddrs], [client, peer, clientAddrs, serverAddrs]] as const) {
       await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
@@ -155,8 +158,16 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     // Before: which admin logins pass under the current ruleset (a proposal is blamed only for what it makes worse).
     const loginPorts = [...new Set([...(o.ssh ? [o.ssh.serverPort] : []), ...o.sshPorts])];
     const before = new Map<string, 'allowed' | 'dropped' | 'rejected'>();
-    await Promise.all(admins.addresses.flatMap((a) => loginPorts.map(async (p) => void before.set(`${a} ${p}`, await probeConnect(a, serverOf(a), p)))));
+    await Promise.all([...admins.addresses, ...extra].flatMap((a) => loginPorts.map(async (p) => void before.set(`${a} ${p}`, await probeConnect(a, serverOf(a), p)))));
     const canLogIn = admins.addresses.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
+    const otherCanLogIn = extra.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
+    if (extra.length) {
+      notes.push(
+        otherCanLogIn.length
+          ? `IPv6 is in use: also probed for every IPv6 address found that can log in today (${otherCanLogIn.join(', ')})`
+          : `IPv6 is in use, but none of the IPv6 addresses tried can log in today (${extra.join(', ')})`,
+      );
+    }
     if (admins.mode === 'any') {
       notes.push(
         canLogIn.length
@@ -217,14 +228,15 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       );
     }
     // "any": only addresses that can log in today are probed after (a stand-in already blocked decides nothing).
-    for (const a of admins.mode === 'any' ? canLogIn : admins.addresses) {
+    const targets = [...(admins.mode === 'any' ? canLogIn : admins.addresses).map((a) => ({ a, any: admins.mode === 'any' })), ...otherCanLogIn.map((a) => ({ a, any: true }))];
+    for (const { a, any } of targets) {
       for (const port of loginPorts) {
         jobs.push(
           (async () => {
             const observed = await probeConnect(a, serverOf(a), port);
             const was = before.get(`${a} ${port}`) ?? null;
             const pass = observed === 'allowed';
-            results.push({ kind: 'new-login', description: `a new SSH login ${a} → ${serverOf(a)}:${port}`, expected: 'allowed', observed, before: was, pass, worse: !pass && was === 'allowed', decidedBy: null, note: null });
+            results.push({ kind: 'new-login', description: `a new SSH login ${a} → ${serverOf(a)}:${port}`, expected: 'allowed', observed, before: was, pass, worse: !pass && was === 'allowed', anyCandidate: any, decidedBy: null, note: null });
           })(),
         );
       }

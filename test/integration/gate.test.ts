@@ -266,14 +266,18 @@ describe.skipIf(!isRoot)('findings compare before with after; whose logins count
   });
 
   it('IPv6 in use: removing every IPv6 SSH path, planned from an IPv4 session, is reported and blocks', () => {
-    loadRuleset(ns.name, BASE);
+    const base = BASE.replace('    tcp dport 22 accept\n', '    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n    tcp dport 22 accept\n');
+    loadRuleset(ns.name, base);
     inNetns(ns.name, 'ip', ['addr', 'add', '2001:db8:1::1/64', 'dev', 'lo']);
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-v6-'));
     const v4only = join(dir, 'v4only.nft');
-    writeFileSync(v4only, replace(BASE.replace('tcp dport 22 accept', 'meta nfproto ipv4 tcp dport 22 accept')));
+    writeFileSync(v4only, replace(base.replace('tcp dport 22 accept', 'meta nfproto ipv4 tcp dport 22 accept')));
     const p = plan(v4only, SSH);
     const v6 = p.findings.filter((f: { severity: string; message: string }) => f.severity === 'error' && /IPv6/.test(f.message));
     expect(v6.map((f: { code: string }) => f.code)).toEqual(['SSH_NEW_LOGIN_BLOCKED']);
+    // Both families probed: the IPv6 logins that work today (the IPv6 stand-in) are shut out, the session's IPv4 is not.
+    expect(v6[0].evidence).toBe('analysis+probe');
+    expect(v6[0].message).toMatch(/2001:db8:77::77 → 2001:db8:1::1:22 was dropped.*still allowed: a new SSH login 203\.0\.113\.7 → 203\.0\.113\.1:22/);
     expect(errors(p)).not.toContain('PROBE_SESSION_CUT');
   });
 });

@@ -54,6 +54,16 @@ describe('whose logins are probed', () => {
     expect(any.addresses).toEqual([STAND_IN.v4, STAND_IN.v6, '192.0.2.10', '10.1.0.1', '2001:db8:5::1']);
   });
 
+  it('an IPv4 session where IPv6 is in use: IPv6 candidates are probed as "any address that can log in today"', () => {
+    const ssh = { client: '192.0.2.10', clientPort: 5000, server: '203.0.113.1', serverPort: 22 };
+    expect(probeAdmins(ssh, [], 'ip6 saddr 2001:db8:5::/64 accept', true)).toEqual({ mode: 'session', addresses: ['192.0.2.10'], otherFamily: [STAND_IN.v6, '2001:db8:5::1'] });
+    const v6lost = [login({ description: 'a new SSH login 2001:db8:5::1 → 2001:db8:1::1:22', anyCandidate: true })];
+    const v4ok = login({ observed: 'allowed', pass: true, worse: false, anyCandidate: false });
+    expect(mergeProbeFindings([], [v4ok, ...v6lost], { mode: 'session', ipv6InUse: true }).map((f) => `${f.severity} ${f.code}`)).toEqual(['error PROBE_NEW_LOGIN_BLOCKED']);
+    const v6kept = login({ description: 'a new SSH login 2001:db8:77::77 → 2001:db8:1::1:22', observed: 'allowed', pass: true, worse: false, anyCandidate: true });
+    expect(mergeProbeFindings([], [v4ok, ...v6lost, v6kept], { mode: 'session', ipv6InUse: true }).map((f) => `${f.severity} ${f.code}`)).toEqual(['warning PROBE_NEW_LOGIN_BLOCKED']);
+  });
+
   it('--admin-address takes addresses only', () => {
     expect(checkAdminAddresses([' 192.0.2.1', '2001:db8::1', '192.0.2.1'])).toEqual(['192.0.2.1', '2001:db8::1']);
     expect(() => checkAdminAddresses(['admin.example'])).toThrow(/not an IPv4 or IPv6 address/);
