@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
+import { join } from 'node:path';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { packageRoot } from '../src/cli/install-check.js';
 import { adminAddressFlag } from '../src/cli/flags.js';
 import { UserError } from '../src/errors.js';
 
@@ -37,7 +39,7 @@ export default class Rollback extends BaseCommand {
     const gate = await gateChange({
       source: { kind: 'version', ref: args.version },
       netns, stateDir: flags['state-dir'], timeoutSec: flags.timeout, force: flags.force, persistPath: null,
-      message: `restore version ${args.version}`, bin: process.argv[1] ?? 'fwsafe', probes: !flags['no-probes'], adminAddresses: flags['admin-address'],
+      message: `restore version ${args.version}`, bin: join(packageRoot(), 'bin', 'run.js'), probes: !flags['no-probes'], adminAddresses: flags['admin-address'],
       show: (gated) => {
         for (const line of renderGated(gated)) this.note(line);
       },

@@ -15,6 +15,7 @@ export const ExitCode = {
   stateCorrupt: 10,
   notFound: 11,
   planTampered: 12,
+  unsafeInstall: 14,
   cancelled: 130,
 } as const;
 export type ExitCodeName = keyof typeof ExitCode;

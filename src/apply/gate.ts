@@ -56,7 +56,7 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
   const store = new HistoryStore(options.stateDir);
   store.init();
   const changeId = newChangeId();
-  acquireLock(store.paths, changeId);
+  acquireLock(store.paths, changeId, options.netns);
   let handedOver = false;
   try {
     let restore: RestoreProposal | null = null;

@@ -1,7 +1,7 @@
 import { statePaths, type StatePaths } from '../state/paths.js';
 import { readLock, readPending } from '../pending/store.js';
 import type { PendingRecordT } from '../pending/schema.js';
-import { bootId, pidAlive, secondsLeft, watchdogAlive } from '../pending/clock.js';
+import { bootId, processAlive, secondsLeft, watchdogAlive } from '../pending/clock.js';
 
 export type StaleReason = 'rebooted' | 'deadline-passed' | 'watchdog-gone';
 
@@ -37,7 +37,7 @@ export function staleReason(pending: PendingRecordT, paths: StatePaths): StaleRe
   if (watchdogAlive(pending.watchdogPid)) return null;
   // Still arming: the applying process holds the lock and starts the watchdog.
   const lock = readLock(paths);
-  if (pending.watchdogPid === null && lock !== null && pidAlive(lock.pid)) return null;
+  if (pending.watchdogPid === null && lock !== null && processAlive(lock)) return null;
   return 'watchdog-gone';
 }
 

@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { privateTempDir } from '../state/runtime-dir.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -87,7 +87,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
   const backend = `fwsafe-probe-${tag}-b`;
   const specs = [...o.mustAllow, ...o.mustDeny];
   const nat = specs.length ? dnatTargets(`${o.baseText}\n${o.proposalText}`) : [];
-  const dir = mkdtempSync(join(tmpdir(), 'fwsafe-probe-'));
+  const dir = privateTempDir('fwsafe-probe-');
   const children: ChildProcess[] = [];
   const admins = o.admins ?? probeAdmins(o.ssh, [], '');
   // One server address per family: the session's own where it has one, a documentation address otherwise.
@@ -281,7 +281,6 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       const rule = natLine ? /^trace id \S+ (\S+) (\S+) (\S+) rule (.*?)(?: \(verdict \S+\))?$/.exec(natLine.trim()) : null;
       if (rule) r.note = [r.note, `followed the NAT: ${rule[1]} ${rule[2]} ${rule[3]}: ${rule[4]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')}`].filter(Boolean).join('; ');
     }
-    if (process.env.FWSAFE_DEBUG_TRACE) writeFileSync(process.env.FWSAFE_DEBUG_TRACE, traced.text);
     if (notes.length) for (const r of results) r.note = [r.note, ...notes].filter(Boolean).join('; ');
     return results;
   } finally {

@@ -8,6 +8,8 @@ import type { StatePaths } from '../state/paths.js';
 import { run } from '../run/runner.js';
 import { hasBinary } from '../run/binaries.js';
 import { FwsafeError } from '../errors.js';
+import { childEnv } from '../run/env.js';
+import { assertSafeInstall, packageRoot } from '../cli/install-check.js';
 
 /** The compiled watchdog entry point (dist/src/watchdog/main.js), beside this file. */
 export function watchdogScript(): string {
@@ -21,7 +23,10 @@ export function watchdogScript(): string {
 export async function armWatchdog(paths: StatePaths, changeId: string, timeoutMs = 10_000): Promise<number> {
   const script = watchdogScript();
   if (!existsSync(script)) throw new FwsafeError(`The watchdog is missing (${script}); run npm run build.`, { code: 'WATCHDOG_MISSING' });
-  const child = spawn(process.execPath, [script, paths.root, changeId], { detached: true, stdio: 'ignore' });
+  // A root process that lives for the whole window: only from a tree root alone can change, and with
+  // an environment of our choosing (no NODE_OPTIONS, no LD_PRELOAD from the caller).
+  await assertSafeInstall(packageRoot(dirname(script)));
+  const child = spawn(process.execPath, [script, paths.root, changeId], { detached: true, stdio: 'ignore', env: childEnv() });
   const pid = child.pid;
   let exited: number | null = null;
   child.on('exit', (code) => {

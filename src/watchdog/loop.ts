@@ -5,6 +5,7 @@ import { readPending, readyPath, watchdogLogPath } from '../pending/store.js';
 import { monoNowNs } from '../pending/clock.js';
 import { appendLine, writeFileAtomic } from '../state/fs-safe.js';
 import { rollbackPending, type Reason } from '../apply/resolve.js';
+import { takeOverStuckClaim } from '../apply/claim.js';
 import { executeRollback, findOverwritten } from '../apply/execute-rollback.js';
 import type { PendingRecordT } from '../pending/schema.js';
 
@@ -21,6 +22,9 @@ const prelistNs = (p: PendingRecordT): bigint => {
   const estimate = lines * 80_000n;
   return estimate > PRELIST_MIN_NS ? estimate : PRELIST_MIN_NS;
 };
+
+// Past the deadline, a confirm or rollback holding the claim this long is taken over (docs/security.md).
+export const CLAIM_BOUND_NS = 15_000_000_000n;
 
 function log(store: HistoryStore, text: string): void {
   try {
@@ -85,6 +89,9 @@ export async function runWatchdog(stateDir: string, changeId: string): Promise<n
         return 1;
       }
       if (result.status === 'busy') {
+        // Someone else is resolving it; past the deadline only for so long (a hung confirm, a stale claim).
+        const took = remainingNs <= 0n ? takeOverStuckClaim(store.paths, CLAIM_BOUND_NS) : null;
+        if (took) log(store, `${changeId}: ${took}`);
         await sleep(20);
         continue;
       }
