@@ -21,6 +21,7 @@ export default class Apply extends BaseCommand {
     persist: Flags.string({ description: 'On confirmation (never before), write the persistent nft file to this path.', exclusive: ['persist-default'] }),
     'persist-default': Flags.boolean({ description: 'On confirmation (never before), write /etc/nftables.conf.', exclusive: ['persist'] }),
     message: Flags.string({ char: 'm', description: 'Why this change.', default: '' }),
+    'from-elsewhere': Flags.boolean({ description: 'Use a version or plan taken on another host or in another network namespace (refused otherwise, exit 15).' }),
   };
 
   async run(): Promise<ApplyResultT> {
@@ -38,7 +39,7 @@ export default class Apply extends BaseCommand {
     const gate = await gateChange({
       source: flags.plan ? { kind: 'plan', path: flags.plan } : { kind: 'file', path: args.file! },
       netns, stateDir: flags['state-dir'], timeoutSec: flags.timeout, force: flags.force, persistPath: persistTarget(flags.persist, flags['persist-default']),
-      message: flags.message, bin: join(packageRoot(), 'bin', 'run.js'), probes: !flags['no-probes'], adminAddresses: flags['admin-address'],
+      message: flags.message, bin: join(packageRoot(), 'bin', 'run.js'), probes: !flags['no-probes'], adminAddresses: flags['admin-address'], fromElsewhere: flags['from-elsewhere'],
       show: (gated) => {
         for (const line of renderGated(gated)) this.note(line);
       },

@@ -11,9 +11,9 @@ export default class Confirm extends BaseCommand {
   async run(): Promise<ConfirmResult> {
     const { args, flags } = await this.parse(Confirm);
     const { confirmPending } = await import('../src/apply/confirm.js');
+    const { confirmLines } = await import('../src/apply/confirm-lines.js');
     const r = await confirmPending({ stateDir: flags['state-dir'], changeId: args.id });
-    this.say(`Change ${r.changeId} confirmed (version ${r.versionId}) by ${r.confirmedBy.user}${r.confirmedBy.from ? ` from ${r.confirmedBy.from}` : ''}.`);
-    if (r.persistedTo) this.say(`Persisted to ${r.persistedTo}${r.previousPersistKeptAt ? ` (previous content kept at ${r.previousPersistKeptAt})` : ''}.`);
+    for (const line of confirmLines(r)) this.say(line);
     return r;
   }
 }

@@ -16,6 +16,7 @@ export default class Rollback extends BaseCommand {
     force: Flags.boolean({ description: 'With VERSION: restore despite blocking findings.' }),
     'no-probes': Flags.boolean({ description: 'With VERSION: skip the real-packet lockout probes.' }),
     'admin-address': adminAddressFlag,
+    'from-elsewhere': Flags.boolean({ description: 'Use a version or plan taken on another host or in another network namespace (refused otherwise, exit 15).' }),
   };
 
   async run(): Promise<unknown> {
@@ -25,8 +26,8 @@ export default class Rollback extends BaseCommand {
       const r = await rollbackPending({ stateDir: flags['state-dir'], reason: 'manual' });
       if (r.status === 'none') throw noPendingChange();
       if (r.status === 'busy') throw busyError(r.changeId);
-      this.say(`Change ${r.changeId} ${r.status === 'rolled-back' ? 'rolled back: the previous rules are live' : `could NOT be rolled back: ${r.error}`} (version ${r.versionId}).`);
-      if (r.overwritten.length > 0) this.say(`The rollback overwrote changes others made meanwhile to: ${r.overwritten.join(', ')}`);
+      const { rollbackLines } = await import('../src/apply/status-lines.js');
+      for (const line of rollbackLines(r, `Change ${r.changeId} (version ${r.versionId})`)) this.say(line);
       if (r.status !== 'rolled-back') process.exitCode = 1;
       return { mode: 'pending', result: r };
     }
@@ -37,7 +38,7 @@ export default class Rollback extends BaseCommand {
     const { askApply } = await import('../src/cli/apply-question.js');
     const asking = this.isTty && !flags.yes && !this.jsonEnabled();
     const gate = await gateChange({
-      source: { kind: 'version', ref: args.version },
+      source: { kind: 'version', ref: args.version }, fromElsewhere: flags['from-elsewhere'],
       netns, stateDir: flags['state-dir'], timeoutSec: flags.timeout, force: flags.force, persistPath: null,
       message: `restore version ${args.version}`, bin: join(packageRoot(), 'bin', 'run.js'), probes: !flags['no-probes'], adminAddresses: flags['admin-address'],
       show: (gated) => {

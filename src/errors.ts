@@ -15,7 +15,9 @@ export const ExitCode = {
   stateCorrupt: 10,
   notFound: 11,
   planTampered: 12,
+  stateUnusable: 13,
   unsafeInstall: 14,
+  elsewhere: 15,
   cancelled: 130,
 } as const;
 export type ExitCodeName = keyof typeof ExitCode;

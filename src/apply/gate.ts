@@ -4,6 +4,7 @@ import { releaseLock } from '../pending/store.js';
 import { createPlanWithBase } from '../plan/create-plan.js';
 import { readProposal } from '../plan/proposal-file.js';
 import { verifyPlanFile } from '../plan/plan-file.js';
+import { assertTakenHere, currentWhere } from '../host/identity.js';
 import type { FindingT, PlanT } from '../plan/schema.js';
 import { acquireLock } from './lock.js';
 import { newChangeId } from './ids.js';
@@ -52,6 +53,8 @@ export interface GateOptions extends Omit<ApplyOptions, 'plan' | 'held' | 'kind'
 export async function gateChange(options: GateOptions): Promise<GateResult> {
   const { source } = options;
   const planFile = source.kind === 'plan' ? verifyPlanFile(source.path) : null;
+  // A plan made for another host or namespace is refused (exit 15) unless --from-elsewhere.
+  if (planFile) assertTakenHere('The plan', planFile.where, currentWhere(options.netns), options.fromElsewhere ?? false);
   const fileText = source.kind === 'file' ? readProposal(source.path) : null;
   const store = new HistoryStore(options.stateDir);
   store.init();
@@ -63,7 +66,7 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
     let text: string;
     let label: string;
     if (source.kind === 'version') {
-      restore = await restoreProposal({ netns: options.netns, stateDir: options.stateDir, version: source.ref });
+      restore = await restoreProposal({ netns: options.netns, stateDir: options.stateDir, version: source.ref, fromElsewhere: options.fromElsewhere });
       if (restore.text === null) return { status: 'nothing', restore };
       text = restore.text;
       label = `version:${restore.versionId}`;

@@ -5,6 +5,7 @@ import { textModel } from '../ruleset/text-model.js';
 import { normaliseBlock, splitTables } from '../ruleset/text.js';
 import { tableOwner } from '../backends/owners.js';
 import { replaceTableScript } from './table-script.js';
+import { assertTakenHere, currentWhere } from '../host/identity.js';
 
 /** What `rollback VERSION` would do, table by table; `text` is null when nothing differs. */
 export interface RestoreProposal {
@@ -38,9 +39,11 @@ function fwsafeTables(store: HistoryStore, netns: string | null): Set<string> {
  * deleted; tables of other owners are never rewritten or deleted, and tables someone else created
  * since are left alone. The caller holds the lock; the result goes through the gate like any proposal.
  */
-export async function restoreProposal(options: { netns: string | null; stateDir?: string; version: string }): Promise<RestoreProposal> {
+export async function restoreProposal(options: { netns: string | null; stateDir?: string; version: string; fromElsewhere?: boolean }): Promise<RestoreProposal> {
   const store = new HistoryStore(options.stateDir);
   const versionId = store.resolve(options.version);
+  // A version taken on another host or namespace is refused (exit 15) unless --from-elsewhere.
+  assertTakenHere(`Version ${versionId}`, store.get(versionId).where, currentWhere(options.netns), options.fromElsewhere ?? false);
   const stored = store.snapshot(versionId);
   const { snapshot: live } = await takeSnapshot(options.netns, { json: false });
   const storedModel = stored.nft.json === null ? textModel(stored.nft.text) : buildModel(stored.nft.json, stored.nft.text);

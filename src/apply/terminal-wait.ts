@@ -9,10 +9,13 @@ import { rollbackPending, type Reason } from './resolve.js';
 import { readLiveCounters, selectWatched, type LiveCounter } from './live-counters.js';
 
 export interface WaitOutcome {
-  state: 'confirmed' | 'rolled-back' | 'failed';
+  /** 'pending': the wait ended without an outcome on record (the change may still be live). */
+  state: 'confirmed' | 'rolled-back' | 'failed' | 'pending';
   reason: Reason | null;
   overwritten: string[];
   persistedTo: string | null;
+  /** What went wrong on the way (a confirm that could not be recorded or persisted). */
+  error?: string;
 }
 
 export interface TerminalIo {
@@ -52,17 +55,23 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
   const openedAt = Date.now();
 
   const settleByRollback = (reason: Reason): Promise<WaitOutcome> => {
-    settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId: pending.changeId }).then(() => outcomeFromHistory());
+    settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId: pending.changeId }).then(
+      () => outcomeFromHistory(),
+      (error: Error) => outcomeFromHistory(`rollback failed: ${error.message}`),
+    );
     return settling;
   };
-  const outcomeFromHistory = (): WaitOutcome => {
-    const change = pending.versionId === null ? null : store.get(pending.versionId).change;
-    const state = change?.state === 'confirmed' ? 'confirmed' : change?.state === 'failed' ? 'failed' : 'rolled-back';
-    return { state, reason: change?.rollbackReason ?? null, overwritten: change?.overwritten ?? [], persistedTo: change?.persistedTo ?? null };
-  };
-  const settledOutcome = async (): Promise<WaitOutcome> => {
-    for (let i = 0; i < 300 && pendingExists(store.paths); i += 1) await sleep(50);
-    return outcomeFromHistory();
+  // What the record says, never a guess: a change still marked pending is reported as pending.
+  const outcomeFromHistory = (error?: string): WaitOutcome => {
+    let change = null;
+    try {
+      change = pending.versionId === null ? null : store.get(pending.versionId).change;
+    } catch (e) {
+      error = [error, (e as Error).message].filter(Boolean).join('; ');
+    }
+    const state = change?.state ?? 'pending';
+    if (state === 'failed' && change?.error) error = [error, change.error].filter(Boolean).join('; ');
+    return { state, reason: change?.rollbackReason ?? null, overwritten: change?.overwritten ?? [], persistedTo: change?.persistedTo ?? null, ...(error ? { error } : {}) };
   };
   const draw = (): void => {
     const left = Math.max(0, Math.ceil(secondsLeft(pending.deadlineMonoNs)));
@@ -106,8 +115,15 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
         if (typed.trim() === pending.code) {
           settling = confirmPending({ stateDir: options.stateDir, changeId: pending.changeId }).then(
             () => outcomeFromHistory(),
-            // Refused (too late, or the watchdog is rolling back): report what it settles to.
-            () => settledOutcome(),
+            (error: Error & { code?: string }) => {
+              // Confirmed, but the persistent file failed; or too late: both are outcomes to report.
+              if (error.code === 'PERSIST_FAILED' || error.code === 'DEADLINE_PASSED' || !pendingExists(store.paths)) return outcomeFromHistory(error.message);
+              // Not confirmed (e.g. the state disk is full): say why and keep waiting; the deadline still holds.
+              message = `Confirm failed: ${error.message}`;
+              settling = null;
+              draw();
+              return outcomeFromHistory();
+            },
           );
           return;
         }
@@ -129,11 +145,23 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     await refreshCounters();
     draw();
     let lastRefresh = Date.now();
+    let outcome: WaitOutcome;
     for (;;) {
-      if (settling) break;
+      // Assigned from event handlers: TypeScript cannot see that, hence the cast.
+      const inFlight = settling as Promise<WaitOutcome> | null;
+      if (inFlight) {
+        const settled = await inFlight;
+        // Settled, or something to report: done. Still pending (a confirm that failed, a rollback that
+        // found another process resolving it): keep waiting for the record to say how it ended.
+        if (settled.state !== 'pending' || settled.error !== undefined || !pendingExists(store.paths)) {
+          outcome = settled.state === 'pending' && !pendingExists(store.paths) ? outcomeFromHistory(settled.error) : settled;
+          break;
+        }
+        settling = null;
+      }
       // Settled elsewhere: confirmed from another session, or the watchdog rolled it back.
       if (!pendingExists(store.paths)) {
-        settling = Promise.resolve(outcomeFromHistory());
+        outcome = outcomeFromHistory();
         break;
       }
       if (Date.now() - lastRefresh >= 1000) {
@@ -143,7 +171,6 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
       }
       await sleep(100);
     }
-    const outcome = await settling;
     write('\n');
     return outcome;
   } finally {

@@ -1,5 +1,6 @@
 import { HistoryStore } from './store.js';
 import type { VersionRecordT } from './schema.js';
+import { whereLabel, type WhereT } from '../host/identity.js';
 
 export interface LogResult {
   versions: VersionRecordT[];
@@ -19,10 +20,11 @@ export function readLog(options: { stateDir?: string; limit?: number }): LogResu
 }
 
 /** One line per version, for 80 columns. */
-export function renderLogLine(v: VersionRecordT): string {
+export function renderLogLine(v: VersionRecordT, here: WhereT): string {
   const when = v.createdAt.replace('T', ' ').slice(0, 19);
   const outcome = v.change ? v.change.state + (v.change.rollbackReason ? ` (${v.change.rollbackReason})` : '') : '';
-  const head = `${String(v.id).padStart(4)}  ${when}  ${v.kind.padEnd(8)} ${outcome.padEnd(22)} ${v.actor.user}`;
+  const where = whereLabel(v.where, here);
+  const head = `${String(v.id).padStart(4)}  ${when}  ${v.kind.padEnd(8)} ${outcome.padEnd(22)} ${where.padEnd(6)} ${v.actor.user}`;
   return v.message ? `${head}  ${v.message}` : head;
 }
 
@@ -37,6 +39,7 @@ export function renderLogDetails(v: VersionRecordT): string[] {
   if (c.kept && c.kept.length > 0) lines.push(`        rollback undid only this change; kept what others changed meanwhile in: ${c.kept.join(', ')}`);
   if (c.conflict) lines.push(`        ${c.conflict}`);
   if (c.persistedTo) lines.push(`        persisted to ${c.persistedTo}`);
+  if (c.persistError) lines.push(`        NOT persisted: ${c.persistError}`);
   if (c.error) lines.push(`        error: ${c.error}`);
   return lines;
 }

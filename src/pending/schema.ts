@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Actor, RollbackReason } from '../history/schema.js';
+import { Where } from '../host/identity.js';
 
 export const PENDING_SCHEMA = 1;
 
@@ -19,6 +20,7 @@ export const PendingRecord = z.strictObject({
   versionId: z.number().int().positive().nullable(),
   baseVersion: z.number().int().positive(),
   netns: z.string().nullable(),
+  where: Where.optional(),
   createdAt: z.string(),
   actor: Actor,
   message: z.string(),
@@ -38,6 +40,9 @@ export const PendingRecord = z.strictObject({
   }),
   /** Normalised text of the touched tables right after the change (plan.result.touchedText). */
   expectedText: z.string(),
+  /** Fingerprints of the touched tables before the change (base snapshot) and as the kernel had them after it. */
+  before: z.record(z.string(), z.string().nullable()).optional(),
+  after: z.record(z.string(), z.string().nullable()).optional(),
   proposalText: z.string(),
   timeoutSec: z.number().int().positive(),
   /** Wall clock, for display only. */

@@ -1,5 +1,6 @@
 import type { FindingT } from '../plan/schema.js';
 import type { ProbeResult } from './run-probes.js';
+import { whatHappened } from './attribution.js';
 
 const CODE: Record<ProbeResult['kind'], string> = {
   session: 'PROBE_SESSION_CUT',
@@ -21,7 +22,8 @@ const FIX: Record<ProbeResult['kind'], string> = {
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 
 const why = (r: ProbeResult): string => r.note?.split('; ').find((n) => n.startsWith('IPv6 neighbour discovery')) ?? '';
-const said = (r: ProbeResult): string => `${r.description} was ${r.observed}${r.decidedBy ? `, decided by ${r.decidedBy}` : ''}${why(r) ? ` (${why(r)})` : ''}`;
+// Attribution in words (dropped by, rejected by, rewritten towards…); an ND failure says that instead.
+const said = (r: ProbeResult): string => `${r.description} was ${why(r) ? `${r.observed} (${why(r)})` : whatHappened(r)}`;
 
 /** How the probes chose whose logins to test, and whether IPv6 counts (see admins.ts). */
 export interface MergeContext {
@@ -61,7 +63,7 @@ function oneFinding(kind: ProbeResult['kind'], failing: ProbeResult[], probed: P
       ? `${lead.message} Confirmed by ${packets}.`
       : `Probe: ${packets}${worse.length ? ' after the change' : ' (already so today: not this change\'s doing)'}.`,
     fix: lead?.fix ?? FIX[kind],
-    location: shown[0]?.decidedBy ?? lead?.location ?? null,
+    location: shown[0]?.rewrite?.by ?? shown[0]?.decidedBy ?? lead?.location ?? null,
     evidence: lead ? 'analysis+probe' : 'probe',
   };
 }
@@ -102,7 +104,7 @@ export function mergeProbeFindings(analysis: FindingT[], results: ProbeResult[],
   }
   for (const r of results.filter((x) => (x.kind === 'must-allow' || x.kind === 'must-deny') && !x.pass)) {
     const natNote = r.note?.split('; ').find((n) => n.startsWith('followed the NAT'));
-    extra.push({ code: CODE[r.kind], severity: 'error', message: `Probe: ${said(r)} after the change (real packets through the proposed ruleset${natNote ? `; ${natNote}` : ''}).`, fix: FIX[r.kind], location: r.decidedBy, evidence: 'probe' });
+    extra.push({ code: CODE[r.kind], severity: 'error', message: `Probe: ${said(r)} after the change (real packets through the proposed ruleset${natNote ? `; ${natNote}` : ''}).`, fix: FIX[r.kind], location: r.rewrite?.by ?? r.decidedBy, evidence: 'probe' });
   }
   const notes = [...new Set(results.flatMap((r) => (r.note ?? '').split('; ')).filter((n) => n && !n.startsWith('followed the NAT') && !(byNd.length && n.startsWith('IPv6 neighbour discovery'))))];
   for (const note of notes) extra.push({ code: 'PROBE_NOTE', severity: 'info', message: `Probes: ${note}.`, fix: 'Nothing to do; read the probe results with that in mind.', location: null });

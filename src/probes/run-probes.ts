@@ -7,9 +7,10 @@ import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
-import { decidingRule, type RuleText } from './trace.js';
+import { decidingRule, type RuleText, type TraceRewrite } from './trace.js';
 import { splitTables } from '../ruleset/text.js';
-import { cleanStale } from '../plan/scratch.js';
+import { addStandInInterfaces, cleanStale, loadBase } from '../plan/scratch.js';
+import { interfacesNeeded } from '../plan/interface-names.js';
 import { hasHandleReferences, translateHandles } from '../plan/handles.js';
 import { redactIncluded } from '../plan/nft-error.js';
 import { representative, type ProbeSpecT } from './spec.js';
@@ -35,6 +36,10 @@ export interface ProbeResult {
   /** A login of "any address that can log in today" (not an admin address named by the session or flags). */
   anyCandidate?: boolean;
   decidedBy: string | null;
+  /** The traced verdict of `decidedBy` (accept, drop…); null when nothing was traced. */
+  verdict?: string | null;
+  /** A rule on the packet's way rewrote its destination (DNAT, stateless NAT). */
+  rewrite?: TraceRewrite | null;
   note: string | null;
 }
 
@@ -136,11 +141,12 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       children.push(...behind);
       await Promise.all(behind.map((c) => lines(c).wait('ready', 3000)));
     }
-    const baseFile = join(dir, 'base.nft');
-    writeFileSync(baseFile, o.baseText, { mode: 0o600 });
-    if (o.baseText.trim()) {
-      const loaded = await run('nft', ['-f', baseFile], { netns: host, allowFailure: true });
-      if (loaded.exitCode !== 0) notes.push('the current ruleset could not be fully reproduced (iptables-nft tables?): probes ran without it');
+    // Interfaces the rulesets name (`dup to … device`, netdev `fwd to`, `iif`) exist here as stand-ins, so
+    // the base and the proposal load; a base table that still fails is left out, and named.
+    await addStandInInterfaces(host, interfacesNeeded(o.baseText + '\n' + o.proposalText).filter((n) => n !== ifname));
+    const missing = await loadBase(host, dir, o.baseText);
+    if (missing.length) {
+      notes.push(`${missing.join(', ')} could not be reproduced (iptables-nft tables?): probes ran without ${missing.length === 1 ? 'it' : 'them'}`);
     }
     const tcpPorts = [...new Set([...o.sshPorts, ...(o.ssh ? [o.ssh.serverPort] : []), ...[...o.mustAllow, ...o.mustDeny].filter((s) => s.proto === 'tcp').map((s) => s.port)])];
     const listener = spawnPiped(process.execPath, [AGENT, 'listen', ...tcpPorts.map(String)], { netns: host });
@@ -268,7 +274,12 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const locate = (): boolean => {
       for (const r of results) {
         const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
-        if (m && r.decidedBy === null) r.decidedBy = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText)?.decidedBy ?? null;
+        if (m && r.decidedBy === null) {
+          const seen = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText);
+          r.decidedBy = seen?.decidedBy ?? null;
+          r.verdict = seen?.verdict ?? null;
+          r.rewrite = seen?.rewrite ?? null;
+        }
       }
       return results.every((r) => r.decidedBy !== null || r.observed === 'not-run');
     };

@@ -6,7 +6,8 @@ import { monoNowNs } from '../pending/clock.js';
 import { appendLine, writeFileAtomic } from '../state/fs-safe.js';
 import { rollbackPending, type Reason } from '../apply/resolve.js';
 import { takeOverStuckClaim } from '../apply/claim.js';
-import { executeRollback, findOverwritten } from '../apply/execute-rollback.js';
+import { executeRollback, observeTouched } from '../apply/execute-rollback.js';
+import type { Fingerprint } from '../apply/observe.js';
 import type { PendingRecordT } from '../pending/schema.js';
 
 // Re-read the pending record this often; the deadline itself is slept to exactly.
@@ -51,7 +52,7 @@ export async function runWatchdog(stateDir: string, changeId: string): Promise<n
   let tag = fileTag(store.paths.pending);
   writeFileAtomic(readyPath(store.paths, changeId), `${process.pid}\n`);
   log(store, `armed for ${changeId}, deadline ${pending.deadline}`);
-  let listedEarlier: Promise<string[] | null> | undefined;
+  let listedEarlier: Promise<Fingerprint | null> | undefined;
   let listedFor: string | undefined;
   for (;;) {
     const nowTag = fileTag(store.paths.pending);
@@ -74,7 +75,7 @@ export async function runWatchdog(stateDir: string, changeId: string): Promise<n
     if (request === null && remainingNs <= prelistNs(pending) && listedFor !== pending.deadlineMonoNs) {
       listedFor = pending.deadlineMonoNs;
       const p = pending;
-      listedEarlier = findOverwritten(p.netns, p.touchedTables, p.expectedText).catch(() => null);
+      listedEarlier = observeTouched(p).catch(() => null);
     }
     if (request !== null || remainingNs <= 0n) {
       const reason: Reason = request ?? 'timeout';

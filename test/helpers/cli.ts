@@ -38,7 +38,8 @@ export function useStateDir(): { readonly path: string } {
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-state-'));
   });
   afterEach(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    // A watchdog standing down may still append its last log line: retry on ENOTEMPTY.
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
   return {
     get path(): string {

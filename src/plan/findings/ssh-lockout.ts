@@ -1,5 +1,5 @@
 import { walkInput, type Packet } from './packet-walk.js';
-import type { Analyser } from './context.js';
+import type { Analyser, FindingContext } from './context.js';
 import type { FindingT } from '../schema.js';
 
 const NAME = { ipv4: 'IPv4', ipv6: 'IPv6' } as const;
@@ -14,11 +14,18 @@ interface Drop {
   worse: boolean;
 }
 
+export interface SshPacket {
+  port: number;
+  state: 'new' | 'established';
+  family: Packet['family'];
+  packet: Packet;
+}
+
 /**
  * Whose logins are checked: the SSH session's client, else the admin addresses given, else any source
  * over IPv4 and IPv6. IPv6 is always checked when it is in use (an IPv4 session does not make it moot).
  */
-function sources(ctx: Parameters<Analyser>[0]): { family: Packet['family']; saddr: string | null; daddr: string | null }[] {
+function sources(ctx: FindingContext): { family: Packet['family']; saddr: string | null; daddr: string | null }[] {
   const family = (a: string): Packet['family'] => (a.includes(':') ? 'ipv6' : 'ipv4');
   const given = ctx.ssh ? [ctx.ssh.client] : (ctx.adminAddresses ?? []);
   const out: { family: Packet['family']; saddr: string | null; daddr: string | null }[] = given.map((a) => ({
@@ -31,23 +38,31 @@ function sources(ctx: Parameters<Analyser>[0]): { family: Packet['family']; sadd
   return out;
 }
 
-/** Would a NEW SSH login, and the admin's ESTABLISHED session, still be accepted after the change? */
-export const sshLockout: Analyser = (ctx) => {
-  const drops: Drop[] = [];
+/** The packets of a new SSH login and of the admin's session, per SSH port and source (address family). */
+export function sshPackets(ctx: FindingContext): SshPacket[] {
+  const out: SshPacket[] = [];
   const ports = [...new Set([...(ctx.ssh ? [ctx.ssh.serverPort] : []), ...ctx.sshPorts])].sort((a, b) => a - b);
   for (const port of ports) {
     for (const state of ['new', 'established'] as const) {
       for (const { family, saddr, daddr } of sources(ctx)) {
-        const packet: Packet = { family, proto: 'tcp', saddr, daddr, dport: port, ctstate: state, iifname: null };
-        const after = walkInput(ctx.result, packet);
-        if (after.verdict !== 'drop') continue;
-        const drop: Drop = { state, port, from: saddr, families: [NAME[family]], decidedBy: after.decidedBy, definite: !after.uncertain, worse: walkInput(ctx.base, packet).verdict === 'accept' };
-        // The same verdict for IPv4 and IPv6 is one finding ("over IPv4 and IPv6"), not two.
-        const same = drops.find((d) => d.state === state && d.port === port && d.from === saddr && d.decidedBy === drop.decidedBy && d.definite === drop.definite && d.worse === drop.worse);
-        if (same) same.families.push(NAME[family]);
-        else drops.push(drop);
+        out.push({ port, state, family, packet: { family, proto: 'tcp', saddr, daddr, dport: port, ctstate: state, iifname: null } });
       }
     }
+  }
+  return out;
+}
+
+/** Would a NEW SSH login, and the admin's ESTABLISHED session, still be accepted after the change? */
+export const sshLockout: Analyser = (ctx) => {
+  const drops: Drop[] = [];
+  for (const { port, state, family, packet } of sshPackets(ctx)) {
+    const after = walkInput(ctx.result, packet);
+    if (after.verdict !== 'drop') continue;
+    const drop: Drop = { state, port, from: packet.saddr, families: [NAME[family]], decidedBy: after.decidedBy, definite: !after.uncertain, worse: walkInput(ctx.base, packet).verdict === 'accept' };
+    // The same verdict for IPv4 and IPv6 is one finding ("over IPv4 and IPv6"), not two.
+    const same = drops.find((d) => d.state === state && d.port === port && d.from === packet.saddr && d.decidedBy === drop.decidedBy && d.definite === drop.definite && d.worse === drop.worse);
+    if (same) same.families.push(NAME[family]);
+    else drops.push(drop);
   }
   return drops.map((d): FindingT => {
     const who = d.from ? `from ${d.from}` : `over ${d.families.join(' and ')}`;
