@@ -14,6 +14,7 @@ export const ExitCode = {
   badInput: 9,
   stateCorrupt: 10,
   notFound: 11,
+  planTampered: 12,
   stateUnusable: 13,
   unsafeInstall: 14,
   elsewhere: 15,

@@ -18,6 +18,7 @@ import { rollbackPending } from './resolve.js';
 import { abandonPending } from './abandon.js';
 import { fingerprintOf } from './observe.js';
 import { FwsafeError, ExitCode, KernelRejectedError } from '../errors.js';
+import { redactIncluded } from '../plan/nft-error.js';
 import { assertTakenHere, currentWhere } from '../host/identity.js';
 
 export interface ApplyOptions {
@@ -33,7 +34,7 @@ export interface ApplyOptions {
   /** 'restore' when bringing back a stored version. */
   kind?: 'apply' | 'restore';
   /**
-   * Set by planAndApply: the lock is already held for this change id, taken before the plan's live
+   * Set by the gate: the lock is already held for this change id, taken before the plan's live
    * snapshot. With `baseSnapshot` (nobody was asked anything since) that snapshot is the base version
    * and no second listing is made; without it the live ruleset is listed again and compared.
    */
@@ -70,6 +71,16 @@ function nftProposal(plan: PlanT): { program: 'nft'; args: string[]; input: stri
   return { program: 'nft', args: ['-f', '-'], input: plan.proposal.text, what: 'nft proposal' };
 }
 
+/** The live ruleset is not the one a plan was made against (exit 8). */
+export function driftError(planBase: string, live: string): FwsafeError {
+  return new FwsafeError('The live ruleset changed since the plan was made; nothing was applied.', {
+    code: 'DRIFT',
+    exitCode: ExitCode.drift,
+    actions: ['Plan again: fwsafe plan PROPOSAL', 'See what changed: fwsafe diff latest'],
+    details: { planBase, live },
+  });
+}
+
 /**
  * Applies a planned change under the watchdog: lock, drift check, base version, pending record
  * (fsynced), watchdog armed, then one transaction per backend (nft, iptables-restore). Returns while the
@@ -93,14 +104,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   try {
     const snapshot = options.held?.baseSnapshot ?? (await takeSnapshot(netns, { json: false })).snapshot;
     baseText = snapshot.nft.text;
-    if (snapshot.hash !== plan.base.hash) {
-      throw new FwsafeError('The live ruleset changed since the plan was made; nothing was applied.', {
-        code: 'DRIFT',
-        exitCode: ExitCode.drift,
-        actions: ['Plan again: fwsafe plan PROPOSAL', 'See what changed: fwsafe diff latest'],
-        details: { planBase: plan.base.hash, live: snapshot.hash },
-      });
-    }
+    if (snapshot.hash !== plan.base.hash) throw driftError(plan.base.hash, snapshot.hash);
     const actor = currentActor();
     const base = store.add(
       { kind: 'snapshot', createdAt: snapshot.takenAt, actor, message: `before change ${changeId}`, netns, hash: snapshot.hash, summary: snapshot.summary, change: null },
@@ -160,7 +164,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       if (applied.exitCode === 0) continue;
       const cleanRefusal = !applied.timedOut && applied.signal === null;
       if (!cleanRefusal) throw new FwsafeError(`${step.program} did not finish (${applied.timedOut ? 'timed out' : `killed by ${applied.signal}`}).`, { code: 'APPLY_INTERRUPTED' });
-      const why = (applied.stderr || applied.stdout).trim().split('\n').slice(0, 6).join('\n');
+      const why = redactIncluded(applied.stderr || applied.stdout, []).trim().split('\n').slice(0, 6).join('\n');
       if (i > 0) throw new KernelRejectedError(`The kernel rejected the change's ${step.what} (${step.program}); what was applied before it is rolled back:\n${why}`, { details: { changeId } });
       sent = false;
       const abandoned = await abandonPending(store, changeId, `${step.program} rejected the proposal: ${why}`);

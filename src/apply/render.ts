@@ -3,11 +3,34 @@ import { renderSummary, wrap } from '../plan/render.js';
 import type { ApplyResultT } from '../contracts/apply.js';
 import type { AppliedChange } from './apply-change.js';
 import type { WaitOutcome } from './terminal-wait.js';
+import type { GatedChange } from './gate.js';
 
 /** A short summary of what the change does, shown before applying: plan's own summary, then each finding. */
 export function renderPlanSummary(plan: PlanT, width = 80): string[] {
   const lines = renderSummary(plan);
   for (const f of plan.findings) lines.push(...wrap(`${f.severity.toUpperCase()} ${f.code}: ${f.message}`, width - 2, '    ').map((l) => `  ${l}`));
+  return lines;
+}
+
+/**
+ * What the gate shows before any question: the host's plan, what a restore does, and a plan file's
+ * own findings as history (they were made elsewhere; the host's findings above decide).
+ */
+export function renderGated(gated: GatedChange, width = 80): string[] {
+  const lines: string[] = [];
+  const r = gated.restore;
+  if (r) {
+    lines.push(`Restoring version ${r.versionId}: ${r.restored.length} table(s) rewritten${r.restored.length ? ` (${r.restored.join(', ')})` : ''}, ${r.deleted.length} created later by fwsafe deleted${r.deleted.length ? ` (${r.deleted.join(', ')})` : ''}.`);
+    if (r.foreign.length) lines.push(`Not touched (other owners): ${r.foreign.join(', ')}`);
+    if (r.notOurs.length) lines.push(`Not touched (created since by someone else, not by fwsafe): ${r.notOurs.join(', ')}`);
+  }
+  lines.push(...renderPlanSummary(gated.plan, width));
+  const rec = gated.recorded;
+  if (rec) {
+    lines.push(`Findings recorded in the plan file (made ${rec.createdAt} against ${rec.base.source === 'live' ? 'a live ruleset' : rec.base.source === 'version' ? `version ${rec.base.ref}` : `the file ${rec.base.ref}`}): history only, the findings above were made on this host and decide.`);
+    if (rec.findings.length === 0) lines.push('  (none)');
+    for (const f of rec.findings) lines.push(...wrap(`${f.severity.toUpperCase()} ${f.code}: ${f.message}`, width - 2, '    ').map((l) => `  ${l}`));
+  }
   return lines;
 }
 

@@ -1,59 +1,85 @@
 import { HistoryStore } from '../history/store.js';
 import { takeSnapshot } from '../snapshot/take.js';
-import { sha256 } from '../snapshot/hash.js';
-import { buildModel } from '../ruleset/model.js';
+import { buildModel, tableKey, type RulesetModel } from '../ruleset/model.js';
 import { textModel } from '../ruleset/text-model.js';
 import { normaliseBlock, splitTables } from '../ruleset/text.js';
-import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
-import { PLAN_VERSION, type PlanT } from '../plan/schema.js';
+import { tableOwner } from '../backends/owners.js';
 import { replaceTableScript } from './table-script.js';
-import { FwsafeError, ExitCode } from '../errors.js';
-import { iptablesRestoreSteps } from '../formats/iptables/restore-version.js';
 import { assertTakenHere, currentWhere } from '../host/identity.js';
+import { iptablesRestoreSteps } from '../formats/iptables/restore-version.js';
+import type { TransactionStepT } from '../formats/types.js';
+
+/** What `rollback VERSION` would do, table by table; `text` is null when nothing differs. */
+export interface RestoreProposal {
+  versionId: number;
+  /** An nft script that brings the managed tables back to the version: planned and applied like any proposal. */
+  text: string | null;
+  /** Tables rewritten to their content at the version. */
+  restored: string[];
+  /** Tables fwsafe changes created after the version: deleted. */
+  deleted: string[];
+  /** Tables of other owners (docker, kube-proxy, firewalld, iptables-nft…) that differ: never touched. */
+  foreign: string[];
+  /** Tables created after the version by someone other than fwsafe: left alone. */
+  notOurs: string[];
+  /**
+   * The admin's iptables chains (iptables-nft and legacy) that differ from the version: restored natively
+   * after the nft script (one iptables-restore per variant and family), never through nft text.
+   */
+  iptables: { apply: TransactionStepT[]; rollback: TransactionStepT[]; chains: string[] };
+}
+
+const owned = (model: RulesetModel, key: string): boolean => {
+  const table = model.tables.find((t) => t.key === key);
+  return table !== undefined && tableOwner(table) !== null;
+};
+
+/** Tables any fwsafe change (apply or restore) in this namespace's history touched. */
+function fwsafeTables(store: HistoryStore, netns: string | null): Set<string> {
+  const { records } = store.list();
+  return new Set(records.filter((r) => r.netns === netns).flatMap((r) => r.change?.touchedTables ?? []));
+}
 
 /**
- * A plan that brings back a stored version: the nft tables that version has and that differ from
- * live now, each replaced in one transaction, and the admin's iptables chains that differ (one
- * iptables-restore per variant and family); the rollback puts today's tables and chains back.
+ * The proposal that restores version N exactly in the tables fwsafe manages: tables of the version
+ * that differ now are replaced by their content then, tables fwsafe changes created after it are
+ * deleted; tables of other owners are never rewritten or deleted, and tables someone else created
+ * since are left alone. The caller holds the lock; the result goes through the gate like any proposal.
+ * iptables chains come back natively (`iptables`), chain by chain; the gate attaches them to the plan.
  */
-export async function planRestore(options: { netns: string | null; stateDir?: string; version: string; fromElsewhere?: boolean }): Promise<{ plan: PlanT; versionId: number; skipped: string[] }> {
+export async function restoreProposal(options: { netns: string | null; stateDir?: string; version: string; fromElsewhere?: boolean }): Promise<RestoreProposal> {
   const store = new HistoryStore(options.stateDir);
   const versionId = store.resolve(options.version);
-  const here = currentWhere(options.netns);
-  assertTakenHere(`Version ${versionId}`, store.get(versionId).where, here, options.fromElsewhere ?? false);
+  // A version taken on another host or namespace is refused (exit 15) unless --from-elsewhere.
+  assertTakenHere(`Version ${versionId}`, store.get(versionId).where, currentWhere(options.netns), options.fromElsewhere ?? false);
   const stored = store.snapshot(versionId);
   const { snapshot: live } = await takeSnapshot(options.netns, { json: false });
   const storedModel = stored.nft.json === null ? textModel(stored.nft.text) : buildModel(stored.nft.json, stored.nft.text);
-  const xt = new Set(storedModel.tables.filter(isIptablesNftTable).map((t) => t.key));
-  const liveBlocks = new Map(splitTables(live.nft.text).map((t) => [`${t.family} ${t.name}`, t.raw]));
-  const touched = splitTables(stored.nft.text)
-    .map((t) => ({ key: `${t.family} ${t.name}`, family: t.family, name: t.name, raw: t.raw }))
-    .filter((t) => !xt.has(t.key))
-    .filter((t) => normaliseBlock(t.raw) !== (liveBlocks.has(t.key) ? normaliseBlock(liveBlocks.get(t.key)!) : null));
-  // iptables rules (iptables-nft and legacy) come back natively, chain by chain, never through nft text.
-  const ipt = iptablesRestoreSteps(stored, live);
-  if (touched.length === 0 && ipt.apply.length === 0) {
-    throw new FwsafeError(`The live nft tables and iptables chains already match version ${versionId}: nothing to restore.`, { code: 'NOTHING_TO_RESTORE', exitCode: ExitCode.ok });
+  const liveModel = textModel(live.nft.text);
+  const storedBlocks = new Map(splitTables(stored.nft.text).map((t) => [tableKey(t.family, t.name), t]));
+  const liveBlocks = new Map(splitTables(live.nft.text).map((t) => [tableKey(t.family, t.name), t]));
+  const ours = fwsafeTables(store, options.netns);
+  const out: RestoreProposal = { versionId, text: null, restored: [], deleted: [], foreign: [], notOurs: [], iptables: iptablesRestoreSteps(stored, live) };
+  const script: string[] = [];
+  for (const [key, table] of storedBlocks) {
+    const now = liveBlocks.get(key);
+    if (now && normaliseBlock(now.raw) === normaliseBlock(table.raw)) continue;
+    if (owned(storedModel, key) || owned(liveModel, key)) {
+      out.foreign.push(key);
+      continue;
+    }
+    out.restored.push(key);
+    script.push(replaceTableScript(table.family, table.name, table.raw));
   }
-  const text = touched.map((t) => replaceTableScript(t.family, t.name, t.raw)).join('');
-  const zero = { tablesAdded: 0, tablesRemoved: 0, tablesChanged: touched.length, chainsAdded: 0, chainsRemoved: 0, chainsChanged: 0, rulesAdded: 0, rulesRemoved: 0, rulesChanged: 0, setsChanged: 0 };
-  const plan: PlanT = {
-    version: PLAN_VERSION,
-    createdAt: new Date().toISOString(),
-    netns: options.netns,
-    where: here,
-    base: { hash: live.hash, source: 'live', ref: null },
-    proposal: { path: `version:${versionId}`, sha256: sha256(text), text },
-    result: { hash: stored.hash, touchedText: touched.map((t) => normaliseBlock(t.raw)).join('') },
-    touchedTables: touched.map((t) => ({ family: t.family, name: t.name, existedBefore: liveBlocks.has(t.key), existsAfter: true, owner: null, iptablesNft: false })),
-    diff: { summary: zero, tables: [...touched.map((t) => t.key), ...ipt.chains].map((table) => ({ kind: 'changed' as const, table })), chains: [], rules: [], sets: [], unified: '' },
-    counters: [],
-    findings: [],
-    rollback: {
-      nftScript: touched.map((t) => replaceTableScript(t.family, t.name, liveBlocks.get(t.key) ?? null)).join(''),
-      iptablesNft: { v4: null, v6: null },
-    },
-    ...(ipt.apply.length ? { transaction: { apply: ipt.apply, rollback: ipt.rollback } } : {}),
-  };
-  return { plan, versionId, skipped: [] };
+  for (const [key, table] of liveBlocks) {
+    if (storedBlocks.has(key)) continue;
+    if (owned(liveModel, key)) out.foreign.push(key);
+    else if (!ours.has(key)) out.notOurs.push(key);
+    else {
+      out.deleted.push(key);
+      script.push(replaceTableScript(table.family, table.name, null));
+    }
+  }
+  out.text = script.length > 0 ? script.join('') : null;
+  return out;
 }

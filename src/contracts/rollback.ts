@@ -20,6 +20,18 @@ const RolledBack = z.strictObject({
 /** `fwsafe rollback --json`: the pending change undone; with VERSION, a restore applied under a new window. */
 export const schema = z.union([
   z.strictObject({ mode: z.literal('pending'), result: RolledBack }),
-  z.strictObject({ mode: z.literal('version'), restoredVersion: z.number().int(), apply: z.looseObject({ changeId: z.string() }) }),
+  z.strictObject({
+    mode: z.literal('version'),
+    restoredVersion: z.number().int(),
+    /** Tables rewritten to their content at the version; tables fwsafe changes created later, deleted. */
+    restored: z.array(z.string()),
+    deleted: z.array(z.string()),
+    /** Tables of other owners and tables someone else created since: never touched. */
+    foreign: z.array(z.string()),
+    notOurs: z.array(z.string()),
+    apply: z.looseObject({ changeId: z.string() }),
+  }),
+  /** The tables fwsafe manages already match the version: nothing applied (exit 0). */
+  z.strictObject({ mode: z.literal('nothing'), restoredVersion: z.number().int(), foreign: z.array(z.string()), notOurs: z.array(z.string()) }),
 ]);
 export { RolledBack };

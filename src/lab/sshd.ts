@@ -70,7 +70,7 @@ export async function startSshd(dir: string, serverNetns: string, listen: string
  * argv of an ssh from the admin namespace into the server (the caller adds the namespace).
  * `extra` comes first: for ssh the first value given for an option wins, so callers can override.
  */
-export function sshArgs(dir: string, extra: string[] = []): string[] {
+export function sshArgs(dir: string, extra: string[] = [], server: string = LAB_SERVER_V4): string[] {
   return [
     ...extra,
     '-i', join(dir, 'id_ed25519'),
@@ -79,6 +79,6 @@ export function sshArgs(dir: string, extra: string[] = []): string[] {
     '-o', 'BatchMode=yes',
     '-o', 'ConnectTimeout=5',
     '-o', 'LogLevel=ERROR',
-    `root@${LAB_SERVER_V4}`,
+    `root@${server}`,
   ];
 }

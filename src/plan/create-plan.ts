@@ -15,7 +15,7 @@ import { parseSshConnection } from './findings/context.js';
 import { buildRollback } from './rollback.js';
 import { sshListenPorts } from './ssh-ports.js';
 import { liveInterfaces } from './live-interfaces.js';
-import { interfaceOf, parseProbeSpec, probeFindings, runProbes } from '../probes/index.js';
+import { checkAdminAddresses, hasGlobalIpv6, interfaceOf, mergeProbeFindings, parseProbeSpec, probeAdmins, runProbes } from '../probes/index.js';
 import { loadLiveBase } from '../probes/load-live.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
@@ -33,10 +33,17 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 export interface PlanOptions {
   netns: string | null;
   proposalPath: string;
+  /**
+   * The proposal's text, already read (the gate reads a user's file once, or takes a plan's recorded
+   * text); `proposalPath` is then only its label in messages and in the plan.
+   */
+  proposalText?: string;
   /** Plan against a stored version or a saved ruleset file instead of the live ruleset. */
   against?: string | null;
   stateDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Admin addresses to probe for when there is no SSH_CONNECTION (--admin-address, FWSAFE_ADMIN_ADDRESS). */
+  adminAddresses?: string[] | string;
   /** Real-packet probes (default on for a live base): `mustAllow`/`mustDeny` specs like "tcp/443 from 10.0.0.0/8". */
   probes?: { enabled: boolean; mustAllow?: string[]; mustDeny?: string[] };
   /** iptables-restore proposals: the variant (default: the one the host uses), the family, full-table restore. */
@@ -105,8 +112,7 @@ function independentOfBase(scope: ProposalScope, proposalText: string): boolean 
  * only the tables the proposal depends on are loaded and the result alone is listed; otherwise (a
  * saved file, or no root) the whole base is loaded and listed before and after.
  */
-function scratchFor(base: Base, scope: ProposalScope, proposalPath: string, proposalText: string): Promise<ScratchResult> {
-  const path = resolve(proposalPath);
+function scratchFor(base: Base, scope: ProposalScope, path: string, proposalText: string): Promise<ScratchResult> {
   // Owned tables load as ordinary ones here (the TABLE_OWNER_FLAG finding says why the change cannot go live).
   base = { ...base, text: withoutOwnerFlags(base.text) };
   if (scopedScratch(base)) {
@@ -160,18 +166,23 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
  * its format recognised from the content (src/formats/), validated and planned by that format.
  */
 export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
+  const adminAddresses = checkAdminAddresses(options.adminAddresses ?? []);
   // Without root, a saved base is planned by the same code as root's, inside a private user namespace.
-  if (!isRoot() && options.against && existsSync(options.against)) return { plan: await planInUserns(options), baseSnapshot: null };
-  const proposalText = readProposal(options.proposalPath);
+  if (!isRoot() && options.against && existsSync(options.against)) return { plan: await planInUserns({ ...options, adminAddresses }), baseSnapshot: null };
+  const proposalText = options.proposalText ?? readProposal(options.proposalPath);
+  // The label: the user's file, resolved; or the gate's (a plan file's recorded path, `version:N`) as given.
+  const label = options.proposalText === undefined ? resolve(options.proposalPath) : options.proposalPath;
   const { recogniseProposal } = await import('../formats/registry.js');
   const { format, recognition } = recogniseProposal(proposalText, options.proposalPath);
   format.validate(proposalText, options.proposalPath);
-  return format.plan({ ...options, proposalText, recognition });
+  return format.plan({ ...options, proposalPath: label, adminAddresses, proposalText, recognition });
 }
 
-/** The nft format's plan (src/formats/nft/): the proposal is read and validated already. */
+/** The nft format's plan (src/formats/nft/): the proposal is read, labelled and validated already. */
 export async function planNft(options: PlanOptions & { proposalText: string }): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
   const { proposalText } = options;
+  const label = options.proposalPath;
+  const adminAddresses = checkAdminAddresses(options.adminAddresses ?? []);
   if (!isRoot() && !options.against) {
     const error = needsRoot('Planning against the live ruleset (a snapshot and a scratch network namespace)');
     error.actions.push('Without root, plan against an export of the host: fwsafe plan FILE --against base.json (made on the host with fwsafe export; uses an unprivileged user namespace).');
@@ -180,7 +191,7 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
   const scope = proposalScope(proposalText);
   // A proposal that depends on no live table (it only replaces or adds whole tables) is computed in
   // the scratch namespace while the live ruleset is being listed.
-  const early = isRoot() && !options.against && independentOfBase(scope, proposalText) ? computeInScratch({ baseText: '', loadText: '', listBefore: false, proposalPath: resolve(options.proposalPath), proposalText }) : null;
+  const early = isRoot() && !options.against && independentOfBase(scope, proposalText) ? computeInScratch({ baseText: '', loadText: '', listBefore: false, proposalPath: label, proposalText }) : null;
   early?.catch(() => undefined);
   let base: Base;
   try {
@@ -191,18 +202,21 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
   }
   const env = options.env ?? process.env;
   const ssh = base.source === 'live' ? parseSshConnection(env.SSH_CONNECTION) : null;
-  const [sshPorts, interfaces] = base.source === 'live' ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns)]) : [[22], null];
+  const [sshPorts, interfaces, globalV6] = base.source === 'live' ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns), hasGlobalIpv6(options.netns)]) : [[22], null, false];
+  const ipv6InUse = globalV6 || Boolean(ssh?.client.includes(':')) || adminAddresses.some((a) => a.includes(':'));
   // Probes need only root (or root of a private user namespace): they run against a saved base too.
   const probing = (options.probes?.enabled ?? true) && isRoot();
+  // Without a session or given addresses: every address the ruleset or the proposal names, and the stand-ins.
+  const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`, ipv6InUse);
   const mustAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
   let probeError: string | null = null;
   // The scratch computation and the probes use namespaces of their own: run them side by side.
   const [computed, probeResults] = await Promise.all([
-    early ?? scratchFor(base, scope, options.proposalPath, proposalText),
+    early ?? scratchFor(base, scope, label, proposalText),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
-          runProbes({ baseText: withoutOwnerFlags(base.text), proposalPath: resolve(options.proposalPath), proposalText, ssh, sshPorts, ifname, mustAllow, mustDeny, format: liveLoader(base) }).catch((error: unknown) => {
+          runProbes({ baseText: withoutOwnerFlags(base.text), proposalPath: label, proposalText, ssh, admins, sshPorts, ifname, mustAllow, mustDeny, format: liveLoader(base) }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
           }),
@@ -217,7 +231,7 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     const [family, name] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
     return { family, name, existedBefore: b !== undefined, existsAfter: a !== undefined, owner: live ? tableOwner(live) : null, iptablesNft: live ? isIptablesNftTable(live) : false };
   });
-  const findings = runAnalysers({
+  const analysis = runAnalysers({
     base: before,
     result: after,
     touched,
@@ -227,12 +241,11 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     legacyRulesPresent: base.legacy,
     notReproduced: computed.notReproduced,
     liveInterfaces: interfaces,
+    adminAddresses,
+    ipv6InUse,
   });
-  if (probeResults) {
-    const fromProbes = probeFindings(probeResults, touched);
-    findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
-    findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
-  } else if (probeError) {
+  const findings = probeResults ? mergeProbeFindings(analysis, probeResults, { mode: admins.mode, ipv6InUse, own: touched }) : analysis;
+  if (!probeResults && probeError) {
     findings.push({ code: 'PROBES_FAILED', severity: 'warning', message: `The lockout probes could not run: ${probeError}`, fix: 'Rely on the rule analysis above, or run plan again.', location: null });
   }
   const plan: PlanT = {
@@ -243,7 +256,7 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     // against an export; a plan against a stored version or a plain ruleset file names no place.
     ...(base.source === 'live' ? { where: currentWhere(options.netns) } : base.exportedFrom?.where ? { where: base.exportedFrom.where } : {}),
     base: { hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }), source: base.source, ref: base.ref },
-    proposal: { path: resolve(options.proposalPath), sha256: sha256(proposalText), text: proposalText },
+    proposal: { path: label, sha256: sha256(proposalText), text: proposalText },
     result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
     touchedTables,
     diff: diffModels(before, after, touched, { from: base.source === 'live' ? 'live' : base.source === 'version' ? `version ${base.ref}` : base.ref ?? 'file', to: 'proposed' }),

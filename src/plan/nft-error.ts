@@ -32,9 +32,33 @@ export function firstNftError(stderr: string): NftErrorLocation | null {
   return m ? { file: m[1]!, line: Number(m[2]), column: Number(m[3]), message: m[4]!.trim() } : null;
 }
 
+const HEADER = /^(.*?):(\d+):(\d+)(?:-\d+)?: (Error|Warning): (.*)$/;
+
+/**
+ * nft's stderr without the text of files that are not the proposal: nft quotes the offending line of
+ * an included file (`include "/etc/shadow"` prints its lines, hashes included). An error in such a file
+ * keeps its file, line and message (quoted tokens elided); the quoted line and its carets are dropped.
+ */
+export function redactIncluded(stderr: string, proposalFiles: string[]): string {
+  const own = new Set([...proposalFiles, '/dev/stdin', 'stdin', '<cmdline>']);
+  const out: string[] = [];
+  let hiding = false;
+  for (const line of stderr.split('\n')) {
+    const head = HEADER.exec(line);
+    if (head) {
+      hiding = !own.has(head[1]!);
+      out.push(hiding ? `${line.replace(/'[^']*'|"[^"]*"/g, '…')} [the line's text is not shown: ${head[1]} is not the proposal]` : line);
+    } else if (/^In file included from /.test(line)) {
+      hiding = false;
+      out.push(line);
+    } else if (!hiding) out.push(line);
+  }
+  return out.join('\n');
+}
+
 /** nft's stderr with scratch paths replaced by the user's file, include noise dropped, at most 12 lines. */
 export function cleanNftStderr(stderr: string, paths: Record<string, string>, rewrites: { original: string; rewritten: string }[] = []): string {
-  let text = stderr;
+  let text = redactIncluded(stderr, Object.keys(paths));
   for (const [scratch, user] of Object.entries(paths)) text = text.split(scratch).join(user);
   // nft quotes the line it read: show the user's own line, not its handle-translated scratch copy.
   const originals = new Map(rewrites.map((r) => [r.rewritten, r.original]));

@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { Plan, type PlanT } from './schema.js';
 import { writeFileAtomic } from '../state/fs-safe.js';
 import { formatIssues } from '../state/parse.js';
-import { FwsafeError, UserError } from '../errors.js';
+import { ExitCode, FwsafeError, UserError } from '../errors.js';
+import { sha256 } from '../snapshot/hash.js';
 
 /** Reads and validates a plan file written by `fwsafe plan --out` (or `--json`). */
 export function loadPlanFile(path: string): PlanT {
@@ -17,6 +18,27 @@ export function loadPlanFile(path: string): PlanT {
   const parsed = Plan.safeParse(raw);
   if (!parsed.success) throw new UserError(`${path} is not a valid fwsafe plan: ${formatIssues(parsed.error)}.`, { code: 'BAD_PLAN' });
   return parsed.data;
+}
+
+/**
+ * A plan file as evidence for the gate: its format (zod, above) and its proposal hash are checked
+ * before anything else. A proposal whose text no longer matches its recorded sha256 was edited after
+ * review: refused with its own exit code (12). The base hash is compared with the live ruleset under
+ * the lock (drift, exit 8). Nothing executable is taken from a plan file: the gate plans the recorded
+ * text again on the host, and the rollback is built there from the base taken under the lock.
+ */
+export function verifyPlanFile(path: string): PlanT {
+  const plan = loadPlanFile(path);
+  const actual = sha256(plan.proposal.text);
+  if (actual !== plan.proposal.sha256) {
+    throw new FwsafeError(`The plan ${path} was altered: its proposal text does not match the sha256 recorded with it. Nothing was applied.`, {
+      code: 'PLAN_TAMPERED',
+      exitCode: ExitCode.planTampered,
+      actions: ['Plan the reviewed proposal again (fwsafe plan FILE --out plan.json) and review the new plan.'],
+      details: { recorded: plan.proposal.sha256, actual },
+    });
+  }
+  return plan;
 }
 
 const unwritable = (path: string, why: string, what = 'plan'): UserError =>

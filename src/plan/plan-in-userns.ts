@@ -15,6 +15,7 @@ export interface WorkerRequest {
   proposalPath: string;
   against: string;
   probes: PlanOptions['probes'];
+  adminAddresses?: string[];
 }
 
 /**
@@ -23,7 +24,7 @@ export interface WorkerRequest {
  * rules nobody else can see. Stored versions stay out of reach (the state directory is root-only).
  */
 export async function planInUserns(options: PlanOptions): Promise<PlanT> {
-  const request: WorkerRequest = { proposalPath: resolve(options.proposalPath), against: resolve(options.against!), probes: options.probes };
+  const request: WorkerRequest = { proposalPath: resolve(options.proposalPath), against: resolve(options.against!), probes: options.probes, adminAddresses: [options.adminAddresses ?? []].flat() };
   const r = await run('unshare', ['--user', '--map-root-user', '--net', '--mount', '--propagation', 'private', '--', process.execPath, WORKER], {
     input: JSON.stringify(request),
     allowFailure: true,

@@ -15,6 +15,8 @@ export const Finding = z.strictObject({
   fix: z.string(),
   /** Where it applies: "inet filter/input", or a rule text. */
   location: z.string().nullable(),
+  /** What found it: the rule analysis, real packets (probes), or both (the analysis confirmed by packets). */
+  evidence: z.enum(['analysis', 'probe', 'analysis+probe']).optional(),
 });
 export type FindingT = z.infer<typeof Finding>;
 

@@ -4,7 +4,11 @@
 // ROLE session SRC DST PORT   → connects now, prints "connected"; on each stdin line "ping" sends it
 //                               and prints "echo" when it comes back
 // ROLE connect SRC DST PORT MS → a new connection: prints "accepted", "rejected CODE" or "dropped"
-import { createServer, connect, type Socket } from 'node:net';
+// ROLE listen-udp PORT...     → UDP echo responder on each port; prints "ready"
+// ROLE udp SRC DST PORT MS    → one datagram: "accepted" when the reply comes back, "rejected CODE" on an
+//                               ICMP error (port unreachable…), "dropped" when nothing comes back in MS
+import { createServer, connect, isIPv6, type Socket } from 'node:net';
+import { createSocket } from 'node:dgram';
 import { createInterface } from 'node:readline';
 
 const [role, ...rest] = process.argv.slice(2);
@@ -39,6 +43,31 @@ if (role === 'listen') {
     out(`rejected ${(e as NodeJS.ErrnoException).code ?? ''}`);
     process.exit(0);
   });
+} else if (role === 'listen-udp') {
+  for (const port of rest.map(Number)) {
+    const sock = createSocket({ type: 'udp6', ipv6Only: false });
+    sock.on('message', (m, from) => sock.send(m, from.port, from.address)).on('error', () => undefined);
+    sock.bind(port, '::');
+  }
+  out('ready');
+} else if (role === 'udp') {
+  const [src, dst, port, ms] = rest as [string, string, string, string];
+  const sock = createSocket(isIPv6(dst) ? 'udp6' : 'udp4');
+  const done = (line: string): void => {
+    out(line);
+    process.exit(0);
+  };
+  const timer = setTimeout(() => done('dropped'), Number(ms));
+  sock.on('message', () => {
+    clearTimeout(timer);
+    done('accepted');
+  });
+  // A connected UDP socket reports the ICMP error the datagram drew (ECONNREFUSED for port unreachable).
+  sock.on('error', (e) => {
+    clearTimeout(timer);
+    done(`rejected ${(e as NodeJS.ErrnoException).code ?? ''}`);
+  });
+  sock.bind(0, src, () => sock.connect(Number(port), dst, () => sock.send('fwsafe-probe\n')));
 } else {
   process.exitCode = 2;
 }

@@ -11,3 +11,14 @@ export async function interfaceOf(netns: string | null, address: string | null):
     return null;
   }
 }
+
+/** True when the namespace has a global IPv6 address (not link-local, not loopback): IPv6 is in use there. */
+export async function hasGlobalIpv6(netns: string | null): Promise<boolean> {
+  const r = await run('ip', ['-j', '-6', 'addr', 'show', 'scope', 'global'], { netns, allowFailure: true });
+  try {
+    const links = JSON.parse(r.stdout || '[]') as { addr_info?: { local?: string }[] }[];
+    return links.some((l) => (l.addr_info ?? []).some((a) => typeof a.local === 'string'));
+  } catch {
+    return false;
+  }
+}

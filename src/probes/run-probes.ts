@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { privateTempDir } from '../state/runtime-dir.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +12,10 @@ import { splitTables } from '../ruleset/text.js';
 import { addStandInInterfaces, cleanStale, loadBase } from '../plan/scratch.js';
 import { interfacesNeeded } from '../plan/interface-names.js';
 import { hasHandleReferences, translateHandles } from '../plan/handles.js';
+import { redactIncluded } from '../plan/nft-error.js';
 import { representative, type ProbeSpecT } from './spec.js';
+import { probeAdmins, type ProbeAdmins } from './admins.js';
+import { dnatTargets } from './nat-targets.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 
 const HERE = join(fileURLToPath(import.meta.url), '..');
@@ -25,7 +28,13 @@ export interface ProbeResult {
   description: string;
   expected: 'allowed' | 'denied';
   observed: 'allowed' | 'dropped' | 'rejected' | 'not-run';
+  /** The same flow under the current ruleset (null: not probed before). */
+  before: 'allowed' | 'dropped' | 'rejected' | null;
   pass: boolean;
+  /** The change makes it worse: it passes today and not after (a session always passed before). */
+  worse: boolean;
+  /** A login of "any address that can log in today" (not an admin address named by the session or flags). */
+  anyCandidate?: boolean;
   decidedBy: string | null;
   /** The traced verdict of `decidedBy` (accept, drop…); null when nothing was traced. */
   verdict?: string | null;
@@ -36,10 +45,13 @@ export interface ProbeResult {
 
 export interface ProbeOptions {
   baseText: string;
+  /** The proposal's label, for messages. */
   proposalPath: string;
-  /** The proposal's text as the plan records it (read from proposalPath when absent). */
-  proposalText?: string;
+  /** The proposal's text as the plan records it: the only copy the probes use. */
+  proposalText: string;
   ssh: SshEndpoint | null;
+  /** Whose new logins are probed (see admins.ts); default: the session's client, else the stand-ins. */
+  admins?: ProbeAdmins;
   sshPorts: number[];
   /** Name of the host interface the admin's traffic arrives on, when known. */
   ifname: string | null;
@@ -55,7 +67,6 @@ export interface ProbeOptions {
   };
 }
 
-const DEFAULT_CLIENT = { v4: '198.51.100.77', v6: '2001:db8:77::77' };
 const DEFAULT_SERVER = { v4: '203.0.113.1', v6: '2001:db8:1::1' };
 
 function lines(child: ChildProcess): { text: string; wait: (word: string, ms: number) => Promise<boolean> } {
@@ -76,16 +87,20 @@ function lines(child: ChildProcess): { text: string; wait: (word: string, ms: nu
   };
 }
 
-/** Swaps an nft proposal in; live handles in it (`delete rule … handle N`) name other rules in this copy: translate them. */
-async function swapNft(o: ProbeOptions, host: string, dir: string, proposalText: string): Promise<void> {
-  let proposalFile = o.proposalPath;
+/**
+ * Swaps an nft proposal in. Live handles in it (`delete rule … handle N`) name other rules in this copy:
+ * translate them. The recorded text, in this private directory: the user's path is never read again here.
+ */
+async function swapNft(o: ProbeOptions, host: string, dir: string): Promise<void> {
+  let proposalText = o.proposalText;
   if (hasHandleReferences(proposalText)) {
     const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true });
-    proposalFile = join(dir, 'proposal.nft');
-    writeFileSync(proposalFile, translateHandles(o.baseText, listing.stdout, proposalText).text, { mode: 0o600 });
+    proposalText = translateHandles(o.baseText, listing.stdout, proposalText).text;
   }
+  const proposalFile = join(dir, 'proposal.nft');
+  writeFileSync(proposalFile, proposalText, { mode: 0o600 });
   const swapped = await run('nft', ['-f', proposalFile], { netns: host, allowFailure: true });
-  if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${swapped.stderr.trim()}`);
+  if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${redactIncluded(swapped.stderr, [proposalFile]).trim()}`);
 }
 
 /**
@@ -98,32 +113,61 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
   const tag = `${process.pid}-${randomBytes(2).toString('hex')}`;
   const host = `fwsafe-probe-${tag}-h`;
   const client = `fwsafe-probe-${tag}-c`;
+  const backend = `fwsafe-probe-${tag}-b`;
+  const specs = [...o.mustAllow, ...o.mustDeny];
+  const nat = specs.length ? dnatTargets(`${o.baseText}\n${o.proposalText}`) : [];
   const dir = privateTempDir('fwsafe-probe-');
   const children: ChildProcess[] = [];
-  const v6 = o.ssh ? o.ssh.client.includes(':') : false;
-  const server = o.ssh?.server ?? (v6 ? DEFAULT_SERVER.v6 : DEFAULT_SERVER.v4);
-  const admin = o.ssh?.client ?? DEFAULT_CLIENT.v4;
+  const admins = o.admins ?? probeAdmins(o.ssh, [], '');
+  // One server address per family: the session's own where it has one, a documentation address otherwise.
+  const servers = {
+    v4: o.ssh && !o.ssh.server.includes(':') ? o.ssh.server : DEFAULT_SERVER.v4,
+    v6: o.ssh && o.ssh.server.includes(':') ? o.ssh.server : DEFAULT_SERVER.v6,
+  };
+  const serverOf = (a: string): string => (a.includes(':') ? servers.v6 : servers.v4);
+  const admin = o.ssh?.client ?? admins.addresses[0]!;
+  const server = serverOf(admin);
   const ifname = (o.ifname ?? 'eth0').slice(0, 15);
   const peer = `fwpc${tag.replace('-', '').slice(-8)}`.slice(0, 15);
   const results: ProbeResult[] = [];
   const notes: string[] = [];
-  if (!o.ssh) notes.push('no SSH_CONNECTION: probed from a stand-in admin address, so rules on specific admin addresses may not match as they will live');
+  if (admins.mode === 'given') notes.push(`no SSH_CONNECTION: probed for the admin address(es) given: ${admins.addresses.join(', ')}`);
   try {
     await run('ip', ['netns', 'add', host]);
     await run('ip', ['netns', 'add', client]);
     await run('ip', ['-n', host, 'link', 'add', ifname, 'type', 'veth', 'peer', 'name', peer, 'netns', client]);
-    const clientAddrs = new Set([admin, ...[...o.mustAllow, ...o.mustDeny].map((s) => representative(s.from, admin))]);
-    const serverAddrs = new Set([server, ...[...o.mustAllow, ...o.mustDeny].map((s) => s.to).filter((x): x is string => x !== null)]);
+    const extra = admins.otherFamily ?? [];
+    const clientAddrs = new Set([admin, ...admins.addresses, ...extra, ...[...o.mustAllow, ...o.mustDeny].map((s) => representative(s.from, admin))]);
+    const serverAddrs = new Set([server, ...[...clientAddrs].map(serverOf), ...[...o.mustAllow, ...o.mustDeny].map((s) => s.to).filter((x): x is string => x !== null)]);
     for (const [ns, dev, own, other] of [[host, ifname, serverAddrs, clientAddrs], [client, peer, clientAddrs, serverAddrs]] as const) {
       await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
       for (const a of own) await run('ip', ['-n', ns, 'addr', 'add', a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', dev, ...(a.includes(':') ? ['nodad'] : [])]);
       for (const a of other) await run('ip', ['-n', ns, 'route', 'add', a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', dev]);
     }
+    if (nat.length) {
+      // A backend behind the host holds the DNAT targets: a flow to a published port is NATed and forwarded as live.
+      const hostSide = `fwpb${tag.replace('-', '').slice(-8)}`.slice(0, 15);
+      await run('ip', ['netns', 'add', backend]);
+      await run('ip', ['-n', host, 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', backend]);
+      await run('ip', ['-n', host, 'addr', 'add', '169.254.77.1/32', 'dev', hostSide]);
+      for (const ns of [host, backend]) await run('ip', ['-n', ns, 'link', 'set', ns === host ? hostSide : 'eth0', 'up']);
+      await run('ip', ['-n', backend, 'link', 'set', 'lo', 'up']);
+      for (const t of new Set(nat.map((x) => x.addr))) {
+        await run('ip', ['-n', backend, 'addr', 'add', `${t}/32`, 'dev', 'eth0']);
+        await run('ip', ['-n', host, 'route', 'add', `${t}/32`, 'dev', hostSide]);
+      }
+      await run('ip', ['-n', backend, 'route', 'add', '169.254.77.1/32', 'dev', 'eth0']);
+      await run('ip', ['-n', backend, 'route', 'add', 'default', 'via', '169.254.77.1', 'dev', 'eth0']);
+      await run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1'], { netns: host });
+      const ports = [...new Set(nat.map((x) => x.port).filter((p): p is number => p !== null))].map(String);
+      const behind = [spawnPiped(process.execPath, [AGENT, 'listen', ...ports], { netns: backend }), spawnPiped(process.execPath, [AGENT, 'listen-udp', ...ports], { netns: backend })];
+      children.push(...behind);
+      await Promise.all(behind.map((c) => lines(c).wait('ready', 3000)));
+    }
     // Interfaces the rulesets name (`dup to … device`, netdev `fwd to`, `iif`) exist here as stand-ins, so
     // the base and the proposal load; a base table that still fails is left out, and named.
-    const proposalText = o.proposalText ?? readFileSync(o.proposalPath, 'utf8');
-    await addStandInInterfaces(host, interfacesNeeded(o.baseText + '\n' + proposalText).filter((n) => n !== ifname));
+    await addStandInInterfaces(host, interfacesNeeded(o.baseText + '\n' + o.proposalText).filter((n) => n !== ifname));
     if (o.format) notes.push(...(await o.format.load(host)));
     else {
       const missing = await loadBase(host, dir, o.baseText);
@@ -134,7 +178,36 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const tcpPorts = [...new Set([...o.sshPorts, ...(o.ssh ? [o.ssh.serverPort] : []), ...[...o.mustAllow, ...o.mustDeny].filter((s) => s.proto === 'tcp').map((s) => s.port)])];
     const listener = spawnPiped(process.execPath, [AGENT, 'listen', ...tcpPorts.map(String)], { netns: host });
     children.push(listener);
-    await lines(listener).wait('ready', 3000);
+    // UDP flows get a real responder: a verdict comes from its reply, an ICMP error, or their absence.
+    const udpPorts = [...new Set([...o.mustAllow, ...o.mustDeny].filter((s) => s.proto === 'udp').map((s) => s.port))];
+    const udpListener = udpPorts.length ? spawnPiped(process.execPath, [AGENT, 'listen-udp', ...udpPorts.map(String)], { netns: host }) : null;
+    if (udpListener) children.push(udpListener);
+    await Promise.all([lines(listener).wait('ready', 3000), udpListener ? lines(udpListener).wait('ready', 3000) : true]);
+    const probeConnect = async (src: string, dst: string, port: number, proto: 'tcp' | 'udp' = 'tcp'): Promise<'allowed' | 'dropped' | 'rejected'> => {
+      const r = await run(process.execPath, [AGENT, proto === 'tcp' ? 'connect' : 'udp', src, dst, String(port), String(WAIT_MS)], { netns: client, allowFailure: true });
+      const word = r.stdout.trim();
+      return word.startsWith('accepted') ? 'allowed' : word.startsWith('rejected') ? 'rejected' : 'dropped';
+    };
+    // Before: which admin logins pass under the current ruleset (a proposal is blamed only for what it makes worse).
+    const loginPorts = [...new Set([...(o.ssh ? [o.ssh.serverPort] : []), ...o.sshPorts])];
+    const before = new Map<string, 'allowed' | 'dropped' | 'rejected'>();
+    await Promise.all([...admins.addresses, ...extra].flatMap((a) => loginPorts.map(async (p) => void before.set(`${a} ${p}`, await probeConnect(a, serverOf(a), p)))));
+    const canLogIn = admins.addresses.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
+    const otherCanLogIn = extra.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
+    if (extra.length) {
+      notes.push(
+        otherCanLogIn.length
+          ? `IPv6 is in use: also probed for every IPv6 address found that can log in today (${otherCanLogIn.join(', ')})`
+          : `IPv6 is in use, but none of the IPv6 addresses tried can log in today (${extra.join(', ')})`,
+      );
+    }
+    if (admins.mode === 'any') {
+      notes.push(
+        canLogIn.length
+          ? `no SSH_CONNECTION and no --admin-address: probed for every address found that can log in today (${canLogIn.join(', ')})`
+          : `no SSH_CONNECTION and no --admin-address: none of the addresses tried can log in today (${admins.addresses.join(', ')}), so no new-login probe could show a change`,
+      );
+    }
 
     let session: { child: ChildProcess; out: ReturnType<typeof lines> } | null = null;
     if (o.ssh) {
@@ -160,13 +233,10 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     await traced.wait('trace id', 2000);
 
     if (o.format?.swap) await o.format.swap(host);
-    else await swapNft(o, host, dir, proposalText);
+    else await swapNft(o, host, dir);
+    // Empty neighbour caches: after the swap ARP and IPv6 neighbour discovery must pass the new rules.
+    await Promise.all([host, client].map((ns) => run('ip', ['-n', ns, 'neigh', 'flush', 'all'], { allowFailure: true })));
 
-    const probeConnect = async (src: string, dst: string, port: number): Promise<ProbeResult['observed']> => {
-      const r = await run(process.execPath, [AGENT, 'connect', src, dst, String(port), String(WAIT_MS)], { netns: client, allowFailure: true });
-      const word = r.stdout.trim();
-      return word.startsWith('accepted') ? 'allowed' : word.startsWith('rejected') ? 'rejected' : 'dropped';
-    };
     const jobs: Promise<void>[] = [];
     if (session) {
       const s = session;
@@ -177,17 +247,23 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
           const t0 = Date.now();
           while (Date.now() - t0 < WAIT_MS && (s.out.text.match(/echo/g) ?? []).length <= before) await new Promise((r) => setTimeout(r, 20));
           const ok = (s.out.text.match(/echo/g) ?? []).length > before;
-          results.push({ kind: 'session', description: `your established SSH session ${admin} → ${server}:${o.ssh!.serverPort}`, expected: 'allowed', observed: ok ? 'allowed' : 'dropped', pass: ok, decidedBy: null, note: null });
+          results.push({ kind: 'session', description: `your established SSH session ${admin} → ${server}:${o.ssh!.serverPort}`, expected: 'allowed', observed: ok ? 'allowed' : 'dropped', before: 'allowed', pass: ok, worse: !ok, decidedBy: null, note: null });
         })(),
       );
     }
-    for (const port of [...new Set([...(o.ssh ? [o.ssh.serverPort] : []), ...o.sshPorts])]) {
-      jobs.push(
-        (async () => {
-          const observed = await probeConnect(admin, server, port);
-          results.push({ kind: 'new-login', description: `a new SSH login ${admin} → ${server}:${port}`, expected: 'allowed', observed, pass: observed === 'allowed', decidedBy: null, note: null });
-        })(),
-      );
+    // "any": only addresses that can log in today are probed after (a stand-in already blocked decides nothing).
+    const targets = [...(admins.mode === 'any' ? canLogIn : admins.addresses).map((a) => ({ a, any: admins.mode === 'any' })), ...otherCanLogIn.map((a) => ({ a, any: true }))];
+    for (const { a, any } of targets) {
+      for (const port of loginPorts) {
+        jobs.push(
+          (async () => {
+            const observed = await probeConnect(a, serverOf(a), port);
+            const was = before.get(`${a} ${port}`) ?? null;
+            const pass = observed === 'allowed';
+            results.push({ kind: 'new-login', description: `a new SSH login ${a} → ${serverOf(a)}:${port}`, expected: 'allowed', observed, before: was, pass, worse: !pass && was === 'allowed', anyCandidate: any, decidedBy: null, note: null });
+          })(),
+        );
+      }
     }
     for (const [list, expected] of [[o.mustAllow, 'allowed'], [o.mustDeny, 'denied']] as const) {
       for (const spec of list) {
@@ -195,18 +271,21 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
           (async () => {
             const src = representative(spec.from, admin);
             const dst = spec.to ?? server;
-            if (spec.proto !== 'tcp') {
-              results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: spec.text, expected, observed: 'not-run', pass: true, decidedBy: null, note: 'only tcp flows are probed so far' });
-              return;
-            }
-            const observed = await probeConnect(src, dst, spec.port);
+            const observed = await probeConnect(src, dst, spec.port, spec.proto);
             const pass = expected === 'allowed' ? observed === 'allowed' : observed !== 'allowed';
-            results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: `${spec.text} (${src} → ${dst}:${spec.port})`, expected, observed, pass, decidedBy: null, note: null });
+            results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: `${spec.text} (${src} → ${dst}:${spec.port})`, expected, observed, before: null, pass, worse: !pass, decidedBy: null, note: null });
           })(),
         );
       }
     }
     await Promise.all(jobs);
+    // An IPv6 flow that failed because neighbour discovery did not complete: say so (the caches were empty).
+    for (const r of results.filter((x) => !x.pass && x.observed !== 'not-run')) {
+      const dst = / → ([0-9a-fA-F:]*:[0-9a-fA-F:]*):\d+/.exec(r.description)?.[1];
+      if (!dst) continue;
+      const neigh = await run('ip', ['-6', 'neigh', 'show', dst], { netns: client, allowFailure: true });
+      if (/FAILED|INCOMPLETE/.test(neigh.stdout)) r.note = [r.note, `IPv6 neighbour discovery for ${dst} failed after the change (its neighbour solicitations went unanswered)`].filter(Boolean).join('; ');
+    }
     // Trace lines may trail the packets: wait (bounded) until every probe's deciding rule is seen.
     const listing = splitTables((await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true })).stdout);
     const ruleText: RuleText = (family, table, handle) => listing.find((t) => t.family === family && t.name === table)?.rulesByHandle.get(handle);
@@ -214,7 +293,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       for (const r of results) {
         const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
         if (m && r.decidedBy === null) {
-          const seen = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : 'syn', ruleText);
+          const seen = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText);
           r.decidedBy = seen?.decidedBy ?? null;
           r.verdict = seen?.verdict ?? null;
           r.rewrite = seen?.rewrite ?? null;
@@ -228,12 +307,21 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       const decided = await o.format.explain(host);
       for (const r of unexplained) r.decidedBy = decided;
     }
+    // A declared flow that a DNAT rule rewrote: say so, and which rule.
+    for (const r of results.filter((x) => x.kind === 'must-allow' || x.kind === 'must-deny')) {
+      const m = /\(([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)\)$/.exec(r.description);
+      const id = m ? decidingRule(traced.text, m[1]!, Number(m[3]), r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText)?.traceId : undefined;
+      const natLine = id ? traced.text.split('\n').find((l) => l.includes(`trace id ${id} `) && / dnat /.test(l)) : undefined;
+      const rule = natLine ? /^trace id \S+ (\S+) (\S+) (\S+) rule (.*?)(?: \(verdict \S+\))?$/.exec(natLine.trim()) : null;
+      if (rule) r.note = [r.note, `followed the NAT: ${rule[1]} ${rule[2]} ${rule[3]}: ${rule[4]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')}`].filter(Boolean).join('; ');
+    }
     if (notes.length) for (const r of results) r.note = [r.note, ...notes].filter(Boolean).join('; ');
     return results;
   } finally {
     for (const c of children) c.kill('SIGKILL');
     await run('ip', ['netns', 'del', host], { allowFailure: true });
     await run('ip', ['netns', 'del', client], { allowFailure: true });
+    if (nat.length) await run('ip', ['netns', 'del', backend], { allowFailure: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }

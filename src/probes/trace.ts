@@ -35,7 +35,7 @@ const LINE = /^trace id (\S+) (\S+) (\S+) (\S+) (.*)$/;
  */
 export type RuleText = (family: string, table: string, handle: number) => string | undefined;
 
-export function decidingRule(traceText: string, saddr: string, dport: number, packet: 'syn' | 'data' = 'syn', ruleText: RuleText = () => undefined): TraceVerdict | null {
+export function decidingRule(traceText: string, saddr: string, dport: number, packet: 'syn' | 'data' | 'udp' = 'syn', ruleText: RuleText = () => undefined): TraceVerdict | null {
   const packets = new Map<string, boolean>();
   const verdicts = new Map<string, Omit<TraceVerdict, 'rewrite'>>();
   const rewrites = new Map<string, TraceRewrite>();
@@ -45,7 +45,8 @@ export function decidingRule(traceText: string, saddr: string, dport: number, pa
     const [, id, family, table, chain, rest] = m as unknown as [string, string, string, string, string, string];
     if (rest.startsWith('packet:')) {
       const syn = /tcp flags == syn\b(?! \|)/.test(rest);
-      const hit = new RegExp(`(ip6? saddr ${saddr.replace(/[^0-9A-Za-z]/g, '\\$&')}) `).test(rest + ' ') && new RegExp(`dport ${dport}\\b`).test(rest) && (packet === 'syn' ? syn : !syn);
+      const kind = packet === 'udp' ? /\budp\b/.test(rest) : packet === 'syn' ? syn : !syn && !/\budp\b/.test(rest);
+      const hit = new RegExp(`(ip6? saddr ${saddr.replace(/[^0-9A-Za-z]/g, '\\$&')}) `).test(rest + ' ') && new RegExp(`dport ${dport}\\b`).test(rest) && kind;
       if (!packets.has(id)) packets.set(id, hit);
       continue;
     }

@@ -56,6 +56,18 @@ describe.skipIf(!isRoot)('fwsafe apply at a terminal (node-pty)', () => {
     expect(versionRecord(state.path, 2).change.state).toBe('confirmed');
   });
 
+  it('a blocking finding is shown and refused before any question (exit 5)', async () => {
+    loadRuleset(ns.name, BASE);
+    const lockout = CHANGE.replace('tcp dport 22 counter accept', 'tcp dport 2222 counter accept').replace('policy accept', 'policy drop');
+    const plan = await writePlan(state.path, ns.name, lockout, [{ family: 'inet', name: 'filter' }]);
+    const s = spawnCli(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--timeout', '30']);
+    const { exitCode } = await s.waitForExit();
+    expect(exitCode).toBe(5);
+    expect(s.output()).toMatch(/ERROR SSH_NEW_LOGIN_BLOCKED/);
+    expect(s.output()).not.toContain('Apply this change');
+    expect(changed(liveRuleset(ns.name))).toBe(false);
+  });
+
   it('Ctrl-C at the "apply?" question applies nothing (exit 130)', async () => {
     const s = await start(30, []);
     await s.waitForOutput('Apply this change');

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -131,12 +132,32 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
       'plan', join(ROOT, 'rulesets', 'lockout-demo.nft'), '--json']);
     expect(r.status, r.stderr).toBe(0);
     const errors = (r.json.findings as { code: string; severity: string; message: string }[]).filter((f) => f.severity === 'error');
-    const session = errors.find((f) => f.code === 'PROBE_SESSION_CUT');
-    expect(session?.message).toContain('198.51.100.1 → 198.51.100.2:22');
-    expect(errors.map((f) => f.code)).toEqual(expect.arrayContaining(['PROBE_NEW_LOGIN_BLOCKED', 'SSH_SESSION_CUT', 'SSH_NEW_LOGIN_BLOCKED']));
+    // One finding per problem: the analysis' finding, confirmed by real packets through this very session.
+    const session = errors.find((f) => f.code === 'SSH_SESSION_CUT') as { message: string; evidence?: string } | undefined;
+    expect(session?.message).toMatch(/Confirmed by real packets.*198\.51\.100\.1 → 198\.51\.100\.2:22/);
+    expect(session?.evidence).toBe('analysis+probe');
+    expect(errors.map((f) => f.code).sort()).toEqual(['SSH_NEW_LOGIN_BLOCKED', 'SSH_SESSION_CUT']);
     // Planning changed nothing in the server namespace.
     const live = spawnSync('ip', ['netns', 'exec', `${name}-server`, 'nft', 'list', 'ruleset'], { encoding: 'utf8' });
     expect(live.stdout.trim()).toBe('');
+  });
+
+  it('an admin connected over IPv6: a proposal dropping neighbour discovery is blocking, and the probe shows why', () => {
+    const name = labName('lv6');
+    expect(fwsafe(['lab', 'up', name, '--state-dir', state.path]).status).toBe(0);
+    const base = 'table inet filter {\n  chain input { type filter hook input priority 0; policy drop;\n    ct state established,related accept\n    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n    tcp dport 22 accept\n  }\n}\n';
+    spawnSync('ip', ['netns', 'exec', `${name}-server`, 'nft', '-f', '-'], { input: base });
+    const dir = mkdtempSync(join(tmpdir(), 'fwsafe-lab-v6-'));
+    chmodSync(dir, 0o755);
+    const proposal = join(dir, 'no-nd.nft');
+    writeFileSync(proposal, `table inet filter\ndelete table inet filter\n${base.replace('    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n', '')}`);
+    const r = fwsafe(['lab', 'ssh', name, '--ipv6', '--state-dir', state.path, '--', process.execPath, BIN, '--state-dir', state.path, 'plan', proposal, '--json']);
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(0);
+    const errors = (r.json.findings as { code: string; severity: string; message: string; evidence?: string }[]).filter((f) => f.severity === 'error');
+    expect(errors.map((f) => f.code)).toEqual(['ICMPV6_BLOCKED']);
+    expect(errors[0]!.evidence).toBe('analysis+probe');
+    expect(errors[0]!.message).toMatch(/2001:db8:100::1 → 2001:db8:100::2:22 was dropped \(IPv6 neighbour discovery for 2001:db8:100::2 failed/);
   });
 
   it('the demo (the README main job): lockout predicted, session frozen, rolled back at the deadline, session back, lab gone', async () => {
@@ -148,7 +169,7 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const milestones = [
       /confirmed \(version \d+\) by root from 198\.51\.100\.1/, // the safe change, confirmed over a new SSH session
-      /PROBE_SESSION_CUT: .*198\.51\.100\.1 → 198\.51\.100\.2:22/, // plan, run over SSH, predicted this session's cut
+      /SSH_SESSION_CUT: .*Confirmed by real packets.*198\.51\.100\.1 → 198\.51\.100\.2:22/, // plan, run over SSH, predicted this session's cut
       /SSH_NEW_LOGIN_BLOCKED/,
       /"hello-before-change" → echoed back/,
       /no echo within 2 s: the session is frozen/,

@@ -123,11 +123,13 @@ describe.skipIf(!isRoot)('probe attributions name what happened to the packet', 
     writeFileSync(path, text);
     const r = fwsafe(['--netns', ns.name, 'plan', path, '--json']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    return r.json.findings.find((f: { code: string }) => f.code === 'PROBE_NEW_LOGIN_BLOCKED')?.message ?? '(no probe finding)';
+    // A probe finding of its own, or (issue 10: one finding per problem) the analysis' finding it confirmed.
+    const confirmed = (f: { code: string; evidence?: string }) => f.code === 'PROBE_NEW_LOGIN_BLOCKED' || (f.code === 'SSH_NEW_LOGIN_BLOCKED' && f.evidence === 'analysis+probe');
+    return r.json.findings.find(confirmed)?.message ?? '(no probe finding)';
   };
 
   it('dropped by a rule, rejected by a rule', () => {
-    expect(probe('table inet p {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\ttcp dport 22 drop\n\t}\n}\n')).toMatch(/was dropped by inet p input: tcp dport 22 drop after the change/);
+    expect(probe('table inet p {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\ttcp dport 22 drop\n\t}\n}\n')).toMatch(/was dropped by inet p input: tcp dport 22 drop/);
     expect(probe('table inet p {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\ttcp dport 22 reject with tcp reset\n\t}\n}\n')).toMatch(/was rejected by inet p input: tcp dport 22 reject with tcp reset/);
   });
 

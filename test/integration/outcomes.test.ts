@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { createNetns, deleteNetns, inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 import { writePlan } from '../e2e/plan-fixture.js';
+import { sha256 } from '../../src/snapshot/hash.js';
 import { killWatchdog, pendingWatchdog, versionRecord, waitFor, waitForRuleset } from '../e2e/state-probe.js';
 
 const BASE = `table inet filter {
@@ -35,6 +36,7 @@ describe.skipIf(!isRoot)('truthful outcomes (real nft / iptables-nft in a namesp
     const good = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
     const plan = JSON.parse(readFileSync(good, 'utf8'));
     plan.proposal.text = 'table inet filter {\n chain input { jump nowhere\n }\n}\n';
+    plan.proposal.sha256 = sha256(plan.proposal.text);
     writeFileSync(good, JSON.stringify(plan));
     // Counters move after the plan (they are not part of the plan's base hash): 7 at plan time, 3 now.
     const handle = /dport 22 counter .* # handle (\d+)/.exec(nft(ns.name, ['-a', 'list', 'table', 'inet', 'filter']))![1]!;
@@ -42,13 +44,14 @@ describe.skipIf(!isRoot)('truthful outcomes (real nft / iptables-nft in a namesp
     const before = nft(ns.name, ['-a', 'list', 'table', 'inet', 'filter']);
     expect(before).toContain('counter packets 3 bytes 300');
     const r = cli('apply', '--plan', good, '--timeout', '20', '--no-wait', '--json');
+    // The gate (issue 10) plans the plan's text again on the host: the scratch namespace rejects it
+    // before anything is recorded or applied. (A rejection by the live kernel after the scratch accepted
+    // it goes the abandon path, covered by the unit tests of the state machine.)
     expect(r.status, r.stdout).toBe(4);
-    expect(r.json.error.message).toContain('nothing was changed (checked against the kernel)');
+    expect(r.json.error.message).toMatch(/Nothing was applied/);
     // Byte for byte, handles and counters included: the table was not deleted and recreated.
     expect(nft(ns.name, ['-a', 'list', 'table', 'inet', 'filter'])).toBe(before);
-    const change = cli('log', '--json').json.versions[0].change;
-    expect(change).toMatchObject({ state: 'failed', rollbackReason: 'apply-failed', overwritten: [] });
-    expect(change.note).toContain('Checked against the kernel: the touched tables are as before; nothing was restored.');
+    expect(cli('log', '--json').json.versions.filter((v: { change: unknown }) => v.change !== null)).toEqual([]);
     expect(cli('status', '--json').json.pending).toBeNull();
   });
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +140,27 @@ describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'run.js'), 'plan', p, '--json'], { encoding: 'utf8' });
     expect(r.status).toBe(9);
     expect(JSON.parse(r.stdout).error.code).toBe('PROPOSAL_UNREADABLE');
+    expect(liveRuleset(ns)).toBe(before);
+  });
+  it('include "/etc/shadow": no line of that file in text, JSON or markdown, nor in apply; the ruleset unchanged', () => {
+    const secret = readFileSync('/etc/shadow', 'utf8').split('\n').filter((l) => l.trim() !== '');
+    expect(secret.length).toBeGreaterThan(0);
+    const p = text('include "/etc/shadow"\n')(dir);
+    const runs = [
+      fwsafe(['--netns', ns, 'plan', p, '--no-probes']),
+      fwsafe(['--netns', ns, 'plan', p, '--no-probes', '--json']),
+      fwsafe(['--netns', ns, 'plan', p, '--no-probes', '--markdown']),
+      fwsafe(['--netns', ns, '--state-dir', join(dir, 'state'), 'apply', p, '--no-wait', '--json']),
+    ];
+    for (const r of runs) {
+      expect(r.status).toBe(4);
+      const out = r.stdout + r.stderr;
+      expect(out).toContain('/etc/shadow');
+      expect(out).toContain('is not the proposal');
+      for (const line of secret) expect(out).not.toContain(line);
+      // Not even a user name: the first field of each line.
+      for (const line of secret) expect(out).not.toMatch(new RegExp(`(^|\\s)${line.split(':')[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:`, 'm'));
+    }
     expect(liveRuleset(ns)).toBe(before);
   });
 });

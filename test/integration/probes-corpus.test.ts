@@ -135,7 +135,7 @@ describe.skipIf(!isRoot)('lockout prediction: probes agree with reality', () => 
       const a = c.v6 ? V6 : V4;
       const file = join(dir, `probe${i}.nft`);
       writeFileSync(file, c.proposal);
-      const predicted = await runProbes({ baseText: BASE, proposalPath: file, ssh: { client: a.client, clientPort: 40000 + i, server: a.server, serverPort: 22 }, sshPorts: [22], ifname: 'eth0', mustAllow: [], mustDeny: [] });
+      const predicted = await runProbes({ baseText: BASE, proposalPath: file, proposalText: c.proposal, ssh: { client: a.client, clientPort: 40000 + i, server: a.server, serverPort: 22 }, sshPorts: [22], ifname: 'eth0', mustAllow: [], mustDeny: [] });
       const predictedLockout = predicted.some((p) => !p.pass);
       const real = await reality(c, dir, i);
       const realLockout = !real.session || !real.login;

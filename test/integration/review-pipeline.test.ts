@@ -74,8 +74,10 @@ describe.skipIf(!isRoot)('change review: export on the host, plan in CI without 
       expect(plan.base.hash).toBe(doc.hash);
       if (name === 'lockout') {
         // The real-packet probes ran without root, in the CI job's own user namespace.
-        expect(plan.findings.map((f: { code: string }) => f.code)).toContain('PROBE_NEW_LOGIN_BLOCKED');
-        expect(md).toContain('PROBE_NEW_LOGIN_BLOCKED');
+        // One finding per problem: the analysis' lockout, confirmed by the probes' real packets.
+        const login = plan.findings.find((f: { code: string }) => f.code === 'SSH_NEW_LOGIN_BLOCKED');
+        expect(login.evidence).toBe('analysis+probe');
+        expect(md).toMatch(/SSH_NEW_LOGIN_BLOCKED.*Confirmed by real packets/);
       }
     }
     // --must-allow is probed with --against, not ignored.

@@ -194,7 +194,7 @@ ${allow.replace('counter accept', 'counter accept\n    tcp dport 8080 accept')}`
       ping.stdout.on('data', (d) => (out += d));
       const pingDone = new Promise<void>((res) => ping.on('exit', () => res()));
       await new Promise((res) => setTimeout(res, 300));
-      expect(cli('apply', '--plan', plan, '--timeout', '2', '--no-wait').status).toBe(0);
+      expect(cli('apply', '--plan', plan, '--force', '--timeout', '2', '--no-wait').status).toBe(0);
       expect(changed(liveRuleset(ns.name))).toBe(true);
       expect(await waitForRuleset(ns.name, (t) => !t.includes('8080'), 4000)).not.toBeNull();
       expect(ping.exitCode, 'the rollback must happen while the ping runs').toBeNull();

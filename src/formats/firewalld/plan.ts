@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { run } from '../../run/runner.js';
 import { takeSnapshot } from '../../snapshot/take.js';
 import type { SnapshotT } from '../../snapshot/schema.js';
@@ -178,7 +178,7 @@ export async function planFirewalld(options: FirewalldPlanOptions & { recognitio
     createdAt: new Date().toISOString(),
     netns: options.netns,
     base: { hash: snapshot.hash, source: 'live', ref: null },
-    proposal: { path: resolve(options.proposalPath), sha256: sha256(options.proposalText), text: options.proposalText },
+    proposal: { path: options.proposalPath, sha256: sha256(options.proposalText), text: options.proposalText },
     result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
     touchedTables,
     diff: diffModels(before, after, touched, { from: 'live', to: 'proposed' }),

@@ -20,6 +20,10 @@ export interface FindingContext {
   notReproduced: string[];
   /** Interfaces that exist where the change will be applied; null when unknown (a plan --against). */
   liveInterfaces?: string[] | null;
+  /** Admin addresses given without an SSH session (--admin-address): the logins that must keep working. */
+  adminAddresses?: string[];
+  /** The host has global IPv6 addresses or the admin is connected over IPv6: IPv6 losses are blocking. */
+  ipv6InUse?: boolean;
 }
 
 export type Analyser = (ctx: FindingContext) => FindingT[];

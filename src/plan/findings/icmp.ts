@@ -22,10 +22,12 @@ export const icmpBlocked: Analyser = (ctx) => {
   const blocked6 = v6.map(([type, state]) => ({ type, d: droppedByChange(ctx, icmp('ipv6', type, state)) })).filter((x) => x.d !== null);
   if (blocked6.length) {
     const d = blocked6[0]!.d!;
+    // Without neighbour discovery IPv6 stops once the neighbour entries expire: blocking where IPv6 is in use.
+    const nd = blocked6.some((x) => x.type.startsWith('nd-'));
     out.push({
       code: 'ICMPV6_BLOCKED',
-      severity: 'warning',
-      message: `After this change incoming ICMPv6 ${blocked6.map((x) => x.type).join(', ')} would be dropped (by ${d.after.decidedBy})${hedge(d)}: without neighbour discovery IPv6 stops working, without packet-too-big large transfers hang.`,
+      severity: nd && ctx.ipv6InUse && !d.already && !d.after.uncertain ? 'error' : 'warning',
+      message: `After this change incoming ICMPv6 ${blocked6.map((x) => x.type).join(', ')} would be dropped (by ${d.after.decidedBy})${hedge(d)}: without neighbour discovery IPv6 stops working (once the neighbour entries expire), without packet-too-big large transfers hang.${nd && ctx.ipv6InUse ? ' IPv6 is in use on this host.' : ''}`,
       fix: 'Accept them before any drop: `icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert, packet-too-big, destination-unreachable, time-exceeded } accept`.',
       location: d.after.decidedBy,
     });
