@@ -12,6 +12,7 @@ import { buildRollback } from '../../plan/rollback.js';
 import { parseSshConnection } from '../../plan/findings/context.js';
 import { sshListenPorts } from '../../plan/ssh-ports.js';
 import { interfaceOf, parseProbeSpec, probeFindings, runProbes } from '../../probes/index.js';
+import { probeAdmins } from '../../probes/admins.js';
 import { PLAN_VERSION, Plan, type FindingT, type PlanT, type TouchedTableT } from '../../plan/schema.js';
 import { FwsafeError, ExitCode, UserError, needsRoot } from '../../errors.js';
 import { isFirewalldTable } from '../../backends/firewalld.js';
@@ -29,6 +30,8 @@ export interface FirewalldPlanOptions {
   against?: string | null;
   env?: NodeJS.ProcessEnv;
   probes?: { enabled: boolean; mustAllow?: string[]; mustDeny?: string[] };
+  /** Admin addresses probed when there is no SSH_CONNECTION (checked by createPlanWithBase). */
+  adminAddresses?: string[] | string;
 }
 
 const FIREWALLD_TABLE = { family: 'inet', name: 'firewalld' };
@@ -153,6 +156,8 @@ export async function planFirewalld(options: FirewalldPlanOptions & { recognitio
         proposalPath: join(swapDir, 'swap.nft'),
         proposalText: swap,
         ssh,
+        // Whose new logins are probed: the session's client, else --admin-address, else the stand-ins.
+        admins: probeAdmins(ssh, ([] as string[]).concat(options.adminAddresses ?? []), snapshot.nft.text),
         sshPorts,
         ifname,
         mustAllow: (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s)),
