@@ -15,9 +15,10 @@ export default class Log extends BaseCommand {
     if (result.versions.length === 0 && result.unreadable.length === 0) this.say('No versions yet. Take one with: fwsafe snapshot');
     else this.say('  ID  TIME (UTC)           KIND     OUTCOME                USER  MESSAGE');
     for (const v of result.versions) {
-      this.say(renderLogLine(v));
+      this.say(renderLogLine(v, result.unguarded));
       for (const line of renderLogDetails(v)) this.say(line);
     }
+    if (result.unguarded) this.say(`Change ${result.unguarded.changeId} is UNGUARDED (${result.unguarded.reason}): run fwsafe recover to restore the previous rules.`);
     for (const bad of result.unreadable) this.note(`warning: ${bad.message}`);
     return result;
   }

@@ -8,7 +8,9 @@ import { run } from '../run/runner.js';
 import { readPending, releaseLock, updatePending, writePending } from '../pending/store.js';
 import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
 import { bootId, monoNowNs } from '../pending/clock.js';
-import { armSystemdBackstop, armWatchdog } from '../watchdog/arm.js';
+import { currentConnection } from '../session/connection.js';
+import { bootTicksNow } from '../watchdog/proc-stat.js';
+import { armGuards, armSystemdBackstop } from '../watchdog/arm.js';
 import { acquireLock } from './lock.js';
 import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
@@ -107,6 +109,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       code: newCode(),
       persistPath: options.persistPath,
       rollbackRequest: null,
+      appliedFrom: currentConnection(),
+      appliedAtTicks: null,
     };
     writePending(store.paths, pending);
   } catch (error) {
@@ -115,7 +119,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   }
   // From here on a pending record exists: every failure path rolls back and records why.
   try {
-    const watchdogPid = await armWatchdog(store.paths, changeId);
+    const guardPids = await armGuards(store.paths, changeId);
+    const watchdogPid = guardPids[0]!;
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
     const applied = await run('nft', ['-f', '-'], { netns, input: plan.proposal.text, allowFailure: true, timeoutMs: 60_000 });
@@ -124,13 +129,15 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: `nft rejected the proposal: ${why}` });
       throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed:\n${why}`, { details: { changeId } });
     }
+    // A connection opened after this moment met the new rules: only such a one proves a confirmation.
+    const appliedAtTicks = bootTicksNow();
     const { snapshot: after } = await takeSnapshot(netns, { json: false });
     const version = store.add(
       { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },
       after,
     );
-    pending = updatePending(store.paths, (r) => ({ ...r, versionId: version.id })) ?? { ...pending, versionId: version.id };
-    store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid });
+    pending = updatePending(store.paths, (r) => ({ ...r, versionId: version.id, appliedAtTicks })) ?? { ...pending, versionId: version.id, appliedAtTicks };
+    store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid, guardPids });
     return { pending, version, systemdBackstop };
   } catch (error) {
     if (readPending(store.paths)?.changeId === changeId) {

@@ -8,6 +8,9 @@ import { recordOutcome, releaseChange } from './outcome.js';
 import { persistConfirmed } from './persist.js';
 import { busyError, noPendingChange, rollbackClaimed } from './resolve.js';
 import { FwsafeError, ExitCode } from '../errors.js';
+import { currentConnection } from '../session/connection.js';
+import type { ConfirmViaT } from '../session/schema.js';
+import { judgeConfirmation } from './confirm-proof.js';
 
 export interface ConfirmResult {
   changeId: string;
@@ -16,10 +19,20 @@ export interface ConfirmResult {
   confirmedBy: ActorT;
   persistedTo: string | null;
   previousPersistKeptAt: string | null;
+  /** How it was confirmed: which connection, and whether that proved new connections get in. */
+  via: ConfirmViaT;
 }
 
 /** Keeps the pending change: the watchdog stands down, the version is marked confirmed, persisted only now. */
-export async function confirmPending(options: { stateDir?: string | null; changeId?: string; actor?: ActorT }): Promise<ConfirmResult> {
+export async function confirmPending(options: {
+  stateDir?: string | null;
+  changeId?: string;
+  actor?: ActorT;
+  /** The admin keeps it from a session that cannot prove a new connection (recorded). */
+  fromThisSession?: boolean;
+  /** 'terminal-code': typed at the applying terminal's prompt. */
+  via?: 'terminal-code';
+}): Promise<ConfirmResult> {
   const store = new HistoryStore(options.stateDir);
   const pending = readPending(store.paths);
   if (pending === null) throw noPendingChange();
@@ -31,6 +44,8 @@ export async function confirmPending(options: { stateDir?: string | null; change
     });
   }
   if (pending.versionId === null) throw busyError(pending.changeId);
+  // Refused before anything is claimed or changed: the change stays pending, its guards keep the deadline.
+  const via = judgeConfirmation(pending, { confirming: currentConnection(), fromThisSession: options.fromThisSession ?? false, terminalCode: options.via === 'terminal-code' });
   if (!acquireClaim(store.paths, pending.changeId, 'confirm')) throw busyError(pending.changeId);
   const current = readPending(store.paths);
   if (current === null || current.changeId !== pending.changeId || current.versionId === null) {
@@ -51,12 +66,14 @@ export async function confirmPending(options: { stateDir?: string | null; change
     ? await persistConfirmed({ netns: current.netns, path: current.persistPath, paths: store.paths, versionId: current.versionId })
     : null;
   const confirmedAt = new Date().toISOString();
-  recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, persistedTo: persisted?.path ?? null });
+  recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, confirmedVia: via, persistedTo: persisted?.path ?? null });
   store.journal({
     event: 'change-confirmed',
     changeId: current.changeId,
     version: current.versionId,
     by: actor,
+    via: via.method,
+    newConnectionProven: via.newConnectionProven,
     ...(persisted ? { persistedTo: persisted.path, previousKeptAt: persisted.previousKeptAt } : {}),
   });
   releaseChange(store, current);
@@ -67,5 +84,6 @@ export async function confirmPending(options: { stateDir?: string | null; change
     confirmedBy: actor,
     persistedTo: persisted?.path ?? null,
     previousPersistKeptAt: persisted?.previousKeptAt ?? null,
+    via,
   };
 }

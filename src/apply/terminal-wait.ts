@@ -1,7 +1,10 @@
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryStore } from '../history/store.js';
-import { pendingExists } from '../pending/store.js';
+import { pendingExists, readPending } from '../pending/store.js';
 import { secondsLeft } from '../pending/clock.js';
+import { guardStates } from '../watchdog/guard-files.js';
+import { findOverwritten } from './execute-rollback.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import { confirmPending } from './confirm.js';
 import { rollbackPending, type Reason } from './resolve.js';
@@ -21,6 +24,63 @@ export interface TerminalIo {
 
 // Keystrokes arriving this soon after the prompt opens were typed ahead: discarded, never a confirmation.
 const TYPE_AHEAD_MS = 250;
+// How often this process looks whether any guard is left (it holds the deadline itself when none is).
+const GUARD_CHECK_MS = 50;
+
+/**
+ * The waiting CLI is the third guard: while either detached guard lives it only watches; when none is
+ * left it rolls the change back at the deadline itself (the deadline re-read, as `extend` may move it).
+ * Returns a function that stops it.
+ */
+function holdDeadlineWhenAlone(options: {
+  stateDir?: string;
+  changeId: string;
+  onAlone: () => void;
+  rollBack: (listedEarlier: Promise<string[] | null> | undefined) => void;
+}): () => void {
+  const store = new HistoryStore(options.stateDir);
+  let pending: PendingRecordT | null = null;
+  let readAt = '';
+  let alone = false;
+  let listed: Promise<string[] | null> | undefined;
+  let fired = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = (): void => {
+    if (fired) return;
+    if (guardStates(store.paths, options.changeId).some((g) => g.alive)) {
+      alone = false;
+      return;
+    }
+    if (!alone) {
+      alone = true;
+      options.onAlone();
+    }
+    try {
+      const { mtimeMs, size } = statSync(store.paths.pending);
+      if (`${mtimeMs}:${size}` !== readAt) {
+        pending = readPending(store.paths);
+        readAt = `${mtimeMs}:${size}`;
+      }
+    } catch {
+      return; // settled (or unreadable): nothing left to hold
+    }
+    if (pending === null || pending.changeId !== options.changeId) return;
+    const left = secondsLeft(pending.deadlineMonoNs);
+    if (left <= 1 && listed === undefined) listed = findOverwritten(pending.netns, pending.touchedTables, pending.expectedText).catch(() => null);
+    if (left <= 0) {
+      fired = true;
+      options.rollBack(listed);
+    } else if (left * 1000 < GUARD_CHECK_MS) {
+      clearTimeout(timer);
+      timer = setTimeout(tick, Math.max(1, left * 1000));
+    }
+  };
+  const interval = setInterval(tick, GUARD_CHECK_MS);
+  return () => {
+    clearInterval(interval);
+    clearTimeout(timer);
+  };
+}
 
 function counterLine(c: LiveCounter, first: LiveCounter | undefined): string {
   const delta = c.packets - (first?.packets ?? c.packets);
@@ -50,8 +110,11 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
   let watched: LiveCounter[] = [];
   const openedAt = Date.now();
 
-  const settleByRollback = (reason: Reason): Promise<WaitOutcome> => {
-    settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId: pending.changeId }).then(() => outcomeFromHistory());
+  const settleByRollback = (reason: Reason, listedEarlier?: Promise<string[] | null>): Promise<WaitOutcome> => {
+    settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId: pending.changeId, listedEarlier }).then((r) =>
+      // Busy: a guard (or a confirm) is resolving it right now; report what it settles to.
+      r.status === 'busy' ? settledOutcome() : outcomeFromHistory(),
+    );
     return settling;
   };
   const outcomeFromHistory = (): WaitOutcome => {
@@ -86,6 +149,15 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     }
   };
 
+  const stopHolding = holdDeadlineWhenAlone({
+    stateDir: options.stateDir,
+    changeId: pending.changeId,
+    onAlone: () => {
+      message = 'Every guard process is gone: this fwsafe holds the deadline itself now. Keep this terminal open.';
+      draw();
+    },
+    rollBack: (listed) => void settleByRollback('timeout', listed),
+  });
   const onSigint = (): void => void settleByRollback('interrupt');
   const onSighup = (): void => void settleByRollback('hangup');
   process.on('SIGINT', onSigint);
@@ -103,8 +175,11 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     for (const ch of text) {
       if (ch === '\r' || ch === '\n') {
         if (typed.trim() === pending.code) {
-          settling = confirmPending({ stateDir: options.stateDir, changeId: pending.changeId }).then(
-            () => outcomeFromHistory(),
+          settling = confirmPending({ stateDir: options.stateDir, changeId: pending.changeId, via: 'terminal-code' }).then(
+            () => {
+              write('\nKept by the code typed in this session: that does not prove a NEW connection gets in. Open one now to check.');
+              return outcomeFromHistory();
+            },
             // Refused (too late, or the watchdog is rolling back): report what it settles to.
             () => settledOutcome(),
           );
@@ -146,6 +221,7 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     write('\n');
     return outcome;
   } finally {
+    stopHolding();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     process.off('SIGHUP', onSighup);

@@ -47,6 +47,9 @@ export async function tryFastPath(args: readonly string[]): Promise<boolean> {
     let result: import('../apply/status.js').StatusResult = { pending: null };
     // Anything at all where the record lives (a symlink too) goes through the full reader, which refuses links.
     if (entryExists(paths.pending)) {
+      // Like every command: a guard found gone is re-armed (said on stderr) before the status is read.
+      const { guardNotices } = await import('../watchdog/rearm.js');
+      for (const line of await guardNotices(paths, { warnUnguarded: false })) process.stderr.write(line + '\n');
       const { pendingStatus } = await import('../apply/status.js');
       result = pendingStatus({ stateDir: parsed.stateDir });
     }

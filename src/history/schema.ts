@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BackendSummary } from '../snapshot/schema.js';
+import { ConfirmVia } from '../session/schema.js';
 
 export const VERSION_SCHEMA = 1;
 
@@ -23,6 +24,8 @@ export const ChangeOutcome = z.strictObject({
   deadline: z.string().nullable(),
   confirmedAt: z.string().nullable(),
   confirmedBy: Actor.nullable(),
+  /** How it was confirmed and which connection did it (absent in records made before fwsafe recorded it). */
+  confirmedVia: ConfirmVia.nullable().optional(),
   rolledBackAt: z.string().nullable(),
   rollbackReason: RollbackReason.nullable(),
   /** What the rollback overwrote: tables changed by someone else during the window. */

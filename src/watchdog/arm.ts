@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readyPath } from '../pending/store.js';
+import { GUARD_SLOTS, readGuardRecord, type GuardSlot } from './guard-files.js';
 import type { StatePaths } from '../state/paths.js';
 import { run } from '../run/runner.js';
 import { hasBinary } from '../run/binaries.js';
@@ -14,16 +14,19 @@ export function watchdogScript(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'main.js');
 }
 
-/**
- * Starts the watchdog detached (its own session: setsid, no terminal, immune to SIGHUP) and waits
- * until it has read the pending record and said so. Returns its pid.
- */
-export async function armWatchdog(paths: StatePaths, changeId: string, timeoutMs = 10_000): Promise<number> {
+export interface SpawnedGuard {
+  slot: GuardSlot;
+  pid: number;
+  /** Null while it runs; its exit code (or -1) once it exited. */
+  exited: () => number | null;
+}
+
+/** Starts one guard detached: its own session (setsid), no terminal, immune to the hang-up of ours. */
+export function spawnGuard(paths: StatePaths, changeId: string, slot: GuardSlot): SpawnedGuard {
   const script = watchdogScript();
   if (!existsSync(script)) throw new FwsafeError(`The watchdog is missing (${script}); run npm run build.`, { code: 'WATCHDOG_MISSING' });
-  const child = spawn(process.execPath, [script, paths.root, changeId], { detached: true, stdio: 'ignore' });
-  const pid = child.pid;
-  let exited: number | null = null;
+  const child = spawn(process.execPath, [script, paths.root, changeId, String(slot)], { detached: true, stdio: 'ignore' });
+  let exited: number | null = child.pid === undefined ? -1 : null;
   child.on('exit', (code) => {
     exited = code ?? -1;
   });
@@ -31,14 +34,29 @@ export async function armWatchdog(paths: StatePaths, changeId: string, timeoutMs
     exited = -1;
   });
   child.unref();
-  const ready = readyPath(paths, changeId);
+  return { slot, pid: child.pid ?? 0, exited: () => exited };
+}
+
+/** Waits until the guard has read the pending record and written its slot file; false if it died or took too long. */
+export async function guardReady(paths: StatePaths, changeId: string, guard: SpawnedGuard, timeoutMs: number): Promise<boolean> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    if (existsSync(ready) && Number(readFileSync(ready, 'utf8').trim()) === pid) return pid;
-    if (exited !== null || pid === undefined) break;
+    if (readGuardRecord(paths, changeId, guard.slot)?.pid === guard.pid) return true;
+    if (guard.exited() !== null) return false;
     await sleep(10);
   }
-  if (pid !== undefined && exited === null) process.kill(pid, 'SIGKILL');
+  return false;
+}
+
+/**
+ * Arms both guards of a change (started together, each in its own session) and waits until both have
+ * read the pending record and said so. Returns their pids by slot; on failure kills what it started.
+ */
+export async function armGuards(paths: StatePaths, changeId: string, timeoutMs = 10_000): Promise<number[]> {
+  const guards = GUARD_SLOTS.map((slot) => spawnGuard(paths, changeId, slot));
+  const ready = await Promise.all(guards.map((g) => guardReady(paths, changeId, g, timeoutMs)));
+  if (ready.every(Boolean)) return guards.map((g) => g.pid);
+  for (const g of guards) if (g.pid > 0 && g.exited() === null) process.kill(g.pid, 'SIGKILL');
   throw new FwsafeError('The watchdog did not start; nothing was applied.', {
     code: 'WATCHDOG_FAILED',
     actions: [`Look at ${join(paths.root, 'watchdog.log')}, then try again.`],

@@ -1,14 +1,18 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryStore } from '../history/store.js';
-import { readPending, readyPath, watchdogLogPath } from '../pending/store.js';
-import { monoNowNs } from '../pending/clock.js';
-import { appendLine, writeFileAtomic } from '../state/fs-safe.js';
+import { claimPath, pendingExists, readClaim, readPending, watchdogLogPath } from '../pending/store.js';
+import { monoNowNs, pidAlive } from '../pending/clock.js';
+import { appendLine } from '../state/fs-safe.js';
 import { rollbackPending, type Reason } from '../apply/resolve.js';
 import { executeRollback, findOverwritten } from '../apply/execute-rollback.js';
 import type { PendingRecordT } from '../pending/schema.js';
+import type { StatePaths } from '../state/paths.js';
+import { otherSlot, readGuardRecord, writeGuardRecord, type GuardSlot } from './guard-files.js';
+import { processAlive } from './proc-stat.js';
+import { spawnGuard, type SpawnedGuard } from './arm.js';
 
-// Re-read the pending record this often; the deadline itself is slept to exactly.
+// Re-read the pending record (and look at the other guard) this often; the deadline itself is slept to exactly.
 const POLL_MS = 100;
 // Listing large touched tables (to report what the rollback overwrites) takes time: do it this long
 // before the deadline, so the restore itself starts on time. A change in the last second is still
@@ -21,10 +25,19 @@ const prelistNs = (p: PendingRecordT): bigint => {
   const estimate = lines * 80_000n;
   return estimate > PRELIST_MIN_NS ? estimate : PRELIST_MIN_NS;
 };
+// Both guards start together at apply: the other one may not have written its slot file yet.
+const STARTUP_GRACE_MS = 1_500;
+// A replacement that has not said it is ready by then is started again.
+const REPLACE_WAIT_MS = 3_000;
+// No node start-up competes with the rollback for the CPU in the last second before the deadline.
+const NO_REARM_NS = 1_000_000_000n;
+// The second guard leaves the deadline to the first while that one lives; it steps in if the first
+// has neither claimed nor settled the change this long after the deadline (stuck, or dying right then).
+const SECONDARY_GRACE_NS = 200_000_000n;
 
-function log(store: HistoryStore, text: string): void {
+function log(paths: StatePaths, text: string): void {
   try {
-    appendLine(watchdogLogPath(store.paths), `${new Date().toISOString()} [${process.pid}] ${text}`);
+    appendLine(watchdogLogPath(paths), `${new Date().toISOString()} [${process.pid}] ${text}`);
   } catch {
     // logging must never stop a rollback
   }
@@ -39,56 +52,132 @@ function fileTag(path: string): string | null {
   }
 }
 
-/** Guards one change until it is confirmed, rolled back by someone, or its deadline passes. Returns an exit code. */
-export async function runWatchdog(stateDir: string, changeId: string): Promise<number> {
+/** Waits, cheaply (a stat and a small read every 20 ms), while a live process holds the resolve claim. */
+async function waitWhileClaimed(paths: StatePaths): Promise<void> {
+  for (;;) {
+    if (!pendingExists(paths) || !existsSync(claimPath(paths))) return;
+    const holder = readClaim(paths);
+    if (holder === null || !pidAlive(holder.pid)) return;
+    await sleep(20);
+  }
+}
+
+/** This guard's view of the other one: alive, or being re-armed by us. */
+class PeerWatch {
+  private replacing: SpawnedGuard | null = null;
+  private replacingSince = 0;
+  private readonly startedAt = Date.now();
+  private readonly peer: GuardSlot;
+
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly changeId: string,
+    slot: GuardSlot,
+  ) {
+    this.peer = otherSlot(slot);
+  }
+
+  /** True while the other guard runs; re-arms it when it is gone (not in the last second before the deadline). */
+  check(remainingNs: bigint): boolean {
+    const paths = this.store.paths;
+    const record = readGuardRecord(paths, this.changeId, this.peer);
+    if (record !== null && processAlive(record.pid, record.startTicks)) {
+      if (this.replacing !== null && record.pid === this.replacing.pid) {
+        log(paths, `${this.changeId}: guard ${this.peer} re-armed as pid ${record.pid}`);
+        this.store.journal({ event: 'guard-rearmed', changeId: this.changeId, slot: this.peer, pid: record.pid, by: process.pid });
+      }
+      this.replacing = null;
+      return true;
+    }
+    if (this.replacing !== null && this.replacing.exited() === null && Date.now() - this.replacingSince < REPLACE_WAIT_MS) return false;
+    if (record === null && this.replacing === null && Date.now() - this.startedAt < STARTUP_GRACE_MS) return false;
+    if (remainingNs < NO_REARM_NS) return false;
+    log(paths, `${this.changeId}: guard ${this.peer} (pid ${record?.pid ?? '-'}) is gone; re-arming it`);
+    if (this.replacing === null) this.store.journal({ event: 'guard-lost', changeId: this.changeId, slot: this.peer, pid: record?.pid ?? null, seenBy: process.pid });
+    try {
+      this.replacing = spawnGuard(paths, this.changeId, this.peer);
+    } catch (error) {
+      log(paths, `${this.changeId}: could not start a replacement: ${(error as Error).message}`);
+      this.replacing = null;
+    }
+    this.replacingSince = Date.now();
+    return false;
+  }
+}
+
+/**
+ * One of the two guards of a change: holds it until it is confirmed, rolled back by someone, or its
+ * deadline passes; watches the other guard and re-arms it when it dies. Returns an exit code.
+ */
+export async function runWatchdog(stateDir: string, changeId: string, slot: GuardSlot = 1): Promise<number> {
   const store = new HistoryStore(stateDir);
-  let pending: PendingRecordT | null = readPending(store.paths);
+  const paths = store.paths;
+  let pending: PendingRecordT | null = readPending(paths);
   if (pending === null || pending.changeId !== changeId) return 0;
-  let tag = fileTag(store.paths.pending);
-  writeFileAtomic(readyPath(store.paths, changeId), `${process.pid}\n`);
-  log(store, `armed for ${changeId}, deadline ${pending.deadline}`);
+  let tag = fileTag(paths.pending);
+  writeGuardRecord(paths, changeId, slot);
+  log(paths, `guard ${slot} armed for ${changeId}, deadline ${pending.deadline}`);
+  const peer = new PeerWatch(store, changeId, slot);
   let listedEarlier: Promise<string[] | null> | undefined;
   let listedFor: string | undefined;
   for (;;) {
-    const nowTag = fileTag(store.paths.pending);
+    const nowTag = fileTag(paths.pending);
     if (nowTag === null) {
-      log(store, `${changeId} resolved by another process; standing down`);
+      log(paths, `${changeId} resolved by another process; guard ${slot} standing down`);
       return 0;
     }
     if (nowTag !== tag) {
       tag = nowTag;
       try {
-        pending = readPending(store.paths);
+        pending = readPending(paths);
       } catch (error) {
         // A record we cannot read is never a reason to keep a change: keep the last good one.
-        log(store, `unreadable pending record, keeping the last good one: ${(error as Error).message}`);
+        log(paths, `unreadable pending record, keeping the last good one: ${(error as Error).message}`);
       }
       if (pending === null || pending.changeId !== changeId) return 0;
     }
+    // Two guards for one slot (we and a replacement someone else started): the one the file names stays.
+    const mine = readGuardRecord(paths, changeId, slot);
+    if (mine !== null && mine.pid !== process.pid && processAlive(mine.pid, mine.startTicks)) {
+      log(paths, `${changeId}: pid ${mine.pid} holds guard slot ${slot}; standing down`);
+      return 0;
+    }
     const request: Reason | null = pending.rollbackRequest;
     const remainingNs = BigInt(pending.deadlineMonoNs) - monoNowNs();
-    if (request === null && remainingNs <= prelistNs(pending) && listedFor !== pending.deadlineMonoNs) {
+    const peerAlive = peer.check(request === null ? remainingNs : 0n);
+    // Slot 1 acts at the deadline; slot 2 only when slot 1 is gone (or stuck): no double work at the deadline.
+    const primary = slot === 1 || !peerAlive;
+    if (primary && request === null && remainingNs <= prelistNs(pending) && listedFor !== pending.deadlineMonoNs) {
       listedFor = pending.deadlineMonoNs;
       const p = pending;
       listedEarlier = findOverwritten(p.netns, p.touchedTables, p.expectedText).catch(() => null);
     }
     if (request !== null || remainingNs <= 0n) {
-      const reason: Reason = request ?? 'timeout';
-      let result;
-      try {
-        result = await rollbackPending({ stateDir, reason, changeId, listedEarlier: reason === 'timeout' && listedFor === pending.deadlineMonoNs ? listedEarlier : undefined });
-      } catch (error) {
-        // The state store failed us: the kernel still must be restored, from the record in memory.
-        log(store, `${changeId}: recording failed (${(error as Error).message}); running the rollback from memory`);
-        const exec = await executeRollback(pending);
-        log(store, `${changeId}: rollback from memory: ${JSON.stringify(exec)}`);
-        return 1;
-      }
-      if (result.status === 'busy') {
+      if (!primary && request === null && remainingNs > -SECONDARY_GRACE_NS) {
         await sleep(20);
         continue;
       }
-      log(store, `${changeId}: ${JSON.stringify(result)}`);
+      // Someone (the other guard, a confirm) is resolving it now: wait for them, cheaply, then look again.
+      await waitWhileClaimed(paths);
+      if (!pendingExists(paths)) continue;
+      const reason: Reason = request ?? 'timeout';
+      let result;
+      try {
+        const early = reason === 'timeout' && listedFor === pending.deadlineMonoNs ? listedEarlier : undefined;
+        result = await rollbackPending({ stateDir, reason, changeId, listedEarlier: early });
+      } catch (error) {
+        // The state store failed us: the kernel still must be restored, from the record in memory.
+        log(paths, `${changeId}: recording failed (${(error as Error).message}); running the rollback from memory`);
+        const exec = await executeRollback(pending);
+        log(paths, `${changeId}: rollback from memory: ${JSON.stringify(exec)}`);
+        return 1;
+      }
+      if (result.status === 'busy') {
+        await waitWhileClaimed(paths);
+        await sleep(5);
+        continue;
+      }
+      log(paths, `${changeId}: guard ${slot}: ${JSON.stringify(result)}`);
       return result.status === 'rollback-failed' ? 1 : 0;
     }
     const untilPrelist = remainingNs - prelistNs(pending);
