@@ -29,6 +29,8 @@ const prelistNs = (p: PendingRecordT): bigint => {
 const STARTUP_GRACE_MS = 1_500;
 // A replacement that has not said it is ready by then is started again.
 const REPLACE_WAIT_MS = 3_000;
+// A replacement that exited without arming is tried again after this long.
+const RESPAWN_BACKOFF_MS = 1_000;
 // No node start-up competes with the rollback for the CPU in the last second before the deadline.
 const NO_REARM_NS = 1_000_000_000n;
 // The second guard leaves the deadline to the first while that one lives; it steps in if the first
@@ -89,7 +91,11 @@ class PeerWatch {
       this.replacing = null;
       return true;
     }
-    if (this.replacing !== null && this.replacing.exited() === null && Date.now() - this.replacingSince < REPLACE_WAIT_MS) return false;
+    if (this.replacing !== null) {
+      // Starting: give it time. Died at once (no pending record for it, a broken install): no spawn storm.
+      const waited = Date.now() - this.replacingSince;
+      if (waited < (this.replacing.exited() === null ? REPLACE_WAIT_MS : RESPAWN_BACKOFF_MS)) return false;
+    }
     if (record === null && this.replacing === null && Date.now() - this.startedAt < STARTUP_GRACE_MS) return false;
     if (remainingNs < NO_REARM_NS) return false;
     log(paths, `${this.changeId}: guard ${this.peer} (pid ${record?.pid ?? '-'}) is gone; re-arming it`);

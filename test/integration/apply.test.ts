@@ -98,11 +98,12 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
   it('confirm from another process keeps the change past the deadline; the watchdog stands down', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
-    // 6 s: the confirming CLI must start inside the window on a loaded 2-core machine (two guards start too).
-    const r = cli('apply', '--plan', plan, '--timeout', '6', '--no-wait', '--json');
+    // 10 s: apply and the confirming CLI must both fit in the window on a loaded 2-core machine (measured: a
+    // 6 s window was missed once while another test file ran beside this one).
+    const r = cli('apply', '--plan', plan, '--timeout', '10', '--no-wait', '--json');
     expect(r.status, r.stderr).toBe(0);
     const c = fwsafe(['--state-dir', state.path, 'confirm', r.json.changeId, '--json'], { env: { SSH_CONNECTION: '203.0.113.7 50000 203.0.113.1 22' } });
-    expect(c.status, c.stderr).toBe(0);
+    expect(c.status, c.stdout + c.stderr).toBe(0);
     await expectContract('confirm', c.json);
     expect(c.json.confirmedBy.from).toBe('203.0.113.7');
     // No terminal and no sshd above it (SSH_CONNECTION alone proves nothing): accepted, recorded as such.
