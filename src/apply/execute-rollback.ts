@@ -2,9 +2,23 @@ import { run } from '../run/runner.js';
 import { normaliseBlock, splitTables } from '../ruleset/text.js';
 import type { PendingRecordT, PendingTableT } from '../pending/schema.js';
 
+/** A listing made before the deadline: the overwritten tables, null (failed: list now), or not compared. */
+export type EarlyListing = Promise<string[] | null | 'not-compared'>;
+
+/**
+ * At the deadline the restore does not wait for a listing: whatever comparison is finished is used, else the
+ * tables are restored without one (a guard that took over in the last second had no time to list them).
+ */
+export function onTime(listing: EarlyListing | undefined): EarlyListing {
+  const finished = (listing ?? new Promise<never>(() => undefined)).then((r) => r ?? 'not-compared');
+  return Promise.race([finished, Promise.resolve('not-compared' as const)]);
+}
+
 export interface RollbackExecution {
   /** Touched tables that someone else changed during the window (the rollback overwrote their change). */
   overwritten: string[];
+  /** False when there was no time to compare before restoring: `overwritten` is then unknown, not empty. */
+  compared: boolean;
   error: string | null;
   durationMs: number;
 }
@@ -37,14 +51,16 @@ export async function findOverwritten(netns: string | null, tables: PendingTable
  * Runs the stored rollback: one `nft -f -` transaction for the nft tables, then
  * `iptables-nft-restore -w 5` for iptables-nft tables. Nothing is computed here but a comparison.
  */
-export async function executeRollback(pending: PendingRecordT, listedEarlier?: Promise<string[] | null>): Promise<RollbackExecution> {
+export async function executeRollback(pending: PendingRecordT, listedEarlier?: EarlyListing): Promise<RollbackExecution> {
   const started = performance.now();
   const netns = pending.netns;
   let overwritten: string[] = [];
+  let compared = true;
   const errors: string[] = [];
   try {
     const early = listedEarlier ? await listedEarlier : null;
-    overwritten = early ?? (await findOverwritten(netns, pending.touchedTables, pending.expectedText));
+    if (early === 'not-compared') compared = false;
+    else overwritten = early ?? (await findOverwritten(netns, pending.touchedTables, pending.expectedText));
   } catch (error) {
     errors.push(`could not compare the touched tables: ${(error as Error).message}`);
   }
@@ -61,5 +77,5 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: P
     const r = await run(program, ['-w', '5'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`${program} failed: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
   }
-  return { overwritten, error: errors.length > 0 ? errors.join('; ') : null, durationMs: Math.round(performance.now() - started) };
+  return { overwritten, compared, error: errors.length > 0 ? errors.join('; ') : null, durationMs: Math.round(performance.now() - started) };
 }

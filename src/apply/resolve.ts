@@ -5,7 +5,7 @@ import { readPending, releaseClaim } from '../pending/store.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
-import { executeRollback } from './execute-rollback.js';
+import { executeRollback, type EarlyListing } from './execute-rollback.js';
 import { recordOutcome, releaseChange } from './outcome.js';
 import { FwsafeError, ExitCode } from '../errors.js';
 
@@ -26,7 +26,7 @@ export interface RollbackDone {
 export type RollbackAttempt = RollbackDone | { status: 'none' } | { status: 'busy'; changeId: string };
 
 /** Rolls the pending change back now and records why. Safe against concurrent confirm/rollback (claim). */
-export async function rollbackPending(options: { stateDir?: string | null; reason: Reason; changeId?: string; applyError?: string; listedEarlier?: Promise<string[] | null> }): Promise<RollbackAttempt> {
+export async function rollbackPending(options: { stateDir?: string | null; reason: Reason; changeId?: string; applyError?: string; listedEarlier?: EarlyListing }): Promise<RollbackAttempt> {
   const store = new HistoryStore(options.stateDir);
   const pending = readPending(store.paths);
   if (pending === null || (options.changeId !== undefined && pending.changeId !== options.changeId)) return { status: 'none' };
@@ -41,7 +41,7 @@ export async function rollbackPending(options: { stateDir?: string | null; reaso
 }
 
 /** The rollback itself, for a caller holding the claim. */
-export async function rollbackClaimed(store: HistoryStore, pending: PendingRecordT, reason: Reason, applyError?: string, listedEarlier?: Promise<string[] | null>): Promise<RollbackDone> {
+export async function rollbackClaimed(store: HistoryStore, pending: PendingRecordT, reason: Reason, applyError?: string, listedEarlier?: EarlyListing): Promise<RollbackDone> {
   const exec = await executeRollback(pending, listedEarlier);
   const afterDeadlineMs = Number(monoNowNs() - BigInt(pending.deadlineMonoNs)) / 1e6;
   const now = new Date().toISOString();
@@ -52,6 +52,7 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     rolledBackAt: now,
     rollbackReason: reason,
     overwritten: exec.overwritten,
+    ...(exec.compared ? {} : { overwrittenUnknown: true }),
     error: errors.length > 0 ? errors.join('; ') : null,
   });
   store.journal({
@@ -60,6 +61,7 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     version: version.id,
     reason,
     overwritten: exec.overwritten,
+    ...(exec.compared ? {} : { compared: false }),
     afterDeadlineMs: Math.round(afterDeadlineMs),
     durationMs: exec.durationMs,
     ...(exec.error ? { error: exec.error } : {}),

@@ -4,7 +4,7 @@ import { HistoryStore } from '../history/store.js';
 import { pendingExists, readPending } from '../pending/store.js';
 import { secondsLeft } from '../pending/clock.js';
 import { guardStates } from '../watchdog/guard-files.js';
-import { findOverwritten } from './execute-rollback.js';
+import { findOverwritten, onTime, type EarlyListing } from './execute-rollback.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import { confirmPending } from './confirm.js';
 import { rollbackPending, type Reason } from './resolve.js';
@@ -36,7 +36,7 @@ function holdDeadlineWhenAlone(options: {
   stateDir?: string;
   changeId: string;
   onAlone: () => void;
-  rollBack: (listedEarlier: Promise<string[] | null> | undefined) => void;
+  rollBack: (listedEarlier: EarlyListing) => void;
 }): () => void {
   const store = new HistoryStore(options.stateDir);
   let pending: PendingRecordT | null = null;
@@ -69,7 +69,7 @@ function holdDeadlineWhenAlone(options: {
     if (left <= 1 && listed === undefined) listed = findOverwritten(pending.netns, pending.touchedTables, pending.expectedText).catch(() => null);
     if (left <= 0) {
       fired = true;
-      options.rollBack(listed);
+      options.rollBack(onTime(listed));
     } else if (left * 1000 < GUARD_CHECK_MS) {
       clearTimeout(timer);
       timer = setTimeout(tick, Math.max(1, left * 1000));
@@ -110,7 +110,7 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
   let watched: LiveCounter[] = [];
   const openedAt = Date.now();
 
-  const settleByRollback = (reason: Reason, listedEarlier?: Promise<string[] | null>): Promise<WaitOutcome> => {
+  const settleByRollback = (reason: Reason, listedEarlier?: EarlyListing): Promise<WaitOutcome> => {
     settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId: pending.changeId, listedEarlier }).then((r) =>
       // Busy: a guard (or a confirm) is resolving it right now; report what it settles to.
       r.status === 'busy' ? settledOutcome() : outcomeFromHistory(),

@@ -30,6 +30,8 @@ export const ChangeOutcome = z.strictObject({
   rollbackReason: RollbackReason.nullable(),
   /** What the rollback overwrote: tables changed by someone else during the window. */
   overwritten: z.array(z.string()),
+  /** True when the rollback had no time to compare the touched tables first: `overwritten` is unknown. */
+  overwrittenUnknown: z.boolean().optional(),
   persistedTo: z.string().nullable(),
   error: z.string().nullable(),
 });

@@ -5,7 +5,7 @@ import { claimPath, pendingExists, readClaim, readPending, watchdogLogPath } fro
 import { monoNowNs, pidAlive } from '../pending/clock.js';
 import { appendLine } from '../state/fs-safe.js';
 import { rollbackPending, type Reason } from '../apply/resolve.js';
-import { executeRollback, findOverwritten } from '../apply/execute-rollback.js';
+import { executeRollback, findOverwritten, onTime, type EarlyListing } from '../apply/execute-rollback.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import type { StatePaths } from '../state/paths.js';
 import { otherSlot, readGuardRecord, writeGuardRecord, type GuardSlot } from './guard-files.js';
@@ -124,7 +124,7 @@ export async function runWatchdog(stateDir: string, changeId: string, slot: Guar
   writeGuardRecord(paths, changeId, slot);
   log(paths, `guard ${slot} armed for ${changeId}, deadline ${pending.deadline}`);
   const peer = new PeerWatch(store, changeId, slot);
-  let listedEarlier: Promise<string[] | null> | undefined;
+  let listedEarlier: EarlyListing | undefined;
   let listedFor: string | undefined;
   for (;;) {
     const nowTag = fileTag(paths.pending);
@@ -155,6 +155,13 @@ export async function runWatchdog(stateDir: string, changeId: string, slot: Guar
     const primary = slot === 1 || !peerAlive;
     if (primary && request === null && remainingNs <= prelistNs(pending) && listedFor !== pending.deadlineMonoNs) {
       listedFor = pending.deadlineMonoNs;
+      // Taking over late (guard 1 died in the last moments): a listing would still run at the deadline and
+      // slow the restore down; restore without comparing instead (the record says so).
+      if (remainingNs < prelistNs(pending) / 2n) {
+        log(paths, `${changeId}: guard ${slot} took over ${Number(remainingNs / 1_000_000n)} ms before the deadline; no time to compare first`);
+        listedEarlier = Promise.resolve('not-compared');
+        continue;
+      }
       const p = pending;
       listedEarlier = findOverwritten(p.netns, p.touchedTables, p.expectedText).catch(() => null);
     }
@@ -169,7 +176,8 @@ export async function runWatchdog(stateDir: string, changeId: string, slot: Guar
       const reason: Reason = request ?? 'timeout';
       let result;
       try {
-        const early = reason === 'timeout' && listedFor === pending.deadlineMonoNs ? listedEarlier : undefined;
+        // At the deadline nothing waits for a listing (see onTime); a rollback asked for earlier compares as usual.
+        const early = reason === 'timeout' ? onTime(listedFor === pending.deadlineMonoNs ? listedEarlier : undefined) : undefined;
         result = await rollbackPending({ stateDir, reason, changeId, listedEarlier: early });
       } catch (error) {
         // The state store failed us: the kernel still must be restored, from the record in memory.
