@@ -11,7 +11,8 @@ export type EarlyListing = Promise<string[] | null | 'not-compared'>;
  */
 export function onTime(listing: EarlyListing | undefined): EarlyListing {
   const finished = (listing ?? new Promise<never>(() => undefined)).then((r) => r ?? 'not-compared');
-  return Promise.race([finished, Promise.resolve('not-compared' as const)]);
+  // setImmediate runs after every pending microtask: a listing already settled wins, one still running loses.
+  return Promise.race([finished, new Promise<'not-compared'>((resolve) => setImmediate(() => resolve('not-compared')))]);
 }
 
 export interface RollbackExecution {

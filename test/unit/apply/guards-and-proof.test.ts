@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { judgeConfirmation } from '../../../src/apply/confirm-proof.js';
+import { onTime } from '../../../src/apply/execute-rollback.js';
 import { staleReason } from '../../../src/apply/status.js';
 import { PENDING_SCHEMA, PendingRecord, type PendingRecordT } from '../../../src/pending/schema.js';
 import { bootId, monoNowNs } from '../../../src/pending/clock.js';
@@ -124,5 +125,15 @@ describe('guard files', () => {
     expect(staleReason(p, paths)).toBeNull();
     removeGuardFiles(paths, p.changeId);
     expect(readGuardRecord(paths, p.changeId, 2)).toBeNull();
+  });
+});
+
+describe('at the deadline the restore waits for no listing', () => {
+  it('uses a finished comparison, else restores without one', async () => {
+    expect(await onTime(Promise.resolve(['inet filter']))).toEqual(['inet filter']);
+    expect(await onTime(Promise.resolve([]))).toEqual([]);
+    expect(await onTime(Promise.resolve(null))).toBe('not-compared');
+    expect(await onTime(undefined)).toBe('not-compared');
+    expect(await onTime(new Promise((r) => setTimeout(() => r(['late']), 50)))).toBe('not-compared');
   });
 });
