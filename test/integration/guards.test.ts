@@ -29,8 +29,9 @@ table inet filter {
 const TOUCHED = [{ family: 'inet', name: 'filter' }];
 const changed = (t: string): boolean => t.includes('dport 8080');
 const restored = (t: string): boolean => t.includes('tcp dport 22 counter') && !t.includes('8080');
-// Long enough that the 20 % point comes after the CLI returned on a loaded 2-core machine.
-const WINDOW_S = 8;
+// Long enough that the 20 % point (3 s) comes after the CLI returned on a loaded 2-core machine (an 8 s
+// window was too short once at load average ~20: apply returned after its 20 % point).
+const WINDOW_S = 15;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kill = (pid: number | null, signal: NodeJS.Signals): void => {
@@ -52,11 +53,12 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
     const r = cli('apply', '--plan', plan, '--timeout', String(WINDOW_S), '--no-wait', '--json');
     expect(r.status, r.stderr).toBe(0);
-    const s = cli('status', '--json');
-    await expectContract('status', s.json);
-    expect(s.json.pending.guards.map((g: { alive: boolean }) => g.alive)).toEqual([true, true]);
+    // No CLI call here (it costs up to a second on a loaded machine): the guard files and /proc say it.
+    const g = guardPids(state.path);
+    expect(g[1] !== null && alive(g[1]) && g[2] !== null && alive(g[2]), 'both guards armed').toBe(true);
     expect(changed(liveRuleset(ns.name))).toBe(true);
-    return { changeId: r.json.changeId, deadlineAt: Date.now() + s.json.pending.secondsLeft * 1000 };
+    // The deadline as the pending record set it (wall clock at the same moment as the monotonic one).
+    return { changeId: r.json.changeId, deadlineAt: Date.parse(r.json.deadline) };
   };
 
   for (const slot of [1, 2] as const) {
@@ -68,7 +70,8 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
         await sleep(killAt - Date.now());
         const victim = guardPids(state.path)[slot];
         kill(victim, 'SIGKILL');
-        const left = deadlineAt - Date.now();
+        const killedAt = Date.now();
+        const left = deadlineAt - killedAt;
         if (left > 2500) {
           // The survivor re-arms the slot within a second (a new pid), well before the deadline.
           const rearmed = await waitFor(() => {
@@ -76,6 +79,7 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
             return pid !== null && pid !== victim && alive(pid);
           }, 2000);
           expect(rearmed, 'the surviving guard re-armed the killed one').toBe(true);
+          console.log(`guard ${slot} killed at ${fraction * 100} %: a replacement was alive ${Date.now() - killedAt} ms later`);
           expect(await waitFor(() => journal(state.path).some((e) => e.event === 'guard-rearmed' && e.slot === slot), 1000)).toBe(true);
         }
         expect(changed(liveRuleset(ns.name)), 'still live before the deadline').toBe(true);
@@ -101,6 +105,7 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
     kill(before[1], 'SIGSTOP');
     kill(before[2], 'SIGKILL');
     const s = cli('status', '--json');
+    await expectContract('status', s.json);
     expect(s.stderr).toMatch(/guard 2 of change .* was gone; re-armed it \(pid \d+\)/);
     const g2 = s.json.pending.guards.find((g: { slot: number }) => g.slot === 2);
     expect(g2.alive).toBe(true);
