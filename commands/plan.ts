@@ -13,7 +13,7 @@ export default class PlanCommand extends BaseCommand {
   static flags = {
     out: Flags.string({ description: 'Write the plan (JSON) to this file, for `fwsafe apply --plan`.' }),
     markdown: Flags.boolean({ description: 'Render the plan as Markdown (for a pull-request comment).' }),
-    'detailed-exitcode': Flags.boolean({ description: 'Exit 0 when the plan changes nothing, 2 when it has changes.' }),
+    'detailed-exitcode': Flags.boolean({ description: 'Exit 0 when the plan changes nothing, 2 when it has changes and nothing blocking, 5 when a finding blocks it (for CI gates).' }),
     'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes (rule analysis still runs).' }),
     'must-allow': Flags.string({ description: 'A flow that must stay allowed, probed with real packets: "tcp/443", "tcp/5432 from 10.0.0.0/8".', multiple: true }),
     'must-deny': Flags.string({ description: 'A flow that must stay denied: "tcp/23", "tcp/3306 from 203.0.113.0/24".', multiple: true }),
@@ -22,16 +22,18 @@ export default class PlanCommand extends BaseCommand {
 
   async run(): Promise<PlanT> {
     const { args, flags } = await this.parse(PlanCommand);
-    const { createPlan, writePlanFile, checkPlanOutPath } = await import('../src/plan/create-plan.js');
+    const { createPlan, writePlanFile, checkPlanOutPath, planExitCode } = await import('../src/plan/create-plan.js');
     if (flags.out) checkPlanOutPath(flags.out);
     const plan = await createPlan({ netns: this.checkNetns(flags.netns), proposalPath: args.file, against: flags.against, stateDir: flags['state-dir'], probes: { enabled: !flags['no-probes'], mustAllow: flags['must-allow'], mustDeny: flags['must-deny'] } });
     if (flags.out) writePlanFile(flags.out, plan);
     if (!this.jsonEnabled()) {
       const { renderPlan } = await import('../src/plan/render.js');
       this.log(renderPlan(plan, { colour: this.colour && !flags.markdown, width: process.stdout.columns || 80, markdown: flags.markdown }));
-      if (flags.out) this.log(`\nPlan written to ${flags.out}; apply it with: fwsafe apply --plan ${flags.out}`);
+      // Markdown on stdout is a PR comment as it is: the note goes to stderr there.
+      const written = `Plan written to ${flags.out}; apply it with: fwsafe apply --plan ${flags.out}`;
+      if (flags.out) flags.markdown ? this.note(written) : this.log(`\n${written}`);
     }
-    if (flags['detailed-exitcode'] && plan.touchedTables.length > 0) process.exitCode = 2;
+    if (flags['detailed-exitcode']) process.exitCode = planExitCode(plan);
     return plan;
   }
 }

@@ -1,3 +1,4 @@
+import { inverseDelta } from './inverse.js';
 import { HistoryStore } from '../history/store.js';
 import { currentActor } from '../history/actor.js';
 import type { VersionRecordT } from '../history/schema.js';
@@ -60,6 +61,15 @@ export function refuseBlocked(plan: PlanT, force: boolean): void {
   }
 }
 
+/** The inverse delta, or null (whole-table rollback) if it cannot be computed. */
+function inverseOrNull(before: string, after: string, tables: { family: string; name: string }[]): NonNullable<PendingRecordT['rollback']['inverse']> | null {
+  try {
+    return inverseDelta(before, after, tables);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Applies a planned change under the watchdog: lock, drift check, base version, pending record
  * (fsynced), watchdog armed, then one nft transaction. Returns while the change awaits confirmation.
@@ -72,8 +82,10 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   const changeId = options.held?.changeId ?? newChangeId();
   if (!options.held) acquireLock(store.paths, changeId);
   let pending: PendingRecordT;
+  let baseText = '';
   try {
     const snapshot = options.held?.baseSnapshot ?? (await takeSnapshot(netns, { json: false })).snapshot;
+    baseText = snapshot.nft.text;
     if (snapshot.hash !== plan.base.hash) {
       throw new FwsafeError('The live ruleset changed since the plan was made; nothing was applied.', {
         code: 'DRIFT',
@@ -136,7 +148,11 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },
       after,
     );
-    pending = updatePending(store.paths, (r) => ({ ...r, versionId: version.id, appliedAtTicks })) ?? { ...pending, versionId: version.id, appliedAtTicks };
+    // The inverse needs the handles the kernel gave the change's rules: computed now, from the listing
+    // just taken; until it is stored the watchdog has the whole-table restore.
+    const inverse = inverseOrNull(baseText, after.nft.text, plan.touchedTables.filter((t) => !t.iptablesNft));
+    pending =
+      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, rollback: { ...r.rollback, inverse }, appliedAtTicks })) ?? { ...pending, versionId: version.id, appliedAtTicks };
     store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid, guardPids });
     return { pending, version, systemdBackstop };
   } catch (error) {

@@ -16,10 +16,15 @@ export function onTime(listing: EarlyListing | undefined): EarlyListing {
 }
 
 export interface RollbackExecution {
-  /** Touched tables that someone else changed during the window (the rollback overwrote their change). */
+  /** Touched tables that someone else changed during the window and the rollback overwrote. */
   overwritten: string[];
   /** False when there was no time to compare before restoring: `overwritten` is then unknown, not empty. */
   compared: boolean;
+  /** Touched tables someone else changed during the window whose changes survived (inverse rollback). */
+  kept: string[];
+  method: 'inverse' | 'whole-table';
+  /** Why the inverse was not used though it was there (nft refused it: an object it names changed). */
+  conflict: string | null;
   error: string | null;
   durationMs: number;
 }
@@ -65,7 +70,19 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: E
   } catch (error) {
     errors.push(`could not compare the touched tables: ${(error as Error).message}`);
   }
-  if (pending.rollback.nftScript.trim()) {
+  // The inverse undoes only the change's own operations; if nft refuses it (another program deleted or
+  // changed an object it names), nothing of it applied (one transaction) and the tables are restored whole.
+  const inverse = pending.rollback.inverse ?? null;
+  let method: RollbackExecution['method'] = 'whole-table';
+  let conflict: string | null = null;
+  if (inverse !== null && inverse.nftScript.trim()) {
+    const r = await run('nft', ['-f', '-'], { netns, input: inverse.nftScript, allowFailure: true, timeoutMs: 30_000 });
+    if (r.exitCode === 0) method = 'inverse';
+    else conflict = `the inverse of the change could not run (${firstError(r.stderr)}): the touched tables were restored whole`;
+  } else if (inverse !== null) {
+    method = 'inverse';
+  }
+  if (method === 'whole-table' && pending.rollback.nftScript.trim()) {
     const r = await run('nft', ['-f', '-'], { netns, input: pending.rollback.nftScript, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`nft -f rejected the rollback script: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
   }
@@ -78,5 +95,23 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: E
     const r = await run(program, ['-w', '5'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`${program} failed: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
   }
-  return { overwritten, compared, error: errors.length > 0 ? errors.join('; ') : null, durationMs: Math.round(performance.now() - started) };
+  // With the inverse, only tables it restored whole (it could not express their change) overwrite others' work.
+  const whole = new Set((inverse?.wholeTables ?? []).map((w) => w.slice(0, w.indexOf(':'))));
+  const changed = overwritten;
+  const lost = method === 'inverse' ? changed.filter((k) => whole.has(k)) : changed;
+  return {
+    overwritten: lost,
+    compared,
+    kept: changed.filter((k) => !lost.includes(k)),
+    method,
+    conflict,
+    error: errors.length > 0 ? errors.join('; ') : null,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** The first `Error:` line nft printed, without the file prefix. */
+function firstError(stderr: string): string {
+  const line = stderr.split('\n').find((l) => l.includes('Error:')) ?? stderr.trim().split('\n')[0] ?? '';
+  return line.replace(/^.*?Error:\s*/, '').trim();
 }

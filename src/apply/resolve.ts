@@ -53,6 +53,9 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     rollbackReason: reason,
     overwritten: exec.overwritten,
     ...(exec.compared ? {} : { overwrittenUnknown: true }),
+    rollbackMethod: exec.method,
+    kept: exec.kept,
+    conflict: exec.conflict,
     error: errors.length > 0 ? errors.join('; ') : null,
   });
   store.journal({
@@ -62,6 +65,9 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     reason,
     overwritten: exec.overwritten,
     ...(exec.compared ? {} : { compared: false }),
+    method: exec.method,
+    kept: exec.kept,
+    ...(exec.conflict ? { conflict: exec.conflict } : {}),
     afterDeadlineMs: Math.round(afterDeadlineMs),
     durationMs: exec.durationMs,
     ...(exec.error ? { error: exec.error } : {}),

@@ -57,6 +57,8 @@ export function renderLogDetails(v: VersionRecordT): string[] {
   if (c.rolledBackAt) lines.push(`        rolled back at ${c.rolledBackAt} (${c.rollbackReason ?? 'unknown'})`);
   if (c.overwrittenUnknown) lines.push('        rollback restored without comparing first (no time at the deadline): changes others made meanwhile are not known');
   if (c.overwritten.length > 0) lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join(', ')}`);
+  if (c.kept && c.kept.length > 0) lines.push(`        rollback undid only this change; kept what others changed meanwhile in: ${c.kept.join(', ')}`);
+  if (c.conflict) lines.push(`        ${c.conflict}`);
   if (c.persistedTo) lines.push(`        persisted to ${c.persistedTo}`);
   if (c.error) lines.push(`        error: ${c.error}`);
   return lines;

@@ -32,6 +32,12 @@ export const ChangeOutcome = z.strictObject({
   overwritten: z.array(z.string()),
   /** True when the rollback had no time to compare the touched tables first: `overwritten` is unknown. */
   overwrittenUnknown: z.boolean().optional(),
+  /** How it was undone: the inverse of the change's operations, or the touched tables restored whole. */
+  rollbackMethod: z.enum(['inverse', 'whole-table']).nullable().optional(),
+  /** Touched tables someone else changed during the window whose changes the (inverse) rollback kept. */
+  kept: z.array(z.string()).optional(),
+  /** Why the inverse could not run (an object it needed was changed or gone), when it fell back. */
+  conflict: z.string().nullable().optional(),
   persistedTo: z.string().nullable(),
   error: z.string().nullable(),
 });

@@ -25,8 +25,17 @@ export const PendingRecord = z.strictObject({
   message: z.string(),
   touchedTables: z.array(PendingTable),
   rollback: z.strictObject({
+    /** Restores every touched nft table whole, as it was before the change: the fallback. */
     nftScript: z.string(),
     iptablesNft: z.strictObject({ v4: z.string().nullable(), v6: z.string().nullable() }),
+    /**
+     * The inverse of what the change did (src/apply/inverse.ts), computed right after the apply from
+     * the listing with the new handles; run first, so what others add meanwhile survives.
+     */
+    inverse: z
+      .strictObject({ nftScript: z.string(), ops: z.array(z.string()), wholeTables: z.array(z.string()) })
+      .nullable()
+      .optional(),
   }),
   /** Normalised text of the touched tables right after the change (plan.result.touchedText). */
   expectedText: z.string(),

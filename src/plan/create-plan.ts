@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readProposal } from './proposal-file.js';
 import { refuseNonChanges } from './proposal-commands.js';
@@ -6,7 +6,8 @@ import { computeInScratch, type ScratchResult } from './scratch.js';
 import { proposalScope, type ProposalScope } from './proposal-scope.js';
 import { hasHandleReferences } from './handles.js';
 import { splitTables } from '../ruleset/text.js';
-import { computeInUserns } from './scratch-userns.js';
+import { readBaseFile } from './base-file.js';
+import { planInUserns } from './plan-in-userns.js';
 import { diffModels, touchedKeys, blockOf } from './diff.js';
 import { countersAtRisk } from './counters.js';
 import { runAnalysers } from './findings/index.js';
@@ -48,14 +49,8 @@ interface Base {
   legacy: boolean;
   /** The live snapshot the plan was made against (apply keeps it as the base version). */
   snapshot: SnapshotT | null;
-}
-
-function readBaseFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UserError(`Cannot read the saved ruleset ${path} given to --against: ${(error as Error).message}.`, { code: 'AGAINST_UNREADABLE', actions: ['Check its path and permissions.'] });
-  }
+  /** Where an export was taken: the plan is for that namespace, wherever it is computed. */
+  exportedFrom?: { netns: string | null };
 }
 
 async function loadBase(options: PlanOptions): Promise<Base> {
@@ -66,7 +61,10 @@ async function loadBase(options: PlanOptions): Promise<Base> {
   }
   if (existsSync(against)) {
     if (statSync(against).isDirectory()) throw new UserError(`--against ${against} is a directory; pass a saved ruleset file (nft list ruleset > FILE) or a version id.`, { code: 'AGAINST_NOT_A_FILE' });
-    return { source: 'file', ref: resolve(against), text: readBaseFile(against), hash: null, live: null, iptablesNft: { v4: null, v6: null }, legacy: false, snapshot: null };
+    const file = readBaseFile(against);
+    if (file.kind === 'nft') return { source: 'file', ref: resolve(against), text: file.text, hash: null, live: null, iptablesNft: { v4: null, v6: null }, legacy: false, snapshot: null };
+    const doc = file.doc;
+    return { source: 'file', ref: resolve(against), text: doc.nft, hash: doc.hash, live: null, iptablesNft: doc.iptablesNft, legacy: doc.summary.iptablesLegacy, snapshot: null, exportedFrom: { netns: doc.netns } };
   }
   if (/[/.]/.test(against)) {
     throw new UserError(`--against ${against}: no such file (and it is not a version id).`, { code: 'AGAINST_NOT_FOUND', actions: ['Pass a saved ruleset file (nft -a list ruleset > FILE) or a version from fwsafe log (a number, latest, -N).'] });
@@ -75,7 +73,7 @@ async function loadBase(options: PlanOptions): Promise<Base> {
     throw new FwsafeError(`Stored versions live in the root-only state directory, so --against ${against} needs root. Without root, plan against a saved ruleset file instead.`, {
       code: 'NEEDS_ROOT',
       exitCode: ExitCode.needsRoot,
-      actions: [`As root: fwsafe show ${against} --raw > base.nft (keep only the ruleset), then: fwsafe plan FILE --against base.nft`, 'Or run it again with sudo.'],
+      actions: ['As root on the host: fwsafe export --out base.json, then: fwsafe plan FILE --against base.json', 'Or run it again with sudo.'],
     });
   }
   const store = new HistoryStore(options.stateDir);
@@ -103,7 +101,7 @@ function scratchFor(base: Base, scope: ProposalScope, proposalPath: string, prop
     const loadText = scope.kind === 'all' ? base.text : scopedLoadText(base.text, scope);
     return computeInScratch({ baseText: base.text, loadText, listBefore: false, proposalPath: path, proposalText });
   }
-  return (isRoot() ? computeInScratch : computeInUserns)({ baseText: base.text, proposalPath: path, proposalText });
+  return computeInScratch({ baseText: base.text, proposalPath: path, proposalText });
 }
 
 /** Base tables the proposal builds on, and empty stand-ins for those it deletes first (so the delete means what it means live). */
@@ -147,11 +145,13 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
 
 /** createPlan, and the live snapshot it was made against (null for --against). */
 export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
+  // Without root, a saved base is planned by the same code as root's, inside a private user namespace.
+  if (!isRoot() && options.against && existsSync(options.against)) return { plan: await planInUserns(options), baseSnapshot: null };
   const proposalText = readProposal(options.proposalPath);
   refuseNonChanges(proposalText, options.proposalPath);
   if (!isRoot() && !options.against) {
     const error = needsRoot('Planning against the live ruleset (a snapshot and a scratch network namespace)');
-    error.actions.push('Without root, plan against a saved ruleset: fwsafe plan FILE --against saved.nft (uses an unprivileged user namespace).');
+    error.actions.push('Without root, plan against an export of the host: fwsafe plan FILE --against base.json (made on the host with fwsafe export; uses an unprivileged user namespace).');
     throw error;
   }
   const scope = proposalScope(proposalText);
@@ -169,7 +169,8 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
   const env = options.env ?? process.env;
   const ssh = base.source === 'live' ? parseSshConnection(env.SSH_CONNECTION) : null;
   const [sshPorts, interfaces] = base.source === 'live' ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns)]) : [[22], null];
-  const probing = (options.probes?.enabled ?? true) && base.source === 'live';
+  // Probes need only root (or root of a private user namespace): they run against a saved base too.
+  const probing = (options.probes?.enabled ?? true) && isRoot();
   const mustAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
   let probeError: string | null = null;
@@ -214,7 +215,7 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
   const plan: PlanT = {
     version: PLAN_VERSION,
     createdAt: new Date().toISOString(),
-    netns: options.netns,
+    netns: base.exportedFrom ? base.exportedFrom.netns : options.netns,
     base: { hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }), source: base.source, ref: base.ref },
     proposal: { path: resolve(options.proposalPath), sha256: sha256(proposalText), text: proposalText },
     result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
@@ -225,6 +226,12 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     rollback: buildRollback(base.text, touchedTables, base.iptablesNft),
   };
   return { plan: Plan.parse(plan), baseSnapshot: base.snapshot };
+}
+
+/** `plan --detailed-exitcode`: 0 no change, 2 changes with nothing blocking, 5 a blocking finding. */
+export function planExitCode(plan: PlanT): number {
+  if (plan.findings.some((f) => f.severity === 'error')) return ExitCode.blocked;
+  return plan.touchedTables.length > 0 ? ExitCode.changes : ExitCode.ok;
 }
 
 export { checkPlanOutPath, loadPlanFile, writePlanFile } from './plan-file.js';

@@ -5,7 +5,7 @@
 const collator = new Intl.Collator('en', { numeric: true });
 
 /** Splits `a, b, "x, y" c, { d, e }` at top-level commas (quotes and braces kept whole). */
-function splitElements(body: string): string[] {
+export function splitElements(body: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let quoted = false;

@@ -19,21 +19,21 @@ export function loadPlanFile(path: string): PlanT {
   return parsed.data;
 }
 
-const unwritable = (path: string, why: string): UserError =>
-  new UserError(`Cannot write the plan to ${path}: ${why}.`, { code: 'PLAN_OUT_UNWRITABLE', actions: ['Pass --out a file path in an existing directory you can write to.'] });
+const unwritable = (path: string, why: string, what = 'plan'): UserError =>
+  new UserError(`Cannot write the ${what} to ${path}: ${why}.`, { code: `${what.toUpperCase()}_OUT_UNWRITABLE`, actions: ['Pass --out a file path in an existing directory you can write to.'] });
 
 /** Checks an `--out` path before the (slower) planning, so a typo does not cost a whole plan. */
-export function checkPlanOutPath(path: string): void {
+export function checkPlanOutPath(path: string, what = 'plan'): void {
   const full = resolve(path);
   let dir;
   try {
     dir = statSync(dirname(full));
   } catch {
-    throw unwritable(path, `the directory ${dirname(full)} does not exist`);
+    throw unwritable(path, `the directory ${dirname(full)} does not exist`, what);
   }
-  if (!dir.isDirectory()) throw unwritable(path, `${dirname(full)} is not a directory`);
+  if (!dir.isDirectory()) throw unwritable(path, `${dirname(full)} is not a directory`, what);
   try {
-    if (statSync(full).isDirectory()) throw unwritable(path, 'it is a directory; name a file in it (e.g. plan.json)');
+    if (statSync(full).isDirectory()) throw unwritable(path, `it is a directory; name a file in it (e.g. ${what}.json)`, what);
   } catch (error) {
     if (error instanceof FwsafeError) throw error;
   }

@@ -119,15 +119,16 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', overwritten: [] });
   });
 
-  it('another program changed a touched table in the window: still restored, and the record and log say what was overwritten', async () => {
+  it('another program changed a touched table in the window: the change is undone, their rule kept, and the record says so', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
     expect(cli('apply', '--plan', plan, '--timeout', '6', '--no-wait').status).toBe(0);
     nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '9999', 'accept']);
-    expect(await waitForRuleset(ns.name, (t) => restored(t) && !t.includes('9999'), 8000)).not.toBeNull();
+    // The inverse rollback deletes only the change's own rule (8080): the other program's rule stays.
+    expect(await waitForRuleset(ns.name, (t) => !t.includes('8080') && t.includes('tcp dport 22 counter') && t.includes('9999'), 10_000)).not.toBeNull();
     const log = cli('log', '--json');
-    expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', overwritten: ['inet filter'] });
-    expect(cli('log').stdout).toContain('rollback overwrote changes made by others to: inet filter');
+    expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'inverse', overwritten: [], kept: ['inet filter'] });
+    expect(cli('log').stdout).toContain('kept what others changed meanwhile in: inet filter');
   });
 
   it('extend pushes the deadline; the change survives the old one and rolls back at the new one', async () => {

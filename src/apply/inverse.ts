@@ -1,0 +1,166 @@
+import { splitTables } from '../ruleset/text.js';
+import { align } from '../plan/lcs.js';
+import { restoreTableScript } from '../plan/rollback.js';
+import { elementKey, tableObjects, type ChainObject, type RuleLine, type TableObjects } from './table-objects.js';
+
+/**
+ * The inverse of an applied change, as one nft transaction: what undoes exactly the change's own
+ * operations — rules it added deleted by handle, rules it removed re-inserted beside a surviving
+ * neighbour (never by index), policies put back, elements it added removed and the ones it removed
+ * added back, chains/sets/tables it created deleted. Anything others create meanwhile is not named,
+ * so it survives. A table whose change this cannot express (an object other than chains, rules and
+ * set elements, a hook change) is restored whole, and said so.
+ */
+export interface InverseDelta {
+  nftScript: string;
+  /** What the script undoes, one line an operation, for the record. */
+  ops: string[];
+  /** Tables restored as a whole instead (with why). */
+  wholeTables: string[];
+}
+
+interface Parts {
+  deleteRules: string[];
+  deleteChains: string[];
+  deleteSets: string[];
+  addSets: string[];
+  addChains: string[];
+  addChainRules: string[];
+  headers: string[];
+  reinsert: string[];
+  elements: string[];
+}
+
+const emptyParts = (): Parts => ({ deleteRules: [], deleteChains: [], deleteSets: [], addSets: [], addChains: [], addChainRules: [], headers: [], reinsert: [], elements: [] });
+
+/** The inverse of the change between `beforeText` (the base listing) and `afterText` (listed right after the apply). */
+export function inverseDelta(beforeText: string, afterText: string, touched: { family: string; name: string }[]): InverseDelta {
+  const before = new Map(splitTables(beforeText).map((t) => [`${t.family} ${t.name}`, t.raw]));
+  const after = new Map(splitTables(afterText).map((t) => [`${t.family} ${t.name}`, t.raw]));
+  const parts = emptyParts();
+  const whole: string[] = [];
+  const wholeScripts: string[] = [];
+  const ops: string[] = [];
+  for (const { family, name } of touched) {
+    const key = `${family} ${name}`;
+    const b = before.get(key);
+    const a = after.get(key);
+    if (b === undefined && a === undefined) continue;
+    if (b === undefined) {
+      wholeScripts.push(`delete table ${key}\n`);
+      ops.push(`delete table ${key} (the change created it)`);
+      continue;
+    }
+    if (a === undefined) {
+      wholeScripts.push(restoreTableScript(family, name, b));
+      ops.push(`re-create table ${key} (the change deleted it)`);
+      continue;
+    }
+    const why = tableInverse(key, tableObjects(b), tableObjects(a), parts, ops);
+    if (why !== null) {
+      whole.push(`${key}: ${why}`);
+      wholeScripts.push(restoreTableScript(family, name, b));
+      ops.push(`restore table ${key} whole (${why})`);
+    }
+  }
+  const ordered = [parts.deleteRules, parts.deleteChains, parts.deleteSets, parts.addSets, parts.addChains, parts.addChainRules, parts.headers, parts.reinsert, parts.elements, wholeScripts];
+  return { nftScript: ordered.flat().join(''), ops, wholeTables: whole };
+}
+
+/** Adds the inverse of one table's change to `parts`; returns why it cannot, or null. */
+function tableInverse(key: string, b: TableObjects, a: TableObjects, parts: Parts, ops: string[]): string | null {
+  if (b.rest !== a.rest) return 'a table property or a named object (counter, quota, flowtable, ct object) changed';
+  for (const [name, sb] of b.sets) {
+    const sa = a.sets.get(name);
+    if (sa && sa.decl.join('\n') !== sb.decl.join('\n')) return `the declaration of ${sb.kind} ${name} changed`;
+  }
+  for (const [name, cb] of b.chains) {
+    const ca = a.chains.get(name);
+    if (!ca) continue;
+    if (ca.extra.join('\n') !== cb.extra.join('\n')) return `the declaration of chain ${name} changed`;
+    if (withoutPolicy(ca.header) !== withoutPolicy(cb.header)) return `the hook of chain ${name} changed`;
+  }
+  const local = emptyParts();
+  for (const name of a.chains.keys()) {
+    if (b.chains.has(name)) continue;
+    local.deleteChains.push(`flush chain ${key} ${name}\ndelete chain ${key} ${name}\n`);
+    ops.push(`delete chain ${key} ${name} (the change created it)`);
+  }
+  for (const [name, cb] of b.chains) {
+    const ca = a.chains.get(name);
+    if (!ca) {
+      local.addChains.push(`add chain ${key} ${name}${cb.header ? ` { ${cb.header} }` : ''}\n`);
+      for (const r of cb.rules) local.addChainRules.push(`add rule ${key} ${name} ${r.raw}\n`);
+      ops.push(`re-create chain ${key} ${name} with its ${cb.rules.length} rules (the change deleted it)`);
+      continue;
+    }
+    if (ca.header !== cb.header) {
+      local.headers.push(`chain ${key} ${name} { ${cb.header} }\n`);
+      ops.push(`restore ${key} ${name}: ${cb.header}`);
+    }
+    chainRules(key, cb, ca, local, ops);
+  }
+  for (const [name, sa] of a.sets) {
+    if (b.sets.has(name)) continue;
+    local.deleteSets.push(`delete ${sa.kind} ${key} ${name}\n`);
+    ops.push(`delete ${sa.kind} ${key} ${name} (the change created it)`);
+  }
+  for (const [name, sb] of b.sets) {
+    const sa = a.sets.get(name);
+    if (!sa) {
+      local.addSets.push(`table ${key} {\n${sb.raw}\n}\n`);
+      ops.push(`re-create ${sb.kind} ${key} ${name} (the change deleted it)`);
+      continue;
+    }
+    if (sb.dynamic) continue;
+    const had = new Set(sb.elements);
+    const has = new Set(sa.elements);
+    const added = sa.elements.filter((e) => !had.has(e));
+    const removed = sb.elements.filter((e) => !has.has(e));
+    if (added.length > 0) {
+      local.elements.push(`delete element ${key} ${name} { ${added.map(elementKey).join(', ')} }\n`);
+      ops.push(`delete ${added.length} element(s) the change added to ${key} ${name}`);
+    }
+    if (removed.length > 0) {
+      local.elements.push(`add element ${key} ${name} { ${removed.join(', ')} }\n`);
+      ops.push(`add back ${removed.length} element(s) the change removed from ${key} ${name}`);
+    }
+  }
+  for (const k of Object.keys(parts) as (keyof Parts)[]) parts[k].push(...local[k]);
+  return null;
+}
+
+const withoutPolicy = (header: string | null): string | null => header?.replace(/\s*policy \S+;/, '') ?? null;
+
+/**
+ * Rules of one chain: the change's additions deleted by handle; its removals re-inserted after the
+ * nearest surviving rule before them (`add … position H`, in reverse so they keep their order), or
+ * before the nearest survivor after them at the head of the chain (`insert … position H`).
+ */
+function chainRules(key: string, before: ChainObject, after: ChainObject, parts: Parts, ops: string[]): void {
+  const steps = align(before.rules, after.rules, (r) => r.key);
+  let anchor: number | null = null;
+  let pending: RuleLine[] = [];
+  const flush = (next: number | null): void => {
+    if (pending.length === 0) return;
+    if (anchor !== null) for (const r of [...pending].reverse()) parts.reinsert.push(`add rule ${key} ${before.name} position ${anchor} ${r.raw}\n`);
+    else if (next !== null) for (const r of pending) parts.reinsert.push(`insert rule ${key} ${before.name} position ${next} ${r.raw}\n`);
+    else for (const r of pending) parts.reinsert.push(`add rule ${key} ${before.name} ${r.raw}\n`);
+    ops.push(`re-insert ${pending.length} rule(s) the change removed from ${key} ${before.name}`);
+    pending = [];
+  };
+  let deleted = 0;
+  for (const step of steps) {
+    if (step.kind === 'added') {
+      parts.deleteRules.push(`delete rule ${key} ${before.name} handle ${step.b.handle}\n`);
+      deleted += 1;
+    } else if (step.kind === 'removed') {
+      pending.push(step.a);
+    } else {
+      flush(step.b.handle);
+      anchor = step.b.handle;
+    }
+  }
+  flush(null);
+  if (deleted > 0) ops.push(`delete ${deleted} rule(s) the change added to ${key} ${before.name}`);
+}

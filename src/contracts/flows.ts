@@ -1,0 +1,4 @@
+import { FlowInventory } from '../flows/schema.js';
+
+/** `fwsafe flows --json` */
+export const schema = FlowInventory;

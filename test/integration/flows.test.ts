@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createNetns, deleteNetns, inNetns, isRoot, loadRuleset } from '../helpers/netns.js';
+import { fwsafe } from '../helpers/cli.js';
+import { expectContract } from '../helpers/contract.js';
+
+describe.skipIf(!isRoot)('fwsafe flows: the host\'s live flows, listeners and declared flows', () => {
+  let host = '';
+  let client = '';
+  let dir = '';
+  const children: ChildProcess[] = [];
+  beforeEach(() => {
+    host = createNetns('flh');
+    client = createNetns('flc');
+    dir = mkdtempSync(join(tmpdir(), 'fwsafe-flows-'));
+    inNetns(host, 'ip', ['link', 'add', 'fl0', 'type', 'veth', 'peer', 'name', 'fl1', 'netns', client]);
+    inNetns(host, 'ip', ['addr', 'add', '10.66.0.1/24', 'dev', 'fl0']);
+    inNetns(client, 'ip', ['addr', 'add', '10.66.0.2/24', 'dev', 'fl1']);
+    inNetns(host, 'ip', ['link', 'set', 'fl0', 'up']);
+    inNetns(client, 'ip', ['link', 'set', 'fl1', 'up']);
+    // Tracking starts once a ruleset uses ct: load one before any connection.
+    loadRuleset(host, 'table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  ct state established,related accept\n }\n}\n');
+  });
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.pid) c.kill('SIGKILL');
+    deleteNetns(host);
+    deleteNetns(client);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = (ns: string, args: string[]): ChildProcess => {
+    const c = spawn('ip', ['netns', 'exec', ns, ...args], { stdio: 'ignore' });
+    children.push(c);
+    return c;
+  };
+
+  it('groups live connections into classes with their process, lists listeners and declared flows', async () => {
+    start(host, ['socat', 'TCP-LISTEN:9100,fork,reuseaddr', 'EXEC:/bin/cat']);
+    start(host, ['socat', 'UDP-RECVFROM:5353,fork', 'EXEC:/bin/cat']);
+    // Wait for the listeners to be there (observable), then make three connections and a UDP exchange.
+    const deadline = Date.now() + 10_000;
+    while (!/:9100/.test(inNetns(host, 'ss', ['-tlnH'])) || !/:5353/.test(inNetns(host, 'ss', ['-ulnH']))) {
+      if (Date.now() > deadline) throw new Error('listeners did not come up');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (let i = 0; i < 3; i += 1) expect(inNetns(client, 'socat', ['-T2', '-', 'TCP:10.66.0.1:9100'], 'ping\n')).toBe('ping\n');
+    expect(inNetns(client, 'socat', ['-T2', '-', 'UDP:10.66.0.1:5353'], 'q\n')).toBe('q\n');
+    const flowsFile = join(dir, 'flows');
+    writeFileSync(flowsFile, 'tcp from 10.66.0.0/24 to :9100 name=metrics\nudp to 10.66.0.9:53 name=dns\n');
+
+    const r = fwsafe(['--netns', host, 'flows', '--flows', flowsFile, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    await expectContract('flows', r.json);
+    expect(r.json.conntrack).toBe('tracked');
+    const tcp = r.json.classes.find((c: { proto: string; port: number }) => c.proto === 'tcp' && c.port === 9100);
+    expect(tcp).toMatchObject({ direction: 'in', peer: '10.66.0.0/24', local: '10.66.0.1', connections: 3, process: 'socat' });
+    expect(r.json.classes.find((c: { proto: string }) => c.proto === 'udp')).toMatchObject({ direction: 'in', port: 5353, process: 'socat' });
+    expect(r.json.listeners.map((l: { proto: string; port: number }) => `${l.proto}/${l.port}`)).toEqual(expect.arrayContaining(['tcp/9100', 'udp/5353']));
+    expect(r.json.declared.map((f: { name: string }) => f.name)).toEqual(['metrics', 'dns']);
+    expect(r.json.durationMs).toBeGreaterThan(0);
+
+    const text = fwsafe(['--netns', host, 'flows', '--flows', flowsFile]);
+    expect(text.stdout).toContain('tcp in 10.66.0.0/24 → 10.66.0.1:9100');
+    expect(text.stdout).toContain('(metrics)');
+
+    const bad = join(dir, 'bad');
+    writeFileSync(bad, 'tcp to :99999\n');
+    const refused = fwsafe(['--netns', host, 'flows', '--flows', bad, '--json']);
+    expect(refused.status).toBe(9);
+    expect(refused.json.error.code).toBe('FLOWS_FILE_INVALID');
+  });
+});
