@@ -27,7 +27,9 @@ export function judgeConfirmation(pending: PendingRecordT, o: ProofOptions): Con
   const c = o.confirming;
   if (c.kind === 'ssh') {
     const after = pending.appliedAtTicks != null && c.startTicks !== null && c.startTicks > pending.appliedAtTicks;
-    if (after && !sameConnection(appliedFrom, c)) return { method: 'new-connection', newConnectionProven: true, ...base };
+    if (after && !sameConnection(appliedFrom, c)) {
+      return { method: 'new-connection', newConnectionProven: true, ...base };
+    }
   } else if (c.kind === 'console') {
     return { method: 'console', newConnectionProven: false, ...base };
   } else if (c.kind === 'none') {
@@ -40,11 +42,12 @@ export function judgeConfirmation(pending: PendingRecordT, o: ProofOptions): Con
         ? 'this is the SSH connection that applied it'
         : 'this SSH connection was opened before the change was applied'
       : `this terminal (${c.tty}) is not traced to an SSH connection (tmux, screen, mosh?), so it may be an old one`;
+  const confirmCommand = `fwsafe${pending.netns ? ` --netns ${pending.netns}` : ''} confirm ${pending.changeId}`;
   throw new FwsafeError(`This session predates the change: open a new SSH connection and confirm there (${why}).`, {
     code: 'SESSION_PREDATES_CHANGE',
     exitCode: ExitCode.sessionPredates,
     actions: [
-      `From a new SSH connection: fwsafe${pending.netns ? ` --netns ${pending.netns}` : ''} confirm ${pending.changeId}`,
+      `From a new SSH connection: ${confirmCommand}`,
       'To keep it from this session anyway (recorded as unproven): fwsafe confirm --from-this-session',
     ],
     details: { changeId: pending.changeId, confirming: c, appliedFrom },

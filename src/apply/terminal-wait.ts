@@ -66,7 +66,9 @@ function holdDeadlineWhenAlone(options: {
     }
     if (pending === null || pending.changeId !== options.changeId) return;
     const left = secondsLeft(pending.deadlineMonoNs);
-    if (left <= 1 && listed === undefined) listed = findOverwritten(pending.netns, pending.touchedTables, pending.expectedText).catch(() => null);
+    if (left <= 1 && listed === undefined) {
+      listed = findOverwritten(pending.netns, pending.touchedTables, pending.expectedText).catch(() => null);
+    }
     if (left <= 0) {
       fired = true;
       options.rollBack(onTime(listed));
@@ -111,7 +113,8 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
   const openedAt = Date.now();
 
   const settleByRollback = (reason: Reason, listedEarlier?: EarlyListing): Promise<WaitOutcome> => {
-    settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId: pending.changeId, listedEarlier }).then((r) =>
+    const changeId = pending.changeId;
+    settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId, listedEarlier }).then((r) =>
       // Busy: a guard (or a confirm) is resolving it right now; report what it settles to.
       r.status === 'busy' ? settledOutcome() : outcomeFromHistory(),
     );
@@ -175,9 +178,10 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     for (const ch of text) {
       if (ch === '\r' || ch === '\n') {
         if (typed.trim() === pending.code) {
-          settling = confirmPending({ stateDir: options.stateDir, changeId: pending.changeId, via: 'terminal-code' }).then(
+          const byCode = { stateDir: options.stateDir, changeId: pending.changeId, via: 'terminal-code' as const };
+          settling = confirmPending(byCode).then(
             () => {
-              write('\nKept by the code typed in this session: that does not prove a NEW connection gets in. Open one now to check.');
+              write('\nKept by the code typed in this session: that does not prove a NEW connection gets in. Open one now.');
               return outcomeFromHistory();
             },
             // Refused (too late, or the watchdog is rolling back): report what it settles to.

@@ -107,7 +107,9 @@ export function currentConnection(pid: number | 'self' = 'self'): ConnectionT {
   const tty = ttyName(chain[0]?.ttyNr ?? 0);
   const sshd = sshdConnectionProcess(chain);
   if (sshd !== null) {
-    return { kind: 'ssh', sshdPid: sshd.pid, startTicks: sshd.startTicks, startedAt: wallClockOf(sshd.startTicks), client: socketPeer(sshd.pid), tty };
+    const startedAt = wallClockOf(sshd.startTicks);
+    const client = socketPeer(sshd.pid);
+    return { kind: 'ssh', sshdPid: sshd.pid, startTicks: sshd.startTicks, startedAt, client, tty };
   }
   const kind = tty === null ? 'none' : tty.startsWith('pts/') ? 'pty' : 'console';
   return { kind, sshdPid: null, startTicks: null, startedAt: null, client: null, tty };
@@ -115,7 +117,10 @@ export function currentConnection(pid: number | 'self' = 'self'): ConnectionT {
 
 /** One line for people: "SSH from 198.51.100.1 port 40022 (opened 12:00:01Z, sshd pid 812)". */
 export function describeConnection(c: ConnectionT): string {
-  if (c.kind === 'ssh') return `SSH connection from ${c.client?.replace(' ', ' port ') ?? 'an unknown peer'} (opened ${c.startedAt ?? '?'}, sshd pid ${c.sshdPid})`;
+  if (c.kind === 'ssh') {
+    const peer = c.client?.replace(' ', ' port ') ?? 'an unknown peer';
+    return `SSH connection from ${peer} (opened ${c.startedAt ?? '?'}, sshd pid ${c.sshdPid})`;
+  }
   if (c.kind === 'console') return `console ${c.tty}`;
   if (c.kind === 'pty') return `terminal ${c.tty} not traced to an SSH connection`;
   return 'no terminal and no SSH connection';

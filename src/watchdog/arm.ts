@@ -24,8 +24,11 @@ export interface SpawnedGuard {
 /** Starts one guard detached: its own session (setsid), no terminal, immune to the hang-up of ours. */
 export function spawnGuard(paths: StatePaths, changeId: string, slot: GuardSlot): SpawnedGuard {
   const script = watchdogScript();
-  if (!existsSync(script)) throw new FwsafeError(`The watchdog is missing (${script}); run npm run build.`, { code: 'WATCHDOG_MISSING' });
-  const child = spawn(process.execPath, [script, paths.root, changeId, String(slot)], { detached: true, stdio: 'ignore' });
+  if (!existsSync(script)) {
+    throw new FwsafeError(`The watchdog is missing (${script}); run npm run build.`, { code: 'WATCHDOG_MISSING' });
+  }
+  const argv = [script, paths.root, changeId, String(slot)];
+  const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore' });
   let exited: number | null = child.pid === undefined ? -1 : null;
   child.on('exit', (code) => {
     exited = code ?? -1;
@@ -38,7 +41,12 @@ export function spawnGuard(paths: StatePaths, changeId: string, slot: GuardSlot)
 }
 
 /** Waits until the guard has read the pending record and written its slot file; false if it died or took too long. */
-export async function guardReady(paths: StatePaths, changeId: string, guard: SpawnedGuard, timeoutMs: number): Promise<boolean> {
+export async function guardReady(
+  paths: StatePaths,
+  changeId: string,
+  guard: SpawnedGuard,
+  timeoutMs: number,
+): Promise<boolean> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     if (readGuardRecord(paths, changeId, guard.slot)?.pid === guard.pid) return true;

@@ -59,7 +59,9 @@ export function guardStates(paths: StatePaths, changeId: string): GuardState[] {
 export function removeGuardFiles(paths: StatePaths, changeId: string): void {
   for (const slot of GUARD_SLOTS) removeFile(guardPath(paths, changeId, slot));
   try {
-    for (const name of readdirSync(paths.root)) if (/^guard-c-[0-9a-z-]+-[12]$/.test(name)) removeFile(join(paths.root, name));
+    for (const name of readdirSync(paths.root)) {
+      if (/^guard-c-[0-9a-z-]+-[12]$/.test(name)) removeFile(join(paths.root, name));
+    }
   } catch {
     // the directory is gone: nothing left to remove
   }

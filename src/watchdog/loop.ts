@@ -86,7 +86,8 @@ class PeerWatch {
     if (record !== null && processAlive(record.pid, record.startTicks)) {
       if (this.replacing !== null && record.pid === this.replacing.pid) {
         log(paths, `${this.changeId}: guard ${this.peer} re-armed as pid ${record.pid}`);
-        this.store.journal({ event: 'guard-rearmed', changeId: this.changeId, slot: this.peer, pid: record.pid, by: process.pid });
+        const by = process.pid;
+        this.store.journal({ event: 'guard-rearmed', changeId: this.changeId, slot: this.peer, pid: record.pid, by });
       }
       this.replacing = null;
       return true;
@@ -99,7 +100,10 @@ class PeerWatch {
     if (record === null && this.replacing === null && Date.now() - this.startedAt < STARTUP_GRACE_MS) return false;
     if (remainingNs < NO_REARM_NS) return false;
     log(paths, `${this.changeId}: guard ${this.peer} (pid ${record?.pid ?? '-'}) is gone; re-arming it`);
-    if (this.replacing === null) this.store.journal({ event: 'guard-lost', changeId: this.changeId, slot: this.peer, pid: record?.pid ?? null, seenBy: process.pid });
+    if (this.replacing === null) {
+      const pid = record?.pid ?? null;
+      this.store.journal({ event: 'guard-lost', changeId: this.changeId, slot: this.peer, pid, seenBy: process.pid });
+    }
     try {
       this.replacing = spawnGuard(paths, this.changeId, this.peer);
     } catch (error) {
@@ -158,7 +162,8 @@ export async function runWatchdog(stateDir: string, changeId: string, slot: Guar
       // Taking over late (guard 1 died in the last moments): a listing would still run at the deadline and
       // slow the restore down; restore without comparing instead (the record says so).
       if (remainingNs < prelistNs(pending) / 2n) {
-        log(paths, `${changeId}: guard ${slot} took over ${Number(remainingNs / 1_000_000n)} ms before the deadline; no time to compare first`);
+        const ms = Number(remainingNs / 1_000_000n);
+        log(paths, `${changeId}: guard ${slot} took over ${ms} ms before the deadline; no time to compare first`);
         listedEarlier = Promise.resolve('not-compared');
         continue;
       }
@@ -177,7 +182,8 @@ export async function runWatchdog(stateDir: string, changeId: string, slot: Guar
       let result;
       try {
         // At the deadline nothing waits for a listing (see onTime); a rollback asked for earlier compares as usual.
-        const early = reason === 'timeout' ? onTime(listedFor === pending.deadlineMonoNs ? listedEarlier : undefined) : undefined;
+        const mine = listedFor === pending.deadlineMonoNs ? listedEarlier : undefined;
+        const early = reason === 'timeout' ? onTime(mine) : undefined;
         result = await rollbackPending({ stateDir, reason, changeId, listedEarlier: early });
       } catch (error) {
         // The state store failed us: the kernel still must be restored, from the record in memory.

@@ -21,7 +21,10 @@ export async function guardNotices(paths: StatePaths, options: { warnUnguarded: 
   const stale = staleReason(pending, paths, guards);
   if (stale !== null) {
     return options.warnUnguarded
-      ? [`warning: change ${pending.changeId} is pending but UNGUARDED (${stale}): no guard is alive; run \`fwsafe recover\` to restore the previous rules.`]
+      ? [
+          `warning: change ${pending.changeId} is pending but UNGUARDED (${stale}): no guard is alive; ` +
+            'run `fwsafe recover` to restore the previous rules.',
+        ]
       : [];
   }
   // Still being armed by the applying process: its guards are starting.
@@ -29,14 +32,16 @@ export async function guardNotices(paths: StatePaths, options: { warnUnguarded: 
   const missing = guards.filter((x) => !x.alive);
   const spawned = missing.map((g) => spawnGuard(paths, pending.changeId, g.slot));
   const ready = await Promise.all(spawned.map((sp) => guardReady(paths, pending.changeId, sp, 3_000)));
+  const id = pending.changeId;
   const lines = missing.map((g, i) =>
     ready[i]
-      ? `note: guard ${g.slot} of change ${pending.changeId} (pid ${g.pid ?? '-'}) was gone; re-armed it (pid ${spawned[i]!.pid}).`
-      : `warning: guard ${g.slot} of change ${pending.changeId} is gone and could not be re-armed; see ${paths.root}/watchdog.log.`,
+      ? `note: guard ${g.slot} of change ${id} (pid ${g.pid ?? '-'}) was gone; re-armed it (pid ${spawned[i]!.pid}).`
+      : `warning: guard ${g.slot} of change ${id} is gone and could not be re-armed; see ${paths.root}/watchdog.log.`,
   );
   const store = new HistoryStore(paths.root);
   missing.forEach((g, i) => {
-    if (ready[i]) store.journal({ event: 'guard-rearmed', changeId: pending.changeId, slot: g.slot, pid: spawned[i]!.pid, by: process.pid });
+    const pid = spawned[i]!.pid;
+    if (ready[i]) store.journal({ event: 'guard-rearmed', changeId: id, slot: g.slot, pid, by: process.pid });
   });
   return lines;
 }
