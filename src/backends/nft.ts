@@ -7,22 +7,136 @@ export interface NftListing {
   json: string;
 }
 
+export interface TableName {
+  family: string;
+  name: string;
+}
+
+// nft 1.0.2–1.1.0 list the whole ruleset in time that grows with tables × rules (a cache regression
+// fixed in 1.1.1): 40 tables × 2,500 rules took 218 s for `nft list ruleset` and over 60 s for `nft list
+// tables`, while `nft list table` of each took 0.14 s and `nft -j list chains` 21 ms (measured here, nft
+// 1.0.6). On such an nft every listing goes table by table; the concatenation is byte-identical.
+const FIXED_IN = [1, 1, 1];
+// Object kinds whose dump names every table holding one, cheaply: at 50k rules `nft -j list chains` takes
+// 0.05 s, sets/maps/flowtables 0.02–0.04 s, but counters, quotas, limits and secmarks 3–4 s each (they
+// fetch the rules too), so tables holding only such objects (or nothing) are not found.
+const DISCOVER = ['chains', 'sets', 'maps', 'flowtables'];
+
+let versionCache: Promise<number[] | null> | undefined;
+
+/** nft's version as numbers (`nft --version` → "nftables v1.0.6 (…)"), or null when unknown. */
+export function nftVersion(): Promise<number[] | null> {
+  versionCache ??= run('nft', ['--version'], { allowFailure: true, timeoutMs: 5_000 }).then((r) => {
+    const m = /v(\d+)\.(\d+)(?:\.(\d+))?/.exec(r.stdout);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null;
+  });
+  return versionCache;
+}
+
+/** True for an nft whose full-ruleset listing is O(tables × rules): list table by table there. */
+export function hasSlowFullListing(version: number[] | null): boolean {
+  if (version === null) return false;
+  for (let i = 0; i < 3; i += 1) if (version[i] !== FIXED_IN[i]) return version[i]! < FIXED_IN[i]!;
+  return false;
+}
+
+/**
+ * The tables of the namespace from cheap per-kind dumps. A table holding no chain, set, map or flowtable
+ * (an empty table, or one with only named counters, quotas or ct objects) is not found: without a
+ * chain it has no effect on packets.
+ */
+export async function nftTableNames(netns: string | null): Promise<TableName[]> {
+  const dumps = await Promise.all(DISCOVER.map((kind) => run('nft', ['-j', 'list', kind], { netns, allowFailure: true, timeoutMs: 30_000 })));
+  const seen = new Map<string, TableName>();
+  for (const dump of dumps) {
+    if (dump.exitCode !== 0) continue;
+    let items: Record<string, { family?: string; table?: string }>[] = [];
+    try {
+      items = (JSON.parse(dump.stdout) as { nftables?: typeof items }).nftables ?? [];
+    } catch {
+      continue;
+    }
+    for (const item of items) {
+      const body = Object.values(item)[0];
+      if (!body?.family || !body.table) continue;
+      const key = `${body.family} ${body.table}`;
+      if (!seen.has(key)) seen.set(key, { family: body.family, name: body.table });
+    }
+  }
+  return [...seen.values()];
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Each table's listing in the given format, in order; a table deleted meanwhile is left out. */
+async function perTable(netns: string | null, format: '-a' | '-j'): Promise<string[]> {
+  const tables = await nftTableNames(netns);
+  const results = await mapLimited(tables, 4, (t) => run('nft', [format, 'list', 'table', t.family, t.name], { netns, allowFailure: true, stdoutToFile: true }));
+  // `list ruleset` prints tables in creation order, which is the order of their handles.
+  const handle = (out: string): number => Number((format === '-a' ? /^table \S+ \S+ \{ # handle (\d+)/ : /"table": \{[^}]*?"handle": (\d+)/).exec(out)?.[1] ?? 0);
+  return results
+    .filter((r) => r.exitCode === 0)
+    .map((r) => ({ out: r.stdout, handle: handle(r.stdout) }))
+    .sort((a, b) => a.handle - b.handle)
+    .map((r) => r.out);
+}
+
+/** Joins per-table `nft -j` outputs into one `{"nftables": [metainfo, …]}` document, as `list ruleset` prints it. */
+export function joinJsonListings(parts: string[], metainfo: unknown = null): string {
+  let meta = metainfo;
+  const items: unknown[] = [];
+  for (const part of parts) {
+    const list = (JSON.parse(part) as { nftables: Record<string, unknown>[] }).nftables;
+    for (const item of list) {
+      if ('metainfo' in item) meta ??= item;
+      else items.push(item);
+    }
+  }
+  return JSON.stringify({ nftables: meta === null ? items : [meta, ...items] });
+}
+
+async function textListing(netns: string | null): Promise<string> {
+  if (hasSlowFullListing(await nftVersion())) return (await perTable(netns, '-a')).join('');
+  return (await run('nft', ['-a', 'list', 'ruleset'], { netns, stdoutToFile: true })).stdout;
+}
+
+async function jsonListing(netns: string | null): Promise<string> {
+  if (hasSlowFullListing(await nftVersion())) {
+    const parts = await perTable(netns, '-j');
+    if (parts.length > 0) return joinJsonListings(parts);
+  }
+  return (await run('nft', ['-j', 'list', 'ruleset'], { netns, stdoutToFile: true })).stdout;
+}
+
 /** Lists the nft ruleset as text and JSON; the two listings run in parallel. */
 export async function listNftRuleset(netns: string | null): Promise<NftListing> {
-  const [text, json] = await Promise.all([
-    run('nft', ['-a', 'list', 'ruleset'], { netns, stdoutToFile: true }),
-    run('nft', ['-j', 'list', 'ruleset'], { netns, stdoutToFile: true }),
-  ]);
-  return { text: text.stdout, json: json.stdout };
+  const [text, json] = await Promise.all([textListing(netns), jsonListing(netns)]);
+  return { text, json };
 }
 
 /** Lists the nft ruleset as text only (handles and counters): one fetch of the ruleset instead of two. */
 export async function listNftText(netns: string | null): Promise<string> {
-  return (await run('nft', ['-a', 'list', 'ruleset'], { netns, stdoutToFile: true })).stdout;
+  return textListing(netns);
+}
+
+/** Lists the nft ruleset as JSON only (handles and counters). */
+export async function listNftJson(netns: string | null): Promise<string> {
+  return jsonListing(netns);
 }
 
 /** Lists only the given tables (text with handles) — cheaper than the whole ruleset. */
-export async function listNftTables(netns: string | null, tables: { family: string; name: string }[]): Promise<string> {
+export async function listNftTables(netns: string | null, tables: TableName[]): Promise<string> {
   const parts = await Promise.all(
     tables.map((t) => run('nft', ['-a', 'list', 'table', t.family, t.name], { netns, allowFailure: true, stdoutToFile: true })),
   );

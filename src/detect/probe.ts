@@ -1,4 +1,4 @@
-import { run } from '../run/runner.js';
+import { listNftJson, nftVersion } from '../backends/nft.js';
 import { hasBinary } from '../run/binaries.js';
 import { legacyNamesFrom, saveLegacy } from '../backends/iptables.js';
 import { CONNTRACK, LEGACY_NAMES, procNumber, readProcFiles } from '../backends/proc.js';
@@ -9,8 +9,7 @@ import type { DetectFacts } from './summarise.js';
 
 // Only `nft -j`: detect needs structure and counts, not the text listing (list the ruleset once).
 async function listModel(netns: string | null): Promise<RulesetModel> {
-  const r = await run('nft', ['-j', 'list', 'ruleset'], { netns, stdoutToFile: true });
-  return buildModel(r.stdout);
+  return buildModel(await listNftJson(netns));
 }
 
 /**
@@ -33,6 +32,7 @@ export async function probe(netns: string | null): Promise<DetectFacts> {
   return {
     netns,
     nftInstalled,
+    nftVersion: nftInstalled ? await nftVersion() : null,
     model,
     legacy: { v4: { names: names.v4, save: saved.v4 }, v6: { names: names.v6, save: saved.v6 } },
     iptablesCommands,

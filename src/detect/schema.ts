@@ -41,6 +41,7 @@ export const DetectWarning = z.strictObject({
     'CONNTRACK_USAGE',
     'CONNTRACK_NEAR_FULL',
     'NFT_NOT_INSTALLED',
+    'NFT_SLOW_FULL_LISTING',
   ]),
   severity: z.enum(['warning', 'info']),
   message: z.string(),

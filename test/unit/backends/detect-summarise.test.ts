@@ -44,6 +44,15 @@ const codes = (r: { warnings: { code: string }[] }): string[] => r.warnings.map(
 const full = (f: DetectFacts) => DetectResult.parse({ ...summarise(f), durationMs: 1 });
 
 describe('detect: summarise (pure)', () => {
+  it('nft before 1.1.1: says full-ruleset listings are slow there (info), with the figure; not on a fixed nft', () => {
+    const slow = full(facts({ nftVersion: [1, 0, 6] }));
+    const w = slow.warnings.find((x) => x.code === 'NFT_SLOW_FULL_LISTING');
+    expect(w?.severity).toBe('info');
+    expect(w?.message).toContain('218 s');
+    expect(codes(full(facts({ nftVersion: [1, 1, 1] })))).not.toContain('NFT_SLOW_FULL_LISTING');
+    expect(codes(full(facts()))).not.toContain('NFT_SLOW_FULL_LISTING');
+  });
+
   it('splits native nft from iptables-nft tables and classifies owners of tables and chains', () => {
     const model = buildModel(
       nftJson([
