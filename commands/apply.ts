@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { createInterface } from 'node:readline/promises';
+import { join } from 'node:path';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { packageRoot } from '../src/cli/install-check.js';
 import { CancelledError, UserError } from '../src/errors.js';
 import type { ApplyResultT } from '../src/contracts/apply.js';
 import type { PlanT } from '../src/plan/schema.js';
@@ -17,15 +19,14 @@ export default class Apply extends BaseCommand {
     yes: Flags.boolean({ char: 'y', description: 'Skip the "apply these changes?" question.' }),
     force: Flags.boolean({ description: 'Apply despite blocking findings.' }),
     'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes while planning (rule analysis still runs).' }),
-    persist: Flags.string({ description: 'On confirmation (never before), write the persistent file (--persist alone: /etc/nftables.conf).' }),
+    persist: Flags.string({ description: 'On confirmation (never before), write the persistent nft file to this path.', exclusive: ['persist-default'] }),
+    'persist-default': Flags.boolean({ description: 'On confirmation (never before), write /etc/nftables.conf.', exclusive: ['persist'] }),
     message: Flags.string({ char: 'm', description: 'Why this change.', default: '' }),
   };
 
   async run(): Promise<ApplyResultT> {
-    const { DEFAULT_PERSIST_PATH } = await import('../src/apply/persist.js');
-    // `--persist` alone means the default path (oclif has no optional flag values).
-    this.argv = this.argv.map((a) => (a === '--persist' ? `--persist=${DEFAULT_PERSIST_PATH}` : a));
     const { args, flags } = await this.parse(Apply);
+    const { persistTarget } = await import('../src/apply/persist-target.js');
     const netns = this.checkNetns(flags.netns);
     if (!flags['no-wait'] && !this.isTty) {
       throw new UserError('No terminal to confirm on: nothing was applied.', { code: 'NEEDS_TTY', actions: ['Use --no-wait, then confirm with `fwsafe confirm` from a new session.'] });
@@ -45,7 +46,7 @@ export default class Apply extends BaseCommand {
       if (!/^y(es)?$/i.test(answer.trim())) throw new CancelledError('Not applied.');
       return true;
     };
-    const common = { netns, stateDir: flags['state-dir'], timeoutSec: flags.timeout, force: flags.force, persistPath: flags.persist ?? null, message: flags.message, bin: process.argv[1] ?? 'fwsafe' };
+    const common = { netns, stateDir: flags['state-dir'], timeoutSec: flags.timeout, force: flags.force, persistPath: persistTarget(flags.persist, flags['persist-default']), message: flags.message, bin: join(packageRoot(), 'bin', 'run.js') };
     let plan: PlanT;
     let applied: AppliedChange;
     if (flags.plan) {

@@ -15,7 +15,8 @@ export default class Diff extends BaseCommand {
     const { args, flags } = await this.parse(Diff);
     const result = await diffVersions({ a: args.a, b: args.b, netns: this.checkNetns(flags.netns), stateDir: flags['state-dir'] });
     if (result.identical) this.say(`No difference between ${args.a} and ${args.b ?? 'live'}.`);
-    else this.say((this.colour ? colourDiff(result.unified) : result.unified).trimEnd());
+    else if (this.colour) this.logPainted(colourDiff(result.unified).trimEnd());
+    else this.say(result.unified.trimEnd());
     return result;
   }
 }

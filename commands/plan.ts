@@ -28,7 +28,10 @@ export default class PlanCommand extends BaseCommand {
     if (flags.out) writePlanFile(flags.out, plan);
     if (!this.jsonEnabled()) {
       const { renderPlan } = await import('../src/plan/render.js');
-      this.log(renderPlan(plan, { colour: this.colour && !flags.markdown, width: process.stdout.columns || 80, markdown: flags.markdown }));
+      const colour = this.colour && !flags.markdown;
+      const text = renderPlan(plan, { colour, width: process.stdout.columns || 80, markdown: flags.markdown });
+      if (colour) this.logPainted(text);
+      else this.log(text);
       // Markdown on stdout is a PR comment as it is: the note goes to stderr there.
       const written = `Plan written to ${flags.out}; apply it with: fwsafe apply --plan ${flags.out}`;
       if (flags.out) flags.markdown ? this.note(written) : this.log(`\n${written}`);

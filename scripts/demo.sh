@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# `npm run demo`: from a fresh clone, as root, install what is missing, build, and run the lab demo.
+# `npm run demo`: from a root-owned clone (docs/security.md), as root, install what is missing, build,
+# and run the lab demo.
 # Everything the demo changes lives in two throwaway network namespaces and a temp state dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/root-owned.sh
+refuse_unless_root_owned
 
 if [ "$(id -u)" != 0 ]; then
   echo "The demo creates network namespaces and firewall rules inside them: run it as root (sudo npm run demo)." >&2
@@ -15,19 +18,24 @@ for bin in nft iptables ip sshd ssh ssh-keygen ss nsenter conntrack; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> Installing system packages (missing: ${missing[*]}): nftables iptables iproute2 openssh-server openssh-client conntrack util-linux"
-  # Installing openssh-server must not start an sshd on this host: a policy-rc.d that says no,
-  # removed again afterwards if we put it there.
+  # Installing openssh-server must not start an sshd on this host: a policy-rc.d that says no, removed
+  # again afterwards if we put it there — also when apt-get fails or the script is interrupted.
   own_policy=
+  remove_policy() { if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; own_policy=; fi; }
+  trap remove_policy EXIT
+  trap 'remove_policy; exit 130' INT
+  trap 'remove_policy; exit 143' TERM
   if [ ! -e /usr/sbin/policy-rc.d ]; then
+    own_policy=1
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod +x /usr/sbin/policy-rc.d
-    own_policy=1
   fi
   export DEBIAN_FRONTEND=noninteractive
   status=0
   { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
       nftables iptables iproute2 openssh-server openssh-client conntrack util-linux >/dev/null; } || status=$?
-  if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+  remove_policy
+  trap - EXIT INT TERM
   if [ "$status" != 0 ]; then echo "apt-get failed (exit $status)." >&2; exit "$status"; fi
 fi
 if [ ! -d node_modules ]; then
@@ -45,7 +53,8 @@ else
 fi
 
 state=$(mktemp -d /tmp/fwsafe-demo-XXXXXX)
-lab=fwdemo
+# A name of its own: `lab down` at the end must never meet a lab (or namespaces) someone else made.
+lab="fwdemo-$$"
 # Whatever happens (failure, Ctrl-C), the lab goes and the temp state with it.
 cleanup() {
   node bin/run.js lab down "$lab" --state-dir "$state" >/dev/null 2>&1 || true

@@ -2,6 +2,8 @@
 # The test command of the README: builds, runs unit + integration + e2e tests, prints "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/root-owned.sh
+refuse_unless_root_owned
 
 if [ "$(id -u)" = 0 ]; then bash scripts/system-deps.sh; fi
 if [ ! -d node_modules ]; then echo "==> npm ci"; npm ci --no-audit --no-fund; fi

@@ -14,6 +14,7 @@ export const ExitCode = {
   badInput: 9,
   stateCorrupt: 10,
   notFound: 11,
+  unsafeInstall: 14,
   sessionPredates: 17,
   cancelled: 130,
 } as const;

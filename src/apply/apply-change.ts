@@ -80,7 +80,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   refuseBlocked(plan, options.force);
   store.init();
   const changeId = options.held?.changeId ?? newChangeId();
-  if (!options.held) acquireLock(store.paths, changeId);
+  if (!options.held) acquireLock(store.paths, changeId, netns);
   let pending: PendingRecordT;
   let baseText = '';
   try {

@@ -1,12 +1,30 @@
 import type { StatePaths } from '../state/paths.js';
-import { readLock, readPending, releaseLock, tryLock } from '../pending/store.js';
-import { pidAlive } from '../pending/clock.js';
+import { readLock, readPending, releaseLock, rewriteLock, tryLock } from '../pending/store.js';
+import { processAlive, selfIdentity } from '../pending/clock.js';
+import { acquireNetnsLock } from '../pending/netns-lock.js';
 import { FwsafeError, ExitCode } from '../errors.js';
 
-/** Takes the single-change lock, or explains who holds it and how to resolve that (exit 6). */
-export function acquireLock(paths: StatePaths, changeId: string): void {
+/**
+ * Takes the single-change lock of the state dir and the host-wide lock of the target namespace, or
+ * explains who holds them and how to resolve that (exit 6).
+ */
+export function acquireLock(paths: StatePaths, changeId: string, netns: string | null, options: { netnsLockDir?: string } = {}): void {
+  takeStateLock(paths, changeId);
+  try {
+    const netnsLock = acquireNetnsLock(netns, changeId, paths.root, options.netnsLockDir);
+    const held = readLock(paths);
+    if (held === null || held.changeId !== changeId) throw new FwsafeError('The state directory lock vanished.', { code: 'CHANGE_PENDING', exitCode: ExitCode.pending });
+    // Ours while we hold it: replaced atomically, so it always names the namespace lock to release.
+    rewriteLock(paths, { ...held, netnsLock });
+  } catch (error) {
+    releaseLock(paths);
+    throw error;
+  }
+}
+
+function takeStateLock(paths: StatePaths, changeId: string): void {
   for (let attempt = 0; attempt < 2; attempt += 1) {
-    if (tryLock(paths, { pid: process.pid, changeId, at: new Date().toISOString() })) return;
+    if (tryLock(paths, { ...selfIdentity(), changeId, at: new Date().toISOString(), netnsLock: null })) return;
     const pending = readPending(paths);
     if (pending !== null) {
       throw new FwsafeError(`Change ${pending.changeId} is pending confirmation (deadline ${pending.deadline}); only one change at a time.`, {
@@ -22,7 +40,7 @@ export function acquireLock(paths: StatePaths, changeId: string): void {
       });
     }
     const holder = readLock(paths);
-    if (holder !== null && pidAlive(holder.pid)) {
+    if (holder !== null && processAlive(holder)) {
       throw new FwsafeError(`Another fwsafe apply (pid ${holder.pid}) is preparing change ${holder.changeId}.`, {
         code: 'CHANGE_PENDING',
         exitCode: ExitCode.pending,

@@ -23,7 +23,7 @@ export async function planAndApply(options: PlanAndApplyOptions): Promise<{ plan
   const store = new HistoryStore(options.stateDir);
   store.init();
   const changeId = newChangeId();
-  acquireLock(store.paths, changeId);
+  acquireLock(store.paths, changeId, options.netns);
   let handedOver = false;
   try {
     const { plan, baseSnapshot } = await createPlanWithBase({ netns: options.netns, proposalPath: options.proposalPath, stateDir: options.stateDir, probes: { enabled: options.probes } });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { HistoryStore } from '../history/store.js';
 import { readClaim, readLock, readPending, releaseClaim, releaseLock } from '../pending/store.js';
-import { pidAlive } from '../pending/clock.js';
+import { processAlive } from '../pending/clock.js';
 import { releaseChange } from './outcome.js';
 import { busyError, rollbackPending, type RollbackDone } from './resolve.js';
 import { staleReason, type StaleReason } from './status.js';
@@ -25,12 +25,12 @@ export async function recover(options: { stateDir?: string | null }): Promise<Re
   if (pending === null) {
     const lock = readLock(store.paths);
     // An unreadable lock is a torn write of a crashed process.
-    if (lock === null ? existsSync(store.paths.lock) : !pidAlive(lock.pid)) {
+    if (lock === null ? existsSync(store.paths.lock) : !processAlive(lock)) {
       releaseLock(store.paths);
       cleaned.push('lock left by a dead process');
     }
     const claim = readClaim(store.paths);
-    if (claim !== null && !pidAlive(claim.pid)) {
+    if (claim !== null && !processAlive(claim)) {
       releaseClaim(store.paths);
       cleaned.push('claim left by a dead process');
     }

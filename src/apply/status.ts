@@ -1,7 +1,7 @@
 import { statePaths, type StatePaths } from '../state/paths.js';
 import { readLock, readPending } from '../pending/store.js';
 import type { PendingRecordT } from '../pending/schema.js';
-import { bootId, pidAlive, secondsLeft } from '../pending/clock.js';
+import { bootId, processAlive, secondsLeft } from '../pending/clock.js';
 import { guardStates, type GuardState } from '../watchdog/guard-files.js';
 
 export type StaleReason = 'rebooted' | 'deadline-passed' | 'watchdog-gone';
@@ -40,7 +40,7 @@ const DEADLINE_GRACE_S = 3;
 /** The applying process while it lives (arming the guards, or waiting at its terminal): it holds the lock. */
 function applyingPid(paths: StatePaths): number | null {
   const lock = readLock(paths);
-  return lock !== null && pidAlive(lock.pid) ? lock.pid : null;
+  return lock !== null && processAlive(lock) ? lock.pid : null;
 }
 
 /** Why a pending change is no longer guarded (no guard and no waiting CLI left), or null when it is. */

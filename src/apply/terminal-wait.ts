@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { escapeControl } from '../cli/terminal-text.js';
 import { HistoryStore } from '../history/store.js';
 import { pendingExists, readPending } from '../pending/store.js';
 import { secondsLeft } from '../pending/clock.js';
@@ -86,7 +87,7 @@ function holdDeadlineWhenAlone(options: {
 
 function counterLine(c: LiveCounter, first: LiveCounter | undefined): string {
   const delta = c.packets - (first?.packets ?? c.packets);
-  return `  ${(delta > 0 ? '+' + delta : '0').padStart(7)} pkts  ${c.table}/${c.chain}  ${c.text}`;
+  return escapeControl(`  ${(delta > 0 ? '+' + delta : '0').padStart(7)} pkts  ${c.table}/${c.chain}  ${c.text}`);
 }
 
 /**
@@ -135,8 +136,8 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
       `Change ${pending.changeId} is live. It rolls back in ${left} s unless you confirm it.`,
       `Type the code  ${pending.code}  and press Enter to keep it. Ctrl-C rolls back now.`,
       ...(watched.length > 0 ? ['Traffic through the changed rules since the change:', ...watched.map((c) => counterLine(c, firstCounters.get(c.table + c.chain + c.text)))] : []),
-      ...(message ? [message] : []),
-      `code> ${typed}`,
+      ...(message ? [escapeControl(message)] : []),
+      `code> ${escapeControl(typed)}`,
     ];
     // Redraw in place: up to the first line we drew, clear below.
     write((drawnLines > 1 ? `\x1b[${drawnLines - 1}A` : '') + '\r\x1b[J' + lines.join('\n'));

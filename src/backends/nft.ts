@@ -80,8 +80,8 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 }
 
 /** Each table's listing in the given format, in order; a table deleted meanwhile is left out. */
-async function perTable(netns: string | null, format: '-a' | '-j'): Promise<string[]> {
-  const tables = await nftTableNames(netns);
+async function perTable(netns: string | null, format: '-a' | '-j', names?: Promise<TableName[]>): Promise<string[]> {
+  const tables = await (names ?? nftTableNames(netns));
   const results = await mapLimited(tables, 4, (t) => run('nft', [format, 'list', 'table', t.family, t.name], { netns, allowFailure: true, stdoutToFile: true }));
   // `list ruleset` prints tables in creation order, which is the order of their handles.
   const handle = (out: string): number => Number((format === '-a' ? /^table \S+ \S+ \{ # handle (\d+)/ : /"table": \{[^}]*?"handle": (\d+)/).exec(out)?.[1] ?? 0);
@@ -106,22 +106,26 @@ export function joinJsonListings(parts: string[], metainfo: unknown = null): str
   return JSON.stringify({ nftables: meta === null ? items : [meta, ...items] });
 }
 
-async function textListing(netns: string | null): Promise<string> {
-  if (hasSlowFullListing(await nftVersion())) return (await perTable(netns, '-a')).join('');
+async function textListing(netns: string | null, names?: Promise<TableName[]>): Promise<string> {
+  if (hasSlowFullListing(await nftVersion())) {
+    const parts = await perTable(netns, '-a', names);
+    if (parts.length > 0) return parts.join('');
+  }
   return (await run('nft', ['-a', 'list', 'ruleset'], { netns, stdoutToFile: true })).stdout;
 }
 
-async function jsonListing(netns: string | null): Promise<string> {
+async function jsonListing(netns: string | null, names?: Promise<TableName[]>): Promise<string> {
   if (hasSlowFullListing(await nftVersion())) {
-    const parts = await perTable(netns, '-j');
+    const parts = await perTable(netns, '-j', names);
     if (parts.length > 0) return joinJsonListings(parts);
   }
   return (await run('nft', ['-j', 'list', 'ruleset'], { netns, stdoutToFile: true })).stdout;
 }
 
-/** Lists the nft ruleset as text and JSON; the two listings run in parallel. */
+/** Lists the nft ruleset as text and JSON; the two listings run in parallel (and find the tables once). */
 export async function listNftRuleset(netns: string | null): Promise<NftListing> {
-  const [text, json] = await Promise.all([textListing(netns), jsonListing(netns)]);
+  const names = hasSlowFullListing(await nftVersion()) ? nftTableNames(netns) : undefined;
+  const [text, json] = await Promise.all([textListing(netns, names), jsonListing(netns, names)]);
   return { text, json };
 }
 

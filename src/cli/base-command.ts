@@ -5,6 +5,7 @@ import { netnsPath } from '../run/netns.js';
 import { statePaths } from '../state/paths.js';
 import { existsSync } from 'node:fs';
 import { writeError } from './error-output.js';
+import { escapeControl } from './terminal-text.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
@@ -32,7 +33,7 @@ export abstract class BaseCommand extends Command {
       const warnUnguarded = !(this.constructor as typeof BaseCommand).skipStaleCheck;
       for (const line of await guardNotices(paths, { warnUnguarded })) process.stderr.write(line + '\n');
     } catch (error) {
-      process.stderr.write(`warning: cannot read the pending change: ${(error as Error).message}\n`);
+      process.stderr.write(escapeControl(`warning: cannot read the pending change: ${(error as Error).message}\n`));
     }
   }
 
@@ -42,6 +43,19 @@ export abstract class BaseCommand extends Command {
     process.stdout.write(JSON.stringify(json, null, 2) + '\n');
   }
 
+  /** Human output, control characters escaped (src/cli/terminal-text.ts). */
+  log(message = '', ...args: unknown[]): void {
+    super.log(escapeControl(String(message)), ...args);
+  }
+
+  /**
+   * Coloured human output: only for text whose data was escaped before the colours went in
+   * (renderPlan with colour, colourDiff, paint); everything else goes through log().
+   */
+  protected logPainted(text: string): void {
+    super.log(text);
+  }
+
   /** Human output; silent under --json. */
   protected say(text = ''): void {
     if (!this.jsonEnabled()) this.log(text);
@@ -49,7 +63,7 @@ export abstract class BaseCommand extends Command {
 
   /** Progress and warnings for humans go to stderr, never to stdout. */
   protected note(text: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(text.endsWith('\n') ? text : text + '\n');
+    if (!this.jsonEnabled()) process.stderr.write(escapeControl(text.endsWith('\n') ? text : text + '\n'));
   }
 
   protected get isTty(): boolean {

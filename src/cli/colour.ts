@@ -1,12 +1,14 @@
+import { escapeControl } from './terminal-text.js';
+
 const RED = '\u001b[31m';
 const GREEN = '\u001b[32m';
 const CYAN = '\u001b[36m';
 const BOLD = '\u001b[1m';
 const RESET = '\u001b[0m';
 
-/** Colours a unified diff for a terminal (callers decide whether colour is on). */
+/** Colours a unified diff for a terminal (callers decide whether colour is on); its text escaped first. */
 export function colourDiff(unified: string): string {
-  return unified
+  return escapeControl(unified)
     .split('\n')
     .map((line) => {
       if (line.startsWith('+++') || line.startsWith('---')) return BOLD + line + RESET;
@@ -18,9 +20,10 @@ export function colourDiff(unified: string): string {
     .join('\n');
 }
 
+/** Colours around text escaped first: the only escape sequences in coloured output are these. */
 export const paint = {
-  red: (s: string): string => RED + s + RESET,
-  green: (s: string): string => GREEN + s + RESET,
-  cyan: (s: string): string => CYAN + s + RESET,
-  bold: (s: string): string => BOLD + s + RESET,
+  red: (s: string): string => RED + escapeControl(s) + RESET,
+  green: (s: string): string => GREEN + escapeControl(s) + RESET,
+  cyan: (s: string): string => CYAN + escapeControl(s) + RESET,
+  bold: (s: string): string => BOLD + escapeControl(s) + RESET,
 };

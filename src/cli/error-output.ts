@@ -1,4 +1,5 @@
 import type { FwsafeError } from '../errors.js';
+import { escapeControl } from './terminal-text.js';
 
 /** How every command reports an error: `{error:{…}}` on stdout under --json, `Error: …` and `→ action` lines on stderr otherwise. */
 export function writeError(fw: FwsafeError, json: boolean): void {
@@ -9,6 +10,6 @@ export function writeError(fw: FwsafeError, json: boolean): void {
   }
   const lines = [`Error: ${fw.message}`];
   for (const action of fw.actions) lines.push(`  → ${action}`);
-  process.stderr.write(lines.join('\n') + '\n');
-  if (process.env.DEBUG && fw.stack) process.stderr.write(fw.stack + '\n');
+  process.stderr.write(escapeControl(lines.join('\n')) + '\n');
+  if (process.env.DEBUG && fw.stack) process.stderr.write(escapeControl(fw.stack) + '\n');
 }

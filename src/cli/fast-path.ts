@@ -7,6 +7,7 @@ import { lstatSync } from 'node:fs';
 import { statePaths } from '../state/paths.js';
 import { toFwsafeError } from '../errors.js';
 import { writeError } from './error-output.js';
+import { escapeControl } from './terminal-text.js';
 
 interface FastArgs {
   json: boolean;
@@ -56,7 +57,7 @@ export async function tryFastPath(args: readonly string[]): Promise<boolean> {
     if (parsed.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
       const { statusLines } = await import('../apply/status-lines.js');
-      process.stdout.write(statusLines(result).join('\n') + '\n');
+      process.stdout.write(escapeControl(statusLines(result).join('\n')) + '\n');
     }
   } catch (error) {
     writeError(toFwsafeError(error), parsed.json);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { run } from '../run/runner.js';
 import { labDown, labUp } from './lab.js';
 import { sshArgs } from './sshd.js';
-import { fwArgv, fwChild, RULESETS, type FwChild } from './fw-child.js';
+import { fwRemote, fwChild, RULESETS, type FwChild } from './fw-child.js';
 import { openEchoSession, type EchoSession } from './echo-session.js';
 import type { LabRecordT } from './schema.js';
 
@@ -94,7 +94,7 @@ export async function runDemo(options: { name: string; stateDir: string; timeout
     const changeId = (applied.json as { changeId?: string } | null)?.changeId;
     if (!changeId) throw new Error(`applying rulesets/baseline.nft failed: ${applied.stderr || applied.stdout}`);
     say(`   applied change ${changeId}; confirming it over a new SSH session (ssh root@${lab.server.v4} fwsafe confirm)…`);
-    const confirm = await run('ssh', [...sshArgs(lab.dir, ['-T']), ...fwArgv(stateDir, ['confirm'])], { netns: lab.adminNetns, allowFailure: true, env: { NO_COLOR: '1' } });
+    const confirm = await run('ssh', [...sshArgs(lab.dir, ['-T']), fwRemote(stateDir, ['confirm'])], { netns: lab.adminNetns, allowFailure: true, env: { NO_COLOR: '1' } });
     say(indent(confirm.stdout || confirm.stderr));
 
     say('\n4. Every state is a version: `fwsafe snapshot` records one, `fwsafe log` lists them.');
@@ -159,7 +159,7 @@ export async function runDemo(options: { name: string; stateDir: string; timeout
 /** Runs `fwsafe plan` on the lockout ruleset and narrates its blocking findings; true if SSH lockout is predicted. */
 async function showPlanFindings(lab: LabRecordT, stateDir: string, say: Say): Promise<boolean> {
   // Planned from inside an SSH session, as an admin would: SSH_CONNECTION names their real address.
-  const plan = await run('ssh', [...sshArgs(lab.dir, ['-T']), ...fwArgv(stateDir, ['plan', join(RULESETS, 'lockout-demo.nft'), '--json'])], {
+  const plan = await run('ssh', [...sshArgs(lab.dir, ['-T']), fwRemote(stateDir, ['plan', join(RULESETS, 'lockout-demo.nft'), '--json'])], {
     netns: lab.adminNetns,
     allowFailure: true,
     env: { NO_COLOR: '1' },

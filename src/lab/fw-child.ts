@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { run } from '../run/runner.js';
+import { remoteCommand } from './remote-command.js';
 
 /** The package root (dist/src/lab → ../../..), where bin/ and rulesets/ live. */
 export const PACKAGE_ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
@@ -31,7 +32,7 @@ export function fwChild(stateDir: string): FwChild {
   };
 }
 
-/** argv for the CLI itself, for running it at the far end of an SSH session. */
-export function fwArgv(stateDir: string, args: string[]): string[] {
-  return [process.execPath, BIN, '--state-dir', stateDir, ...args];
+/** The CLI itself as one quoted remote command, for the far end of an SSH session (src/lab/remote-command.ts). */
+export function fwRemote(stateDir: string, args: string[]): string {
+  return remoteCommand([process.execPath, BIN, '--state-dir', stateDir, ...args]);
 }

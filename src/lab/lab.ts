@@ -5,6 +5,7 @@ import { ensurePrivateDir, writeFileAtomic } from '../state/fs-safe.js';
 import { parseJsonFile } from '../state/parse.js';
 import { FwsafeError, ExitCode } from '../errors.js';
 import { labNames, type LabNames } from './paths.js';
+import { netnsKey } from '../run/netns.js';
 import { makeKeys, startSshd } from './sshd.js';
 import { LAB_ADMIN_V4, LAB_ADMIN_V6, LAB_SERVER_V4, LAB_SERVER_V6, LabRecord, type LabRecordT } from './schema.js';
 
@@ -20,12 +21,29 @@ export async function labUp(options: { name: string; stateDir?: string }): Promi
       actions: [`Use it, or remove it first: fwsafe lab down ${n.name}`],
     });
   }
+  ensurePrivateDir(join(n.dir, '..', '..'));
+  ensurePrivateDir(join(n.dir, '..'));
+  ensurePrivateDir(n.dir);
+  // Recorded before anything is made, then after each namespace: `lab down` removes what this lab made, nothing else.
+  const record: LabRecordT = {
+    name: n.name,
+    adminNetns: n.adminNetns,
+    serverNetns: n.serverNetns,
+    admin: { v4: LAB_ADMIN_V4, v6: LAB_ADMIN_V6 },
+    server: { v4: LAB_SERVER_V4, v6: LAB_SERVER_V6 },
+    sshdPid: null,
+    created: [],
+    dir: n.dir,
+    createdAt: new Date().toISOString(),
+  };
+  const save = (): void => writeFileAtomic(join(n.dir, 'lab.json'), JSON.stringify(record, null, 2));
   try {
-    ensurePrivateDir(join(n.dir, '..', '..'));
-    ensurePrivateDir(join(n.dir, '..'));
-    ensurePrivateDir(n.dir);
-    await run('ip', ['netns', 'add', n.adminNetns]);
-    await run('ip', ['netns', 'add', n.serverNetns]);
+    save();
+    for (const ns of [n.adminNetns, n.serverNetns]) {
+      await run('ip', ['netns', 'add', ns]);
+      record.created.push({ netns: ns, id: netnsKey(ns) });
+      save();
+    }
     await run('ip', ['-n', n.adminNetns, 'link', 'add', n.vethAdmin, 'type', 'veth', 'peer', 'name', n.vethServer, 'netns', n.serverNetns]);
     for (const [ns, dev, v4, v6] of [
       [n.adminNetns, n.vethAdmin, LAB_ADMIN_V4, LAB_ADMIN_V6],
@@ -37,19 +55,8 @@ export async function labUp(options: { name: string; stateDir?: string }): Promi
       await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
     }
     await makeKeys(n.dir);
-    const record: LabRecordT = {
-      name: n.name,
-      adminNetns: n.adminNetns,
-      serverNetns: n.serverNetns,
-      admin: { v4: LAB_ADMIN_V4, v6: LAB_ADMIN_V6 },
-      server: { v4: LAB_SERVER_V4, v6: LAB_SERVER_V6 },
-      sshdPid: null,
-      dir: n.dir,
-      createdAt: new Date().toISOString(),
-    };
-    writeFileAtomic(join(n.dir, 'lab.json'), JSON.stringify(record, null, 2));
     record.sshdPid = await startSshd(n.dir, n.serverNetns);
-    writeFileAtomic(join(n.dir, 'lab.json'), JSON.stringify(record, null, 2));
+    save();
     return record;
   } catch (error) {
     await labDown({ name: options.name, stateDir: options.stateDir });
@@ -79,7 +86,7 @@ export interface LabDownResult {
   killed: number[];
 }
 
-/** Removes the lab: its sshd (by recorded pid), both namespaces, its directory. A missing lab is a no-op. */
+/** Removes the lab: its sshd (by recorded pid), the namespaces `lab up` recorded, its directory. An unknown lab is a no-op. */
 export async function labDown(options: { name: string; stateDir?: string }): Promise<LabDownResult> {
   const n = labNames(options.name, options.stateDir);
   const removed: string[] = [];
@@ -100,16 +107,25 @@ export async function labDown(options: { name: string; stateDir?: string }): Pro
     for (let i = 0; i < 30 && isOurSshd(pid, n.dir); i += 1) await new Promise((r) => setTimeout(r, 50));
     if (isOurSshd(pid, n.dir)) process.kill(pid, 'SIGKILL');
   }
-  for (const ns of [n.adminNetns, n.serverNetns]) {
-    if (!netnsExists(ns)) continue;
-    await run('ip', ['netns', 'del', ns], { allowFailure: true });
-    removed.push(ns);
+  // Only namespaces this lab recorded, and only while they are the same namespace (not a new one of that name).
+  for (const { netns, id } of record?.created ?? []) {
+    if (!netnsExists(netns) || currentKey(netns) !== id) continue;
+    await run('ip', ['netns', 'del', netns], { allowFailure: true });
+    removed.push(netns);
   }
   if (existsSync(n.dir)) {
     rmSync(n.dir, { recursive: true, force: true });
     removed.push(n.dir);
   }
   return { name: n.name, removed, killed };
+}
+
+function currentKey(netns: string): string | null {
+  try {
+    return netnsKey(netns);
+  } catch {
+    return null;
+  }
 }
 
 function readPidFile(path: string): number | null {

@@ -13,6 +13,8 @@ export const LabRecord = z.strictObject({
   admin: z.strictObject({ v4: z.string(), v6: z.string() }),
   server: z.strictObject({ v4: z.string(), v6: z.string() }),
   sshdPid: z.number().int().nullable(),
+  /** The namespaces this lab created, with their identity (src/pending/netns-lock.ts netnsKey): `lab down` removes these only. */
+  created: z.array(z.strictObject({ netns: z.string(), id: z.string() })),
   dir: z.string(),
   createdAt: z.string(),
 });

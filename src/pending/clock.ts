@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 /** CLOCK_MONOTONIC in ns: the same clock for every process on the host, never jumps. */
 export function monoNowNs(): bigint {
@@ -35,10 +35,40 @@ export function pidAlive(pid: number | null): boolean {
   }
 }
 
-/** Is this pid our watchdog (alive, and its command line names the watchdog)? Guards against pid reuse. */
-export function watchdogAlive(pid: number | null): boolean {
-  if (!pidAlive(pid)) return false;
+/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot; null when it is gone. */
+export function processStartTime(pid: number): string | null {
   try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Who holds a lock or claim: a pid alone can be recycled (or cycled to on purpose), pid + start time cannot. */
+export interface ProcessIdentity {
+  pid: number;
+  startTime: string;
+}
+
+export function selfIdentity(): ProcessIdentity {
+  return { pid: process.pid, startTime: processStartTime(process.pid) ?? '0' };
+}
+
+/** Is this very process (same pid, same start time) still running? */
+export function processAlive(holder: ProcessIdentity): boolean {
+  return pidAlive(holder.pid) && processStartTime(holder.pid) === holder.startTime;
+}
+
+/**
+ * Is this pid our watchdog: alive, root's (no other user can start one), and its command line names
+ * the watchdog? Guards against pid reuse, including a pid cycled to on purpose by another user.
+ */
+export function watchdogAlive(pid: number | null): boolean {
+  if (pid === null || !pidAlive(pid)) return false;
+  try {
+    if (statSync(`/proc/${pid}`).uid !== process.geteuid?.()) return false;
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('watchdog');
   } catch {
     return true;

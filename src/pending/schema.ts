@@ -61,9 +61,25 @@ export const PendingRecord = z.strictObject({
 export type PendingRecordT = z.infer<typeof PendingRecord>;
 
 /** The lock file's content: who holds it. */
-export const LockRecord = z.strictObject({ pid: z.number().int().positive(), changeId: z.string(), at: z.string() });
+const StartTime = z.string().regex(/^\d+$/);
+export const LockRecord = z.strictObject({
+  pid: z.number().int().positive(),
+  /** /proc/PID/stat field 22: a recycled pid has another. */
+  startTime: StartTime,
+  changeId: z.string(),
+  at: z.string(),
+  /** The host-wide lock file of the target namespace this lock goes with (src/pending/netns-lock.ts). */
+  netnsLock: z.string().nullable(),
+});
 export type LockRecordT = z.infer<typeof LockRecord>;
 
 /** The claim file: which process is resolving (confirming, extending, rolling back) the change now. */
-export const ClaimRecord = z.strictObject({ pid: z.number().int().positive(), changeId: z.string(), action: z.string() });
+export const ClaimRecord = z.strictObject({
+  pid: z.number().int().positive(),
+  startTime: StartTime,
+  changeId: z.string(),
+  action: z.string(),
+  /** CLOCK_MONOTONIC when taken: past the deadline, a claim held too long is taken over by the watchdog. */
+  atMonoNs: z.string().regex(/^\d+$/),
+});
 export type ClaimRecordT = z.infer<typeof ClaimRecord>;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { StatePaths } from '../state/paths.js';
 import { ensurePrivateDir, readStateFile, removeFile, writeFileAtomic } from '../state/fs-safe.js';
 import { parseJsonFile } from '../state/parse.js';
+import { releaseNetnsLock } from './netns-lock.js';
 import { ClaimRecord, LockRecord, PendingRecord, type ClaimRecordT, type LockRecordT, type PendingRecordT } from './schema.js';
 
 /** The pending change, or null when none. */
@@ -62,6 +63,11 @@ export function tryLock(paths: StatePaths, record: LockRecordT): boolean {
   return createExclusive(paths.lock, JSON.stringify(record) + '\n');
 }
 
+/** Replaces the record of a lock this process holds (atomic rename). */
+export function rewriteLock(paths: StatePaths, record: LockRecordT): void {
+  writeFileAtomic(paths.lock, JSON.stringify(LockRecord.parse(record)) + '\n');
+}
+
 /** The lock's holder; null when unlocked or unreadable (a torn write of a crashed process). */
 export function readLock(paths: StatePaths): LockRecordT | null {
   const text = readStateFile(paths.lock);
@@ -73,7 +79,10 @@ export function readLock(paths: StatePaths): LockRecordT | null {
   }
 }
 
+/** Releases the state dir's lock and the namespace lock that goes with it. */
 export function releaseLock(paths: StatePaths): void {
+  const holder = readLock(paths);
+  if (holder?.netnsLock) releaseNetnsLock(holder.netnsLock, holder.changeId);
   removeFile(paths.lock);
 }
 

@@ -1,5 +1,6 @@
 import type { PlanT } from './schema.js';
 import { colourDiff, paint } from '../cli/colour.js';
+import { escapeStrings } from '../cli/terminal-text.js';
 
 export interface RenderOptions {
   colour: boolean;
@@ -54,7 +55,9 @@ export function renderSummary(plan: PlanT, o: Pick<RenderOptions, 'colour'> = { 
 }
 
 /** The whole plan for a terminal (80 columns) or, with markdown, for a pull-request comment. */
-export function renderPlan(plan: PlanT, o: RenderOptions): string {
+export function renderPlan(raw: PlanT, o: RenderOptions): string {
+  // Colour is added around the plan's text, so that text is escaped before (BaseCommand.logPainted).
+  const plan = o.colour ? escapeStrings(raw) : raw;
   const md = o.markdown;
   const width = Math.max(40, o.width);
   const out: string[] = [];

@@ -1,5 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { privateTempDir } from '../state/runtime-dir.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run } from '../run/runner.js';
@@ -65,7 +65,7 @@ export async function computeInScratch(options: ScratchOptions): Promise<Scratch
   const listBefore = (options.listBefore ?? true) || hasHandleReferences(options.proposalText);
   await cleanStale();
   const ns = `${PREFIX}${process.pid}-${randomBytes(3).toString('hex')}`;
-  const dir = mkdtempSync(join(tmpdir(), 'fwsafe-plan-'));
+  const dir = privateTempDir('fwsafe-plan-');
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);

@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { privateTempDir } from '../state/runtime-dir.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +73,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
   const tag = `${process.pid}-${randomBytes(2).toString('hex')}`;
   const host = `fwsafe-probe-${tag}-h`;
   const client = `fwsafe-probe-${tag}-c`;
-  const dir = mkdtempSync(join(tmpdir(), 'fwsafe-probe-'));
+  const dir = privateTempDir('fwsafe-probe-');
   const children: ChildProcess[] = [];
   const v6 = o.ssh ? o.ssh.client.includes(':') : false;
   const server = o.ssh?.server ?? (v6 ? DEFAULT_SERVER.v6 : DEFAULT_SERVER.v4);
@@ -196,7 +196,6 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       return results.every((r) => r.decidedBy !== null || r.observed === 'not-run');
     };
     for (let waited = 0; !locate() && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-    if (process.env.FWSAFE_DEBUG_TRACE) writeFileSync(process.env.FWSAFE_DEBUG_TRACE, traced.text);
     if (notes.length) for (const r of results) r.note = [r.note, ...notes].filter(Boolean).join('; ');
     return results;
   } finally {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 
 const NETNS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -18,4 +18,10 @@ export function netnsPath(name: string, options: { mustExist?: boolean } = {}): 
     });
   }
   return path;
+}
+
+/** A namespace's identity (device and inode of its nsfs file; null: our own): a name can be reused, this not while it exists. */
+export function netnsKey(netns: string | null): string {
+  const st = statSync(netns === null ? '/proc/self/ns/net' : netnsPath(netns), { bigint: true });
+  return `${st.dev}-${st.ino}`;
 }

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { readTextFile } from '../state/read-text.js';
-import { tmpdir } from 'node:os';
+import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
+import { decodeText } from '../state/read-text.js';
+import { privateTempDir } from '../state/runtime-dir.js';
 import { join } from 'node:path';
 import { resolveBinary } from './binaries.js';
+import { childEnv } from './env.js';
+import { escapeControl } from '../cli/terminal-text.js';
 import { netnsPath } from './netns.js';
 import { succeeded, type RunResult } from './result.js';
 import { CommandFailedError } from '../errors.js';
@@ -33,14 +35,18 @@ const DEFAULT_MAX_BUFFER = 512 * 1024 * 1024;
 const debug = /(^|,)fwsafe(:|,|$)|^\*$/.test(process.env.DEBUG ?? '');
 
 /**
- * The one place fwsafe starts an external program: argv arrays only, absolute binaries,
- * the namespace applied, a timeout, and one result shape for success and failure.
+ * A 0600 file handed to the child as its stdout and read back through the descriptor fwsafe opened:
+ * its name is gone (unlinked, directory removed) before the child starts, so nobody can swap what is
+ * read. The directory is private (src/state/runtime-dir.ts), never under a TMPDIR someone else owns.
  */
-/** A 0600 file in a fresh 0700 directory, handed to the child as its stdout; read back once, then removed. */
 function openCaptureFile(): { fd: number; read: (limit: number) => string | null } {
-  const dir = mkdtempSync(join(tmpdir(), 'fwsafe-out-'));
-  const path = join(dir, 'stdout');
-  const fd = openSync(path, 'wx+', 0o600);
+  const dir = privateTempDir('fwsafe-out-');
+  let fd: number;
+  try {
+    fd = openSync(join(dir, 'stdout'), 'wx+', 0o600);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   let result: { text: string | null } | null = null;
   return {
     fd,
@@ -48,29 +54,45 @@ function openCaptureFile(): { fd: number; read: (limit: number) => string | null
     read: (limit: number): string | null => {
       if (result) return result.text;
       try {
-        result = { text: fstatSync(fd).size > limit ? null : readTextFile(path) };
+        const size = fstatSync(fd).size;
+        result = { text: size > limit ? null : readFd(fd, size) };
       } finally {
         closeSync(fd);
-        rmSync(dir, { recursive: true, force: true });
       }
       return result.text;
     },
   };
 }
 
+/** The first `size` bytes of an open file, from offset 0 (the child moved the shared offset to the end). */
+function readFd(fd: number, size: number): string {
+  const bytes = Buffer.allocUnsafe(size);
+  let done = 0;
+  while (done < size) {
+    const n = readSync(fd, bytes, done, size - done, done);
+    if (n === 0) break;
+    done += n;
+  }
+  return decodeText(bytes.subarray(0, done));
+}
+
+/**
+ * The one place fwsafe starts an external program: argv arrays only, absolute binaries,
+ * the namespace applied, a timeout, and one result shape for success and failure.
+ */
 export async function run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const binary = resolveBinary(program);
   const netns = options.netns ?? null;
   const argv = netns ? ['--net=' + netnsPath(netns), '--', binary, ...args] : [...args];
   const command = netns ? resolveBinary('nsenter') : binary;
-  if (debug) process.stderr.write(`[fwsafe +${Math.round(performance.now())} ms] run: ${[command, ...argv].join(' ')}\n`);
+  if (debug) process.stderr.write(escapeControl(`[fwsafe +${Math.round(performance.now())} ms] run: ${[command, ...argv].join(' ')}`) + '\n');
 
   const started = performance.now();
   const capture = options.stdoutToFile ? openCaptureFile() : null;
   const result = await new Promise<RunResult>((resolve) => {
     const child = spawn(command, argv, {
       stdio: ['pipe', capture ? capture.fd : 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C', ...options.env },
+      env: childEnv(options.env),
     });
     // Decoded as it arrives: a 20 MB listing is held once as text, not as chunks plus their concatenation.
     const decoder = new StringDecoder('utf8');

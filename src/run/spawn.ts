@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { resolveBinary } from './binaries.js';
+import { childEnv } from './env.js';
 import { netnsPath } from './netns.js';
 
 // Long-lived programs (a lab's sshd, an interactive ssh) also start here, beside run(): argv only,
@@ -15,7 +16,7 @@ export function spawnDetached(program: string, args: readonly string[], options:
   const [command, argv] = argvFor(program, args, options.netns);
   const fd = openSync(options.logFile, 'a', 0o600);
   try {
-    const child = spawn(command, argv, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(command, argv, { detached: true, stdio: ['ignore', fd, fd], env: childEnv() });
     child.unref();
     if (child.pid === undefined) throw new Error(`could not start ${program}`);
     return child.pid;
@@ -28,7 +29,7 @@ export function spawnDetached(program: string, args: readonly string[], options:
 export function runInteractive(program: string, args: readonly string[], options: { netns?: string | null } = {}): Promise<number> {
   const [command, argv] = argvFor(program, args, options.netns);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { stdio: 'inherit' });
+    const child = spawn(command, argv, { stdio: 'inherit', env: childEnv() });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
@@ -37,5 +38,14 @@ export function runInteractive(program: string, args: readonly string[], options
 /** Starts a program with pipes, for a conversation (the demo's SSH session). */
 export function spawnPiped(program: string, args: readonly string[], options: { netns?: string | null } = {}): ChildProcess {
   const [command, argv] = argvFor(program, args, options.netns);
-  return spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv() });
+}
+
+/**
+ * Runs a short program to completion synchronously (start-up checks, before anything async exists):
+ * argv only, absolute binary, known environment, a timeout.
+ */
+export function runSync(program: string, args: readonly string[], options: { timeoutMs?: number } = {}): { exitCode: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(resolveBinary(program), [...args], { encoding: 'utf8', env: childEnv(), timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 });
+  return { exitCode: r.status, stdout: r.stdout ?? '', stderr: r.error ? r.error.message : (r.stderr ?? '') };
 }

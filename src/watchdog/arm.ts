@@ -8,6 +8,8 @@ import type { StatePaths } from '../state/paths.js';
 import { run } from '../run/runner.js';
 import { hasBinary } from '../run/binaries.js';
 import { FwsafeError } from '../errors.js';
+import { childEnv } from '../run/env.js';
+import { assertSafeInstall, packageRoot } from '../cli/install-check.js';
 
 /** The compiled watchdog entry point (dist/src/watchdog/main.js), beside this file. */
 export function watchdogScript(): string {
@@ -21,14 +23,27 @@ export interface SpawnedGuard {
   exited: () => number | null;
 }
 
+/** Guards run as root for the whole window: only from a tree root alone can change (docs/security.md). */
+async function assertGuardInstall(): Promise<void> {
+  await assertSafeInstall(packageRoot(dirname(watchdogScript())));
+}
+
+/** spawnGuard after the install check: for a replacement started by a guard or a command. */
+export async function checkedSpawnGuard(paths: StatePaths, changeId: string, slot: GuardSlot): Promise<SpawnedGuard> {
+  await assertGuardInstall();
+  return spawnGuard(paths, changeId, slot);
+}
+
 /** Starts one guard detached: its own session (setsid), no terminal, immune to the hang-up of ours. */
 export function spawnGuard(paths: StatePaths, changeId: string, slot: GuardSlot): SpawnedGuard {
   const script = watchdogScript();
   if (!existsSync(script)) {
     throw new FwsafeError(`The watchdog is missing (${script}); run npm run build.`, { code: 'WATCHDOG_MISSING' });
   }
+  // A root process that lives for the whole window, with an environment of our choosing (no NODE_OPTIONS,
+  // no LD_PRELOAD from the caller). The tree it runs from is checked by checkedSpawnGuard / armGuards.
   const argv = [script, paths.root, changeId, String(slot)];
-  const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore' });
+  const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore', env: childEnv() });
   let exited: number | null = child.pid === undefined ? -1 : null;
   child.on('exit', (code) => {
     exited = code ?? -1;
@@ -61,6 +76,7 @@ export async function guardReady(
  * read the pending record and said so. Returns their pids by slot; on failure kills what it started.
  */
 export async function armGuards(paths: StatePaths, changeId: string, timeoutMs = 10_000): Promise<number[]> {
+  await assertGuardInstall();
   const guards = GUARD_SLOTS.map((slot) => spawnGuard(paths, changeId, slot));
   const ready = await Promise.all(guards.map((g) => guardReady(paths, changeId, g, timeoutMs)));
   if (ready.every(Boolean)) return guards.map((g) => g.pid);

@@ -2,15 +2,16 @@ import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryStore } from '../history/store.js';
 import { claimPath, pendingExists, readClaim, readPending, watchdogLogPath } from '../pending/store.js';
-import { monoNowNs, pidAlive } from '../pending/clock.js';
+import { monoNowNs, processAlive as processAliveId } from '../pending/clock.js';
 import { appendLine } from '../state/fs-safe.js';
 import { rollbackPending, type Reason } from '../apply/resolve.js';
+import { takeOverStuckClaim } from '../apply/claim.js';
 import { executeRollback, findOverwritten, onTime, type EarlyListing } from '../apply/execute-rollback.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import type { StatePaths } from '../state/paths.js';
 import { otherSlot, readGuardRecord, writeGuardRecord, type GuardSlot } from './guard-files.js';
 import { processAlive } from './proc-stat.js';
-import { spawnGuard, type SpawnedGuard } from './arm.js';
+import { checkedSpawnGuard, type SpawnedGuard } from './arm.js';
 
 // Re-read the pending record (and look at the other guard) this often; the deadline itself is slept to exactly.
 const POLL_MS = 100;
@@ -37,6 +38,9 @@ const NO_REARM_NS = 1_000_000_000n;
 // has neither claimed nor settled the change this long after the deadline (stuck, or dying right then).
 const SECONDARY_GRACE_NS = 200_000_000n;
 
+// Past the deadline, a confirm or rollback holding the claim this long is taken over (docs/security.md).
+export const CLAIM_BOUND_NS = 15_000_000_000n;
+
 function log(paths: StatePaths, text: string): void {
   try {
     appendLine(watchdogLogPath(paths), `${new Date().toISOString()} [${process.pid}] ${text}`);
@@ -54,12 +58,22 @@ function fileTag(path: string): string | null {
   }
 }
 
-/** Waits, cheaply (a stat and a small read every 20 ms), while a live process holds the resolve claim. */
-async function waitWhileClaimed(paths: StatePaths): Promise<void> {
+/**
+ * Waits, cheaply (a stat and a small read every 20 ms), while a live process holds the resolve claim;
+ * past the deadline, a claim held longer than CLAIM_BOUND_NS is taken over (its holder hangs).
+ */
+async function waitWhileClaimed(paths: StatePaths, deadlineMonoNs: string): Promise<void> {
   for (;;) {
     if (!pendingExists(paths) || !existsSync(claimPath(paths))) return;
     const holder = readClaim(paths);
-    if (holder === null || !pidAlive(holder.pid)) return;
+    if (holder === null || !processAliveId(holder)) return;
+    if (monoNowNs() >= BigInt(deadlineMonoNs)) {
+      const took = takeOverStuckClaim(paths, CLAIM_BOUND_NS);
+      if (took) {
+        log(paths, took);
+        return;
+      }
+    }
     await sleep(20);
   }
 }
@@ -104,12 +118,18 @@ class PeerWatch {
       const pid = record?.pid ?? null;
       this.store.journal({ event: 'guard-lost', changeId: this.changeId, slot: this.peer, pid, seenBy: process.pid });
     }
-    try {
-      this.replacing = spawnGuard(paths, this.changeId, this.peer);
-    } catch (error) {
-      log(paths, `${this.changeId}: could not start a replacement: ${(error as Error).message}`);
-      this.replacing = null;
-    }
+    // Started asynchronously (the install check comes first); until then a placeholder counts as starting.
+    const starting: SpawnedGuard = { slot: this.peer, pid: 0, exited: () => null };
+    this.replacing = starting;
+    checkedSpawnGuard(paths, this.changeId, this.peer).then(
+      (spawned) => {
+        if (this.replacing === starting) this.replacing = spawned;
+      },
+      (error: Error) => {
+        log(paths, `${this.changeId}: could not start a replacement: ${error.message}`);
+        if (this.replacing === starting) this.replacing = { ...starting, exited: () => -1 };
+      },
+    );
     this.replacingSince = Date.now();
     return false;
   }
@@ -176,7 +196,7 @@ export async function runWatchdog(stateDir: string, changeId: string, slot: Guar
         continue;
       }
       // Someone (the other guard, a confirm) is resolving it now: wait for them, cheaply, then look again.
-      await waitWhileClaimed(paths);
+      await waitWhileClaimed(paths, pending.deadlineMonoNs);
       if (!pendingExists(paths)) continue;
       const reason: Reason = request ?? 'timeout';
       let result;
@@ -193,7 +213,7 @@ export async function runWatchdog(stateDir: string, changeId: string, slot: Guar
         return 1;
       }
       if (result.status === 'busy') {
-        await waitWhileClaimed(paths);
+        await waitWhileClaimed(paths, pending.deadlineMonoNs);
         await sleep(5);
         continue;
       }

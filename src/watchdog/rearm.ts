@@ -4,7 +4,7 @@ import { readPending } from '../pending/store.js';
 import { secondsLeft } from '../pending/clock.js';
 import { staleReason } from '../apply/status.js';
 import { guardStates } from './guard-files.js';
-import { guardReady, spawnGuard } from './arm.js';
+import { checkedSpawnGuard, guardReady } from './arm.js';
 
 // A replacement started this close to the deadline would compete with the rollback for the CPU.
 const MIN_SECONDS_LEFT = 1;
@@ -30,7 +30,7 @@ export async function guardNotices(paths: StatePaths, options: { warnUnguarded: 
   // Still being armed by the applying process: its guards are starting.
   if (pending.watchdogPid === null || secondsLeft(pending.deadlineMonoNs) < MIN_SECONDS_LEFT) return [];
   const missing = guards.filter((x) => !x.alive);
-  const spawned = missing.map((g) => spawnGuard(paths, pending.changeId, g.slot));
+  const spawned = await Promise.all(missing.map((g) => checkedSpawnGuard(paths, pending.changeId, g.slot)));
   const ready = await Promise.all(spawned.map((sp) => guardReady(paths, pending.changeId, sp, 3_000)));
   const id = pending.changeId;
   const lines = missing.map((g, i) =>

@@ -156,7 +156,8 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
     try {
       const r = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', file, '--no-wait', '--yes', '--no-probes', '--timeout', '60', '--json'], { env: { DEBUG: 'fwsafe' } });
       expect(r.status, r.stderr).toBe(0);
-      const listings = r.stderr.split('\n').filter((l) => l.includes(`--net=/run/netns/${ns.name} `) && / run: .*nft -a list ruleset$/.test(l));
+      // A full listing is one `nft -a list ruleset`, or on nft < 1.1.1 one table discovery (`nft -j list chains`) and the tables one by one.
+      const listings = r.stderr.split('\n').filter((l) => l.includes(`--net=/run/netns/${ns.name} `) && / run: .*nft (-a list ruleset|-j list chains)$/.test(l));
       // One for the plan, one for the applied version: no drift re-listing in between.
       expect(listings).toHaveLength(2);
       const base = versionRecord(state.path, r.json.versionId - 1);

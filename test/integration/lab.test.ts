@@ -91,12 +91,28 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
     expect(missing.stdout).toContain('nothing to remove');
   });
 
-  it('down cleans what a failed up left: a lone namespace, no lab files', () => {
+  it('down of a name it never brought up deletes nothing: namespaces called NAME-admin/-server survive', () => {
     const name = labName('lf');
+    spawnSync('ip', ['netns', 'add', `${name}-admin`]);
     spawnSync('ip', ['netns', 'add', `${name}-server`]);
     const down = fwsafe(['lab', 'down', name, '--state-dir', state.path, '--json']);
-    expect(down.json.removed).toEqual([`${name}-server`]);
+    expect(down.status, down.stderr).toBe(0);
+    expect(down.json.removed).toEqual([]);
     expect(down.json.killed).toEqual([]);
+    expect(nsExists(`${name}-admin`)).toBe(true);
+    expect(nsExists(`${name}-server`)).toBe(true);
+  });
+
+  it('down leaves a namespace that was recreated under a recorded name (another namespace now)', () => {
+    const name = labName('lr');
+    const up = fwsafe(['lab', 'up', name, '--state-dir', state.path, '--json']);
+    expect(up.status, up.stderr).toBe(0);
+    expect(up.json.created.map((c: { netns: string }) => c.netns)).toEqual([`${name}-admin`, `${name}-server`]);
+    spawnSync('ip', ['netns', 'del', `${name}-admin`]);
+    spawnSync('ip', ['netns', 'add', `${name}-admin`]);
+    const down = fwsafe(['lab', 'down', name, '--state-dir', state.path, '--json']);
+    expect(down.json.removed).toEqual([`${name}-server`, up.json.dir]);
+    expect(nsExists(`${name}-admin`)).toBe(true);
     expect(nsExists(`${name}-server`)).toBe(false);
   });
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,12 +7,12 @@ import { parseCounters, selectWatched } from '../../../src/apply/live-counters.j
 import { replaceTableScript } from '../../../src/apply/table-script.js';
 import { newChangeId, newCode } from '../../../src/apply/ids.js';
 import { acquireLock } from '../../../src/apply/lock.js';
-import { acquireClaim } from '../../../src/apply/claim.js';
+import { acquireClaim, takeOverStuckClaim } from '../../../src/apply/claim.js';
 import { staleReason } from '../../../src/apply/status.js';
 import { statePaths, type StatePaths } from '../../../src/state/paths.js';
 import { PENDING_SCHEMA, PendingRecord, type PendingRecordT } from '../../../src/pending/schema.js';
-import { readPending, writePending } from '../../../src/pending/store.js';
-import { bootId, monoNowNs } from '../../../src/pending/clock.js';
+import { readPending, releaseLock, removePending, writePending } from '../../../src/pending/store.js';
+import { bootId, monoNowNs, processStartTime } from '../../../src/pending/clock.js';
 import { FwsafeError } from '../../../src/errors.js';
 
 const LISTING = `table inet filter { # handle 3
@@ -90,15 +91,18 @@ describe('lock, claim, pending record', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-unit-'));
     paths = statePaths(dir);
+    mkdirSync(join(dir, 'netns-locks'));
   });
+  // The host-wide namespace locks of these tests live in the test's own directory, not /run/fwsafe.
+  const lock = (p: StatePaths, id: string): void => acquireLock(p, id, null, { netnsLockDir: join(dir, 'netns-locks') });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a second lock while a change is pending is refused with exit 6 naming it', () => {
-    acquireLock(paths, 'c-first-000000');
+    lock(paths, 'c-first-000000');
     const p = pending();
     writePending(paths, p);
     try {
-      acquireLock(paths, 'c-second-00000');
+      lock(paths, 'c-second-00000');
       expect.fail('should have thrown');
     } catch (error) {
       expect((error as FwsafeError).exitCode).toBe(6);
@@ -107,15 +111,70 @@ describe('lock, claim, pending record', () => {
   });
 
   it('a lock left by a dead process without a pending change is taken over', () => {
-    writeFileSync(paths.lock, JSON.stringify({ pid: DEAD_PID, changeId: 'c-dead-000000', at: '' }));
-    expect(() => acquireLock(paths, 'c-new-0000000')).not.toThrow();
+    writeFileSync(paths.lock, JSON.stringify({ pid: DEAD_PID, startTime: '1', changeId: 'c-dead-000000', at: '', netnsLock: null }));
+    expect(() => lock(paths, 'c-new-0000000')).not.toThrow();
+  });
+
+  it('a lock naming a live pid with another start time (a recycled pid) is taken over', () => {
+    writeFileSync(paths.lock, JSON.stringify({ pid: 1, startTime: '1' + processStartTime(1), changeId: 'c-old-0000000', at: '', netnsLock: null }));
+    expect(() => lock(paths, 'c-new-0000000')).not.toThrow();
+  });
+
+  it('one change per namespace whatever the state dir: a second state dir is refused until the first releases', () => {
+    const other = statePaths(join(dir, 'other'));
+    lock(paths, 'c-first-000000');
+    writePending(paths, pending({ changeId: 'c-first-000000' }));
+    try {
+      lock(other, 'c-second-00000');
+      expect.fail('should have thrown');
+    } catch (error) {
+      expect((error as FwsafeError).exitCode).toBe(6);
+      expect((error as FwsafeError).message).toContain(paths.root);
+    }
+    expect(existsSync(other.lock)).toBe(false);
+    // Still held after its process is gone while the change is pending (apply --no-wait exits).
+    const [file] = readdirSync(join(dir, 'netns-locks'));
+    const held = JSON.parse(readFileSync(join(dir, 'netns-locks', file!), 'utf8'));
+    writeFileSync(join(dir, 'netns-locks', file!), JSON.stringify({ ...held, pid: DEAD_PID }));
+    expect(() => lock(other, 'c-second-00000')).toThrow(/in progress on this network namespace/);
+    removePending(paths);
+    releaseLock(paths);
+    expect(() => lock(other, 'c-second-00000')).not.toThrow();
+    expect(readdirSync(join(dir, 'netns-locks'))).toHaveLength(1);
+    releaseLock(other);
+    expect(readdirSync(join(dir, 'netns-locks'))).toHaveLength(0);
   });
 
   it('a live claim holder blocks others; a dead one is taken over', () => {
-    writeFileSync(join(dir, 'resolving'), JSON.stringify({ pid: DEAD_PID, changeId: 'x', action: 'confirm' }));
+    const claim = (pid: number, startTime: string, atMonoNs = String(monoNowNs())): void =>
+      writeFileSync(join(dir, 'resolving'), JSON.stringify({ pid, startTime, changeId: 'x', action: 'confirm', atMonoNs }));
+    claim(DEAD_PID, '1');
     expect(acquireClaim(paths, 'x', 'rollback')).toBe(true);
-    writeFileSync(join(dir, 'resolving'), JSON.stringify({ pid: 1, changeId: 'x', action: 'confirm' }));
+    claim(1, processStartTime(1)!);
     expect(acquireClaim(paths, 'x', 'rollback')).toBe(false);
+    // The same pid, started at another time: a recycled (or deliberately cycled-to) pid holds nothing.
+    claim(1, '1' + processStartTime(1));
+    expect(acquireClaim(paths, 'x', 'rollback')).toBe(true);
+  });
+
+  it('a claim held past its bound is taken over: its process killed (checked by start time), the claim freed', async () => {
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => child.once('spawn', r));
+      const startTime = processStartTime(child.pid!)!;
+      const write = (atMonoNs: bigint): void =>
+        writeFileSync(join(dir, 'resolving'), JSON.stringify({ pid: child.pid, startTime, changeId: 'x', action: 'confirm', atMonoNs: String(atMonoNs) }));
+      write(monoNowNs());
+      expect(takeOverStuckClaim(paths, 15_000_000_000n)).toBeNull();
+      expect(acquireClaim(paths, 'x', 'rollback')).toBe(false);
+      write(monoNowNs() - 20_000_000_000n);
+      const exited = new Promise((r) => child.once('exit', (_code, signal) => r(signal)));
+      expect(takeOverStuckClaim(paths, 15_000_000_000n)).toMatch(/took over the claim of process/);
+      expect(await exited).toBe('SIGKILL');
+      expect(acquireClaim(paths, 'x', 'rollback')).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('the pending record round-trips 0600 and rejects a bad one', async () => {
@@ -133,7 +192,7 @@ describe('lock, claim, pending record', () => {
     expect(staleReason(pending({ bootId: 'another-boot' }), paths)).toBe('rebooted');
     expect(staleReason(pending({ deadlineMonoNs: String(monoNowNs() - 10_000_000_000n) }), paths)).toBe('deadline-passed');
     expect(staleReason(pending({ watchdogPid: DEAD_PID }), paths)).toBe('watchdog-gone');
-    acquireLock(paths, 'c-arming-00000');
+    lock(paths, 'c-arming-00000');
     expect(staleReason(pending({ watchdogPid: null }), paths)).toBeNull();
   });
 });
