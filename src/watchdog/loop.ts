@@ -112,7 +112,8 @@ class PeerWatch {
       if (waited < (this.replacing.exited() === null ? REPLACE_WAIT_MS : RESPAWN_BACKOFF_MS)) return false;
     }
     if (record === null && this.replacing === null && Date.now() - this.startedAt < STARTUP_GRACE_MS) return false;
-    if (remainingNs < NO_REARM_NS) return false;
+    // The other one may have just stood down because the change was settled: nothing to re-arm then.
+    if (remainingNs < NO_REARM_NS || !pendingExists(paths)) return false;
     log(paths, `${this.changeId}: guard ${this.peer} (pid ${record?.pid ?? '-'}) is gone; re-arming it`);
     if (this.replacing === null) {
       const pid = record?.pid ?? null;

@@ -38,7 +38,8 @@ export function useStateDir(): { readonly path: string } {
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-state-'));
   });
   afterEach(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    // A guard standing down may append its last log line while the directory goes: retry (ENOTEMPTY).
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   });
   return {
     get path(): string {
