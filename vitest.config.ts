@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The fleet test has its own config and command (npm run test:fleet).
+    exclude: [...configDefaults.exclude, 'test/fleet/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     disableConsoleIntercept: true,
     testTimeout: 120_000,

@@ -80,6 +80,12 @@ function tableInverse(key: string, b: TableObjects, a: TableObjects, parts: Part
     if (ca.extra.join('\n') !== cb.extra.join('\n')) return `the declaration of chain ${name} changed`;
     if (withoutPolicy(ca.header) !== withoutPolicy(cb.header)) return `the hook of chain ${name} changed`;
   }
+  for (const [name, cb] of b.chains) {
+    const kept = new Set((a.chains.get(name)?.rules ?? []).map((r) => r.key));
+    if (a.chains.has(name) && cb.rules.some((r) => BINDING.test(r.raw) && !kept.has(r.key))) {
+      return `a rule it removed from chain ${name} holds a chain binding, which nft 1.0.6 cannot re-insert at a position ${CRASH}`;
+    }
+  }
   const local = emptyParts();
   for (const name of a.chains.keys()) {
     if (b.chains.has(name)) continue;
@@ -129,6 +135,10 @@ function tableInverse(key: string, b: TableObjects, a: TableObjects, parts: Part
   for (const k of Object.keys(parts) as (keyof Parts)[]) parts[k].push(...local[k]);
   return null;
 }
+
+// A chain binding (`jump { … }`): `add|insert rule … position N` with one makes nft 1.0.6 segfault.
+const BINDING = /\b(?:jump|goto) \{/;
+const CRASH = '(it crashes)';
 
 const withoutPolicy = (header: string | null): string | null => header?.replace(/\s*policy \S+;/, '') ?? null;
 

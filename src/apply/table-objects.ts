@@ -1,4 +1,4 @@
-import { normaliseBlock, normaliseRuleText } from '../ruleset/text.js';
+import { countBraces, joinRuleLines, normaliseBlock, normaliseRuleText } from '../ruleset/text.js';
 import { splitElements } from '../plan/element-lines.js';
 
 // One table of `nft -a list ruleset` text, read as the objects an inverse rollback works on: chains
@@ -71,7 +71,20 @@ export function tableObjects(raw: string): TableObjects {
 
 function chainOf(name: string, body: string[]): ChainObject {
   const chain: ChainObject = { name, header: null, extra: [], rules: [] };
-  for (const line of body) {
+  // A rule nft prints over several lines (a chain binding `jump { … }`) is one rule: joined until its braces close.
+  let pending: { parts: string[]; depth: number } | null = null;
+  for (const printed of body) {
+    let line = printed;
+    if (pending) {
+      pending.parts.push(line);
+      pending.depth += countBraces(line.trim());
+      if (pending.depth > 0) continue;
+      line = joinRuleLines(pending.parts);
+      pending = null;
+    } else if (!/# handle \d+\s*$/.test(line) && countBraces(line.trim()) > 0) {
+      pending = { parts: [line], depth: countBraces(line.trim()) };
+      continue;
+    }
     const text = line.trim();
     if (text === '') continue;
     const handle = /# handle (\d+)\s*$/.exec(line);

@@ -25,15 +25,17 @@ export async function makeKeys(dir: string): Promise<LabKeys> {
   return { clientKey, knownHosts };
 }
 
-/** Starts the lab's own sshd in the server namespace, listening only on the lab addresses. */
-export async function startSshd(dir: string, serverNetns: string): Promise<number> {
+/**
+ * Starts the lab's own sshd in the server namespace, listening only on the lab addresses (or on `listen`:
+ * the fleet test's hosts). Everything it reads and writes is in `dir`.
+ */
+export async function startSshd(dir: string, serverNetns: string, listen: string[] = [LAB_SERVER_V4, LAB_SERVER_V6]): Promise<number> {
   const config = join(dir, 'sshd_config');
   writeFileSync(
     config,
     [
       'Port 22',
-      `ListenAddress ${LAB_SERVER_V4}`,
-      `ListenAddress ${LAB_SERVER_V6}`,
+      ...listen.map((address) => `ListenAddress ${address}`),
       `HostKey ${join(dir, 'ssh_host_ed25519_key')}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
@@ -54,7 +56,7 @@ export async function startSshd(dir: string, serverNetns: string): Promise<numbe
   // sshd binds within milliseconds; wait (bounded) until it listens.
   for (let i = 0; i < 50; i += 1) {
     const r = await run('ss', ['-H', '-ltn', 'sport', '=', ':22'], { netns: serverNetns, allowFailure: true });
-    if (r.stdout.includes(LAB_SERVER_V4)) return pid;
+    if (r.stdout.includes(listen[0]!)) return pid;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new FwsafeError(`The lab's sshd did not start listening in ${serverNetns}.`, {

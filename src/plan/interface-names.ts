@@ -9,8 +9,10 @@ function names(list: string, vars: Map<string, string> = new Map(), depth = 0): 
     .filter((name) => NAME.test(name) && name !== 'lo');
 }
 
-// `# …` comments (and listings' `# handle N`) may say "device" or "iif" in prose.
-const withoutComments = (text: string): string => text.replace(/(^|\s)#.*$/gm, '$1');
+// `# …` comments (and listings' `# handle N`) may say "device" or "iif" in prose; `fib saddr . iif
+// oif missing` names lookup keys and results, not interfaces.
+const FIB_LOOKUP = /\bfib\s+(?:saddr|daddr|mark|iif|oif)(?:\s*\.\s*(?:saddr|daddr|mark|iif|oif))*\s+(?:oifname|oif|type)\b/g;
+const withoutComments = (text: string): string => text.replace(/(^|\s)#.*$/gm, '$1').replace(FIB_LOOKUP, 'fib');
 
 /** `define LAN = "eth1"` / `define UPLINKS = { "eth0", "eth1" }` → name → its text. */
 function defines(text: string): Map<string, string> {
@@ -34,12 +36,18 @@ export function indexedInterfaces(source: string): string[] {
   return [...found].sort();
 }
 
+const FWD_DUP = /\b(?:fwd|dup) to\s+("?[A-Za-z0-9_.:-]{1,15}"?|\$[A-Za-z_][A-Za-z0-9_]*)(?=[\s;}]|$)/g;
+
 /** Every interface a scratch copy needs to exist: iif/oif ones plus netdev/flowtable `device(s)`. */
 export function interfacesNeeded(source: string): string[] {
   const text = withoutComments(source);
   const found = new Set(indexedInterfaces(text));
   for (const m of text.matchAll(/\bdevices?\s*=?\s*(?:\{([^}]*)\}|("?[A-Za-z0-9_.:-]{1,15}"?))/g)) {
     for (const name of names(m[1] ?? m[2]!, defines(text))) found.add(name);
+  }
+  // netdev `fwd to "eth1"` / `dup to "eth1"` name a device (an address there is a gateway, not a device).
+  for (const m of text.matchAll(FWD_DUP)) {
+    for (const name of names(m[1]!, defines(text))) if (!/^[0-9.:]+$|:/.test(name)) found.add(name);
   }
   return [...found].sort();
 }

@@ -69,10 +69,7 @@ export async function computeInScratch(options: ScratchOptions): Promise<Scratch
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const ifaces = interfacesNeeded(loadText + '\n' + options.proposalText);
-    await Promise.all(
-      ifaces.map((name, i) => run('ip', ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `fwsp${i}`], { allowFailure: true })),
-    );
+    await addStandInInterfaces(ns, interfacesNeeded(loadText + '\n' + options.proposalText));
     const notReproduced = await loadBase(ns, dir, loadText);
     const before = listBefore ? await listNftRuleset(ns) : null;
     // The kernel validates exactly the text the plan records (a private copy; nft resolves relative
@@ -91,8 +88,14 @@ export async function computeInScratch(options: ScratchOptions): Promise<Scratch
   }
 }
 
+/** Stand-ins (veth pairs) for the interfaces a ruleset names, so rules that need them load; existing names are kept. */
+export async function addStandInInterfaces(ns: string, names: string[]): Promise<void> {
+  const add = (name: string, i: number) => run('ip', ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `fwsp${i}`], { allowFailure: true });
+  await Promise.all(names.map(add));
+}
+
 /** Loads the base in one go; when that fails, table by table, skipping (and naming) those that fail. */
-async function loadBase(ns: string, dir: string, baseText: string): Promise<string[]> {
+export async function loadBase(ns: string, dir: string, baseText: string): Promise<string[]> {
   if (baseText.trim() === '') return [];
   const file = join(dir, 'base.nft');
   writeFileSync(file, baseText, { mode: 0o600 });

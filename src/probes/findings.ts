@@ -1,5 +1,6 @@
 import type { FindingT } from '../plan/schema.js';
 import type { ProbeResult } from './run-probes.js';
+import { whatHappened } from './attribution.js';
 
 const CODE: Record<ProbeResult['kind'], string> = {
   session: 'PROBE_SESSION_CUT',
@@ -16,9 +17,9 @@ export function probeFindings(results: ProbeResult[]): FindingT[] {
       out.push({
         code: CODE[r.kind],
         severity: 'error',
-        message: `Probe: ${r.description} was ${r.observed} after the change (real packets through the proposed ruleset)${r.decidedBy ? `, decided by ${r.decidedBy}` : ''}.`,
+        message: `Probe: ${r.description} was ${whatHappened(r)} after the change (real packets through the proposed ruleset).`,
         fix: r.kind === 'session' ? 'Accept established traffic before any drop: `ct state established,related accept`.' : r.kind === 'must-deny' ? 'Add a rule that drops it, before any accept that matches it.' : 'Accept it before the rule that drops it.',
-        location: r.decidedBy,
+        location: r.rewrite?.by ?? r.decidedBy,
       });
     }
   }

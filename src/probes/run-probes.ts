@@ -7,9 +7,10 @@ import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
-import { decidingRule, type RuleText } from './trace.js';
+import { decidingRule, type RuleText, type TraceRewrite } from './trace.js';
 import { splitTables } from '../ruleset/text.js';
-import { cleanStale } from '../plan/scratch.js';
+import { addStandInInterfaces, cleanStale, loadBase } from '../plan/scratch.js';
+import { interfacesNeeded } from '../plan/interface-names.js';
 import { hasHandleReferences, translateHandles } from '../plan/handles.js';
 import { representative, type ProbeSpecT } from './spec.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
@@ -26,6 +27,10 @@ export interface ProbeResult {
   observed: 'allowed' | 'dropped' | 'rejected' | 'not-run';
   pass: boolean;
   decidedBy: string | null;
+  /** The traced verdict of `decidedBy` (accept, drop…); null when nothing was traced. */
+  verdict?: string | null;
+  /** A rule on the packet's way rewrote its destination (DNAT, stateless NAT). */
+  rewrite?: TraceRewrite | null;
   note: string | null;
 }
 
@@ -95,11 +100,13 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       for (const a of own) await run('ip', ['-n', ns, 'addr', 'add', a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', dev, ...(a.includes(':') ? ['nodad'] : [])]);
       for (const a of other) await run('ip', ['-n', ns, 'route', 'add', a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', dev]);
     }
-    const baseFile = join(dir, 'base.nft');
-    writeFileSync(baseFile, o.baseText, { mode: 0o600 });
-    if (o.baseText.trim()) {
-      const loaded = await run('nft', ['-f', baseFile], { netns: host, allowFailure: true });
-      if (loaded.exitCode !== 0) notes.push('the current ruleset could not be fully reproduced (iptables-nft tables?): probes ran without it');
+    // Interfaces the rulesets name (`dup to … device`, netdev `fwd to`, `iif`) exist here as stand-ins, so
+    // the base and the proposal load; a base table that still fails is left out, and named.
+    const proposalText = o.proposalText ?? readFileSync(o.proposalPath, 'utf8');
+    await addStandInInterfaces(host, interfacesNeeded(o.baseText + '\n' + proposalText).filter((n) => n !== ifname));
+    const missing = await loadBase(host, dir, o.baseText);
+    if (missing.length) {
+      notes.push(`${missing.join(', ')} could not be reproduced (iptables-nft tables?): probes ran without ${missing.length === 1 ? 'it' : 'them'}`);
     }
     const tcpPorts = [...new Set([...o.sshPorts, ...(o.ssh ? [o.ssh.serverPort] : []), ...[...o.mustAllow, ...o.mustDeny].filter((s) => s.proto === 'tcp').map((s) => s.port)])];
     const listener = spawnPiped(process.execPath, [AGENT, 'listen', ...tcpPorts.map(String)], { netns: host });
@@ -131,7 +138,6 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
 
     // Live handles in the proposal (`delete rule … handle N`) name other rules in this copy: translate them.
     let proposalFile = o.proposalPath;
-    const proposalText = o.proposalText ?? readFileSync(o.proposalPath, 'utf8');
     if (hasHandleReferences(proposalText)) {
       const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true });
       proposalFile = join(dir, 'proposal.nft');
@@ -191,7 +197,12 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const locate = (): boolean => {
       for (const r of results) {
         const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
-        if (m && r.decidedBy === null) r.decidedBy = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : 'syn', ruleText)?.decidedBy ?? null;
+        if (m && r.decidedBy === null) {
+          const seen = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : 'syn', ruleText);
+          r.decidedBy = seen?.decidedBy ?? null;
+          r.verdict = seen?.verdict ?? null;
+          r.rewrite = seen?.rewrite ?? null;
+        }
       }
       return results.every((r) => r.decidedBy !== null || r.observed === 'not-run');
     };

@@ -1,8 +1,30 @@
+/** A rule that rewrote where the packet goes (DNAT, redirect, tproxy, a stateless `ip daddr set`). */
+export interface TraceRewrite {
+  /** `family table chain: rule text`. */
+  by: string;
+  /** What the rule rewrites the destination to, as the rule says it (`192.0.2.30`, `numgen inc mod 2 map { … }`). */
+  towards: string;
+}
+
 /** What nft's tracing said decided a packet: the last rule or policy with a verdict in its trace. */
 export interface TraceVerdict {
   traceId: string;
   decidedBy: string;
   verdict: string;
+  /** The last rule on the packet's way that rewrote its destination, if any. */
+  rewrite: TraceRewrite | null;
+}
+
+const REWRITE = new RegExp(
+  '\\b(dnat(?: ip6?)? to|redirect to|tproxy(?: ip6?)? to|ip6? daddr set|(?:tcp|udp|th) dport set)\\s+(.+?)' +
+    '(?:\\s+(?:accept|drop|continue|return|counter|notrack|meta \\S+ set .*))?$',
+);
+
+/** The destination rewrite a rule's text performs (its target as written), or null. */
+export function rewriteOf(ruleText: string): string | null {
+  const m = REWRITE.exec(ruleText);
+  if (m) return /dport set$/.test(m[1]!) ? `port ${m[2]!.trim()}` : m[2]!.trim();
+  return /\b(?:redirect|dnat)\b/.test(ruleText) ? 'a local port' : null;
 }
 
 const LINE = /^trace id (\S+) (\S+) (\S+) (\S+) (.*)$/;
@@ -15,7 +37,8 @@ export type RuleText = (family: string, table: string, handle: number) => string
 
 export function decidingRule(traceText: string, saddr: string, dport: number, packet: 'syn' | 'data' = 'syn', ruleText: RuleText = () => undefined): TraceVerdict | null {
   const packets = new Map<string, boolean>();
-  const verdicts = new Map<string, TraceVerdict>();
+  const verdicts = new Map<string, Omit<TraceVerdict, 'rewrite'>>();
+  const rewrites = new Map<string, TraceRewrite>();
   for (const raw of traceText.split('\n')) {
     const m = LINE.exec(raw.trim());
     if (!m) continue;
@@ -30,8 +53,12 @@ export function decidingRule(traceText: string, saddr: string, dport: number, pa
     // A monitor started before a rule existed prints "unknown rule handle N": look the handle up.
     const unknown = /^unknown rule handle (\d+) \(verdict (\S+)\)$/.exec(rest);
     const rule = unknown ? [rest, ruleText(family, table, Number(unknown[1])) ?? `handle ${unknown[1]}`, unknown[2]] : /^rule (.*) \(verdict (\S+)\)$/.exec(rest);
+    const text = rule ? rule[1]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter') : '';
+    const where = `${family} ${table} ${chain}: ${text}`;
+    const towards = rule ? rewriteOf(rule[1]!) : null;
+    if (towards) rewrites.set(id, { by: where, towards });
     if (rule && rule[2] !== 'continue' && !/^jump|^goto/.test(rule[2]!)) {
-      verdicts.set(id, { traceId: id, decidedBy: `${family} ${table} ${chain}: ${rule[1]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')}`, verdict: rule[2]! });
+      verdicts.set(id, { traceId: id, decidedBy: where, verdict: rule[2]! });
     } else if (/^policy (\S+)/.test(rest) || /^verdict (\S+)/.test(rest)) {
       const v = /^(?:policy|verdict) (\S+)/.exec(rest)![1]!;
       if (v === 'continue') continue;
@@ -39,6 +66,8 @@ export function decidingRule(traceText: string, saddr: string, dport: number, pa
     }
   }
   let found: TraceVerdict | null = null;
-  for (const [id, hit] of packets) if (hit && verdicts.has(id)) found = verdicts.get(id)!;
+  for (const [id, hit] of packets) {
+    if (hit && verdicts.has(id)) found = { ...verdicts.get(id)!, rewrite: rewrites.get(id) ?? null };
+  }
   return found;
 }

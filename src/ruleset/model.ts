@@ -1,4 +1,4 @@
-import { parseNftJson, type ParsedNftJson } from './nft-json.js';
+import { parseNftJson, UNREAD_PREFIX, type ParsedNftJson, type UnreadItem } from './nft-json.js';
 import { splitTables } from './text.js';
 
 export interface Counter {
@@ -16,6 +16,12 @@ export interface RuleModel {
   /** Carries iptables-nft compat (xt) expressions. */
   xt: boolean;
   comment: string | null;
+  /**
+   * Parts fwsafe cannot analyse, as nft printed them: statements without a JSON form (a chain binding
+   * `jump { … }`, a map update) or the whole rule when its JSON has a shape fwsafe does not read.
+   * The rule stays in the diff and the rollback as text; the packet walk treats it as uncertain.
+   */
+  opaque?: string[];
 }
 
 export interface ChainModel {
@@ -47,24 +53,58 @@ export interface TableModel {
   /** Raw `nft -a list` block of this table (counters included), '' when not available. */
   text: string;
   hasXt: boolean;
+  /** What of this table could not be read (a chain or set of an unknown shape), with why. */
+  unanalysed?: string[];
+  /** `flags dormant`: its base chains are not attached to their hooks. */
+  dormant?: boolean;
 }
 
 export interface RulesetModel {
   tables: TableModel[];
+  /** What could not be placed in any table (a table of an unknown shape), with why. */
+  unanalysed?: string[];
 }
 
 export function tableKey(family: string, name: string): string {
   return `${family} ${name}`;
 }
 
-/** Removes the counter values (and handle-like noise) from an expression list to get a stable key. */
-function ruleKey(expr: Record<string, unknown>[], comment: string | undefined): string {
-  const stripped = expr.map((e) => ('counter' in e ? { counter: null } : e));
+type Statement = Record<string, unknown> | string;
+
+/** A raw statement's text without its changing values (counters, quota use, expiry) and layout. */
+export function opaqueText(raw: string): string {
+  return raw
+    .replace(/\bcounter packets \d+ bytes \d+/g, 'counter')
+    .replace(/\bused \d+ [a-z]+/g, '')
+    .replace(/ expires [0-9dhms]+/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * nft 1.0.6 prints a dormant table's `flags` in JSON as the table's name (a bug), so the text listing
+ * (`\tflags dormant`) is read too.
+ */
+function isDormant(flags: unknown, text: string): boolean {
+  if (Array.isArray(flags) ? flags.includes('dormant') : flags === 'dormant') return true;
+  return /^\tflags [^\n]*\bdormant\b/m.test(text);
+}
+
+/**
+ * Removes the counter values (and handle-like noise) from an expression list to get a stable key.
+ * A raw statement becomes `{"opaque": TEXT}`, so the key stays a list of objects.
+ */
+function ruleKey(expr: Statement[], comment: string | undefined): string {
+  const stripped = expr.map((e) => {
+    if (typeof e === 'string') return { opaque: opaqueText(e) };
+    return 'counter' in e ? { counter: null } : e;
+  });
   return JSON.stringify(comment ? [stripped, comment] : stripped);
 }
 
-function counterOf(expr: Record<string, unknown>[]): Counter | null {
+function counterOf(expr: Statement[]): Counter | null {
   for (const e of expr) {
+    if (typeof e === 'string') continue;
     const c = e.counter as { packets?: unknown; bytes?: unknown } | undefined;
     if (c && typeof c === 'object' && typeof c.packets === 'number' && typeof c.bytes === 'number') {
       return { packets: c.packets, bytes: c.bytes };
@@ -84,7 +124,10 @@ export function buildModelFromParsed(parsed: ParsedNftJson, listingText = ''): R
   const chains = new Map<string, ChainModel>();
   for (const t of parsed.tables) {
     const key = tableKey(t.family, t.name);
-    tables.set(key, { family: t.family, name: t.name, key, chains: [], sets: [], objects: [], text: texts.get(key)?.raw ?? '', hasXt: false });
+    const text = texts.get(key)?.raw ?? '';
+    const table: TableModel = { family: t.family, name: t.name, key, chains: [], sets: [], objects: [], text, hasXt: false };
+    if (isDormant(t.flags, table.text)) table.dormant = true;
+    tables.set(key, table);
   }
   for (const c of parsed.chains) {
     const table = tables.get(tableKey(c.family, c.table));
@@ -105,16 +148,19 @@ export function buildModelFromParsed(parsed: ParsedNftJson, listingText = ''): R
     const tKey = tableKey(r.family, r.table);
     const chain = chains.get(`${tKey}\u0000${r.chain}`);
     if (!chain) continue;
-    const xt = r.expr.some((e) => 'xt' in e);
+    const xt = r.expr.some((e) => typeof e !== 'string' && 'xt' in e);
     if (xt) tables.get(tKey)!.hasXt = true;
-    chain.rules.push({
+    const opaque = r.expr.filter((e): e is string => typeof e === 'string').map(opaqueText);
+    const rule: RuleModel = {
       handle: r.handle,
       key: ruleKey(r.expr, r.comment),
       text: texts.get(tKey)?.rulesByHandle.get(r.handle) ?? '',
       counter: counterOf(r.expr),
       xt,
       comment: r.comment ?? null,
-    });
+    };
+    if (opaque.length > 0) rule.opaque = opaque;
+    chain.rules.push(rule);
   }
   for (const s of parsed.sets) {
     const table = tables.get(tableKey(s.family, s.table));
@@ -131,8 +177,31 @@ export function buildModelFromParsed(parsed: ParsedNftJson, listingText = ''): R
     const table = tables.get(tableKey(o.family, o.table));
     if (table) table.objects.push({ kind: o.kind, name: o.name });
   }
-  return { tables: [...tables.values()] };
+  const model: RulesetModel = { tables: [...tables.values()] };
+  for (const u of parsed.unread) placeUnread(model, tables, chains, u);
+  return model;
 }
+
+/** Notes an item fwsafe could not read on its table (or the ruleset), unless it is already an opaque rule. */
+function placeUnread(
+  model: RulesetModel,
+  tables: Map<string, TableModel>,
+  chains: Map<string, ChainModel>,
+  u: UnreadItem,
+): void {
+  const key = u.family && u.table !== null ? tableKey(u.family, u.table) : null;
+  const table = key ? tables.get(key) : undefined;
+  const placed = chains.get(`${table?.key}\u0000${u.chain}`)?.rules.some((r) => r.handle === u.handle);
+  if (u.kind === 'rule' && table && placed) return;
+  const named = u.kind === 'rule' ? (u.chain !== null ? ` in chain ${u.chain}` : '') : u.name !== null ? ` ${u.name}` : '';
+  const what = `${u.kind}${u.kind === 'table' ? '' : named}${u.handle !== null ? ` (handle ${u.handle})` : ''}`;
+  if (table && u.kind !== 'table') (table.unanalysed ??= []).push(`${what}: ${u.why}`);
+  else if (u.kind === 'table') (model.unanalysed ??= []).push(`${key ?? 'a table'}: ${u.why}; its chains and rules are not analysed`);
+  else (model.unanalysed ??= []).push(`${key ?? 'an item'} ${what}: ${u.why}`);
+}
+
+/** Is this opaque part a whole rule fwsafe could not read (rather than one raw statement)? */
+export const isUnreadRule = (opaque: string): boolean => opaque.startsWith(UNREAD_PREFIX);
 
 function stripElemCounters(e: unknown): unknown {
   if (e && typeof e === 'object' && 'elem' in (e as Record<string, unknown>)) {

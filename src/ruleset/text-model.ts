@@ -1,4 +1,4 @@
-import { normaliseRuleText, splitTables } from './text.js';
+import { countBraces, joinRuleLines, normaliseRuleText, splitTables } from './text.js';
 import type { ChainModel, RuleModel, RulesetModel, TableModel } from './model.js';
 
 // The outline of a ruleset read from `nft -a list ruleset` text alone: tables, chains (hook, policy),
@@ -23,7 +23,20 @@ function priorityNumber(text: string): number | null {
 function tableOutline(family: string, name: string, raw: string): TableModel {
   const table: TableModel = { family, name, key: `${family} ${name}`, chains: [], sets: [], objects: [], text: raw, hasXt: false };
   let chain: ChainModel | null = null;
-  for (const line of raw.split('\n')) {
+  // A rule nft prints over several lines (a chain binding): its lines until the braces close.
+  let pending: { parts: string[]; depth: number } | null = null;
+  for (const printed of raw.split('\n')) {
+    let line = printed;
+    if (pending) {
+      pending.parts.push(line);
+      pending.depth += countBraces(line);
+      if (pending.depth > 0) continue;
+      line = `\t\t${joinRuleLines(pending.parts)}`;
+      pending = null;
+    } else if (chain && line.startsWith('\t\t') && !/ # handle \d+$/.test(line) && countBraces(line) > 0) {
+      pending = { parts: [line], depth: countBraces(line) };
+      continue;
+    }
     const open = CHAIN_OPEN.exec(line);
     if (open) {
       chain = { name: unquote(open[1]!), type: null, hook: null, prio: null, policy: null, dev: null, rules: [] };

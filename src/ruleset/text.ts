@@ -30,6 +30,8 @@ function splitTablesUncached(text: string): TableText[] {
   let current: { family: string; name: string; lines: string[]; rules: Map<number, string> } | null = null;
   let depth = 0;
   let inChain = false;
+  // A rule spread over lines (a chain binding `jump { … }`): its parts until the braces close.
+  let pending: string[] | null = null;
   for (const line of text.split('\n')) {
     if (current === null) {
       const open = TABLE_OPEN.exec(line);
@@ -42,19 +44,42 @@ function splitTablesUncached(text: string): TableText[] {
     current.lines.push(line);
     const trimmed = line.trim();
     if (depth === 1 && /^chain \S+ \{/.test(trimmed)) inChain = true;
-    if (inChain && depth === 2) {
+    const braces = countBraces(trimmed);
+    if (pending) pending.push(trimmed);
+    else if (inChain && depth === 2) {
       const handle = HANDLE.exec(line);
       if (handle && !trimmed.startsWith('chain ')) current.rules.set(Number(handle[1]), normaliseRuleText(trimmed));
+      else if (!handle && braces > 0) pending = [trimmed];
     }
-    depth += countBraces(trimmed);
+    depth += braces;
+    if (pending && depth <= 2) {
+      const joined = joinRuleLines(pending);
+      const handle = HANDLE.exec(joined);
+      if (handle) current.rules.set(Number(handle[1]), normaliseRuleText(joined));
+      pending = null;
+    }
     if (depth === 1) inChain = false;
     if (depth <= 0) {
       tables.push({ family: current.family, name: current.name, raw: current.lines.join('\n'), rulesByHandle: current.rules });
       current = null;
+      pending = null;
       depth = 0;
     }
   }
   return tables;
+}
+
+/**
+ * One line of nft text from a rule nft printed over several lines (a chain binding): each inner
+ * statement ended by `;`, as `add rule` reads it back (`jump { ip saddr 10.0.0.0/8 accept; drop; }`).
+ */
+export function joinRuleLines(parts: string[]): string {
+  let out = '';
+  for (const part of parts.map((p) => p.trim()).filter(Boolean)) {
+    if (out === '') out = part;
+    else out += out.endsWith('{') ? ` ${part}` : `; ${part}`;
+  }
+  return out;
 }
 
 function unquote(name: string): string {
@@ -62,7 +87,7 @@ function unquote(name: string): string {
 }
 
 /** Net brace count of a line, ignoring braces inside quoted strings and after a comment '#'. */
-function countBraces(line: string): number {
+export function countBraces(line: string): number {
   let n = 0;
   let quoted = false;
   for (const ch of line) {

@@ -7,9 +7,20 @@ import { unreachable } from './unreachable.js';
 import { icmpBlocked } from './icmp.js';
 import { missingInterfaces } from './interfaces.js';
 import { includes } from './includes.js';
+import { analysisIncomplete, notAnalysed } from './not-analysed.js';
 
 /** Every lint rule, in the order their findings are shown; add new analysers here. */
-export const ANALYSERS: Analyser[] = [scope, missingInterfaces, sshLockout, dropPolicy, icmpBlocked, unreachable, includes];
+export const ANALYSERS: Analyser[] = [
+  scope,
+  missingInterfaces,
+  sshLockout,
+  notAnalysed,
+  analysisIncomplete,
+  dropPolicy,
+  icmpBlocked,
+  unreachable,
+  includes,
+];
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 

@@ -1,3 +1,4 @@
+import { isUnreadRule } from '../../ruleset/model.js';
 import type { ChainModel, RuleModel, RulesetModel, TableModel } from '../../ruleset/model.js';
 
 /** A packet arriving at the host, as far as rule analysis needs it. */
@@ -15,13 +16,35 @@ export interface Packet {
 }
 
 export type Verdict = 'accept' | 'drop';
+
+/** A rule (or table) the walk met but cannot analyse at all, and why: never passed over in silence. */
+export interface WalkGap {
+  location: string;
+  why: string;
+}
+
 export interface WalkResult {
   verdict: Verdict;
   /** The rule (or policy) that decided, with its table and chain. */
   decidedBy: string;
   /** A rule that might have matched could not be evaluated (sets, xt, marks…): the verdict is a guess. */
   uncertain: boolean;
+  /** Opaque rules (chain bindings, raw statements, unread JSON) and unread tables that may apply to the packet. */
+  gaps: WalkGap[];
 }
+
+/** Why an opaque part of a rule cannot be followed, from the way nft printed it. */
+export function opaqueWhy(text: string): string {
+  if (isUnreadRule(text)) return 'nft -j printed this rule in a shape fwsafe does not read';
+  if (/^(?:jump|goto) \{/.test(text)) {
+    return 'it hands the packet to an anonymous chain (a chain binding), which nft -j does not describe';
+  }
+  if (/^(?:update|add|delete) @/.test(text)) return 'it updates a map with a statement nft -j does not describe';
+  return 'nft -j prints one of its statements as raw text';
+}
+
+/** A map update has no verdict of its own; anything else printed raw might decide the packet. */
+const mayDecide = (text: string): boolean => !/^(?:update|add|delete) @/.test(text);
 
 type Tri = true | false | 'unknown';
 type Expr = Record<string, unknown>;
@@ -110,6 +133,8 @@ const L4_OF: Record<string, Packet['proto']> = { tcp: 'tcp', udp: 'udp', icmp: '
 
 function matchExpr(m: Expr, p: Packet, table: TableModel): Tri {
   const op = String(m.op ?? '==');
+  // nft may print an expression it has no JSON for as a raw string: the walk cannot read it.
+  if (!m.left || typeof m.left !== 'object') return 'unknown';
   const left = m.left as Expr;
   const right = m.right;
   let base: Tri = 'unknown';
@@ -186,6 +211,14 @@ interface ChainResult {
   uncertain: boolean;
 }
 
+const ACCEPT_PLACEHOLDER: Expr = { accept: null };
+
+// Statements that never stop a rule from going on to its verdict (they count, log, tag or rewrite).
+const PASSIVE = new Set([
+  ...['counter', 'log', 'comment', 'continue', 'notrack', 'ct helper', 'ct timeout', 'ct expectation', 'secmark'],
+  ...['dup', 'fwd', 'flow', 'snat', 'dnat', 'masquerade', 'redirect', 'tproxy'],
+]);
+
 // Every analyser walks many packets through the same rules: parse each rule's key once.
 const parsed = new WeakMap<RuleModel, Expr[]>();
 function exprsOf(rule: RuleModel): Expr[] {
@@ -198,17 +231,25 @@ function exprsOf(rule: RuleModel): Expr[] {
   return list;
 }
 
-function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: number): ChainResult {
+function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: number, gaps: WalkGap[]): ChainResult {
   let uncertain = false;
   for (const rule of chain.rules) {
     const list = exprsOf(rule);
     let matched: Tri = true;
     let verdict: Expr | null = null;
     for (const e of list) {
-      if ('match' in e) matched = and(matched, matchExpr(e.match as Expr, p, table));
+      if ('opaque' in e) {
+        // Raw text nft printed for a statement it has no JSON for: the rule's effect is unknown.
+        matched = and(matched, 'unknown');
+        if (mayDecide(String(e.opaque))) verdict ??= ACCEPT_PLACEHOLDER;
+      } else if ('match' in e) matched = and(matched, matchExpr(e.match as Expr, p, table));
       else if ('accept' in e || 'drop' in e || 'reject' in e || 'jump' in e || 'goto' in e || 'return' in e) verdict = e;
       // One login is far under any rate: `limit rate X` lets it through, `limit rate over X` does not match it.
-      else if ('limit' in e) matched = and(matched, (e.limit as { inv?: boolean } | null)?.inv ? false : true);
+      // A named limit (`limit name "x"`) is an object whose rate the walk does not read.
+      else if ('limit' in e) {
+        const limit = e.limit as { inv?: boolean } | string | null;
+        matched = and(matched, typeof limit !== 'object' || limit === null ? 'unknown' : !limit.inv);
+      }
       else if ('vmap' in e) {
         const r = vmapLookup(e.vmap as Expr, p, table);
         if (r.kind === 'hit') verdict = r.verdict;
@@ -222,14 +263,16 @@ function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: numbe
       else if ('queue' in e || 'synproxy' in e) {
         matched = and(matched, 'unknown');
         verdict = { accept: null };
-      } else if ('counter' in e || 'log' in e || 'comment' in e) continue;
-      else if ('xt' in e || 'mangle' in e || 'set' in e || 'lookup' in e) matched = and(matched, 'unknown');
+      } else if (Object.keys(e).some((k) => PASSIVE.has(k))) continue;
+      // Anything else (quota, meter, ct count, xt, set updates, mangle…) may stop the rule: the walk cannot tell.
+      else matched = and(matched, 'unknown');
       if (matched === false) break;
     }
     if (matched === false || verdict === null) continue;
     const where = `${table.key} ${chain.name}: ${rule.text || rule.key}`;
     if (matched === 'unknown') {
       uncertain = true;
+      if (rule.opaque) gaps.push({ location: where, why: opaqueWhy(rule.opaque[0]!) });
       continue;
     }
     if ('accept' in verdict) return { kind: 'accept', decidedBy: where, uncertain };
@@ -238,7 +281,7 @@ function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: numbe
     const target = ((verdict.jump ?? verdict.goto) as { target?: string } | undefined)?.target;
     const next = table.chains.find((c) => c.name === target);
     if (!next || depth > 16) return { kind: 'continue', decidedBy: where, uncertain: true };
-    const inner = walkChain(table, next, p, depth + 1);
+    const inner = walkChain(table, next, p, depth + 1, gaps);
     uncertain ||= inner.uncertain;
     if (inner.kind !== 'continue') return { ...inner, uncertain };
     if ('goto' in verdict) return { kind: 'continue', decidedBy: where, uncertain };
@@ -253,19 +296,26 @@ function appliesTo(table: TableModel, p: Packet): boolean {
 /** Walks a packet through every filter base chain on the prerouting and input (or forward) hooks, in priority order. */
 export function walkInput(model: RulesetModel, p: Packet, hook: 'input' | 'forward' = 'input'): WalkResult {
   const bases = model.tables
-    .filter((t) => appliesTo(t, p))
+    .filter((t) => appliesTo(t, p) && !t.dormant)
     .flatMap((t) => t.chains.filter((c) => c.type === 'filter' && (c.hook === hook || c.hook === 'prerouting')).map((c) => ({ t, c })))
     .sort((x, y) => (x.c.hook === y.c.hook ? (x.c.prio ?? 0) - (y.c.prio ?? 0) : x.c.hook === 'prerouting' ? -1 : 1));
-  let uncertain = false;
+  // What could not be read at all (a table or chain of an unknown shape) may hold any verdict.
+  const gaps: WalkGap[] = [
+    ...(model.unanalysed ?? []).map((why) => ({ location: 'ruleset', why })),
+    ...model.tables
+      .filter((t) => appliesTo(t, p) && t.unanalysed)
+      .flatMap((t) => t.unanalysed!.map((why) => ({ location: t.key, why }))),
+  ];
+  let uncertain = gaps.length > 0;
   let decidedBy = 'no base chain on the input hook (accepted)';
   for (const { t, c } of bases) {
-    const r = walkChain(t, c, p, 0);
+    const r = walkChain(t, c, p, 0, gaps);
     uncertain ||= r.uncertain;
-    if (r.kind === 'drop') return { verdict: 'drop', decidedBy: r.decidedBy, uncertain };
-    if (r.kind === 'continue' && c.policy === 'drop') return { verdict: 'drop', decidedBy: `${t.key} ${c.name}: policy drop`, uncertain };
+    if (r.kind === 'drop') return { verdict: 'drop', decidedBy: r.decidedBy, uncertain, gaps };
+    if (r.kind === 'continue' && c.policy === 'drop') return { verdict: 'drop', decidedBy: `${t.key} ${c.name}: policy drop`, uncertain, gaps };
     decidedBy = r.kind === 'accept' ? r.decidedBy : `${t.key} ${c.name}: policy ${c.policy ?? 'accept'}`;
   }
-  return { verdict: 'accept', decidedBy, uncertain };
+  return { verdict: 'accept', decidedBy, uncertain, gaps };
 }
 
 export function inputChains(model: RulesetModel): { table: TableModel; chain: ChainModel }[] {

@@ -25,3 +25,17 @@ describe('interface names a ruleset needs', () => {
     expect(indexedInterfaces(text)).toEqual([]);
   });
 });
+
+describe('devices named by netdev fwd / dup (issue 22)', () => {
+  it('fwd to and dup to a device need it; dup to a gateway address does not', () => {
+    const text = 'table netdev d {\n chain c {\n  type filter hook ingress device "cf0" priority 0;\n  ip daddr 192.0.2.1 dup to "cf1"\n  fwd to cf2\n }\n}\ntable ip x { chain p { ip daddr 192.0.2.7 dup to 192.0.2.8 device "cf3"; dup to 2001:db8::1; } }\n';
+    expect(interfacesNeeded(text)).toEqual(['cf0', 'cf1', 'cf2', 'cf3']);
+  });
+});
+
+describe('fib lookups are not interface names (issue 22)', () => {
+  it('`fib saddr . iif oif missing`, `fib daddr . iif type`, `fib saddr . mark oif 0` name no device', () => {
+    const text = 'fib saddr . iif oif missing drop\nfib daddr . iif type != local drop\nfib saddr . mark oif 0 counter\nfib daddr type { broadcast, multicast } counter\niif "eth3" accept\n';
+    expect(indexedInterfaces(text)).toEqual(['eth3']);
+  });
+});
