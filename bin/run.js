@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point: as root, refuse a code tree someone else could change (docs/security.md); `status` is
+// Entry point: as root, refuse a code tree someone else could change (docs/security.md); `status` and `confirm` are
 // answered without oclif (src/cli/fast-path.ts); everything else goes to oclif, which reads the shipped
 // manifest, so start-up stays fast. oclif's user and dev plugins stay off, and so does its TypeScript
 // auto-transpile (NODE_ENV=development|test): as root, nothing is loaded from HOME, XDG_DATA_HOME or

@@ -22,6 +22,7 @@ export default class Apply extends BaseCommand {
     persist: Flags.string({ description: 'On confirmation (never before), write the persistent nft file to this path.', exclusive: ['persist-default'] }),
     'persist-default': Flags.boolean({ description: 'On confirmation (never before), write /etc/nftables.conf.', exclusive: ['persist'] }),
     message: Flags.string({ char: 'm', description: 'Why this change.', default: '' }),
+    'from-elsewhere': Flags.boolean({ description: 'Use a version or plan taken on another host or in another network namespace (refused otherwise, exit 15).' }),
   };
 
   async run(): Promise<ApplyResultT> {
@@ -54,7 +55,7 @@ export default class Apply extends BaseCommand {
       const { applyChange } = await import('../src/apply/apply-change.js');
       plan = loadPlanFile(flags.plan);
       await review(plan);
-      applied = await applyChange({ ...common, plan });
+      applied = await applyChange({ ...common, plan, fromElsewhere: flags['from-elsewhere'] });
     } else {
       const { planAndApply } = await import('../src/apply/plan-and-apply.js');
       ({ plan, applied } = await planAndApply({ ...common, proposalPath: args.file!, probes: !flags['no-probes'], review }));

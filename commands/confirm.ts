@@ -19,18 +19,10 @@ export default class Confirm extends BaseCommand {
   async run(): Promise<ConfirmResult> {
     const { args, flags } = await this.parse(Confirm);
     const { confirmPending } = await import('../src/apply/confirm.js');
-    const { describeConnection } = await import('../src/session/connection.js');
+    const { confirmLines } = await import('../src/apply/confirm-lines.js');
     const fromThisSession = flags['from-this-session'];
     const r = await confirmPending({ stateDir: flags['state-dir'], changeId: args.id, fromThisSession });
-    const from = r.confirmedBy.from ? ` from ${r.confirmedBy.from}` : '';
-    this.say(`Change ${r.changeId} confirmed (version ${r.versionId}) by ${r.confirmedBy.user}${from}.`);
-    const over = `Confirmed over ${describeConnection(r.via.connection)}`;
-    if (r.via.newConnectionProven) this.say(`${over}, opened after the change: new connections get through.`);
-    else this.say(`${over}: a new connection was NOT proven (${r.via.method}); check that you can still log in.`);
-    if (r.persistedTo) {
-      const kept = r.previousPersistKeptAt ? ` (previous content kept at ${r.previousPersistKeptAt})` : '';
-      this.say(`Persisted to ${r.persistedTo}${kept}.`);
-    }
+    for (const line of confirmLines(r)) this.say(line);
     return r;
   }
 }

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { diffVersions, type VersionDiff } from '../src/history/diff-versions.js';
 import { colourDiff } from '../src/cli/colour.js';
@@ -11,9 +11,13 @@ export default class Diff extends BaseCommand {
     b: Args.string({ description: 'Version id, "latest", -N, or "live" (default: live).' }),
   };
 
+  static flags = {
+    'from-elsewhere': Flags.boolean({ description: 'Use a version or plan taken on another host or in another network namespace (refused otherwise, exit 15).' }),
+  };
+
   async run(): Promise<VersionDiff> {
     const { args, flags } = await this.parse(Diff);
-    const result = await diffVersions({ a: args.a, b: args.b, netns: this.checkNetns(flags.netns), stateDir: flags['state-dir'] });
+    const result = await diffVersions({ a: args.a, b: args.b, netns: this.checkNetns(flags.netns), stateDir: flags['state-dir'], fromElsewhere: flags['from-elsewhere'] });
     if (result.identical) this.say(`No difference between ${args.a} and ${args.b ?? 'live'}.`);
     else if (this.colour) this.logPainted(colourDiff(result.unified).trimEnd());
     else this.say(result.unified.trimEnd());

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { currentWhere } from '../src/host/identity.js';
 import { readLog, renderLogDetails, renderLogLine, type LogResult } from '../src/history/log.js';
 
 export default class Log extends BaseCommand {
@@ -13,9 +14,10 @@ export default class Log extends BaseCommand {
     const { flags } = await this.parse(Log);
     const result = readLog({ stateDir: flags['state-dir'], limit: flags.limit });
     if (result.versions.length === 0 && result.unreadable.length === 0) this.say('No versions yet. Take one with: fwsafe snapshot');
-    else this.say('  ID  TIME (UTC)           KIND     OUTCOME                USER  MESSAGE');
+    else this.say('  ID  TIME (UTC)           KIND     OUTCOME                WHERE  USER  MESSAGE');
+    const here = currentWhere(this.checkNetns(flags.netns));
     for (const v of result.versions) {
-      this.say(renderLogLine(v, result.unguarded));
+      this.say(renderLogLine(v, here, result.unguarded));
       for (const line of renderLogDetails(v)) this.say(line);
     }
     if (result.unguarded) this.say(`Change ${result.unguarded.changeId} is UNGUARDED (${result.unguarded.reason}): run fwsafe recover to restore the previous rules.`);

@@ -1,5 +1,6 @@
 import { BaseCommand } from '../src/cli/base-command.js';
 import type { RecoverResult } from '../src/apply/recover.js';
+import { rollbackLines } from '../src/apply/status-lines.js';
 
 export default class Recover extends BaseCommand {
   static skipStaleCheck = true;
@@ -13,10 +14,7 @@ export default class Recover extends BaseCommand {
     const r = await recover({ stateDir: flags['state-dir'] });
     if (r.found === 'nothing') this.say('No change is pending.');
     if (r.found === 'guarded') this.say(`Change ${r.changeId} is pending and its watchdog is guarding it: nothing to recover.`);
-    if (r.result) {
-      this.say(`Change ${r.changeId} (${r.stale}) ${r.result.status === 'rolled-back' ? 'rolled back: the previous rules are live' : `could NOT be rolled back: ${r.result.error}`}.`);
-      if (r.result.overwritten.length > 0) this.say(`The rollback overwrote changes others made meanwhile to: ${r.result.overwritten.join(', ')}`);
-    }
+    if (r.result) for (const line of rollbackLines(r.result, `Change ${r.changeId} (${r.stale})`)) this.say(line);
     for (const c of r.cleaned) this.say(`Cleaned: ${c}`);
     if (r.result?.status === 'rollback-failed') process.exitCode = 1;
     return r;

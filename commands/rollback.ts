@@ -9,6 +9,7 @@ export default class Rollback extends BaseCommand {
   static flags = {
     timeout: Flags.integer({ description: 'With VERSION: seconds until the automatic rollback of the restore.', default: 120, min: 2 }),
     'no-wait': Flags.boolean({ description: 'With VERSION: return at once; confirm from a new session.' }),
+    'from-elsewhere': Flags.boolean({ description: 'Use a version or plan taken on another host or in another network namespace (refused otherwise, exit 15).' }),
   };
 
   async run(): Promise<unknown> {
@@ -18,15 +19,15 @@ export default class Rollback extends BaseCommand {
       const r = await rollbackPending({ stateDir: flags['state-dir'], reason: 'manual' });
       if (r.status === 'none') throw noPendingChange();
       if (r.status === 'busy') throw busyError(r.changeId);
-      this.say(`Change ${r.changeId} ${r.status === 'rolled-back' ? 'rolled back: the previous rules are live' : `could NOT be rolled back: ${r.error}`} (version ${r.versionId}).`);
-      if (r.overwritten.length > 0) this.say(`The rollback overwrote changes others made meanwhile to: ${r.overwritten.join(', ')}`);
+      const { rollbackLines } = await import('../src/apply/status-lines.js');
+      for (const line of rollbackLines(r, `Change ${r.changeId} (version ${r.versionId})`)) this.say(line);
       if (r.status !== 'rolled-back') process.exitCode = 1;
       return { mode: 'pending', result: r };
     }
     const netns = this.checkNetns(flags.netns);
     if (!flags['no-wait'] && !this.isTty) throw new UserError('No terminal to confirm on: nothing was applied.', { code: 'NEEDS_TTY', actions: ['Use --no-wait, then confirm from a new session.'] });
     const { planRestore } = await import('../src/apply/restore-plan.js');
-    const { plan, versionId, skipped } = await planRestore({ netns, stateDir: flags['state-dir'], version: args.version });
+    const { plan, versionId, skipped } = await planRestore({ netns, stateDir: flags['state-dir'], version: args.version, fromElsewhere: flags['from-elsewhere'] });
     if (skipped.length > 0) this.note(`Not restored (iptables-nft tables; use iptables-nft-restore): ${skipped.join(', ')}`);
     const { applyChange } = await import('../src/apply/apply-change.js');
     const { applyResult, renderApplyResult } = await import('../src/apply/render.js');

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { showVersion, type ShowResult } from '../src/history/show.js';
+import { currentWhere, describeWhere } from '../src/host/identity.js';
 import { renderLogDetails, renderLogLine } from '../src/history/log.js';
 
 export default class Show extends BaseCommand {
@@ -14,7 +15,8 @@ export default class Show extends BaseCommand {
   async run(): Promise<ShowResult> {
     const { args, flags } = await this.parse(Show);
     const result = showVersion({ ref: args.version, stateDir: flags['state-dir'], raw: flags.raw });
-    this.say(renderLogLine(result.version));
+    this.say(renderLogLine(result.version, currentWhere(this.checkNetns(flags.netns))));
+    if (result.version.where) this.say(`taken in ${describeWhere(result.version.where)}`);
     for (const line of renderLogDetails(result.version)) this.say(line);
     this.say(`hash ${result.version.hash}`);
     this.say('');

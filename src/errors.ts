@@ -14,7 +14,9 @@ export const ExitCode = {
   badInput: 9,
   stateCorrupt: 10,
   notFound: 11,
+  stateUnusable: 13,
   unsafeInstall: 14,
+  elsewhere: 15,
   sessionPredates: 17,
   cancelled: 130,
 } as const;

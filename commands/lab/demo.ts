@@ -14,8 +14,8 @@ export default class LabDemo extends BaseCommand {
     const { args, flags } = await this.parse(LabDemo);
     const { runDemo } = await import('../../src/lab/demo.js');
     const { labDown } = await import('../../src/lab/lab.js');
-    const { statePaths } = await import('../../src/state/paths.js');
-    const stateDir = statePaths(flags['state-dir']).root;
+    const { labStateDir } = await import('../../src/lab/paths.js');
+    const stateDir = labStateDir(flags['state-dir']);
     // Ctrl-C must not leave a lab behind: remove it, then die of the signal as usual.
     const onSignal = (signal: NodeJS.Signals): void => {
       void labDown({ name: args.name, stateDir }).finally(() => process.kill(process.pid, signal));

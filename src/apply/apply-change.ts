@@ -16,7 +16,10 @@ import { acquireLock } from './lock.js';
 import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
 import { rollbackPending } from './resolve.js';
+import { abandonPending } from './abandon.js';
+import { fingerprintOf } from './observe.js';
 import { FwsafeError, ExitCode, KernelRejectedError } from '../errors.js';
+import { assertTakenHere, currentWhere } from '../host/identity.js';
 
 export interface ApplyOptions {
   netns: string | null;
@@ -36,6 +39,8 @@ export interface ApplyOptions {
    * and no second listing is made; without it the live ruleset is listed again and compared.
    */
   held?: { changeId: string; baseSnapshot: SnapshotT | null };
+  /** Apply a plan made on another host or in another namespace (refused otherwise, exit 15). */
+  fromElsewhere?: boolean;
 }
 
 export interface AppliedChange {
@@ -77,6 +82,8 @@ function inverseOrNull(before: string, after: string, tables: { family: string; 
 export async function applyChange(options: ApplyOptions): Promise<AppliedChange> {
   const { plan, netns } = options;
   const store = new HistoryStore(options.stateDir);
+  const where = currentWhere(netns);
+  assertTakenHere('The plan', plan.where, where, options.fromElsewhere ?? false);
   refuseBlocked(plan, options.force);
   store.init();
   const changeId = options.held?.changeId ?? newChangeId();
@@ -99,6 +106,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       { kind: 'snapshot', createdAt: snapshot.takenAt, actor, message: `before change ${changeId}`, netns, hash: snapshot.hash, summary: snapshot.summary, change: null },
       snapshot,
     );
+    const touchedTables = plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft }));
     const deadlineMono = monoNowNs() + BigInt(options.timeoutSec) * 1_000_000_000n;
     pending = {
       schema: PENDING_SCHEMA,
@@ -106,12 +114,14 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       versionId: null,
       baseVersion: base.id,
       netns,
+      where,
       createdAt: new Date().toISOString(),
       actor,
       message: options.message,
-      touchedTables: plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft })),
+      touchedTables,
       rollback: plan.rollback,
       expectedText: plan.result.touchedText,
+      before: fingerprintOf(snapshot, touchedTables),
       proposalText: plan.proposal.text,
       timeoutSec: options.timeoutSec,
       deadline: new Date(Date.now() + options.timeoutSec * 1000).toISOString(),
@@ -129,18 +139,27 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     releaseLock(store.paths);
     throw error;
   }
-  // From here on a pending record exists: every failure path rolls back and records why.
+  // From here on a pending record exists: every failure path records why. Before the proposal reaches
+  // the kernel nothing is restored (only checked); after it, the stored rollback runs.
+  let sent = false;
   try {
     const guardPids = await armGuards(store.paths, changeId);
     const watchdogPid = guardPids[0]!;
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
+    sent = true;
     const applied = await run('nft', ['-f', '-'], { netns, input: plan.proposal.text, allowFailure: true, timeoutMs: 60_000 });
-    if (applied.exitCode !== 0) {
+    // A clean refusal (nft exited non-zero on its own) is atomic: nothing was applied. A timeout or a
+    // signal leaves it open whether the transaction committed: that goes the rollback way below.
+    if (applied.exitCode !== 0 && !applied.timedOut && applied.signal === null) {
+      sent = false;
       const why = applied.stderr.trim().split('\n').slice(0, 6).join('\n');
-      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: `nft rejected the proposal: ${why}` });
-      throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed:\n${why}`, { details: { changeId } });
+      const abandoned = await abandonPending(store, changeId, `nft rejected the proposal: ${why}`);
+      const checked = abandoned?.differing?.length === 0 ? ' (checked against the kernel)' : '';
+      const extra = abandoned && abandoned.differing !== null && abandoned.differing.length > 0 ? `\n${abandoned.note}` : '';
+      throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed${checked}:\n${why}${extra}`, { details: { changeId } });
     }
+    if (applied.exitCode !== 0) throw new FwsafeError(`nft -f did not finish (${applied.timedOut ? 'timed out' : `killed by ${applied.signal}`}).`, { code: 'APPLY_INTERRUPTED' });
     // A connection opened after this moment met the new rules: only such a one proves a confirmation.
     const appliedAtTicks = bootTicksNow();
     const { snapshot: after } = await takeSnapshot(netns, { json: false });
@@ -149,15 +168,19 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       after,
     );
     // The inverse needs the handles the kernel gave the change's rules: computed now, from the listing
-    // just taken; until it is stored the watchdog has the whole-table restore.
+    // just taken; until it is stored the watchdog has the whole-table restore. `after`: the touched
+    // tables as the kernel lists them now, what a rollback compares with (like with like).
     const inverse = inverseOrNull(baseText, after.nft.text, plan.touchedTables.filter((t) => !t.iptablesNft));
+    const afterPrint = fingerprintOf(after, pending.touchedTables);
     pending =
-      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, rollback: { ...r.rollback, inverse }, appliedAtTicks })) ?? { ...pending, versionId: version.id, appliedAtTicks };
+      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, after: afterPrint, rollback: { ...r.rollback, inverse }, appliedAtTicks })) ??
+      { ...pending, versionId: version.id, after: afterPrint, appliedAtTicks };
     store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid, guardPids });
     return { pending, version, systemdBackstop };
   } catch (error) {
     if (readPending(store.paths)?.changeId === changeId) {
-      await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: (error as Error).message });
+      if (sent) await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: (error as Error).message });
+      else await abandonPending(store, changeId, (error as Error).message);
     }
     throw error;
   }

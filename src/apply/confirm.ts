@@ -1,13 +1,13 @@
 import { HistoryStore } from '../history/store.js';
 import { currentActor } from '../history/actor.js';
-import type { ActorT } from '../history/schema.js';
-import { readPending, releaseClaim } from '../pending/store.js';
+import type { ActorT, VersionRecordT } from '../history/schema.js';
+import { readPending, releaseOwnClaim } from '../pending/store.js';
+import type { PendingRecordT } from '../pending/schema.js';
 import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
 import { recordOutcome, releaseChange } from './outcome.js';
-import { persistConfirmed } from './persist.js';
-import { busyError, noPendingChange, rollbackClaimed } from './resolve.js';
-import { FwsafeError, ExitCode } from '../errors.js';
+import { busyError, noPendingChange } from './resolve-errors.js';
+import { FwsafeError, ExitCode, toFwsafeError } from '../errors.js';
 import { currentConnection } from '../session/connection.js';
 import type { ConfirmViaT } from '../session/schema.js';
 import { judgeConfirmation } from './confirm-proof.js';
@@ -19,71 +19,238 @@ export interface ConfirmResult {
   confirmedBy: ActorT;
   persistedTo: string | null;
   previousPersistKeptAt: string | null;
-  /** How it was confirmed: which connection, and whether that proved new connections get in. */
-  via: ConfirmViaT;
+  /**
+   * How it was confirmed: which connection, and whether that proved new connections get in (null only when
+   * asking again about a change confirmed by a record that did not say how).
+   */
+  via: ConfirmViaT | null;
 }
 
-/** Keeps the pending change: the watchdog stands down, the version is marked confirmed, persisted only now. */
+/** The newest version that records a change (with `changeId`, that one); null when none. */
+export function lastChange(store: HistoryStore, changeId?: string): VersionRecordT | null {
+  const ids = store.ids();
+  for (let i = ids.length - 1, seen = 0; i >= 0 && seen < 200; i -= 1, seen += 1) {
+    const record = store.get(ids[i]!);
+    if (record.change !== null && (changeId === undefined || record.change.changeId === changeId)) return record;
+  }
+  return null;
+}
+
+type Confirmed = Pick<ConfirmResult, 'changeId' | 'versionId' | 'confirmedAt' | 'confirmedBy' | 'via'>;
+
+function confirmedOf(record: VersionRecordT): Confirmed {
+  const c = record.change!;
+  const via = c.confirmedVia ?? null;
+  return { changeId: c.changeId, versionId: record.id, confirmedAt: c.confirmedAt ?? '', confirmedBy: c.confirmedBy!, via };
+}
+
+export function tooLate(record: VersionRecordT): FwsafeError {
+  const c = record.change!;
+  const when = `${c.rolledBackAt ?? '?'} (${c.rollbackReason ?? 'unknown'})`;
+  return new FwsafeError(`Too late: change ${c.changeId} was rolled back at ${when}; the previous rules are live.`, {
+    code: 'DEADLINE_PASSED',
+    exitCode: ExitCode.rolledBack,
+    actions: ['Apply it again (with a longer --timeout if you need more time); see it with: fwsafe log'],
+    details: { changeId: c.changeId, version: record.id, rolledBackAt: c.rolledBackAt, reason: c.rollbackReason },
+  });
+}
+
+/** Nothing pending (any more): say what became of the change instead of "no change is pending". */
+async function settled(store: HistoryStore, changeId: string | undefined): Promise<ConfirmResult> {
+  const record = lastChange(store, changeId);
+  const c = record?.change ?? null;
+  if (record === null || c === null) {
+    if (changeId === undefined) throw noPendingChange();
+    throw new FwsafeError(`Change ${changeId} is not the pending one and is not in the history.`, {
+      code: 'CHANGE_NOT_PENDING',
+      exitCode: ExitCode.notFound,
+      actions: ['See the pending change with: fwsafe status', 'See past changes with: fwsafe log'],
+    });
+  }
+  if (c.state === 'rolled-back') throw tooLate(record);
+  if (c.state === 'confirmed' && changeId !== undefined && c.persistError && c.persistPath) {
+    // Confirmed earlier, but its persistent file could not be written: this retries just that.
+    return persistAndRecord(store, record, c.persistPath);
+  }
+  if (c.state === 'confirmed' && changeId !== undefined) {
+    return { ...confirmedOf(record), persistedTo: c.persistedTo, previousPersistKeptAt: null };
+  }
+  const what =
+    c.state === 'confirmed'
+      ? `was confirmed at ${c.confirmedAt}`
+      : c.state === 'failed'
+        ? `failed: ${c.error ?? 'unknown'}`
+        : 'is settled';
+  throw new FwsafeError(`No change is pending. The last one, ${c.changeId} (version ${record.id}), ${what}.`, {
+    code: 'NO_PENDING_CHANGE',
+    exitCode: ExitCode.notFound,
+    actions: ['See what happened with: fwsafe log'],
+  });
+}
+
+async function persistAndRecord(store: HistoryStore, record: VersionRecordT, path: string): Promise<ConfirmResult> {
+  const c = record.change!;
+  const base = confirmedOf(record);
+  let persisted;
+  try {
+    // Loaded only when asked for: confirm races the deadline, and start-up time counts.
+    const { persistConfirmed } = await import('./persist.js');
+    persisted = await persistConfirmed({ netns: record.netns, path, paths: store.paths, versionId: record.id });
+  } catch (error) {
+    const why = toFwsafeError(error).message;
+    try {
+      store.update(record.id, (r) => ({ ...r, change: { ...r.change!, persistError: `${path}: ${why}` } }));
+    } catch {
+      // the state disk may be the reason: the message below still tells the truth
+    }
+    throw new FwsafeError(
+      `Change ${c.changeId} is confirmed and kept (version ${record.id}), but writing ${path} failed: ${why}. ` +
+        'The rules are live now; they would not survive a reboot.',
+      {
+        code: 'PERSIST_FAILED',
+        exitCode: ExitCode.error,
+        actions: [`Fix the cause, then write the file again with: fwsafe confirm ${c.changeId}`],
+        details: { changeId: c.changeId, version: record.id, path },
+      },
+    );
+  }
+  try {
+    const persistedTo = persisted.path;
+    store.update(record.id, (r) => ({ ...r, change: { ...r.change!, persistedTo, persistError: null } }));
+    store.journal({
+      event: 'change-persisted',
+      changeId: c.changeId,
+      version: record.id,
+      persistedTo: persisted.path,
+      previousKeptAt: persisted.previousKeptAt,
+    });
+  } catch {
+    // the file is written; the record of it is a nicety the next `log` can do without
+  }
+  return { ...base, persistedTo: persisted.path, previousPersistKeptAt: persisted.previousKeptAt };
+}
+
+/** Records the confirmation under the claim; the watchdog stands down once the pending record is gone. */
+function recordConfirmed(
+  store: HistoryStore,
+  current: PendingRecordT & { versionId: number },
+  actor: ActorT,
+  via: ConfirmViaT,
+): VersionRecordT {
+  const confirmedAt = new Date().toISOString();
+  let record: VersionRecordT;
+  try {
+    record = recordOutcome(store, current, {
+      state: 'confirmed',
+      confirmedAt,
+      confirmedBy: actor,
+      confirmedVia: via,
+      persistedTo: null,
+      ...(current.persistPath ? { persistPath: current.persistPath } : {}),
+    });
+  } catch (error) {
+    const fw = toFwsafeError(error);
+    throw new FwsafeError(
+      `Change ${current.changeId} is NOT confirmed: ${fw.message} ` +
+        `Its watchdog still rolls it back at ${current.deadline} unless you fix this and confirm again.`,
+      {
+        code: fw.code,
+        exitCode: fw.exitCode,
+        actions: [...fw.actions, `Then: fwsafe confirm ${current.changeId}`, 'Or first give yourself time: fwsafe extend N'],
+        details: fw.details,
+        cause: error,
+      },
+    );
+  }
+  try {
+    releaseChange(store, current);
+  } catch (error) {
+    // The record says confirmed: the watchdog reads it and stands down (see rollbackPending).
+    const fw = toFwsafeError(error);
+    const what = `Change ${current.changeId} is confirmed (version ${record.id})`;
+    throw new FwsafeError(`${what}, but clearing its pending record failed: ${fw.message}`, {
+      code: fw.code,
+      exitCode: fw.exitCode,
+      actions: [...fw.actions, 'Then clean up with: fwsafe recover'],
+      cause: error,
+    });
+  }
+  try {
+    store.journal({
+      event: 'change-confirmed',
+      changeId: current.changeId,
+      version: current.versionId,
+      by: actor,
+      via: via.method,
+      newConnectionProven: via.newConnectionProven,
+    });
+  } catch {
+    // the version record says confirmed; the journal line is secondary (a full disk must not undo a confirm)
+  }
+  return record;
+}
+
+/** Keeps the pending change: the watchdog stands down, the version is marked confirmed, persisted only then. */
 export async function confirmPending(options: {
   stateDir?: string | null;
   changeId?: string;
   actor?: ActorT;
+  /** When the claim was taken before this module loaded (early-claim.ts): the moment the deadline is compared with. */
+  claimedAtNs?: bigint | null;
   /** The admin keeps it from a session that cannot prove a new connection (recorded). */
   fromThisSession?: boolean;
   /** 'terminal-code': typed at the applying terminal's prompt. */
   via?: 'terminal-code';
 }): Promise<ConfirmResult> {
   const store = new HistoryStore(options.stateDir);
+  try {
+    return await confirmClaimed(store, options);
+  } finally {
+    // An early claim taken for a change this call then did not confirm is released too.
+    if (options.claimedAtNs) releaseOwnClaim(store.paths);
+  }
+}
+
+async function confirmClaimed(
+  store: HistoryStore,
+  options: {
+    changeId?: string;
+    actor?: ActorT;
+    claimedAtNs?: bigint | null;
+    fromThisSession?: boolean;
+    via?: 'terminal-code';
+  },
+): Promise<ConfirmResult> {
   const pending = readPending(store.paths);
-  if (pending === null) throw noPendingChange();
-  if (options.changeId !== undefined && options.changeId !== pending.changeId) {
-    throw new FwsafeError(`Change ${options.changeId} is not the pending one (${pending.changeId}).`, {
-      code: 'CHANGE_NOT_PENDING',
-      exitCode: ExitCode.notFound,
-      actions: ['See the pending change with: fwsafe status', 'See past changes with: fwsafe log'],
-    });
-  }
+  const notPending = pending === null || (options.changeId !== undefined && options.changeId !== pending.changeId);
+  if (notPending) return settled(store, options.changeId);
   if (pending.versionId === null) throw busyError(pending.changeId);
-  // Refused before anything is claimed or changed: the change stays pending, its guards keep the deadline.
-  const via = judgeConfirmation(pending, { confirming: currentConnection(), fromThisSession: options.fromThisSession ?? false, terminalCode: options.via === 'terminal-code' });
-  if (!acquireClaim(store.paths, pending.changeId, 'confirm')) throw busyError(pending.changeId);
-  const current = readPending(store.paths);
-  if (current === null || current.changeId !== pending.changeId || current.versionId === null) {
-    releaseClaim(store.paths);
-    throw noPendingChange();
-  }
-  // Past the deadline the promise is "restored", not "kept": roll back instead of confirming late.
-  if (monoNowNs() >= BigInt(current.deadlineMonoNs)) {
-    await rollbackClaimed(store, current, 'timeout');
-    throw new FwsafeError(`Too late: the deadline of change ${current.changeId} passed; it has been rolled back.`, {
-      code: 'DEADLINE_PASSED',
-      exitCode: ExitCode.rolledBack,
-      actions: ['Apply it again with a longer --timeout if it was right.'],
-    });
-  }
-  const actor = options.actor ?? currentActor();
-  const persisted = current.persistPath
-    ? await persistConfirmed({ netns: current.netns, path: current.persistPath, paths: store.paths, versionId: current.versionId })
-    : null;
-  const confirmedAt = new Date().toISOString();
-  recordOutcome(store, current, { state: 'confirmed', confirmedAt, confirmedBy: actor, confirmedVia: via, persistedTo: persisted?.path ?? null });
-  store.journal({
-    event: 'change-confirmed',
-    changeId: current.changeId,
-    version: current.versionId,
-    by: actor,
-    via: via.method,
-    newConnectionProven: via.newConnectionProven,
-    ...(persisted ? { persistedTo: persisted.path, previousKeptAt: persisted.previousKeptAt } : {}),
+  // Refused before anything is recorded (on every path, the fast one too): the change stays pending, its guards
+  // keep the deadline. An early claim taken for it is released by confirmPending.
+  const via = judgeConfirmation(pending, {
+    confirming: currentConnection(),
+    fromThisSession: options.fromThisSession ?? false,
+    terminalCode: options.via === 'terminal-code',
   });
-  releaseChange(store, current);
-  return {
-    changeId: current.changeId,
-    versionId: current.versionId,
-    confirmedAt,
-    confirmedBy: actor,
-    persistedTo: persisted?.path ?? null,
-    previousPersistKeptAt: persisted?.previousKeptAt ?? null,
-    via,
-  };
+  if (!acquireClaim(store.paths, pending.changeId, 'confirm')) throw busyError(pending.changeId);
+  let record: VersionRecordT | null = null;
+  let current: PendingRecordT | null = null;
+  try {
+    current = readPending(store.paths);
+    if (current !== null && current.changeId === pending.changeId && current.versionId !== null) {
+      // Past the deadline the promise is "restored", not "kept": roll back instead of confirming late.
+      if ((options.claimedAtNs ?? monoNowNs()) >= BigInt(current.deadlineMonoNs)) {
+        const { rollbackClaimed } = await import('./resolve.js');
+        const r = await rollbackClaimed(store, current, 'timeout');
+        throw tooLate(store.get(r.versionId));
+      }
+      const actor = options.actor ?? currentActor();
+      record = recordConfirmed(store, { ...current, versionId: current.versionId }, actor, via);
+    }
+  } finally {
+    releaseOwnClaim(store.paths);
+  }
+  if (record === null || current === null) return settled(store, options.changeId ?? pending.changeId);
+  if (current.persistPath) return persistAndRecord(store, record, current.persistPath);
+  return { ...confirmedOf(record), persistedTo: null, previousPersistKeptAt: null };
 }

@@ -1,9 +1,11 @@
 import { run } from '../run/runner.js';
 import { normaliseBlock, splitTables } from '../ruleset/text.js';
-import type { PendingRecordT, PendingTableT } from '../pending/schema.js';
+import { elementsOnePerLine } from '../plan/element-lines.js';
+import type { PendingRecordT } from '../pending/schema.js';
+import { describeDifferences, differingTables, observeTables, type Fingerprint } from './observe.js';
 
-/** A listing made before the deadline: the overwritten tables, null (failed: list now), or not compared. */
-export type EarlyListing = Promise<string[] | null | 'not-compared'>;
+/** A listing of the touched tables made before the deadline: null (failed: list now), or not compared. */
+export type EarlyListing = Promise<Fingerprint | null | 'not-compared'>;
 
 /**
  * At the deadline the restore does not wait for a listing: whatever comparison is finished is used, else the
@@ -16,98 +18,133 @@ export function onTime(listing: EarlyListing | undefined): EarlyListing {
 }
 
 export interface RollbackExecution {
-  /** Touched tables that someone else changed during the window and the rollback overwrote. */
+  /** Touched tables someone else changed during the window and the rollback overwrote, with what changed. */
   overwritten: string[];
   /** False when there was no time to compare before restoring: `overwritten` is then unknown, not empty. */
   compared: boolean;
   /** Touched tables someone else changed during the window whose changes survived (inverse rollback). */
   kept: string[];
-  method: 'inverse' | 'whole-table';
+  /** null: nothing was run (the previous rules were live already). */
+  method: 'inverse' | 'whole-table' | null;
   /** Why the inverse was not used though it was there (nft refused it: an object it names changed). */
   conflict: string | null;
   error: string | null;
+  /** False when the previous rules were found live already: nothing was rewritten. */
+  restored: boolean;
   durationMs: number;
 }
 
-function key(t: { family: string; name: string }): string {
-  return `${t.family} ${t.name}`;
-}
-
-/** Normalised block per table key, from nft text (a listing, or the plan's touchedText). */
-export function blocksByTable(text: string): Map<string, string> {
-  return new Map(splitTables(text).map((t) => [key(t), normaliseBlock(t.raw)]));
-}
-
-/** Which touched tables differ now from what the change left: someone else changed them in the window. */
-export async function findOverwritten(netns: string | null, tables: PendingTableT[], expectedText: string): Promise<string[]> {
-  const expected = blocksByTable(expectedText);
-  const live = await Promise.all(
-    tables.map((t) => run('nft', ['-a', 'list', 'table', t.family, t.name], { netns, allowFailure: true, timeoutMs: 5_000, stdoutToFile: true })),
-  );
-  const out: string[] = [];
-  tables.forEach((t, i) => {
-    const r = live[i]!;
-    const now = r.exitCode === 0 ? blocksByTable(r.stdout).get(key(t)) ?? null : null;
-    if ((now ?? null) !== (expected.get(key(t)) ?? null)) out.push(key(t));
-  });
+/**
+ * What the change left in each touched table: as the kernel listed it right after the change when that
+ * was recorded; before that, the plan's result for nft tables (iptables-nft tables cannot be compared
+ * through nft text: they are left out rather than reported as changed by others).
+ */
+export function expectedAfter(pending: PendingRecordT): Fingerprint {
+  if (pending.after) return pending.after;
+  const key = (t: { family: string; name: string }): string => `${t.family} ${t.name}`;
+  const tables = splitTables(pending.expectedText);
+  const blocks = new Map(tables.map((t) => [key(t), elementsOnePerLine(normaliseBlock(t.raw), 'fast')]));
+  const out: Fingerprint = {};
+  for (const t of pending.touchedTables) if (!t.iptablesNft) out[key(t)] = blocks.get(key(t)) ?? null;
   return out;
 }
 
+/** The touched tables now, listed through the tool that owns each one. */
+export function observeTouched(pending: PendingRecordT): Promise<Fingerprint> {
+  return observeTables(pending.netns, pending.touchedTables);
+}
+
 /**
- * Runs the stored rollback: one `nft -f -` transaction for the nft tables, then
- * `iptables-nft-restore -w 5` for iptables-nft tables. Nothing is computed here but a comparison.
+ * Runs the stored rollback: one `nft -f -` transaction for the nft tables, then `iptables-nft-restore -c`
+ * for iptables-nft tables (their counters kept). The touched tables are observed first (already as
+ * before the change: nothing is rewritten) and after (still not as before: said so, never glossed).
  */
 export async function executeRollback(pending: PendingRecordT, listedEarlier?: EarlyListing): Promise<RollbackExecution> {
   const started = performance.now();
   const netns = pending.netns;
-  let overwritten: string[] = [];
   let compared = true;
   const errors: string[] = [];
+  let live: Fingerprint | null = null;
   try {
     const early = listedEarlier ? await listedEarlier : null;
     if (early === 'not-compared') compared = false;
-    else overwritten = early ?? (await findOverwritten(netns, pending.touchedTables, pending.expectedText));
+    else live = early ?? (await observeTouched(pending));
   } catch (error) {
-    errors.push(`could not compare the touched tables: ${(error as Error).message}`);
+    errors.push(`could not list the touched tables: ${(error as Error).message}`);
+  }
+  if (live !== null && pending.before && differingTables(pending.before, live).length === 0) {
+    const error = errors.length > 0 ? errors.join('; ') : null;
+    const durationMs = Math.round(performance.now() - started);
+    return { overwritten: [], compared: true, kept: [], method: null, conflict: null, restored: false, error, durationMs };
+  }
+  // What someone else changed in the window, per table key, described (chains and rule counts).
+  const expected = expectedAfter(pending);
+  const described = new Map<string, string>();
+  for (const k of live === null ? [] : differingTables(expected, live)) {
+    described.set(k, describeDifferences({ [k]: expected[k] ?? null }, { [k]: live![k] ?? null })[0] ?? k);
   }
   // The inverse undoes only the change's own operations; if nft refuses it (another program deleted or
   // changed an object it names), nothing of it applied (one transaction) and the tables are restored whole.
-  const inverse = pending.rollback.inverse ?? null;
+  // Not compared (no time at the deadline): nothing says the previous rules are not live already (a guard
+  // that restored them and died before recording), and an inverse run twice would add what it removed.
+  // The whole-table restore is idempotent: it is used instead.
+  const inverse = compared ? (pending.rollback.inverse ?? null) : null;
   let method: RollbackExecution['method'] = 'whole-table';
   let conflict: string | null = null;
   if (inverse !== null && inverse.nftScript.trim()) {
     const r = await run('nft', ['-f', '-'], { netns, input: inverse.nftScript, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode === 0) method = 'inverse';
-    else conflict = `the inverse of the change could not run (${firstError(r.stderr)}): the touched tables were restored whole`;
+    else conflict = `the inverse of the change could not run (${firstError(r.stderr)}): the tables were restored whole`;
   } else if (inverse !== null) {
     method = 'inverse';
   }
   if (method === 'whole-table' && pending.rollback.nftScript.trim()) {
-    const r = await run('nft', ['-f', '-'], { netns, input: pending.rollback.nftScript, allowFailure: true, timeoutMs: 30_000 });
-    if (r.exitCode !== 0) errors.push(`nft -f rejected the rollback script: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
+    const input = pending.rollback.nftScript;
+    const r = await run('nft', ['-f', '-'], { netns, input, allowFailure: true, timeoutMs: 30_000 });
+    if (r.exitCode !== 0) errors.push(`nft -f rejected the rollback script: ${firstLines(r.stderr)}`);
   }
   for (const [program, text] of [
     ['iptables-nft-restore', pending.rollback.iptablesNft.v4],
     ['ip6tables-nft-restore', pending.rollback.iptablesNft.v6],
   ] as const) {
     if (!text) continue;
-    // `-w FILE` is misparsed ("wait seconds not numeric"): pass the seconds and feed stdin.
-    const r = await run(program, ['-w', '5'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
+    // `-w FILE` is misparsed ("wait seconds not numeric"): pass the seconds and feed stdin. -c: keep counters.
+    const r = await run(program, ['-w', '5', '-c'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`${program} failed: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
   }
-  // With the inverse, only tables it restored whole (it could not express their change) overwrite others' work.
+  // With the inverse, only tables it restored whole (it could not express their change) overwrite others'
+  // work — and iptables-nft tables, which iptables-nft-restore always restores whole.
   const whole = new Set((inverse?.wholeTables ?? []).map((w) => w.slice(0, w.indexOf(':'))));
-  const changed = overwritten;
+  for (const t of pending.touchedTables) if (t.iptablesNft) whole.add(`${t.family} ${t.name}`);
+  const changed = [...described.keys()];
   const lost = method === 'inverse' ? changed.filter((k) => whole.has(k)) : changed;
+  // Checked against the kernel: every touched table whose others' changes were not kept is as before the change.
+  if (pending.before && errors.length === 0) {
+    try {
+      const now = await observeTouched(pending);
+      const keptKeys = new Set(changed.filter((k) => !lost.includes(k)));
+      // (Not compared: the inverse was not used and nothing is kept, so every touched table is checked.)
+      const check = Object.fromEntries(Object.entries(pending.before).filter(([k]) => !keptKeys.has(k)));
+      const still = describeDifferences(check, now);
+      if (still.length > 0) errors.push(`after the rollback, tables differ from before the change: ${still.join('; ')}`);
+    } catch (error) {
+      errors.push(`could not check the result of the rollback: ${(error as Error).message}`);
+    }
+  }
   return {
-    overwritten: lost,
+    overwritten: lost.map((k) => described.get(k) ?? k),
     compared,
-    kept: changed.filter((k) => !lost.includes(k)),
+    kept: changed.filter((k) => !lost.includes(k)).map((k) => described.get(k) ?? k),
     method,
     conflict,
+    restored: true,
     error: errors.length > 0 ? errors.join('; ') : null,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+function firstLines(stderr: string): string {
+  return stderr.trim().split('\n').slice(0, 4).join(' | ');
 }
 
 /** The first `Error:` line nft printed, without the file prefix. */

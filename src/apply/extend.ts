@@ -1,5 +1,5 @@
 import { HistoryStore } from '../history/store.js';
-import { readPending, releaseClaim, writePending } from '../pending/store.js';
+import { readPending, releaseOwnClaim, writePending } from '../pending/store.js';
 import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
 import { busyError, noPendingChange } from './resolve.js';
@@ -35,6 +35,6 @@ export function extendPending(options: { stateDir?: string | null; seconds: numb
     store.journal({ event: 'change-extended', changeId: current.changeId, version: current.versionId ?? undefined, seconds: options.seconds, deadline });
     return { changeId: current.changeId, deadline, secondsLeft: options.seconds };
   } finally {
-    releaseClaim(store.paths);
+    releaseOwnClaim(store.paths);
   }
 }

@@ -1,7 +1,7 @@
 import { HistoryStore } from '../history/store.js';
 import type { ChangeOutcomeT, VersionRecordT } from '../history/schema.js';
 import type { PendingRecordT } from '../pending/schema.js';
-import { releaseClaim, releaseLock, removePending } from '../pending/store.js';
+import { releaseOwnClaim, releaseLock, removePending } from '../pending/store.js';
 import { removeGuardFiles } from '../watchdog/guard-files.js';
 
 export function tableKeys(pending: PendingRecordT): string[] {
@@ -55,5 +55,5 @@ export function releaseChange(store: HistoryStore, pending: PendingRecordT): voi
   removePending(store.paths);
   removeGuardFiles(store.paths, pending.changeId);
   releaseLock(store.paths);
-  releaseClaim(store.paths);
+  releaseOwnClaim(store.paths);
 }

@@ -28,19 +28,27 @@ export function applyResult(applied: AppliedChange, outcome: WaitOutcome | null)
     persistPath: p.persistPath,
     persistedTo: outcome?.persistedTo ?? null,
     confirmWith: `fwsafe${p.netns ? ` --netns ${p.netns}` : ''} confirm ${p.changeId}`,
+    error: outcome?.error ?? null,
   };
 }
 
 export function renderApplyResult(r: ApplyResultT): string[] {
+  const problem = r.error ? [`Problem: ${r.error}`] : [];
   if (r.state === 'pending') {
     return [
       `Change ${r.changeId} applied (version ${r.versionId}); it rolls back at ${r.deadline} unless confirmed.`,
+      ...problem,
       `From a NEW SSH session (that proves new connections still work), run:  ${r.confirmWith}`,
       'Undo it now: fwsafe rollback    See it: fwsafe status    More time: fwsafe extend SECONDS',
     ];
   }
-  if (r.state === 'confirmed') return [`Change ${r.changeId} confirmed and kept (version ${r.versionId}).${r.persistedTo ? ` Persisted to ${r.persistedTo}.` : ''}`];
-  const lines = [`Change ${r.changeId} was ${r.state === 'failed' ? 'NOT cleanly' : ''} rolled back (${r.rollbackReason ?? 'unknown'}); the previous rules are live.`];
-  if (r.overwritten.length > 0) lines.push(`The rollback overwrote changes others made meanwhile to: ${r.overwritten.join(', ')}`);
+  if (r.state === 'confirmed') {
+    return [`Change ${r.changeId} confirmed and kept (version ${r.versionId}).${r.persistedTo ? ` Persisted to ${r.persistedTo}.` : ''}`, ...problem];
+  }
+  if (r.state === 'failed') {
+    return [`Change ${r.changeId} failed (${r.rollbackReason ?? 'unknown'}); see what is live with: fwsafe diff ${r.baseVersion} live`, ...problem];
+  }
+  const lines = [`Change ${r.changeId} was rolled back (${r.rollbackReason ?? 'unknown'}); the previous rules are live.`, ...problem];
+  if (r.overwritten.length > 0) lines.push(`The rollback overwrote changes made by others meanwhile: ${r.overwritten.join('; ')}`);
   return lines;
 }

@@ -1,13 +1,12 @@
 import { HistoryStore } from '../history/store.js';
 import type { RollbackReason } from '../history/schema.js';
 import type { z } from 'zod';
-import { readPending, releaseClaim } from '../pending/store.js';
+import { readPending, releaseOwnClaim } from '../pending/store.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
 import { executeRollback, type EarlyListing } from './execute-rollback.js';
 import { recordOutcome, releaseChange } from './outcome.js';
-import { FwsafeError, ExitCode } from '../errors.js';
 
 export type Reason = z.infer<typeof RollbackReason>;
 
@@ -17,6 +16,11 @@ export interface RollbackDone {
   versionId: number;
   reason: Reason;
   overwritten: string[];
+  /** What others changed in the window that the (inverse) rollback kept. */
+  kept: string[];
+  /** False when the previous rules were already live: nothing was rewritten. */
+  restored: boolean;
+  rolledBackAt: string;
   error: string | null;
   /** How long after the deadline the rollback finished (negative: before it). */
   afterDeadlineMs: number;
@@ -31,13 +35,20 @@ export async function rollbackPending(options: { stateDir?: string | null; reaso
   const pending = readPending(store.paths);
   if (pending === null || (options.changeId !== undefined && pending.changeId !== options.changeId)) return { status: 'none' };
   if (!acquireClaim(store.paths, pending.changeId, `rollback:${options.reason}`)) return { status: 'busy', changeId: pending.changeId };
-  // Re-read under the claim: it may have been resolved between our read and the claim.
-  const current = readPending(store.paths);
-  if (current === null || current.changeId !== pending.changeId) {
-    releaseClaim(store.paths);
-    return { status: 'none' };
+  try {
+    // Re-read under the claim: it may have been resolved between our read and the claim.
+    const current = readPending(store.paths);
+    if (current === null || current.changeId !== pending.changeId) return { status: 'none' };
+    // Its record already says how it ended (a confirm that could not clear the pending record): honour it.
+    const recorded = current.versionId === null ? null : store.get(current.versionId).change;
+    if (recorded !== null && recorded.state !== 'pending') {
+      releaseChange(store, current);
+      return { status: 'none' };
+    }
+    return await rollbackClaimed(store, current, options.reason, options.applyError, options.listedEarlier);
+  } finally {
+    releaseOwnClaim(store.paths);
   }
-  return rollbackClaimed(store, current, options.reason, options.applyError, options.listedEarlier);
 }
 
 /** The rollback itself, for a caller holding the claim. */
@@ -57,6 +68,7 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     kept: exec.kept,
     conflict: exec.conflict,
     error: errors.length > 0 ? errors.join('; ') : null,
+    note: exec.restored ? null : 'The previous rules were already live (restored earlier); nothing was rewritten.',
   });
   store.journal({
     event: exec.error ? 'change-rollback-failed' : 'change-rolled-back',
@@ -65,6 +77,7 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     reason,
     overwritten: exec.overwritten,
     ...(exec.compared ? {} : { compared: false }),
+    restored: exec.restored,
     method: exec.method,
     kept: exec.kept,
     ...(exec.conflict ? { conflict: exec.conflict } : {}),
@@ -79,24 +92,13 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     versionId: version.id,
     reason,
     overwritten: exec.overwritten,
+    kept: exec.kept,
+    restored: exec.restored,
+    rolledBackAt: now,
     error: exec.error,
     afterDeadlineMs: Math.round(afterDeadlineMs),
     durationMs: exec.durationMs,
   };
 }
 
-export function noPendingChange(): FwsafeError {
-  return new FwsafeError('No change is pending.', {
-    code: 'NO_PENDING_CHANGE',
-    exitCode: ExitCode.notFound,
-    actions: ['See what happened with: fwsafe log'],
-  });
-}
-
-export function busyError(changeId: string): FwsafeError {
-  return new FwsafeError(`Change ${changeId} is being resolved by another process right now.`, {
-    code: 'CHANGE_BUSY',
-    exitCode: ExitCode.pending,
-    actions: ['Check the outcome in a moment with: fwsafe status / fwsafe log'],
-  });
-}
+export { busyError, noPendingChange } from './resolve-errors.js';

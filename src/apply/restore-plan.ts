@@ -8,14 +8,17 @@ import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
 import { PLAN_VERSION, type PlanT } from '../plan/schema.js';
 import { replaceTableScript } from './table-script.js';
 import { FwsafeError, ExitCode } from '../errors.js';
+import { assertTakenHere, currentWhere } from '../host/identity.js';
 
 /**
  * A plan that brings back a stored version: the nft tables that version has and that differ from
  * live now, each replaced in one transaction; the rollback puts today's tables back.
  */
-export async function planRestore(options: { netns: string | null; stateDir?: string; version: string }): Promise<{ plan: PlanT; versionId: number; skipped: string[] }> {
+export async function planRestore(options: { netns: string | null; stateDir?: string; version: string; fromElsewhere?: boolean }): Promise<{ plan: PlanT; versionId: number; skipped: string[] }> {
   const store = new HistoryStore(options.stateDir);
   const versionId = store.resolve(options.version);
+  const here = currentWhere(options.netns);
+  assertTakenHere(`Version ${versionId}`, store.get(versionId).where, here, options.fromElsewhere ?? false);
   const stored = store.snapshot(versionId);
   const { snapshot: live } = await takeSnapshot(options.netns, { json: false });
   const storedModel = stored.nft.json === null ? textModel(stored.nft.text) : buildModel(stored.nft.json, stored.nft.text);
@@ -34,6 +37,7 @@ export async function planRestore(options: { netns: string | null; stateDir?: st
     version: PLAN_VERSION,
     createdAt: new Date().toISOString(),
     netns: options.netns,
+    where: here,
     base: { hash: live.hash, source: 'live', ref: null },
     proposal: { path: `version:${versionId}`, sha256: sha256(text), text },
     result: { hash: stored.hash, touchedText: touched.map((t) => normaliseBlock(t.raw)).join('') },

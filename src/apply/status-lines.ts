@@ -1,3 +1,4 @@
+import type { RollbackDone } from './resolve.js';
 import type { StatusResult } from './status.js';
 
 /** `fwsafe status` for humans (the oclif command and the fast path print the same lines). */
@@ -12,7 +13,26 @@ export function statusLines(result: StatusResult): string[] {
     `  tables:    ${p.touchedTables.join(', ')}`,
   ];
   if (p.message) lines.push(`  message:   ${p.message}`);
-  if (p.stale) lines.push(`  UNGUARDED (${p.stale}): nothing rolls it back by itself; run fwsafe recover to restore the previous rules.`);
+  // Unguarded does not say what is live (a guard may have restored the rules before it went): recover looks.
+  if (p.stale) {
+    lines.push(
+      `  UNGUARDED (${p.stale}): nothing rolls it back by itself. Run fwsafe recover: it checks what is live and ` +
+        'restores the previous rules if needed.',
+    );
+  }
   else lines.push(`  keep it: fwsafe confirm    undo it: fwsafe rollback    more time: fwsafe extend SECONDS`);
+  return lines;
+}
+
+/** What a rollback did, as observed: restored, found already restored, or failed (with why). */
+export function rollbackLines(r: RollbackDone, what: string): string[] {
+  if (r.status !== 'rolled-back') return [`${what} could NOT be rolled back cleanly: ${r.error ?? 'unknown error'}`];
+  const lines = [
+    r.restored
+      ? `${what} rolled back at ${r.rolledBackAt} (${r.reason}): the previous rules are live.`
+      : `${what}: the previous rules were already live (restored earlier); nothing was rewritten. Recorded as rolled back (${r.reason}).`,
+  ];
+  if (r.overwritten.length > 0) lines.push(`The rollback overwrote changes made by others meanwhile: ${r.overwritten.join('; ')}`);
+  if (r.kept.length > 0) lines.push(`The rollback undid only this change; it kept what others changed meanwhile: ${r.kept.join('; ')}`);
   return lines;
 }

@@ -5,17 +5,21 @@ import { HistoryStore } from '../history/store.js';
 import { pendingExists, readPending } from '../pending/store.js';
 import { secondsLeft } from '../pending/clock.js';
 import { guardStates } from '../watchdog/guard-files.js';
-import { findOverwritten, onTime, type EarlyListing } from './execute-rollback.js';
+import { observeTouched, onTime, type EarlyListing } from './execute-rollback.js';
+import type { Fingerprint } from './observe.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import { confirmPending } from './confirm.js';
 import { rollbackPending, type Reason } from './resolve.js';
 import { readLiveCounters, selectWatched, type LiveCounter } from './live-counters.js';
 
 export interface WaitOutcome {
-  state: 'confirmed' | 'rolled-back' | 'failed';
+  /** 'pending': the wait ended without an outcome on record (the change may still be live). */
+  state: 'confirmed' | 'rolled-back' | 'failed' | 'pending';
   reason: Reason | null;
   overwritten: string[];
   persistedTo: string | null;
+  /** What went wrong on the way (a confirm that could not be recorded or persisted). */
+  error?: string;
 }
 
 export interface TerminalIo {
@@ -43,7 +47,7 @@ function holdDeadlineWhenAlone(options: {
   let pending: PendingRecordT | null = null;
   let readAt = '';
   let alone = false;
-  let listed: Promise<string[] | null> | undefined;
+  let listed: Promise<Fingerprint | null> | undefined;
   let fired = false;
   let timer: NodeJS.Timeout | undefined;
   const tick = (): void => {
@@ -68,7 +72,8 @@ function holdDeadlineWhenAlone(options: {
     if (pending === null || pending.changeId !== options.changeId) return;
     const left = secondsLeft(pending.deadlineMonoNs);
     if (left <= 1 && listed === undefined) {
-      listed = findOverwritten(pending.netns, pending.touchedTables, pending.expectedText).catch(() => null);
+      const toList = pending;
+      listed = observeTouched(toList).catch(() => null);
     }
     if (left <= 0) {
       fired = true;
@@ -115,16 +120,24 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
 
   const settleByRollback = (reason: Reason, listedEarlier?: EarlyListing): Promise<WaitOutcome> => {
     const changeId = pending.changeId;
-    settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId, listedEarlier }).then((r) =>
+    settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId, listedEarlier }).then(
       // Busy: a guard (or a confirm) is resolving it right now; report what it settles to.
-      r.status === 'busy' ? settledOutcome() : outcomeFromHistory(),
+      (r) => (r.status === 'busy' ? settledOutcome() : outcomeFromHistory()),
+      (error: Error) => outcomeFromHistory(`rollback failed: ${error.message}`),
     );
     return settling;
   };
-  const outcomeFromHistory = (): WaitOutcome => {
-    const change = pending.versionId === null ? null : store.get(pending.versionId).change;
-    const state = change?.state === 'confirmed' ? 'confirmed' : change?.state === 'failed' ? 'failed' : 'rolled-back';
-    return { state, reason: change?.rollbackReason ?? null, overwritten: change?.overwritten ?? [], persistedTo: change?.persistedTo ?? null };
+  // What the record says, never a guess: a change still marked pending is reported as pending.
+  const outcomeFromHistory = (error?: string): WaitOutcome => {
+    let change = null;
+    try {
+      change = pending.versionId === null ? null : store.get(pending.versionId).change;
+    } catch (e) {
+      error = [error, (e as Error).message].filter(Boolean).join('; ');
+    }
+    const state = change?.state ?? 'pending';
+    if (state === 'failed' && change?.error) error = [error, change.error].filter(Boolean).join('; ');
+    return { state, reason: change?.rollbackReason ?? null, overwritten: change?.overwritten ?? [], persistedTo: change?.persistedTo ?? null, ...(error ? { error } : {}) };
   };
   const settledOutcome = async (): Promise<WaitOutcome> => {
     for (let i = 0; i < 300 && pendingExists(store.paths); i += 1) await sleep(50);
@@ -180,13 +193,24 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
       if (ch === '\r' || ch === '\n') {
         if (typed.trim() === pending.code) {
           const byCode = { stateDir: options.stateDir, changeId: pending.changeId, via: 'terminal-code' as const };
+          const unproven = '\nKept by the code typed in this session: that does not prove a NEW connection gets in. Open one now.';
           settling = confirmPending(byCode).then(
             () => {
-              write('\nKept by the code typed in this session: that does not prove a NEW connection gets in. Open one now.');
+              write(unproven);
               return outcomeFromHistory();
             },
-            // Refused (too late, or the watchdog is rolling back): report what it settles to.
-            () => settledOutcome(),
+            (error: Error & { code?: string }) => {
+              // Confirmed, but the persistent file failed; or too late: both are outcomes to report.
+              if (error.code === 'PERSIST_FAILED') write(unproven);
+              const settledNow = error.code === 'PERSIST_FAILED' || error.code === 'DEADLINE_PASSED';
+              if (settledNow || !pendingExists(store.paths)) return outcomeFromHistory(error.message);
+              // Not confirmed (the state disk is full, or a guard is rolling it back right now): say why and keep
+              // waiting for the record; the deadline still holds.
+              message = `Confirm failed: ${error.message}`;
+              settling = null;
+              draw();
+              return outcomeFromHistory();
+            },
           );
           return;
         }
@@ -208,11 +232,23 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     await refreshCounters();
     draw();
     let lastRefresh = Date.now();
+    let outcome: WaitOutcome;
     for (;;) {
-      if (settling) break;
+      // Assigned from event handlers: TypeScript cannot see that, hence the cast.
+      const inFlight = settling as Promise<WaitOutcome> | null;
+      if (inFlight) {
+        const settled = await inFlight;
+        // Settled, or something to report: done. Still pending (a confirm that failed, a rollback that
+        // found another process resolving it): keep waiting for the record to say how it ended.
+        if (settled.state !== 'pending' || settled.error !== undefined || !pendingExists(store.paths)) {
+          outcome = settled.state === 'pending' && !pendingExists(store.paths) ? outcomeFromHistory(settled.error) : settled;
+          break;
+        }
+        settling = null;
+      }
       // Settled elsewhere: confirmed from another session, or the watchdog rolled it back.
       if (!pendingExists(store.paths)) {
-        settling = Promise.resolve(outcomeFromHistory());
+        outcome = outcomeFromHistory();
         break;
       }
       if (Date.now() - lastRefresh >= 1000) {
@@ -222,7 +258,6 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
       }
       await sleep(100);
     }
-    const outcome = await settling;
     write('\n');
     return outcome;
   } finally {

@@ -7,6 +7,12 @@ import { existsSync } from 'node:fs';
 import { writeError } from './error-output.js';
 import { escapeControl } from './terminal-text.js';
 
+// oclif's own parser types (not exported from the package's entry points).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type FlagOutput = { [name: string]: any };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ArgOutput = { [name: string]: any };
+
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
 /** Every command: --json for free, global flags, errors as `{error:{code,message,actions}}` with stable exit codes. */
@@ -34,6 +40,20 @@ export abstract class BaseCommand extends Command {
       for (const line of await guardNotices(paths, { warnUnguarded })) process.stderr.write(line + '\n');
     } catch (error) {
       process.stderr.write(escapeControl(`warning: cannot read the pending change: ${(error as Error).message}\n`));
+    }
+  }
+
+  /** Any failure to parse argv (a bad flag, `extend abc`) is bad input (exit 9), never "a bug". */
+  protected async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    try {
+      return await super.parse<F, B, A>(options, argv);
+    } catch (error) {
+      if (error instanceof FwsafeError || (error as { oclif?: { exit?: number } }).oclif?.exit === 0) throw error;
+      const message = (error as Error).message.replace(/\nSee more help with --help$/, '');
+      throw new UserError(message, { code: 'USAGE', actions: ['See: fwsafe ' + (this.id ?? '').replace(/:/g, ' ') + ' --help'] });
     }
   }
 

@@ -18,5 +18,7 @@ export const schema = z.strictObject({
   persistedTo: z.string().nullable(),
   /** What to run from a NEW session to keep the change. */
   confirmWith: z.string(),
+  /** What went wrong on the way (a rollback that failed, a persistent file not written). */
+  error: z.string().nullable().optional(),
 });
 export type ApplyResultT = z.infer<typeof schema>;

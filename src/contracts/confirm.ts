@@ -10,5 +10,6 @@ export const schema = z.strictObject({
   confirmedBy: Actor,
   persistedTo: z.string().nullable(),
   previousPersistKeptAt: z.string().nullable(),
-  via: ConfirmVia,
+  /** null only for a change confirmed earlier by a record that did not say how (asked again by id). */
+  via: ConfirmVia.nullable(),
 });

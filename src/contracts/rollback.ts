@@ -7,6 +7,11 @@ const RolledBack = z.strictObject({
   versionId: z.number().int(),
   reason: RollbackReason,
   overwritten: z.array(z.string()),
+  /** What others changed in the window that the (inverse) rollback kept. */
+  kept: z.array(z.string()),
+  /** False when the previous rules were found live already: nothing was rewritten. */
+  restored: z.boolean(),
+  rolledBackAt: z.string(),
   error: z.string().nullable(),
   afterDeadlineMs: z.number(),
   durationMs: z.number(),

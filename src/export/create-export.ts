@@ -1,3 +1,4 @@
+import { currentWhere } from '../host/identity.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, ExportDocument, type ExportDocumentT } from './schema.js';
 
@@ -9,6 +10,7 @@ export async function createExport(netns: string | null): Promise<ExportDocument
     version: EXPORT_VERSION,
     exportedAt: snapshot.takenAt,
     netns,
+    where: currentWhere(netns),
     hash: snapshot.hash,
     nft: snapshot.nft.text,
     iptablesNft: snapshot.iptablesNft,

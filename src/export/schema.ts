@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Snapshot } from '../snapshot/schema.js';
+import { Where } from '../host/identity.js';
 
 export const EXPORT_FORMAT = 'fwsafe-export';
 export const EXPORT_VERSION = 1;
@@ -14,6 +15,8 @@ export const ExportDocument = z.strictObject({
   version: z.literal(EXPORT_VERSION),
   exportedAt: z.string(),
   netns: z.string().nullable(),
+  /** Host and namespace exported (src/host/identity.ts): a plan made against it applies only there. */
+  where: Where.optional(),
   /** The content hash of the live ruleset (same function as a version's): what drift is checked against. */
   hash: Snapshot.shape.hash,
   nft: z.string(),

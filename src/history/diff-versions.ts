@@ -2,6 +2,7 @@ import { createTwoFilesPatch } from 'diff';
 import { HistoryStore } from './store.js';
 import { comparableText } from './render-text.js';
 import { takeSnapshot } from '../snapshot/take.js';
+import { assertTakenHere, currentWhere } from '../host/identity.js';
 
 export interface VersionDiff {
   from: { ref: string; version: number | null; hash: string };
@@ -31,8 +32,17 @@ async function side(store: HistoryStore, ref: string, netns: string | null): Pro
 }
 
 /** Unified diff between two versions, or a version and the live ruleset (B defaults to live). */
-export async function diffVersions(options: { a: string; b?: string; netns: string | null; stateDir?: string }): Promise<VersionDiff> {
+export async function diffVersions(options: { a: string; b?: string; netns: string | null; stateDir?: string; fromElsewhere?: boolean }): Promise<VersionDiff> {
   const store = new HistoryStore(options.stateDir);
+  // A version against the live ruleset only means something where the version was taken.
+  const refs = [options.a, options.b ?? 'live'];
+  if (refs.includes('live')) {
+    const here = currentWhere(options.netns);
+    for (const ref of refs.filter((r) => r !== 'live')) {
+      const id = store.resolve(ref);
+      assertTakenHere(`Version ${id}`, store.get(id).where, here, options.fromElsewhere ?? false);
+    }
+  }
   const from = await side(store, options.a, options.netns);
   const to = await side(store, options.b ?? 'live', options.netns);
   const label = (s: Side): string => (s.version === null ? 'live' : `version ${s.version}`);

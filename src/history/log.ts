@@ -3,6 +3,7 @@ import type { VersionRecordT } from './schema.js';
 import { readPending } from '../pending/store.js';
 import { staleReason, type StaleReason } from '../apply/status.js';
 import { describeConnection } from '../session/connection.js';
+import { whereLabel, type WhereT } from '../host/identity.js';
 
 export interface LogResult {
   versions: VersionRecordT[];
@@ -36,11 +37,16 @@ function unguardedChange(store: HistoryStore): LogResult['unguarded'] {
 }
 
 /** One line per version, for 80 columns. */
-export function renderLogLine(v: VersionRecordT, unguarded: LogResult['unguarded'] = null): string {
+export function renderLogLine(v: VersionRecordT, here: WhereT, unguarded: LogResult['unguarded'] = null): string {
   const when = v.createdAt.replace('T', ' ').slice(0, 19);
-  const flagged = unguarded !== null && v.change?.state === 'pending' && v.change.changeId === unguarded.changeId ? 'pending UNGUARDED' : null;
-  const outcome = flagged ?? (v.change ? v.change.state + (v.change.rollbackReason ? ` (${v.change.rollbackReason})` : '') : '');
-  const head = `${String(v.id).padStart(4)}  ${when}  ${v.kind.padEnd(8)} ${outcome.padEnd(22)} ${v.actor.user}`;
+  const flagged =
+    unguarded !== null && v.change?.state === 'pending' && v.change.changeId === unguarded.changeId
+      ? 'pending UNGUARDED'
+      : null;
+  const state = v.change ? v.change.state + (v.change.rollbackReason ? ` (${v.change.rollbackReason})` : '') : '';
+  const outcome = flagged ?? state;
+  const where = whereLabel(v.where, here);
+  const head = `${String(v.id).padStart(4)}  ${when}  ${v.kind.padEnd(8)} ${outcome.padEnd(22)} ${where.padEnd(6)} ${v.actor.user}`;
   return v.message ? `${head}  ${v.message}` : head;
 }
 
@@ -60,6 +66,7 @@ export function renderLogDetails(v: VersionRecordT): string[] {
   if (c.kept && c.kept.length > 0) lines.push(`        rollback undid only this change; kept what others changed meanwhile in: ${c.kept.join(', ')}`);
   if (c.conflict) lines.push(`        ${c.conflict}`);
   if (c.persistedTo) lines.push(`        persisted to ${c.persistedTo}`);
+  if (c.persistError) lines.push(`        NOT persisted: ${c.persistError}`);
   if (c.error) lines.push(`        error: ${c.error}`);
   return lines;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BackendSummary } from '../snapshot/schema.js';
 import { ConfirmVia } from '../session/schema.js';
+import { Where } from '../host/identity.js';
 
 export const VERSION_SCHEMA = 1;
 
@@ -40,6 +41,12 @@ export const ChangeOutcome = z.strictObject({
   conflict: z.string().nullable().optional(),
   persistedTo: z.string().nullable(),
   error: z.string().nullable(),
+  /** Set when the change was confirmed but writing the persistent file failed (retry: fwsafe confirm ID). */
+  persistError: z.string().nullable().optional(),
+  /** Where the confirmation is to be persisted (kept so a failed write can be retried). */
+  persistPath: z.string().nullable().optional(),
+  /** What else the record should say about how the change ended (e.g. nothing needed rewriting). */
+  note: z.string().nullable().optional(),
 });
 export type ChangeOutcomeT = z.infer<typeof ChangeOutcome>;
 
@@ -52,6 +59,8 @@ export const VersionRecord = z.strictObject({
   actor: Actor,
   message: z.string(),
   netns: z.string().nullable(),
+  /** Host and namespace identity (absent in records written before it was kept). */
+  where: Where.optional(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   summary: BackendSummary,
   change: ChangeOutcome.nullable(),

@@ -1,8 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { statePaths, type StatePaths } from '../state/paths.js';
-import { appendLine, createFileExclusive, ensurePrivateDir, readStateFile, writeFileAtomic } from '../state/fs-safe.js';
+import { appendLine, assertTrustedIfExists, createFileExclusive, ensurePrivateDir, readStateFile, writeFileAtomic } from '../state/fs-safe.js';
 import { parseJsonFile } from '../state/parse.js';
+import { stateIoError } from '../state/io-error.js';
+import { currentWhere } from '../host/identity.js';
 import { FwsafeError, ExitCode, StateError } from '../errors.js';
 import { JournalEvent, VersionRecord, VERSION_SCHEMA, type JournalEventT, type VersionRecordT } from './schema.js';
 import { Snapshot, type SnapshotT } from '../snapshot/schema.js';
@@ -33,12 +35,14 @@ export class HistoryStore {
 
   /** Version ids present, ascending. Never parses the files. */
   ids(): number[] {
+    assertTrustedIfExists(this.paths.root);
+    assertTrustedIfExists(this.paths.versions);
     let names: string[];
     try {
       names = readdirSync(this.paths.versions);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
+      throw stateIoError(error, this.paths.versions, 'read');
     }
     return names
       .map((n) => VERSION_FILE.exec(n))
@@ -55,7 +59,7 @@ export class HistoryStore {
     for (let attempt = 0; attempt < 1000; attempt += 1, id += 1) {
       // The snapshot claims the id first, so a record never points at missing content.
       if (!createFileExclusive(snapshotFile(this.paths, id), snapshotText)) continue;
-      const full: VersionRecordT = VersionRecord.parse({ schema: VERSION_SCHEMA, id, ...record });
+      const full: VersionRecordT = VersionRecord.parse({ schema: VERSION_SCHEMA, id, where: currentWhere(record.netns), ...record });
       if (!createFileExclusive(versionFile(this.paths, id), JSON.stringify(full, null, 2) + '\n')) continue;
       this.journal({ event: 'version-added', version: id, kind: full.kind, hash: full.hash });
       return full;

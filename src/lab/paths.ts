@@ -3,6 +3,14 @@ import { createHash } from 'node:crypto';
 import { statePaths } from '../state/paths.js';
 import { UserError } from '../errors.js';
 
+/** The lab keeps its own state, never the host's (/var/lib/fwsafe): its versions are of throwaway namespaces. */
+export const LAB_STATE_DIR = '/var/lib/fwsafe-lab';
+
+/** --state-dir (or FWSAFE_STATE_DIR) when given, else the lab's own directory. */
+export function labStateDir(stateDir?: string): string {
+  return statePaths(stateDir ?? process.env.FWSAFE_STATE_DIR ?? LAB_STATE_DIR).root;
+}
+
 const LAB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$/;
 
 export interface LabNames {
@@ -26,6 +34,6 @@ export function labNames(name: string, stateDir?: string): LabNames {
     serverNetns: `${name}-server`,
     vethAdmin: `fwl${tag}a`,
     vethServer: `fwl${tag}s`,
-    dir: join(statePaths(stateDir).root, 'lab', name),
+    dir: join(labStateDir(stateDir), 'lab', name),
   };
 }

@@ -1,13 +1,16 @@
+import { resolve } from 'node:path';
 import type { LabRecordT } from './schema.js';
 
 /** What a newcomer can try next in the lab, comments aligned. */
 export function tryCommands(lab: LabRecordT): string[] {
-  const s = `fwsafe --netns ${lab.serverNetns}`;
+  // The lab's own state directory: its versions must never mix with the host's.
+  const state = `--state-dir ${resolve(lab.dir, '..', '..')}`;
+  const s = `fwsafe --netns ${lab.serverNetns} ${state}`;
   const rows: [string, string][] = [
     [`${s} detect`, 'backends, owners, warnings'],
     [`${s} snapshot -m "first look"`, 'version 1'],
     [`${s} apply rulesets/baseline.nft --no-wait`, 'a baseline firewall under a dead-man switch…'],
-    ['fwsafe confirm', '…kept (on a real host: confirm from a NEW ssh session)'],
+    [`fwsafe ${state} confirm`, '…kept (on a real host: confirm from a NEW ssh session)'],
     [`${s} plan rulesets/web-open-443.nft`, 'diff, counters at risk, findings'],
     [`${s} apply rulesets/web-open-443.nft`, 'then type the code shown to keep it'],
     [`${s} plan rulesets/lockout-demo.nft`, 'see fwsafe predict a lockout'],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Actor, RollbackReason } from '../history/schema.js';
 import { Connection } from '../session/schema.js';
+import { Where } from '../host/identity.js';
 
 export const PENDING_SCHEMA = 1;
 
@@ -20,6 +21,7 @@ export const PendingRecord = z.strictObject({
   versionId: z.number().int().positive().nullable(),
   baseVersion: z.number().int().positive(),
   netns: z.string().nullable(),
+  where: Where.optional(),
   createdAt: z.string(),
   actor: Actor,
   message: z.string(),
@@ -39,6 +41,9 @@ export const PendingRecord = z.strictObject({
   }),
   /** Normalised text of the touched tables right after the change (plan.result.touchedText). */
   expectedText: z.string(),
+  /** Fingerprints of the touched tables before the change (base snapshot) and as the kernel had them after it. */
+  before: z.record(z.string(), z.string().nullable()).optional(),
+  after: z.record(z.string(), z.string().nullable()).optional(),
   proposalText: z.string(),
   timeoutSec: z.number().int().positive(),
   /** Wall clock, for display only. */

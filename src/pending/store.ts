@@ -109,6 +109,12 @@ export function releaseClaim(paths: StatePaths): void {
   removeFile(claimPath(paths));
 }
 
+/** Releases the claim only if this process holds it (after a resolve, a new change may hold a new one). */
+export function releaseOwnClaim(paths: StatePaths): void {
+  const holder = readClaim(paths);
+  if (holder !== null && holder.pid === process.pid) releaseClaim(paths);
+}
+
 export function readyPath(paths: StatePaths, changeId: string): string {
   return join(paths.root, `watchdog-${changeId}.ready`);
 }

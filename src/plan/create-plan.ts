@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { currentWhere, type WhereT } from '../host/identity.js';
 import { resolve } from 'node:path';
 import { readProposal } from './proposal-file.js';
 import { refuseNonChanges } from './proposal-commands.js';
@@ -50,7 +51,7 @@ interface Base {
   /** The live snapshot the plan was made against (apply keeps it as the base version). */
   snapshot: SnapshotT | null;
   /** Where an export was taken: the plan is for that namespace, wherever it is computed. */
-  exportedFrom?: { netns: string | null };
+  exportedFrom?: { netns: string | null; where?: WhereT };
 }
 
 async function loadBase(options: PlanOptions): Promise<Base> {
@@ -64,7 +65,7 @@ async function loadBase(options: PlanOptions): Promise<Base> {
     const file = readBaseFile(against);
     if (file.kind === 'nft') return { source: 'file', ref: resolve(against), text: file.text, hash: null, live: null, iptablesNft: { v4: null, v6: null }, legacy: false, snapshot: null };
     const doc = file.doc;
-    return { source: 'file', ref: resolve(against), text: doc.nft, hash: doc.hash, live: null, iptablesNft: doc.iptablesNft, legacy: doc.summary.iptablesLegacy, snapshot: null, exportedFrom: { netns: doc.netns } };
+    return { source: 'file', ref: resolve(against), text: doc.nft, hash: doc.hash, live: null, iptablesNft: doc.iptablesNft, legacy: doc.summary.iptablesLegacy, snapshot: null, exportedFrom: { netns: doc.netns, ...(doc.where ? { where: doc.where } : {}) } };
   }
   if (/[/.]/.test(against)) {
     throw new UserError(`--against ${against}: no such file (and it is not a version id).`, { code: 'AGAINST_NOT_FOUND', actions: ['Pass a saved ruleset file (nft -a list ruleset > FILE) or a version from fwsafe log (a number, latest, -N).'] });
@@ -216,6 +217,9 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
     version: PLAN_VERSION,
     createdAt: new Date().toISOString(),
     netns: base.exportedFrom ? base.exportedFrom.netns : options.netns,
+    // Where it applies: here for a plan of the live ruleset, where the export was taken for one made
+    // against an export; a plan against a stored version or a plain ruleset file names no place.
+    ...(base.source === 'live' ? { where: currentWhere(options.netns) } : base.exportedFrom?.where ? { where: base.exportedFrom.where } : {}),
     base: { hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }), source: base.source, ref: base.ref },
     proposal: { path: resolve(options.proposalPath), sha256: sha256(proposalText), text: proposalText },
     result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },

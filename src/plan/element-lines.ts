@@ -6,6 +6,8 @@ const collator = new Intl.Collator('en', { numeric: true });
 
 /** Splits `a, b, "x, y" c, { d, e }` at top-level commas (quotes and braces kept whole). */
 export function splitElements(body: string): string[] {
+  // Plain elements (addresses, ports, prefixes: no quotes, no nesting): a split is enough, and fast.
+  if (!/["{}[\]]/.test(body)) return body.split(',').map((e) => e.replace(/\s+/g, ' ').trim()).filter(Boolean);
   const out: string[] = [];
   let depth = 0;
   let quoted = false;
@@ -23,8 +25,14 @@ export function splitElements(body: string): string[] {
   return out.map((e) => e.replace(/\s+/g, ' ').trim()).filter(Boolean);
 }
 
-/** Rewrites every `elements = { … }` of a normalised listing as one sorted element per line. */
-export function elementsOnePerLine(text: string): string {
+/**
+ * Rewrites every `elements = { … }` of a normalised listing as one sorted element per line. `human`
+ * (the default) sorts as people read (10 after 9), for diffs; `fast` only needs a stable order (the
+ * content hash): code-unit order, several times quicker on a 200k-element set.
+ */
+export function elementsOnePerLine(text: string, order: 'human' | 'fast' = 'human'): string {
+  // Most listings have no set elements at all: nothing to rewrite.
+  if (!text.includes('elements = {')) return text;
   const lines = text.split('\n');
   const out: string[] = [];
   for (let i = 0; i < lines.length; i += 1) {
@@ -63,8 +71,13 @@ export function elementsOnePerLine(text: string): string {
       continue;
     }
     const rest = body.slice(end + 1);
-    const elements = splitElements(body.slice(0, end)).sort(collator.compare);
-    out.push(`${m[1]}elements = {`, ...elements.map((e) => `${m[1]}\t${e},`), `${m[1]}}${rest}`);
+    const elements = splitElements(body.slice(0, end));
+    if (order === 'human') elements.sort(collator.compare);
+    else elements.sort();
+    // One push per element: a spread of 200k arguments overflows the stack.
+    out.push(`${m[1]}elements = {`);
+    for (const e of elements) out.push(`${m[1]}\t${e},`);
+    out.push(`${m[1]}}${rest}`);
   }
   return out.join('\n');
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Where } from '../host/identity.js';
 
 export const PLAN_VERSION = 1;
 
@@ -98,6 +99,8 @@ export const Plan = z.strictObject({
   version: z.literal(PLAN_VERSION),
   createdAt: z.string(),
   netns: z.string().nullable(),
+  /** Host and namespace the plan was made in: applied only there (unless --from-elsewhere). */
+  where: Where.optional(),
   base: z.strictObject({
     /** Content hash of the ruleset the plan was computed against (see snapshot/hash.ts). */
     hash: z.string().regex(/^[0-9a-f]{64}$/),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normaliseRulesetText } from '../ruleset/text.js';
+import { elementsOnePerLine } from '../plan/element-lines.js';
 
 export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
@@ -15,11 +16,14 @@ export function normaliseIptablesSave(text: string | null): string {
     .join('\n');
 }
 
-/** The content hash of a ruleset: same rules ⇒ same hash, whatever the handles and counters. */
+/**
+ * The content hash of a ruleset: same rules ⇒ same hash, whatever the handles, the counters, and the
+ * order nft lists set elements in (a reloaded hash set lists them in another bucket order).
+ */
 export function contentHash(parts: { nftText: string; legacyV4?: string | null; legacyV6?: string | null }): string {
   return sha256(
     [
-      normaliseRulesetText(parts.nftText),
+      elementsOnePerLine(normaliseRulesetText(parts.nftText), 'fast'),
       '--- iptables-legacy v4',
       normaliseIptablesSave(parts.legacyV4 ?? null),
       '--- iptables-legacy v6',

@@ -23,7 +23,7 @@ export async function guardNotices(paths: StatePaths, options: { warnUnguarded: 
     return options.warnUnguarded
       ? [
           `warning: change ${pending.changeId} is pending but UNGUARDED (${stale}): no guard is alive; ` +
-            'run `fwsafe recover` to restore the previous rules.',
+            'run `fwsafe recover` (it checks what is live and restores the previous rules if needed).',
         ]
       : [];
   }

@@ -72,6 +72,20 @@ function benchSize(n) {
       );
       sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
       void reset;
+      if (n === SIZES[0]) {
+        // A confirm that really keeps a pending change (claim, record, watchdog stands down), against node -e 0.
+        const ref = measure(REPS, () => sh(node, ['-e', '0']));
+        const confirmMs = measure(
+          REPS,
+          () => sh(node, fw(ns, state, 'confirm')),
+          () => {
+            inNs(ns, 'nft', ['-f', resetFile]);
+            sh(node, fw(ns, state, 'apply', proposalFile, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', '600', '--json'));
+          },
+        );
+        inNs(ns, 'nft', ['-f', resetFile]);
+        row('confirm of a pending change vs node -e 0', n, confirmMs, ref, '≤ 1.5×');
+      }
       row('apply --no-wait vs nft -f', n, applyOurs, applyRaw, n >= 50_000 ? '≤ 3×' : '≤ raw + 0.5 s');
       benchLateness(ns, state, n, resetFile, applyRaw, applyOurs);
     }
@@ -142,6 +156,11 @@ function benchColdStart() {
     const state = mkdtempSync(join(work, 'state-'));
     const status = measure(REPS * 2, () => sh(node, [BIN, 'status', '--state-dir', state], { allowFailure: true }));
     row('fwsafe status cold start vs node -e 0', '-', status, ref, '≤ 2.5×');
+  }
+  if (hasCommand('confirm')) {
+    const state = mkdtempSync(join(work, 'state-'));
+    const confirm = measure(REPS * 2, () => sh(node, [BIN, 'confirm', '--state-dir', state], { allowFailure: true }));
+    row('fwsafe confirm cold start vs node -e 0', '-', confirm, ref, '≤ 1.5×');
   }
 }
 

@@ -1,5 +1,5 @@
-// Builds a Plan the way the planner does (scratch namespace for the "after" state), so the apply
-// machinery can be tested with rollback scripts the tests control.
+// Builds a Plan the way the planner does (scratch namespace for the "after" state, the planner's own
+// rollback builder), so the apply machinery can be tested with proposals the tests control.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { createNetns, deleteNetns, inNetns, loadRuleset, nft } from '../helpers/
 import { takeSnapshot } from '../../src/snapshot/take.js';
 import { sha256 } from '../../src/snapshot/hash.js';
 import { normaliseBlock, splitTables } from '../../src/ruleset/text.js';
-import { replaceTableScript } from '../../src/apply/table-script.js';
+import { buildRollback } from '../../src/plan/rollback.js';
+import { currentWhere } from '../../src/host/identity.js';
 import { PLAN_VERSION, type PlanT } from '../../src/plan/schema.js';
 
 function listTable(ns: string, family: string, name: string): string | null {
@@ -32,22 +33,22 @@ export async function makePlan(ns: string, proposal: string, tables: { family: s
   } finally {
     deleteNetns(scratch);
   }
+  const touchedTables = before.map((t) => ({ family: t.family, name: t.name, existedBefore: t.block !== null, existsAfter: true, owner: null, iptablesNft: false }));
   const zero = { tablesAdded: 0, tablesRemoved: 0, tablesChanged: tables.length, chainsAdded: 0, chainsRemoved: 0, chainsChanged: 0, rulesAdded: 0, rulesRemoved: 0, rulesChanged: 0, setsChanged: 0 };
   return {
     version: PLAN_VERSION,
     createdAt: new Date().toISOString(),
     netns: ns,
+    where: currentWhere(ns),
     base: { hash: snapshot.hash, source: 'live', ref: null },
     proposal: { path: 'test.nft', sha256: sha256(proposal), text: proposal },
     result: { hash: snapshot.hash, touchedText: after },
-    touchedTables: before.map((t) => ({ family: t.family, name: t.name, existedBefore: t.block !== null, existsAfter: true, owner: null, iptablesNft: false })),
+    touchedTables,
     diff: { summary: zero, tables: [], chains: [], rules: [], sets: [], unified: '' },
     counters: [],
     findings: options.findings ?? [],
-    rollback: {
-      nftScript: before.map((t) => replaceTableScript(t.family, t.name, t.block === null ? null : splitTables(t.block)[0]!.raw)).join(''),
-      iptablesNft: { v4: null, v6: null },
-    },
+    // The planner's own rollback builder: the watchdog runs what a real plan would give it.
+    rollback: buildRollback(snapshot.nft.text, touchedTables, snapshot.iptablesNft),
   };
 }
 

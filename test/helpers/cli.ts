@@ -38,8 +38,8 @@ export function useStateDir(): { readonly path: string } {
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-state-'));
   });
   afterEach(() => {
-    // A guard standing down may append its last log line while the directory goes: retry (ENOTEMPTY).
-    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    // A watchdog standing down may still append its last log line: retry on ENOTEMPTY.
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
   return {
     get path(): string {

@@ -100,7 +100,8 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     nft(ns.name, ['add', 'element', 'inet', 'mine', 'blocklist', '{', '198.51.100.7', '}']);
     ping(3);
     const change = await rolledBack(version);
-    expect(change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'inverse', overwritten: [], kept: ['inet mine'] });
+    // Kept, and named with what the others changed (issue 11).
+    expect(change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'inverse', overwritten: [], kept: ['inet mine (set blocklist: +1 -0 line(s), chain input: +1 -0 line(s), chain f2b-sshd added)'] });
     const live = nft(ns.name, ['list', 'table', 'inet', 'mine']);
     // The change is gone…
     for (const gone of ['8080', '9999', '192.0.2.2', 'chain extra', 'newset', 'jump extra']) expect(live).not.toContain(gone);
@@ -122,7 +123,7 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     const anchor = handleOf(ns.name, 'tcp dport 22 counter');
     nft(ns.name, ['delete', 'rule', 'inet', 'mine', 'input', 'handle', String(anchor)]);
     const change = await rolledBack(version);
-    expect(change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'whole-table', overwritten: ['inet mine'] });
+    expect(change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'whole-table', overwritten: ['inet mine (chain input: +0 -1 line(s))'] });
     expect(change.conflict).toMatch(/could not run .*restored whole/);
     expect(shape(ns.name)).toBe(before);
     const text = cli('log').stdout;

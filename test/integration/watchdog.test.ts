@@ -127,21 +127,34 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     // The inverse rollback deletes only the change's own rule (8080): the other program's rule stays.
     expect(await waitForRuleset(ns.name, (t) => !t.includes('8080') && t.includes('tcp dport 22 counter') && t.includes('9999'), 10_000)).not.toBeNull();
     const log = cli('log', '--json');
-    expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'inverse', overwritten: [], kept: ['inet filter'] });
-    expect(cli('log').stdout).toContain('kept what others changed meanwhile in: inet filter');
+    // Kept (the inverse undid only the change's own rules), and named with what changed.
+    expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'inverse', overwritten: [], kept: ['inet filter (chain input: +1 -0 line(s))'] });
+    expect(cli('log').stdout).toContain('kept what others changed meanwhile in: inet filter (chain input: +1 -0 line(s))');
   });
 
   it('extend pushes the deadline; the change survives the old one and rolls back at the new one', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
     // Windows of a few seconds: long enough for a loaded 2-core CI machine to start the CLI twice.
-    expect(cli('apply', '--plan', plan, '--timeout', '6', '--no-wait').status).toBe(0);
-    const e = cli('extend', '7', '--json');
+    const a = cli('apply', '--plan', plan, '--timeout', '6', '--no-wait', '--json');
+    expect(a.status, a.stderr).toBe(0);
+    const oldDeadline = Date.parse(a.json.deadline);
+    const e = cli('extend', '12', '--json');
     expect(e.status, e.stderr).toBe(0);
     await expectContract('extend', e.json);
-    await new Promise((res) => setTimeout(res, 4500));
+    // The new deadline, as recorded, is well past the old one.
+    const newDeadline = Date.parse(e.json.deadline);
+    expect(newDeadline - oldDeadline).toBeGreaterThan(4000);
+    // Past the OLD deadline (and the watchdog's reaction time): still the change.
+    await new Promise((res) => setTimeout(res, Math.max(0, oldDeadline + 1500 - Date.now())));
     expect(changed(liveRuleset(ns.name))).toBe(true);
-    expect(await waitForRuleset(ns.name, restored, 6000)).not.toBeNull();
+    // Restored at the NEW one, not before it.
+    const at = await waitForRuleset(ns.name, restored, newDeadline - Date.now() + 8000);
+    expect(at).not.toBeNull();
+    expect(at!).toBeGreaterThanOrEqual(newDeadline - 200);
+    // The watchdog records the outcome after the restore: wait for it (and for it to leave the state dir).
+    expect(await waitFor(() => pendingWatchdog(state.path) === null && !alive(a.json.watchdogPid), 10_000)).toBe(true);
+    expect(versionRecord(state.path, a.json.versionId).change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout' });
   });
 
   it('rollback VERSION brings back a stored version under a new confirmation window', async () => {
