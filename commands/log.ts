@@ -20,7 +20,13 @@ export default class Log extends BaseCommand {
       this.say(renderLogLine(v, here, result.unguarded));
       for (const line of renderLogDetails(v)) this.say(line);
     }
-    if (result.unguarded) this.say(`Change ${result.unguarded.changeId} is UNGUARDED (${result.unguarded.reason}): run fwsafe recover to restore the previous rules.`);
+    if (result.unguarded) {
+      const { changeId, reason } = result.unguarded;
+      this.say(
+        `Change ${changeId} is UNGUARDED (${reason}): run fwsafe recover (it checks what is live and restores ` +
+          'the previous rules if needed).',
+      );
+    }
     for (const bad of result.unreadable) this.note(`warning: ${bad.message}`);
     return result;
   }

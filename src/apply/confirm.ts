@@ -41,7 +41,8 @@ type Confirmed = Pick<ConfirmResult, 'changeId' | 'versionId' | 'confirmedAt' | 
 function confirmedOf(record: VersionRecordT): Confirmed {
   const c = record.change!;
   const via = c.confirmedVia ?? null;
-  return { changeId: c.changeId, versionId: record.id, confirmedAt: c.confirmedAt ?? '', confirmedBy: c.confirmedBy!, via };
+  const confirmedAt = c.confirmedAt ?? '';
+  return { changeId: c.changeId, versionId: record.id, confirmedAt, confirmedBy: c.confirmedBy!, via };
 }
 
 export function tooLate(record: VersionRecordT): FwsafeError {

@@ -193,7 +193,8 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
       if (ch === '\r' || ch === '\n') {
         if (typed.trim() === pending.code) {
           const byCode = { stateDir: options.stateDir, changeId: pending.changeId, via: 'terminal-code' as const };
-          const unproven = '\nKept by the code typed in this session: that does not prove a NEW connection gets in. Open one now.';
+          const unproven =
+            '\nKept by the code typed in this session: that does not prove a NEW connection gets in. Open one now.';
           settling = confirmPending(byCode).then(
             () => {
               write(unproven);

@@ -21,7 +21,10 @@ interface FastArgs {
   fromThisSession: boolean;
 }
 
-/** `status|confirm [ID] [--json] [--from-this-session] [--state-dir D|--state-dir=D] [--netns N|--netns=N]`, or null. */
+/**
+ * `status|confirm [ID] [--json] [--state-dir D|--state-dir=D] [--netns N|--netns=N]`, and confirm's
+ * `--from-this-session`; or null.
+ */
 function parseArgs(args: readonly string[]): FastArgs | null {
   if (args[0] !== 'status' && args[0] !== 'confirm') return null;
   const out: FastArgs = { command: args[0], json: false, stateDir: undefined, id: undefined, fromThisSession: false };
