@@ -9,7 +9,9 @@ import { run } from '../run/runner.js';
 import { readPending, releaseLock, updatePending, writePending } from '../pending/store.js';
 import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
 import { bootId, monoNowNs } from '../pending/clock.js';
-import { armSystemdBackstop, armWatchdog } from '../watchdog/arm.js';
+import { currentConnection } from '../session/connection.js';
+import { bootTicksNow } from '../watchdog/proc-stat.js';
+import { armGuards, armSystemdBackstop } from '../watchdog/arm.js';
 import { acquireLock } from './lock.js';
 import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
@@ -133,6 +135,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       code: newCode(),
       persistPath: options.persistPath,
       rollbackRequest: null,
+      appliedFrom: currentConnection(),
+      appliedAtTicks: null,
     };
     writePending(store.paths, pending);
   } catch (error) {
@@ -143,7 +147,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   // the kernel nothing is restored (only checked); after it, the stored rollback runs.
   let sent = false;
   try {
-    const watchdogPid = await armWatchdog(store.paths, changeId);
+    const guardPids = await armGuards(store.paths, changeId);
+    const watchdogPid = guardPids[0]!;
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
     sent = true;
@@ -159,6 +164,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed${checked}:\n${why}${extra}`, { details: { changeId } });
     }
     if (applied.exitCode !== 0) throw new FwsafeError(`nft -f did not finish (${applied.timedOut ? 'timed out' : `killed by ${applied.signal}`}).`, { code: 'APPLY_INTERRUPTED' });
+    // A connection opened after this moment met the new rules: only such a one proves a confirmation.
+    const appliedAtTicks = bootTicksNow();
     const { snapshot: after } = await takeSnapshot(netns, { json: false });
     const version = store.add(
       { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },
@@ -170,9 +177,9 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     const inverse = inverseOrNull(baseText, after.nft.text, plan.touchedTables.filter((t) => !t.iptablesNft));
     const afterPrint = fingerprintOf(after, pending.touchedTables);
     pending =
-      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, after: afterPrint, rollback: { ...r.rollback, inverse } })) ??
-      { ...pending, versionId: version.id, after: afterPrint };
-    store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid });
+      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, after: afterPrint, rollback: { ...r.rollback, inverse }, appliedAtTicks })) ??
+      { ...pending, versionId: version.id, after: afterPrint, appliedAtTicks };
+    store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid, guardPids });
     return { pending, version, systemdBackstop };
   } catch (error) {
     if (readPending(store.paths)?.changeId === changeId) {
