@@ -19,6 +19,8 @@ export default class PlanCommand extends BaseCommand {
     'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes (rule analysis still runs).' }),
     'must-allow': Flags.string({ description: 'A flow that must stay allowed, probed with real packets: "tcp/443", "tcp/5432 from 10.0.0.0/8".', multiple: true }),
     'must-deny': Flags.string({ description: 'A flow that must stay denied: "tcp/23", "tcp/3306 from 203.0.113.0/24".', multiple: true }),
+    flows: Flags.boolean({ description: "Replay the host's own flows (live connections by class, listening services, declared flows) through the proposal: what it cuts, what it exposes (docs/flows.md)." }),
+    'flows-file': Flags.string({ description: 'Declared flows for --flows (default /etc/fwsafe/flows when it exists).' }),
     'admin-address': adminAddressFlag,
     against: Flags.string({ description: 'Plan against a stored version (id, latest, -N) or a saved ruleset file instead of the live ruleset.' }),
     ...formatFlags,
@@ -28,7 +30,7 @@ export default class PlanCommand extends BaseCommand {
     const { args, flags } = await this.parse(PlanCommand);
     const { createPlan, writePlanFile, checkPlanOutPath, planExitCode } = await import('../src/plan/create-plan.js');
     if (flags.out) checkPlanOutPath(flags.out);
-    const plan = await createPlan({ netns: this.checkNetns(flags.netns), proposalPath: args.file, against: flags.against, stateDir: flags['state-dir'], adminAddresses: flags['admin-address'], probes: { enabled: !flags['no-probes'], mustAllow: flags['must-allow'], mustDeny: flags['must-deny'] }, iptables: iptablesOptions(flags) });
+    const plan = await createPlan({ netns: this.checkNetns(flags.netns), proposalPath: args.file, against: flags.against, stateDir: flags['state-dir'], adminAddresses: flags['admin-address'], probes: { enabled: !flags['no-probes'], mustAllow: flags['must-allow'], mustDeny: flags['must-deny'] }, flows: { enabled: flags.flows || flags['flows-file'] !== undefined, file: flags['flows-file'] ?? null }, iptables: iptablesOptions(flags) });
     if (flags.out) writePlanFile(flags.out, plan);
     if (!this.jsonEnabled()) {
       const { renderPlan } = await import('../src/plan/render.js');

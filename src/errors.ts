@@ -18,6 +18,7 @@ export const ExitCode = {
   stateUnusable: 13,
   unsafeInstall: 14,
   elsewhere: 15,
+  sessionPredates: 17,
   cancelled: 130,
 } as const;
 export type ExitCodeName = keyof typeof ExitCode;

@@ -10,7 +10,9 @@ import { PERSIST_DEFAULT } from '../formats/types.js';
 import { readPending, releaseLock, updatePending, writePending } from '../pending/store.js';
 import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
 import { bootId, monoNowNs } from '../pending/clock.js';
-import { armSystemdBackstop, armWatchdog } from '../watchdog/arm.js';
+import { currentConnection } from '../session/connection.js';
+import { bootTicksNow } from '../watchdog/proc-stat.js';
+import { armGuards, armSystemdBackstop } from '../watchdog/arm.js';
 import { acquireLock } from './lock.js';
 import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
@@ -137,6 +139,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       code: newCode(),
       persistPath: options.persistPath === PERSIST_DEFAULT ? runtime.persistence.defaultPath(plan) : options.persistPath,
       rollbackRequest: null,
+      appliedFrom: currentConnection(),
+      appliedAtTicks: null,
     };
     writePending(store.paths, pending);
   } catch (error) {
@@ -147,7 +151,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   // the kernel nothing is restored (only checked); after it, the stored rollback runs.
   let sent = false;
   try {
-    const watchdogPid = await armWatchdog(store.paths, changeId);
+    const guardPids = await armGuards(store.paths, changeId);
+    const watchdogPid = guardPids[0]!;
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
     // One transaction per backend: the nft proposal (when it has one), then the format's further steps
@@ -172,6 +177,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       const extra = abandoned && abandoned.differing !== null && abandoned.differing.length > 0 ? `\n${abandoned.note}` : '';
       throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed${checked}:\n${why}${extra}`, { details: { changeId } });
     }
+    // A connection opened after this moment met the new rules: only such a one proves a confirmation.
+    const appliedAtTicks = bootTicksNow();
     const { snapshot: after } = await takeSnapshot(netns, { json: false });
     const version = store.add(
       { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },
@@ -183,9 +190,9 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     const inverse = nftTouched ? (runtime.inverse?.(baseText, after.nft.text, plan) ?? null) : null;
     const afterPrint = nftTouched ? { after: fingerprintOf(after, pending.touchedTables) } : {};
     pending =
-      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, ...afterPrint, rollback: { ...r.rollback, inverse } })) ??
-      { ...pending, versionId: version.id, ...afterPrint };
-    store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid });
+      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, ...afterPrint, rollback: { ...r.rollback, inverse }, appliedAtTicks })) ??
+      { ...pending, versionId: version.id, ...afterPrint, appliedAtTicks };
+    store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid, guardPids });
     return { pending, version, systemdBackstop };
   } catch (error) {
     if (readPending(store.paths)?.changeId === changeId) {

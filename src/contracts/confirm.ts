@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Actor } from '../history/schema.js';
+import { ConfirmVia } from '../session/schema.js';
 
 /** `fwsafe confirm --json` */
 export const schema = z.strictObject({
@@ -9,4 +10,6 @@ export const schema = z.strictObject({
   confirmedBy: Actor,
   persistedTo: z.string().nullable(),
   previousPersistKeptAt: z.string().nullable(),
+  /** null only for a change confirmed earlier by a record that did not say how (asked again by id). */
+  via: ConfirmVia.nullable(),
 });

@@ -5,4 +5,6 @@ import { VersionRecord } from '../history/schema.js';
 export const schema = z.strictObject({
   versions: z.array(VersionRecord),
   unreadable: z.array(z.strictObject({ file: z.string(), message: z.string() })),
+  /** The pending change when nothing guards it any more (no guard, no waiting CLI): `fwsafe recover` restores it. */
+  unguarded: z.strictObject({ changeId: z.string(), reason: z.enum(['rebooted', 'deadline-passed', 'watchdog-gone']) }).nullable(),
 });

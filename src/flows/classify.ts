@@ -37,7 +37,7 @@ export function classify(
           : direction === 'out'
             ? context.sockets.find((s) => s.proto === e.proto && s.peer.address === e.dst && s.peer.port === e.dport && s.local.port === e.sport)?.process ?? null
             : null;
-      c = { proto: e.proto, direction, family: e.family, peer, local, port, zone: e.zone, connections: 0, packets: null, established: 0, process };
+      c = { proto: e.proto, direction, family: e.family, peer, sample: direction === 'in' ? e.src : e.dst, local, port, zone: e.zone, connections: 0, packets: null, established: 0, process };
       classes.set(key, c);
     }
     c.connections += 1;

@@ -37,7 +37,8 @@ export function flowProbes(inv: FlowInventoryT): { probes: FlowProbe[]; unprobed
     if (seen.has(key)) return;
     seen.add(key);
     if (probes.length >= MAX_FLOW_PROBES) unprobed.push({ label: p.label, why: `more than ${MAX_FLOW_PROBES} flows to replay` });
-    else probes.push(p);
+    // A neutral tag as the probe's text: the probes read the first `a → b:port` of a description as its packet.
+    else probes.push({ ...p, spec: { ...p.spec, text: `flow#${probes.length + 1}` } });
   };
   for (const c of inv.classes) {
     const label = describeClass(c);
@@ -49,7 +50,8 @@ export function flowProbes(inv: FlowInventoryT): { probes: FlowProbe[]; unprobed
       unprobed.push({ label, why: `${c.proto} flows are not replayed yet` });
       continue;
     }
-    add({ spec: { proto: c.proto, port: c.port, from: c.peer, to: c.local, text: label }, origin: 'live', blocking: c.established > 0, label, process: c.process, connections: c.connections });
+    // From a real client of the class: a prefix's first address could be the host's own.
+    add({ spec: { proto: c.proto, port: c.port, from: c.sample, to: c.local, text: label }, origin: 'live', blocking: c.established > 0, label, process: c.process, connections: c.connections });
   }
   for (const f of inv.declared) {
     const label = describeDeclared(f);

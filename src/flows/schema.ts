@@ -35,6 +35,8 @@ export const FlowClass = z.strictObject({
   family: z.enum(['ipv4', 'ipv6']),
   /** The other end: a /24 (IPv4) or /64 (IPv6) for inbound clients, the address itself otherwise. */
   peer: z.string(),
+  /** One real address of the other end (the first connection seen): what a replay sends from or to. */
+  sample: z.string(),
   /** The local address of an inbound flow or the source of an outbound one (forwarded: the source). */
   local: z.string(),
   /** The service port (the destination port of the first packet); null for ICMP. */

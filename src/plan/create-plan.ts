@@ -1,3 +1,6 @@
+import { collectInventory } from '../flows/inventory.js';
+import { flowProbes } from '../flows/probe-specs.js';
+import { flowFindings } from '../flows/replay.js';
 import { existsSync, statSync } from 'node:fs';
 import { currentWhere, type WhereT } from '../host/identity.js';
 import { resolve } from 'node:path';
@@ -47,6 +50,8 @@ export interface PlanOptions {
   probes?: { enabled: boolean; mustAllow?: string[]; mustDeny?: string[] };
   /** iptables-restore proposals: the variant (default: the one the host uses), the family, full-table restore. */
   iptables?: { backend?: 'nft' | 'legacy' | null; family?: 'v4' | 'v6' | null; replaceTables?: boolean };
+  /** Replay the host's own flows (conntrack classes, listeners, a flows file) through the proposal; live base only. */
+  flows?: { enabled: boolean; file?: string | null };
 }
 
 interface Base {
@@ -205,7 +210,10 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
   const probing = (options.probes?.enabled ?? true) && isRoot();
   // Without a session or given addresses: every address the ruleset or the proposal names, and the stand-ins.
   const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`, ipv6InUse);
-  const mustAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
+  const declaredAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
+  // The host's flows, replayed as flows that must stay allowed; their results become FLOW_* findings.
+  const replay = probing && base.source === 'live' && options.flows?.enabled ? flowProbes(await collectInventory({ netns: options.netns, flowsFile: options.flows.file ?? null })) : null;
+  const mustAllow = [...declaredAllow, ...(replay?.probes.map((p) => p.spec) ?? [])];
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
   let probeError: string | null = null;
   // The scratch computation and the probes use namespaces of their own: run them side by side.
@@ -241,7 +249,13 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     adminAddresses,
     ipv6InUse,
   });
-  const findings = probeResults ? mergeProbeFindings(analysis, probeResults, { mode: admins.mode, ipv6InUse, own: touched }) : analysis;
+  const replayed = replay && probeResults ? flowFindings(replay.probes, replay.unprobed, probeResults) : null;
+  const findings = probeResults ? mergeProbeFindings(analysis, replayed?.rest ?? probeResults, { mode: admins.mode, ipv6InUse, own: touched }) : analysis;
+  if (replayed) {
+    const rank = { error: 0, warning: 1, info: 2 } as const;
+    findings.push(...replayed.findings);
+    findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
+  }
   if (!probeResults && probeError) {
     findings.push({ code: 'PROBES_FAILED', severity: 'warning', message: `The lockout probes could not run: ${probeError}`, fix: 'Rely on the rule analysis above, or run plan again.', location: null });
   }

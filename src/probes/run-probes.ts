@@ -192,6 +192,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const loginPorts = [...new Set([...(o.ssh ? [o.ssh.serverPort] : []), ...o.sshPorts])];
     const before = new Map<string, 'allowed' | 'dropped' | 'rejected'>();
     await Promise.all([...admins.addresses, ...extra].flatMap((a) => loginPorts.map(async (p) => void before.set(`${a} ${p}`, await probeConnect(a, serverOf(a), p)))));
+    // Flows that must stay allowed too: whether one passes today tells a cut from a flow already blocked.
+    const specBefore = new Map<ProbeSpecT, 'allowed' | 'dropped' | 'rejected'>();
+    await Promise.all(o.mustAllow.map(async (s) => void specBefore.set(s, await probeConnect(representative(s.from, admin), s.to ?? server, s.port, s.proto))));
     const canLogIn = admins.addresses.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
     const otherCanLogIn = extra.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
     if (extra.length) {
@@ -273,7 +276,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             const dst = spec.to ?? server;
             const observed = await probeConnect(src, dst, spec.port, spec.proto);
             const pass = expected === 'allowed' ? observed === 'allowed' : observed !== 'allowed';
-            results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: `${spec.text} (${src} → ${dst}:${spec.port})`, expected, observed, before: null, pass, worse: !pass, decidedBy: null, note: null });
+            results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: `${spec.text} (${src} → ${dst}:${spec.port})`, expected, observed, before: specBefore.get(spec) ?? null, pass, worse: !pass, decidedBy: null, note: null });
           })(),
         );
       }

@@ -72,4 +72,47 @@ describe.skipIf(!isRoot)('fwsafe flows: the host\'s live flows, listeners and de
     expect(refused.status).toBe(9);
     expect(refused.json.error.code).toBe('FLOWS_FILE_INVALID');
   });
+
+  it('plan --flows replays them through the proposal: a cut live flow blocks, a closed service that opens is exposure, a safe change passes', async () => {
+    // Tracking needs a ct rule before the connections; the host serves 9100/tcp (live), 5353/udp (live) and 8080/tcp (closed today).
+    loadRuleset(host, 'flush ruleset\ntable inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  ct state established,related accept\n  iif "lo" accept\n  tcp dport 22 accept\n  tcp dport 9100 accept\n  udp dport 5353 accept\n }\n}\n');
+    start(host, ['socat', 'TCP-LISTEN:9100,fork,reuseaddr', 'EXEC:/bin/cat']);
+    start(host, ['socat', 'UDP-RECVFROM:5353,fork', 'EXEC:/bin/cat']);
+    start(host, ['socat', 'TCP-LISTEN:8080,fork,reuseaddr', 'EXEC:/bin/cat']);
+    const deadline = Date.now() + 10_000;
+    while (!/:9100/.test(inNetns(host, 'ss', ['-tlnH'])) || !/:8080/.test(inNetns(host, 'ss', ['-tlnH'])) || !/:5353/.test(inNetns(host, 'ss', ['-ulnH']))) {
+      if (Date.now() > deadline) throw new Error('listeners did not come up');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (let i = 0; i < 2; i += 1) expect(inNetns(client, 'socat', ['-T2', '-', 'TCP:10.66.0.1:9100'], 'ping\n')).toBe('ping\n');
+    expect(inNetns(client, 'socat', ['-T2', '-', 'UDP:10.66.0.1:5353'], 'q\n')).toBe('q\n');
+    const handle = (match: string): string => /# handle (\d+)/.exec(inNetns(host, 'nft', ['-a', 'list', 'chain', 'inet', 't', 'input']).split('\n').find((l) => l.includes(match)) ?? '')?.[1] ?? '0';
+    const proposal = (name: string, text: string): string => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const plan = (file: string) => fwsafe(['--netns', host, 'plan', file, '--flows', '--detailed-exitcode', '--json']);
+    const codes = (r: { json: { findings: { code: string; severity: string }[] } }) => r.json.findings.map((f) => `${f.severity} ${f.code}`);
+
+    const cut = plan(proposal('cut.nft', `delete rule inet t input handle ${handle('dport 9100')}\n`));
+    expect(cut.status, cut.stderr).toBe(5);
+    const flowCut = cut.json.findings.find((f: { code: string; message: string }) => f.code === 'FLOW_CUT' && f.message.includes(':9100'));
+    expect(flowCut).toMatchObject({ severity: 'error', evidence: 'probe' });
+    expect(flowCut.message).toContain('socat');
+    expect(flowCut.message, flowCut.message).toMatch(/dropped by inet t input: policy drop/);
+
+    const udp = plan(proposal('udp.nft', `delete rule inet t input handle ${handle('dport 5353')}\n`));
+    expect(udp.json.findings.find((f: { code: string; message: string }) => f.code === 'FLOW_CUT' && f.message.includes('udp'))).toBeDefined();
+
+    const exposed = plan(proposal('open.nft', 'add rule inet t input tcp dport 8080 accept\n'));
+    expect(exposed.status, exposed.stderr).toBe(2);
+    expect(exposed.json.findings.find((f: { code: string; message: string }) => f.code === 'FLOW_NEWLY_EXPOSED' && f.message.includes(':8080'))).toBeDefined();
+    expect(codes(exposed)).not.toContain('error FLOW_CUT');
+
+    const safe = plan(proposal('safe.nft', 'add rule inet t input tcp dport 443 accept\n'));
+    expect(safe.status, safe.stderr).toBe(2);
+    expect(codes(safe).filter((c) => c.includes('FLOW_'))).toEqual([]);
+  });
 });
+

@@ -48,7 +48,7 @@ describe('flow inventory parsers', () => {
     const local = new Set(['10.77.0.1', '127.0.0.1']);
     const { classes, omitted } = classify(parseConntrack(CONNTRACK), { local, listeners: listenersOf(sockets), sockets, top: 3 });
     expect(omitted).toBe(1);
-    expect(classes[0]).toMatchObject({ proto: 'tcp', direction: 'in', peer: '10.77.0.0/24', local: '10.77.0.1', port: 9100, connections: 2, established: 2, packets: 19, process: 'node_exporter' });
+    expect(classes[0]).toMatchObject({ proto: 'tcp', direction: 'in', peer: '10.77.0.0/24', sample: '10.77.0.2', local: '10.77.0.1', port: 9100, connections: 2, established: 2, packets: 19, process: 'node_exporter' });
     expect(classes.map((c) => `${c.proto} ${c.direction} ${c.peer}`)).toEqual(['tcp in 10.77.0.0/24', 'icmp in 10.77.0.0/24', 'udp out 10.77.9.53']);
     const all = classify(parseConntrack(CONNTRACK), { local, listeners: listenersOf(sockets), sockets, top: 10 }).classes;
     expect(all.find((c) => c.proto === 'udp')).toMatchObject({ direction: 'out', peer: '10.77.9.53', port: 53, zone: 3, process: 'dig' });

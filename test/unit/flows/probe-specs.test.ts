@@ -17,7 +17,7 @@ const inv = (over: Partial<FlowInventoryT> = {}): FlowInventoryT => ({
   ...over,
 });
 const cls = (o: Partial<FlowInventoryT['classes'][number]>): FlowInventoryT['classes'][number] => ({
-  proto: 'tcp', direction: 'in', family: 'ipv4', peer: '10.0.9.0/24', local: '10.0.0.1', port: 9100, zone: null, connections: 3, packets: null, established: 2, process: 'node_exporter', ...o,
+  proto: 'tcp', direction: 'in', family: 'ipv4', peer: '10.0.9.0/24', sample: '10.0.9.7', local: '10.0.0.1', port: 9100, zone: null, connections: 3, packets: null, established: 2, process: 'node_exporter', ...o,
 });
 
 describe('flows to replay', () => {
@@ -30,8 +30,8 @@ describe('flows to replay', () => {
       }),
     );
     expect(probes.map((p) => [p.origin, p.spec.proto, p.spec.from, p.spec.to, p.spec.port, p.blocking])).toEqual([
-      ['live', 'tcp', '10.0.9.0/24', '10.0.0.1', 9100, true],
-      ['live', 'udp', '10.0.9.0/24', '10.0.0.1', 53, false],
+      ['live', 'tcp', '10.0.9.7', '10.0.0.1', 9100, true],
+      ['live', 'udp', '10.0.9.7', '10.0.0.1', 53, false],
       ['declared', 'tcp', '10.0.0.0/24', null, 2049, true],
       ['listener', 'tcp', null, null, 9100, false],
       ['listener', 'tcp', null, null, 80, false],
