@@ -168,9 +168,15 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       const applied = await run(step.program, step.args, { netns, input: step.input, allowFailure: true, timeoutMs: 60_000 });
       if (applied.exitCode === 0) continue;
       const cleanRefusal = !applied.timedOut && applied.signal === null;
-      if (!cleanRefusal) throw new FwsafeError(`${step.program} did not finish (${applied.timedOut ? 'timed out' : `killed by ${applied.signal}`}).`, { code: 'APPLY_INTERRUPTED' });
+      if (!cleanRefusal) {
+        const how = applied.timedOut ? 'timed out' : `killed by ${applied.signal}`;
+        throw new FwsafeError(`${step.program} did not finish (${how}).`, { code: 'APPLY_INTERRUPTED' });
+      }
       const why = redactIncluded(applied.stderr || applied.stdout, []).trim().split('\n').slice(0, 6).join('\n');
-      if (i > 0) throw new KernelRejectedError(`The kernel rejected the change's ${step.what} (${step.program}); what was applied before it is rolled back:\n${why}`, { details: { changeId } });
+      if (i > 0) {
+        const what = `The kernel rejected the change's ${step.what} (${step.program}); what was applied before it is rolled back`;
+        throw new KernelRejectedError(`${what}:\n${why}`, { details: { changeId } });
+      }
       sent = false;
       const abandoned = await abandonPending(store, changeId, `${step.program} rejected the proposal: ${why}`);
       const checked = abandoned?.differing?.length === 0 ? ' (checked against the kernel)' : '';
