@@ -18,8 +18,15 @@ export default class Log extends BaseCommand {
     else this.say('  ID  TIME (UTC)           KIND     OUTCOME                WHERE  USER  MESSAGE');
     const here = currentWhere(this.checkNetns(flags.netns));
     for (const v of result.versions) {
-      this.say(renderLogLine(v, here));
+      this.say(renderLogLine(v, here, result.unguarded));
       for (const line of renderLogDetails(v)) this.say(line);
+    }
+    if (result.unguarded) {
+      const { changeId, reason } = result.unguarded;
+      this.say(
+        `Change ${changeId} is UNGUARDED (${reason}): run fwsafe recover (it checks what is live and restores ` +
+          'the previous rules if needed).',
+      );
     }
     for (const bad of result.unreadable) this.note(`warning: ${bad.message}`);
     const { rewrittenText } = await import('../src/history/confirmed-tables.js');

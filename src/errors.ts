@@ -20,6 +20,7 @@ export const ExitCode = {
   elsewhere: 15,
   /** firewalld is not running or does not answer on its bus (issue 14). */
   firewalldUnavailable: 19,
+  sessionPredates: 17,
   cancelled: 130,
 } as const;
 export type ExitCodeName = keyof typeof ExitCode;

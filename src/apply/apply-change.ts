@@ -10,7 +10,9 @@ import { PERSIST_DEFAULT } from '../formats/types.js';
 import { readPending, releaseLock, updatePending, writePending } from '../pending/store.js';
 import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
 import { bootId, monoNowNs } from '../pending/clock.js';
-import { armSystemdBackstop, armWatchdog } from '../watchdog/arm.js';
+import { currentConnection } from '../session/connection.js';
+import { bootTicksNow } from '../watchdog/proc-stat.js';
+import { armGuards, armSystemdBackstop } from '../watchdog/arm.js';
 import { acquireLock } from './lock.js';
 import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
@@ -137,6 +139,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       code: newCode(),
       persistPath: options.persistPath === PERSIST_DEFAULT ? runtime.persistence.defaultPath(plan) : options.persistPath,
       rollbackRequest: null,
+      appliedFrom: currentConnection(),
+      appliedAtTicks: null,
     };
     writePending(store.paths, pending);
   } catch (error) {
@@ -147,7 +151,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   // the kernel nothing is restored (only checked); after it, the stored rollback runs.
   let sent = false;
   try {
-    const watchdogPid = await armWatchdog(store.paths, changeId);
+    const guardPids = await armGuards(store.paths, changeId);
+    const watchdogPid = guardPids[0]!;
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
     // One transaction per backend: the nft proposal (when it has one), then the format's further steps
@@ -163,9 +168,15 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       const applied = await run(step.program, step.args, { netns, input: step.input, allowFailure: true, timeoutMs: 60_000 });
       if (applied.exitCode === 0) continue;
       const cleanRefusal = !applied.timedOut && applied.signal === null;
-      if (!cleanRefusal) throw new FwsafeError(`${step.program} did not finish (${applied.timedOut ? 'timed out' : `killed by ${applied.signal}`}).`, { code: 'APPLY_INTERRUPTED' });
+      if (!cleanRefusal) {
+        const how = applied.timedOut ? 'timed out' : `killed by ${applied.signal}`;
+        throw new FwsafeError(`${step.program} did not finish (${how}).`, { code: 'APPLY_INTERRUPTED' });
+      }
       const why = redactIncluded(applied.stderr || applied.stdout, []).trim().split('\n').slice(0, 6).join('\n');
-      if (i > 0) throw new KernelRejectedError(`The kernel rejected the change's ${step.what} (${step.program}); what was applied before it is rolled back:\n${why}`, { details: { changeId } });
+      if (i > 0) {
+        const what = `The kernel rejected the change's ${step.what} (${step.program}); what was applied before it is rolled back`;
+        throw new KernelRejectedError(`${what}:\n${why}`, { details: { changeId } });
+      }
       sent = false;
       const abandoned = await abandonPending(store, changeId, `${step.program} rejected the proposal: ${why}`);
       const checked = abandoned?.differing?.length === 0 ? ' (checked against the kernel)' : '';
@@ -178,6 +189,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: why });
       throw new FwsafeError(`The change was applied but ${why}; it was rolled back.`, { code: 'APPLY_NOT_AS_PLANNED', exitCode: ExitCode.error, actions: ['Plan again: fwsafe plan PROPOSAL', 'See the record: fwsafe log'], details: { changeId } });
     }
+    // A connection opened after this moment met the new rules: only such a one proves a confirmation.
+    const appliedAtTicks = bootTicksNow();
     const { snapshot: after } = await takeSnapshot(netns, { json: false });
     const version = store.add(
       { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },
@@ -189,9 +202,9 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     const inverse = nftTouched ? (runtime.inverse?.(baseText, after.nft.text, plan) ?? null) : null;
     const afterPrint = nftTouched ? { after: fingerprintOf(after, pending.touchedTables) } : {};
     pending =
-      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, ...afterPrint, rollback: { ...r.rollback, inverse } })) ??
-      { ...pending, versionId: version.id, ...afterPrint };
-    store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid });
+      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, ...afterPrint, rollback: { ...r.rollback, inverse }, appliedAtTicks })) ??
+      { ...pending, versionId: version.id, ...afterPrint, appliedAtTicks };
+    store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid, guardPids });
     return { pending, version, systemdBackstop };
   } catch (error) {
     if (readPending(store.paths)?.changeId === changeId) {

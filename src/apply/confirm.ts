@@ -8,6 +8,9 @@ import { acquireClaim } from './claim.js';
 import { recordOutcome, releaseChange } from './outcome.js';
 import { busyError, noPendingChange } from './resolve-errors.js';
 import { FwsafeError, ExitCode, toFwsafeError } from '../errors.js';
+import { currentConnection } from '../session/connection.js';
+import type { ConfirmViaT } from '../session/schema.js';
+import { judgeConfirmation } from './confirm-proof.js';
 
 export interface ConfirmResult {
   changeId: string;
@@ -18,6 +21,11 @@ export interface ConfirmResult {
   previousPersistKeptAt: string | null;
   /** firewalld: confirmed, but its permanent configuration did not take the change (why). */
   persistError?: string;
+  /**
+   * How it was confirmed: which connection, and whether that proved new connections get in (null only when
+   * asking again about a change confirmed by a record that did not say how).
+   */
+  via: ConfirmViaT | null;
 }
 
 /** The newest version that records a change (with `changeId`, that one); null when none. */
@@ -30,11 +38,13 @@ export function lastChange(store: HistoryStore, changeId?: string): VersionRecor
   return null;
 }
 
-type Confirmed = Pick<ConfirmResult, 'changeId' | 'versionId' | 'confirmedAt' | 'confirmedBy'>;
+type Confirmed = Pick<ConfirmResult, 'changeId' | 'versionId' | 'confirmedAt' | 'confirmedBy' | 'via'>;
 
 function confirmedOf(record: VersionRecordT): Confirmed {
   const c = record.change!;
-  return { changeId: c.changeId, versionId: record.id, confirmedAt: c.confirmedAt ?? '', confirmedBy: c.confirmedBy! };
+  const via = c.confirmedVia ?? null;
+  const confirmedAt = c.confirmedAt ?? '';
+  return { changeId: c.changeId, versionId: record.id, confirmedAt, confirmedBy: c.confirmedBy!, via };
 }
 
 export function tooLate(record: VersionRecordT): FwsafeError {
@@ -139,6 +149,7 @@ function recordConfirmed(
   store: HistoryStore,
   current: PendingRecordT & { versionId: number },
   actor: ActorT,
+  via: ConfirmViaT,
 ): VersionRecordT {
   const confirmedAt = new Date().toISOString();
   let record: VersionRecordT;
@@ -147,6 +158,7 @@ function recordConfirmed(
       state: 'confirmed',
       confirmedAt,
       confirmedBy: actor,
+      confirmedVia: via,
       persistedTo: null,
       ...(current.persistPath ? { persistPath: current.persistPath } : {}),
       // What a format other than nft renders its persistent file from, also on a retry (confirm ID).
@@ -180,7 +192,14 @@ function recordConfirmed(
     });
   }
   try {
-    store.journal({ event: 'change-confirmed', changeId: current.changeId, version: current.versionId, by: actor });
+    store.journal({
+      event: 'change-confirmed',
+      changeId: current.changeId,
+      version: current.versionId,
+      by: actor,
+      via: via.method,
+      newConnectionProven: via.newConnectionProven,
+    });
   } catch {
     // the version record says confirmed; the journal line is secondary (a full disk must not undo a confirm)
   }
@@ -194,6 +213,10 @@ export async function confirmPending(options: {
   actor?: ActorT;
   /** When the claim was taken before this module loaded (early-claim.ts): the moment the deadline is compared with. */
   claimedAtNs?: bigint | null;
+  /** The admin keeps it from a session that cannot prove a new connection (recorded). */
+  fromThisSession?: boolean;
+  /** 'terminal-code': typed at the applying terminal's prompt. */
+  via?: 'terminal-code';
 }): Promise<ConfirmResult> {
   const store = new HistoryStore(options.stateDir);
   try {
@@ -206,12 +229,25 @@ export async function confirmPending(options: {
 
 async function confirmClaimed(
   store: HistoryStore,
-  options: { changeId?: string; actor?: ActorT; claimedAtNs?: bigint | null },
+  options: {
+    changeId?: string;
+    actor?: ActorT;
+    claimedAtNs?: bigint | null;
+    fromThisSession?: boolean;
+    via?: 'terminal-code';
+  },
 ): Promise<ConfirmResult> {
   const pending = readPending(store.paths);
   const notPending = pending === null || (options.changeId !== undefined && options.changeId !== pending.changeId);
   if (notPending) return settled(store, options.changeId);
   if (pending.versionId === null) throw busyError(pending.changeId);
+  // Refused before anything is recorded (on every path, the fast one too): the change stays pending, its guards
+  // keep the deadline. An early claim taken for it is released by confirmPending.
+  const via = judgeConfirmation(pending, {
+    confirming: currentConnection(),
+    fromThisSession: options.fromThisSession ?? false,
+    terminalCode: options.via === 'terminal-code',
+  });
   if (!acquireClaim(store.paths, pending.changeId, 'confirm')) throw busyError(pending.changeId);
   let record: VersionRecordT | null = null;
   let current: PendingRecordT | null = null;
@@ -224,7 +260,8 @@ async function confirmClaimed(
         const r = await rollbackClaimed(store, current, 'timeout');
         throw tooLate(store.get(r.versionId));
       }
-      record = recordConfirmed(store, { ...current, versionId: current.versionId }, options.actor ?? currentActor());
+      const actor = options.actor ?? currentActor();
+      record = recordConfirmed(store, { ...current, versionId: current.versionId }, actor, via);
     }
   } finally {
     releaseOwnClaim(store.paths);

@@ -6,12 +6,27 @@ import { describeDifferences, differingTables, observeTables, type Fingerprint }
 import { runtimeOf } from '../formats/runtime.js';
 import { runSteps } from '../formats/steps.js';
 
+/** A listing of the touched tables made before the deadline: null (failed: list now), or not compared. */
+export type EarlyListing = Promise<Fingerprint | null | 'not-compared'>;
+
+/**
+ * At the deadline the restore does not wait for a listing: whatever comparison is finished is used, else the
+ * tables are restored without one (a guard that took over in the last second had no time to list them).
+ */
+export function onTime(listing: EarlyListing | undefined): EarlyListing {
+  const finished = (listing ?? new Promise<never>(() => undefined)).then((r) => r ?? 'not-compared');
+  // setImmediate runs after every pending microtask: a listing already settled wins, one still running loses.
+  return Promise.race([finished, new Promise<'not-compared'>((resolve) => setImmediate(() => resolve('not-compared')))]);
+}
+
 export interface RollbackExecution {
   /**
    * Touched tables (iptables: chains) someone else changed during the window and the rollback overwrote,
    * with what changed.
    */
   overwritten: string[];
+  /** False when there was no time to compare before restoring: `overwritten` is then unknown, not empty. */
+  compared: boolean;
   /** Touched tables someone else changed during the window whose changes survived (inverse rollback). */
   kept: string[];
   /** null: nothing was run (the previous rules were live already). */
@@ -53,12 +68,10 @@ export function observeTouched(pending: PendingRecordT): Promise<Fingerprint> {
  * tables are observed first (already as before the change: nothing is rewritten) and after (still not
  * as before: said so, never glossed); an iptables change's chains are compared by its runtime.
  */
-export async function executeRollback(
-  pending: PendingRecordT,
-  listedEarlier?: Promise<Fingerprint | null>,
-): Promise<RollbackExecution> {
+export async function executeRollback(pending: PendingRecordT, listedEarlier?: EarlyListing): Promise<RollbackExecution> {
   const started = performance.now();
   const netns = pending.netns;
+  let compared = true;
   const errors: string[] = [];
   // A format with a rollback of its own (firewalld: inverse firewall-cmd operations, zones read back, nft
   // fallback when firewalld does not answer): its items, not nft tables, are what it restores and compares.
@@ -67,11 +80,13 @@ export async function executeRollback(
     const overwritten = await runtime.overwritten(pending).catch(() => [] as string[]);
     const done = await runtime.rollback(pending);
     const error = done.error ?? null;
-    return { overwritten, kept: [], method: 'inverse', conflict: null, restored: true, error, note: done.note, durationMs: Math.round(performance.now() - started) };
+    return { overwritten, compared: true, kept: [], method: 'inverse', conflict: null, restored: true, error, note: done.note, durationMs: Math.round(performance.now() - started) };
   }
   let live: Fingerprint | null = null;
   try {
-    live = (listedEarlier ? await listedEarlier : null) ?? (await observeTouched(pending));
+    const early = listedEarlier ? await listedEarlier : null;
+    if (early === 'not-compared') compared = false;
+    else live = early ?? (await observeTouched(pending));
   } catch (error) {
     errors.push(`could not list the touched tables: ${(error as Error).message}`);
   }
@@ -80,7 +95,7 @@ export async function executeRollback(
   if (nftLive && steps.length === 0) {
     const error = errors.length > 0 ? errors.join('; ') : null;
     const durationMs = Math.round(performance.now() - started);
-    return { overwritten: [], kept: [], method: null, conflict: null, restored: false, error, note: null, durationMs };
+    return { overwritten: [], compared: true, kept: [], method: null, conflict: null, restored: false, error, note: null, durationMs };
   }
   // What someone else changed in the window, per table key, described (chains and rule counts).
   const expected = expectedAfter(pending);
@@ -90,7 +105,10 @@ export async function executeRollback(
   }
   // The inverse undoes only the change's own operations; if nft refuses it (another program deleted or
   // changed an object it names), nothing of it applied (one transaction) and the tables are restored whole.
-  const inverse = pending.rollback.inverse ?? null;
+  // Not compared (no time at the deadline): nothing says the previous rules are not live already (a guard
+  // that restored them and died before recording), and an inverse run twice would add what it removed.
+  // The whole-table restore is idempotent: it is used instead.
+  const inverse = compared ? (pending.rollback.inverse ?? null) : null;
   let method: RollbackExecution['method'] = 'whole-table';
   let conflict: string | null = null;
   if (nftLive) {
@@ -125,7 +143,8 @@ export async function executeRollback(
   // Another format's chains (iptables): compared by its runtime before its restores run, which put the
   // touched chains back whole: what others changed in them is overwritten.
   const formatLost: string[] = [];
-  if (pending.format !== undefined && pending.format !== 'nft') {
+  // (Not compared — no time at the deadline: restored without listing them first.)
+  if (compared && pending.format !== undefined && pending.format !== 'nft') {
     try {
       formatLost.push(...(await runtimeOf(pending.format).overwritten(pending)));
     } catch (error) {
@@ -139,6 +158,7 @@ export async function executeRollback(
     try {
       const now = await observeTouched(pending);
       const keptKeys = new Set(changed.filter((k) => !lost.includes(k)));
+      // (Not compared: the inverse was not used and nothing is kept, so every touched table is checked.)
       const check = Object.fromEntries(Object.entries(pending.before).filter(([k]) => !keptKeys.has(k)));
       const still = describeDifferences(check, now);
       if (still.length > 0) errors.push(`after the rollback, tables differ from before the change: ${still.join('; ')}`);
@@ -148,6 +168,7 @@ export async function executeRollback(
   }
   return {
     overwritten: [...lost.map((k) => described.get(k) ?? k), ...formatLost],
+    compared,
     kept: changed.filter((k) => !lost.includes(k)).map((k) => described.get(k) ?? k),
     method,
     conflict,

@@ -1,8 +1,8 @@
 import { HistoryStore } from '../history/store.js';
 import type { ChangeOutcomeT, VersionRecordT } from '../history/schema.js';
 import type { PendingRecordT } from '../pending/schema.js';
-import { releaseOwnClaim, releaseLock, readyPath, removePending } from '../pending/store.js';
-import { removeFile } from '../state/fs-safe.js';
+import { releaseOwnClaim, releaseLock, removePending } from '../pending/store.js';
+import { removeGuardFiles } from '../watchdog/guard-files.js';
 
 export function tableKeys(pending: PendingRecordT): string[] {
   return pending.touchedTables.map((t) => `${t.family} ${t.name}`);
@@ -53,7 +53,7 @@ export function recordOutcome(store: HistoryStore, pending: PendingRecordT, patc
 /** The change is resolved: nothing pending, lock and claim released (in this order, so a crash leaves a record). */
 export function releaseChange(store: HistoryStore, pending: PendingRecordT): void {
   removePending(store.paths);
-  removeFile(readyPath(store.paths, pending.changeId));
+  removeGuardFiles(store.paths, pending.changeId);
   releaseLock(store.paths);
   releaseOwnClaim(store.paths);
 }

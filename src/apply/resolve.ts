@@ -5,8 +5,7 @@ import { readPending, releaseOwnClaim } from '../pending/store.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
-import { executeRollback } from './execute-rollback.js';
-import type { Fingerprint } from './observe.js';
+import { executeRollback, type EarlyListing } from './execute-rollback.js';
 import { recordOutcome, releaseChange } from './outcome.js';
 
 export type Reason = z.infer<typeof RollbackReason>;
@@ -31,7 +30,7 @@ export interface RollbackDone {
 export type RollbackAttempt = RollbackDone | { status: 'none' } | { status: 'busy'; changeId: string };
 
 /** Rolls the pending change back now and records why. Safe against concurrent confirm/rollback (claim). */
-export async function rollbackPending(options: { stateDir?: string | null; reason: Reason; changeId?: string; applyError?: string; listedEarlier?: Promise<Fingerprint | null> }): Promise<RollbackAttempt> {
+export async function rollbackPending(options: { stateDir?: string | null; reason: Reason; changeId?: string; applyError?: string; listedEarlier?: EarlyListing }): Promise<RollbackAttempt> {
   const store = new HistoryStore(options.stateDir);
   const pending = readPending(store.paths);
   if (pending === null || (options.changeId !== undefined && pending.changeId !== options.changeId)) return { status: 'none' };
@@ -53,7 +52,7 @@ export async function rollbackPending(options: { stateDir?: string | null; reaso
 }
 
 /** The rollback itself, for a caller holding the claim. */
-export async function rollbackClaimed(store: HistoryStore, pending: PendingRecordT, reason: Reason, applyError?: string, listedEarlier?: Promise<Fingerprint | null>): Promise<RollbackDone> {
+export async function rollbackClaimed(store: HistoryStore, pending: PendingRecordT, reason: Reason, applyError?: string, listedEarlier?: EarlyListing): Promise<RollbackDone> {
   const exec = await executeRollback(pending, listedEarlier);
   const afterDeadlineMs = Number(monoNowNs() - BigInt(pending.deadlineMonoNs)) / 1e6;
   const now = new Date().toISOString();
@@ -64,6 +63,7 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     rolledBackAt: now,
     rollbackReason: reason,
     overwritten: exec.overwritten,
+    ...(exec.compared ? {} : { overwrittenUnknown: true }),
     rollbackMethod: exec.method,
     kept: exec.kept,
     conflict: exec.conflict,
@@ -76,6 +76,7 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     version: version.id,
     reason,
     overwritten: exec.overwritten,
+    ...(exec.compared ? {} : { compared: false }),
     restored: exec.restored,
     method: exec.method,
     kept: exec.kept,

@@ -14,12 +14,18 @@ function pendingLines(result: StatusResult): string[] {
   const lines = [
     `Change ${p.changeId} (version ${p.versionId ?? 'being applied'}) is pending confirmation.`,
     `  deadline:  ${p.deadline} (${p.secondsLeft} s left)`,
-    `  watchdog:  ${p.watchdogPid ?? '-'} ${p.watchdogAlive ? 'alive' : 'NOT RUNNING'}`,
+    `  guards:    ${p.guards.map((g) => `${g.slot}: ${g.pid ?? '-'} ${g.alive ? 'alive' : 'GONE'}`).join(', ')}` +
+      (p.waitingCliPid !== null && !p.watchdogAlive ? ` (the waiting fwsafe apply, pid ${p.waitingCliPid}, holds the deadline)` : ''),
     `  tables:    ${p.touchedTables.join(', ')}`,
   ];
   if (p.message) lines.push(`  message:   ${p.message}`);
-  // Unguarded does not say what is live (the watchdog may have restored the rules before it went): recover looks.
-  if (p.stale) lines.push(`  STALE (${p.stale}): nobody guards it. Run fwsafe recover: it checks what is live and restores the previous rules if needed.`);
+  // Unguarded does not say what is live (a guard may have restored the rules before it went): recover looks.
+  if (p.stale) {
+    lines.push(
+      `  UNGUARDED (${p.stale}): nothing rolls it back by itself. Run fwsafe recover: it checks what is live and ` +
+        'restores the previous rules if needed.',
+    );
+  }
   else lines.push(`  keep it: fwsafe confirm    undo it: fwsafe rollback    more time: fwsafe extend SECONDS`);
   return lines;
 }

@@ -1,8 +1,12 @@
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { escapeControl } from '../cli/terminal-text.js';
 import { HistoryStore } from '../history/store.js';
-import { pendingExists } from '../pending/store.js';
+import { pendingExists, readPending } from '../pending/store.js';
 import { secondsLeft } from '../pending/clock.js';
+import { guardStates } from '../watchdog/guard-files.js';
+import { observeTouched, onTime, type EarlyListing } from './execute-rollback.js';
+import type { Fingerprint } from './observe.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import { confirmPending } from './confirm.js';
 import { rollbackPending, type Reason } from './resolve.js';
@@ -25,6 +29,66 @@ export interface TerminalIo {
 
 // Keystrokes arriving this soon after the prompt opens were typed ahead: discarded, never a confirmation.
 const TYPE_AHEAD_MS = 250;
+// How often this process looks whether any guard is left (it holds the deadline itself when none is).
+const GUARD_CHECK_MS = 50;
+
+/**
+ * The waiting CLI is the third guard: while either detached guard lives it only watches; when none is
+ * left it rolls the change back at the deadline itself (the deadline re-read, as `extend` may move it).
+ * Returns a function that stops it.
+ */
+function holdDeadlineWhenAlone(options: {
+  stateDir?: string;
+  changeId: string;
+  onAlone: () => void;
+  rollBack: (listedEarlier: EarlyListing) => void;
+}): () => void {
+  const store = new HistoryStore(options.stateDir);
+  let pending: PendingRecordT | null = null;
+  let readAt = '';
+  let alone = false;
+  let listed: Promise<Fingerprint | null> | undefined;
+  let fired = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = (): void => {
+    if (fired) return;
+    if (guardStates(store.paths, options.changeId).some((g) => g.alive)) {
+      alone = false;
+      return;
+    }
+    if (!alone) {
+      alone = true;
+      options.onAlone();
+    }
+    try {
+      const { mtimeMs, size } = statSync(store.paths.pending);
+      if (`${mtimeMs}:${size}` !== readAt) {
+        pending = readPending(store.paths);
+        readAt = `${mtimeMs}:${size}`;
+      }
+    } catch {
+      return; // settled (or unreadable): nothing left to hold
+    }
+    if (pending === null || pending.changeId !== options.changeId) return;
+    const left = secondsLeft(pending.deadlineMonoNs);
+    if (left <= 1 && listed === undefined) {
+      const toList = pending;
+      listed = observeTouched(toList).catch(() => null);
+    }
+    if (left <= 0) {
+      fired = true;
+      options.rollBack(onTime(listed));
+    } else if (left * 1000 < GUARD_CHECK_MS) {
+      clearTimeout(timer);
+      timer = setTimeout(tick, Math.max(1, left * 1000));
+    }
+  };
+  const interval = setInterval(tick, GUARD_CHECK_MS);
+  return () => {
+    clearInterval(interval);
+    clearTimeout(timer);
+  };
+}
 
 function counterLine(c: LiveCounter, first: LiveCounter | undefined): string {
   const delta = c.packets - (first?.packets ?? c.packets);
@@ -54,9 +118,11 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
   let watched: LiveCounter[] = [];
   const openedAt = Date.now();
 
-  const settleByRollback = (reason: Reason): Promise<WaitOutcome> => {
-    settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId: pending.changeId }).then(
-      () => outcomeFromHistory(),
+  const settleByRollback = (reason: Reason, listedEarlier?: EarlyListing): Promise<WaitOutcome> => {
+    const changeId = pending.changeId;
+    settling ??= rollbackPending({ stateDir: options.stateDir, reason, changeId, listedEarlier }).then(
+      // Busy: a guard (or a confirm) is resolving it right now; report what it settles to.
+      (r) => (r.status === 'busy' ? settledOutcome() : outcomeFromHistory()),
       (error: Error) => outcomeFromHistory(`rollback failed: ${error.message}`),
     );
     return settling;
@@ -72,6 +138,10 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     const state = change?.state ?? 'pending';
     if (state === 'failed' && change?.error) error = [error, change.error].filter(Boolean).join('; ');
     return { state, reason: change?.rollbackReason ?? null, overwritten: change?.overwritten ?? [], persistedTo: change?.persistedTo ?? null, ...(error ? { error } : {}) };
+  };
+  const settledOutcome = async (): Promise<WaitOutcome> => {
+    for (let i = 0; i < 300 && pendingExists(store.paths); i += 1) await sleep(50);
+    return outcomeFromHistory();
   };
   const draw = (): void => {
     const left = Math.max(0, Math.ceil(secondsLeft(pending.deadlineMonoNs)));
@@ -96,6 +166,15 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     }
   };
 
+  const stopHolding = holdDeadlineWhenAlone({
+    stateDir: options.stateDir,
+    changeId: pending.changeId,
+    onAlone: () => {
+      message = 'Every guard process is gone: this fwsafe holds the deadline itself now. Keep this terminal open.';
+      draw();
+    },
+    rollBack: (listed) => void settleByRollback('timeout', listed),
+  });
   const onSigint = (): void => void settleByRollback('interrupt');
   const onSighup = (): void => void settleByRollback('hangup');
   process.on('SIGINT', onSigint);
@@ -113,12 +192,21 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     for (const ch of text) {
       if (ch === '\r' || ch === '\n') {
         if (typed.trim() === pending.code) {
-          settling = confirmPending({ stateDir: options.stateDir, changeId: pending.changeId }).then(
-            () => outcomeFromHistory(),
+          const byCode = { stateDir: options.stateDir, changeId: pending.changeId, via: 'terminal-code' as const };
+          const unproven =
+            '\nKept by the code typed in this session: that does not prove a NEW connection gets in. Open one now.';
+          settling = confirmPending(byCode).then(
+            () => {
+              write(unproven);
+              return outcomeFromHistory();
+            },
             (error: Error & { code?: string }) => {
               // Confirmed, but the persistent file failed; or too late: both are outcomes to report.
-              if (error.code === 'PERSIST_FAILED' || error.code === 'DEADLINE_PASSED' || !pendingExists(store.paths)) return outcomeFromHistory(error.message);
-              // Not confirmed (e.g. the state disk is full): say why and keep waiting; the deadline still holds.
+              if (error.code === 'PERSIST_FAILED') write(unproven);
+              const settledNow = error.code === 'PERSIST_FAILED' || error.code === 'DEADLINE_PASSED';
+              if (settledNow || !pendingExists(store.paths)) return outcomeFromHistory(error.message);
+              // Not confirmed (the state disk is full, or a guard is rolling it back right now): say why and keep
+              // waiting for the record; the deadline still holds.
               message = `Confirm failed: ${error.message}`;
               settling = null;
               draw();
@@ -174,6 +262,7 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     write('\n');
     return outcome;
   } finally {
+    stopHolding();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     process.off('SIGHUP', onSighup);

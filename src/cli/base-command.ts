@@ -20,7 +20,7 @@ export abstract class BaseCommand extends Command {
   static enableJsonFlag = true;
   static baseFlags = globalFlags;
 
-  /** Commands that report a stale pending change themselves. */
+  /** Commands that report an unguarded pending change themselves (they still re-arm a missing guard). */
   protected static skipStaleCheck = false;
 
   async init(): Promise<void> {
@@ -28,21 +28,16 @@ export abstract class BaseCommand extends Command {
     await this.warnStaleChange();
   }
 
-  /** A pending change nobody guards any more is announced by every command: one stat when nothing is pending. */
+  /** Every command: a missing guard is re-armed and said so; a change nobody guards is announced. */
   private async warnStaleChange(): Promise<void> {
-    if ((this.constructor as typeof BaseCommand).skipStaleCheck) return;
     const i = this.argv.findIndex((a) => a === '--state-dir' || a.startsWith('--state-dir='));
     const dir = i === -1 ? undefined : this.argv[i]!.includes('=') ? this.argv[i]!.slice('--state-dir='.length) : this.argv[i + 1];
     const paths = statePaths(dir);
     if (!existsSync(paths.pending)) return;
     try {
-      const { readPending } = await import('../pending/store.js');
-      const { staleReason } = await import('../apply/status.js');
-      const pending = readPending(paths);
-      const stale = pending ? staleReason(pending, paths) : null;
-      if (pending && stale) {
-        process.stderr.write(`warning: change ${pending.changeId} is pending but unguarded (${stale}); run \`fwsafe recover\` (it checks what is live and restores the previous rules if needed).\n`);
-      }
+      const { guardNotices } = await import('../watchdog/rearm.js');
+      const warnUnguarded = !(this.constructor as typeof BaseCommand).skipStaleCheck;
+      for (const line of await guardNotices(paths, { warnUnguarded })) process.stderr.write(line + '\n');
     } catch (error) {
       process.stderr.write(escapeControl(`warning: cannot read the pending change: ${(error as Error).message}\n`));
     }

@@ -17,15 +17,21 @@ interface FastArgs {
   stateDir: string | undefined;
   /** confirm's change id */
   id: string | undefined;
+  /** confirm --from-this-session: the new-connection proof is still checked in confirmPending */
+  fromThisSession: boolean;
 }
 
-/** `status|confirm [ID] [--json] [--state-dir D|--state-dir=D] [--netns N|--netns=N]`, or null. */
+/**
+ * `status|confirm [ID] [--json] [--state-dir D|--state-dir=D] [--netns N|--netns=N]`, and confirm's
+ * `--from-this-session`; or null.
+ */
 function parseArgs(args: readonly string[]): FastArgs | null {
   if (args[0] !== 'status' && args[0] !== 'confirm') return null;
-  const out: FastArgs = { command: args[0], json: false, stateDir: undefined, id: undefined };
+  const out: FastArgs = { command: args[0], json: false, stateDir: undefined, id: undefined, fromThisSession: false };
   for (let i = 1; i < args.length; i += 1) {
     const arg = args[i]!;
     if (arg === '--json') out.json = true;
+    else if (out.command === 'confirm' && arg === '--from-this-session') out.fromThisSession = true;
     else if (out.command === 'confirm' && out.id === undefined && /^c-[0-9a-z-]{6,64}$/.test(arg)) out.id = arg;
     else if (arg.startsWith('--state-dir=')) out.stateDir = arg.slice('--state-dir='.length);
     else if (arg === '--state-dir' && args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) out.stateDir = args[++i];
@@ -52,7 +58,12 @@ async function confirmFast(parsed: FastArgs): Promise<void> {
   const { earlyClaim } = await import('../apply/early-claim.js');
   const claimedAtNs = earlyClaim(root, parsed.id);
   const { confirmPending } = await import('../apply/confirm.js');
-  const result = await confirmPending({ stateDir: parsed.stateDir, changeId: parsed.id, claimedAtNs });
+  const result = await confirmPending({
+    stateDir: parsed.stateDir,
+    changeId: parsed.id,
+    claimedAtNs,
+    fromThisSession: parsed.fromThisSession,
+  });
   if (parsed.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {
     const { confirmLines } = await import('../apply/confirm-lines.js');
@@ -79,6 +90,9 @@ export async function tryFastPath(args: readonly string[]): Promise<boolean> {
     let result: import('../apply/status.js').StatusResult = { pending: null };
     // Anything at all where the record lives (a symlink too) goes through the full reader, which refuses links.
     if (entryExists(paths.pending)) {
+      // Like every command: a guard found gone is re-armed (said on stderr) before the status is read.
+      const { guardNotices } = await import('../watchdog/rearm.js');
+      for (const line of await guardNotices(paths, { warnUnguarded: false })) process.stderr.write(line + '\n');
       const { pendingStatus } = await import('../apply/status.js');
       result = pendingStatus({ stateDir: parsed.stateDir });
     }

@@ -17,6 +17,8 @@ export const schema = z.strictObject({
       timeoutSec: z.number().int(),
       watchdogPid: z.number().int().nullable(),
       watchdogAlive: z.boolean(),
+      guards: z.array(z.strictObject({ slot: z.number().int(), pid: z.number().int().nullable(), alive: z.boolean() })),
+      waitingCliPid: z.number().int().nullable(),
       touchedTables: z.array(z.string()),
       persistPath: z.string().nullable(),
       stale: z.enum(['rebooted', 'deadline-passed', 'watchdog-gone']).nullable(),

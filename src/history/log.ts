@@ -1,5 +1,8 @@
 import { HistoryStore } from './store.js';
 import type { VersionRecordT } from './schema.js';
+import { readPending } from '../pending/store.js';
+import { staleReason, type StaleReason } from '../apply/status.js';
+import { describeConnection } from '../session/connection.js';
 import { whereLabel, type WhereT } from '../host/identity.js';
 
 export interface LogResult {
@@ -8,6 +11,8 @@ export interface LogResult {
   unreadable: { file: string; message: string }[];
   /** Tables fwsafe changed that no longer match their last confirmed version (absent: none recorded). */
   rewritten?: import('./confirmed-tables.js').RewrittenTable[];
+  /** The pending change when nothing guards it any more: `fwsafe recover` restores it. */
+  unguarded: { changeId: string; reason: StaleReason } | null;
 }
 
 /** Every version, newest first, with outcome; unreadable records reported beside them. */
@@ -16,15 +21,32 @@ export function readLog(options: { stateDir?: string; limit?: number }): LogResu
   const { records, errors } = store.list();
   const versions = records.reverse().slice(0, options.limit ?? records.length);
   return {
+    unguarded: unguardedChange(store),
     versions,
     unreadable: errors.map((e) => ({ file: String(e.details.file ?? ''), message: e.message })),
   };
 }
 
+/** The pending change if nothing guards it; a pending record that cannot be read is every command's warning. */
+function unguardedChange(store: HistoryStore): LogResult['unguarded'] {
+  try {
+    const pending = readPending(store.paths);
+    const reason = pending === null ? null : staleReason(pending, store.paths);
+    return pending !== null && reason !== null ? { changeId: pending.changeId, reason } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** One line per version, for 80 columns. */
-export function renderLogLine(v: VersionRecordT, here: WhereT): string {
+export function renderLogLine(v: VersionRecordT, here: WhereT, unguarded: LogResult['unguarded'] = null): string {
   const when = v.createdAt.replace('T', ' ').slice(0, 19);
-  const outcome = v.change ? v.change.state + (v.change.rollbackReason ? ` (${v.change.rollbackReason})` : '') : '';
+  const flagged =
+    unguarded !== null && v.change?.state === 'pending' && v.change.changeId === unguarded.changeId
+      ? 'pending UNGUARDED'
+      : null;
+  const state = v.change ? v.change.state + (v.change.rollbackReason ? ` (${v.change.rollbackReason})` : '') : '';
+  const outcome = flagged ?? state;
   const where = whereLabel(v.where, here);
   const head = `${String(v.id).padStart(4)}  ${when}  ${v.kind.padEnd(8)} ${outcome.padEnd(22)} ${where.padEnd(6)} ${v.actor.user}`;
   return v.message ? `${head}  ${v.message}` : head;
@@ -36,7 +58,12 @@ export function renderLogDetails(v: VersionRecordT): string[] {
   if (!c) return lines;
   if (c.touchedTables.length > 0) lines.push(`        tables: ${c.touchedTables.join(', ')}`);
   if (c.confirmedBy) lines.push(`        confirmed by ${c.confirmedBy.user}@${c.confirmedBy.host}${c.confirmedBy.from ? ` from ${c.confirmedBy.from}` : ''} at ${c.confirmedAt}`);
+  if (c.confirmedVia) {
+    const proof = c.confirmedVia.newConnectionProven ? 'a new connection, proven' : `${c.confirmedVia.method}, new connection NOT proven`;
+    lines.push(`        over ${describeConnection(c.confirmedVia.connection)}: ${proof}`);
+  }
   if (c.rolledBackAt) lines.push(`        rolled back at ${c.rolledBackAt} (${c.rollbackReason ?? 'unknown'})`);
+  if (c.overwrittenUnknown) lines.push('        rollback restored without comparing first (no time at the deadline): changes others made meanwhile are not known');
   if (c.overwritten.length > 0) lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join(', ')}`);
   if (c.kept && c.kept.length > 0) lines.push(`        rollback undid only this change; kept what others changed meanwhile in: ${c.kept.join(', ')}`);
   if (c.conflict) lines.push(`        ${c.conflict}`);

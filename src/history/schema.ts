@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BackendSummary } from '../snapshot/schema.js';
+import { ConfirmVia } from '../session/schema.js';
 import { Where } from '../host/identity.js';
 import { FormatId } from '../formats/types.js';
 
@@ -25,10 +26,14 @@ export const ChangeOutcome = z.strictObject({
   deadline: z.string().nullable(),
   confirmedAt: z.string().nullable(),
   confirmedBy: Actor.nullable(),
+  /** How it was confirmed and which connection did it (absent in records made before fwsafe recorded it). */
+  confirmedVia: ConfirmVia.nullable().optional(),
   rolledBackAt: z.string().nullable(),
   rollbackReason: RollbackReason.nullable(),
   /** What the rollback overwrote: tables changed by someone else during the window. */
   overwritten: z.array(z.string()),
+  /** True when the rollback had no time to compare the touched tables first: `overwritten` is unknown. */
+  overwrittenUnknown: z.boolean().optional(),
   /** How it was undone: the inverse of the change's operations, or the touched tables restored whole. */
   rollbackMethod: z.enum(['inverse', 'whole-table']).nullable().optional(),
   /** Touched tables someone else changed during the window whose changes the (inverse) rollback kept. */

@@ -119,8 +119,8 @@ export async function runDemo(options: { name: string; stateDir: string; timeout
     say(`   typed "hello-during-lockout" → ${echoed ? 'echoed (?)' : 'no echo within 2 s: the session is frozen.'}`);
     say(`   a new SSH login → ${loggedIn ? 'got in (?)' : 'times out: the admin cannot get in to type `fwsafe confirm` either.'}`);
     say('   With iptables-apply or ferm, this is where it ends: when the frozen session hangs up or the tool');
-    say('   is killed, the new rules stay — locked out for good, a trip to the console. fwsafe armed a');
-    say('   watchdog in its own session BEFORE applying; only a confirmation can stop it. `fwsafe status`:');
+    say('   is killed, the new rules stay — locked out for good, a trip to the console. fwsafe armed two');
+    say('   guards, each in its own session, BEFORE applying; only a confirmation can stop them. `fwsafe status`:');
     await show([...ns, 'status']);
 
     say('\n8. Waiting for the deadline (nobody can confirm)…');
@@ -129,7 +129,7 @@ export async function runDemo(options: { name: string; stateDir: string; timeout
     result.rolledBack = change?.state === 'rolled-back';
     result.rollbackOutcome = change ? `${change.state}${change.rollbackReason ? ` (${change.rollbackReason})` : ''}` : null;
     if (change?.rolledBackAt && change.deadline) result.rollbackLatenessMs = Date.parse(change.rolledBackAt) - Date.parse(change.deadline);
-    say(`   The watchdog ${result.rolledBack ? `rolled the change back ${result.rollbackLatenessMs ?? '?'} ms after the deadline, in one nft transaction,` : 'did NOT roll back (?)'}`);
+    say(`   A guard ${result.rolledBack ? `rolled the change back ${result.rollbackLatenessMs ?? '?'} ms after the deadline, in one nft transaction,` : 'did NOT roll back (?)'}`);
     say('   restoring only the table the change touched.');
     const rolledBackSeen = Date.now();
     result.sessionCameBack = await session.waitFor('hello-during-lockout', 20_000);

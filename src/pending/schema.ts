@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Actor, RollbackReason } from '../history/schema.js';
 import { FormatId, TransactionStep } from '../formats/types.js';
+import { Connection } from '../session/schema.js';
 import { Where } from '../host/identity.js';
 
 export const PENDING_SCHEMA = 1;
@@ -70,6 +71,10 @@ export const PendingRecord = z.strictObject({
   persistPath: z.string().nullable(),
   /** Set by a process asking the watchdog to roll back now (e.g. the CLI on hang-up). */
   rollbackRequest: RollbackReason.nullable(),
+  /** The connection the change was applied from: a confirmation must come from a newer one. */
+  appliedFrom: Connection.nullable().optional(),
+  /** When the change was live (after its nft transaction), in clock ticks since boot like process start times. */
+  appliedAtTicks: z.number().int().nonnegative().nullable().optional(),
 });
 export type PendingRecordT = z.infer<typeof PendingRecord>;
 

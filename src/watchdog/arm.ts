@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readyPath } from '../pending/store.js';
+import { GUARD_SLOTS, readGuardRecord, type GuardSlot } from './guard-files.js';
 import type { StatePaths } from '../state/paths.js';
 import { run } from '../run/runner.js';
 import { hasBinary } from '../run/binaries.js';
@@ -16,19 +16,35 @@ export function watchdogScript(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'main.js');
 }
 
-/**
- * Starts the watchdog detached (its own session: setsid, no terminal, immune to SIGHUP) and waits
- * until it has read the pending record and said so. Returns its pid.
- */
-export async function armWatchdog(paths: StatePaths, changeId: string, timeoutMs = 10_000): Promise<number> {
+export interface SpawnedGuard {
+  slot: GuardSlot;
+  pid: number;
+  /** Null while it runs; its exit code (or -1) once it exited. */
+  exited: () => number | null;
+}
+
+/** Guards run as root for the whole window: only from a tree root alone can change (docs/security.md). */
+async function assertGuardInstall(): Promise<void> {
+  await assertSafeInstall(packageRoot(dirname(watchdogScript())));
+}
+
+/** spawnGuard after the install check: for a replacement started by a guard or a command. */
+export async function checkedSpawnGuard(paths: StatePaths, changeId: string, slot: GuardSlot): Promise<SpawnedGuard> {
+  await assertGuardInstall();
+  return spawnGuard(paths, changeId, slot);
+}
+
+/** Starts one guard detached: its own session (setsid), no terminal, immune to the hang-up of ours. */
+export function spawnGuard(paths: StatePaths, changeId: string, slot: GuardSlot): SpawnedGuard {
   const script = watchdogScript();
-  if (!existsSync(script)) throw new FwsafeError(`The watchdog is missing (${script}); run npm run build.`, { code: 'WATCHDOG_MISSING' });
-  // A root process that lives for the whole window: only from a tree root alone can change, and with
-  // an environment of our choosing (no NODE_OPTIONS, no LD_PRELOAD from the caller).
-  await assertSafeInstall(packageRoot(dirname(script)));
-  const child = spawn(process.execPath, [script, paths.root, changeId], { detached: true, stdio: 'ignore', env: childEnv() });
-  const pid = child.pid;
-  let exited: number | null = null;
+  if (!existsSync(script)) {
+    throw new FwsafeError(`The watchdog is missing (${script}); run npm run build.`, { code: 'WATCHDOG_MISSING' });
+  }
+  // A root process that lives for the whole window, with an environment of our choosing (no NODE_OPTIONS,
+  // no LD_PRELOAD from the caller). The tree it runs from is checked by checkedSpawnGuard / armGuards.
+  const argv = [script, paths.root, changeId, String(slot)];
+  const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore', env: childEnv() });
+  let exited: number | null = child.pid === undefined ? -1 : null;
   child.on('exit', (code) => {
     exited = code ?? -1;
   });
@@ -36,14 +52,35 @@ export async function armWatchdog(paths: StatePaths, changeId: string, timeoutMs
     exited = -1;
   });
   child.unref();
-  const ready = readyPath(paths, changeId);
+  return { slot, pid: child.pid ?? 0, exited: () => exited };
+}
+
+/** Waits until the guard has read the pending record and written its slot file; false if it died or took too long. */
+export async function guardReady(
+  paths: StatePaths,
+  changeId: string,
+  guard: SpawnedGuard,
+  timeoutMs: number,
+): Promise<boolean> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    if (existsSync(ready) && Number(readFileSync(ready, 'utf8').trim()) === pid) return pid;
-    if (exited !== null || pid === undefined) break;
+    if (readGuardRecord(paths, changeId, guard.slot)?.pid === guard.pid) return true;
+    if (guard.exited() !== null) return false;
     await sleep(10);
   }
-  if (pid !== undefined && exited === null) process.kill(pid, 'SIGKILL');
+  return false;
+}
+
+/**
+ * Arms both guards of a change (started together, each in its own session) and waits until both have
+ * read the pending record and said so. Returns their pids by slot; on failure kills what it started.
+ */
+export async function armGuards(paths: StatePaths, changeId: string, timeoutMs = 10_000): Promise<number[]> {
+  await assertGuardInstall();
+  const guards = GUARD_SLOTS.map((slot) => spawnGuard(paths, changeId, slot));
+  const ready = await Promise.all(guards.map((g) => guardReady(paths, changeId, g, timeoutMs)));
+  if (ready.every(Boolean)) return guards.map((g) => g.pid);
+  for (const g of guards) if (g.pid > 0 && g.exited() === null) process.kill(g.pid, 'SIGKILL');
   throw new FwsafeError('The watchdog did not start; nothing was applied.', {
     code: 'WATCHDOG_FAILED',
     actions: [`Look at ${join(paths.root, 'watchdog.log')}, then try again.`],

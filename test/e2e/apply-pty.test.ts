@@ -51,9 +51,11 @@ describe.skipIf(!isRoot)('fwsafe apply at a terminal (node-pty)', () => {
     expect(changed(liveRuleset(ns.name))).toBe(true);
     s.send(code + '\r');
     await s.waitForOutput('confirmed and kept');
+    // The code works, and says what it did not prove.
+    expect(s.output()).toContain('that does not prove a NEW connection gets in');
     expect((await s.waitForExit()).exitCode).toBe(0);
     expect(changed(liveRuleset(ns.name))).toBe(true);
-    expect(versionRecord(state.path, 2).change.state).toBe('confirmed');
+    expect(versionRecord(state.path, 2).change).toMatchObject({ state: 'confirmed', confirmedVia: { method: 'terminal-code', newConnectionProven: false } });
   });
 
   it('a blocking finding is shown and refused before any question (exit 5)', async () => {

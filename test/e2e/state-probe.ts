@@ -1,5 +1,5 @@
 // Helpers the apply/watchdog tests share: kernel state polling, pending watchdog clean-up.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { liveRuleset } from '../helpers/netns.js';
@@ -42,14 +42,32 @@ export function alive(pid: number | null): boolean {
   }
 }
 
-/** Kills a watchdog this test started (by pid), so nothing outlives the test. */
+/** The pids the guard files of a state dir name, by slot (1, 2); null where a slot has no file. */
+export function guardPids(stateDir: string): Record<1 | 2, number | null> {
+  const out: Record<1 | 2, number | null> = { 1: null, 2: null };
+  let names: string[] = [];
+  try {
+    names = readdirSync(stateDir);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const m = /^guard-c-[0-9a-z-]+-([12])$/.exec(name);
+    if (m) out[Number(m[1]) as 1 | 2] = Number(readFileSync(join(stateDir, name), 'utf8').split(' ')[0]);
+  }
+  return out;
+}
+
+/** Kills the guards this test's change started (by pid), so nothing outlives the test. */
 export function killWatchdog(stateDir: string): void {
-  const pid = pendingWatchdog(stateDir);
-  if (pid && alive(pid)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
+  const g = guardPids(stateDir);
+  for (const pid of [pendingWatchdog(stateDir), g[1], g[2]]) {
+    if (pid && alive(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
     }
   }
 }

@@ -99,15 +99,18 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
   it('confirm from another process keeps the change past the deadline; the watchdog stands down', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
-    // 6 s: the confirming process must start inside the window on a loaded 2-core machine.
-    const r = cli('apply', '--plan', plan, '--force', '--timeout', '6', '--no-wait', '--json');
+    // 10 s: apply and the confirming CLI must both fit in the window on a loaded 2-core machine (measured: a
+    // 6 s window was missed once while another test file ran beside this one).
+    const r = cli('apply', '--plan', plan, '--force', '--timeout', '10', '--no-wait', '--json');
     expect(r.status, r.stderr).toBe(0);
     const c = fwsafe(['--state-dir', state.path, 'confirm', r.json.changeId, '--json'], { env: { SSH_CONNECTION: '203.0.113.7 50000 203.0.113.1 22' } });
-    expect(c.status, c.stderr).toBe(0);
+    expect(c.status, c.stdout + c.stderr).toBe(0);
     await expectContract('confirm', c.json);
     expect(c.json.confirmedBy.from).toBe('203.0.113.7');
+    // No terminal and no sshd above it (SSH_CONNECTION alone proves nothing): accepted, recorded as such.
+    expect(c.json.via).toMatchObject({ method: 'no-terminal', newConnectionProven: false });
     expect(await waitFor(() => !alive(r.json.watchdogPid), 2000)).toBe(true);
-    await new Promise((res) => setTimeout(res, 6500));
+    await new Promise((res) => setTimeout(res, Math.max(0, Date.parse(r.json.deadline) + 500 - Date.now())));
     expect(locked(liveRuleset(ns.name))).toBe(true);
     const v = versionRecord(state.path, r.json.versionId);
     expect(v.change).toMatchObject({ state: 'confirmed', rollbackReason: null });

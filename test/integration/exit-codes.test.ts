@@ -147,6 +147,19 @@ describe.skipIf(!isRoot)('docs/exit-codes.md: each predictable condition has its
       expect(fwsafe(['--netns', nsB, '--state-dir', dir, 'apply', '--plan', plan, '--timeout', '30', '--no-wait', `--persist=${join(blocker, 'x.conf')}`]).status).toBe(0);
       return fwsafe(['--state-dir', dir, 'confirm', '--json']);
     },
+    'confirm-session-predates': async () => {
+      const dir = fresh('predates');
+      loadRuleset(nsB, BASE);
+      const plan = await writePlan(work, nsB, CHANGE, TOUCHED);
+      expect(fwsafe(['--netns', nsB, '--state-dir', dir, 'apply', '--plan', plan, '--timeout', '30', '--no-wait']).status).toBe(0);
+      // A pseudo-terminal (script(1)) not traced to SSH: it may be an old session, so it proves nothing.
+      const command = `${process.execPath} ${BIN} --state-dir ${dir} confirm --json 2>/dev/null`;
+      const r = parse(spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 }));
+      // Refused, so still pending: rolled back here (the namespace's lock is free again for the next row).
+      const back = fwsafe(['--state-dir', dir, 'rollback', '--json']);
+      expect(back.status, back.stdout + back.stderr).toBe(0);
+      return r;
+    },
   };
 
   it('the table lists the conditions of issue 11, and every row has a replay (no replay without a row)', () => {

@@ -169,12 +169,13 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const milestones = [
       /confirmed \(version \d+\) by root from 198\.51\.100\.1/, // the safe change, confirmed over a new SSH session
+      /Confirmed over SSH connection from 198\.51\.100\.1 port \d+ .*opened after the change/,
       /SSH_SESSION_CUT: .*Confirmed by real packets.*198\.51\.100\.1 → 198\.51\.100\.2:22/, // plan, run over SSH, predicted this session's cut
       /SSH_NEW_LOGIN_BLOCKED/,
       /"hello-before-change" → echoed back/,
       /no echo within 2 s: the session is frozen/,
       /a new SSH login → times out/,
-      /watchdog: +\d+ alive/,
+      /guards: +1: \d+ alive, 2: \d+ alive/,
       /rolled the change back -?\d+ ms after the deadline/,
       /the session is back/,
       /a new SSH login → works again/,

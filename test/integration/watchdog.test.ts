@@ -5,7 +5,7 @@ import { expectContract } from '../helpers/contract.js';
 import { createNetns, deleteNetns, inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 import { writePlan } from '../e2e/plan-fixture.js';
 import { killAllPtys, spawnCli, type PtySession } from '../e2e/pty.js';
-import { alive, killWatchdog, pendingWatchdog, versionRecord, waitFor, waitForRuleset } from '../e2e/state-probe.js';
+import { alive, guardPids, killWatchdog, pendingWatchdog, versionRecord, waitFor, waitForRuleset } from '../e2e/state-probe.js';
 
 const BASE = `table inet filter {
   chain input { type filter hook input priority 0; policy accept;
@@ -73,16 +73,19 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     expect(cli('log', '--json').json.versions[0].change.state).toBe('rolled-back');
   });
 
-  it('watchdog killed: status says so, commands warn, `fwsafe recover` restores', async () => {
+  it('both guards killed: status says so, commands warn, `fwsafe recover` restores', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
     const r = cli('apply', '--plan', plan, '--timeout', '30', '--no-wait', '--json');
     expect(r.status, r.stderr).toBe(0);
-    process.kill(r.json.watchdogPid, 'SIGKILL');
-    await new Promise((res) => setTimeout(res, 200));
+    const guards = Object.values(guardPids(state.path)) as number[];
+    expect(guards[0]).toBe(r.json.watchdogPid);
+    // Frozen first, so neither re-arms the other between the kills.
+    for (const signal of ['SIGSTOP', 'SIGKILL'] as const) for (const pid of guards) process.kill(pid, signal);
+    expect(await waitFor(() => guards.every((pid) => !alive(pid)), 2000)).toBe(true);
     const status = cli('status', '--json');
     expect(status.json.pending).toMatchObject({ watchdogAlive: false, stale: 'watchdog-gone' });
-    expect(cli('log').stderr).toMatch(/unguarded \(watchdog-gone\).*fwsafe recover/);
+    expect(cli('log').stderr).toMatch(/UNGUARDED \(watchdog-gone\).*fwsafe recover/);
     const rec = cli('recover', '--json');
     expect(rec.status, rec.stderr).toBe(0);
     await expectContract('recover', rec.json);

@@ -13,6 +13,26 @@ function ownChains(a: SavedRuleset[], b: SavedRuleset[]): ChainScope {
   return out;
 }
 
+const BUILTIN = /^(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING)$/;
+
+/**
+ * iptables-nft-save prints a table's built-in chains (ACCEPT, no rules) even where nft has none (a table
+ * docker created with `-N DOCKER` only): such a chain and an absent one are the same state. Restoring it
+ * would create the base chains in a table that is not the admin's; tables left with no chain are dropped.
+ */
+function withoutIdleBuiltins(scope: ChainScope, a: SavedRuleset[], b: SavedRuleset[]): ChainScope {
+  const idle = (rs: SavedRuleset[], table: string, name: string): boolean => {
+    const c = rs.find((t) => t.name === table)?.chains.find((x) => x.name === name);
+    return c === undefined || (BUILTIN.test(name) && c.policy === 'ACCEPT' && c.rules.length === 0);
+  };
+  const out: ChainScope = {};
+  for (const [table, chains] of Object.entries(scope)) {
+    const kept = chains.filter((name) => !(idle(a, table, name) && idle(b, table, name)));
+    if (kept.length) out[table] = kept;
+  }
+  return out;
+}
+
 /**
  * What brings the iptables rules of a stored version back (rollback VERSION): per variant and family,
  * the chains the admin owns that differ from live, restored with `-c --noflush` (live counters kept for
@@ -23,7 +43,7 @@ export function iptablesRestoreSteps(stored: SnapshotT, live: SnapshotT): { appl
   for (const [variant, key] of [['nft', 'iptablesNft'], ['legacy', 'iptablesLegacy']] as const) {
     for (const family of ['v4', 'v6'] as const) {
       const [s, l] = [parseSave(stored[key][family]), parseSave(live[key][family])];
-      const scope = changedScope(l, s, ownChains(s, l));
+      const scope = withoutIdleBuiltins(changedScope(l, s, ownChains(s, l)), l, s);
       if (Object.keys(scope).length === 0) continue;
       const restore = program('restore', variant, family);
       const label = Object.entries(scope).map(([t, c]) => `${t}: ${c.join(',')}`).join('; ');
