@@ -11,7 +11,8 @@ import { startFirewalld, type ConfinedFirewalld } from '../helpers/firewalld.js'
 import { isRoot, liveRuleset, useNetns } from '../helpers/netns.js';
 import { killWatchdog } from '../e2e/state-probe.js';
 
-const services = (fw: ConfinedFirewalld): string[] => fw.cmd(['--zone=public', '--list-services']).stdout.trim().split(/\s+/).filter(Boolean).sort();
+const services = (fw: ConfinedFirewalld): string[] =>
+  fw.cmd(['--zone=public', '--list-services']).stdout.trim().split(/\s+/).filter(Boolean).sort();
 
 // A firewalld plan starts a scratch firewalld (5–10 s here, far more on 2 cores shared by busy neighbours).
 describe.skipIf(!isRoot)('a firewalld plan file through the gate', { timeout: 600_000 }, () => {
@@ -26,9 +27,10 @@ describe.skipIf(!isRoot)('a firewalld plan file through the gate', { timeout: 60
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('apply --plan: altered → 12, drifted → 8 (nothing changed), then re-planned on the host and applied; rollback restores', async () => {
+  it('apply --plan: altered → 12, drifted → 8 (nothing changed), re-planned on the host, applied; rollback restores', async () => {
     fw = await startFirewalld(ns.name);
-    const cli = (...args: string[]) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args], { env: fw!.env, timeoutMs: 180_000 });
+    const cli = (...args: string[]) =>
+      fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args], { env: fw!.env, timeoutMs: 180_000 });
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-fwd-gate-'));
     // Named without the .firewalld extension: the plan file's text is recognised by its content.
     const proposal = join(dir, 'change.txt');
@@ -43,7 +45,8 @@ describe.skipIf(!isRoot)('a firewalld plan file through the gate', { timeout: 60
     // Altered: the recorded text no longer matches its sha256.
     const recorded = JSON.parse(readFileSync(planPath, 'utf8'));
     const altered = join(dir, 'altered.json');
-    writeFileSync(altered, JSON.stringify({ ...recorded, proposal: { ...recorded.proposal, text: '--zone=public --remove-service=ssh\n' } }));
+    const text = '--zone=public --remove-service=ssh\n';
+    writeFileSync(altered, JSON.stringify({ ...recorded, proposal: { ...recorded.proposal, text } }));
     const tampered = cli('apply', '--plan', altered, '--no-wait', '--yes', '--no-probes', '--json');
     expect(tampered.status, tampered.stderr + tampered.stdout).toBe(12);
     expect(tampered.json.error.code).toBe('PLAN_TAMPERED');
