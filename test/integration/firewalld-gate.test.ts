@@ -27,7 +27,7 @@ describe.skipIf(!isRoot)('a firewalld plan file through the gate', { timeout: 60
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('apply --plan: altered → 12, drifted → 8 (nothing changed), re-planned on the host, applied; rollback restores', async () => {
+  it('apply --plan: altered → 12, drifted → 8, then re-planned on the host and applied; rollback restores', async () => {
     fw = await startFirewalld(ns.name);
     const cli = (...args: string[]) =>
       fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args], { env: fw!.env, timeoutMs: 180_000 });
