@@ -5,19 +5,32 @@ import { colourDiff } from '../src/cli/colour.js';
 
 export default class Diff extends BaseCommand {
   static summary = 'Unified diff of two versions, or of a version and the live ruleset (handles and counters ignored).';
-  static examples = ['<%= config.bin %> diff 3', '<%= config.bin %> diff 2 5', '<%= config.bin %> --netns lab diff latest live --json'];
+  static examples = [
+    '<%= config.bin %> diff 3',
+    '<%= config.bin %> diff 2 5',
+    '<%= config.bin %> --netns lab diff latest live --json',
+  ];
   static args = {
     a: Args.string({ description: 'Version id, "latest", -N, or "live".', required: true }),
     b: Args.string({ description: 'Version id, "latest", -N, or "live" (default: live).' }),
   };
 
   static flags = {
-    'from-elsewhere': Flags.boolean({ description: 'Use a version or plan taken on another host or in another network namespace (refused otherwise, exit 15).' }),
+    'from-elsewhere': Flags.boolean({
+      description:
+        'Use a version or plan taken on another host or in another network namespace (refused otherwise, exit 15).',
+    }),
   };
 
   async run(): Promise<VersionDiff> {
     const { args, flags } = await this.parse(Diff);
-    const result = await diffVersions({ a: args.a, b: args.b, netns: this.checkNetns(flags.netns), stateDir: flags['state-dir'], fromElsewhere: flags['from-elsewhere'] });
+    const result = await diffVersions({
+      a: args.a,
+      b: args.b,
+      netns: this.checkNetns(flags.netns),
+      stateDir: flags['state-dir'],
+      fromElsewhere: flags['from-elsewhere'],
+    });
     if (result.identical) this.say(`No difference between ${args.a} and ${args.b ?? 'live'}.`);
     else if (this.colour) this.logPainted(colourDiff(result.unified).trimEnd());
     else this.say(result.unified.trimEnd());

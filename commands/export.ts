@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import type { schema } from '../src/contracts/export.js';
 
 export default class Export extends BaseCommand {
-  static summary = 'Export the live ruleset (every backend) as a base for reviewing a change elsewhere: plan --against FILE.';
+  static summary =
+    'Export the live ruleset (every backend) as a base for reviewing a change elsewhere: plan --against FILE.';
   static examples = [
     '<%= config.bin %> export --out base.json',
     '<%= config.bin %> --netns lab-server export > base.json',
@@ -20,11 +21,13 @@ export default class Export extends BaseCommand {
     const doc = await createExport(this.checkNetns(flags.netns));
     if (!flags.out) {
       // The document is the output, with or without --json: nothing else goes to stdout.
-      if (!this.jsonEnabled()) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+      if (!this.jsonEnabled()) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       return doc;
     }
     writeExportFile(flags.out, doc);
-    this.say(`Exported the live ruleset (${doc.hash.slice(0, 12)}) to ${flags.out}: plan against it with fwsafe plan FILE --against ${flags.out}`);
+    this.say(
+      `Exported the live ruleset (${doc.hash.slice(0, 12)}) to ${flags.out}: plan against it with fwsafe plan FILE --against ${flags.out}`,
+    );
     return { out: flags.out, hash: doc.hash, summary: doc.summary };
   }
 }

@@ -3,9 +3,11 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import type { ExtendResult } from '../src/apply/extend.js';
 
 export default class Extend extends BaseCommand {
-  static summary = 'Set the pending change\'s deadline to now + SECONDS (like re-issuing `commit confirmed`).';
+  static summary = "Set the pending change's deadline to now + SECONDS (like re-issuing `commit confirmed`).";
   static examples = ['<%= config.bin %> extend 300'];
-  static args = { seconds: Args.integer({ description: 'Seconds from now until the rollback.', required: true, min: 1, max: 86_400 }) };
+  static args = {
+    seconds: Args.integer({ description: 'Seconds from now until the rollback.', required: true, min: 1, max: 86_400 }),
+  };
 
   async run(): Promise<ExtendResult> {
     const { args, flags } = await this.parse(Extend);

@@ -13,8 +13,12 @@ export default class Log extends BaseCommand {
   async run(): Promise<LogResult> {
     const { flags } = await this.parse(Log);
     const { withRewrittenTables } = await import('../src/history/log.js');
-    const result = await withRewrittenTables(readLog({ stateDir: flags['state-dir'], limit: flags.limit }), flags['state-dir']);
-    if (result.versions.length === 0 && result.unreadable.length === 0) this.say('No versions yet. Take one with: fwsafe snapshot');
+    const result = await withRewrittenTables(
+      readLog({ stateDir: flags['state-dir'], limit: flags.limit }),
+      flags['state-dir'],
+    );
+    if (result.versions.length === 0 && result.unreadable.length === 0)
+      this.say('No versions yet. Take one with: fwsafe snapshot');
     else this.say('  ID  TIME (UTC)           KIND     OUTCOME                WHERE  USER  MESSAGE');
     const here = currentWhere(this.checkNetns(flags.netns));
     for (const v of result.versions) {

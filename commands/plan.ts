@@ -5,24 +5,48 @@ import { adminAddressFlag } from '../src/cli/flags.js';
 import type { PlanT } from '../src/plan/schema.js';
 
 export default class PlanCommand extends BaseCommand {
-  static summary = 'Stage a proposed change (nft script or iptables-restore input): kernel-validated in a scratch namespace, with diff, live counters at risk and findings.';
+  static summary =
+    'Stage a proposed change (nft script or iptables-restore input): kernel-validated in a scratch namespace, with diff, live counters at risk and findings.';
   static examples = [
     '<%= config.bin %> --netns lab-server plan rulesets/web-open-443.nft',
     '<%= config.bin %> plan change.nft --out plan.json --detailed-exitcode',
     '<%= config.bin %> plan change.nft --against 12 --markdown',
   ];
-  static args = { file: Args.string({ description: 'The proposal: an nft script (table blocks or add/insert/delete commands) or iptables-restore input (*filter … COMMIT).', required: true }) };
+  static args = {
+    file: Args.string({
+      description:
+        'The proposal: an nft script (table blocks or add/insert/delete commands) or iptables-restore input (*filter … COMMIT).',
+      required: true,
+    }),
+  };
   static flags = {
     out: Flags.string({ description: 'Write the plan (JSON) to this file, for `fwsafe apply --plan`.' }),
     markdown: Flags.boolean({ description: 'Render the plan as Markdown (for a pull-request comment).' }),
-    'detailed-exitcode': Flags.boolean({ description: 'Exit 0 when the plan changes nothing, 2 when it has changes and nothing blocking, 5 when a finding blocks it (for CI gates).' }),
+    'detailed-exitcode': Flags.boolean({
+      description:
+        'Exit 0 when the plan changes nothing, 2 when it has changes and nothing blocking, 5 when a finding blocks it (for CI gates).',
+    }),
     'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes (rule analysis still runs).' }),
-    'must-allow': Flags.string({ description: 'A flow that must stay allowed, probed with real packets: "tcp/443", "tcp/5432 from 10.0.0.0/8".', multiple: true }),
-    'must-deny': Flags.string({ description: 'A flow that must stay denied: "tcp/23", "tcp/3306 from 203.0.113.0/24".', multiple: true }),
-    flows: Flags.boolean({ description: "Replay the host's own flows (live connections by class, listening services, declared flows) through the proposal: what it cuts, what it exposes (docs/flows.md)." }),
-    'flows-file': Flags.string({ description: 'Declared flows for --flows (default /etc/fwsafe/flows when it exists).' }),
+    'must-allow': Flags.string({
+      description: 'A flow that must stay allowed, probed with real packets: "tcp/443", "tcp/5432 from 10.0.0.0/8".',
+      multiple: true,
+    }),
+    'must-deny': Flags.string({
+      description: 'A flow that must stay denied: "tcp/23", "tcp/3306 from 203.0.113.0/24".',
+      multiple: true,
+    }),
+    flows: Flags.boolean({
+      description:
+        "Replay the host's own flows (live connections by class, listening services, declared flows) through the proposal: what it cuts, what it exposes (docs/flows.md).",
+    }),
+    'flows-file': Flags.string({
+      description: 'Declared flows for --flows (default /etc/fwsafe/flows when it exists).',
+    }),
     'admin-address': adminAddressFlag,
-    against: Flags.string({ description: 'Plan against a stored version (id, latest, -N) or a saved ruleset file instead of the live ruleset.' }),
+    against: Flags.string({
+      description:
+        'Plan against a stored version (id, latest, -N) or a saved ruleset file instead of the live ruleset.',
+    }),
     ...formatFlags,
   };
 
@@ -30,7 +54,16 @@ export default class PlanCommand extends BaseCommand {
     const { args, flags } = await this.parse(PlanCommand);
     const { createPlan, writePlanFile, checkPlanOutPath, planExitCode } = await import('../src/plan/create-plan.js');
     if (flags.out) checkPlanOutPath(flags.out);
-    const plan = await createPlan({ netns: this.checkNetns(flags.netns), proposalPath: args.file, against: flags.against, stateDir: flags['state-dir'], adminAddresses: flags['admin-address'], probes: { enabled: !flags['no-probes'], mustAllow: flags['must-allow'], mustDeny: flags['must-deny'] }, flows: { enabled: flags.flows || flags['flows-file'] !== undefined, file: flags['flows-file'] ?? null }, iptables: iptablesOptions(flags) });
+    const plan = await createPlan({
+      netns: this.checkNetns(flags.netns),
+      proposalPath: args.file,
+      against: flags.against,
+      stateDir: flags['state-dir'],
+      adminAddresses: flags['admin-address'],
+      probes: { enabled: !flags['no-probes'], mustAllow: flags['must-allow'], mustDeny: flags['must-deny'] },
+      flows: { enabled: flags.flows || flags['flows-file'] !== undefined, file: flags['flows-file'] ?? null },
+      iptables: iptablesOptions(flags),
+    });
     if (flags.out) writePlanFile(flags.out, plan);
     if (!this.jsonEnabled()) {
       const { renderPlan } = await import('../src/plan/render.js');

@@ -6,8 +6,14 @@ import { renderLogDetails, renderLogLine } from '../src/history/log.js';
 
 export default class Show extends BaseCommand {
   static summary = 'Show one version: its record and its ruleset (normalised, or raw with counters).';
-  static examples = ['<%= config.bin %> show 3', '<%= config.bin %> show latest --raw', '<%= config.bin %> show -1 --json'];
-  static args = { version: Args.string({ description: 'Version id, "latest", or -N (N before the latest).', required: true }) };
+  static examples = [
+    '<%= config.bin %> show 3',
+    '<%= config.bin %> show latest --raw',
+    '<%= config.bin %> show -1 --json',
+  ];
+  static args = {
+    version: Args.string({ description: 'Version id, "latest", or -N (N before the latest).', required: true }),
+  };
   static flags = {
     raw: Flags.boolean({ description: 'Print the ruleset as nft listed it (handles and counters included).' }),
   };

@@ -10,16 +10,22 @@ const target = join(root, 'docs', 'commands.md');
 const GLOBAL = new Set(['json', 'netns', 'state-dir']);
 
 const usage = (c) => {
-  const args = Object.values(c.args ?? {}).map((a) => (a.required ? a.name.toUpperCase() : `[${a.name.toUpperCase()}]`));
+  const args = Object.values(c.args ?? {}).map((a) =>
+    a.required ? a.name.toUpperCase() : `[${a.name.toUpperCase()}]`,
+  );
   return ['fwsafe', c.id.replace(/:/g, ' '), ...args, '[FLAGS]'].join(' ');
 };
-const flagName = (f) => `${f.char ? `-${f.char}, ` : ''}--${f.name}${f.type === 'option' ? ` ${(f.helpValue ?? 'VALUE').toString().replace(/[<>]/g, '')}` : ''}`;
-const cell = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const flagName = (f) =>
+  `${f.char ? `-${f.char}, ` : ''}--${f.name}${f.type === 'option' ? ` ${(f.helpValue ?? 'VALUE').toString().replace(/[<>]/g, '')}` : ''}`;
+const cell = (s) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 
 const out = [
   '# Command reference',
   '',
-  'Generated from the CLI\'s manifest by `npm run docs:commands` (a test fails when it is stale). Every command',
+  "Generated from the CLI's manifest by `npm run docs:commands` (a test fails when it is stale). Every command",
   'also takes the global flags `--netns NAME`, `--state-dir DIR` and `--json`; exit codes are in',
   '[exit-codes.md](exit-codes.md), `--json` schemas in [schemas/](schemas/).',
   '',
@@ -32,19 +38,28 @@ for (const id of ids) {
   const args = Object.values(c.args ?? {});
   if (args.length > 0) {
     out.push('| argument | description |', '|---|---|');
-    for (const a of args) out.push(`| \`${a.name.toUpperCase()}\`${a.required ? '' : ' (optional)'} | ${cell(a.description)} |`);
+    for (const a of args)
+      out.push(`| \`${a.name.toUpperCase()}\`${a.required ? '' : ' (optional)'} | ${cell(a.description)} |`);
     out.push('');
   }
-  const flags = Object.values(c.flags ?? {}).filter((f) => !GLOBAL.has(f.name) && !f.hidden).sort((a, b) => a.name.localeCompare(b.name));
+  const flags = Object.values(c.flags ?? {})
+    .filter((f) => !GLOBAL.has(f.name) && !f.hidden)
+    .sort((a, b) => a.name.localeCompare(b.name));
   if (flags.length > 0) {
     out.push('| flag | description |', '|---|---|');
     for (const f of flags) {
-      const extra = [f.multiple ? 'repeatable' : null, f.default !== undefined && f.default !== '' && f.type === 'option' ? `default ${f.default}` : null, f.options ? `one of ${f.options.join(', ')}` : null].filter(Boolean);
+      const extra = [
+        f.multiple ? 'repeatable' : null,
+        f.default !== undefined && f.default !== '' && f.type === 'option' ? `default ${f.default}` : null,
+        f.options ? `one of ${f.options.join(', ')}` : null,
+      ].filter(Boolean);
       out.push(`| \`${flagName(f)}\` | ${cell(f.description)}${extra.length ? ` (${extra.join('; ')})` : ''} |`);
     }
     out.push('');
   }
-  const examples = (c.examples ?? []).map((e) => (typeof e === 'string' ? e : e.command)).map((e) => e.replace(/<%= config.bin %>/g, 'fwsafe'));
+  const examples = (c.examples ?? [])
+    .map((e) => (typeof e === 'string' ? e : e.command))
+    .map((e) => e.replace(/<%= config.bin %>/g, 'fwsafe'));
   if (examples.length > 0) out.push('```sh', ...examples, '```', '');
 }
 const text = out.join('\n');

@@ -11,16 +11,24 @@ const out = join(root, 'docs', 'schemas');
 const check = process.argv.includes('--check');
 mkdirSync(out, { recursive: true });
 let stale = 0;
-for (const file of readdirSync(contracts).filter((f) => f.endsWith('.js')).sort()) {
+for (const file of readdirSync(contracts)
+  .filter((f) => f.endsWith('.js'))
+  .sort()) {
   const name = file.replace(/\.js$/, '');
   const mod = await import(pathToFileURL(join(contracts, file)).href);
-  const json = JSON.stringify({ $id: `fwsafe/${name}.schema.json`, ...z.toJSONSchema(mod.schema, { io: 'output', unrepresentable: 'any' }) }, null, 2) + '\n';
+  const json = `${JSON.stringify({ $id: `fwsafe/${name}.schema.json`, ...z.toJSONSchema(mod.schema, { io: 'output', unrepresentable: 'any' }) }, null, 2)}\n`;
   const target = join(out, `${name}.schema.json`);
   let current = '';
-  try { current = readFileSync(target, 'utf8'); } catch { /* new */ }
+  try {
+    current = readFileSync(target, 'utf8');
+  } catch {
+    /* new */
+  }
   if (current !== json) {
-    if (check) { console.error(`stale: docs/schemas/${name}.schema.json (run: npm run schemas)`); stale += 1; }
-    else writeFileSync(target, json);
+    if (check) {
+      console.error(`stale: docs/schemas/${name}.schema.json (run: npm run schemas)`);
+      stale += 1;
+    } else writeFileSync(target, json);
   }
 }
 if (stale) process.exit(1);

@@ -41,7 +41,10 @@ walk(root, pkg.dependencies);
 
 const work = mkdtempSync(join(tmpdir(), 'fwsafe-bundle-'));
 try {
-  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const tgz = join(work, `${pkg.name}-${pkg.version}.tgz`);
   execFileSync('tar', ['-xzf', tgz, '-C', work]);
   for (const [real, rel] of seen) cpSync(real, join(work, 'package', rel), { recursive: true, dereference: true });

@@ -4,10 +4,16 @@ import type { DemoResult } from '../../src/lab/demo.js';
 
 export default class LabDemo extends BaseCommand {
   static summary = 'The lockout demo: a lab, a safe change, then a locking change rolled back by the watchdog.';
-  static description = 'What `npm run demo` runs. Narrated on stdout; the lab is removed at the end, even on failure or Ctrl-C.';
+  static description =
+    'What `npm run demo` runs. Narrated on stdout; the lab is removed at the end, even on failure or Ctrl-C.';
   static args = { name: Args.string({ description: 'Lab name.', default: 'fwdemo' }) };
   static flags = {
-    timeout: Flags.integer({ description: 'Confirmation window of the locking change, seconds.', default: 8, min: 3, max: 120 }),
+    timeout: Flags.integer({
+      description: 'Confirmation window of the locking change, seconds.',
+      default: 8,
+      min: 3,
+      max: 120,
+    }),
   };
 
   async run(): Promise<DemoResult> {

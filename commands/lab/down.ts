@@ -10,7 +10,11 @@ export default class LabDown extends BaseCommand {
     const { args, flags } = await this.parse(LabDown);
     const { labDown } = await import('../../src/lab/lab.js');
     const result = await labDown({ name: args.name, stateDir: flags['state-dir'] });
-    this.say(result.removed.length ? `Lab "${result.name}" removed (${result.removed.join(', ')}).` : `No lab "${result.name}" here: nothing to remove.`);
+    this.say(
+      result.removed.length
+        ? `Lab "${result.name}" removed (${result.removed.join(', ')}).`
+        : `No lab "${result.name}" here: nothing to remove.`,
+    );
     return result;
   }
 }

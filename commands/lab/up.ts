@@ -12,7 +12,9 @@ export default class LabUp extends BaseCommand {
     const { labUp } = await import('../../src/lab/lab.js');
     const { tryCommands } = await import('../../src/lab/render.js');
     const lab = await labUp({ name: args.name, stateDir: flags['state-dir'] });
-    this.say(`Lab "${lab.name}" is up: ${lab.adminNetns} (${lab.admin.v4}) ⇄ ${lab.serverNetns} (${lab.server.v4}), sshd pid ${lab.sshdPid}.`);
+    this.say(
+      `Lab "${lab.name}" is up: ${lab.adminNetns} (${lab.admin.v4}) ⇄ ${lab.serverNetns} (${lab.server.v4}), sshd pid ${lab.sshdPid}.`,
+    );
     this.say('');
     this.say(tryCommands(lab).join('\n'));
     return lab;

@@ -59,12 +59,15 @@ export function blockingFindings(plan: PlanT): PlanT['findings'] {
 export function refuseBlocked(plan: PlanT, force: boolean): void {
   const blocking = blockingFindings(plan);
   if (blocking.length > 0 && !force) {
-    throw new FwsafeError(`${blocking.length} blocking finding(s): ${blocking.map((f) => f.code).join(', ')}. Nothing was applied.`, {
-      code: 'BLOCKED_BY_FINDING',
-      exitCode: ExitCode.blocked,
-      actions: ['Fix the proposal (see fwsafe plan), or apply anyway with --force.'],
-      details: { findings: blocking },
-    });
+    throw new FwsafeError(
+      `${blocking.length} blocking finding(s): ${blocking.map((f) => f.code).join(', ')}. Nothing was applied.`,
+      {
+        code: 'BLOCKED_BY_FINDING',
+        exitCode: ExitCode.blocked,
+        actions: ['Fix the proposal (see fwsafe plan), or apply anyway with --force.'],
+        details: { findings: blocking },
+      },
+    );
   }
 }
 
@@ -109,10 +112,21 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     if (snapshot.hash !== plan.base.hash) throw driftError(plan.base.hash, snapshot.hash);
     const actor = currentActor();
     const base = store.add(
-      { kind: 'snapshot', createdAt: snapshot.takenAt, actor, message: `before change ${changeId}`, netns, hash: snapshot.hash, summary: snapshot.summary, change: null },
+      {
+        kind: 'snapshot',
+        createdAt: snapshot.takenAt,
+        actor,
+        message: `before change ${changeId}`,
+        netns,
+        hash: snapshot.hash,
+        summary: snapshot.summary,
+        change: null,
+      },
       snapshot,
     );
-    const touchedTables = nftTouched ? plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft })) : [];
+    const touchedTables = nftTouched
+      ? plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft }))
+      : [];
     const deadlineMono = monoNowNs() + BigInt(options.timeoutSec) * 1_000_000_000n;
     pending = {
       schema: PENDING_SCHEMA,
@@ -137,7 +151,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       bootId: bootId(),
       watchdogPid: null,
       code: newCode(),
-      persistPath: options.persistPath === PERSIST_DEFAULT ? runtime.persistence.defaultPath(plan) : options.persistPath,
+      persistPath:
+        options.persistPath === PERSIST_DEFAULT ? runtime.persistence.defaultPath(plan) : options.persistPath,
       rollbackRequest: null,
       appliedFrom: currentConnection(),
       appliedAtTicks: null,
@@ -154,7 +169,12 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     const guardPids = await armGuards(store.paths, changeId);
     const watchdogPid = guardPids[0]!;
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
-    const systemdBackstop = await armSystemdBackstop({ stateDir: store.paths.root, netns, afterSeconds: options.timeoutSec + 5, bin: options.bin });
+    const systemdBackstop = await armSystemdBackstop({
+      stateDir: store.paths.root,
+      netns,
+      afterSeconds: options.timeoutSec + 5,
+      bin: options.bin,
+    });
     // One transaction per backend: the nft proposal (when it has one), then the format's further steps
     // (iptables restores). A clean refusal of the first one is atomic: nothing was applied, nothing is
     // restored. A refusal after one committed, a timeout or a signal goes the rollback way below.
@@ -165,14 +185,23 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     ];
     for (const [i, step] of transactions.entries()) {
       sent = true;
-      const applied = await run(step.program, step.args, { netns, input: step.input, allowFailure: true, timeoutMs: 60_000 });
+      const applied = await run(step.program, step.args, {
+        netns,
+        input: step.input,
+        allowFailure: true,
+        timeoutMs: 60_000,
+      });
       if (applied.exitCode === 0) continue;
       const cleanRefusal = !applied.timedOut && applied.signal === null;
       if (!cleanRefusal) {
         const how = applied.timedOut ? 'timed out' : `killed by ${applied.signal}`;
         throw new FwsafeError(`${step.program} did not finish (${how}).`, { code: 'APPLY_INTERRUPTED' });
       }
-      const why = redactIncluded(applied.stderr || applied.stdout, []).trim().split('\n').slice(0, 6).join('\n');
+      const why = redactIncluded(applied.stderr || applied.stdout, [])
+        .trim()
+        .split('\n')
+        .slice(0, 6)
+        .join('\n');
       if (i > 0) {
         const what = `The kernel rejected the change's ${step.what} (${step.program}); what was applied before it is rolled back`;
         throw new KernelRejectedError(`${what}:\n${why}`, { details: { changeId } });
@@ -180,20 +209,38 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       sent = false;
       const abandoned = await abandonPending(store, changeId, `${step.program} rejected the proposal: ${why}`);
       const checked = abandoned?.differing?.length === 0 ? ' (checked against the kernel)' : '';
-      const extra = abandoned && abandoned.differing !== null && abandoned.differing.length > 0 ? `\n${abandoned.note}` : '';
-      throw new KernelRejectedError(`The kernel rejected the proposal; nothing was changed${checked}:\n${why}${extra}`, { details: { changeId } });
+      const extra =
+        abandoned && abandoned.differing !== null && abandoned.differing.length > 0 ? `\n${abandoned.note}` : '';
+      throw new KernelRejectedError(
+        `The kernel rejected the proposal; nothing was changed${checked}:\n${why}${extra}`,
+        { details: { changeId } },
+      );
     }
     const off = (await runtime.verifyApplied?.(pending)) ?? [];
     if (off.length > 0) {
       const why = `the live state is not what the plan predicted: ${off.slice(0, 6).join('; ')}`;
       await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: why });
-      throw new FwsafeError(`The change was applied but ${why}; it was rolled back.`, { code: 'APPLY_NOT_AS_PLANNED', exitCode: ExitCode.error, actions: ['Plan again: fwsafe plan PROPOSAL', 'See the record: fwsafe log'], details: { changeId } });
+      throw new FwsafeError(`The change was applied but ${why}; it was rolled back.`, {
+        code: 'APPLY_NOT_AS_PLANNED',
+        exitCode: ExitCode.error,
+        actions: ['Plan again: fwsafe plan PROPOSAL', 'See the record: fwsafe log'],
+        details: { changeId },
+      });
     }
     // A connection opened after this moment met the new rules: only such a one proves a confirmation.
     const appliedAtTicks = bootTicksNow();
     const { snapshot: after } = await takeSnapshot(netns, { json: false });
     const version = store.add(
-      { kind: options.kind ?? 'apply', createdAt: after.takenAt, actor: pending.actor, message: options.message, netns, hash: after.hash, summary: after.summary, change: pendingOutcome(pending) },
+      {
+        kind: options.kind ?? 'apply',
+        createdAt: after.takenAt,
+        actor: pending.actor,
+        message: options.message,
+        netns,
+        hash: after.hash,
+        summary: after.summary,
+        change: pendingOutcome(pending),
+      },
       after,
     );
     // The inverse needs the handles the kernel gave the change's rules: computed now, from the listing
@@ -201,14 +248,32 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     // tables as the kernel lists them now, what a rollback compares with (like with like).
     const inverse = nftTouched ? (runtime.inverse?.(baseText, after.nft.text, plan) ?? null) : null;
     const afterPrint = nftTouched ? { after: fingerprintOf(after, pending.touchedTables) } : {};
-    pending =
-      updatePending(store.paths, (r) => ({ ...r, versionId: version.id, ...afterPrint, rollback: { ...r.rollback, inverse }, appliedAtTicks })) ??
-      { ...pending, versionId: version.id, ...afterPrint, appliedAtTicks };
-    store.journal({ event: 'change-applied', changeId, version: version.id, baseVersion: pending.baseVersion, deadline: pending.deadline, watchdogPid, guardPids });
+    pending = updatePending(store.paths, (r) => ({
+      ...r,
+      versionId: version.id,
+      ...afterPrint,
+      rollback: { ...r.rollback, inverse },
+      appliedAtTicks,
+    })) ?? { ...pending, versionId: version.id, ...afterPrint, appliedAtTicks };
+    store.journal({
+      event: 'change-applied',
+      changeId,
+      version: version.id,
+      baseVersion: pending.baseVersion,
+      deadline: pending.deadline,
+      watchdogPid,
+      guardPids,
+    });
     return { pending, version, systemdBackstop };
   } catch (error) {
     if (readPending(store.paths)?.changeId === changeId) {
-      if (sent) await rollbackPending({ stateDir: store.paths.root, reason: 'apply-failed', changeId, applyError: (error as Error).message });
+      if (sent)
+        await rollbackPending({
+          stateDir: store.paths.root,
+          reason: 'apply-failed',
+          changeId,
+          applyError: (error as Error).message,
+        });
       else await abandonPending(store, changeId, (error as Error).message);
     }
     throw error;

@@ -12,6 +12,9 @@ export function confirmLines(r: ConfirmResult): string[] {
   }
   const kept = r.previousPersistKeptAt ? ` (previous content kept at ${r.previousPersistKeptAt})` : '';
   if (r.persistedTo) lines.push(`Persisted to ${r.persistedTo}${kept}.`);
-  if (r.persistError) lines.push(`NOT persisted: ${r.persistError} (the change is confirmed and live; a restart of firewalld would lose it).`);
+  if (r.persistError)
+    lines.push(
+      `NOT persisted: ${r.persistError} (the change is confirmed and live; a restart of firewalld would lose it).`,
+    );
   return lines;
 }

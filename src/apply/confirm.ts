@@ -162,7 +162,9 @@ function recordConfirmed(
       persistedTo: null,
       ...(current.persistPath ? { persistPath: current.persistPath } : {}),
       // What a format other than nft renders its persistent file from, also on a retry (confirm ID).
-      ...(current.persistPath && current.format && current.format !== 'nft' ? { format: current.format, expectedText: current.expectedText } : {}),
+      ...(current.persistPath && current.format && current.format !== 'nft'
+        ? { format: current.format, expectedText: current.expectedText }
+        : {}),
     });
   } catch (error) {
     const fw = toFwsafeError(error);
@@ -172,7 +174,11 @@ function recordConfirmed(
       {
         code: fw.code,
         exitCode: fw.exitCode,
-        actions: [...fw.actions, `Then: fwsafe confirm ${current.changeId}`, 'Or first give yourself time: fwsafe extend N'],
+        actions: [
+          ...fw.actions,
+          `Then: fwsafe confirm ${current.changeId}`,
+          'Or first give yourself time: fwsafe extend N',
+        ],
         details: fw.details,
         cause: error,
       },
@@ -277,15 +283,35 @@ async function confirmClaimed(
     // on every confirmation; the change stays confirmed if that fails, and the record says so.
     const own = await runtime.confirm(current);
     try {
-      store.update(record.id, (r) => ({ ...r, change: { ...r.change!, persistedTo: own.persistedTo, ...(own.error ? { persistError: own.error } : {}) } }));
+      store.update(record.id, (r) => ({
+        ...r,
+        change: { ...r.change!, persistedTo: own.persistedTo, ...(own.error ? { persistError: own.error } : {}) },
+      }));
     } catch {
       // the result below still says it
     }
-    await recordConfirmedTables(store.paths, { netns: current.netns, version: record.id, confirmedAt, tables: [], forget: touched }).catch(() => undefined);
-    return { ...confirmedOf(record), persistedTo: own.persistedTo, previousPersistKeptAt: null, ...(own.error ? { persistError: own.error } : {}) };
+    await recordConfirmedTables(store.paths, {
+      netns: current.netns,
+      version: record.id,
+      confirmedAt,
+      tables: [],
+      forget: touched,
+    }).catch(() => undefined);
+    return {
+      ...confirmedOf(record),
+      persistedTo: own.persistedTo,
+      previousPersistKeptAt: null,
+      ...(own.error ? { persistError: own.error } : {}),
+    };
   }
   // Remembered so status/log/detect notice a manager rewriting these tables later.
-  await recordConfirmedTables(store.paths, { netns: current.netns, version: record.id, confirmedAt, tables: touched, forget: [] }).catch(() => undefined);
+  await recordConfirmedTables(store.paths, {
+    netns: current.netns,
+    version: record.id,
+    confirmedAt,
+    tables: touched,
+    forget: [],
+  }).catch(() => undefined);
   if (current.persistPath) return persistAndRecord(store, record, current.persistPath);
   return { ...confirmedOf(record), persistedTo: null, previousPersistKeptAt: null };
 }

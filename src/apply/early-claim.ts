@@ -29,7 +29,7 @@ export function earlyClaim(stateRoot: string, changeId: string | undefined): big
   try {
     // The claim record of src/pending/schema.ts (ClaimRecord): pid + start time, so a recycled pid never counts.
     const record = { ...selfIdentity(), changeId: raw.changeId, action: 'confirm', atMonoNs: String(now) };
-    writeSync(fd, JSON.stringify(record) + '\n');
+    writeSync(fd, `${JSON.stringify(record)}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

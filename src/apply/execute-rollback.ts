@@ -16,7 +16,10 @@ export type EarlyListing = Promise<Fingerprint | null | 'not-compared'>;
 export function onTime(listing: EarlyListing | undefined): EarlyListing {
   const finished = (listing ?? new Promise<never>(() => undefined)).then((r) => r ?? 'not-compared');
   // setImmediate runs after every pending microtask: a listing already settled wins, one still running loses.
-  return Promise.race([finished, new Promise<'not-compared'>((resolve) => setImmediate(() => resolve('not-compared')))]);
+  return Promise.race([
+    finished,
+    new Promise<'not-compared'>((resolve) => setImmediate(() => resolve('not-compared'))),
+  ]);
 }
 
 export interface RollbackExecution {
@@ -68,7 +71,10 @@ export function observeTouched(pending: PendingRecordT): Promise<Fingerprint> {
  * tables are observed first (already as before the change: nothing is rewritten) and after (still not
  * as before: said so, never glossed); an iptables change's chains are compared by its runtime.
  */
-export async function executeRollback(pending: PendingRecordT, listedEarlier?: EarlyListing): Promise<RollbackExecution> {
+export async function executeRollback(
+  pending: PendingRecordT,
+  listedEarlier?: EarlyListing,
+): Promise<RollbackExecution> {
   const started = performance.now();
   const netns = pending.netns;
   let compared = true;
@@ -80,7 +86,17 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: E
     const overwritten = await runtime.overwritten(pending).catch(() => [] as string[]);
     const done = await runtime.rollback(pending);
     const error = done.error ?? null;
-    return { overwritten, compared: true, kept: [], method: 'inverse', conflict: null, restored: true, error, note: done.note, durationMs: Math.round(performance.now() - started) };
+    return {
+      overwritten,
+      compared: true,
+      kept: [],
+      method: 'inverse',
+      conflict: null,
+      restored: true,
+      error,
+      note: done.note,
+      durationMs: Math.round(performance.now() - started),
+    };
   }
   let live: Fingerprint | null = null;
   try {
@@ -95,7 +111,17 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: E
   if (nftLive && steps.length === 0) {
     const error = errors.length > 0 ? errors.join('; ') : null;
     const durationMs = Math.round(performance.now() - started);
-    return { overwritten: [], compared: true, kept: [], method: null, conflict: null, restored: false, error, note: null, durationMs };
+    return {
+      overwritten: [],
+      compared: true,
+      kept: [],
+      method: null,
+      conflict: null,
+      restored: false,
+      error,
+      note: null,
+      durationMs,
+    };
   }
   // What someone else changed in the window, per table key, described (chains and rule counts).
   const expected = expectedAfter(pending);
@@ -113,7 +139,7 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: E
   let conflict: string | null = null;
   if (nftLive) {
     // the nft tables are as before already: only the further steps run
-  } else if (inverse !== null && inverse.nftScript.trim()) {
+  } else if (inverse?.nftScript.trim()) {
     const r = await run('nft', ['-f', '-'], { netns, input: inverse.nftScript, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode === 0) method = 'inverse';
     else conflict = `the inverse of the change could not run (${firstError(r.stderr)}): the tables were restored whole`;
@@ -161,7 +187,8 @@ export async function executeRollback(pending: PendingRecordT, listedEarlier?: E
       // (Not compared: the inverse was not used and nothing is kept, so every touched table is checked.)
       const check = Object.fromEntries(Object.entries(pending.before).filter(([k]) => !keptKeys.has(k)));
       const still = describeDifferences(check, now);
-      if (still.length > 0) errors.push(`after the rollback, tables differ from before the change: ${still.join('; ')}`);
+      if (still.length > 0)
+        errors.push(`after the rollback, tables differ from before the change: ${still.join('; ')}`);
     } catch (error) {
       errors.push(`could not check the result of the rollback: ${(error as Error).message}`);
     }

@@ -25,14 +25,27 @@ export function extendPending(options: { stateDir?: string | null; seconds: numb
     if (current === null || current.changeId !== pending.changeId) throw noPendingChange();
     const now = monoNowNs();
     if (now >= BigInt(current.deadlineMonoNs)) {
-      throw new FwsafeError(`Too late: the deadline of change ${current.changeId} has passed; it is being rolled back.`, {
-        code: 'DEADLINE_PASSED',
-        exitCode: ExitCode.rolledBack,
-      });
+      throw new FwsafeError(
+        `Too late: the deadline of change ${current.changeId} has passed; it is being rolled back.`,
+        {
+          code: 'DEADLINE_PASSED',
+          exitCode: ExitCode.rolledBack,
+        },
+      );
     }
     const deadline = new Date(Date.now() + options.seconds * 1000).toISOString();
-    writePending(store.paths, { ...current, deadline, deadlineMonoNs: String(now + BigInt(options.seconds) * 1_000_000_000n) });
-    store.journal({ event: 'change-extended', changeId: current.changeId, version: current.versionId ?? undefined, seconds: options.seconds, deadline });
+    writePending(store.paths, {
+      ...current,
+      deadline,
+      deadlineMonoNs: String(now + BigInt(options.seconds) * 1_000_000_000n),
+    });
+    store.journal({
+      event: 'change-extended',
+      changeId: current.changeId,
+      version: current.versionId ?? undefined,
+      seconds: options.seconds,
+      deadline,
+    });
     return { changeId: current.changeId, deadline, secondsLeft: options.seconds };
   } finally {
     releaseOwnClaim(store.paths);

@@ -56,7 +56,8 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
   const { source } = options;
   const planFile = source.kind === 'plan' ? verifyPlanFile(source.path) : null;
   // A plan made for another host or namespace is refused (exit 15) unless --from-elsewhere.
-  if (planFile) assertTakenHere('The plan', planFile.where, currentWhere(options.netns), options.fromElsewhere ?? false);
+  if (planFile)
+    assertTakenHere('The plan', planFile.where, currentWhere(options.netns), options.fromElsewhere ?? false);
   const fileText = source.kind === 'file' ? readProposal(source.path) : null;
   const store = new HistoryStore(options.stateDir);
   store.init();
@@ -68,7 +69,12 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
     let text: string;
     let label: string;
     if (source.kind === 'version') {
-      restore = await restoreProposal({ netns: options.netns, stateDir: options.stateDir, version: source.ref, fromElsewhere: options.fromElsewhere });
+      restore = await restoreProposal({
+        netns: options.netns,
+        stateDir: options.stateDir,
+        version: source.ref,
+        fromElsewhere: options.fromElsewhere,
+      });
       if (restore.text === null && restore.iptables.apply.length === 0) return { status: 'nothing', restore };
       // Only iptables chains differ: an nft script that changes nothing carries them (steps attached below).
       text = restore.text ?? '# fwsafe: the nft tables already match; iptables chains are restored natively\n';
@@ -93,12 +99,15 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
     // A restore's iptables chains: one iptables-restore per variant and family after the nft script, and
     // their rollback after nft's (src/formats/nft/runtime.ts); named in the diff.
     const ipt = restore?.iptables;
-    const plan: PlanT = ipt && ipt.apply.length
+    const plan: PlanT = ipt?.apply.length
       ? {
-        ...planned.plan,
-        transaction: { apply: ipt.apply, rollback: ipt.rollback },
-        diff: { ...planned.plan.diff, tables: [...planned.plan.diff.tables, ...ipt.chains.map((table) => ({ kind: 'changed' as const, table }))] },
-      }
+          ...planned.plan,
+          transaction: { apply: ipt.apply, rollback: ipt.rollback },
+          diff: {
+            ...planned.plan.diff,
+            tables: [...planned.plan.diff.tables, ...ipt.chains.map((table) => ({ kind: 'changed' as const, table }))],
+          },
+        }
       : planned.plan;
     if (planFile && planFile.base.hash !== plan.base.hash) throw driftError(planFile.base.hash, plan.base.hash);
     const gated: GatedChange = {

@@ -31,10 +31,24 @@ interface Parts {
   elements: string[];
 }
 
-const emptyParts = (): Parts => ({ deleteRules: [], deleteChains: [], deleteSets: [], addSets: [], addChains: [], addChainRules: [], headers: [], reinsert: [], elements: [] });
+const emptyParts = (): Parts => ({
+  deleteRules: [],
+  deleteChains: [],
+  deleteSets: [],
+  addSets: [],
+  addChains: [],
+  addChainRules: [],
+  headers: [],
+  reinsert: [],
+  elements: [],
+});
 
 /** The inverse of the change between `beforeText` (the base listing) and `afterText` (listed right after the apply). */
-export function inverseDelta(beforeText: string, afterText: string, touched: { family: string; name: string }[]): InverseDelta {
+export function inverseDelta(
+  beforeText: string,
+  afterText: string,
+  touched: { family: string; name: string }[],
+): InverseDelta {
   const before = new Map(splitTables(beforeText).map((t) => [`${t.family} ${t.name}`, t.raw]));
   const after = new Map(splitTables(afterText).map((t) => [`${t.family} ${t.name}`, t.raw]));
   const parts = emptyParts();
@@ -63,7 +77,18 @@ export function inverseDelta(beforeText: string, afterText: string, touched: { f
       ops.push(`restore table ${key} whole (${why})`);
     }
   }
-  const ordered = [parts.deleteRules, parts.deleteChains, parts.deleteSets, parts.addSets, parts.addChains, parts.addChainRules, parts.headers, parts.reinsert, parts.elements, wholeScripts];
+  const ordered = [
+    parts.deleteRules,
+    parts.deleteChains,
+    parts.deleteSets,
+    parts.addSets,
+    parts.addChains,
+    parts.addChainRules,
+    parts.headers,
+    parts.reinsert,
+    parts.elements,
+    wholeScripts,
+  ];
   return { nftScript: ordered.flat().join(''), ops, wholeTables: whole };
 }
 
@@ -153,8 +178,11 @@ function chainRules(key: string, before: ChainObject, after: ChainObject, parts:
   let pending: RuleLine[] = [];
   const flush = (next: number | null): void => {
     if (pending.length === 0) return;
-    if (anchor !== null) for (const r of [...pending].reverse()) parts.reinsert.push(`add rule ${key} ${before.name} position ${anchor} ${r.raw}\n`);
-    else if (next !== null) for (const r of pending) parts.reinsert.push(`insert rule ${key} ${before.name} position ${next} ${r.raw}\n`);
+    if (anchor !== null)
+      for (const r of [...pending].reverse())
+        parts.reinsert.push(`add rule ${key} ${before.name} position ${anchor} ${r.raw}\n`);
+    else if (next !== null)
+      for (const r of pending) parts.reinsert.push(`insert rule ${key} ${before.name} position ${next} ${r.raw}\n`);
     else for (const r of pending) parts.reinsert.push(`add rule ${key} ${before.name} ${r.raw}\n`);
     ops.push(`re-insert ${pending.length} rule(s) the change removed from ${key} ${before.name}`);
     pending = [];

@@ -36,7 +36,14 @@ export function parseCounters(listing: string): LiveCounter[] {
 export async function readLiveCounters(netns: string | null, tables: PendingTableT[]): Promise<LiveCounter[]> {
   const nftTables = tables.filter((t) => !t.iptablesNft);
   const listings = await Promise.all(
-    nftTables.map((t) => run('nft', ['-a', 'list', 'table', t.family, t.name], { netns, allowFailure: true, timeoutMs: 5_000, stdoutToFile: true })),
+    nftTables.map((t) =>
+      run('nft', ['-a', 'list', 'table', t.family, t.name], {
+        netns,
+        allowFailure: true,
+        timeoutMs: 5_000,
+        stdoutToFile: true,
+      }),
+    ),
   );
   return listings.filter((r) => r.exitCode === 0).flatMap((r) => parseCounters(r.stdout));
 }

@@ -8,12 +8,21 @@ import { FwsafeError, ExitCode } from '../errors.js';
  * Takes the single-change lock of the state dir and the host-wide lock of the target namespace, or
  * explains who holds them and how to resolve that (exit 6).
  */
-export function acquireLock(paths: StatePaths, changeId: string, netns: string | null, options: { netnsLockDir?: string } = {}): void {
+export function acquireLock(
+  paths: StatePaths,
+  changeId: string,
+  netns: string | null,
+  options: { netnsLockDir?: string } = {},
+): void {
   takeStateLock(paths, changeId);
   try {
     const netnsLock = acquireNetnsLock(netns, changeId, paths.root, options.netnsLockDir);
     const held = readLock(paths);
-    if (held === null || held.changeId !== changeId) throw new FwsafeError('The state directory lock vanished.', { code: 'CHANGE_PENDING', exitCode: ExitCode.pending });
+    if (held === null || held.changeId !== changeId)
+      throw new FwsafeError('The state directory lock vanished.', {
+        code: 'CHANGE_PENDING',
+        exitCode: ExitCode.pending,
+      });
     // Ours while we hold it: replaced atomically, so it always names the namespace lock to release.
     rewriteLock(paths, { ...held, netnsLock });
   } catch (error) {
@@ -27,17 +36,20 @@ function takeStateLock(paths: StatePaths, changeId: string): void {
     if (tryLock(paths, { ...selfIdentity(), changeId, at: new Date().toISOString(), netnsLock: null })) return;
     const pending = readPending(paths);
     if (pending !== null) {
-      throw new FwsafeError(`Change ${pending.changeId} is pending confirmation (deadline ${pending.deadline}); only one change at a time.`, {
-        code: 'CHANGE_PENDING',
-        exitCode: ExitCode.pending,
-        actions: [
-          `Keep it: fwsafe confirm ${pending.changeId}`,
-          'Undo it now: fwsafe rollback',
-          'See it: fwsafe status',
-          'If its watchdog is gone: fwsafe recover',
-        ],
-        details: { changeId: pending.changeId, deadline: pending.deadline },
-      });
+      throw new FwsafeError(
+        `Change ${pending.changeId} is pending confirmation (deadline ${pending.deadline}); only one change at a time.`,
+        {
+          code: 'CHANGE_PENDING',
+          exitCode: ExitCode.pending,
+          actions: [
+            `Keep it: fwsafe confirm ${pending.changeId}`,
+            'Undo it now: fwsafe rollback',
+            'See it: fwsafe status',
+            'If its watchdog is gone: fwsafe recover',
+          ],
+          details: { changeId: pending.changeId, deadline: pending.deadline },
+        },
+      );
     }
     const holder = readLock(paths);
     if (holder !== null && processAlive(holder)) {

@@ -22,7 +22,7 @@ function nftBlock(text: string, k: string): string | null {
 
 function xtBlock(save: string | null, name: string): string | null {
   const only = filterSaveTables(save, [name]);
-  return only === null ? null : normaliseIptablesSave(only).trim() + '\n';
+  return only === null ? null : `${normaliseIptablesSave(only).trim()}\n`;
 }
 
 /** The fingerprint of the touched tables as a snapshot recorded them. */

@@ -1,4 +1,4 @@
-import { HistoryStore } from '../history/store.js';
+import type { HistoryStore } from '../history/store.js';
 import type { ChangeOutcomeT, VersionRecordT } from '../history/schema.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import { releaseOwnClaim, releaseLock, removePending } from '../pending/store.js';
@@ -30,9 +30,16 @@ export function pendingOutcome(pending: PendingRecordT): ChangeOutcomeT {
  * Writes the final outcome into the change's version record. When the change never got its own
  * version (the applying process died first), one is added with the base snapshot — the live state now.
  */
-export function recordOutcome(store: HistoryStore, pending: PendingRecordT, patch: Partial<ChangeOutcomeT>): VersionRecordT {
+export function recordOutcome(
+  store: HistoryStore,
+  pending: PendingRecordT,
+  patch: Partial<ChangeOutcomeT>,
+): VersionRecordT {
   if (pending.versionId !== null) {
-    return store.update(pending.versionId, (r) => ({ ...r, change: { ...(r.change ?? pendingOutcome(pending)), ...patch } }));
+    return store.update(pending.versionId, (r) => ({
+      ...r,
+      change: { ...(r.change ?? pendingOutcome(pending)), ...patch },
+    }));
   }
   const base = store.get(pending.baseVersion);
   return store.add(

@@ -47,5 +47,11 @@ export async function recover(options: { stateDir?: string | null }): Promise<Re
   }
   const attempt = await rollbackPending({ stateDir: store.paths.root, reason: 'recover', changeId: pending.changeId });
   if (attempt.status === 'busy') throw busyError(pending.changeId);
-  return { found: 'stale', stale, changeId: pending.changeId, result: attempt.status === 'none' ? null : attempt, cleaned };
+  return {
+    found: 'stale',
+    stale,
+    changeId: pending.changeId,
+    result: attempt.status === 'none' ? null : attempt,
+    cleaned,
+  };
 }

@@ -30,11 +30,19 @@ export interface RollbackDone {
 export type RollbackAttempt = RollbackDone | { status: 'none' } | { status: 'busy'; changeId: string };
 
 /** Rolls the pending change back now and records why. Safe against concurrent confirm/rollback (claim). */
-export async function rollbackPending(options: { stateDir?: string | null; reason: Reason; changeId?: string; applyError?: string; listedEarlier?: EarlyListing }): Promise<RollbackAttempt> {
+export async function rollbackPending(options: {
+  stateDir?: string | null;
+  reason: Reason;
+  changeId?: string;
+  applyError?: string;
+  listedEarlier?: EarlyListing;
+}): Promise<RollbackAttempt> {
   const store = new HistoryStore(options.stateDir);
   const pending = readPending(store.paths);
-  if (pending === null || (options.changeId !== undefined && pending.changeId !== options.changeId)) return { status: 'none' };
-  if (!acquireClaim(store.paths, pending.changeId, `rollback:${options.reason}`)) return { status: 'busy', changeId: pending.changeId };
+  if (pending === null || (options.changeId !== undefined && pending.changeId !== options.changeId))
+    return { status: 'none' };
+  if (!acquireClaim(store.paths, pending.changeId, `rollback:${options.reason}`))
+    return { status: 'busy', changeId: pending.changeId };
   try {
     // Re-read under the claim: it may have been resolved between our read and the claim.
     const current = readPending(store.paths);
@@ -52,11 +60,19 @@ export async function rollbackPending(options: { stateDir?: string | null; reaso
 }
 
 /** The rollback itself, for a caller holding the claim. */
-export async function rollbackClaimed(store: HistoryStore, pending: PendingRecordT, reason: Reason, applyError?: string, listedEarlier?: EarlyListing): Promise<RollbackDone> {
+export async function rollbackClaimed(
+  store: HistoryStore,
+  pending: PendingRecordT,
+  reason: Reason,
+  applyError?: string,
+  listedEarlier?: EarlyListing,
+): Promise<RollbackDone> {
   const exec = await executeRollback(pending, listedEarlier);
   const afterDeadlineMs = Number(monoNowNs() - BigInt(pending.deadlineMonoNs)) / 1e6;
   const now = new Date().toISOString();
-  const errors = [applyError, exec.error ? `rollback failed: ${exec.error}` : undefined].filter((e): e is string => e !== undefined);
+  const errors = [applyError, exec.error ? `rollback failed: ${exec.error}` : undefined].filter(
+    (e): e is string => e !== undefined,
+  );
   const version = recordOutcome(store, pending, {
     // A change the kernel refused never took effect: 'failed', not 'rolled-back'.
     state: exec.error || applyError !== undefined ? 'failed' : 'rolled-back',
@@ -68,7 +84,9 @@ export async function rollbackClaimed(store: HistoryStore, pending: PendingRecor
     kept: exec.kept,
     conflict: exec.conflict,
     error: errors.length > 0 ? errors.join('; ') : null,
-    note: exec.note ?? (exec.restored ? null : 'The previous rules were already live (restored earlier); nothing was rewritten.'),
+    note:
+      exec.note ??
+      (exec.restored ? null : 'The previous rules were already live (restored earlier); nothing was rewritten.'),
   });
   store.journal({
     event: exec.error ? 'change-rollback-failed' : 'change-rolled-back',

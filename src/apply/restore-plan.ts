@@ -47,19 +47,38 @@ function fwsafeTables(store: HistoryStore, netns: string | null): Set<string> {
  * since are left alone. The caller holds the lock; the result goes through the gate like any proposal.
  * iptables chains come back natively (`iptables`), chain by chain; the gate attaches them to the plan.
  */
-export async function restoreProposal(options: { netns: string | null; stateDir?: string; version: string; fromElsewhere?: boolean }): Promise<RestoreProposal> {
+export async function restoreProposal(options: {
+  netns: string | null;
+  stateDir?: string;
+  version: string;
+  fromElsewhere?: boolean;
+}): Promise<RestoreProposal> {
   const store = new HistoryStore(options.stateDir);
   const versionId = store.resolve(options.version);
   // A version taken on another host or namespace is refused (exit 15) unless --from-elsewhere.
-  assertTakenHere(`Version ${versionId}`, store.get(versionId).where, currentWhere(options.netns), options.fromElsewhere ?? false);
+  assertTakenHere(
+    `Version ${versionId}`,
+    store.get(versionId).where,
+    currentWhere(options.netns),
+    options.fromElsewhere ?? false,
+  );
   const stored = store.snapshot(versionId);
   const { snapshot: live } = await takeSnapshot(options.netns, { json: false });
-  const storedModel = stored.nft.json === null ? textModel(stored.nft.text) : buildModel(stored.nft.json, stored.nft.text);
+  const storedModel =
+    stored.nft.json === null ? textModel(stored.nft.text) : buildModel(stored.nft.json, stored.nft.text);
   const liveModel = textModel(live.nft.text);
   const storedBlocks = new Map(splitTables(stored.nft.text).map((t) => [tableKey(t.family, t.name), t]));
   const liveBlocks = new Map(splitTables(live.nft.text).map((t) => [tableKey(t.family, t.name), t]));
   const ours = fwsafeTables(store, options.netns);
-  const out: RestoreProposal = { versionId, text: null, restored: [], deleted: [], foreign: [], notOurs: [], iptables: iptablesRestoreSteps(stored, live) };
+  const out: RestoreProposal = {
+    versionId,
+    text: null,
+    restored: [],
+    deleted: [],
+    foreign: [],
+    notOurs: [],
+    iptables: iptablesRestoreSteps(stored, live),
+  };
   const script: string[] = [];
   for (const [key, table] of storedBlocks) {
     const now = liveBlocks.get(key);

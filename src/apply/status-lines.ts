@@ -15,7 +15,9 @@ function pendingLines(result: StatusResult): string[] {
     `Change ${p.changeId} (version ${p.versionId ?? 'being applied'}) is pending confirmation.`,
     `  deadline:  ${p.deadline} (${p.secondsLeft} s left)`,
     `  guards:    ${p.guards.map((g) => `${g.slot}: ${g.pid ?? '-'} ${g.alive ? 'alive' : 'GONE'}`).join(', ')}` +
-      (p.waitingCliPid !== null && !p.watchdogAlive ? ` (the waiting fwsafe apply, pid ${p.waitingCliPid}, holds the deadline)` : ''),
+      (p.waitingCliPid !== null && !p.watchdogAlive
+        ? ` (the waiting fwsafe apply, pid ${p.waitingCliPid}, holds the deadline)`
+        : ''),
     `  tables:    ${p.touchedTables.join(', ')}`,
   ];
   if (p.message) lines.push(`  message:   ${p.message}`);
@@ -25,8 +27,7 @@ function pendingLines(result: StatusResult): string[] {
       `  UNGUARDED (${p.stale}): nothing rolls it back by itself. Run fwsafe recover: it checks what is live and ` +
         'restores the previous rules if needed.',
     );
-  }
-  else lines.push(`  keep it: fwsafe confirm    undo it: fwsafe rollback    more time: fwsafe extend SECONDS`);
+  } else lines.push(`  keep it: fwsafe confirm    undo it: fwsafe rollback    more time: fwsafe extend SECONDS`);
   return lines;
 }
 
@@ -38,7 +39,9 @@ export function rollbackLines(r: RollbackDone, what: string): string[] {
       ? `${what} rolled back at ${r.rolledBackAt} (${r.reason}): the previous rules are live.`
       : `${what}: the previous rules were already live (restored earlier); nothing was rewritten. Recorded as rolled back (${r.reason}).`,
   ];
-  if (r.overwritten.length > 0) lines.push(`The rollback overwrote changes made by others meanwhile: ${r.overwritten.join('; ')}`);
-  if (r.kept.length > 0) lines.push(`The rollback undid only this change; it kept what others changed meanwhile: ${r.kept.join('; ')}`);
+  if (r.overwritten.length > 0)
+    lines.push(`The rollback overwrote changes made by others meanwhile: ${r.overwritten.join('; ')}`);
+  if (r.kept.length > 0)
+    lines.push(`The rollback undid only this change; it kept what others changed meanwhile: ${r.kept.join('; ')}`);
   return lines;
 }

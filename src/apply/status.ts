@@ -54,7 +54,11 @@ function applyingPid(paths: StatePaths): number | null {
 }
 
 /** Why a pending change is no longer guarded (no guard and no waiting CLI left), or null when it is. */
-export function staleReason(pending: PendingRecordT, paths: StatePaths, guards = guardStates(paths, pending.changeId)): StaleReason | null {
+export function staleReason(
+  pending: PendingRecordT,
+  paths: StatePaths,
+  guards = guardStates(paths, pending.changeId),
+): StaleReason | null {
   if (pending.bootId && pending.bootId !== bootId()) return 'rebooted';
   if (secondsLeft(pending.deadlineMonoNs) < -DEADLINE_GRACE_S) return 'deadline-passed';
   if (guards.some((g) => g.alive)) return null;

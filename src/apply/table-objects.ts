@@ -104,7 +104,11 @@ function setOf(kind: 'set' | 'map', name: string, block: string[]): SetObject {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  const elements = m ? splitElements(m[1]!).map((e) => e.replace(/ expires \S+/g, '').replace(/ counter packets \d+ bytes \d+/g, ' counter')) : [];
+  const elements = m
+    ? splitElements(m[1]!).map((e) =>
+        e.replace(/ expires \S+/g, '').replace(/ counter packets \d+ bytes \d+/g, ' counter'),
+      )
+    : [];
   const dynamic = decl.some((l) => /^flags .*\b(dynamic|timeout)\b/.test(l) || /^timeout /.test(l));
   return { kind, name, decl, elements, dynamic, raw: text };
 }

@@ -92,14 +92,19 @@ function holdDeadlineWhenAlone(options: {
 
 function counterLine(c: LiveCounter, first: LiveCounter | undefined): string {
   const delta = c.packets - (first?.packets ?? c.packets);
-  return escapeControl(`  ${(delta > 0 ? '+' + delta : '0').padStart(7)} pkts  ${c.table}/${c.chain}  ${c.text}`);
+  return escapeControl(`  ${(delta > 0 ? `+${delta}` : '0').padStart(7)} pkts  ${c.table}/${c.chain}  ${c.text}`);
 }
 
 /**
  * The interactive wait on a TTY: countdown and live counters on stderr, confirmation by typing the
  * one-time code; Ctrl-C or a hang-up rolls back now. Resolves once the change is settled.
  */
-export async function waitAtTerminal(options: { stateDir?: string; pending: PendingRecordT; changedRuleTexts: string[]; io: TerminalIo }): Promise<WaitOutcome> {
+export async function waitAtTerminal(options: {
+  stateDir?: string;
+  pending: PendingRecordT;
+  changedRuleTexts: string[];
+  io: TerminalIo;
+}): Promise<WaitOutcome> {
   const { pending, io } = options;
   const store = new HistoryStore(options.stateDir);
   const write = (text: string): void => {
@@ -137,7 +142,13 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     }
     const state = change?.state ?? 'pending';
     if (state === 'failed' && change?.error) error = [error, change.error].filter(Boolean).join('; ');
-    return { state, reason: change?.rollbackReason ?? null, overwritten: change?.overwritten ?? [], persistedTo: change?.persistedTo ?? null, ...(error ? { error } : {}) };
+    return {
+      state,
+      reason: change?.rollbackReason ?? null,
+      overwritten: change?.overwritten ?? [],
+      persistedTo: change?.persistedTo ?? null,
+      ...(error ? { error } : {}),
+    };
   };
   const settledOutcome = async (): Promise<WaitOutcome> => {
     for (let i = 0; i < 300 && pendingExists(store.paths); i += 1) await sleep(50);
@@ -148,12 +159,17 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
     const lines = [
       `Change ${pending.changeId} is live. It rolls back in ${left} s unless you confirm it.`,
       `Type the code  ${pending.code}  and press Enter to keep it. Ctrl-C rolls back now.`,
-      ...(watched.length > 0 ? ['Traffic through the changed rules since the change:', ...watched.map((c) => counterLine(c, firstCounters.get(c.table + c.chain + c.text)))] : []),
+      ...(watched.length > 0
+        ? [
+            'Traffic through the changed rules since the change:',
+            ...watched.map((c) => counterLine(c, firstCounters.get(c.table + c.chain + c.text))),
+          ]
+        : []),
       ...(message ? [escapeControl(message)] : []),
       `code> ${escapeControl(typed)}`,
     ];
     // Redraw in place: up to the first line we drew, clear below.
-    write((drawnLines > 1 ? `\x1b[${drawnLines - 1}A` : '') + '\r\x1b[J' + lines.join('\n'));
+    write(`${drawnLines > 1 ? `\x1b[${drawnLines - 1}A` : ''}\r\x1b[J${lines.join('\n')}`);
     drawnLines = lines.length;
   };
   const refreshCounters = async (): Promise<void> => {
@@ -242,7 +258,8 @@ export async function waitAtTerminal(options: { stateDir?: string; pending: Pend
         // Settled, or something to report: done. Still pending (a confirm that failed, a rollback that
         // found another process resolving it): keep waiting for the record to say how it ended.
         if (settled.state !== 'pending' || settled.error !== undefined || !pendingExists(store.paths)) {
-          outcome = settled.state === 'pending' && !pendingExists(store.paths) ? outcomeFromHistory(settled.error) : settled;
+          outcome =
+            settled.state === 'pending' && !pendingExists(store.paths) ? outcomeFromHistory(settled.error) : settled;
           break;
         }
         settling = null;

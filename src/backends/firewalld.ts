@@ -21,7 +21,9 @@ export function hasFirewalldTable(model: RulesetModel): boolean {
 
 /** firewalld's chains in other tables: its old iptables backend (INPUT_direct, IN_public_allow, …). */
 export function firewalldChains(model: RulesetModel): string[] {
-  return model.tables.flatMap((t) => t.chains.filter((c) => chainOwner(c.name) === 'firewalld').map((c) => `${t.family} ${t.name} ${c.name}`));
+  return model.tables.flatMap((t) =>
+    t.chains.filter((c) => chainOwner(c.name) === 'firewalld').map((c) => `${t.family} ${t.name} ${c.name}`),
+  );
 }
 
 /** Marks that firewalld manages this namespace: its table (nftables backend) or its chains (iptables backend). */
@@ -42,7 +44,13 @@ async function firewallCmd(netns: string | null, args: string[]): Promise<{ ok: 
 }
 
 // firewalld's D-Bus object: dbus-send (C, ~20 ms) answers what firewall-cmd (Python, 0.2–0.4 s each) would.
-const FIREWALLD_DBUS = ['--system', '--print-reply', `--reply-timeout=${FIREWALL_CMD_TIMEOUT_MS - 1_000}`, '--dest=org.fedoraproject.FirewallD1', '/org/fedoraproject/FirewallD1'];
+const FIREWALLD_DBUS = [
+  '--system',
+  '--print-reply',
+  `--reply-timeout=${FIREWALL_CMD_TIMEOUT_MS - 1_000}`,
+  '--dest=org.fedoraproject.FirewallD1',
+  '/org/fedoraproject/FirewallD1',
+];
 
 /** The last `string "…"` of a `dbus-send --print-reply` answer; null when the call failed. */
 export function parseDbusString(stdout: string): string | null {
@@ -51,14 +59,22 @@ export function parseDbusString(stdout: string): string | null {
 }
 
 async function dbusString(netns: string | null, args: string[]): Promise<string | null> {
-  const r = await run('dbus-send', [...FIREWALLD_DBUS, ...args], { netns, allowFailure: true, timeoutMs: FIREWALL_CMD_TIMEOUT_MS });
+  const r = await run('dbus-send', [...FIREWALLD_DBUS, ...args], {
+    netns,
+    allowFailure: true,
+    timeoutMs: FIREWALL_CMD_TIMEOUT_MS,
+  });
   return r.exitCode === 0 && !r.timedOut ? parseDbusString(r.stdout) : null;
 }
 
 /** `firewall-cmd --state`: "running" or null. A dead bus or an absent firewalld costs one short call. */
 async function firewalldState(netns: string | null): Promise<string | null> {
   if (hasBinary('dbus-send')) {
-    const state = await dbusString(netns, ['org.freedesktop.DBus.Properties.Get', 'string:org.fedoraproject.FirewallD1', 'string:state']);
+    const state = await dbusString(netns, [
+      'org.freedesktop.DBus.Properties.Get',
+      'string:org.fedoraproject.FirewallD1',
+      'string:state',
+    ]);
     return state === 'RUNNING' ? 'running' : null;
   }
   const r = await firewallCmd(netns, ['--state']);
@@ -90,7 +106,16 @@ export function parseZones(text: string): ParsedZone[] {
     const header = /^(\S+)(?:\s+\(([^)]*)\))?\s*$/.exec(line);
     if (header) {
       const marks = (header[2] ?? '').split(',').map((m) => m.trim());
-      zone = { name: header[1]!, interfaces: [], sources: [], services: [], ports: [], richRules: [], active: marks.includes('active'), isDefault: marks.includes('default') };
+      zone = {
+        name: header[1]!,
+        interfaces: [],
+        sources: [],
+        services: [],
+        ports: [],
+        richRules: [],
+        active: marks.includes('active'),
+        isDefault: marks.includes('default'),
+      };
       zones.push(zone);
       inRich = false;
       continue;
@@ -118,7 +143,10 @@ export function parseZones(text: string): ParsedZone[] {
  * its table (or chains) exist in the namespace, so a firewalld elsewhere on the bus is not mistaken for this one's.
  * Pass `tablePresent` (hasFirewalldMarks) when the ruleset was already listed: false ⇒ no call at all.
  */
-export async function captureFirewalld(netns: string | null, options: { tablePresent?: boolean } = {}): Promise<SnapshotT['firewalld']> {
+export async function captureFirewalld(
+  netns: string | null,
+  options: { tablePresent?: boolean } = {},
+): Promise<SnapshotT['firewalld']> {
   if (!hasBinary('firewall-cmd')) return null;
   const present = options.tablePresent ?? (hasBinary('nft') && (await firewalldTableExists(netns)));
   if (!present) return null;

@@ -9,7 +9,10 @@ export interface SavedTable {
 
 /** Parses `iptables-save` / `ip6tables-save` text (`*table`, `:CHAIN POLICY [p:b]`, `-A CHAIN …`, `COMMIT`). */
 export function parseIptablesSave(text: string | null): SavedTable[] {
-  return parseSave(text).map((t) => ({ name: t.name, chains: t.chains.map((c) => ({ name: c.name, policy: c.policy, rules: c.rules.length })) }));
+  return parseSave(text).map((t) => ({
+    name: t.name,
+    chains: t.chains.map((c) => ({ name: c.name, policy: c.policy, rules: c.rules.length })),
+  }));
 }
 
 /** One table of `iptables-save -c` output, chain by chain in order. */

@@ -14,7 +14,10 @@ export async function legacyTableNames(netns: string | null): Promise<{ v4: stri
 }
 
 /** `iptables-legacy-save -c` / `ip6tables-legacy-save -c`, only for families that have legacy tables. */
-export async function saveLegacy(netns: string | null, names: { v4: string[]; v6: string[] }): Promise<{ v4: string | null; v6: string | null }> {
+export async function saveLegacy(
+  netns: string | null,
+  names: { v4: string[]; v6: string[] },
+): Promise<{ v4: string | null; v6: string | null }> {
   const save = async (program: string, present: boolean): Promise<string | null> =>
     present && hasBinary(program) ? (await run(program, ['-c'], { netns })).stdout : null;
   const [v4, v6] = await Promise.all([
@@ -25,7 +28,10 @@ export async function saveLegacy(netns: string | null, names: { v4: string[]; v6
 }
 
 /** `iptables-nft-save -c` for each family; null when the family has no iptables-nft tables. */
-export async function saveIptablesNft(netns: string | null, families: { v4: boolean; v6: boolean }): Promise<{ v4: string | null; v6: string | null }> {
+export async function saveIptablesNft(
+  netns: string | null,
+  families: { v4: boolean; v6: boolean },
+): Promise<{ v4: string | null; v6: string | null }> {
   const save = async (program: string, present: boolean): Promise<string | null> => {
     if (!present || !hasBinary(program)) return null;
     const r = await run(program, ['-c'], { netns, allowFailure: true });

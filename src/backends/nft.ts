@@ -46,7 +46,9 @@ export function hasSlowFullListing(version: number[] | null): boolean {
  * chain it has no effect on packets.
  */
 export async function nftTableNames(netns: string | null): Promise<TableName[]> {
-  const dumps = await Promise.all(DISCOVER.map((kind) => run('nft', ['-j', 'list', kind], { netns, allowFailure: true, timeoutMs: 30_000 })));
+  const dumps = await Promise.all(
+    DISCOVER.map((kind) => run('nft', ['-j', 'list', kind], { netns, allowFailure: true, timeoutMs: 30_000 })),
+  );
   const seen = new Map<string, TableName>();
   for (const dump of dumps) {
     if (dump.exitCode !== 0) continue;
@@ -82,9 +84,14 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 /** Each table's listing in the given format, in order; a table deleted meanwhile is left out. */
 async function perTable(netns: string | null, format: '-a' | '-j', names?: Promise<TableName[]>): Promise<string[]> {
   const tables = await (names ?? nftTableNames(netns));
-  const results = await mapLimited(tables, 4, (t) => run('nft', [format, 'list', 'table', t.family, t.name], { netns, allowFailure: true, stdoutToFile: true }));
+  const results = await mapLimited(tables, 4, (t) =>
+    run('nft', [format, 'list', 'table', t.family, t.name], { netns, allowFailure: true, stdoutToFile: true }),
+  );
   // `list ruleset` prints tables in creation order, which is the order of their handles.
-  const handle = (out: string): number => Number((format === '-a' ? /^table \S+ \S+ \{ # handle (\d+)/ : /"table": \{[^}]*?"handle": (\d+)/).exec(out)?.[1] ?? 0);
+  const handle = (out: string): number =>
+    Number(
+      (format === '-a' ? /^table \S+ \S+ \{ # handle (\d+)/ : /"table": \{[^}]*?"handle": (\d+)/).exec(out)?.[1] ?? 0,
+    );
   return results
     .filter((r) => r.exitCode === 0)
     .map((r) => ({ out: r.stdout, handle: handle(r.stdout) }))
@@ -142,7 +149,12 @@ export async function listNftJson(netns: string | null): Promise<string> {
 /** Lists only the given tables (text with handles) — cheaper than the whole ruleset. */
 export async function listNftTables(netns: string | null, tables: TableName[]): Promise<string> {
   const parts = await Promise.all(
-    tables.map((t) => run('nft', ['-a', 'list', 'table', t.family, t.name], { netns, allowFailure: true, stdoutToFile: true })),
+    tables.map((t) =>
+      run('nft', ['-a', 'list', 'table', t.family, t.name], { netns, allowFailure: true, stdoutToFile: true }),
+    ),
   );
-  return parts.filter((p) => p.exitCode === 0).map((p) => p.stdout).join('');
+  return parts
+    .filter((p) => p.exitCode === 0)
+    .map((p) => p.stdout)
+    .join('');
 }

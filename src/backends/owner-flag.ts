@@ -17,8 +17,11 @@ export function ownerFlag(table: { text: string; ownerFlag?: boolean }): { owned
  */
 export function withoutOwnerFlags(text: string): string {
   if (!/^\tflags\s[^\n]*\bowner\b/m.test(text)) return text;
-  return text.replace(/^\tflags\s+([^\n]*)\n/gm, (line, list: string) => {
-    const rest = list.split(',').map((f) => f.trim()).filter((f) => f !== 'owner');
+  return text.replace(/^\tflags\s+([^\n]*)\n/gm, (_line, list: string) => {
+    const rest = list
+      .split(',')
+      .map((f) => f.trim())
+      .filter((f) => f !== 'owner');
     return rest.length ? `\tflags ${rest.join(',')}\n` : '';
   });
 }

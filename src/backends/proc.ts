@@ -32,13 +32,20 @@ export function parseHeadOutput(text: string, files: readonly string[]): Map<str
  */
 export async function readProcFiles(netns: string | null, files: readonly string[]): Promise<Map<string, string>> {
   // head -v prints a header before each file even when there is one, and goes on past missing files.
-  const r = await run('head', ['-v', '-n', MAX_LINES, '--', ...files], { netns, allowFailure: true, timeoutMs: PROC_TIMEOUT_MS });
+  const r = await run('head', ['-v', '-n', MAX_LINES, '--', ...files], {
+    netns,
+    allowFailure: true,
+    timeoutMs: PROC_TIMEOUT_MS,
+  });
   return parseHeadOutput(r.stdout, files);
 }
 
 /** Non-empty trimmed lines of a /proc listing (e.g. ip_tables_names); empty when absent. */
 export const procLines = (content: string | undefined): string[] =>
-  (content ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
+  (content ?? '')
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** The integer in a /proc file; null when absent or not a number. */
 export function procNumber(content: string | undefined): number | null {

@@ -8,12 +8,14 @@ import { writeError } from './error-output.js';
 import { escapeControl } from './terminal-text.js';
 
 // oclif's own parser types (not exported from the package's entry points).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: oclif's parser types are not exported
 type FlagOutput = { [name: string]: any };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: oclif's parser types are not exported
 type ArgOutput = { [name: string]: any };
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
 
 /** Every command: --json for free, global flags, errors as `{error:{code,message,actions}}` with stable exit codes. */
 export abstract class BaseCommand extends Command {
@@ -31,13 +33,18 @@ export abstract class BaseCommand extends Command {
   /** Every command: a missing guard is re-armed and said so; a change nobody guards is announced. */
   private async warnStaleChange(): Promise<void> {
     const i = this.argv.findIndex((a) => a === '--state-dir' || a.startsWith('--state-dir='));
-    const dir = i === -1 ? undefined : this.argv[i]!.includes('=') ? this.argv[i]!.slice('--state-dir='.length) : this.argv[i + 1];
+    const dir =
+      i === -1
+        ? undefined
+        : this.argv[i]!.includes('=')
+          ? this.argv[i]!.slice('--state-dir='.length)
+          : this.argv[i + 1];
     const paths = statePaths(dir);
     if (!existsSync(paths.pending)) return;
     try {
       const { guardNotices } = await import('../watchdog/rearm.js');
       const warnUnguarded = !(this.constructor as typeof BaseCommand).skipStaleCheck;
-      for (const line of await guardNotices(paths, { warnUnguarded })) process.stderr.write(line + '\n');
+      for (const line of await guardNotices(paths, { warnUnguarded })) process.stderr.write(`${line}\n`);
     } catch (error) {
       process.stderr.write(escapeControl(`warning: cannot read the pending change: ${(error as Error).message}\n`));
     }
@@ -53,14 +60,20 @@ export abstract class BaseCommand extends Command {
     } catch (error) {
       if (error instanceof FwsafeError || (error as { oclif?: { exit?: number } }).oclif?.exit === 0) throw error;
       const message = (error as Error).message.replace(/\nSee more help with --help$/, '');
-      throw new UserError(message, { code: 'USAGE', actions: ['See: fwsafe ' + (this.id ?? '').replace(/:/g, ' ') + ' --help'] });
+      throw new UserError(message, {
+        code: 'USAGE',
+        actions: [`See: fwsafe ${(this.id ?? '').replace(/:/g, ' ')} --help`],
+      });
     }
   }
 
   /** JSON goes out as it is; oclif would colour it (tokenising megabytes of plan) even into a pipe. */
   logJson(json: unknown): void {
-    if (process.stdout.isTTY) return super.logJson(json);
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    if (process.stdout.isTTY) {
+      super.logJson(json);
+      return;
+    }
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   }
 
   /** Human output, control characters escaped (src/cli/terminal-text.ts). */
@@ -83,7 +96,7 @@ export abstract class BaseCommand extends Command {
 
   /** Progress and warnings for humans go to stderr, never to stdout. */
   protected note(text: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(escapeControl(text.endsWith('\n') ? text : text + '\n'));
+    if (!this.jsonEnabled()) process.stderr.write(escapeControl(text.endsWith('\n') ? text : `${text}\n`));
   }
 
   protected get isTty(): boolean {
@@ -108,7 +121,10 @@ export abstract class BaseCommand extends Command {
       error instanceof FwsafeError
         ? error
         : error.oclif !== undefined
-          ? new UserError(error.message.replace(/\nSee more help with --help$/, ''), { code: 'USAGE', actions: ['See: fwsafe ' + (this.id ?? '').replace(/:/g, ' ') + ' --help'] })
+          ? new UserError(error.message.replace(/\nSee more help with --help$/, ''), {
+              code: 'USAGE',
+              actions: [`See: fwsafe ${(this.id ?? '').replace(/:/g, ' ')} --help`],
+            })
           : toFwsafeError(error);
     writeError(fw, this.jsonEnabled());
     return undefined;

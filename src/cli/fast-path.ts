@@ -34,7 +34,8 @@ function parseArgs(args: readonly string[]): FastArgs | null {
     else if (out.command === 'confirm' && arg === '--from-this-session') out.fromThisSession = true;
     else if (out.command === 'confirm' && out.id === undefined && /^c-[0-9a-z-]{6,64}$/.test(arg)) out.id = arg;
     else if (arg.startsWith('--state-dir=')) out.stateDir = arg.slice('--state-dir='.length);
-    else if (arg === '--state-dir' && args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) out.stateDir = args[++i];
+    else if (arg === '--state-dir' && args[i + 1] !== undefined && !args[i + 1]!.startsWith('-'))
+      out.stateDir = args[++i];
     else if (arg.startsWith('--netns=')) continue;
     else if (arg === '--netns' && args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) i += 1;
     else return null;
@@ -64,10 +65,10 @@ async function confirmFast(parsed: FastArgs): Promise<void> {
     claimedAtNs,
     fromThisSession: parsed.fromThisSession,
   });
-  if (parsed.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  if (parsed.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
     const { confirmLines } = await import('../apply/confirm-lines.js');
-    process.stdout.write(confirmLines(result).join('\n') + '\n');
+    process.stdout.write(`${confirmLines(result).join('\n')}\n`);
   }
 }
 
@@ -92,7 +93,7 @@ export async function tryFastPath(args: readonly string[]): Promise<boolean> {
     if (entryExists(paths.pending)) {
       // Like every command: a guard found gone is re-armed (said on stderr) before the status is read.
       const { guardNotices } = await import('../watchdog/rearm.js');
-      for (const line of await guardNotices(paths, { warnUnguarded: false })) process.stderr.write(line + '\n');
+      for (const line of await guardNotices(paths, { warnUnguarded: false })) process.stderr.write(`${line}\n`);
       const { pendingStatus } = await import('../apply/status.js');
       result = pendingStatus({ stateDir: parsed.stateDir });
     }
@@ -101,10 +102,10 @@ export async function tryFastPath(args: readonly string[]): Promise<boolean> {
       const { withRewritten } = await import('../apply/status.js');
       result = await withRewritten(result, parsed.stateDir);
     }
-    if (parsed.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    if (parsed.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       const { statusLines } = await import('../apply/status-lines.js');
-      process.stdout.write(escapeControl(statusLines(result).join('\n')) + '\n');
+      process.stdout.write(`${escapeControl(statusLines(result).join('\n'))}\n`);
     }
   } catch (error) {
     writeError(toFwsafeError(error), parsed.json);

@@ -15,7 +15,8 @@ export const globalFlags = {
 
 /** The admin's address(es) for the lockout probes when there is no SSH_CONNECTION (a console, CI). */
 export const adminAddressFlag = Flags.string({
-  description: 'An address the admin logs in from (repeatable; comma-separated in FWSAFE_ADMIN_ADDRESS). Probed when there is no SSH_CONNECTION.',
+  description:
+    'An address the admin logs in from (repeatable; comma-separated in FWSAFE_ADMIN_ADDRESS). Probed when there is no SSH_CONNECTION.',
   env: 'FWSAFE_ADMIN_ADDRESS',
   multiple: true,
   delimiter: ',',

@@ -25,10 +25,31 @@ function problemOf(st: Stats, allowSticky: boolean): string | null {
   return `writable by ${(st.mode & 0o002) !== 0 ? 'everyone' : `group ${st.gid}`}`;
 }
 
-type RunSync = (program: string, args: readonly string[]) => { exitCode: number | null; stdout: string; stderr: string };
+type RunSync = (
+  program: string,
+  args: readonly string[],
+) => { exitCode: number | null; stdout: string; stderr: string };
 
 // find prints `L path` for each symbolic link and `U path` for each path not root's or open to group/others.
-const FIND_EXPR = ['(', '-type', 'l', '-printf', 'L %p\\0', ')', '-o', '(', '!', '-uid', '0', '-o', '-perm', '/022', ')', '-printf', 'U %p\\0'];
+const FIND_EXPR = [
+  '(',
+  '-type',
+  'l',
+  '-printf',
+  'L %p\\0',
+  ')',
+  '-o',
+  '(',
+  '!',
+  '-uid',
+  '0',
+  '-o',
+  '-perm',
+  '/022',
+  ')',
+  '-printf',
+  'U %p\\0',
+];
 
 /**
  * Checks trees with one `find` (about 10 ms for 3,000 files here; lstat from JavaScript took 40-95 ms
@@ -55,7 +76,7 @@ class Checker {
   }
 
   private covered(path: string): boolean {
-    return this.roots.some((r) => path === r || path.startsWith(r.endsWith('/') ? r : r + '/'));
+    return this.roots.some((r) => path === r || path.startsWith(r.endsWith('/') ? r : `${r}/`));
   }
 
   /** `path` itself only (a directory whose other entries fwsafe never reads). */
@@ -68,7 +89,10 @@ class Checker {
 
   /** `paths` and everything below them; missing ones are skipped. */
   deep(paths: readonly string[], runSync: RunSync): void {
-    let pending = paths.filter((p) => existsSync(p)).map((p) => realpathSync(p)).filter((p) => !this.covered(p));
+    let pending = paths
+      .filter((p) => existsSync(p))
+      .map((p) => realpathSync(p))
+      .filter((p) => !this.covered(p));
     for (let round = 0; pending.length > 0 && round < 5; round += 1) {
       for (const p of pending) this.ancestors(p);
       this.roots.push(...pending);
@@ -115,7 +139,10 @@ export async function findUnsafePaths(root = packageRoot(), nodeBinary = process
   const { runSync } = await import('../run/spawn.js');
   const checker = new Checker();
   checker.shallow(root);
-  checker.deep(TREE_ENTRIES.map((name) => join(root, name)), runSync);
+  checker.deep(
+    TREE_ENTRIES.map((name) => join(root, name)),
+    runSync,
+  );
   checker.shallow(nodeBinary);
   checker.shallow(dirname(realpathSync(nodeBinary)));
   return checker.problems;
@@ -124,16 +151,19 @@ export async function findUnsafePaths(root = packageRoot(), nodeBinary = process
 /** The refusal: exit 14 with how to install fwsafe so that only root can change it. */
 export function unsafeInstallError(problems: readonly UnsafePath[], root: string): FwsafeError {
   const list = problems.map((p) => `${p.path}: ${p.why}`).join('; ');
-  return new FwsafeError(`Refusing to run as root: fwsafe's code could be changed by someone other than root (${list}).`, {
-    code: 'UNSAFE_INSTALL',
-    exitCode: ExitCode.unsafeInstall,
-    actions: [
-      'Install it so that only root owns it: `npm pack` in the checkout, then as root `npm install -g --ignore-scripts ./fwsafe-*.tgz`',
-      `Or make this checkout root's: chown -R root:root ${root} && chmod -R go-w ${root} (and node_modules, if it is a link)`,
-      'See docs/security.md.',
-    ],
-    details: { problems },
-  });
+  return new FwsafeError(
+    `Refusing to run as root: fwsafe's code could be changed by someone other than root (${list}).`,
+    {
+      code: 'UNSAFE_INSTALL',
+      exitCode: ExitCode.unsafeInstall,
+      actions: [
+        'Install it so that only root owns it: `npm pack` in the checkout, then as root `npm install -g --ignore-scripts ./fwsafe-*.tgz`',
+        `Or make this checkout root's: chown -R root:root ${root} && chmod -R go-w ${root} (and node_modules, if it is a link)`,
+        'See docs/security.md.',
+      ],
+      details: { problems },
+    },
+  );
 }
 
 /**
@@ -157,7 +187,7 @@ function treeStamp(root: string, nodeBinary: string): string {
 /** The stamp's name: any hash will do, the stamp itself names the paths it vouches for. */
 function stampFile(root: string, nodeBinary: string): string {
   let h = 0x811c9dc5;
-  for (const c of root + '\0' + nodeBinary) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  for (const c of `${root}\0${nodeBinary}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
   return join(runtimeDir(), `install-ok-${h.toString(16).padStart(8, '0')}`);
 }
 

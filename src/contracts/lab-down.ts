@@ -1,4 +1,8 @@
 import { z } from 'zod';
 
 /** `fwsafe lab down --json` */
-export const schema = z.strictObject({ name: z.string(), removed: z.array(z.string()), killed: z.array(z.number().int()) });
+export const schema = z.strictObject({
+  name: z.string(),
+  removed: z.array(z.string()),
+  killed: z.array(z.number().int()),
+});

@@ -32,6 +32,11 @@ export const schema = z.union([
     apply: z.looseObject({ changeId: z.string() }),
   }),
   /** The tables fwsafe manages already match the version: nothing applied (exit 0). */
-  z.strictObject({ mode: z.literal('nothing'), restoredVersion: z.number().int(), foreign: z.array(z.string()), notOurs: z.array(z.string()) }),
+  z.strictObject({
+    mode: z.literal('nothing'),
+    restoredVersion: z.number().int(),
+    foreign: z.array(z.string()),
+    notOurs: z.array(z.string()),
+  }),
 ]);
 export { RolledBack };

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
-const Rewritten = z.strictObject({ table: z.string(), netns: z.string().nullable(), version: z.number().int(), confirmedAt: z.string(), now: z.enum(['changed', 'missing']) });
+const Rewritten = z.strictObject({
+  table: z.string(),
+  netns: z.string().nullable(),
+  version: z.number().int(),
+  confirmedAt: z.string(),
+  now: z.enum(['changed', 'missing']),
+});
 
 /** `fwsafe status --json` */
 export const schema = z.strictObject({

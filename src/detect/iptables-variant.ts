@@ -41,7 +41,13 @@ export function resolveIptables(command = 'iptables', dirs = ['/usr/sbin', '/sbi
       }
       // The variant is decided by the first hop that names one (iptables-nft), else by the final binary.
       const named = links.map(variantOf).find((v) => v !== 'unknown');
-      return { command, path, links, resolvesTo: current, variant: variantOf(current) !== 'unknown' ? variantOf(current) : (named ?? 'unknown') };
+      return {
+        command,
+        path,
+        links,
+        resolvesTo: current,
+        variant: variantOf(current) !== 'unknown' ? variantOf(current) : (named ?? 'unknown'),
+      };
     } catch {
       // not in this directory
     }

@@ -12,7 +12,14 @@ import type { DetectFacts } from './summarise.js';
 async function listModel(netns: string | null): Promise<RulesetModel> {
   const model = buildModel(await listNftJson(netns));
   // A table with the owner flag: its text names the owning process (`# progname …`), which JSON omits.
-  const owned = await Promise.all(model.tables.filter((t) => t.ownerFlag).map(async (t) => ({ t, r: await run('nft', ['list', 'table', t.family, t.name], { netns, allowFailure: true }) })));
+  const owned = await Promise.all(
+    model.tables
+      .filter((t) => t.ownerFlag)
+      .map(async (t) => ({
+        t,
+        r: await run('nft', ['list', 'table', t.family, t.name], { netns, allowFailure: true }),
+      })),
+  );
   return { tables: model.tables.map((t) => ({ ...t, text: owned.find((o) => o.t === t)?.r.stdout ?? t.text })) };
 }
 

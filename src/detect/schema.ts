@@ -74,7 +74,9 @@ export const DetectResult = z.strictObject({
       /** `firewall-cmd --state` answered `running`. */
       running: z.boolean(),
       defaultZone: z.string().nullable(),
-      activeZones: z.array(z.strictObject({ name: z.string(), interfaces: z.array(z.string()), sources: z.array(z.string()) })),
+      activeZones: z.array(
+        z.strictObject({ name: z.string(), interfaces: z.array(z.string()), sources: z.array(z.string()) }),
+      ),
       tables: z.array(z.string()),
       /** `family table chain` of its chains in other tables (iptables backend: INPUT_direct, IN_public, …). */
       chains: z.array(z.string()),
@@ -82,7 +84,9 @@ export const DetectResult = z.strictObject({
   }),
   iptablesCommands: z.array(IptablesCommand),
   owners: z.array(z.strictObject({ owner: OwnerName, tables: z.array(z.string()), chains: z.array(z.string()) })),
-  conntrack: z.strictObject({ count: z.number().int(), max: z.number().int().nullable(), percent: z.number().nullable() }).nullable(),
+  conntrack: z
+    .strictObject({ count: z.number().int(), max: z.number().int().nullable(), percent: z.number().nullable() })
+    .nullable(),
   warnings: z.array(DetectWarning),
   durationMs: z.number().int().nonnegative(),
 });

@@ -6,7 +6,13 @@ import { parseIptablesSave } from '../backends/iptables-save.js';
 import type { RulesetModel, TableModel } from '../ruleset/model.js';
 import { ownerFlag } from '../backends/owner-flag.js';
 import type { IptablesResolution } from './iptables-variant.js';
-import { DETECT_SCHEMA, type DetectResultT, type DetectedTableT, type DetectWarningT, type OwnerNameT } from './schema.js';
+import {
+  DETECT_SCHEMA,
+  type DetectResultT,
+  type DetectedTableT,
+  type DetectWarningT,
+  type OwnerNameT,
+} from './schema.js';
 
 /** Everything detect measured; summarise turns it into the report without any I/O. */
 export interface DetectFacts {
@@ -87,7 +93,13 @@ export function summarise(facts: DetectFacts): Omit<DetectResultT, 'durationMs'>
         };
   const backends: DetectResultT['backends'] = {
     nftables: { present: native.length > 0, tables: native, rules: total(native) },
-    iptablesNft: { present: xt.length > 0, tables: xt, rules: total(xt), v4: xt.some((t) => t.family === 'ip'), v6: xt.some((t) => t.family === 'ip6') },
+    iptablesNft: {
+      present: xt.length > 0,
+      tables: xt,
+      rules: total(xt),
+      v4: xt.some((t) => t.family === 'ip'),
+      v6: xt.some((t) => t.family === 'ip6'),
+    },
     iptablesLegacy: {
       present: legacy.length > 0,
       tables: legacy,
@@ -99,7 +111,11 @@ export function summarise(facts: DetectFacts): Omit<DetectResultT, 'durationMs'>
       present: fwTables.length > 0 || fwChains.length > 0,
       running: facts.firewalld !== null,
       defaultZone: facts.firewalld?.defaultZone ?? null,
-      activeZones: (facts.firewalld?.activeZones ?? []).map((z) => ({ name: z.name, interfaces: z.interfaces, sources: z.sources })),
+      activeZones: (facts.firewalld?.activeZones ?? []).map((z) => ({
+        name: z.name,
+        interfaces: z.interfaces,
+        sources: z.sources,
+      })),
       tables: fwTables,
       chains: fwChains,
     },
@@ -126,7 +142,9 @@ export function ownedText(o: DetectResultT['owners'][number]): string {
   }
   const parts = [
     ...(o.tables.length > 0 ? [`${o.tables.length === 1 ? 'table' : 'tables'} ${o.tables.join(', ')}`] : []),
-    ...[...byTable].map(([table, names]) => `${names.length === 1 ? 'chain' : 'chains'} ${names.join(', ')} in ${table}`),
+    ...[...byTable].map(
+      ([table, names]) => `${names.length === 1 ? 'chain' : 'chains'} ${names.join(', ')} in ${table}`,
+    ),
   ];
   return `${o.owner} (${parts.join('; ')})`;
 }
@@ -144,35 +162,50 @@ function warningsFor(
   const info = (code: DetectWarningT['code'], message: string, actions: string[] = []): void => {
     out.push({ code, severity: 'info', message, actions });
   };
-  if (!facts.nftInstalled) warn('NFT_NOT_INSTALLED', 'nft is not installed: the nftables ruleset cannot be read.', ['apt-get install nftables']);
+  if (!facts.nftInstalled)
+    warn('NFT_NOT_INSTALLED', 'nft is not installed: the nftables ruleset cannot be read.', [
+      'apt-get install nftables',
+    ]);
   if (facts.nftVersion && hasSlowFullListing(facts.nftVersion)) {
     const rules = facts.model.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0);
     info(
       'NFT_SLOW_FULL_LISTING',
       `nft ${facts.nftVersion.join('.')} lists the whole ruleset in time that grows with tables × rules (fixed in nft 1.1.1): measured here, 40 tables × 2,500 rules took 218 s for \`nft list ruleset\` and over 60 s for \`nft list tables\`, 0.14 s a table for \`nft list table\`. fwsafe lists table by table; other tools (and your own \`nft list ruleset\`) pay the full cost${rules > 0 ? ` (${facts.model.tables.length} tables, ${rules} rules here)` : ''}.`,
-      ['List one table at a time: nft list table FAMILY NAME', 'Upgrade nftables to 1.1.1 or later where the distribution offers it.'],
+      [
+        'List one table at a time: nft list table FAMILY NAME',
+        'Upgrade nftables to 1.1.1 or later where the distribution offers it.',
+      ],
     );
   }
 
   // Legacy rules filter traffic only if they have rules or a non-ACCEPT policy; empty tables with ACCEPT are inert.
-  const legacyFilters = b.iptablesLegacy.tables.some((t) => t.chains.some((c) => c.rules > 0 || (c.policy !== null && c.policy !== 'ACCEPT')));
+  const legacyFilters = b.iptablesLegacy.tables.some((t) =>
+    t.chains.some((c) => c.rules > 0 || (c.policy !== null && c.policy !== 'ACCEPT')),
+  );
   const nftHooked = [...b.nftables.tables, ...b.iptablesNft.tables].some((t) => t.chains.some((c) => c.hook !== null));
   if (legacyFilters && nftHooked) {
     warn(
       'LEGACY_AND_NFT_ACTIVE',
       `iptables-legacy rules (${b.iptablesLegacy.rules}) and nftables rules are both active: the kernel evaluates both, and a packet must pass both. \`nft list ruleset\` does not show the legacy rules.`,
-      ['See them with: iptables-legacy-save; ip6tables-legacy-save', 'Move them to nftables (iptables-legacy-save | iptables-nft-restore), then remove the legacy tables.'],
+      [
+        'See them with: iptables-legacy-save; ip6tables-legacy-save',
+        'Move them to nftables (iptables-legacy-save | iptables-nft-restore), then remove the legacy tables.',
+      ],
     );
   }
   const v4 = facts.iptablesCommands.find((c) => c.command === 'iptables');
   if (v4?.variant === 'nft' && b.iptablesLegacy.present && (legacyFilters || b.iptablesLegacy.rules > 0)) {
-    warn('IPTABLES_VARIANT_MISMATCH', '`iptables` is iptables-nft here: `iptables -L` and `iptables-save` do not show the iptables-legacy rules that are active.', [
-      'Use iptables-legacy-save to see them.',
-    ]);
+    warn(
+      'IPTABLES_VARIANT_MISMATCH',
+      '`iptables` is iptables-nft here: `iptables -L` and `iptables-save` do not show the iptables-legacy rules that are active.',
+      ['Use iptables-legacy-save to see them.'],
+    );
   } else if (v4?.variant === 'legacy' && b.iptablesNft.present) {
-    warn('IPTABLES_VARIANT_MISMATCH', '`iptables` is iptables-legacy here: it does not show the iptables-nft tables that are active.', [
-      'Use iptables-nft-save (or nft list ruleset) to see them.',
-    ]);
+    warn(
+      'IPTABLES_VARIANT_MISMATCH',
+      '`iptables` is iptables-legacy here: it does not show the iptables-nft tables that are active.',
+      ['Use iptables-nft-save (or nft list ruleset) to see them.'],
+    );
   }
   // What firewalld rewrites: its table (nftables backend) or its chains (iptables backend).
   const fwOwns = [...b.firewalld.tables, ...b.firewalld.chains].join(', ') || 'its rules';
@@ -180,7 +213,9 @@ function warningsFor(
     warn(
       'FIREWALLD_RUNNING',
       `firewalld is running (default zone ${b.firewalld.defaultZone ?? '?'}): it owns ${fwOwns} and rewrites it on reload or restart; edits made there with nft or iptables are lost.`,
-      ['Stage firewalld changes as a .firewalld proposal of firewall-cmd operations (docs/firewalld.md): fwsafe applies them at runtime under the watchdog and makes them permanent on confirm.'],
+      [
+        'Stage firewalld changes as a .firewalld proposal of firewall-cmd operations (docs/firewalld.md): fwsafe applies them at runtime under the watchdog and makes them permanent on confirm.',
+      ],
     );
   } else if (b.firewalld.present) {
     warn(
@@ -192,26 +227,45 @@ function warningsFor(
   for (const t of facts.model.tables) {
     const flag = ownerFlag(t);
     if (flag.owned) {
-      warn('TABLE_OWNER_FLAG', `Table ${t.key} carries the nft owner flag (owned by the process ${flag.progname ?? 'that created it'}): no other process can change it, and it disappears when its owner exits. fwsafe never plans nft edits of it.`, [
-        t.name === 'firewalld' ? 'Change it through firewalld: a .firewalld proposal (docs/firewalld.md).' : `Change it through ${flag.progname ?? 'its owner'}.`,
-      ]);
+      warn(
+        'TABLE_OWNER_FLAG',
+        `Table ${t.key} carries the nft owner flag (owned by the process ${flag.progname ?? 'that created it'}): no other process can change it, and it disappears when its owner exits. fwsafe never plans nft edits of it.`,
+        [
+          t.name === 'firewalld'
+            ? 'Change it through firewalld: a .firewalld proposal (docs/firewalld.md).'
+            : `Change it through ${flag.progname ?? 'its owner'}.`,
+        ],
+      );
     }
   }
   if (b.iptablesNft.present) {
-    info('IPTABLES_NFT_TABLES', `Tables managed by iptables-nft: ${b.iptablesNft.tables.map(id).join(', ')}. Edit them with iptables-nft; fwsafe saves them with iptables-nft-save, never as nft text.`);
+    info(
+      'IPTABLES_NFT_TABLES',
+      `Tables managed by iptables-nft: ${b.iptablesNft.tables.map(id).join(', ')}. Edit them with iptables-nft; fwsafe saves them with iptables-nft-save, never as nft text.`,
+    );
   }
   const others = owners.filter((o) => o.owner !== 'unknown' && o.owner !== 'iptables-nft-managed');
   if (others.length > 0) {
-    info('OWNED_BY_OTHERS', `Owned by other software (which rewrites them; fwsafe leaves them alone): ${others.map(ownedText).join('; ')}.`);
+    info(
+      'OWNED_BY_OTHERS',
+      `Owned by other software (which rewrites them; fwsafe leaves them alone): ${others.map(ownedText).join('; ')}.`,
+    );
   }
   if (conntrack) {
     const share = conntrack.percent === null ? '' : ` (${conntrack.percent}% of nf_conntrack_max ${conntrack.max})`;
     if (conntrack.percent !== null && conntrack.percent >= CONNTRACK_NEAR_FULL_PERCENT) {
-      warn('CONNTRACK_NEAR_FULL', `The connection tracking table is nearly full: ${conntrack.count} entries${share}. New connections are dropped when it is full.`, [
-        'Raise net.netfilter.nf_conntrack_max in the host namespace, or find what opens so many connections (conntrack -L).',
-      ]);
+      warn(
+        'CONNTRACK_NEAR_FULL',
+        `The connection tracking table is nearly full: ${conntrack.count} entries${share}. New connections are dropped when it is full.`,
+        [
+          'Raise net.netfilter.nf_conntrack_max in the host namespace, or find what opens so many connections (conntrack -L).',
+        ],
+      );
     } else {
-      info('CONNTRACK_USAGE', `Connection tracking: ${conntrack.count} entries${share}. Rules matching "ct state established" keep existing connections open.`);
+      info(
+        'CONNTRACK_USAGE',
+        `Connection tracking: ${conntrack.count} entries${share}. Rules matching "ct state established" keep existing connections open.`,
+      );
     }
   }
   return out;

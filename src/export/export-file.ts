@@ -8,9 +8,11 @@ import type { ExportDocumentT } from './schema.js';
 export function writeExportFile(path: string, doc: ExportDocumentT): void {
   checkPlanOutPath(path, 'export');
   try {
-    writeFileAtomic(resolve(path), JSON.stringify(doc, null, 2) + '\n');
+    writeFileAtomic(resolve(path), `${JSON.stringify(doc, null, 2)}\n`);
   } catch (error) {
     if (error instanceof FwsafeError) throw error;
-    throw new UserError(`Cannot write the export to ${path}: ${(error as Error).message}.`, { code: 'EXPORT_OUT_UNWRITABLE' });
+    throw new UserError(`Cannot write the export to ${path}: ${(error as Error).message}.`, {
+      code: 'EXPORT_OUT_UNWRITABLE',
+    });
   }
 }

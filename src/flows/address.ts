@@ -25,7 +25,9 @@ export function inPrefix(addr: string, prefix: string): boolean {
 /** The /24 (IPv4) or /64 (IPv6) an address belongs to: how inbound clients are grouped. */
 export function clientPrefix(addr: string): string {
   if (isIP(addr) === 4) return `${addr.split('.').slice(0, 3).join('.')}.0/24`;
-  const groups = expandV6(addr).slice(0, 4).map((g) => g.replace(/^0+(?=.)/, ''));
+  const groups = expandV6(addr)
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''));
   return `${groups.join(':')}::/64`;
 }
 

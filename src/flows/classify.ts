@@ -6,7 +6,12 @@ import type { FlowClassT, ListenerT } from './schema.js';
 const isWildcard = (a: string): boolean => a === '0.0.0.0' || a === '::';
 
 /** The process listening on a port (a specific address before a wildcard one). */
-export function listenerFor(listeners: ListenerT[], proto: string, address: string, port: number | null): ListenerT | null {
+export function listenerFor(
+  listeners: ListenerT[],
+  proto: string,
+  address: string,
+  port: number | null,
+): ListenerT | null {
   if (port === null) return null;
   const same = listeners.filter((l) => l.proto === proto && l.port === port);
   return same.find((l) => l.address === address) ?? same.find((l) => isWildcard(l.address)) ?? null;
@@ -33,17 +38,38 @@ export function classify(
     if (!c) {
       const process =
         direction === 'in'
-          ? listenerFor(context.listeners, e.proto, e.dst, port)?.process ?? null
+          ? (listenerFor(context.listeners, e.proto, e.dst, port)?.process ?? null)
           : direction === 'out'
-            ? context.sockets.find((s) => s.proto === e.proto && s.peer.address === e.dst && s.peer.port === e.dport && s.local.port === e.sport)?.process ?? null
+            ? (context.sockets.find(
+                (s) =>
+                  s.proto === e.proto &&
+                  s.peer.address === e.dst &&
+                  s.peer.port === e.dport &&
+                  s.local.port === e.sport,
+              )?.process ?? null)
             : null;
-      c = { proto: e.proto, direction, family: e.family, peer, sample: direction === 'in' ? e.src : e.dst, local, port, zone: e.zone, connections: 0, packets: null, established: 0, process };
+      c = {
+        proto: e.proto,
+        direction,
+        family: e.family,
+        peer,
+        sample: direction === 'in' ? e.src : e.dst,
+        local,
+        port,
+        zone: e.zone,
+        connections: 0,
+        packets: null,
+        established: 0,
+        process,
+      };
       classes.set(key, c);
     }
     c.connections += 1;
     if (e.packets !== null) c.packets = (c.packets ?? 0) + e.packets;
     if (e.assured) c.established += 1;
   }
-  const sorted = [...classes.values()].sort((a, b) => (b.packets ?? 0) - (a.packets ?? 0) || b.connections - a.connections || a.peer.localeCompare(b.peer));
+  const sorted = [...classes.values()].sort(
+    (a, b) => (b.packets ?? 0) - (a.packets ?? 0) || b.connections - a.connections || a.peer.localeCompare(b.peer),
+  );
   return { classes: sorted.slice(0, context.top), omitted: Math.max(0, sorted.length - context.top) };
 }

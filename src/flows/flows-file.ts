@@ -18,7 +18,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 function bad(path: string, line: number, why: string): UserError {
   return new UserError(`${path} line ${line}: ${why}.`, {
     code: 'FLOWS_FILE_INVALID',
-    actions: ['Write one flow a line: PROTO [from ADDR[/LEN]] [to [ADDR[/LEN]]:PORT] [in|out|forward] [name=NAME] (see docs/flows.md).'],
+    actions: [
+      'Write one flow a line: PROTO [from ADDR[/LEN]] [to [ADDR[/LEN]]:PORT] [in|out|forward] [name=NAME] (see docs/flows.md).',
+    ],
   });
 }
 
@@ -42,10 +44,23 @@ export function parseFlows(text: string, path: string): DeclaredFlowT[] {
     const line = index + 1;
     const words = raw.replace(/#.*$/, '').trim().split(/\s+/).filter(Boolean);
     if (words.length === 0) return;
-    if (flows.length >= MAX_DECLARED_FLOWS) throw bad(path, line, `more than ${MAX_DECLARED_FLOWS} flows; declare classes (prefixes) rather than single peers`);
+    if (flows.length >= MAX_DECLARED_FLOWS)
+      throw bad(
+        path,
+        line,
+        `more than ${MAX_DECLARED_FLOWS} flows; declare classes (prefixes) rather than single peers`,
+      );
     const proto = words[0]!;
     if (!PROTOS.has(proto)) throw bad(path, line, 'word 1 must be a protocol: tcp, udp, icmp or icmpv6');
-    const flow: DeclaredFlowT = { proto: proto as DeclaredFlowT['proto'], from: null, to: null, port: null, name: null, direction: null, line };
+    const flow: DeclaredFlowT = {
+      proto: proto as DeclaredFlowT['proto'],
+      from: null,
+      to: null,
+      port: null,
+      name: null,
+      direction: null,
+      line,
+    };
     let sawTo = false;
     for (let i = 1; i < words.length; i += 1) {
       const word = words[i]!;
@@ -56,17 +71,20 @@ export function parseFlows(text: string, path: string): DeclaredFlowT[] {
         i += 1;
         if (word === 'from') {
           if (flow.from !== null) throw bad(path, line, '"from" given twice');
-          if (addressFamily(value) === null) throw bad(path, line, `word ${i + 1} is not an IPv4/IPv6 address or prefix`);
+          if (addressFamily(value) === null)
+            throw bad(path, line, `word ${i + 1} is not an IPv4/IPv6 address or prefix`);
           flow.from = value;
           continue;
         }
         if (sawTo) throw bad(path, line, '"to" given twice');
         sawTo = true;
         const target = parseTarget(value);
-        if (target.addr !== null && addressFamily(target.addr) === null) throw bad(path, line, `word ${i + 1} is not an address, prefix or :PORT`);
+        if (target.addr !== null && addressFamily(target.addr) === null)
+          throw bad(path, line, `word ${i + 1} is not an address, prefix or :PORT`);
         if (target.port !== null) {
           if (proto.startsWith('icmp')) throw bad(path, line, `${proto} has no ports`);
-          if (!/^\d{1,5}$/.test(target.port) || Number(target.port) < 1 || Number(target.port) > 65535) throw bad(path, line, `word ${i + 1}: the port must be 1–65535`);
+          if (!/^\d{1,5}$/.test(target.port) || Number(target.port) < 1 || Number(target.port) > 65535)
+            throw bad(path, line, `word ${i + 1}: the port must be 1–65535`);
           flow.port = Number(target.port);
         }
         flow.to = target.addr;
@@ -83,11 +101,19 @@ export function parseFlows(text: string, path: string): DeclaredFlowT[] {
         throw bad(path, line, `${at} is not understood (expected from, to, in, out, forward or name=)`);
       }
     }
-    if (!sawTo) throw bad(path, line, 'a flow needs "to": to :PORT (a service here), to ADDR:PORT (a server elsewhere), to ADDR (ICMP)');
-    if (!proto.startsWith('icmp') && flow.port === null) throw bad(path, line, `${proto} needs a port: to :PORT or to ADDR:PORT`);
+    if (!sawTo)
+      throw bad(
+        path,
+        line,
+        'a flow needs "to": to :PORT (a service here), to ADDR:PORT (a server elsewhere), to ADDR (ICMP)',
+      );
+    if (!proto.startsWith('icmp') && flow.port === null)
+      throw bad(path, line, `${proto} needs a port: to :PORT or to ADDR:PORT`);
     const families = [flow.from, flow.to].filter((a): a is string => a !== null).map((a) => addressFamily(a));
-    if (families.length === 2 && families[0] !== families[1]) throw bad(path, line, '"from" and "to" are of different address families');
-    if ((proto === 'icmp' && families.includes('ipv6')) || (proto === 'icmpv6' && families.includes('ipv4'))) throw bad(path, line, `${proto} does not go with that address family`);
+    if (families.length === 2 && families[0] !== families[1])
+      throw bad(path, line, '"from" and "to" are of different address families');
+    if ((proto === 'icmp' && families.includes('ipv6')) || (proto === 'icmpv6' && families.includes('ipv4')))
+      throw bad(path, line, `${proto} does not go with that address family`);
     flows.push(flow);
   });
   return flows;
@@ -105,16 +131,27 @@ export function readFlowsFile(path: string | null): { path: string | null; flows
     stat = statSync(file);
   } catch (error) {
     if (!explicit && (error as NodeJS.ErrnoException).code === 'ENOENT') return { path: null, flows: [] };
-    throw new UserError(`Cannot read the flows file ${file}: ${(error as Error).message}.`, { code: 'FLOWS_FILE_UNREADABLE' });
+    throw new UserError(`Cannot read the flows file ${file}: ${(error as Error).message}.`, {
+      code: 'FLOWS_FILE_UNREADABLE',
+    });
   }
-  if (!stat.isFile()) throw new UserError(`The flows file ${file} is not a regular file.`, { code: 'FLOWS_FILE_INVALID' });
-  if (stat.size > MAX_FLOWS_BYTES) throw new UserError(`The flows file ${file} is larger than ${MAX_FLOWS_BYTES / 1024} KiB.`, { code: 'FLOWS_FILE_INVALID' });
+  if (!stat.isFile())
+    throw new UserError(`The flows file ${file} is not a regular file.`, { code: 'FLOWS_FILE_INVALID' });
+  if (stat.size > MAX_FLOWS_BYTES)
+    throw new UserError(`The flows file ${file} is larger than ${MAX_FLOWS_BYTES / 1024} KiB.`, {
+      code: 'FLOWS_FILE_INVALID',
+    });
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw new UserError(`Cannot read the flows file ${file}: ${(error as Error).message}.`, { code: 'FLOWS_FILE_UNREADABLE' });
+    throw new UserError(`Cannot read the flows file ${file}: ${(error as Error).message}.`, {
+      code: 'FLOWS_FILE_UNREADABLE',
+    });
   }
-  if (bytes.includes(0)) throw new UserError(`The flows file ${file} contains NUL bytes: it is not a text file.`, { code: 'FLOWS_FILE_INVALID' });
+  if (bytes.includes(0))
+    throw new UserError(`The flows file ${file} contains NUL bytes: it is not a text file.`, {
+      code: 'FLOWS_FILE_INVALID',
+    });
   return { path: file, flows: parseFlows(bytes.toString('utf8'), file) };
 }

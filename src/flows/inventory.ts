@@ -13,14 +13,20 @@ export async function localAddresses(netns: string | null): Promise<string[]> {
   const r = await run('ip', ['-j', 'addr', 'show'], { netns, allowFailure: true, timeoutMs: 5000 });
   try {
     const links = JSON.parse(r.stdout) as { addr_info?: { local?: string }[] }[];
-    return [...new Set(links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local).filter((a): a is string => Boolean(a))))].sort();
+    return [
+      ...new Set(links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local).filter((a): a is string => Boolean(a)))),
+    ].sort();
   } catch {
     return [];
   }
 }
 
 async function forwarding(netns: string | null): Promise<{ ipv4: boolean; ipv6: boolean }> {
-  const r = await run('sysctl', ['-n', 'net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding'], { netns, allowFailure: true, timeoutMs: 5000 });
+  const r = await run('sysctl', ['-n', 'net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding'], {
+    netns,
+    allowFailure: true,
+    timeoutMs: 5000,
+  });
   const [v4, v6] = r.stdout.trim().split('\n');
   return { ipv4: v4 === '1', ipv6: v6 === '1' };
 }
@@ -36,7 +42,11 @@ async function conntrackText(netns: string | null): Promise<string | null> {
  * listening sockets with their processes, and the flows the admin declared. Everything is collected
  * side by side; the time it took is part of the answer.
  */
-export async function collectInventory(options: { netns: string | null; flowsFile?: string | null; top?: number }): Promise<FlowInventoryT> {
+export async function collectInventory(options: {
+  netns: string | null;
+  flowsFile?: string | null;
+  top?: number;
+}): Promise<FlowInventoryT> {
   const started = performance.now();
   const declared = readFlowsFile(options.flowsFile ?? null);
   const [addresses, forward, ct, ss] = await Promise.all([
@@ -48,7 +58,12 @@ export async function collectInventory(options: { netns: string | null; flowsFil
   const sockets = parseSockets(ss.stdout);
   const listeners = listenersOf(sockets);
   const entries = ct === null ? [] : parseConntrack(ct);
-  const { classes, omitted } = classify(entries, { local: new Set(addresses), listeners, sockets, top: options.top ?? DEFAULT_TOP });
+  const { classes, omitted } = classify(entries, {
+    local: new Set(addresses),
+    listeners,
+    sockets,
+    top: options.top ?? DEFAULT_TOP,
+  });
   return FlowInventory.parse({
     netns: options.netns,
     collectedAt: new Date().toISOString(),

@@ -36,7 +36,8 @@ export function flowProbes(inv: FlowInventoryT): { probes: FlowProbe[]; unprobed
     const key = `${p.spec.proto} ${p.spec.from} ${p.spec.to} ${p.spec.port}`;
     if (seen.has(key)) return;
     seen.add(key);
-    if (probes.length >= MAX_FLOW_PROBES) unprobed.push({ label: p.label, why: `more than ${MAX_FLOW_PROBES} flows to replay` });
+    if (probes.length >= MAX_FLOW_PROBES)
+      unprobed.push({ label: p.label, why: `more than ${MAX_FLOW_PROBES} flows to replay` });
     // A neutral tag as the probe's text: the probes read the first `a → b:port` of a description as its packet.
     else probes.push({ ...p, spec: { ...p.spec, text: `flow#${probes.length + 1}` } });
   };
@@ -51,21 +52,46 @@ export function flowProbes(inv: FlowInventoryT): { probes: FlowProbe[]; unprobed
       continue;
     }
     // From a real client of the class: a prefix's first address could be the host's own.
-    add({ spec: { proto: c.proto, port: c.port, from: c.sample, to: c.local, text: label }, origin: 'live', blocking: c.established > 0, label, process: c.process, connections: c.connections });
+    add({
+      spec: { proto: c.proto, port: c.port, from: c.sample, to: c.local, text: label },
+      origin: 'live',
+      blocking: c.established > 0,
+      label,
+      process: c.process,
+      connections: c.connections,
+    });
   }
   for (const f of inv.declared) {
     const label = describeDeclared(f);
-    const inbound = f.direction === 'in' || (f.direction === null && (f.to === null || inv.localAddresses.includes(f.to)));
+    const inbound =
+      f.direction === 'in' || (f.direction === null && (f.to === null || inv.localAddresses.includes(f.to)));
     if (!inbound || (f.proto !== 'tcp' && f.proto !== 'udp') || f.port === null) {
-      unprobed.push({ label, why: !inbound ? 'outbound and forwarded flows are not replayed yet' : `${f.proto} flows are not replayed yet` });
+      unprobed.push({
+        label,
+        why: !inbound ? 'outbound and forwarded flows are not replayed yet' : `${f.proto} flows are not replayed yet`,
+      });
       continue;
     }
-    add({ spec: { proto: f.proto, port: f.port, from: f.from, to: f.to, text: label }, origin: 'declared', blocking: true, label, process: null, connections: 0 });
+    add({
+      spec: { proto: f.proto, port: f.port, from: f.from, to: f.to, text: label },
+      origin: 'declared',
+      blocking: true,
+      label,
+      process: null,
+      connections: 0,
+    });
   }
   for (const l of inv.listeners) {
     if (l.address.startsWith('127.') || l.address === '::1') continue;
     const label = `${l.proto} listener ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}${l.process ? ` (${l.process})` : ''}`;
-    add({ spec: { proto: l.proto, port: l.port, from: null, to: wildcard(l.address) ? null : l.address, text: label }, origin: 'listener', blocking: false, label, process: l.process, connections: 0 });
+    add({
+      spec: { proto: l.proto, port: l.port, from: null, to: wildcard(l.address) ? null : l.address, text: label },
+      origin: 'listener',
+      blocking: false,
+      label,
+      process: l.process,
+      connections: 0,
+    });
   }
   return { probes, unprobed };
 }

@@ -4,7 +4,9 @@ import { whatHappened } from '../probes/attribution.js';
 import type { FlowProbe, UnprobedFlow } from './probe-specs.js';
 
 const who = (p: FlowProbe): string =>
-  [p.process, p.connections > 0 ? `${p.connections} live connection${p.connections === 1 ? '' : 's'}` : null].filter(Boolean).join(', ');
+  [p.process, p.connections > 0 ? `${p.connections} live connection${p.connections === 1 ? '' : 's'}` : null]
+    .filter(Boolean)
+    .join(', ');
 
 /**
  * The verdicts of the replayed flows as findings: a flow that passes today and not after is cut
@@ -12,7 +14,11 @@ const who = (p: FlowProbe): string =>
  * was closed today and answers after is newly exposed; a declared flow blocked already is said so.
  * Returns the other probe results untouched.
  */
-export function flowFindings(flows: FlowProbe[], unprobed: UnprobedFlow[], results: ProbeResult[]): { findings: FindingT[]; rest: ProbeResult[] } {
+export function flowFindings(
+  flows: FlowProbe[],
+  unprobed: UnprobedFlow[],
+  results: ProbeResult[],
+): { findings: FindingT[]; rest: ProbeResult[] } {
   const findings: FindingT[] = [];
   const mine = new Set<ProbeResult>();
   for (const flow of flows) {
@@ -25,7 +31,10 @@ export function flowFindings(flows: FlowProbe[], unprobed: UnprobedFlow[], resul
         code: 'FLOW_CUT',
         severity: flow.blocking ? 'error' : 'warning',
         message: `${flow.origin === 'listener' ? 'The service' : 'The flow'} ${flow.label}${whom} passes today and would be ${whatHappened(r)} after the change (real packets through the proposed ruleset).`,
-        fix: flow.origin === 'listener' ? 'If nobody should reach it any more, nothing to do; otherwise accept it before the rule that drops it.' : 'Accept it before the rule that drops it, or declare why it may go.',
+        fix:
+          flow.origin === 'listener'
+            ? 'If nobody should reach it any more, nothing to do; otherwise accept it before the rule that drops it.'
+            : 'Accept it before the rule that drops it, or declare why it may go.',
         location: r.decidedBy,
         evidence: 'probe',
       });
@@ -50,7 +59,10 @@ export function flowFindings(flows: FlowProbe[], unprobed: UnprobedFlow[], resul
     }
   }
   if (unprobed.length > 0) {
-    const shown = unprobed.slice(0, 8).map((u) => `${u.label} (${u.why})`).join('; ');
+    const shown = unprobed
+      .slice(0, 8)
+      .map((u) => `${u.label} (${u.why})`)
+      .join('; ');
     findings.push({
       code: 'FLOWS_NOT_PROBED',
       severity: 'info',

@@ -13,7 +13,10 @@ export interface Socket {
 /** `0.0.0.0:22`, `[::]:22`, `*:22`, `127.0.0.53%lo:53`, `10.0.0.1:*` → address and port. */
 function endpoint(text: string): { address: string; port: number | null } {
   const at = text.lastIndexOf(':');
-  let address = text.slice(0, at).replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  let address = text
+    .slice(0, at)
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
   if (address === '*') address = '0.0.0.0';
   const port = text.slice(at + 1);
   return { address, port: port === '*' ? null : Number(port) };
@@ -44,7 +47,9 @@ export function listenersOf(sockets: Socket[]): ListenerT[] {
   const seen = new Set<string>();
   const out: ListenerT[] = [];
   for (const s of sockets) {
-    const listening = (s.proto === 'tcp' && s.state === 'LISTEN') || (s.proto === 'udp' && s.state === 'UNCONN' && s.peer.port === null);
+    const listening =
+      (s.proto === 'tcp' && s.state === 'LISTEN') ||
+      (s.proto === 'udp' && s.state === 'UNCONN' && s.peer.port === null);
     const key = `${s.proto} ${s.local.address} ${s.local.port}`;
     if (!listening || seen.has(key)) continue;
     seen.add(key);

@@ -13,10 +13,20 @@ export const FORMATS: readonly ProposalFormat[] = [firewalldFormat, iptablesForm
 export function recogniseProposal(text: string, path?: string): { format: ProposalFormat; recognition: Recognition } {
   // A file named for a format is that format, whatever it holds: its validation then says what is wrong.
   const byName = path === undefined ? undefined : FORMATS.find((f) => f.extensions?.some((e) => path.endsWith(e)));
-  if (byName) return { format: byName, recognition: { format: byName.id, seen: `a ${byName.label} file (named *${byName.extensions!.find((e) => path!.endsWith(e))})` } };
+  if (byName)
+    return {
+      format: byName,
+      recognition: {
+        format: byName.id,
+        seen: `a ${byName.label} file (named *${byName.extensions!.find((e) => path!.endsWith(e))})`,
+      },
+    };
   for (const format of FORMATS) {
     const recognition = format.recognise(text);
     if (recognition) return { format, recognition };
   }
-  return { format: nftFormat, recognition: { format: 'nft', seen: 'text no format recognised (read as an nft script)' } };
+  return {
+    format: nftFormat,
+    recognition: { format: 'nft', seen: 'text no format recognised (read as an nft script)' },
+  };
 }

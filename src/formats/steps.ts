@@ -16,13 +16,27 @@ const firstLines = (stderr: string, n: number): string[] => stderr.trim().split(
  * (apply) the first failure ends the run; without it (rollback) every step is tried, since each one
  * restores a different backend. Returns the failures.
  */
-export async function runSteps(netns: string | null, steps: TransactionStepT[], options: { stopOnError: boolean; timeoutMs: number }): Promise<StepFailure[]> {
+export async function runSteps(
+  netns: string | null,
+  steps: TransactionStepT[],
+  options: { stopOnError: boolean; timeoutMs: number },
+): Promise<StepFailure[]> {
   const failures: StepFailure[] = [];
   for (const step of steps) {
-    const r = await run(step.program, step.args, { netns, input: step.input, allowFailure: true, timeoutMs: options.timeoutMs, ...(step.env ? { env: step.env } : {}) });
+    const r = await run(step.program, step.args, {
+      netns,
+      input: step.input,
+      allowFailure: true,
+      timeoutMs: options.timeoutMs,
+      ...(step.env ? { env: step.env } : {}),
+    });
     if (r.exitCode === 0) continue;
     const lines = firstLines(r.stderr || r.stdout, 6);
-    failures.push({ step, message: `${step.program} ${step.args.join(' ')} (${step.what}): ${lines.join(' | ')}`, why: lines.join('\n') });
+    failures.push({
+      step,
+      message: `${step.program} ${step.args.join(' ')} (${step.what}): ${lines.join(' | ')}`,
+      why: lines.join('\n'),
+    });
     if (options.stopOnError) break;
   }
   return failures;

@@ -31,7 +31,9 @@ export const TransactionStep = z.strictObject({
    * Environment the program needs, and nothing else: the D-Bus of the firewalld a firewall-cmd step talks
    * to (recorded at apply time, so a confirm from a new SSH session reaches the same firewalld).
    */
-  env: z.strictObject({ DBUS_SYSTEM_BUS_ADDRESS: z.string().regex(/^unix:path=\/[A-Za-z0-9_./+-]{1,200}$/) }).optional(),
+  env: z
+    .strictObject({ DBUS_SYSTEM_BUS_ADDRESS: z.string().regex(/^unix:path=\/[A-Za-z0-9_./+-]{1,200}$/) })
+    .optional(),
   /** What it changes or restores, for messages: "nft tables", "iptables-nft v4 filter INPUT,DOCKER-USER". */
   what: z.string(),
 });

@@ -9,8 +9,16 @@ import type { StatePaths } from '../state/paths.js';
 
 // What each table fwsafe changed looked like when its change was confirmed: a manager that rewrites it
 // later (a firewalld --reload dropping a forced edit) is then noticed by status, log and detect.
-const Entry = z.strictObject({ netns: z.string().nullable(), version: z.number().int().positive(), confirmedAt: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
-const Index = z.strictObject({ schema: z.literal(1), tables: z.record(z.string().regex(/^(ip|ip6|inet|arp|bridge|netdev) [A-Za-z0-9_.-]{1,64}$/), Entry) });
+const Entry = z.strictObject({
+  netns: z.string().nullable(),
+  version: z.number().int().positive(),
+  confirmedAt: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+const Index = z.strictObject({
+  schema: z.literal(1),
+  tables: z.record(z.string().regex(/^(ip|ip6|inet|arp|bridge|netdev) [A-Za-z0-9_.-]{1,64}$/), Entry),
+});
 type IndexT = z.infer<typeof Index>;
 
 export interface RewrittenTable {
@@ -31,13 +39,21 @@ function readIndex(paths: StatePaths): IndexT {
 
 async function tableHash(netns: string | null, key: string): Promise<string | null> {
   const [family, name] = key.split(' ') as [string, string];
-  const r = await run('nft', ['list', 'table', family, name], { netns, allowFailure: true, timeoutMs: 10_000, stdoutToFile: true });
+  const r = await run('nft', ['list', 'table', family, name], {
+    netns,
+    allowFailure: true,
+    timeoutMs: 10_000,
+    stdoutToFile: true,
+  });
   const block = r.exitCode === 0 ? splitTables(r.stdout)[0] : undefined;
   return block ? sha256(normaliseBlock(block.raw)) : null;
 }
 
 /** On confirmation: remember the confirmed form of the tables a change touched; `forget` those a manager owns. */
-export async function recordConfirmedTables(paths: StatePaths, o: { netns: string | null; version: number; confirmedAt: string; tables: string[]; forget: string[] }): Promise<void> {
+export async function recordConfirmedTables(
+  paths: StatePaths,
+  o: { netns: string | null; version: number; confirmedAt: string; tables: string[]; forget: string[] },
+): Promise<void> {
   const index = readIndex(paths);
   for (const key of o.forget) delete index.tables[key];
   for (const key of o.tables) {
@@ -45,7 +61,7 @@ export async function recordConfirmedTables(paths: StatePaths, o: { netns: strin
     if (hash === null) delete index.tables[key];
     else index.tables[key] = { netns: o.netns, version: o.version, confirmedAt: o.confirmedAt, sha256: hash };
   }
-  writeFileAtomic(indexPath(paths), JSON.stringify(index, null, 2) + '\n');
+  writeFileAtomic(indexPath(paths), `${JSON.stringify(index, null, 2)}\n`);
 }
 
 /** Tables fwsafe changed whose live content no longer matches their last confirmed version. Cheap: one listing per table. */
@@ -54,7 +70,19 @@ export async function rewrittenTables(paths: StatePaths): Promise<RewrittenTable
   const entries = Object.entries(index.tables);
   // A namespace that no longer exists (a lab taken down) cannot be compared: its entries are skipped.
   const hashes = await Promise.all(entries.map(([key, e]) => tableHash(e.netns, key).catch(() => undefined)));
-  return entries.flatMap(([key, e], i) => (hashes[i] === undefined || hashes[i] === e.sha256 ? [] : [{ table: key, netns: e.netns, version: e.version, confirmedAt: e.confirmedAt, now: hashes[i] === null ? ('missing' as const) : ('changed' as const) }]));
+  return entries.flatMap(([key, e], i) =>
+    hashes[i] === undefined || hashes[i] === e.sha256
+      ? []
+      : [
+          {
+            table: key,
+            netns: e.netns,
+            version: e.version,
+            confirmedAt: e.confirmedAt,
+            now: hashes[i] === null ? ('missing' as const) : ('changed' as const),
+          },
+        ],
+  );
 }
 
 /** One line per rewritten table, for status, log and detect. */

@@ -32,7 +32,13 @@ async function side(store: HistoryStore, ref: string, netns: string | null): Pro
 }
 
 /** Unified diff between two versions, or a version and the live ruleset (B defaults to live). */
-export async function diffVersions(options: { a: string; b?: string; netns: string | null; stateDir?: string; fromElsewhere?: boolean }): Promise<VersionDiff> {
+export async function diffVersions(options: {
+  a: string;
+  b?: string;
+  netns: string | null;
+  stateDir?: string;
+  fromElsewhere?: boolean;
+}): Promise<VersionDiff> {
   const store = new HistoryStore(options.stateDir);
   // A version against the live ruleset only means something where the version was taken.
   const refs = [options.a, options.b ?? 'live'];
@@ -46,7 +52,10 @@ export async function diffVersions(options: { a: string; b?: string; netns: stri
   const from = await side(store, options.a, options.netns);
   const to = await side(store, options.b ?? 'live', options.netns);
   const label = (s: Side): string => (s.version === null ? 'live' : `version ${s.version}`);
-  const unified = from.text === to.text ? '' : createTwoFilesPatch(label(from), label(to), from.text, to.text, '', '', { context: 3 });
+  const unified =
+    from.text === to.text
+      ? ''
+      : createTwoFilesPatch(label(from), label(to), from.text, to.text, '', '', { context: 3 });
   let added = 0;
   let removed = 0;
   for (const line of unified.split('\n')) {

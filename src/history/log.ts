@@ -57,15 +57,25 @@ export function renderLogDetails(v: VersionRecordT): string[] {
   const c = v.change;
   if (!c) return lines;
   if (c.touchedTables.length > 0) lines.push(`        tables: ${c.touchedTables.join(', ')}`);
-  if (c.confirmedBy) lines.push(`        confirmed by ${c.confirmedBy.user}@${c.confirmedBy.host}${c.confirmedBy.from ? ` from ${c.confirmedBy.from}` : ''} at ${c.confirmedAt}`);
+  if (c.confirmedBy)
+    lines.push(
+      `        confirmed by ${c.confirmedBy.user}@${c.confirmedBy.host}${c.confirmedBy.from ? ` from ${c.confirmedBy.from}` : ''} at ${c.confirmedAt}`,
+    );
   if (c.confirmedVia) {
-    const proof = c.confirmedVia.newConnectionProven ? 'a new connection, proven' : `${c.confirmedVia.method}, new connection NOT proven`;
+    const proof = c.confirmedVia.newConnectionProven
+      ? 'a new connection, proven'
+      : `${c.confirmedVia.method}, new connection NOT proven`;
     lines.push(`        over ${describeConnection(c.confirmedVia.connection)}: ${proof}`);
   }
   if (c.rolledBackAt) lines.push(`        rolled back at ${c.rolledBackAt} (${c.rollbackReason ?? 'unknown'})`);
-  if (c.overwrittenUnknown) lines.push('        rollback restored without comparing first (no time at the deadline): changes others made meanwhile are not known');
-  if (c.overwritten.length > 0) lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join(', ')}`);
-  if (c.kept && c.kept.length > 0) lines.push(`        rollback undid only this change; kept what others changed meanwhile in: ${c.kept.join(', ')}`);
+  if (c.overwrittenUnknown)
+    lines.push(
+      '        rollback restored without comparing first (no time at the deadline): changes others made meanwhile are not known',
+    );
+  if (c.overwritten.length > 0)
+    lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join(', ')}`);
+  if (c.kept && c.kept.length > 0)
+    lines.push(`        rollback undid only this change; kept what others changed meanwhile in: ${c.kept.join(', ')}`);
   if (c.conflict) lines.push(`        ${c.conflict}`);
   if (c.persistedTo) lines.push(`        persisted to ${c.persistedTo}`);
   if (c.persistError) lines.push(`        NOT persisted: ${c.persistError}`);

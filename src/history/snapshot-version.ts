@@ -10,7 +10,11 @@ export interface SnapshotResult {
 }
 
 /** Takes a snapshot of the namespace and stores it as a new version. */
-export async function takeAndStoreSnapshot(options: { netns: string | null; stateDir?: string; message: string }): Promise<SnapshotResult> {
+export async function takeAndStoreSnapshot(options: {
+  netns: string | null;
+  stateDir?: string;
+  message: string;
+}): Promise<SnapshotResult> {
   const store = new HistoryStore(options.stateDir);
   store.init();
   const { snapshot } = await takeSnapshot(options.netns, { json: false });

@@ -1,7 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { statePaths, type StatePaths } from '../state/paths.js';
-import { appendLine, assertTrustedIfExists, createFileExclusive, ensurePrivateDir, readStateFile, writeFileAtomic } from '../state/fs-safe.js';
+import {
+  appendLine,
+  assertTrustedIfExists,
+  createFileExclusive,
+  ensurePrivateDir,
+  readStateFile,
+  writeFileAtomic,
+} from '../state/fs-safe.js';
 import { parseJsonFile } from '../state/parse.js';
 import { stateIoError } from '../state/io-error.js';
 import { currentWhere } from '../host/identity.js';
@@ -59,8 +66,13 @@ export class HistoryStore {
     for (let attempt = 0; attempt < 1000; attempt += 1, id += 1) {
       // The snapshot claims the id first, so a record never points at missing content.
       if (!createFileExclusive(snapshotFile(this.paths, id), snapshotText)) continue;
-      const full: VersionRecordT = VersionRecord.parse({ schema: VERSION_SCHEMA, id, where: currentWhere(record.netns), ...record });
-      if (!createFileExclusive(versionFile(this.paths, id), JSON.stringify(full, null, 2) + '\n')) continue;
+      const full: VersionRecordT = VersionRecord.parse({
+        schema: VERSION_SCHEMA,
+        id,
+        where: currentWhere(record.netns),
+        ...record,
+      });
+      if (!createFileExclusive(versionFile(this.paths, id), `${JSON.stringify(full, null, 2)}\n`)) continue;
       this.journal({ event: 'version-added', version: id, kind: full.kind, hash: full.hash });
       return full;
     }
@@ -84,14 +96,15 @@ export class HistoryStore {
   snapshot(id: number): SnapshotT {
     const file = snapshotFile(this.paths, id);
     const text = readStateFile(file);
-    if (text === null) throw new StateError(`The snapshot of version ${id} is missing (${file}).`, { details: { file } });
+    if (text === null)
+      throw new StateError(`The snapshot of version ${id} is missing (${file}).`, { details: { file } });
     return parseJsonFile(Snapshot, text, file);
   }
 
   /** Updates a version record in place (atomic replace), e.g. to record an outcome. */
   update(id: number, change: (record: VersionRecordT) => VersionRecordT): VersionRecordT {
     const next = VersionRecord.parse(change(this.get(id)));
-    writeFileAtomic(versionFile(this.paths, id), JSON.stringify(next, null, 2) + '\n');
+    writeFileAtomic(versionFile(this.paths, id), `${JSON.stringify(next, null, 2)}\n`);
     return next;
   }
 
@@ -120,17 +133,29 @@ export class HistoryStore {
     const ids = this.ids();
     if (ref === 'latest' || ref === 'HEAD') {
       const last = ids.at(-1);
-      if (last === undefined) throw new FwsafeError('There are no versions yet.', { code: 'VERSION_NOT_FOUND', exitCode: ExitCode.notFound, actions: ['Take one with: fwsafe snapshot'] });
+      if (last === undefined)
+        throw new FwsafeError('There are no versions yet.', {
+          code: 'VERSION_NOT_FOUND',
+          exitCode: ExitCode.notFound,
+          actions: ['Take one with: fwsafe snapshot'],
+        });
       return last;
     }
     const rel = /^-(\d+)$/.exec(ref);
     if (rel) {
       const id = ids.at(-1 - Number(rel[1]));
-      if (id === undefined) throw new FwsafeError(`There is no version ${ref} (only ${ids.length} versions).`, { code: 'VERSION_NOT_FOUND', exitCode: ExitCode.notFound });
+      if (id === undefined)
+        throw new FwsafeError(`There is no version ${ref} (only ${ids.length} versions).`, {
+          code: 'VERSION_NOT_FOUND',
+          exitCode: ExitCode.notFound,
+        });
       return id;
     }
     if (!/^\d+$/.test(ref)) {
-      throw new FwsafeError(`"${ref}" is not a version: use a number from fwsafe log, "latest", or -N.`, { code: 'BAD_VERSION', exitCode: ExitCode.badInput });
+      throw new FwsafeError(`"${ref}" is not a version: use a number from fwsafe log, "latest", or -N.`, {
+        code: 'BAD_VERSION',
+        exitCode: ExitCode.badInput,
+      });
     }
     const id = Number(ref);
     this.get(id);
@@ -158,4 +183,3 @@ export class HistoryStore {
     return { events, skipped };
   }
 }
-

@@ -61,13 +61,16 @@ export function whereLabel(w: WhereT | undefined, here: WhereT): string {
 /** Refuses (exit 15) a version or plan taken on another host or in another namespace, unless told so. */
 export function assertTakenHere(what: string, where: WhereT | undefined, here: WhereT, fromElsewhere: boolean): void {
   if (fromElsewhere || sameWhere(where, here)) return;
-  throw new FwsafeError(`${what} was taken in ${describeWhere(where!)}, not here: ${describeWhere(here)}. Nothing was changed.`, {
-    code: 'FROM_ELSEWHERE',
-    exitCode: ExitCode.elsewhere,
-    actions: [
-      'Check --netns and --state-dir: each namespace and host should keep its own history.',
-      'To use it here anyway, add --from-elsewhere.',
-    ],
-    details: { taken: where, here },
-  });
+  throw new FwsafeError(
+    `${what} was taken in ${describeWhere(where!)}, not here: ${describeWhere(here)}. Nothing was changed.`,
+    {
+      code: 'FROM_ELSEWHERE',
+      exitCode: ExitCode.elsewhere,
+      actions: [
+        'Check --netns and --state-dir: each namespace and host should keep its own history.',
+        'To use it here anyway, add --from-elsewhere.',
+      ],
+      details: { taken: where, here },
+    },
+  );
 }

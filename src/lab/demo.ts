@@ -43,13 +43,17 @@ function indent(text: string): string {
   return text
     .trimEnd()
     .split('\n')
-    .map((l) => '   │ ' + l)
+    .map((l) => `   │ ${l}`)
     .join('\n');
 }
 
 /** A brand-new SSH login from the admin namespace: does it get in within `seconds`? */
 async function newLogin(lab: LabRecordT, seconds: number): Promise<boolean> {
-  const r = await run('ssh', [...sshArgs(lab.dir, ['-T', '-o', `ConnectTimeout=${seconds}`]), 'true'], { netns: lab.adminNetns, allowFailure: true, timeoutMs: (seconds + 3) * 1000 });
+  const r = await run('ssh', [...sshArgs(lab.dir, ['-T', '-o', `ConnectTimeout=${seconds}`]), 'true'], {
+    netns: lab.adminNetns,
+    allowFailure: true,
+    timeoutMs: (seconds + 3) * 1000,
+  });
   return r.exitCode === 0;
 }
 
@@ -58,7 +62,12 @@ async function newLogin(lab: LabRecordT, seconds: number): Promise<boolean> {
  * then the lockout demo — a live SSH session freezes under a bad ruleset and comes back when the
  * watchdog rolls it back at the deadline. The lab is always removed at the end.
  */
-export async function runDemo(options: { name: string; stateDir: string; timeoutSeconds: number; say: Say }): Promise<DemoResult> {
+export async function runDemo(options: {
+  name: string;
+  stateDir: string;
+  timeoutSeconds: number;
+  say: Say;
+}): Promise<DemoResult> {
   const { say, stateDir } = options;
   const started = Date.now();
   const fw = fwChild(stateDir);
@@ -84,17 +93,34 @@ export async function runDemo(options: { name: string; stateDir: string; timeout
   const ns = ['--netns', lab.serverNetns];
   let session: EchoSession | null = null;
   try {
-    say(`   admin ${lab.admin.v4}  ⇄  server ${lab.server.v4} (sshd pid ${lab.sshdPid}). Nothing outside these two namespaces is touched.\n`);
+    say(
+      `   admin ${lab.admin.v4}  ⇄  server ${lab.server.v4} (sshd pid ${lab.sshdPid}). Nothing outside these two namespaces is touched.\n`,
+    );
     say('2. What is on the server? `fwsafe detect` names every backend and who owns which rules.');
     await show([...ns, 'detect']);
 
     say('\n3. A safe change, done properly: apply a baseline firewall under a dead-man switch, then confirm');
     say('   it from a NEW SSH session — which proves that new logins still work.');
-    const applied = await fw([...ns, 'apply', join(RULESETS, 'baseline.nft'), '--no-wait', '--yes', '--timeout', '60', '--json']);
+    const applied = await fw([
+      ...ns,
+      'apply',
+      join(RULESETS, 'baseline.nft'),
+      '--no-wait',
+      '--yes',
+      '--timeout',
+      '60',
+      '--json',
+    ]);
     const changeId = (applied.json as { changeId?: string } | null)?.changeId;
     if (!changeId) throw new Error(`applying rulesets/baseline.nft failed: ${applied.stderr || applied.stdout}`);
-    say(`   applied change ${changeId}; confirming it over a new SSH session (ssh root@${lab.server.v4} fwsafe confirm)…`);
-    const confirm = await run('ssh', [...sshArgs(lab.dir, ['-T']), fwRemote(stateDir, ['confirm'])], { netns: lab.adminNetns, allowFailure: true, env: { NO_COLOR: '1' } });
+    say(
+      `   applied change ${changeId}; confirming it over a new SSH session (ssh root@${lab.server.v4} fwsafe confirm)…`,
+    );
+    const confirm = await run('ssh', [...sshArgs(lab.dir, ['-T']), fwRemote(stateDir, ['confirm'])], {
+      netns: lab.adminNetns,
+      allowFailure: true,
+      env: { NO_COLOR: '1' },
+    });
     say(indent(confirm.stdout || confirm.stderr));
 
     say('\n4. Every state is a version: `fwsafe snapshot` records one, `fwsafe log` lists them.');
@@ -103,21 +129,34 @@ export async function runDemo(options: { name: string; stateDir: string; timeout
 
     say('\n5. Now the classic mistake: rulesets/lockout-demo.nft "tightens" input but forgets SSH and');
     say('   established traffic. `fwsafe plan`, run in an SSH session on the server, predicts the lockout');
-    say('   before anything is applied — probing with real packets from the admin\'s own address:');
+    say("   before anything is applied — probing with real packets from the admin's own address:");
     result.lockoutPredicted = await showPlanFindings(lab, stateDir, say);
 
     say('\n6. An admin is logged in over SSH (a live session that echoes back what we type):');
     session = openEchoSession(lab);
     const works = await session.send('hello-before-change', 5000);
-    say(`   typed "hello-before-change" → ${works ? 'echoed back: the session works.' : 'no echo (the session did not start?)'}`);
+    say(
+      `   typed "hello-before-change" → ${works ? 'echoed back: the session works.' : 'no echo (the session did not start?)'}`,
+    );
 
     say(`\n7. Suppose they apply it anyway (--force), with a ${options.timeoutSeconds} s confirmation window:`);
-    await show([...ns, 'apply', join(RULESETS, 'lockout-demo.nft'), '--no-wait', '--yes', '--force', '--timeout', String(options.timeoutSeconds)]);
+    await show([
+      ...ns,
+      'apply',
+      join(RULESETS, 'lockout-demo.nft'),
+      '--no-wait',
+      '--yes',
+      '--force',
+      '--timeout',
+      String(options.timeoutSeconds),
+    ]);
     const [echoed, loggedIn] = await Promise.all([session.send('hello-during-lockout', 2000), newLogin(lab, 2)]);
     result.sessionFroze = !echoed;
     result.newLoginRefused = !loggedIn;
     say(`   typed "hello-during-lockout" → ${echoed ? 'echoed (?)' : 'no echo within 2 s: the session is frozen.'}`);
-    say(`   a new SSH login → ${loggedIn ? 'got in (?)' : 'times out: the admin cannot get in to type `fwsafe confirm` either.'}`);
+    say(
+      `   a new SSH login → ${loggedIn ? 'got in (?)' : 'times out: the admin cannot get in to type `fwsafe confirm` either.'}`,
+    );
     say('   With iptables-apply or ferm, this is where it ends: when the frozen session hangs up or the tool');
     say('   is killed, the new rules stay — locked out for good, a trip to the console. fwsafe armed two');
     say('   guards, each in its own session, BEFORE applying; only a confirmation can stop them. `fwsafe status`:');
@@ -127,9 +166,14 @@ export async function runDemo(options: { name: string; stateDir: string; timeout
     await waitUntilSettled(fw, ns, options.timeoutSeconds);
     const change = await lastChange(fw, ns);
     result.rolledBack = change?.state === 'rolled-back';
-    result.rollbackOutcome = change ? `${change.state}${change.rollbackReason ? ` (${change.rollbackReason})` : ''}` : null;
-    if (change?.rolledBackAt && change.deadline) result.rollbackLatenessMs = Date.parse(change.rolledBackAt) - Date.parse(change.deadline);
-    say(`   A guard ${result.rolledBack ? `rolled the change back ${result.rollbackLatenessMs ?? '?'} ms after the deadline, in one nft transaction,` : 'did NOT roll back (?)'}`);
+    result.rollbackOutcome = change
+      ? `${change.state}${change.rollbackReason ? ` (${change.rollbackReason})` : ''}`
+      : null;
+    if (change?.rolledBackAt && change.deadline)
+      result.rollbackLatenessMs = Date.parse(change.rolledBackAt) - Date.parse(change.deadline);
+    say(
+      `   A guard ${result.rolledBack ? `rolled the change back ${result.rollbackLatenessMs ?? '?'} ms after the deadline, in one nft transaction,` : 'did NOT roll back (?)'}`,
+    );
     say('   restoring only the table the change touched.');
     const rolledBackSeen = Date.now();
     result.sessionCameBack = await session.waitFor('hello-during-lockout', 20_000);
@@ -159,11 +203,15 @@ export async function runDemo(options: { name: string; stateDir: string; timeout
 /** Runs `fwsafe plan` on the lockout ruleset and narrates its blocking findings; true if SSH lockout is predicted. */
 async function showPlanFindings(lab: LabRecordT, stateDir: string, say: Say): Promise<boolean> {
   // Planned from inside an SSH session, as an admin would: SSH_CONNECTION names their real address.
-  const plan = await run('ssh', [...sshArgs(lab.dir, ['-T']), fwRemote(stateDir, ['plan', join(RULESETS, 'lockout-demo.nft'), '--json'])], {
-    netns: lab.adminNetns,
-    allowFailure: true,
-    env: { NO_COLOR: '1' },
-  });
+  const plan = await run(
+    'ssh',
+    [...sshArgs(lab.dir, ['-T']), fwRemote(stateDir, ['plan', join(RULESETS, 'lockout-demo.nft'), '--json'])],
+    {
+      netns: lab.adminNetns,
+      allowFailure: true,
+      env: { NO_COLOR: '1' },
+    },
+  );
   let findings: { code: string; severity: string; message: string }[] | undefined;
   try {
     findings = (JSON.parse(plan.stdout) as { findings?: typeof findings }).findings;
@@ -171,7 +219,9 @@ async function showPlanFindings(lab: LabRecordT, stateDir: string, say: Say): Pr
     // not a plan: said below
   }
   if (!findings) {
-    say(`   (fwsafe plan is not available here — skipping this step: ${(plan.stderr || plan.stdout).trim().split('\n')[0]})`);
+    say(
+      `   (fwsafe plan is not available here — skipping this step: ${(plan.stderr || plan.stdout).trim().split('\n')[0]})`,
+    );
     return false;
   }
   const errors = findings.filter((f) => f.severity === 'error');

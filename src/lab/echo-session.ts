@@ -18,7 +18,9 @@ export interface EchoSession {
  */
 export function openEchoSession(lab: LabRecordT): EchoSession {
   let seen = '';
-  const child: ChildProcess = spawnPiped('ssh', [...sshArgs(lab.dir, ['-T', '-o', 'ServerAliveInterval=0']), 'cat'], { netns: lab.adminNetns });
+  const child: ChildProcess = spawnPiped('ssh', [...sshArgs(lab.dir, ['-T', '-o', 'ServerAliveInterval=0']), 'cat'], {
+    netns: lab.adminNetns,
+  });
   child.stdout!.on('data', (d: Buffer) => {
     seen += d.toString();
   });
@@ -36,7 +38,7 @@ export function openEchoSession(lab: LabRecordT): EchoSession {
     });
   return {
     send(line, ms) {
-      child.stdin!.write(line + '\n');
+      child.stdin!.write(`${line}\n`);
       return waitFor(line, ms);
     },
     waitFor,

@@ -21,7 +21,11 @@ export type FwChild = (args: string[]) => Promise<FwChildResult>;
 // The demo runs the real CLI as a child, exactly as a newcomer would type it (no colour: it is narrated).
 export function fwChild(stateDir: string): FwChild {
   return async (args) => {
-    const r = await run(process.execPath, [BIN, '--state-dir', stateDir, ...args], { allowFailure: true, env: { NO_COLOR: '1' }, timeoutMs: 60_000 });
+    const r = await run(process.execPath, [BIN, '--state-dir', stateDir, ...args], {
+      allowFailure: true,
+      env: { NO_COLOR: '1' },
+      timeoutMs: 60_000,
+    });
     let json: unknown = null;
     try {
       json = JSON.parse(r.stdout);

@@ -44,7 +44,20 @@ export async function labUp(options: { name: string; stateDir?: string }): Promi
       record.created.push({ netns: ns, id: netnsKey(ns) });
       save();
     }
-    await run('ip', ['-n', n.adminNetns, 'link', 'add', n.vethAdmin, 'type', 'veth', 'peer', 'name', n.vethServer, 'netns', n.serverNetns]);
+    await run('ip', [
+      '-n',
+      n.adminNetns,
+      'link',
+      'add',
+      n.vethAdmin,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      n.vethServer,
+      'netns',
+      n.serverNetns,
+    ]);
     for (const [ns, dev, v4, v6] of [
       [n.adminNetns, n.vethAdmin, LAB_ADMIN_V4, LAB_ADMIN_V6],
       [n.serverNetns, n.vethServer, LAB_SERVER_V4, LAB_SERVER_V6],

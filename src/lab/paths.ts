@@ -25,7 +25,9 @@ export interface LabNames {
 
 export function labNames(name: string, stateDir?: string): LabNames {
   if (!LAB_NAME.test(name)) {
-    throw new UserError(`Invalid lab name ${JSON.stringify(name)}: use letters, digits, '-' and '_' (at most 41).`, { code: 'BAD_LAB_NAME' });
+    throw new UserError(`Invalid lab name ${JSON.stringify(name)}: use letters, digits, '-' and '_' (at most 41).`, {
+      code: 'BAD_LAB_NAME',
+    });
   }
   const tag = createHash('sha256').update(name).digest('hex').slice(0, 6);
   return {

@@ -18,8 +18,8 @@ export async function makeKeys(dir: string): Promise<LabKeys> {
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fwsafe-lab-host', '-f', hostKey]),
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fwsafe-lab-admin', '-f', clientKey]),
   ]);
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(clientKey + '.pub'), { mode: 0o600 });
-  const hostPub = readFileSync(hostKey + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
+  const hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `${LAB_SERVER_V4} ${hostPub}\n${LAB_SERVER_V6} ${hostPub}\n`, { mode: 0o600 });
   return { clientKey, knownHosts };
@@ -29,7 +29,11 @@ export async function makeKeys(dir: string): Promise<LabKeys> {
  * Starts the lab's own sshd in the server namespace, listening only on the lab addresses (or on `listen`:
  * the fleet test's hosts). Everything it reads and writes is in `dir`.
  */
-export async function startSshd(dir: string, serverNetns: string, listen: string[] = [LAB_SERVER_V4, LAB_SERVER_V6]): Promise<number> {
+export async function startSshd(
+  dir: string,
+  serverNetns: string,
+  listen: string[] = [LAB_SERVER_V4, LAB_SERVER_V6],
+): Promise<number> {
   const config = join(dir, 'sshd_config');
   writeFileSync(
     config,
@@ -73,12 +77,18 @@ export async function startSshd(dir: string, serverNetns: string, listen: string
 export function sshArgs(dir: string, extra: string[] = [], server: string = LAB_SERVER_V4): string[] {
   return [
     ...extra,
-    '-i', join(dir, 'id_ed25519'),
-    '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=5',
-    '-o', 'LogLevel=ERROR',
+    '-i',
+    join(dir, 'id_ed25519'),
+    '-o',
+    `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-o',
+    'LogLevel=ERROR',
     `root@${server}`,
   ];
 }

@@ -44,11 +44,16 @@ function stillHeld(holder: NetnsLockRecordT): boolean {
  * Takes the namespace's host-wide lock for `changeId` (a file in `dir`, by default /run/fwsafe/netns),
  * or says which state dir holds it (exit 6). Returns the lock file, for releaseNetnsLock.
  */
-export function acquireNetnsLock(netns: string | null, changeId: string, stateDir: string, dir = runtimeDir('netns')): string {
+export function acquireNetnsLock(
+  netns: string | null,
+  changeId: string,
+  stateDir: string,
+  dir = runtimeDir('netns'),
+): string {
   const file = join(dir, `${netnsKey(netns)}.lock`);
   const record: NetnsLockRecordT = { ...selfIdentity(), changeId, stateDir, at: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt += 1) {
-    if (createFileExclusive(file, JSON.stringify(record) + '\n')) return file;
+    if (createFileExclusive(file, `${JSON.stringify(record)}\n`)) return file;
     const holder = readHolder(file);
     if (holder !== null && stillHeld(holder)) {
       throw new FwsafeError(
@@ -56,7 +61,10 @@ export function acquireNetnsLock(netns: string | null, changeId: string, stateDi
         {
           code: 'CHANGE_PENDING',
           exitCode: ExitCode.pending,
-          actions: [`See it: fwsafe status --state-dir ${holder.stateDir}`, `If nothing guards it: fwsafe recover --state-dir ${holder.stateDir}`],
+          actions: [
+            `See it: fwsafe status --state-dir ${holder.stateDir}`,
+            `If nothing guards it: fwsafe recover --state-dir ${holder.stateDir}`,
+          ],
           details: { changeId: holder.changeId, stateDir: holder.stateDir },
         },
       );

@@ -15,7 +15,11 @@ export const PendingTable = z.strictObject({
 export type PendingTableT = z.infer<typeof PendingTable>;
 
 /** The inverse delta of an nft change: its script, the operations it undoes, tables it restores whole. */
-export const RollbackInverse = z.strictObject({ nftScript: z.string(), ops: z.array(z.string()), wholeTables: z.array(z.string()) });
+export const RollbackInverse = z.strictObject({
+  nftScript: z.string(),
+  ops: z.array(z.string()),
+  wholeTables: z.array(z.string()),
+});
 export type RollbackInverseT = z.infer<typeof RollbackInverse>;
 
 /** The one change awaiting confirmation (`pending.json`): everything the watchdog needs, precomputed. */

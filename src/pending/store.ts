@@ -4,7 +4,14 @@ import type { StatePaths } from '../state/paths.js';
 import { ensurePrivateDir, readStateFile, removeFile, writeFileAtomic } from '../state/fs-safe.js';
 import { parseJsonFile } from '../state/parse.js';
 import { releaseNetnsLock } from './netns-lock.js';
-import { ClaimRecord, LockRecord, PendingRecord, type ClaimRecordT, type LockRecordT, type PendingRecordT } from './schema.js';
+import {
+  ClaimRecord,
+  LockRecord,
+  PendingRecord,
+  type ClaimRecordT,
+  type LockRecordT,
+  type PendingRecordT,
+} from './schema.js';
 
 /** The pending change, or null when none. */
 export function readPending(paths: StatePaths): PendingRecordT | null {
@@ -14,7 +21,7 @@ export function readPending(paths: StatePaths): PendingRecordT | null {
 
 /** Atomic, fsynced, 0600: a reader sees the old record or the new one, never half of one. */
 export function writePending(paths: StatePaths, record: PendingRecordT): void {
-  writeFileAtomic(paths.pending, JSON.stringify(PendingRecord.parse(record)) + '\n');
+  writeFileAtomic(paths.pending, `${JSON.stringify(PendingRecord.parse(record))}\n`);
 }
 
 /** Read-modify-write of the pending record; null when it vanished meanwhile. */
@@ -60,12 +67,12 @@ function createExclusive(path: string, data: string): boolean {
 
 export function tryLock(paths: StatePaths, record: LockRecordT): boolean {
   ensurePrivateDir(paths.root);
-  return createExclusive(paths.lock, JSON.stringify(record) + '\n');
+  return createExclusive(paths.lock, `${JSON.stringify(record)}\n`);
 }
 
 /** Replaces the record of a lock this process holds (atomic rename). */
 export function rewriteLock(paths: StatePaths, record: LockRecordT): void {
-  writeFileAtomic(paths.lock, JSON.stringify(LockRecord.parse(record)) + '\n');
+  writeFileAtomic(paths.lock, `${JSON.stringify(LockRecord.parse(record))}\n`);
 }
 
 /** The lock's holder; null when unlocked or unreadable (a torn write of a crashed process). */
@@ -92,7 +99,7 @@ export function claimPath(paths: StatePaths): string {
 
 /** Only one process at a time may resolve the pending change (confirm / extend / roll back). */
 export function tryClaim(paths: StatePaths, record: ClaimRecordT): boolean {
-  return createExclusive(claimPath(paths), JSON.stringify(record) + '\n');
+  return createExclusive(claimPath(paths), `${JSON.stringify(record)}\n`);
 }
 
 export function readClaim(paths: StatePaths): ClaimRecordT | null {

@@ -10,7 +10,8 @@ export type BaseFile = { kind: 'export'; doc: ExportDocumentT } | { kind: 'nft';
 
 export const MAX_BASE_BYTES = 256 * 1024 * 1024;
 
-const HOW = 'On the host, as root: fwsafe export --out base.json (or nft list ruleset > base.nft), then plan --against that file.';
+const HOW =
+  'On the host, as root: fwsafe export --out base.json (or nft list ruleset > base.nft), then plan --against that file.';
 
 function refuse(code: string, message: string, actions: string[] = [HOW]): never {
   throw new UserError(message, { code, actions });
@@ -20,11 +21,16 @@ function readBytes(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    return refuse('AGAINST_UNREADABLE', `Cannot read the base ${path} given to --against: ${(error as Error).message}.`, ['Check its path and permissions.']);
+    return refuse(
+      'AGAINST_UNREADABLE',
+      `Cannot read the base ${path} given to --against: ${(error as Error).message}.`,
+      ['Check its path and permissions.'],
+    );
   }
 }
 
-const IPTABLES_SAVE = /^(\*(filter|nat|mangle|raw|security)\s*$|:[A-Za-z0-9_.-]+ (ACCEPT|DROP|RETURN|-) \[\d+:\d+\]|COMMIT\s*$|-A \S+ )/m;
+const IPTABLES_SAVE =
+  /^(\*(filter|nat|mangle|raw|security)\s*$|:[A-Za-z0-9_.-]+ (ACCEPT|DROP|RETURN|-) \[\d+:\d+\]|COMMIT\s*$|-A \S+ )/m;
 
 /** Lines outside the table blocks that a saved ruleset may hold (comments, a shebang, flush ruleset). */
 const HARMLESS = /^\s*(#.*|flush ruleset\s*;?|)$/;
@@ -50,20 +56,33 @@ function strayLines(text: string): number[] {
  */
 export function readBaseFile(path: string): BaseFile {
   const bytes = readBytes(path);
-  if (bytes.length > MAX_BASE_BYTES) refuse('BASE_TOO_LARGE', `The base ${path} is ${(bytes.length / 1048576).toFixed(0)} MB; fwsafe reads bases up to ${MAX_BASE_BYTES / 1048576} MB.`);
-  if (bytes.includes(0)) refuse('BASE_BINARY', `The base ${path} contains NUL bytes: it is a binary file, not a ruleset or an export.`);
+  if (bytes.length > MAX_BASE_BYTES)
+    refuse(
+      'BASE_TOO_LARGE',
+      `The base ${path} is ${(bytes.length / 1048576).toFixed(0)} MB; fwsafe reads bases up to ${MAX_BASE_BYTES / 1048576} MB.`,
+    );
+  if (bytes.includes(0))
+    refuse('BASE_BINARY', `The base ${path} contains NUL bytes: it is a binary file, not a ruleset or an export.`);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  if (text.includes('\uFFFD')) refuse('BASE_BINARY', `The base ${path} is not UTF-8 text: it is not a ruleset or an export.`);
+  if (text.includes('\uFFFD'))
+    refuse('BASE_BINARY', `The base ${path} is not UTF-8 text: it is not a ruleset or an export.`);
   if (text.trimStart().startsWith('{')) return { kind: 'export', doc: parseExport(path, text) };
   if (IPTABLES_SAVE.test(text)) {
-    refuse('BASE_IPTABLES_SAVE', `The base ${path} looks like iptables-save output, not an nft ruleset or an fwsafe export.`, [
-      'On the host, as root: fwsafe export --out base.json — it holds the nft rules and the iptables saves of every variant.',
-    ]);
+    refuse(
+      'BASE_IPTABLES_SAVE',
+      `The base ${path} looks like iptables-save output, not an nft ruleset or an fwsafe export.`,
+      [
+        'On the host, as root: fwsafe export --out base.json — it holds the nft rules and the iptables saves of every variant.',
+      ],
+    );
   }
   const stray = strayLines(text);
   if (stray.length > 0) {
     const where = stray.slice(0, 5).join(', ') + (stray.length > 5 ? ', …' : '');
-    refuse('BASE_NOT_A_RULESET', `The base ${path} is not an nft ruleset listing: line${stray.length > 1 ? 's' : ''} ${where} belong${stray.length > 1 ? '' : 's'} to no table block.`);
+    refuse(
+      'BASE_NOT_A_RULESET',
+      `The base ${path} is not an nft ruleset listing: line${stray.length > 1 ? 's' : ''} ${where} belong${stray.length > 1 ? '' : 's'} to no table block.`,
+    );
   }
   return { kind: 'nft', text };
 }
@@ -73,21 +92,32 @@ function parseExport(path: string, text: string): ExportDocumentT {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return refuse('BASE_BAD_EXPORT', `The base ${path} starts like JSON but is not valid JSON (${(error as Error).message.split('\n')[0]}).`);
+    return refuse(
+      'BASE_BAD_EXPORT',
+      `The base ${path} starts like JSON but is not valid JSON (${(error as Error).message.split('\n')[0]}).`,
+    );
   }
   const format = (raw as { format?: unknown } | null)?.format;
   if (format !== EXPORT_FORMAT) {
     const plan = typeof raw === 'object' && raw !== null && 'proposal' in raw && 'base' in raw;
-    refuse('BASE_BAD_EXPORT', plan ? `The base ${path} is an fwsafe plan, not an export of a host's ruleset.` : `The base ${path} is JSON but not an fwsafe export (no "format": "${EXPORT_FORMAT}").`);
+    refuse(
+      'BASE_BAD_EXPORT',
+      plan
+        ? `The base ${path} is an fwsafe plan, not an export of a host's ruleset.`
+        : `The base ${path} is JSON but not an fwsafe export (no "format": "${EXPORT_FORMAT}").`,
+    );
   }
   const parsed = ExportDocument.safeParse(raw);
-  if (!parsed.success) refuse('BASE_BAD_EXPORT', `The base ${path} is not a valid fwsafe export: ${formatIssues(parsed.error)}.`);
+  if (!parsed.success)
+    refuse('BASE_BAD_EXPORT', `The base ${path} is not a valid fwsafe export: ${formatIssues(parsed.error)}.`);
   const doc = parsed.data;
   const hash = contentHash({ nftText: doc.nft, legacyV4: doc.iptablesLegacy.v4, legacyV6: doc.iptablesLegacy.v6 });
   if (hash !== doc.hash) {
-    refuse('BASE_EXPORT_TAMPERED', `The export ${path} says its rules hash to ${doc.hash.slice(0, 12)}, but they hash to ${hash.slice(0, 12)}: it was edited after export.`, [
-      'Export the host again (fwsafe export --out base.json) and plan against the untouched file.',
-    ]);
+    refuse(
+      'BASE_EXPORT_TAMPERED',
+      `The export ${path} says its rules hash to ${doc.hash.slice(0, 12)}, but they hash to ${hash.slice(0, 12)}: it was edited after export.`,
+      ['Export the host again (fwsafe export --out base.json) and plan against the untouched file.'],
+    );
   }
   return doc;
 }

@@ -7,7 +7,12 @@ import type { CounterAtRiskT } from './schema.js';
  * (matched to the scratch copy by position within its chain), and each chain whose policy changes.
  * Sorted by packets, rules without a counter last.
  */
-export function countersAtRisk(live: RulesetModel, before: RulesetModel, after: RulesetModel, touched: string[]): CounterAtRiskT[] {
+export function countersAtRisk(
+  live: RulesetModel,
+  before: RulesetModel,
+  after: RulesetModel,
+  touched: string[],
+): CounterAtRiskT[] {
   const out: CounterAtRiskT[] = [];
   const L = new Map(live.tables.map((t) => [t.key, t]));
   const B = new Map(before.tables.map((t) => [t.key, t]));
@@ -39,7 +44,15 @@ export function countersAtRisk(live: RulesetModel, before: RulesetModel, after: 
         // nft keeps no policy counter; a bare `counter` as the chain's last rule counts what reaches the policy.
         const last = liveChain?.rules[liveChain.rules.length - 1];
         const counter = last && /^counter(?: comment "[^"]*")?$/.test(last.text) ? last.counter : null;
-        out.push({ kind: 'policy', table: key, chain: chain.name, text: `policy ${chain.policy} → ${afterChain.policy}${counter ? ' (counted by the trailing `counter` rule)' : ''}`, packets: counter?.packets ?? null, bytes: counter?.bytes ?? null, hasCounter: counter !== null });
+        out.push({
+          kind: 'policy',
+          table: key,
+          chain: chain.name,
+          text: `policy ${chain.policy} → ${afterChain.policy}${counter ? ' (counted by the trailing `counter` rule)' : ''}`,
+          packets: counter?.packets ?? null,
+          bytes: counter?.bytes ?? null,
+          hasCounter: counter !== null,
+        });
       }
     }
   }

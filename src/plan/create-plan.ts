@@ -18,7 +18,15 @@ import { parseSshConnection } from './findings/context.js';
 import { buildRollback } from './rollback.js';
 import { sshListenPorts } from './ssh-ports.js';
 import { liveInterfaces } from './live-interfaces.js';
-import { checkAdminAddresses, hasGlobalIpv6, interfaceOf, mergeProbeFindings, parseProbeSpec, probeAdmins, runProbes } from '../probes/index.js';
+import {
+  checkAdminAddresses,
+  hasGlobalIpv6,
+  interfaceOf,
+  mergeProbeFindings,
+  parseProbeSpec,
+  probeAdmins,
+  runProbes,
+} from '../probes/index.js';
 import { loadLiveBase } from '../probes/load-live.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
@@ -73,29 +81,82 @@ async function loadBase(options: PlanOptions): Promise<Base> {
   const against = options.against ?? null;
   if (against === null) {
     const { snapshot, model } = await takeSnapshot(options.netns);
-    return { source: 'live', ref: null, text: snapshot.nft.text, hash: snapshot.hash, live: model, iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy, snapshot };
+    return {
+      source: 'live',
+      ref: null,
+      text: snapshot.nft.text,
+      hash: snapshot.hash,
+      live: model,
+      iptablesNft: snapshot.iptablesNft,
+      legacy: snapshot.summary.iptablesLegacy,
+      snapshot,
+    };
   }
   if (existsSync(against)) {
-    if (statSync(against).isDirectory()) throw new UserError(`--against ${against} is a directory; pass a saved ruleset file (nft list ruleset > FILE) or a version id.`, { code: 'AGAINST_NOT_A_FILE' });
+    if (statSync(against).isDirectory())
+      throw new UserError(
+        `--against ${against} is a directory; pass a saved ruleset file (nft list ruleset > FILE) or a version id.`,
+        { code: 'AGAINST_NOT_A_FILE' },
+      );
     const file = readBaseFile(against);
-    if (file.kind === 'nft') return { source: 'file', ref: resolve(against), text: file.text, hash: null, live: null, iptablesNft: { v4: null, v6: null }, legacy: false, snapshot: null };
+    if (file.kind === 'nft')
+      return {
+        source: 'file',
+        ref: resolve(against),
+        text: file.text,
+        hash: null,
+        live: null,
+        iptablesNft: { v4: null, v6: null },
+        legacy: false,
+        snapshot: null,
+      };
     const doc = file.doc;
-    return { source: 'file', ref: resolve(against), text: doc.nft, hash: doc.hash, live: null, iptablesNft: doc.iptablesNft, legacy: doc.summary.iptablesLegacy, snapshot: null, exportedFrom: { netns: doc.netns, ...(doc.where ? { where: doc.where } : {}) } };
+    return {
+      source: 'file',
+      ref: resolve(against),
+      text: doc.nft,
+      hash: doc.hash,
+      live: null,
+      iptablesNft: doc.iptablesNft,
+      legacy: doc.summary.iptablesLegacy,
+      snapshot: null,
+      exportedFrom: { netns: doc.netns, ...(doc.where ? { where: doc.where } : {}) },
+    };
   }
   if (/[/.]/.test(against)) {
-    throw new UserError(`--against ${against}: no such file (and it is not a version id).`, { code: 'AGAINST_NOT_FOUND', actions: ['Pass a saved ruleset file (nft -a list ruleset > FILE) or a version from fwsafe log (a number, latest, -N).'] });
+    throw new UserError(`--against ${against}: no such file (and it is not a version id).`, {
+      code: 'AGAINST_NOT_FOUND',
+      actions: [
+        'Pass a saved ruleset file (nft -a list ruleset > FILE) or a version from fwsafe log (a number, latest, -N).',
+      ],
+    });
   }
   if (!isRoot()) {
-    throw new FwsafeError(`Stored versions live in the root-only state directory, so --against ${against} needs root. Without root, plan against a saved ruleset file instead.`, {
-      code: 'NEEDS_ROOT',
-      exitCode: ExitCode.needsRoot,
-      actions: ['As root on the host: fwsafe export --out base.json, then: fwsafe plan FILE --against base.json', 'Or run it again with sudo.'],
-    });
+    throw new FwsafeError(
+      `Stored versions live in the root-only state directory, so --against ${against} needs root. Without root, plan against a saved ruleset file instead.`,
+      {
+        code: 'NEEDS_ROOT',
+        exitCode: ExitCode.needsRoot,
+        actions: [
+          'As root on the host: fwsafe export --out base.json, then: fwsafe plan FILE --against base.json',
+          'Or run it again with sudo.',
+        ],
+      },
+    );
   }
   const store = new HistoryStore(options.stateDir);
   const id = store.resolve(against);
   const snapshot = store.snapshot(id);
-  return { source: 'version', ref: String(id), text: snapshot.nft.text, hash: snapshot.hash, live: snapshot.nft.json === null ? null : buildModel(snapshot.nft.json, snapshot.nft.text), iptablesNft: snapshot.iptablesNft, legacy: snapshot.summary.iptablesLegacy, snapshot: null };
+  return {
+    source: 'version',
+    ref: String(id),
+    text: snapshot.nft.text,
+    hash: snapshot.hash,
+    live: snapshot.nft.json === null ? null : buildModel(snapshot.nft.json, snapshot.nft.text),
+    iptablesNft: snapshot.iptablesNft,
+    legacy: snapshot.summary.iptablesLegacy,
+    snapshot: null,
+  };
 }
 
 /** The live base as the kernel has it (iptables rules restored natively), for the probes; nft text otherwise. */
@@ -109,7 +170,12 @@ const scopedScratch = (base: Base): boolean => base.live !== null && isRoot();
 
 /** True when the scratch namespace needs nothing of the live ruleset to compute the proposal. */
 function independentOfBase(scope: ProposalScope, proposalText: string): boolean {
-  return scope.kind === 'tables' && scope.needed.length === 0 && scope.mustExist.length === 0 && !hasHandleReferences(proposalText);
+  return (
+    scope.kind === 'tables' &&
+    scope.needed.length === 0 &&
+    scope.mustExist.length === 0 &&
+    !hasHandleReferences(proposalText)
+  );
 }
 
 /**
@@ -132,7 +198,7 @@ function scopedLoadText(baseText: string, scope: Extract<ProposalScope, { kind: 
   const tables = splitTables(baseText);
   const needed = new Set(scope.needed);
   const present = new Set(tables.map((t) => tableKey(t.family, t.name)));
-  const parts = tables.filter((t) => needed.has(tableKey(t.family, t.name))).map((t) => t.raw + '\n');
+  const parts = tables.filter((t) => needed.has(tableKey(t.family, t.name))).map((t) => `${t.raw}\n`);
   for (const key of scope.mustExist) {
     if (!present.has(key)) continue;
     const [family, name] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
@@ -145,13 +211,22 @@ function scopedLoadText(baseText: string, scope: Extract<ProposalScope, { kind: 
  * Before and after models of the whole ruleset, and the touched tables. With a scoped scratch, tables
  * outside the scope are the base's own, unchanged; tables inside it come from the scratch listing.
  */
-function effectOf(base: Base, scope: ProposalScope, scratch: ScratchResult): { before: RulesetModel; after: RulesetModel; touched: string[] } {
+function effectOf(
+  base: Base,
+  scope: ProposalScope,
+  scratch: ScratchResult,
+): { before: RulesetModel; after: RulesetModel; touched: string[] } {
   const scratchAfter = buildModel(scratch.after.json, scratch.after.text);
   if (scopedScratch(base) && base.live) {
     const before = base.live;
     const loaded = scope.kind === 'all' ? before.tables.map((t) => t.key) : [...scope.needed, ...scope.replaced];
-    const inScope = new Set([...loaded.filter((k) => !scratch.notReproduced.includes(k)), ...scratchAfter.tables.map((t) => t.key)]);
-    const after: RulesetModel = { tables: [...before.tables.filter((t) => !inScope.has(t.key)), ...scratchAfter.tables] };
+    const inScope = new Set([
+      ...loaded.filter((k) => !scratch.notReproduced.includes(k)),
+      ...scratchAfter.tables.map((t) => t.key),
+    ]);
+    const after: RulesetModel = {
+      tables: [...before.tables.filter((t) => !inScope.has(t.key)), ...scratchAfter.tables],
+    };
     return { before, after, touched: touchedKeys(before, after, inScope) };
   }
   const before = buildModel(scratch.before!.json, scratch.before!.text);
@@ -170,10 +245,13 @@ export async function createPlan(options: PlanOptions): Promise<PlanT> {
  * createPlan, and the live snapshot it was made against (null for --against): the proposal is read,
  * its format recognised from the content (src/formats/), validated and planned by that format.
  */
-export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
+export async function createPlanWithBase(
+  options: PlanOptions,
+): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
   const adminAddresses = checkAdminAddresses(options.adminAddresses ?? []);
   // Without root, a saved base is planned by the same code as root's, inside a private user namespace.
-  if (!isRoot() && options.against && existsSync(options.against)) return { plan: await planInUserns({ ...options, adminAddresses }), baseSnapshot: null };
+  if (!isRoot() && options.against && existsSync(options.against))
+    return { plan: await planInUserns({ ...options, adminAddresses }), baseSnapshot: null };
   const proposalText = options.proposalText ?? readProposal(options.proposalPath);
   // The label: the user's file, resolved; or the gate's (a plan file's recorded path, `version:N`) as given.
   const label = options.proposalText === undefined ? resolve(options.proposalPath) : options.proposalPath;
@@ -184,19 +262,26 @@ export async function createPlanWithBase(options: PlanOptions): Promise<{ plan: 
 }
 
 /** The nft format's plan (src/formats/nft/): the proposal is read, labelled and validated already. */
-export async function planNft(options: PlanOptions & { proposalText: string }): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
+export async function planNft(
+  options: PlanOptions & { proposalText: string },
+): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
   const { proposalText } = options;
   const label = options.proposalPath;
   const adminAddresses = checkAdminAddresses(options.adminAddresses ?? []);
   if (!isRoot() && !options.against) {
     const error = needsRoot('Planning against the live ruleset (a snapshot and a scratch network namespace)');
-    error.actions.push('Without root, plan against an export of the host: fwsafe plan FILE --against base.json (made on the host with fwsafe export; uses an unprivileged user namespace).');
+    error.actions.push(
+      'Without root, plan against an export of the host: fwsafe plan FILE --against base.json (made on the host with fwsafe export; uses an unprivileged user namespace).',
+    );
     throw error;
   }
   const scope = proposalScope(proposalText);
   // A proposal that depends on no live table (it only replaces or adds whole tables) is computed in
   // the scratch namespace while the live ruleset is being listed.
-  const early = isRoot() && !options.against && independentOfBase(scope, proposalText) ? computeInScratch({ baseText: '', loadText: '', listBefore: false, proposalPath: label, proposalText }) : null;
+  const early =
+    isRoot() && !options.against && independentOfBase(scope, proposalText)
+      ? computeInScratch({ baseText: '', loadText: '', listBefore: false, proposalPath: label, proposalText })
+      : null;
   early?.catch(() => undefined);
   let base: Base;
   try {
@@ -207,7 +292,10 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
   }
   const env = options.env ?? process.env;
   const ssh = base.source === 'live' ? parseSshConnection(env.SSH_CONNECTION) : null;
-  const [sshPorts, interfaces, globalV6] = base.source === 'live' ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns), hasGlobalIpv6(options.netns)]) : [[22], null, false];
+  const [sshPorts, interfaces, globalV6] =
+    base.source === 'live'
+      ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns), hasGlobalIpv6(options.netns)])
+      : [[22], null, false];
   const ipv6InUse = globalV6 || Boolean(ssh?.client.includes(':')) || adminAddresses.some((a) => a.includes(':'));
   // Probes need only root (or root of a private user namespace): they run against a saved base too.
   const probing = (options.probes?.enabled ?? true) && isRoot();
@@ -215,7 +303,10 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
   const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`, ipv6InUse);
   const declaredAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
   // The host's flows, replayed as flows that must stay allowed; their results become FLOW_* findings.
-  const replay = probing && base.source === 'live' && options.flows?.enabled ? flowProbes(await collectInventory({ netns: options.netns, flowsFile: options.flows.file ?? null })) : null;
+  const replay =
+    probing && base.source === 'live' && options.flows?.enabled
+      ? flowProbes(await collectInventory({ netns: options.netns, flowsFile: options.flows.file ?? null }))
+      : null;
   const mustAllow = [...declaredAllow, ...(replay?.probes.map((p) => p.spec) ?? [])];
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
   let probeError: string | null = null;
@@ -224,7 +315,18 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     early ?? scratchFor(base, scope, label, proposalText),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
-          runProbes({ baseText: withoutOwnerFlags(base.text), proposalPath: label, proposalText, ssh, admins, sshPorts, ifname, mustAllow, mustDeny, format: liveLoader(base) }).catch((error: unknown) => {
+          runProbes({
+            baseText: withoutOwnerFlags(base.text),
+            proposalPath: label,
+            proposalText,
+            ssh,
+            admins,
+            sshPorts,
+            ifname,
+            mustAllow,
+            mustDeny,
+            format: liveLoader(base),
+          }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
           }),
@@ -237,7 +339,14 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     const a = after.tables.find((t) => t.key === key);
     const live = base.live?.tables.find((t) => t.key === key) ?? b;
     const [family, name] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
-    return { family, name, existedBefore: b !== undefined, existsAfter: a !== undefined, owner: live ? tableOwner(live) : null, iptablesNft: live ? isIptablesNftTable(live) : false };
+    return {
+      family,
+      name,
+      existedBefore: b !== undefined,
+      existsAfter: a !== undefined,
+      owner: live ? tableOwner(live) : null,
+      iptablesNft: live ? isIptablesNftTable(live) : false,
+    };
   });
   const analysis = runAnalysers({
     base: before,
@@ -253,14 +362,22 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     ipv6InUse,
   });
   const replayed = replay && probeResults ? flowFindings(replay.probes, replay.unprobed, probeResults) : null;
-  const findings = probeResults ? mergeProbeFindings(analysis, replayed?.rest ?? probeResults, { mode: admins.mode, ipv6InUse, own: touched }) : analysis;
+  const findings = probeResults
+    ? mergeProbeFindings(analysis, replayed?.rest ?? probeResults, { mode: admins.mode, ipv6InUse, own: touched })
+    : analysis;
   if (replayed) {
     const rank = { error: 0, warning: 1, info: 2 } as const;
     findings.push(...replayed.findings);
     findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
   }
   if (!probeResults && probeError) {
-    findings.push({ code: 'PROBES_FAILED', severity: 'warning', message: `The lockout probes could not run: ${probeError}`, fix: 'Rely on the rule analysis above, or run plan again.', location: null });
+    findings.push({
+      code: 'PROBES_FAILED',
+      severity: 'warning',
+      message: `The lockout probes could not run: ${probeError}`,
+      fix: 'Rely on the rule analysis above, or run plan again.',
+      location: null,
+    });
   }
   const plan: PlanT = {
     version: PLAN_VERSION,
@@ -268,12 +385,26 @@ export async function planNft(options: PlanOptions & { proposalText: string }): 
     netns: base.exportedFrom ? base.exportedFrom.netns : options.netns,
     // Where it applies: here for a plan of the live ruleset, where the export was taken for one made
     // against an export; a plan against a stored version or a plain ruleset file names no place.
-    ...(base.source === 'live' ? { where: currentWhere(options.netns) } : base.exportedFrom?.where ? { where: base.exportedFrom.where } : {}),
-    base: { hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }), source: base.source, ref: base.ref },
+    ...(base.source === 'live'
+      ? { where: currentWhere(options.netns) }
+      : base.exportedFrom?.where
+        ? { where: base.exportedFrom.where }
+        : {}),
+    base: {
+      hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }),
+      source: base.source,
+      ref: base.ref,
+    },
     proposal: { path: label, sha256: sha256(proposalText), text: proposalText },
-    result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
+    result: {
+      hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }),
+      touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join(''),
+    },
     touchedTables,
-    diff: diffModels(before, after, touched, { from: base.source === 'live' ? 'live' : base.source === 'version' ? `version ${base.ref}` : base.ref ?? 'file', to: 'proposed' }),
+    diff: diffModels(before, after, touched, {
+      from: base.source === 'live' ? 'live' : base.source === 'version' ? `version ${base.ref}` : (base.ref ?? 'file'),
+      to: 'proposed',
+    }),
     counters: countersAtRisk(base.live ?? before, before, after, touched),
     findings,
     rollback: buildRollback(base.text, touchedTables, base.iptablesNft),

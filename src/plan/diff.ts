@@ -16,7 +16,7 @@ export interface TableDiffInput {
 const SAMPLE = 5;
 
 export function blockOf(table: TableModel | undefined): string {
-  return table && table.text ? normaliseBlock(table.text) : '';
+  return table?.text ? normaliseBlock(table.text) : '';
 }
 
 /** Same rules, chains and set elements: normalised text, elements compared in a stable order (a reloaded hash set lists them in another). */
@@ -39,7 +39,8 @@ function chainDetails(x: ChainModel, y: ChainModel): string[] {
   if (x.hook !== y.hook) out.push(`hook ${x.hook ?? 'none'} → ${y.hook ?? 'none'}`);
   if (x.prio !== y.prio) out.push(`priority ${x.prio ?? 'none'} → ${y.prio ?? 'none'}`);
   if (x.type !== y.type) out.push(`type ${x.type ?? 'none'} → ${y.type ?? 'none'}`);
-  if (JSON.stringify(x.dev) !== JSON.stringify(y.dev)) out.push(`device ${JSON.stringify(x.dev)} → ${JSON.stringify(y.dev)}`);
+  if (JSON.stringify(x.dev) !== JSON.stringify(y.dev))
+    out.push(`device ${JSON.stringify(x.dev)} → ${JSON.stringify(y.dev)}`);
   return out;
 }
 
@@ -53,18 +54,36 @@ export function diffRules(table: string, chain: string, before: RuleModel[], aft
     if (op.kind === 'removed' && next?.kind === 'added') {
       out.push({ kind: 'changed', table, chain, text: next.b.text, oldText: op.a.text, position: next.bi });
       i += 1;
-    } else if (op.kind === 'removed') out.push({ kind: 'removed', table, chain, text: op.a.text, oldText: null, position: op.ai });
-    else if (op.kind === 'added') out.push({ kind: 'added', table, chain, text: op.b.text, oldText: null, position: op.bi });
+    } else if (op.kind === 'removed')
+      out.push({ kind: 'removed', table, chain, text: op.a.text, oldText: null, position: op.ai });
+    else if (op.kind === 'added')
+      out.push({ kind: 'added', table, chain, text: op.b.text, oldText: null, position: op.bi });
   }
   return out;
 }
 
 /** The semantic diff of the touched tables, and the unified diff of their normalised text. */
-export function diffModels(before: RulesetModel, after: RulesetModel, touched: string[], labels = { from: 'live', to: 'proposed' }): DiffT {
+export function diffModels(
+  before: RulesetModel,
+  after: RulesetModel,
+  touched: string[],
+  labels = { from: 'live', to: 'proposed' },
+): DiffT {
   const b = new Map(before.tables.map((t) => [t.key, t]));
   const a = new Map(after.tables.map((t) => [t.key, t]));
   const diff: DiffT = {
-    summary: { tablesAdded: 0, tablesRemoved: 0, tablesChanged: 0, chainsAdded: 0, chainsRemoved: 0, chainsChanged: 0, rulesAdded: 0, rulesRemoved: 0, rulesChanged: 0, setsChanged: 0 },
+    summary: {
+      tablesAdded: 0,
+      tablesRemoved: 0,
+      tablesChanged: 0,
+      chainsAdded: 0,
+      chainsRemoved: 0,
+      chainsChanged: 0,
+      rulesAdded: 0,
+      rulesRemoved: 0,
+      rulesChanged: 0,
+      setsChanged: 0,
+    },
     tables: [],
     chains: [],
     rules: [],
@@ -81,7 +100,13 @@ export function diffModels(before: RulesetModel, after: RulesetModel, touched: s
     for (const name of new Set([...xChains.keys(), ...yChains.keys()])) {
       const cx = xChains.get(name);
       const cy = yChains.get(name);
-      if (!cx) diff.chains.push({ kind: 'added', table: key, chain: name, details: cy!.hook ? [`${cy!.type} hook ${cy!.hook} priority ${cy!.prio} policy ${cy!.policy}`] : [] });
+      if (!cx)
+        diff.chains.push({
+          kind: 'added',
+          table: key,
+          chain: name,
+          details: cy!.hook ? [`${cy!.type} hook ${cy!.hook} priority ${cy!.prio} policy ${cy!.policy}`] : [],
+        });
       else if (!cy) diff.chains.push({ kind: 'removed', table: key, chain: name, details: [] });
       else {
         const details = chainDetails(cx, cy);
@@ -98,16 +123,28 @@ export function diffModels(before: RulesetModel, after: RulesetModel, touched: s
       const removed = [...before].filter((e) => !after.has(e));
       const setKind = !xSets.has(name) ? 'added' : !ySets.has(name) ? 'removed' : 'changed';
       if (setKind === 'changed' && added.length === 0 && removed.length === 0) continue;
-      diff.sets.push({ kind: setKind, table: key, set: name, elementsAdded: added.length, elementsRemoved: removed.length, sampleAdded: added.slice(0, SAMPLE).map(elementText), sampleRemoved: removed.slice(0, SAMPLE).map(elementText) });
+      diff.sets.push({
+        kind: setKind,
+        table: key,
+        set: name,
+        elementsAdded: added.length,
+        elementsRemoved: removed.length,
+        sampleAdded: added.slice(0, SAMPLE).map(elementText),
+        sampleRemoved: removed.slice(0, SAMPLE).map(elementText),
+      });
     }
   }
   const s = diff.summary;
-  for (const t of diff.tables) s[t.kind === 'added' ? 'tablesAdded' : t.kind === 'removed' ? 'tablesRemoved' : 'tablesChanged'] += 1;
-  for (const c of diff.chains) s[c.kind === 'added' ? 'chainsAdded' : c.kind === 'removed' ? 'chainsRemoved' : 'chainsChanged'] += 1;
-  for (const r of diff.rules) s[r.kind === 'added' ? 'rulesAdded' : r.kind === 'removed' ? 'rulesRemoved' : 'rulesChanged'] += 1;
+  for (const t of diff.tables)
+    s[t.kind === 'added' ? 'tablesAdded' : t.kind === 'removed' ? 'tablesRemoved' : 'tablesChanged'] += 1;
+  for (const c of diff.chains)
+    s[c.kind === 'added' ? 'chainsAdded' : c.kind === 'removed' ? 'chainsRemoved' : 'chainsChanged'] += 1;
+  for (const r of diff.rules)
+    s[r.kind === 'added' ? 'rulesAdded' : r.kind === 'removed' ? 'rulesRemoved' : 'rulesChanged'] += 1;
   s.setsChanged = diff.sets.length;
   const oldText = elementsOnePerLine(touched.map((k) => blockOf(b.get(k))).join(''));
   const newText = elementsOnePerLine(touched.map((k) => blockOf(a.get(k))).join(''));
-  diff.unified = oldText === newText ? '' : createTwoFilesPatch(labels.from, labels.to, oldText, newText, '', '', { context: 3 });
+  diff.unified =
+    oldText === newText ? '' : createTwoFilesPatch(labels.from, labels.to, oldText, newText, '', '', { context: 3 });
   return diff;
 }

@@ -7,7 +7,11 @@ const collator = new Intl.Collator('en', { numeric: true });
 /** Splits `a, b, "x, y" c, { d, e }` at top-level commas (quotes and braces kept whole). */
 export function splitElements(body: string): string[] {
   // Plain elements (addresses, ports, prefixes: no quotes, no nesting): a split is enough, and fast.
-  if (!/["{}[\]]/.test(body)) return body.split(',').map((e) => e.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  if (!/["{}[\]]/.test(body))
+    return body
+      .split(',')
+      .map((e) => e.replace(/\s+/g, ' ').trim())
+      .filter(Boolean);
   const out: string[] = [];
   let depth = 0;
   let quoted = false;
@@ -50,7 +54,7 @@ export function elementsOnePerLine(text: string, order: 'human' | 'fast' = 'huma
     let end = -1;
     for (let j = i; ; j += 1) {
       const chunk = j === i ? body : lines[j]!;
-      if (j !== i) body += '\n' + chunk;
+      if (j !== i) body += `\n${chunk}`;
       const offset = body.length - chunk.length;
       for (let k = 0; k < chunk.length; k += 1) {
         const ch = chunk[k]!;

@@ -78,8 +78,10 @@ function handleMaps(live: Map<string, TableHandles>, scratch: Map<string, TableH
 
 // `[add|insert|replace|delete|destroy] rule [FAMILY] TABLE CHAIN handle|position N` and
 // `delete|destroy KIND [FAMILY] TABLE handle N`, `delete table [FAMILY] handle N`.
-const RULE_REF = /\b((?:(?:add|insert|replace|delete|destroy)\s+)?rule\s+)((?:[a-z0-9]+\s+)?)("[^"]*"|[^\s{};"]+)(\s+)("[^"]*"|[^\s{};"]+)(\s+(?:handle|position)\s+)(\d+)\b/g;
-const OBJECT_REF = /\b((?:delete|destroy)\s+(?:chain|set|map|flowtable|counter|quota|limit|secmark|synproxy|ct\s+helper|ct\s+timeout|ct\s+expectation)\s+)((?:[a-z0-9]+\s+)?)("[^"]*"|[^\s{};"]+)(\s+handle\s+)(\d+)\b/g;
+const RULE_REF =
+  /\b((?:(?:add|insert|replace|delete|destroy)\s+)?rule\s+)((?:[a-z0-9]+\s+)?)("[^"]*"|[^\s{};"]+)(\s+)("[^"]*"|[^\s{};"]+)(\s+(?:handle|position)\s+)(\d+)\b/g;
+const OBJECT_REF =
+  /\b((?:delete|destroy)\s+(?:chain|set|map|flowtable|counter|quota|limit|secmark|synproxy|ct\s+helper|ct\s+timeout|ct\s+expectation)\s+)((?:[a-z0-9]+\s+)?)("[^"]*"|[^\s{};"]+)(\s+handle\s+)(\d+)\b/g;
 const TABLE_REF = /\b((?:delete|destroy)\s+table\s+)((?:[a-z0-9]+\s+)?)(handle\s+)(\d+)\b/g;
 
 /** Does the proposal refer to anything by handle (the only references that differ in a scratch copy)? */
@@ -112,13 +114,16 @@ export function translateHandles(liveListing: string, scratchListing: string, pr
     const code = line.replace(/#.*$/, '');
     if (!/\b(?:handle|position)\s+\d+/.test(code)) return line;
     let next = code
-      .replace(RULE_REF, (all, verb: string, fam: string, table: string, sp: string, chain: string, kw: string, n: string) => {
-        const family = familyOf(fam);
-        const t = family ? maps.get(`${family} ${unquote(table)}`) : undefined;
-        const m = t?.rules.get(unquote(chain));
-        if (!t || !m) return all;
-        return `${verb}${fam}${table}${sp}${chain}${kw}${m.get(Number(n)) ?? missing(Number(n))}`;
-      })
+      .replace(
+        RULE_REF,
+        (all, verb: string, fam: string, table: string, sp: string, chain: string, kw: string, n: string) => {
+          const family = familyOf(fam);
+          const t = family ? maps.get(`${family} ${unquote(table)}`) : undefined;
+          const m = t?.rules.get(unquote(chain));
+          if (!t || !m) return all;
+          return `${verb}${fam}${table}${sp}${chain}${kw}${m.get(Number(n)) ?? missing(Number(n))}`;
+        },
+      )
       .replace(OBJECT_REF, (all, verb: string, fam: string, table: string, kw: string, n: string) => {
         const family = familyOf(fam);
         const t = family ? maps.get(`${family} ${unquote(table)}`) : undefined;

@@ -1,6 +1,9 @@
 import { diffArrays } from 'diff';
 
-export type Op<T> = { kind: 'same'; a: T; b: T; ai: number; bi: number } | { kind: 'removed'; a: T; ai: number } | { kind: 'added'; b: T; bi: number };
+export type Op<T> =
+  | { kind: 'same'; a: T; b: T; ai: number; bi: number }
+  | { kind: 'removed'; a: T; ai: number }
+  | { kind: 'added'; b: T; bi: number };
 
 /** Beyond this many differing rules in one chain the alignment is not worth its cost. */
 const MAX_EDITS = 4_000;
@@ -19,8 +22,12 @@ export function align<T>(a: readonly T[], b: readonly T[], key: (x: T) => string
   const changes = diffArrays(ka, kb, { maxEditLength: MAX_EDITS });
   if (!changes) {
     // Too different to align usefully: everything replaced (still correct, just less precise).
-    a.forEach((x, i) => out.push({ kind: 'removed', a: x, ai: i }));
-    b.forEach((y, j) => out.push({ kind: 'added', b: y, bi: j }));
+    a.forEach((x, i) => {
+      out.push({ kind: 'removed', a: x, ai: i });
+    });
+    b.forEach((y, j) => {
+      out.push({ kind: 'added', b: y, bi: j });
+    });
     return out;
   }
   let removed: Op<T>[] = [];

@@ -4,13 +4,25 @@ import { ExitCode, FwsafeError, KernelRejectedError } from '../errors.js';
 const KINDS: { code: string; test: RegExp; what: string }[] = [
   { code: 'KERNEL_REJECTED_SYNTAX', test: /syntax error/i, what: 'a syntax error' },
   { code: 'KERNEL_REJECTED_INCLUDE', test: /File not found/i, what: 'an include of a file that does not exist' },
-  { code: 'KERNEL_REJECTED_VARIABLE', test: /unknown identifier|redefinition of symbol/i, what: 'a variable that is undefined or defined twice' },
-  { code: 'KERNEL_REJECTED_SET_FULL', test: /Too many open files/i, what: 'more elements than the set\'s size allows' },
+  {
+    code: 'KERNEL_REJECTED_VARIABLE',
+    test: /unknown identifier|redefinition of symbol/i,
+    what: 'a variable that is undefined or defined twice',
+  },
+  { code: 'KERNEL_REJECTED_SET_FULL', test: /Too many open files/i, what: "more elements than the set's size allows" },
   { code: 'KERNEL_REJECTED_LOOP', test: /Too many links|loop/i, what: 'a jump loop between chains' },
   { code: 'KERNEL_REJECTED_NO_DEVICE', test: /Interface does not exist/i, what: 'an interface that does not exist' },
-  { code: 'KERNEL_REJECTED_NOT_FOUND', test: /No such file or directory/i, what: 'a table, chain, set, rule handle or jump target that does not exist' },
+  {
+    code: 'KERNEL_REJECTED_NOT_FOUND',
+    test: /No such file or directory/i,
+    what: 'a table, chain, set, rule handle or jump target that does not exist',
+  },
   { code: 'KERNEL_REJECTED_EXISTS', test: /File exists/i, what: 'an object that already exists' },
-  { code: 'KERNEL_REJECTED_UNSUPPORTED', test: /Operation not supported|not supported/i, what: 'a combination the kernel does not support' },
+  {
+    code: 'KERNEL_REJECTED_UNSUPPORTED',
+    test: /Operation not supported|not supported/i,
+    what: 'a combination the kernel does not support',
+  },
   { code: 'KERNEL_REJECTED_INVALID', test: /Invalid argument/i, what: 'an argument the kernel refused' },
   {
     code: 'KERNEL_REJECTED_VALUE',
@@ -47,7 +59,11 @@ export function redactIncluded(stderr: string, proposalFiles: string[]): string 
     const head = HEADER.exec(line);
     if (head) {
       hiding = !own.has(head[1]!);
-      out.push(hiding ? `${line.replace(/'[^']*'|"[^"]*"/g, '…')} [the line's text is not shown: ${head[1]} is not the proposal]` : line);
+      out.push(
+        hiding
+          ? `${line.replace(/'[^']*'|"[^"]*"/g, '…')} [the line's text is not shown: ${head[1]} is not the proposal]`
+          : line,
+      );
     } else if (/^In file included from /.test(line)) {
       hiding = false;
       out.push(line);
@@ -57,7 +73,11 @@ export function redactIncluded(stderr: string, proposalFiles: string[]): string 
 }
 
 /** nft's stderr with scratch paths replaced by the user's file, include noise dropped, at most 12 lines. */
-export function cleanNftStderr(stderr: string, paths: Record<string, string>, rewrites: { original: string; rewritten: string }[] = []): string {
+export function cleanNftStderr(
+  stderr: string,
+  paths: Record<string, string>,
+  rewrites: { original: string; rewritten: string }[] = [],
+): string {
   let text = redactIncluded(stderr, Object.keys(paths));
   for (const [scratch, user] of Object.entries(paths)) text = text.split(scratch).join(user);
   // nft quotes the line it read: show the user's own line, not its handle-translated scratch copy.
@@ -71,7 +91,15 @@ export function cleanNftStderr(stderr: string, paths: Record<string, string>, re
 }
 
 /** A clear one-paragraph rejection: what nft refused, where, nft's own lines (with carets), nothing applied. */
-export function kernelRejection(stderr: string, options: { proposalPath: string; paths?: Record<string, string>; notReproduced?: string[]; rewrites?: { original: string; rewritten: string }[] }): FwsafeError {
+export function kernelRejection(
+  stderr: string,
+  options: {
+    proposalPath: string;
+    paths?: Record<string, string>;
+    notReproduced?: string[];
+    rewrites?: { original: string; rewritten: string }[];
+  },
+): FwsafeError {
   const cleaned = cleanNftStderr(stderr, options.paths ?? {}, options.rewrites);
   const where = firstNftError(cleaned);
   const needed = notReproducedNeeded(cleaned, options.notReproduced ?? []);
@@ -81,7 +109,9 @@ export function kernelRejection(stderr: string, options: { proposalPath: string;
       {
         code: 'PLAN_TABLE_NOT_REPRODUCED',
         exitCode: ExitCode.error,
-        actions: [`Change ${needed} with iptables-nft (iptables-nft-save / iptables-nft-restore), or move your rules into a table of your own.`],
+        actions: [
+          `Change ${needed} with iptables-nft (iptables-nft-save / iptables-nft-restore), or move your rules into a table of your own.`,
+        ],
         details: { nft: where, stderr: cleaned, table: needed },
       },
     );
@@ -95,7 +125,11 @@ export function kernelRejection(stderr: string, options: { proposalPath: string;
     code: kind?.code ?? 'KERNEL_REJECTED',
     actions: [
       'Fix the line shown and plan again.',
-      ...(notReproduced.length ? [`These base tables could not be reproduced for planning (iptables-nft compat matches), so a proposal that changes them is refused here: ${notReproduced.join(', ')}. Change them with iptables-nft.`] : []),
+      ...(notReproduced.length
+        ? [
+            `These base tables could not be reproduced for planning (iptables-nft compat matches), so a proposal that changes them is refused here: ${notReproduced.join(', ')}. Change them with iptables-nft.`,
+          ]
+        : []),
     ],
     details: { nft: where, stderr: cleaned },
   });
@@ -106,5 +140,9 @@ function notReproducedNeeded(cleaned: string, tables: string[]): string | null {
   const lines = cleaned.split('\n');
   const at = lines.findIndex((l) => / Error: /.test(l));
   const source = at >= 0 ? (lines[at + 1] ?? '') : '';
-  return tables.find((t) => new RegExp(`(^|\\s)${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(' ', '\\s+')}(\\s|$)`).test(source)) ?? null;
+  return (
+    tables.find((t) =>
+      new RegExp(`(^|\\s)${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(' ', '\\s+')}(\\s|$)`).test(source),
+    ) ?? null
+  );
 }

@@ -16,7 +16,8 @@ export function loadPlanFile(path: string): PlanT {
     throw new UserError(`Cannot read the plan ${path}: ${(error as Error).message}`, { code: 'BAD_PLAN' });
   }
   const parsed = Plan.safeParse(raw);
-  if (!parsed.success) throw new UserError(`${path} is not a valid fwsafe plan: ${formatIssues(parsed.error)}.`, { code: 'BAD_PLAN' });
+  if (!parsed.success)
+    throw new UserError(`${path} is not a valid fwsafe plan: ${formatIssues(parsed.error)}.`, { code: 'BAD_PLAN' });
   return parsed.data;
 }
 
@@ -31,18 +32,24 @@ export function verifyPlanFile(path: string): PlanT {
   const plan = loadPlanFile(path);
   const actual = sha256(plan.proposal.text);
   if (actual !== plan.proposal.sha256) {
-    throw new FwsafeError(`The plan ${path} was altered: its proposal text does not match the sha256 recorded with it. Nothing was applied.`, {
-      code: 'PLAN_TAMPERED',
-      exitCode: ExitCode.planTampered,
-      actions: ['Plan the reviewed proposal again (fwsafe plan FILE --out plan.json) and review the new plan.'],
-      details: { recorded: plan.proposal.sha256, actual },
-    });
+    throw new FwsafeError(
+      `The plan ${path} was altered: its proposal text does not match the sha256 recorded with it. Nothing was applied.`,
+      {
+        code: 'PLAN_TAMPERED',
+        exitCode: ExitCode.planTampered,
+        actions: ['Plan the reviewed proposal again (fwsafe plan FILE --out plan.json) and review the new plan.'],
+        details: { recorded: plan.proposal.sha256, actual },
+      },
+    );
   }
   return plan;
 }
 
 const unwritable = (path: string, why: string, what = 'plan'): UserError =>
-  new UserError(`Cannot write the ${what} to ${path}: ${why}.`, { code: `${what.toUpperCase()}_OUT_UNWRITABLE`, actions: ['Pass --out a file path in an existing directory you can write to.'] });
+  new UserError(`Cannot write the ${what} to ${path}: ${why}.`, {
+    code: `${what.toUpperCase()}_OUT_UNWRITABLE`,
+    actions: ['Pass --out a file path in an existing directory you can write to.'],
+  });
 
 /** Checks an `--out` path before the (slower) planning, so a typo does not cost a whole plan. */
 export function checkPlanOutPath(path: string, what = 'plan'): void {
@@ -55,7 +62,8 @@ export function checkPlanOutPath(path: string, what = 'plan'): void {
   }
   if (!dir.isDirectory()) throw unwritable(path, `${dirname(full)} is not a directory`, what);
   try {
-    if (statSync(full).isDirectory()) throw unwritable(path, `it is a directory; name a file in it (e.g. ${what}.json)`, what);
+    if (statSync(full).isDirectory())
+      throw unwritable(path, `it is a directory; name a file in it (e.g. ${what}.json)`, what);
   } catch (error) {
     if (error instanceof FwsafeError) throw error;
   }
@@ -65,7 +73,7 @@ export function checkPlanOutPath(path: string, what = 'plan'): void {
 export function writePlanFile(path: string, plan: PlanT): void {
   checkPlanOutPath(path);
   try {
-    writeFileAtomic(resolve(path), JSON.stringify(plan, null, 2) + '\n');
+    writeFileAtomic(resolve(path), `${JSON.stringify(plan, null, 2)}\n`);
   } catch (error) {
     if (error instanceof FwsafeError) throw error;
     throw unwritable(path, (error as Error).message);

@@ -8,7 +8,9 @@ import type { PlanOptions } from './create-plan.js';
 
 const HERE = join(fileURLToPath(import.meta.url), '..');
 // Compiled, the worker sits beside this module; run from the TypeScript sources (tests), use the build's.
-const WORKER = existsSync(join(HERE, 'userns-worker.js')) ? join(HERE, 'userns-worker.js') : join(HERE, '..', '..', 'dist', 'src', 'plan', 'userns-worker.js');
+const WORKER = existsSync(join(HERE, 'userns-worker.js'))
+  ? join(HERE, 'userns-worker.js')
+  : join(HERE, '..', '..', 'dist', 'src', 'plan', 'userns-worker.js');
 
 /** The options a worker needs, as plain JSON (paths made absolute: the worker may not share the cwd). */
 export interface WorkerRequest {
@@ -24,23 +26,41 @@ export interface WorkerRequest {
  * rules nobody else can see. Stored versions stay out of reach (the state directory is root-only).
  */
 export async function planInUserns(options: PlanOptions): Promise<PlanT> {
-  const request: WorkerRequest = { proposalPath: resolve(options.proposalPath), against: resolve(options.against!), probes: options.probes, adminAddresses: [options.adminAddresses ?? []].flat() };
-  const r = await run('unshare', ['--user', '--map-root-user', '--net', '--mount', '--propagation', 'private', '--', process.execPath, WORKER], {
-    input: JSON.stringify(request),
-    allowFailure: true,
-    timeoutMs: 15 * 60_000,
-    env: options.env ? { ...options.env } : undefined,
-  });
+  const request: WorkerRequest = {
+    proposalPath: resolve(options.proposalPath),
+    against: resolve(options.against!),
+    probes: options.probes,
+    adminAddresses: [options.adminAddresses ?? []].flat(),
+  };
+  const r = await run(
+    'unshare',
+    ['--user', '--map-root-user', '--net', '--mount', '--propagation', 'private', '--', process.execPath, WORKER],
+    {
+      input: JSON.stringify(request),
+      allowFailure: true,
+      timeoutMs: 15 * 60_000,
+      env: options.env ? { ...options.env } : undefined,
+    },
+  );
   if (r.exitCode !== 0 && !r.stdout.trim()) {
     if (/unshare/.test(r.stderr)) {
       throw new FwsafeError(
         `Planning without root needs an unprivileged user namespace, and this machine refuses one (${r.stderr.trim().split('\n')[0]}). Run fwsafe plan as root, or allow user namespaces (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone, or the AppArmor restriction on Ubuntu).`,
-        { code: 'USERNS_UNAVAILABLE', exitCode: ExitCode.needsRoot, actions: ['Run it again with sudo.', 'Or enable unprivileged user namespaces on this CI runner.'] },
+        {
+          code: 'USERNS_UNAVAILABLE',
+          exitCode: ExitCode.needsRoot,
+          actions: ['Run it again with sudo.', 'Or enable unprivileged user namespaces on this CI runner.'],
+        },
       );
     }
-    throw new BugError(`The unprivileged planner failed without an answer (exit ${r.exitCode}): ${r.stderr.trim().slice(0, 500)}`);
+    throw new BugError(
+      `The unprivileged planner failed without an answer (exit ${r.exitCode}): ${r.stderr.trim().slice(0, 500)}`,
+    );
   }
-  let answer: { plan?: unknown; error?: { code: string; message: string; exitCode: number; actions: string[]; details?: Record<string, unknown> } };
+  let answer: {
+    plan?: unknown;
+    error?: { code: string; message: string; exitCode: number; actions: string[]; details?: Record<string, unknown> };
+  };
   try {
     answer = JSON.parse(r.stdout);
   } catch {

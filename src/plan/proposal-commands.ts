@@ -52,8 +52,13 @@ export function topLevelCommands(text: string): { word: string; line: number }[]
 export function refuseNonChanges(text: string, path: string): void {
   const hit = topLevelCommands(text).find((c) => c.word in NOT_CHANGES);
   if (!hit) return;
-  throw new UserError(`The proposal ${path} runs \`${hit.word}\` on line ${hit.line}, which is not a change to the ruleset: it ${NOT_CHANGES[hit.word]}.`, {
-    code: 'PROPOSAL_NOT_A_CHANGE',
-    actions: [`Remove line ${hit.line}; a proposal holds only what changes the ruleset (table blocks, add/insert/replace/delete/flush/create commands).`],
-  });
+  throw new UserError(
+    `The proposal ${path} runs \`${hit.word}\` on line ${hit.line}, which is not a change to the ruleset: it ${NOT_CHANGES[hit.word]}.`,
+    {
+      code: 'PROPOSAL_NOT_A_CHANGE',
+      actions: [
+        `Remove line ${hit.line}; a proposal holds only what changes the ruleset (table blocks, add/insert/replace/delete/flush/create commands).`,
+      ],
+    },
+  );
 }

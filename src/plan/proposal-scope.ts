@@ -5,7 +5,21 @@
 
 const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 const VERBS = new Set(['add', 'create', 'insert', 'replace', 'delete', 'destroy', 'flush', 'rename', 'get']);
-const OBJECTS = new Set(['table', 'chain', 'rule', 'set', 'map', 'element', 'counter', 'quota', 'limit', 'flowtable', 'secmark', 'synproxy', 'ct']);
+const OBJECTS = new Set([
+  'table',
+  'chain',
+  'rule',
+  'set',
+  'map',
+  'element',
+  'counter',
+  'quota',
+  'limit',
+  'flowtable',
+  'secmark',
+  'synproxy',
+  'ct',
+]);
 
 export type ProposalScope =
   /** Depends on the whole ruleset (`flush ruleset`, an include, a variable table name, anything not understood). */
@@ -98,7 +112,8 @@ function classify(tokens: string[]): { table: string; use: Use } | { all: string
   }
   if (first === undefined || !VERBS.has(first)) return { all: `\`${first}\` is not a command fwsafe scopes` };
   if (second === 'ruleset') return { all: `it runs \`${first} ruleset\`` };
-  if (second === undefined || !OBJECTS.has(second)) return { all: `\`${first} ${second ?? ''}\` is not a command fwsafe scopes` };
+  if (second === undefined || !OBJECTS.has(second))
+    return { all: `\`${first} ${second ?? ''}\` is not a command fwsafe scopes` };
   const at = second === 'ct' ? 3 : 2;
   const table = tableAt(tokens, at);
   if (!table) return { all: 'a table name is a variable' };
@@ -128,7 +143,7 @@ export function proposalScope(text: string): ProposalScope {
   const replaced: string[] = [];
   const mustExist: string[] = [];
   for (const [table, { uses }] of state) {
-    const firstDelete = uses.findIndex((u) => u === 'delete');
+    const firstDelete = uses.indexOf('delete');
     const beforeDelete = firstDelete === -1 ? uses : uses.slice(0, firstDelete);
     if (firstDelete !== -1 && beforeDelete.every((u) => u === 'declare')) {
       replaced.push(table);

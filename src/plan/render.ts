@@ -9,10 +9,19 @@ export interface RenderOptions {
   markdown: boolean;
 }
 
-const fmt = (n: number | null): string => (n === null ? '—' : n >= 1e9 ? `${(n / 1e9).toFixed(1)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(0)}k` : String(n));
+const fmt = (n: number | null): string =>
+  n === null
+    ? '—'
+    : n >= 1e9
+      ? `${(n / 1e9).toFixed(1)}G`
+      : n >= 1e6
+        ? `${(n / 1e6).toFixed(1)}M`
+        : n >= 1e4
+          ? `${(n / 1e3).toFixed(0)}k`
+          : String(n);
 
 function clip(line: string, width: number): string {
-  return line.length > width ? line.slice(0, width - 1) + '…' : line;
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
 /** Word-wraps text to width; continuation lines get `indent`. A word longer than a line (a path) is kept whole. */
@@ -22,7 +31,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   for (const word of text.split(/\s+/).filter(Boolean)) {
     const prefix = lines.length === 0 && line === '' ? '' : indent;
     if (line === '') line = prefix + word;
-    else if (line.length + 1 + word.length <= width) line += ' ' + word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
     else {
       lines.push(line);
       line = indent + word;
@@ -42,7 +51,13 @@ export function renderSummary(plan: PlanT, o: Pick<RenderOptions, 'colour'> = { 
   const s = plan.diff.summary;
   const bySeverity = (sev: string): number => plan.findings.filter((f) => f.severity === sev).length;
   const errors = bySeverity('error');
-  const touched = plan.touchedTables.map((t) => `${t.family} ${t.name}${t.owner ? ` (${t.owner})` : ''}${t.existedBefore ? '' : ' (new)'}${t.existsAfter ? '' : ' (deleted)'}`).join(', ') || 'none';
+  const touched =
+    plan.touchedTables
+      .map(
+        (t) =>
+          `${t.family} ${t.name}${t.owner ? ` (${t.owner})` : ''}${t.existedBefore ? '' : ' (new)'}${t.existsAfter ? '' : ' (deleted)'}`,
+      )
+      .join(', ') || 'none';
   const busy = plan.counters.filter((c) => c.kind !== 'policy' && (c.packets ?? 0) > 0).length;
   const lines = [
     `Tables touched: ${touched}`,
@@ -79,7 +94,7 @@ export function renderPlan(raw: PlanT, o: RenderOptions): string {
       }
       const lines = wrap(`${tag}: ${f.message}`, width, '    ');
       if (o.colour && f.severity === 'error') lines[0] = lines[0]!.replace(tag, paint.red(tag));
-      out.push(...lines, ...wrap(`fix: ${f.fix}`, width - 4, '     ').map((l) => '    ' + l));
+      out.push(...lines, ...wrap(`fix: ${f.fix}`, width - 4, '     ').map((l) => `    ${l}`));
     }
   }
   if (plan.firewalld) {
@@ -88,8 +103,10 @@ export function renderPlan(raw: PlanT, o: RenderOptions): string {
     if (md) out.push('```diff', ...zones, '```');
     else out.push(...zones.map((l) => (o.colour && /^\s+[+-] /.test(l) ? colourDiff(l) : l)));
     h('Operations, and their inverse (the rollback)');
-    for (const op of plan.firewalld.ops) out.push(clip(`${md ? '- ' : '  '}line ${op.line}: firewall-cmd ${op.argv.join(' ')}`, md ? 1000 : width));
-    for (const argv of plan.firewalld.rollbackOps) out.push(clip(`${md ? '- ' : '  '}undo: firewall-cmd ${argv.join(' ')}`, md ? 1000 : width));
+    for (const op of plan.firewalld.ops)
+      out.push(clip(`${md ? '- ' : '  '}line ${op.line}: firewall-cmd ${op.argv.join(' ')}`, md ? 1000 : width));
+    for (const argv of plan.firewalld.rollbackOps)
+      out.push(clip(`${md ? '- ' : '  '}undo: firewall-cmd ${argv.join(' ')}`, md ? 1000 : width));
   }
   if (plan.counters.length) {
     h('Traffic through what changes (live counters; ! = carried traffic)');
@@ -98,9 +115,13 @@ export function renderPlan(raw: PlanT, o: RenderOptions): string {
       // A policy turning to drop over counted traffic is the riskiest line of all.
       const hot = (c.packets ?? 0) > 0 && (c.kind !== 'policy' || /→ (drop|reject)/.test(c.text));
       const pk = c.hasCounter ? fmt(c.packets) : c.kind === 'policy' ? '' : 'no counter';
-      if (md) out.push(`| ${hot ? '⚠️' : ''} | ${pk} | ${fmt(c.bytes)} | ${c.kind} | ${c.table}/${c.chain} | \`${c.text}\` |`);
+      if (md)
+        out.push(`| ${hot ? '⚠️' : ''} | ${pk} | ${fmt(c.bytes)} | ${c.kind} | ${c.table}/${c.chain} | \`${c.text}\` |`);
       else {
-        const line = clip(`${hot ? '!' : ' '}${pk.padStart(10)}  ${c.kind.padEnd(12)} ${c.table}/${c.chain}: ${c.text}`, width);
+        const line = clip(
+          `${hot ? '!' : ' '}${pk.padStart(10)}  ${c.kind.padEnd(12)} ${c.table}/${c.chain}: ${c.text}`,
+          width,
+        );
         out.push(hot && o.colour ? paint.red(line) : line);
       }
     }
@@ -108,13 +129,27 @@ export function renderPlan(raw: PlanT, o: RenderOptions): string {
   }
   if (plan.diff.chains.length) {
     h('Chains');
-    for (const c of plan.diff.chains) out.push(clip(`${md ? '- ' : ''}${c.kind} ${c.table}/${c.chain}${c.details.length ? ': ' + c.details.join(', ') : ''}`, md ? 1000 : width));
+    for (const c of plan.diff.chains)
+      out.push(
+        clip(
+          `${md ? '- ' : ''}${c.kind} ${c.table}/${c.chain}${c.details.length ? `: ${c.details.join(', ')}` : ''}`,
+          md ? 1000 : width,
+        ),
+      );
   }
   if (plan.diff.sets.length) {
     h('Sets');
     for (const s of plan.diff.sets) {
-      const sample = [...s.sampleAdded.slice(0, 3).map((e) => `+${e}`), ...s.sampleRemoved.slice(0, 3).map((e) => `−${e}`)].join(', ');
-      out.push(clip(`${md ? '- ' : ''}${s.kind} ${s.table}/${s.set}: +${s.elementsAdded} −${s.elementsRemoved}${sample ? ` (e.g. ${sample})` : ''}`, md ? 1000 : width));
+      const sample = [
+        ...s.sampleAdded.slice(0, 3).map((e) => `+${e}`),
+        ...s.sampleRemoved.slice(0, 3).map((e) => `−${e}`),
+      ].join(', ');
+      out.push(
+        clip(
+          `${md ? '- ' : ''}${s.kind} ${s.table}/${s.set}: +${s.elementsAdded} −${s.elementsRemoved}${sample ? ` (e.g. ${sample})` : ''}`,
+          md ? 1000 : width,
+        ),
+      );
     }
   }
   if (plan.diff.unified) {
@@ -125,7 +160,10 @@ export function renderPlan(raw: PlanT, o: RenderOptions): string {
     const shown = all.slice(0, max).join('\n');
     if (md) out.push('```diff', shown, '```');
     else out.push(o.colour ? colourDiff(shown) : shown);
-    if (all.length > max) out.push(`${md ? '\n' : ''}… ${all.length - max} more diff lines: the whole diff is \`diff.unified\` in --json / --out.`);
+    if (all.length > max)
+      out.push(
+        `${md ? '\n' : ''}… ${all.length - max} more diff lines: the whole diff is \`diff.unified\` in --json / --out.`,
+      );
   }
   return out.join('\n');
 }

@@ -69,17 +69,25 @@ export async function computeInScratch(options: ScratchOptions): Promise<Scratch
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    await addStandInInterfaces(ns, interfacesNeeded(loadText + '\n' + options.proposalText));
+    await addStandInInterfaces(ns, interfacesNeeded(`${loadText}\n${options.proposalText}`));
     const notReproduced = await loadBase(ns, dir, loadText);
     const before = listBefore ? await listNftRuleset(ns) : null;
     // The kernel validates exactly the text the plan records (a private copy; nft resolves relative
     // includes from its include path, never from the file's directory, so the copy means the same),
     // with one exception: live handles in the proposal become the handles the same objects have here.
     const proposal = join(dir, 'proposal.nft');
-    const translated = before ? translateHandles(options.baseText, before.text, options.proposalText) : { text: options.proposalText, rewrites: [] };
+    const translated = before
+      ? translateHandles(options.baseText, before.text, options.proposalText)
+      : { text: options.proposalText, rewrites: [] };
     writeFileSync(proposal, translated.text, { mode: 0o600 });
     const applied = await run('nft', ['-f', proposal], { netns: ns, allowFailure: true });
-    if (applied.exitCode !== 0) throw kernelRejection(applied.stderr, { proposalPath: options.proposalPath, paths: { [proposal]: options.proposalPath }, notReproduced, rewrites: translated.rewrites });
+    if (applied.exitCode !== 0)
+      throw kernelRejection(applied.stderr, {
+        proposalPath: options.proposalPath,
+        paths: { [proposal]: options.proposalPath },
+        notReproduced,
+        rewrites: translated.rewrites,
+      });
     const after = await listNftRuleset(ns);
     return { before, after, notReproduced };
   } finally {
@@ -90,7 +98,8 @@ export async function computeInScratch(options: ScratchOptions): Promise<Scratch
 
 /** Stand-ins (veth pairs) for the interfaces a ruleset names, so rules that need them load; existing names are kept. */
 export async function addStandInInterfaces(ns: string, names: string[]): Promise<void> {
-  const add = (name: string, i: number) => run('ip', ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `fwsp${i}`], { allowFailure: true });
+  const add = (name: string, i: number) =>
+    run('ip', ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `fwsp${i}`], { allowFailure: true });
   await Promise.all(names.map(add));
 }
 
@@ -104,7 +113,7 @@ export async function loadBase(ns: string, dir: string, baseText: string): Promi
   const failed: string[] = [];
   for (const table of splitTables(baseText)) {
     const one = join(dir, 'table.nft');
-    writeFileSync(one, table.raw + '\n', { mode: 0o600 });
+    writeFileSync(one, `${table.raw}\n`, { mode: 0o600 });
     const r = await run('nft', ['-f', one], { netns: ns, allowFailure: true });
     if (r.exitCode !== 0) failed.push(`${table.family} ${table.name}`);
   }

@@ -20,7 +20,13 @@ async function main(): Promise<void> {
     await run('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'fwsafe-run', '/run']);
     mkdirSync('/run/netns', { mode: 0o755 });
     const { createPlan } = await import('./create-plan.js');
-    const plan = await createPlan({ netns: null, proposalPath: request.proposalPath, against: request.against, probes: request.probes, adminAddresses: request.adminAddresses });
+    const plan = await createPlan({
+      netns: null,
+      proposalPath: request.proposalPath,
+      against: request.against,
+      probes: request.probes,
+      adminAddresses: request.adminAddresses,
+    });
     process.stdout.write(JSON.stringify({ plan }));
   } catch (error) {
     process.stdout.write(JSON.stringify({ error: toFwsafeError(error).toJSON() }));

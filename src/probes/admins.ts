@@ -18,15 +18,23 @@ export interface ProbeAdmins {
 /** --admin-address values: IPv4 or IPv6 addresses, nothing else (they become probe sources as root). */
 export function checkAdminAddresses(values: string[] | string): string[] {
   // oclif hands the environment variable over as one string: split it like the flag's values.
-  const out = [values].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const out = [values]
+    .flat()
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   const bad = out.find((a) => isIP(a) === 0);
   if (bad !== undefined) {
-    throw new UserError(`--admin-address ${bad} is not an IPv4 or IPv6 address.`, { code: 'BAD_ADMIN_ADDRESS', actions: ['Give the address you log in from, e.g. --admin-address 192.0.2.10 (repeatable).'] });
+    throw new UserError(`--admin-address ${bad} is not an IPv4 or IPv6 address.`, {
+      code: 'BAD_ADMIN_ADDRESS',
+      actions: ['Give the address you log in from, e.g. --admin-address 192.0.2.10 (repeatable).'],
+    });
   }
   return [...new Set(out)];
 }
 
-const unusable = (a: string): boolean => /^(0\.|127\.|2(2[4-9]|[3-5]\d)\.)/.test(a) || a === '::' || a === '::1' || /^f[ef]/i.test(a);
+const unusable = (a: string): boolean =>
+  /^(0\.|127\.|2(2[4-9]|[3-5]\d)\.)/.test(a) || a === '::' || a === '::1' || /^f[ef]/i.test(a);
 
 /**
  * Candidate login sources when nobody said who logs in: the stand-ins and one address of every
@@ -41,7 +49,9 @@ export function loginCandidates(rulesText: string, limit = 16): string[] {
     const a = representative(m[2] ? `${m[1]}/${m[2]}` : m[1]!, '');
     if (isIP(a) === 4 && !unusable(a)) found.add(a);
   }
-  for (const m of baseText.matchAll(/(?<![\w:.])([0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})(?:\/(\d{1,3}))?(?![\w:])/g)) {
+  for (const m of baseText.matchAll(
+    /(?<![\w:.])([0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})(?:\/(\d{1,3}))?(?![\w:])/g,
+  )) {
     const a = m[1]!;
     if (isIP(a) === 6 && !unusable(a)) found.add(a.endsWith('::') ? `${a}1` : a);
   }
@@ -49,7 +59,12 @@ export function loginCandidates(rulesText: string, limit = 16): string[] {
 }
 
 /** The session's client; else the addresses given; else every candidate that can log in today. */
-export function probeAdmins(ssh: SshEndpoint | null, given: string[], baseText: string, ipv6InUse = false): ProbeAdmins {
+export function probeAdmins(
+  ssh: SshEndpoint | null,
+  given: string[],
+  baseText: string,
+  ipv6InUse = false,
+): ProbeAdmins {
   const v6 = (a: string): boolean => a.includes(':');
   const named = ssh ? [ssh.client] : given;
   if (named.length === 0) return { mode: 'any', addresses: loginCandidates(baseText) };

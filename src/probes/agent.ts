@@ -12,11 +12,15 @@ import { createSocket } from 'node:dgram';
 import { createInterface } from 'node:readline';
 
 const [role, ...rest] = process.argv.slice(2);
-const out = (line: string): void => void process.stdout.write(line + '\n');
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 if (role === 'listen') {
   for (const port of rest.map(Number)) {
-    createServer((s) => s.on('data', (d) => s.write(d)).on('error', () => undefined)).listen({ port, host: '::', ipv6Only: false });
+    createServer((s) => s.on('data', (d) => s.write(d)).on('error', () => undefined)).listen({
+      port,
+      host: '::',
+      ipv6Only: false,
+    });
   }
   out('ready');
 } else if (role === 'session') {
@@ -25,7 +29,7 @@ if (role === 'listen') {
   sock.setNoDelay(true);
   sock.on('data', () => out('echo'));
   sock.on('error', (e) => out(`error ${(e as NodeJS.ErrnoException).code ?? e.message}`));
-  createInterface({ input: process.stdin }).on('line', (l) => sock.write(l + '\n'));
+  createInterface({ input: process.stdin }).on('line', (l) => sock.write(`${l}\n`));
 } else if (role === 'connect') {
   const [src, dst, port, ms] = rest as [string, string, string, string];
   const sock = connect({ host: dst, port: Number(port), localAddress: src });

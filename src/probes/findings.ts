@@ -10,9 +10,12 @@ const CODE: Record<ProbeResult['kind'], string> = {
 };
 
 /** The backend and table of a deciding rule: "ip filter INPUT: …" (nft trace), "iptables-legacy v4 filter INPUT: …". */
-export function decidingTable(decidedBy: string): { key: string; backend: 'nft' | 'iptables-nft' | 'iptables-legacy'; chain: string } | null {
+export function decidingTable(
+  decidedBy: string,
+): { key: string; backend: 'nft' | 'iptables-nft' | 'iptables-legacy'; chain: string } | null {
   const legacy = /^iptables-legacy (v4|v6) (\S+) (\S+):/.exec(decidedBy);
-  if (legacy) return { key: `iptables-legacy ${legacy[1]} ${legacy[2]}`, backend: 'iptables-legacy', chain: legacy[3]! };
+  if (legacy)
+    return { key: `iptables-legacy ${legacy[1]} ${legacy[2]}`, backend: 'iptables-legacy', chain: legacy[3]! };
   const nft = /^(\S+) (\S+) (\S+):/.exec(decidedBy);
   if (!nft) return null;
   // iptables-nft's tables are ip/ip6 tables with iptables' built-in chain names.
@@ -29,14 +32,18 @@ function crossTable(r: ProbeResult, own: string[]): { message: string; fix: stri
   if (!at || own.includes(at.key)) return null;
   const port = /:(\d+)\)$/.exec(r.description)?.[1] ?? 'PORT';
   const message = ` An accept cannot override a drop in another base chain: each table on the hook (every nft table, iptables-nft's and iptables-legacy's) must accept the packet, and ${r.decidedBy} (${at.backend}) drops it.`;
-  const fix = at.backend === 'nft'
-    ? `Accept it in ${at.key} itself, before the drop: \`insert rule ${at.key} ${at.chain} tcp dport ${port} accept\` (an nft proposal fwsafe plans).`
-    : `Accept it in ${at.backend}'s ${at.key.split(' ').pop()} table, which fwsafe stages as iptables-restore input: "*${at.key.split(' ').pop()}\n-I ${at.chain} -p tcp --dport ${port} -j ACCEPT\nCOMMIT"${at.key.includes('v6') || at.key.startsWith('ip6') ? ' (rules.v6)' : ''}.`;
+  const fix =
+    at.backend === 'nft'
+      ? `Accept it in ${at.key} itself, before the drop: \`insert rule ${at.key} ${at.chain} tcp dport ${port} accept\` (an nft proposal fwsafe plans).`
+      : `Accept it in ${at.backend}'s ${at.key.split(' ').pop()} table, which fwsafe stages as iptables-restore input: "*${at.key.split(' ').pop()}\n-I ${at.chain} -p tcp --dport ${port} -j ACCEPT\nCOMMIT"${at.key.includes('v6') || at.key.startsWith('ip6') ? ' (rules.v6)' : ''}.`;
   return { message, fix };
 }
 
 /** The rule analysis' code for the same problem a probe kind observes. */
-const ANALYSIS: Partial<Record<ProbeResult['kind'], string>> = { session: 'SSH_SESSION_CUT', 'new-login': 'SSH_NEW_LOGIN_BLOCKED' };
+const ANALYSIS: Partial<Record<ProbeResult['kind'], string>> = {
+  session: 'SSH_SESSION_CUT',
+  'new-login': 'SSH_NEW_LOGIN_BLOCKED',
+};
 
 const FIX: Record<ProbeResult['kind'], string> = {
   session: 'Accept established traffic before any drop: `ct state established,related accept`.',
@@ -49,7 +56,8 @@ const RANK = { error: 0, warning: 1, info: 2 } as const;
 
 const why = (r: ProbeResult): string => r.note?.split('; ').find((n) => n.startsWith('IPv6 neighbour discovery')) ?? '';
 // Attribution in words (dropped by, rejected by, rewritten towards…); an ND failure says that instead.
-const said = (r: ProbeResult): string => `${r.description} was ${why(r) ? `${r.observed} (${why(r)})` : whatHappened(r)}`;
+const said = (r: ProbeResult): string =>
+  `${r.description} was ${why(r) ? `${r.observed} (${why(r)})` : whatHappened(r)}`;
 
 /** How the probes chose whose logins to test, and whether IPv6 counts (see admins.ts). */
 export interface MergeContext {
@@ -59,7 +67,8 @@ export interface MergeContext {
   own?: string[];
 }
 
-const familyOf = (r: ProbeResult): 'IPv4' | 'IPv6' => (/ ([0-9a-fA-F:]*:[0-9a-fA-F:]*) → /.test(r.description) ? 'IPv6' : 'IPv4');
+const familyOf = (r: ProbeResult): 'IPv4' | 'IPv6' =>
+  / ([0-9a-fA-F:]*:[0-9a-fA-F:]*) → /.test(r.description) ? 'IPv6' : 'IPv4';
 
 /**
  * Is a worse result blocking? For the session or the admin addresses given: yes. For "any address that
@@ -78,7 +87,13 @@ function blocking(kind: ProbeResult['kind'], worse: ProbeResult[], probed: Probe
 }
 
 /** One finding for the failing probes of one kind: blocking only when the change makes it worse. */
-function oneFinding(kind: ProbeResult['kind'], failing: ProbeResult[], probed: ProbeResult[], confirmed: FindingT[], ctx: MergeContext): FindingT {
+function oneFinding(
+  kind: ProbeResult['kind'],
+  failing: ProbeResult[],
+  probed: ProbeResult[],
+  confirmed: FindingT[],
+  ctx: MergeContext,
+): FindingT {
   const worse = failing.filter((r) => r.worse);
   const shown = worse.length ? worse : failing;
   const lead = confirmed.find((f) => f.severity === 'error') ?? confirmed[0];
@@ -89,7 +104,7 @@ function oneFinding(kind: ProbeResult['kind'], failing: ProbeResult[], probed: P
     severity: blocking(kind, worse, probed, ctx) ? 'error' : worse.length ? 'warning' : 'info',
     message: lead
       ? `${lead.message} Confirmed by ${packets}.`
-      : `Probe: ${packets}${worse.length ? ' after the change' : ' (already so today: not this change\'s doing)'}.`,
+      : `Probe: ${packets}${worse.length ? ' after the change' : " (already so today: not this change's doing)"}.`,
     fix: lead?.fix ?? FIX[kind],
     location: shown[0]?.rewrite?.by ?? shown[0]?.decidedBy ?? lead?.location ?? null,
     evidence: lead ? 'analysis+probe' : 'probe',
@@ -102,7 +117,11 @@ function oneFinding(kind: ProbeResult['kind'], failing: ProbeResult[], probed: P
  * finding (marked confirmed), or — when they passed — drops the analysis' uncertain warnings about it.
  * Failing must-allow/must-deny probes block; probe notes become info findings.
  */
-export function mergeProbeFindings(analysis: FindingT[], results: ProbeResult[], ctx: MergeContext = { mode: 'session', ipv6InUse: false }): FindingT[] {
+export function mergeProbeFindings(
+  analysis: FindingT[],
+  results: ProbeResult[],
+  ctx: MergeContext = { mode: 'session', ipv6InUse: false },
+): FindingT[] {
   let out = [...analysis];
   const extra: FindingT[] = [];
   // Flows that failed because neighbour discovery failed are the ND finding's evidence, not problems of their own.
@@ -111,7 +130,12 @@ export function mergeProbeFindings(analysis: FindingT[], results: ProbeResult[],
   if (ndFinding && byNd.length) {
     out = out.map((f) =>
       f === ndFinding
-        ? { ...f, severity: byNd.some((r) => r.worse) && ctx.ipv6InUse ? 'error' : f.severity, message: `${f.message} Confirmed by real packets through the proposed ruleset (neighbour caches emptied): ${byNd.map(said).join('; ')}.`, evidence: 'analysis+probe' }
+        ? {
+            ...f,
+            severity: byNd.some((r) => r.worse) && ctx.ipv6InUse ? 'error' : f.severity,
+            message: `${f.message} Confirmed by real packets through the proposed ruleset (neighbour caches emptied): ${byNd.map(said).join('; ')}.`,
+            evidence: 'analysis+probe',
+          }
         : f,
     );
   }
@@ -127,7 +151,8 @@ export function mergeProbeFindings(analysis: FindingT[], results: ProbeResult[],
     } else {
       // The packets passed: an uncertain or already-so analysis warning about the same flow is noise.
       out = out.filter((f) => f.code !== code || f.severity === 'error');
-      for (const f of out.filter((x) => x.code === code)) f.message += ` (Real packets through the proposed ruleset passed: ${probed.map((r) => r.description).join('; ')}.)`;
+      for (const f of out.filter((x) => x.code === code))
+        f.message += ` (Real packets through the proposed ruleset passed: ${probed.map((r) => r.description).join('; ')}.)`;
     }
   }
   for (const r of results.filter((x) => (x.kind === 'must-allow' || x.kind === 'must-deny') && !x.pass)) {
@@ -135,10 +160,32 @@ export function mergeProbeFindings(analysis: FindingT[], results: ProbeResult[],
     // An accept dropped in a table the change does not write: why, and the fix in that table's format.
     const cross = crossTable(r, ctx.own ?? []);
     const message = `Probe: ${said(r)} after the change (real packets through the proposed ruleset${natNote ? `; ${natNote}` : ''}).${cross?.message ?? ''}`;
-    extra.push({ code: CODE[r.kind], severity: 'error', message, fix: cross?.fix ?? FIX[r.kind], location: r.rewrite?.by ?? r.decidedBy, evidence: 'probe' });
+    extra.push({
+      code: CODE[r.kind],
+      severity: 'error',
+      message,
+      fix: cross?.fix ?? FIX[r.kind],
+      location: r.rewrite?.by ?? r.decidedBy,
+      evidence: 'probe',
+    });
   }
-  const notes = [...new Set(results.flatMap((r) => (r.note ?? '').split('; ')).filter((n) => n && !n.startsWith('followed the NAT') && !(byNd.length && n.startsWith('IPv6 neighbour discovery'))))];
-  for (const note of notes) extra.push({ code: 'PROBE_NOTE', severity: 'info', message: `Probes: ${note}.`, fix: 'Nothing to do; read the probe results with that in mind.', location: null });
+  const notes = [
+    ...new Set(
+      results
+        .flatMap((r) => (r.note ?? '').split('; '))
+        .filter(
+          (n) => n && !n.startsWith('followed the NAT') && !(byNd.length && n.startsWith('IPv6 neighbour discovery')),
+        ),
+    ),
+  ];
+  for (const note of notes)
+    extra.push({
+      code: 'PROBE_NOTE',
+      severity: 'info',
+      message: `Probes: ${note}.`,
+      fix: 'Nothing to do; read the probe results with that in mind.',
+      location: null,
+    });
   return [...extra, ...out].sort((x, y) => RANK[x.severity] - RANK[y.severity]);
 }
 

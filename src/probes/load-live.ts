@@ -16,13 +16,17 @@ export async function loadLiveBase(ns: string, snapshot: SnapshotT, model: Rules
   const notes: string[] = [];
   const xt = new Set(model.tables.filter(isIptablesNftTable).map((t) => t.key));
   for (const t of splitTables(snapshot.nft.text).filter((t) => !xt.has(`${t.family} ${t.name}`))) {
-    const r = await run('nft', ['-f', '-'], { netns: ns, input: t.raw + '\n', allowFailure: true });
+    const r = await run('nft', ['-f', '-'], { netns: ns, input: `${t.raw}\n`, allowFailure: true });
     if (r.exitCode !== 0) notes.push(`nft table ${t.family} ${t.name} could not be reproduced: probes ran without it`);
   }
-  for (const [variant, saves] of [['nft', snapshot.iptablesNft], ['legacy', snapshot.iptablesLegacy]] as const) {
+  for (const [variant, saves] of [
+    ['nft', snapshot.iptablesNft],
+    ['legacy', snapshot.iptablesLegacy],
+  ] as const) {
     for (const family of ['v4', 'v6'] as const) {
       const failed = await loadSave(ns, program('restore', variant, family), saves[family]);
-      for (const table of failed) notes.push(`iptables-${variant} ${family} table ${table} could not be reproduced: probes ran without it`);
+      for (const table of failed)
+        notes.push(`iptables-${variant} ${family} table ${table} could not be reproduced: probes ran without it`);
     }
   }
   return notes;

@@ -20,7 +20,9 @@ import type { SshEndpoint } from '../plan/findings/context.js';
 
 const HERE = join(fileURLToPath(import.meta.url), '..');
 // Compiled, the agent sits beside this module; run from the TypeScript sources (tests), use the build's.
-const AGENT = existsSync(join(HERE, 'agent.js')) ? join(HERE, 'agent.js') : join(HERE, '..', '..', 'dist', 'src', 'probes', 'agent.js');
+const AGENT = existsSync(join(HERE, 'agent.js'))
+  ? join(HERE, 'agent.js')
+  : join(HERE, '..', '..', 'dist', 'src', 'probes', 'agent.js');
 const WAIT_MS = 1500;
 
 export interface ProbeResult {
@@ -81,7 +83,8 @@ function lines(child: ChildProcess): { text: string; wait: (word: string, ms: nu
     wait: (word, ms) =>
       new Promise((resolve) => {
         const t0 = Date.now();
-        const tick = (): void => (state.text.includes(word) ? resolve(true) : Date.now() - t0 > ms ? resolve(false) : void setTimeout(tick, 20));
+        const tick = (): void =>
+          state.text.includes(word) ? resolve(true) : Date.now() - t0 > ms ? resolve(false) : void setTimeout(tick, 20);
         tick();
       }),
   };
@@ -100,7 +103,10 @@ async function swapNft(o: ProbeOptions, host: string, dir: string): Promise<void
   const proposalFile = join(dir, 'proposal.nft');
   writeFileSync(proposalFile, proposalText, { mode: 0o600 });
   const swapped = await run('nft', ['-f', proposalFile], { netns: host, allowFailure: true });
-  if (swapped.exitCode !== 0) throw new Error(`the proposal failed to load in the probe namespace: ${redactIncluded(swapped.stderr, [proposalFile]).trim()}`);
+  if (swapped.exitCode !== 0)
+    throw new Error(
+      `the proposal failed to load in the probe namespace: ${redactIncluded(swapped.stderr, [proposalFile]).trim()}`,
+    );
 }
 
 /**
@@ -122,7 +128,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
   // One server address per family: the session's own where it has one, a documentation address otherwise.
   const servers = {
     v4: o.ssh && !o.ssh.server.includes(':') ? o.ssh.server : DEFAULT_SERVER.v4,
-    v6: o.ssh && o.ssh.server.includes(':') ? o.ssh.server : DEFAULT_SERVER.v6,
+    v6: o.ssh?.server.includes(':') ? o.ssh.server : DEFAULT_SERVER.v6,
   };
   const serverOf = (a: string): string => (a.includes(':') ? servers.v6 : servers.v4);
   const admin = o.ssh?.client ?? admins.addresses[0]!;
@@ -131,19 +137,43 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
   const peer = `fwpc${tag.replace('-', '').slice(-8)}`.slice(0, 15);
   const results: ProbeResult[] = [];
   const notes: string[] = [];
-  if (admins.mode === 'given') notes.push(`no SSH_CONNECTION: probed for the admin address(es) given: ${admins.addresses.join(', ')}`);
+  if (admins.mode === 'given')
+    notes.push(`no SSH_CONNECTION: probed for the admin address(es) given: ${admins.addresses.join(', ')}`);
   try {
     await run('ip', ['netns', 'add', host]);
     await run('ip', ['netns', 'add', client]);
     await run('ip', ['-n', host, 'link', 'add', ifname, 'type', 'veth', 'peer', 'name', peer, 'netns', client]);
     const extra = admins.otherFamily ?? [];
-    const clientAddrs = new Set([admin, ...admins.addresses, ...extra, ...[...o.mustAllow, ...o.mustDeny].map((s) => representative(s.from, admin))]);
-    const serverAddrs = new Set([server, ...[...clientAddrs].map(serverOf), ...[...o.mustAllow, ...o.mustDeny].map((s) => s.to).filter((x): x is string => x !== null)]);
-    for (const [ns, dev, own, other] of [[host, ifname, serverAddrs, clientAddrs], [client, peer, clientAddrs, serverAddrs]] as const) {
+    const clientAddrs = new Set([
+      admin,
+      ...admins.addresses,
+      ...extra,
+      ...[...o.mustAllow, ...o.mustDeny].map((s) => representative(s.from, admin)),
+    ]);
+    const serverAddrs = new Set([
+      server,
+      ...[...clientAddrs].map(serverOf),
+      ...[...o.mustAllow, ...o.mustDeny].map((s) => s.to).filter((x): x is string => x !== null),
+    ]);
+    for (const [ns, dev, own, other] of [
+      [host, ifname, serverAddrs, clientAddrs],
+      [client, peer, clientAddrs, serverAddrs],
+    ] as const) {
       await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
-      for (const a of own) await run('ip', ['-n', ns, 'addr', 'add', a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', dev, ...(a.includes(':') ? ['nodad'] : [])]);
-      for (const a of other) await run('ip', ['-n', ns, 'route', 'add', a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', dev]);
+      for (const a of own)
+        await run('ip', [
+          '-n',
+          ns,
+          'addr',
+          'add',
+          a.includes(':') ? `${a}/128` : `${a}/32`,
+          'dev',
+          dev,
+          ...(a.includes(':') ? ['nodad'] : []),
+        ]);
+      for (const a of other)
+        await run('ip', ['-n', ns, 'route', 'add', a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', dev]);
     }
     if (nat.length) {
       // A backend behind the host holds the DNAT targets: a flow to a published port is NATed and forwarded as live.
@@ -151,7 +181,8 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       await run('ip', ['netns', 'add', backend]);
       await run('ip', ['-n', host, 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', backend]);
       await run('ip', ['-n', host, 'addr', 'add', '169.254.77.1/32', 'dev', hostSide]);
-      for (const ns of [host, backend]) await run('ip', ['-n', ns, 'link', 'set', ns === host ? hostSide : 'eth0', 'up']);
+      for (const ns of [host, backend])
+        await run('ip', ['-n', ns, 'link', 'set', ns === host ? hostSide : 'eth0', 'up']);
       await run('ip', ['-n', backend, 'link', 'set', 'lo', 'up']);
       for (const t of new Set(nat.map((x) => x.addr))) {
         await run('ip', ['-n', backend, 'addr', 'add', `${t}/32`, 'dev', 'eth0']);
@@ -161,40 +192,77 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       await run('ip', ['-n', backend, 'route', 'add', 'default', 'via', '169.254.77.1', 'dev', 'eth0']);
       await run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1'], { netns: host });
       const ports = [...new Set(nat.map((x) => x.port).filter((p): p is number => p !== null))].map(String);
-      const behind = [spawnPiped(process.execPath, [AGENT, 'listen', ...ports], { netns: backend }), spawnPiped(process.execPath, [AGENT, 'listen-udp', ...ports], { netns: backend })];
+      const behind = [
+        spawnPiped(process.execPath, [AGENT, 'listen', ...ports], { netns: backend }),
+        spawnPiped(process.execPath, [AGENT, 'listen-udp', ...ports], { netns: backend }),
+      ];
       children.push(...behind);
       await Promise.all(behind.map((c) => lines(c).wait('ready', 3000)));
     }
     // Interfaces the rulesets name (`dup to … device`, netdev `fwd to`, `iif`) exist here as stand-ins, so
     // the base and the proposal load; a base table that still fails is left out, and named.
-    await addStandInInterfaces(host, interfacesNeeded(o.baseText + '\n' + o.proposalText).filter((n) => n !== ifname));
+    await addStandInInterfaces(
+      host,
+      interfacesNeeded(`${o.baseText}\n${o.proposalText}`).filter((n) => n !== ifname),
+    );
     if (o.format) notes.push(...(await o.format.load(host)));
     else {
       const missing = await loadBase(host, dir, o.baseText);
       if (missing.length) {
-        notes.push(`${missing.join(', ')} could not be reproduced (iptables-nft tables?): probes ran without ${missing.length === 1 ? 'it' : 'them'}`);
+        notes.push(
+          `${missing.join(', ')} could not be reproduced (iptables-nft tables?): probes ran without ${missing.length === 1 ? 'it' : 'them'}`,
+        );
       }
     }
-    const tcpPorts = [...new Set([...o.sshPorts, ...(o.ssh ? [o.ssh.serverPort] : []), ...[...o.mustAllow, ...o.mustDeny].filter((s) => s.proto === 'tcp').map((s) => s.port)])];
+    const tcpPorts = [
+      ...new Set([
+        ...o.sshPorts,
+        ...(o.ssh ? [o.ssh.serverPort] : []),
+        ...[...o.mustAllow, ...o.mustDeny].filter((s) => s.proto === 'tcp').map((s) => s.port),
+      ]),
+    ];
     const listener = spawnPiped(process.execPath, [AGENT, 'listen', ...tcpPorts.map(String)], { netns: host });
     children.push(listener);
     // UDP flows get a real responder: a verdict comes from its reply, an ICMP error, or their absence.
     const udpPorts = [...new Set([...o.mustAllow, ...o.mustDeny].filter((s) => s.proto === 'udp').map((s) => s.port))];
-    const udpListener = udpPorts.length ? spawnPiped(process.execPath, [AGENT, 'listen-udp', ...udpPorts.map(String)], { netns: host }) : null;
+    const udpListener = udpPorts.length
+      ? spawnPiped(process.execPath, [AGENT, 'listen-udp', ...udpPorts.map(String)], { netns: host })
+      : null;
     if (udpListener) children.push(udpListener);
-    await Promise.all([lines(listener).wait('ready', 3000), udpListener ? lines(udpListener).wait('ready', 3000) : true]);
-    const probeConnect = async (src: string, dst: string, port: number, proto: 'tcp' | 'udp' = 'tcp'): Promise<'allowed' | 'dropped' | 'rejected'> => {
-      const r = await run(process.execPath, [AGENT, proto === 'tcp' ? 'connect' : 'udp', src, dst, String(port), String(WAIT_MS)], { netns: client, allowFailure: true });
+    await Promise.all([
+      lines(listener).wait('ready', 3000),
+      udpListener ? lines(udpListener).wait('ready', 3000) : true,
+    ]);
+    const probeConnect = async (
+      src: string,
+      dst: string,
+      port: number,
+      proto: 'tcp' | 'udp' = 'tcp',
+    ): Promise<'allowed' | 'dropped' | 'rejected'> => {
+      const r = await run(
+        process.execPath,
+        [AGENT, proto === 'tcp' ? 'connect' : 'udp', src, dst, String(port), String(WAIT_MS)],
+        { netns: client, allowFailure: true },
+      );
       const word = r.stdout.trim();
       return word.startsWith('accepted') ? 'allowed' : word.startsWith('rejected') ? 'rejected' : 'dropped';
     };
     // Before: which admin logins pass under the current ruleset (a proposal is blamed only for what it makes worse).
     const loginPorts = [...new Set([...(o.ssh ? [o.ssh.serverPort] : []), ...o.sshPorts])];
     const before = new Map<string, 'allowed' | 'dropped' | 'rejected'>();
-    await Promise.all([...admins.addresses, ...extra].flatMap((a) => loginPorts.map(async (p) => void before.set(`${a} ${p}`, await probeConnect(a, serverOf(a), p)))));
+    await Promise.all(
+      [...admins.addresses, ...extra].flatMap((a) =>
+        loginPorts.map(async (p) => void before.set(`${a} ${p}`, await probeConnect(a, serverOf(a), p))),
+      ),
+    );
     // Flows that must stay allowed too: whether one passes today tells a cut from a flow already blocked.
     const specBefore = new Map<ProbeSpecT, 'allowed' | 'dropped' | 'rejected'>();
-    await Promise.all(o.mustAllow.map(async (s) => void specBefore.set(s, await probeConnect(representative(s.from, admin), s.to ?? server, s.port, s.proto))));
+    await Promise.all(
+      o.mustAllow.map(
+        async (s) =>
+          void specBefore.set(s, await probeConnect(representative(s.from, admin), s.to ?? server, s.port, s.proto)),
+      ),
+    );
     const canLogIn = admins.addresses.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
     const otherCanLogIn = extra.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
     if (extra.length) {
@@ -214,14 +282,17 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
 
     let session: { child: ChildProcess; out: ReturnType<typeof lines> } | null = null;
     if (o.ssh) {
-      const child = spawnPiped(process.execPath, [AGENT, 'session', admin, server, String(o.ssh.serverPort)], { netns: client });
+      const child = spawnPiped(process.execPath, [AGENT, 'session', admin, server, String(o.ssh.serverPort)], {
+        netns: client,
+      });
       children.push(child);
       const out = lines(child);
       if (await out.wait('connected', WAIT_MS)) {
         child.stdin!.write('ping\n');
         if (await out.wait('echo', WAIT_MS)) session = { child, out };
       }
-      if (!session) notes.push('your session is not allowed by the current rules either: the session probe was skipped');
+      if (!session)
+        notes.push('your session is not allowed by the current rules either: the session probe was skipped');
     }
 
     const trace = `table inet fwsafe_trace {\n chain pre {\n  type filter hook prerouting priority -500; policy accept;\n  meta nftrace set 1\n }\n}\n`;
@@ -238,7 +309,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     if (o.format?.swap) await o.format.swap(host);
     else await swapNft(o, host, dir);
     // Empty neighbour caches: after the swap ARP and IPv6 neighbour discovery must pass the new rules.
-    await Promise.all([host, client].map((ns) => run('ip', ['-n', ns, 'neigh', 'flush', 'all'], { allowFailure: true })));
+    await Promise.all(
+      [host, client].map((ns) => run('ip', ['-n', ns, 'neigh', 'flush', 'all'], { allowFailure: true })),
+    );
 
     const jobs: Promise<void>[] = [];
     if (session) {
@@ -248,14 +321,28 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
           const before = (s.out.text.match(/echo/g) ?? []).length;
           s.child.stdin!.write('ping\n');
           const t0 = Date.now();
-          while (Date.now() - t0 < WAIT_MS && (s.out.text.match(/echo/g) ?? []).length <= before) await new Promise((r) => setTimeout(r, 20));
+          while (Date.now() - t0 < WAIT_MS && (s.out.text.match(/echo/g) ?? []).length <= before)
+            await new Promise((r) => setTimeout(r, 20));
           const ok = (s.out.text.match(/echo/g) ?? []).length > before;
-          results.push({ kind: 'session', description: `your established SSH session ${admin} → ${server}:${o.ssh!.serverPort}`, expected: 'allowed', observed: ok ? 'allowed' : 'dropped', before: 'allowed', pass: ok, worse: !ok, decidedBy: null, note: null });
+          results.push({
+            kind: 'session',
+            description: `your established SSH session ${admin} → ${server}:${o.ssh!.serverPort}`,
+            expected: 'allowed',
+            observed: ok ? 'allowed' : 'dropped',
+            before: 'allowed',
+            pass: ok,
+            worse: !ok,
+            decidedBy: null,
+            note: null,
+          });
         })(),
       );
     }
     // "any": only addresses that can log in today are probed after (a stand-in already blocked decides nothing).
-    const targets = [...(admins.mode === 'any' ? canLogIn : admins.addresses).map((a) => ({ a, any: admins.mode === 'any' })), ...otherCanLogIn.map((a) => ({ a, any: true }))];
+    const targets = [
+      ...(admins.mode === 'any' ? canLogIn : admins.addresses).map((a) => ({ a, any: admins.mode === 'any' })),
+      ...otherCanLogIn.map((a) => ({ a, any: true })),
+    ];
     for (const { a, any } of targets) {
       for (const port of loginPorts) {
         jobs.push(
@@ -263,12 +350,26 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             const observed = await probeConnect(a, serverOf(a), port);
             const was = before.get(`${a} ${port}`) ?? null;
             const pass = observed === 'allowed';
-            results.push({ kind: 'new-login', description: `a new SSH login ${a} → ${serverOf(a)}:${port}`, expected: 'allowed', observed, before: was, pass, worse: !pass && was === 'allowed', anyCandidate: any, decidedBy: null, note: null });
+            results.push({
+              kind: 'new-login',
+              description: `a new SSH login ${a} → ${serverOf(a)}:${port}`,
+              expected: 'allowed',
+              observed,
+              before: was,
+              pass,
+              worse: !pass && was === 'allowed',
+              anyCandidate: any,
+              decidedBy: null,
+              note: null,
+            });
           })(),
         );
       }
     }
-    for (const [list, expected] of [[o.mustAllow, 'allowed'], [o.mustDeny, 'denied']] as const) {
+    for (const [list, expected] of [
+      [o.mustAllow, 'allowed'],
+      [o.mustDeny, 'denied'],
+    ] as const) {
       for (const spec of list) {
         jobs.push(
           (async () => {
@@ -276,7 +377,17 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             const dst = spec.to ?? server;
             const observed = await probeConnect(src, dst, spec.port, spec.proto);
             const pass = expected === 'allowed' ? observed === 'allowed' : observed !== 'allowed';
-            results.push({ kind: expected === 'allowed' ? 'must-allow' : 'must-deny', description: `${spec.text} (${src} → ${dst}:${spec.port})`, expected, observed, before: specBefore.get(spec) ?? null, pass, worse: !pass, decidedBy: null, note: null });
+            results.push({
+              kind: expected === 'allowed' ? 'must-allow' : 'must-deny',
+              description: `${spec.text} (${src} → ${dst}:${spec.port})`,
+              expected,
+              observed,
+              before: specBefore.get(spec) ?? null,
+              pass,
+              worse: !pass,
+              decidedBy: null,
+              note: null,
+            });
           })(),
         );
       }
@@ -287,16 +398,31 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       const dst = / → ([0-9a-fA-F:]*:[0-9a-fA-F:]*):\d+/.exec(r.description)?.[1];
       if (!dst) continue;
       const neigh = await run('ip', ['-6', 'neigh', 'show', dst], { netns: client, allowFailure: true });
-      if (/FAILED|INCOMPLETE/.test(neigh.stdout)) r.note = [r.note, `IPv6 neighbour discovery for ${dst} failed after the change (its neighbour solicitations went unanswered)`].filter(Boolean).join('; ');
+      if (/FAILED|INCOMPLETE/.test(neigh.stdout))
+        r.note = [
+          r.note,
+          `IPv6 neighbour discovery for ${dst} failed after the change (its neighbour solicitations went unanswered)`,
+        ]
+          .filter(Boolean)
+          .join('; ');
     }
     // Trace lines may trail the packets: wait (bounded) until every probe's deciding rule is seen.
-    const listing = splitTables((await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true })).stdout);
-    const ruleText: RuleText = (family, table, handle) => listing.find((t) => t.family === family && t.name === table)?.rulesByHandle.get(handle);
+    const listing = splitTables(
+      (await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true })).stdout,
+    );
+    const ruleText: RuleText = (family, table, handle) =>
+      listing.find((t) => t.family === family && t.name === table)?.rulesByHandle.get(handle);
     const locate = (): boolean => {
       for (const r of results) {
         const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
         if (m && r.decidedBy === null) {
-          const seen = decidingRule(traced.text, m[1]!, Number(m[3]), r.kind === 'session' ? 'data' : r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText);
+          const seen = decidingRule(
+            traced.text,
+            m[1]!,
+            Number(m[3]),
+            r.kind === 'session' ? 'data' : r.description.startsWith('udp/') ? 'udp' : 'syn',
+            ruleText,
+          );
           r.decidedBy = seen?.decidedBy ?? null;
           r.verdict = seen?.verdict ?? null;
           r.rewrite = seen?.rewrite ?? null;
@@ -313,10 +439,23 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     // A declared flow that a DNAT rule rewrote: say so, and which rule.
     for (const r of results.filter((x) => x.kind === 'must-allow' || x.kind === 'must-deny')) {
       const m = /\(([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)\)$/.exec(r.description);
-      const id = m ? decidingRule(traced.text, m[1]!, Number(m[3]), r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText)?.traceId : undefined;
-      const natLine = id ? traced.text.split('\n').find((l) => l.includes(`trace id ${id} `) && / dnat /.test(l)) : undefined;
-      const rule = natLine ? /^trace id \S+ (\S+) (\S+) (\S+) rule (.*?)(?: \(verdict \S+\))?$/.exec(natLine.trim()) : null;
-      if (rule) r.note = [r.note, `followed the NAT: ${rule[1]} ${rule[2]} ${rule[3]}: ${rule[4]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')}`].filter(Boolean).join('; ');
+      const id = m
+        ? decidingRule(traced.text, m[1]!, Number(m[3]), r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText)
+            ?.traceId
+        : undefined;
+      const natLine = id
+        ? traced.text.split('\n').find((l) => l.includes(`trace id ${id} `) && / dnat /.test(l))
+        : undefined;
+      const rule = natLine
+        ? /^trace id \S+ (\S+) (\S+) (\S+) rule (.*?)(?: \(verdict \S+\))?$/.exec(natLine.trim())
+        : null;
+      if (rule)
+        r.note = [
+          r.note,
+          `followed the NAT: ${rule[1]} ${rule[2]} ${rule[3]}: ${rule[4]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')}`,
+        ]
+          .filter(Boolean)
+          .join('; ');
     }
     if (notes.length) for (const r of results) r.note = [r.note, ...notes].filter(Boolean).join('; ');
     return results;

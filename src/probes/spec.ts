@@ -16,10 +16,20 @@ const SPEC = /^(tcp|udp)\/(\d{1,5})(?:\s+from\s+(\S+))?(?:\s+to\s+(\S+))?$/;
 export function parseProbeSpec(text: string): ProbeSpecT {
   const m = SPEC.exec(text.trim());
   if (!m) {
-    throw new UserError(`Cannot read the probe "${text}": write PROTO/PORT [from ADDR[/LEN]] [to ADDR], e.g. "tcp/443" or "tcp/5432 from 10.0.0.0/8".`, { code: 'BAD_PROBE_SPEC' });
+    throw new UserError(
+      `Cannot read the probe "${text}": write PROTO/PORT [from ADDR[/LEN]] [to ADDR], e.g. "tcp/443" or "tcp/5432 from 10.0.0.0/8".`,
+      { code: 'BAD_PROBE_SPEC' },
+    );
   }
-  const parsed = ProbeSpec.safeParse({ proto: m[1], port: Number(m[2]), from: m[3] ?? null, to: m[4] ?? null, text: text.trim() });
-  if (!parsed.success) throw new UserError(`The probe "${text}" has a port outside 1–65535.`, { code: 'BAD_PROBE_SPEC' });
+  const parsed = ProbeSpec.safeParse({
+    proto: m[1],
+    port: Number(m[2]),
+    from: m[3] ?? null,
+    to: m[4] ?? null,
+    text: text.trim(),
+  });
+  if (!parsed.success)
+    throw new UserError(`The probe "${text}" has a port outside 1–65535.`, { code: 'BAD_PROBE_SPEC' });
   return parsed.data;
 }
 

@@ -35,7 +35,13 @@ const LINE = /^trace id (\S+) (\S+) (\S+) (\S+) (.*)$/;
  */
 export type RuleText = (family: string, table: string, handle: number) => string | undefined;
 
-export function decidingRule(traceText: string, saddr: string, dport: number, packet: 'syn' | 'data' | 'udp' = 'syn', ruleText: RuleText = () => undefined): TraceVerdict | null {
+export function decidingRule(
+  traceText: string,
+  saddr: string,
+  dport: number,
+  packet: 'syn' | 'data' | 'udp' = 'syn',
+  ruleText: RuleText = () => undefined,
+): TraceVerdict | null {
   const packets = new Map<string, boolean>();
   const verdicts = new Map<string, Omit<TraceVerdict, 'rewrite'>>();
   const rewrites = new Map<string, TraceRewrite>();
@@ -46,15 +52,22 @@ export function decidingRule(traceText: string, saddr: string, dport: number, pa
     if (rest.startsWith('packet:')) {
       const syn = /tcp flags == syn\b(?! \|)/.test(rest);
       const kind = packet === 'udp' ? /\budp\b/.test(rest) : packet === 'syn' ? syn : !syn && !/\budp\b/.test(rest);
-      const hit = new RegExp(`(ip6? saddr ${saddr.replace(/[^0-9A-Za-z]/g, '\\$&')}) `).test(rest + ' ') && new RegExp(`dport ${dport}\\b`).test(rest) && kind;
+      const hit =
+        new RegExp(`(ip6? saddr ${saddr.replace(/[^0-9A-Za-z]/g, '\\$&')}) `).test(`${rest} `) &&
+        new RegExp(`dport ${dport}\\b`).test(rest) &&
+        kind;
       if (!packets.has(id)) packets.set(id, hit);
       continue;
     }
     if (table === 'fwsafe_trace') continue;
     // A monitor started before a rule existed prints "unknown rule handle N": look the handle up.
     const unknown = /^unknown rule handle (\d+) \(verdict (\S+)\)$/.exec(rest);
-    const rule = unknown ? [rest, ruleText(family, table, Number(unknown[1])) ?? `handle ${unknown[1]}`, unknown[2]] : /^rule (.*) \(verdict (\S+)\)$/.exec(rest);
-    const text = rule ? rule[1]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter') : '';
+    const rule = unknown
+      ? [rest, ruleText(family, table, Number(unknown[1])) ?? `handle ${unknown[1]}`, unknown[2]]
+      : /^rule (.*) \(verdict (\S+)\)$/.exec(rest);
+    const text = rule
+      ? rule[1]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')
+      : '';
     const where = `${family} ${table} ${chain}: ${text}`;
     const towards = rule ? rewriteOf(rule[1]!) : null;
     if (towards) rewrites.set(id, { by: where, towards });
@@ -63,7 +76,12 @@ export function decidingRule(traceText: string, saddr: string, dport: number, pa
     } else if (/^policy (\S+)/.test(rest) || /^verdict (\S+)/.test(rest)) {
       const v = /^(?:policy|verdict) (\S+)/.exec(rest)![1]!;
       if (v === 'continue') continue;
-      if (!verdicts.has(id) || /^policy/.test(rest)) verdicts.set(id, { traceId: id, decidedBy: `${family} ${table} ${chain}: ${rest.startsWith('policy') ? `policy ${v}` : `verdict ${v}`}`, verdict: v });
+      if (!verdicts.has(id) || /^policy/.test(rest))
+        verdicts.set(id, {
+          traceId: id,
+          decidedBy: `${family} ${table} ${chain}: ${rest.startsWith('policy') ? `policy ${v}` : `verdict ${v}`}`,
+          verdict: v,
+        });
     }
   }
   let found: TraceVerdict | null = null;

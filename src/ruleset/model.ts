@@ -127,7 +127,16 @@ export function buildModelFromParsed(parsed: ParsedNftJson, listingText = ''): R
   for (const t of parsed.tables) {
     const key = tableKey(t.family, t.name);
     const text = texts.get(key)?.raw ?? '';
-    const table: TableModel = { family: t.family, name: t.name, key, chains: [], sets: [], objects: [], text, hasXt: false };
+    const table: TableModel = {
+      family: t.family,
+      name: t.name,
+      key,
+      chains: [],
+      sets: [],
+      objects: [],
+      text,
+      hasXt: false,
+    };
     if (isDormant(t.flags, table.text)) table.dormant = true;
     if ([t.flags].flat().some((f) => f === 'owner' || f === 'owned')) table.ownerFlag = true;
     tables.set(key, table);
@@ -196,11 +205,20 @@ function placeUnread(
   const table = key ? tables.get(key) : undefined;
   const placed = chains.get(`${table?.key}\u0000${u.chain}`)?.rules.some((r) => r.handle === u.handle);
   if (u.kind === 'rule' && table && placed) return;
-  const named = u.kind === 'rule' ? (u.chain !== null ? ` in chain ${u.chain}` : '') : u.name !== null ? ` ${u.name}` : '';
+  const named =
+    u.kind === 'rule' ? (u.chain !== null ? ` in chain ${u.chain}` : '') : u.name !== null ? ` ${u.name}` : '';
   const what = `${u.kind}${u.kind === 'table' ? '' : named}${u.handle !== null ? ` (handle ${u.handle})` : ''}`;
-  if (table && u.kind !== 'table') (table.unanalysed ??= []).push(`${what}: ${u.why}`);
-  else if (u.kind === 'table') (model.unanalysed ??= []).push(`${key ?? 'a table'}: ${u.why}; its chains and rules are not analysed`);
-  else (model.unanalysed ??= []).push(`${key ?? 'an item'} ${what}: ${u.why}`);
+  if (table && u.kind !== 'table') {
+    table.unanalysed ??= [];
+    table.unanalysed.push(`${what}: ${u.why}`);
+  } else {
+    model.unanalysed ??= [];
+    model.unanalysed.push(
+      u.kind === 'table'
+        ? `${key ?? 'a table'}: ${u.why}; its chains and rules are not analysed`
+        : `${key ?? 'an item'} ${what}: ${u.why}`,
+    );
+  }
 }
 
 /** Is this opaque part a whole rule fwsafe could not read (rather than one raw statement)? */

@@ -156,7 +156,12 @@ export function parseNftJson(text: string): ParsedNftJson {
       }
       default: {
         const v = (value ?? {}) as Record<string, unknown>;
-        out.others.push({ kind, family: String(v.family ?? ''), table: String(v.table ?? ''), name: String(v.name ?? '') });
+        out.others.push({
+          kind,
+          family: String(v.family ?? ''),
+          table: String(v.table ?? ''),
+          name: String(v.name ?? ''),
+        });
       }
     }
   });

@@ -21,7 +21,16 @@ function priorityNumber(text: string): number | null {
 }
 
 function tableOutline(family: string, name: string, raw: string): TableModel {
-  const table: TableModel = { family, name, key: `${family} ${name}`, chains: [], sets: [], objects: [], text: raw, hasXt: false };
+  const table: TableModel = {
+    family,
+    name,
+    key: `${family} ${name}`,
+    chains: [],
+    sets: [],
+    objects: [],
+    text: raw,
+    hasXt: false,
+  };
   let chain: ChainModel | null = null;
   // A rule nft prints over several lines (a chain binding): its lines until the braces close.
   let pending: { parts: string[]; depth: number } | null = null;
@@ -66,7 +75,14 @@ function tableOutline(family: string, name: string, raw: string): TableModel {
     const counter = COUNTER.exec(rule[1]!);
     const xt = XT.test(rule[1]!);
     if (xt) table.hasXt = true;
-    const r: RuleModel = { handle: Number(rule[2]), key: text, text, counter: counter ? { packets: Number(counter[1]), bytes: Number(counter[2]) } : null, xt, comment: null };
+    const r: RuleModel = {
+      handle: Number(rule[2]),
+      key: text,
+      text,
+      counter: counter ? { packets: Number(counter[1]), bytes: Number(counter[2]) } : null,
+      xt,
+      comment: null,
+    };
     chain.rules.push(r);
   }
   return table;

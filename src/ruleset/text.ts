@@ -60,7 +60,12 @@ function splitTablesUncached(text: string): TableText[] {
     }
     if (depth === 1) inChain = false;
     if (depth <= 0) {
-      tables.push({ family: current.family, name: current.name, raw: current.lines.join('\n'), rulesByHandle: current.rules });
+      tables.push({
+        family: current.family,
+        name: current.name,
+        raw: current.lines.join('\n'),
+        rulesByHandle: current.rules,
+      });
       current = null;
       pending = null;
       depth = 0;
@@ -121,17 +126,15 @@ export function normaliseRulesetText(text: string): string {
 }
 
 export function normaliseBlock(raw: string): string {
-  return (
-    raw
-      .split('\n')
-      .map((line) =>
-        line
-          .replace(HANDLE, '')
-          .replace(/\bcounter packets \d+ bytes \d+/g, 'counter')
-          .replace(/\bused \d+ [a-z]+/g, '')
-          .replace(/ expires [0-9dhms]+/g, '')
-          .replace(/\s+$/, ''),
-      )
-      .join('\n') + '\n'
-  );
+  return `${raw
+    .split('\n')
+    .map((line) =>
+      line
+        .replace(HANDLE, '')
+        .replace(/\bcounter packets \d+ bytes \d+/g, 'counter')
+        .replace(/\bused \d+ [a-z]+/g, '')
+        .replace(/ expires [0-9dhms]+/g, '')
+        .replace(/\s+$/, ''),
+    )
+    .join('\n')}\n`;
 }

@@ -11,7 +11,8 @@ export function resolveBinary(name: string): string {
   const cached = cache.get(name);
   if (cached) return cached;
   if (isAbsolute(name)) return name;
-  if (name.includes('/')) throw new UserError(`Refusing to run a relative program path: ${name}`, { code: 'UNSAFE_BINARY' });
+  if (name.includes('/'))
+    throw new UserError(`Refusing to run a relative program path: ${name}`, { code: 'UNSAFE_BINARY' });
   for (const dir of SYSTEM_DIRS) {
     const candidate = join(dir, name);
     try {

@@ -6,9 +6,12 @@ const NETNS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** Validates a network namespace name (as `ip netns` names them) and returns its bind-mount path. */
 export function netnsPath(name: string, options: { mustExist?: boolean } = {}): string {
   if (!NETNS_NAME.test(name) || name.includes('..')) {
-    throw new UserError(`Invalid network namespace name: ${JSON.stringify(name)}. Use letters, digits, '.', '_' and '-'.`, {
-      code: 'BAD_NETNS',
-    });
+    throw new UserError(
+      `Invalid network namespace name: ${JSON.stringify(name)}. Use letters, digits, '.', '_' and '-'.`,
+      {
+        code: 'BAD_NETNS',
+      },
+    );
   }
   const path = `/run/netns/${name}`;
   if ((options.mustExist ?? true) && !existsSync(path)) {

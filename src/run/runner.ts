@@ -83,9 +83,12 @@ function readFd(fd: number, size: number): string {
 export async function run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const binary = resolveBinary(program);
   const netns = options.netns ?? null;
-  const argv = netns ? ['--net=' + netnsPath(netns), '--', binary, ...args] : [...args];
+  const argv = netns ? [`--net=${netnsPath(netns)}`, '--', binary, ...args] : [...args];
   const command = netns ? resolveBinary('nsenter') : binary;
-  if (debug) process.stderr.write(escapeControl(`[fwsafe +${Math.round(performance.now())} ms] run: ${[command, ...argv].join(' ')}`) + '\n');
+  if (debug)
+    process.stderr.write(
+      `${escapeControl(`[fwsafe +${Math.round(performance.now())} ms] run: ${[command, ...argv].join(' ')}`)}\n`,
+    );
 
   const started = performance.now();
   const capture = options.stdoutToFile ? openCaptureFile() : null;
@@ -124,7 +127,9 @@ export async function run(program: string, args: readonly string[], options: Run
         exitCode: tooLarge ? null : exitCode,
         signal: tooLarge ? 'SIGKILL' : signal,
         stdout: captured ?? '',
-        stderr: (spawnError ? spawnError.message : Buffer.concat(err).toString('utf8')) + (tooLarge ? `\nfwsafe: output larger than ${limit} bytes; stopped.` : ''),
+        stderr:
+          (spawnError ? spawnError.message : Buffer.concat(err).toString('utf8')) +
+          (tooLarge ? `\nfwsafe: output larger than ${limit} bytes; stopped.` : ''),
         durationMs: Math.round(performance.now() - started),
         timedOut,
       });
@@ -134,7 +139,10 @@ export async function run(program: string, args: readonly string[], options: Run
     child.stdin!.end(options.input ?? '');
   });
 
-  if (debug) process.stderr.write(`[fwsafe +${Math.round(performance.now())} ms] exit ${result.exitCode ?? result.signal} in ${result.durationMs} ms: ${command}\n`);
+  if (debug)
+    process.stderr.write(
+      `[fwsafe +${Math.round(performance.now())} ms] exit ${result.exitCode ?? result.signal} in ${result.durationMs} ms: ${command}\n`,
+    );
   if (!options.allowFailure && !succeeded(result)) throw new CommandFailedError(result);
   return result;
 }

@@ -8,11 +8,15 @@ import { netnsPath } from './netns.js';
 // absolute binaries, the namespace applied the same way.
 function argvFor(program: string, args: readonly string[], netns: string | null | undefined): [string, string[]] {
   const binary = resolveBinary(program);
-  return netns ? [resolveBinary('nsenter'), ['--net=' + netnsPath(netns), '--', binary, ...args]] : [binary, [...args]];
+  return netns ? [resolveBinary('nsenter'), [`--net=${netnsPath(netns)}`, '--', binary, ...args]] : [binary, [...args]];
 }
 
 /** Starts a daemon in its own session, output to a log file; returns its pid (not waited for). */
-export function spawnDetached(program: string, args: readonly string[], options: { netns?: string | null; logFile: string }): number {
+export function spawnDetached(
+  program: string,
+  args: readonly string[],
+  options: { netns?: string | null; logFile: string },
+): number {
   const [command, argv] = argvFor(program, args, options.netns);
   const fd = openSync(options.logFile, 'a', 0o600);
   try {
@@ -26,7 +30,11 @@ export function spawnDetached(program: string, args: readonly string[], options:
 }
 
 /** Runs a program attached to this terminal (stdio inherited) and resolves with its exit code. */
-export function runInteractive(program: string, args: readonly string[], options: { netns?: string | null } = {}): Promise<number> {
+export function runInteractive(
+  program: string,
+  args: readonly string[],
+  options: { netns?: string | null } = {},
+): Promise<number> {
   const [command, argv] = argvFor(program, args, options.netns);
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { stdio: 'inherit', env: childEnv() });
@@ -36,7 +44,11 @@ export function runInteractive(program: string, args: readonly string[], options
 }
 
 /** Starts a program with pipes, for a conversation (the demo's SSH session). */
-export function spawnPiped(program: string, args: readonly string[], options: { netns?: string | null } = {}): ChildProcess {
+export function spawnPiped(
+  program: string,
+  args: readonly string[],
+  options: { netns?: string | null } = {},
+): ChildProcess {
   const [command, argv] = argvFor(program, args, options.netns);
   return spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv() });
 }
@@ -45,8 +57,17 @@ export function spawnPiped(program: string, args: readonly string[], options: { 
  * Runs a short program to completion synchronously (start-up checks, before anything async exists):
  * argv only, absolute binary, known environment, a timeout.
  */
-export function runSync(program: string, args: readonly string[], options: { timeoutMs?: number } = {}): { exitCode: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(resolveBinary(program), [...args], { encoding: 'utf8', env: childEnv(), timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 });
+export function runSync(
+  program: string,
+  args: readonly string[],
+  options: { timeoutMs?: number } = {},
+): { exitCode: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(resolveBinary(program), [...args], {
+    encoding: 'utf8',
+    env: childEnv(),
+    timeout: options.timeoutMs ?? 30_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return { exitCode: r.status, stdout: r.stdout ?? '', stderr: r.error ? r.error.message : (r.stderr ?? '') };
 }
 
@@ -54,7 +75,11 @@ export function runSync(program: string, args: readonly string[], options: { tim
  * Starts a daemon as a direct child (not detached, no shell), output to a log file, with `env` added:
  * the caller stops it by its pid. A scratch firewalld and its private D-Bus start here.
  */
-export function spawnChild(program: string, args: readonly string[], options: { logFile: string; env?: Record<string, string> }): ChildProcess {
+export function spawnChild(
+  program: string,
+  args: readonly string[],
+  options: { logFile: string; env?: Record<string, string> },
+): ChildProcess {
   const [command, argv] = argvFor(program, args, null);
   const fd = openSync(options.logFile, 'a', 0o600);
   try {

@@ -23,7 +23,10 @@ export interface SnapshotOptions {
 /** Records every backend present in the namespace: nft (text with counters, and JSON), iptables-nft, legacy, firewalld. */
 export async function takeSnapshot(netns: string | null, options: SnapshotOptions = {}): Promise<TakenSnapshot> {
   const withJson = options.json ?? true;
-  const [nft, legacyNames] = await Promise.all([withJson ? listNftRuleset(netns) : listNftText(netns).then((text) => ({ text, json: null })), legacyTableNames(netns)]);
+  const [nft, legacyNames] = await Promise.all([
+    withJson ? listNftRuleset(netns) : listNftText(netns).then((text) => ({ text, json: null })),
+    legacyTableNames(netns),
+  ]);
   const model = nft.json === null ? textModel(nft.text) : buildModel(nft.json, nft.text);
   // firewall-cmd is asked only when firewalld's table (or chains) are in this namespace: no cost otherwise.
   const [iptablesNft, iptablesLegacy, firewalld] = await Promise.all([

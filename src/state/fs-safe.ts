@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import type { Stats } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { readTextFile } from './read-text.js';
@@ -98,7 +108,10 @@ export function ensurePrivateDir(path: string): void {
     assertNotSymlink(path);
     stat = lstatOrNull(path, 'create');
     if (stat === null) {
-      throw new StateError(`${path} vanished right after it was created.`, { code: 'STATE_UNUSABLE', exitCode: ExitCode.stateUnusable });
+      throw new StateError(`${path} vanished right after it was created.`, {
+        code: 'STATE_UNUSABLE',
+        exitCode: ExitCode.stateUnusable,
+      });
     }
   }
   assertTrustedDir(path, stat);
@@ -168,7 +181,7 @@ export function appendLine(path: string, line: string): void {
   try {
     const fd = openSync(path, 'a', 0o600);
     try {
-      writeSync(fd, line.endsWith('\n') ? line : line + '\n');
+      writeSync(fd, line.endsWith('\n') ? line : `${line}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

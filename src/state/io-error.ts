@@ -22,20 +22,29 @@ export function stateIoError(error: unknown, path: string, doing: 'read' | 'writ
     case 'EACCES':
     case 'EPERM':
       if (!isRoot()) {
-        return new FwsafeError(`Cannot ${doing} ${path}: permission denied. fwsafe's state belongs to root: this needs root.`, {
-          code: 'NEEDS_ROOT',
-          exitCode: ExitCode.needsRoot,
-          actions: ['Run it again with sudo.'],
-          details: { path, errno: code },
-          cause: error,
-        });
+        return new FwsafeError(
+          `Cannot ${doing} ${path}: permission denied. fwsafe's state belongs to root: this needs root.`,
+          {
+            code: 'NEEDS_ROOT',
+            exitCode: ExitCode.needsRoot,
+            actions: ['Run it again with sudo.'],
+            details: { path, errno: code },
+            cause: error,
+          },
+        );
       }
-      return unusable('permission denied even to root', [`Check its attributes and mount: lsattr -d ${dirname(path)}; findmnt -T ${path}`]);
+      return unusable('permission denied even to root', [
+        `Check its attributes and mount: lsattr -d ${dirname(path)}; findmnt -T ${path}`,
+      ]);
     case 'ENOSPC':
     case 'EDQUOT':
-      return unusable('the file system is full', [`Free space where it lives (df -h ${dirname(path)}), then run the command again.`]);
+      return unusable('the file system is full', [
+        `Free space where it lives (df -h ${dirname(path)}), then run the command again.`,
+      ]);
     case 'EROFS':
-      return unusable('the file system is read-only', [`Remount it read-write, or choose another directory with --state-dir.`]);
+      return unusable('the file system is read-only', [
+        `Remount it read-write, or choose another directory with --state-dir.`,
+      ]);
     case 'ENOTDIR':
     case 'EEXIST':
       return unusable('a part of the path is not a directory', [

@@ -88,7 +88,12 @@ export async function armGuards(paths: StatePaths, changeId: string, timeoutMs =
 }
 
 /** Where systemd is PID 1, a transient timer runs `fwsafe recover` after the deadline: a second line, never relied on. */
-export async function armSystemdBackstop(options: { stateDir: string; netns: string | null; afterSeconds: number; bin: string }): Promise<boolean> {
+export async function armSystemdBackstop(options: {
+  stateDir: string;
+  netns: string | null;
+  afterSeconds: number;
+  bin: string;
+}): Promise<boolean> {
   let pid1 = '';
   try {
     pid1 = readFileSync('/proc/1/comm', 'utf8').trim();
@@ -98,7 +103,17 @@ export async function armSystemdBackstop(options: { stateDir: string; netns: str
   if (pid1 !== 'systemd' || !hasBinary('systemd-run')) return false;
   const r = await run(
     'systemd-run',
-    ['--quiet', '--collect', `--on-active=${options.afterSeconds}s`, '--', process.execPath, options.bin, 'recover', '--state-dir', options.stateDir],
+    [
+      '--quiet',
+      '--collect',
+      `--on-active=${options.afterSeconds}s`,
+      '--',
+      process.execPath,
+      options.bin,
+      'recover',
+      '--state-dir',
+      options.stateDir,
+    ],
     { allowFailure: true, timeoutMs: 5_000 },
   );
   return r.exitCode === 0;

@@ -66,7 +66,11 @@ export function peakRssKb(cmd, args) {
 export function tableText(name, n, { chains = 10, variant = 0 } = {}) {
   const per = Math.ceil(n / chains);
   const out = [`table inet ${name} {`];
-  out.push('  chain input {', '    type filter hook input priority 0; policy accept;', '    ct state established,related accept');
+  out.push(
+    '  chain input {',
+    '    type filter hook input priority 0; policy accept;',
+    '    ct state established,related accept',
+  );
   for (let c = 0; c < chains; c += 1) out.push(`    jump c${c}`);
   out.push('  }');
   let made = 0;
@@ -74,12 +78,14 @@ export function tableText(name, n, { chains = 10, variant = 0 } = {}) {
     out.push(`  chain c${c} {`);
     for (let i = 0; i < per && made < n; i += 1, made += 1) {
       const k = made + variant;
-      out.push(`    ip saddr 10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255} tcp dport ${1024 + (k % 50000)} counter accept`);
+      out.push(
+        `    ip saddr 10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255} tcp dport ${1024 + (k % 50000)} counter accept`,
+      );
     }
     out.push('  }');
   }
   out.push('}');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** A table holding one interval set of `n` elements (a fail2ban/crowdsec-style blocklist). */

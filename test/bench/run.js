@@ -5,12 +5,27 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { BIN, createNetns, deleteNetns, inNs, measure, peakRssKb, replaceTable, setTableText, sh, tableText, timeOnce } from './lib.js';
+import {
+  BIN,
+  createNetns,
+  deleteNetns,
+  inNs,
+  measure,
+  peakRssKb,
+  replaceTable,
+  setTableText,
+  sh,
+  tableText,
+  timeOnce,
+} from './lib.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const write = args.includes('--write');
-const arg = (name, fallback) => { const i = args.indexOf(name); return i === -1 ? fallback : args[i + 1]; };
+const arg = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : args[i + 1];
+};
 const REPS = quick ? 1 : Number(arg('--reps', 5));
 const SIZES = quick ? [500] : arg('--sizes', '500,10000,50000').split(',').map(Number);
 const SET_SIZE = quick ? 2_000 : 200_000;
@@ -30,7 +45,9 @@ const hasCommand = (name) => existsSync(new URL(`../../dist/commands/${name}.js`
 function row(what, size, ours, ref, goal) {
   const ratio = ours / ref;
   rows.push({ what, size, ours: Math.round(ours), ref: Math.round(ref), ratio: Number(ratio.toFixed(2)), goal });
-  console.log(`${what.padEnd(34)} ${String(size).padStart(7)}  fwsafe ${String(Math.round(ours)).padStart(6)} ms  raw ${String(Math.round(ref)).padStart(6)} ms  ${ratio.toFixed(2)}×  (goal ${goal})`);
+  console.log(
+    `${what.padEnd(34)} ${String(size).padStart(7)}  fwsafe ${String(Math.round(ours)).padStart(6)} ms  raw ${String(Math.round(ref)).padStart(6)} ms  ${ratio.toFixed(2)}×  (goal ${goal})`,
+  );
 }
 
 function benchSize(n) {
@@ -51,10 +68,14 @@ function benchSize(n) {
 
     if (hasCommand('plan')) {
       const planRaw = measure(REPS, () => inNs(ns, 'nft', ['-c', '-f', proposalFile]));
-      const planOurs = measure(REPS, () => sh(node, fw(ns, state, 'plan', proposalFile, '--no-probes', '--json'), { allowFailure: true }));
+      const planOurs = measure(REPS, () =>
+        sh(node, fw(ns, state, 'plan', proposalFile, '--no-probes', '--json'), { allowFailure: true }),
+      );
       row('plan --no-probes vs nft -c -f', n, planOurs, planRaw, '≤ 3× at 50k');
       if (n <= 10_000) {
-        const planProbes = measure(Math.min(REPS, 3), () => sh(node, fw(ns, state, 'plan', proposalFile, '--json'), { allowFailure: true }));
+        const planProbes = measure(Math.min(REPS, 3), () =>
+          sh(node, fw(ns, state, 'plan', proposalFile, '--json'), { allowFailure: true }),
+        );
         row('plan (with probes) vs nft -c -f', n, planProbes, planRaw, '(probes: real packets)');
       }
     }
@@ -62,10 +83,30 @@ function benchSize(n) {
       const reset = () => inNs(ns, 'nft', ['-f', baseFile.replace(/$/, '')], { input: '' });
       const resetFile = join(work, `reset-${n}.nft`);
       writeFileSync(resetFile, replaceTable('inet', 'bench', base));
-      const applyRaw = measure(REPS, () => inNs(ns, 'nft', ['-f', proposalFile]), () => inNs(ns, 'nft', ['-f', resetFile]));
+      const applyRaw = measure(
+        REPS,
+        () => inNs(ns, 'nft', ['-f', proposalFile]),
+        () => inNs(ns, 'nft', ['-f', resetFile]),
+      );
       const applyOurs = measure(
         REPS,
-        () => sh(node, fw(ns, state, 'apply', proposalFile, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', '600', '--json')),
+        () =>
+          sh(
+            node,
+            fw(
+              ns,
+              state,
+              'apply',
+              proposalFile,
+              '--no-wait',
+              '--yes',
+              '--force',
+              '--no-probes',
+              '--timeout',
+              '600',
+              '--json',
+            ),
+          ),
         () => {
           sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
           inNs(ns, 'nft', ['-f', resetFile]);
@@ -81,7 +122,22 @@ function benchSize(n) {
           () => sh(node, fw(ns, state, 'confirm')),
           () => {
             inNs(ns, 'nft', ['-f', resetFile]);
-            sh(node, fw(ns, state, 'apply', proposalFile, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', '600', '--json'));
+            sh(
+              node,
+              fw(
+                ns,
+                state,
+                'apply',
+                proposalFile,
+                '--no-wait',
+                '--yes',
+                '--force',
+                '--no-probes',
+                '--timeout',
+                '600',
+                '--json',
+              ),
+            );
           },
         );
         inNs(ns, 'nft', ['-f', resetFile]);
@@ -93,10 +149,29 @@ function benchSize(n) {
     if (n === SIZES.at(-1)) {
       const rawKb = peakRssKb('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'ruleset']);
       const snapKb = peakRssKb(node, fw(ns, state, 'snapshot'));
-      const planKb = hasCommand('plan') ? peakRssKb(node, fw(ns, state, 'plan', proposalFile, '--no-probes', '--json')) : null;
-      console.log(`peak memory at ${n} rules: snapshot ${mb(snapKb)}, plan ${mb(planKb)}, nft -j list ruleset ${mb(rawKb)} (goal ≤ 400 MB)`);
-      rows.push({ what: 'peak RSS snapshot (MB)', size: n, ours: kbToMb(snapKb), ref: kbToMb(rawKb), ratio: null, goal: '≤ 400 MB' });
-      if (planKb) rows.push({ what: 'peak RSS plan (MB)', size: n, ours: kbToMb(planKb), ref: kbToMb(rawKb), ratio: null, goal: '≤ 400 MB' });
+      const planKb = hasCommand('plan')
+        ? peakRssKb(node, fw(ns, state, 'plan', proposalFile, '--no-probes', '--json'))
+        : null;
+      console.log(
+        `peak memory at ${n} rules: snapshot ${mb(snapKb)}, plan ${mb(planKb)}, nft -j list ruleset ${mb(rawKb)} (goal ≤ 400 MB)`,
+      );
+      rows.push({
+        what: 'peak RSS snapshot (MB)',
+        size: n,
+        ours: kbToMb(snapKb),
+        ref: kbToMb(rawKb),
+        ratio: null,
+        goal: '≤ 400 MB',
+      });
+      if (planKb)
+        rows.push({
+          what: 'peak RSS plan (MB)',
+          size: n,
+          ours: kbToMb(planKb),
+          ref: kbToMb(rawKb),
+          ratio: null,
+          goal: '≤ 400 MB',
+        });
     }
   } finally {
     deleteNetns(ns);
@@ -111,12 +186,28 @@ function benchSize(n) {
  */
 function benchLateness(ns, state, n, resetFile, rawApplyMs, applyOursMs) {
   const file = join(work, `late-${n}.nft`);
-  const marker = 'table inet fwsafe_bench_marker { chain c { type filter hook input priority -200; policy accept; udp dport 9999 drop; }; }\n';
+  const marker =
+    'table inet fwsafe_bench_marker { chain c { type filter hook input priority -200; policy accept; udp dport 9999 drop; }; }\n';
   writeFileSync(file, readFileSync(join(work, `proposal-${n}.nft`), 'utf8') + marker);
   inNs(ns, 'nft', ['-f', resetFile]);
   // The window must outlast apply itself, or the deadline passes while apply is still recording.
   const timeout = Math.max(3, Math.ceil((applyOursMs * 1.5) / 1000) + 3);
-  const out = sh(node, fw(ns, state, 'apply', file, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', String(timeout), '--json'));
+  const out = sh(
+    node,
+    fw(
+      ns,
+      state,
+      'apply',
+      file,
+      '--no-wait',
+      '--yes',
+      '--force',
+      '--no-probes',
+      '--timeout',
+      String(timeout),
+      '--json',
+    ),
+  );
   const deadline = Date.parse(JSON.parse(out.stdout).deadline);
   const poller = `
     const dgram = require('node:dgram');
@@ -128,8 +219,17 @@ function benchLateness(ns, state, n, resetFile, rawApplyMs, applyOursMs) {
   const restoredAt = Number(r.stdout.trim());
   const late = Number.isFinite(restoredAt) && restoredAt > 0 ? restoredAt - deadline : NaN;
   const goal = n <= 500 ? '≤ 250 ms' : `≤ raw nft -f (${Math.round(rawApplyMs)} ms) + 250 ms`;
-  console.log(`${'rollback lateness'.padEnd(34)} ${String(n).padStart(7)}  ${Math.round(late)} ms after the deadline  (goal ${goal})`);
-  rows.push({ what: 'rollback lateness (ms)', size: n, ours: Math.round(late), ref: Math.round(rawApplyMs), ratio: null, goal });
+  console.log(
+    `${'rollback lateness'.padEnd(34)} ${String(n).padStart(7)}  ${Math.round(late)} ms after the deadline  (goal ${goal})`,
+  );
+  rows.push({
+    what: 'rollback lateness (ms)',
+    size: n,
+    ours: Math.round(late),
+    ref: Math.round(rawApplyMs),
+    ratio: null,
+    goal,
+  });
   sh(node, fw(ns, state, 'status'), { allowFailure: true });
 }
 
@@ -137,8 +237,10 @@ function benchLateness(ns, state, n, resetFile, rawApplyMs, applyOursMs) {
 function iptablesText(n, { variant = 0, only = null } = {}) {
   const chains = Array.from({ length: 10 }, (_, k) => `BENCH${k}`);
   const per = Math.ceil(n / 10);
-  const rule = (k, i) => `-A BENCH${k} -s 10.${k}.${(i >> 8) & 255}.${i & 255}/32 -p tcp -m tcp --dport ${k === 0 && i === 0 && variant ? 8443 : 1000 + (i % 50000)} -j ACCEPT`;
-  if (only !== null) return `*filter\n:BENCH${only} - [0:0]\n${Array.from({ length: per }, (_, i) => rule(only, i)).join('\n')}\nCOMMIT\n`;
+  const rule = (k, i) =>
+    `-A BENCH${k} -s 10.${k}.${(i >> 8) & 255}.${i & 255}/32 -p tcp -m tcp --dport ${k === 0 && i === 0 && variant ? 8443 : 1000 + (i % 50000)} -j ACCEPT`;
+  if (only !== null)
+    return `*filter\n:BENCH${only} - [0:0]\n${Array.from({ length: per }, (_, i) => rule(only, i)).join('\n')}\nCOMMIT\n`;
   return `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${chains.map((c) => `:${c} - [0:0]`).join('\n')}\n${chains.map((c) => `-A INPUT -j ${c}`).join('\n')}\n${chains.flatMap((_, k) => Array.from({ length: per }, (_, i) => rule(k, i))).join('\n')}\nCOMMIT\n`;
 }
 
@@ -151,13 +253,37 @@ function benchIptables(n) {
     writeFileSync(proposal, iptablesText(n, { variant: 1, only: 0 }));
     const reset = () => inNs(ns, 'iptables-nft-restore', ['-w', '5'], { input: base });
     reset();
-    const planRaw = measure(REPS, () => inNs(ns, 'iptables-nft-restore', ['-w', '5', '--test', '--noflush'], { input: readFileSync(proposal, 'utf8') }));
-    const planOurs = measure(REPS, () => sh(node, fw(ns, state, 'plan', proposal, '--no-probes', '--json'), { allowFailure: true }));
+    const planRaw = measure(REPS, () =>
+      inNs(ns, 'iptables-nft-restore', ['-w', '5', '--test', '--noflush'], { input: readFileSync(proposal, 'utf8') }),
+    );
+    const planOurs = measure(REPS, () =>
+      sh(node, fw(ns, state, 'plan', proposal, '--no-probes', '--json'), { allowFailure: true }),
+    );
     row('iptables plan --no-probes vs restore --test', n, planOurs, planRaw, '≤ 3× at 10k');
-    const applyRaw = measure(REPS, () => inNs(ns, 'iptables-nft-restore', ['-w', '5', '--noflush'], { input: readFileSync(proposal, 'utf8') }), reset);
+    const applyRaw = measure(
+      REPS,
+      () => inNs(ns, 'iptables-nft-restore', ['-w', '5', '--noflush'], { input: readFileSync(proposal, 'utf8') }),
+      reset,
+    );
     const applyOurs = measure(
       REPS,
-      () => sh(node, fw(ns, state, 'apply', proposal, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', '600', '--json')),
+      () =>
+        sh(
+          node,
+          fw(
+            ns,
+            state,
+            'apply',
+            proposal,
+            '--no-wait',
+            '--yes',
+            '--force',
+            '--no-probes',
+            '--timeout',
+            '600',
+            '--json',
+          ),
+        ),
       () => {
         sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
         reset();
@@ -206,14 +332,20 @@ const mb = (kb) => (kb ? `${Math.round(kb / 1024)} MB` : 'n/a');
 const kbToMb = (kb) => (kb ? Math.round(kb / 1024) : null);
 
 try {
-  console.log(`fwsafe benchmark${quick ? ' (quick mode: figures are not meaningful)' : ''}: ${cpus().length} cores, Node ${process.version}, ${sh('nft', ['--version']).stdout.trim()}`);
+  console.log(
+    `fwsafe benchmark${quick ? ' (quick mode: figures are not meaningful)' : ''}: ${cpus().length} cores, Node ${process.version}, ${sh('nft', ['--version']).stdout.trim()}`,
+  );
   if (!iptablesOnly) {
     benchColdStart();
     for (const n of SIZES) benchSize(n);
     benchSet();
   }
   for (const n of SIZES.filter((x) => x <= 10_000)) benchIptables(n);
-  if (write && !quick) writeFileSync(new URL('../../docs/performance-figures.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), node: process.version, reps: REPS, rows }, null, 2) + '\n');
+  if (write && !quick)
+    writeFileSync(
+      new URL('../../docs/performance-figures.json', import.meta.url),
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, reps: REPS, rows }, null, 2)}\n`,
+    );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -21,49 +21,69 @@ const BASE = `*filter
 [3:180] -A DOCKER-USER -j RETURN
 COMMIT
 `;
-const CHANGE = '*filter\n:DOCKER-USER - [0:0]\n-A DOCKER-USER -s 192.0.2.0/24 -j DROP\n-A DOCKER-USER -j RETURN\nCOMMIT\n';
+const CHANGE =
+  '*filter\n:DOCKER-USER - [0:0]\n-A DOCKER-USER -s 192.0.2.0/24 -j DROP\n-A DOCKER-USER -j RETURN\nCOMMIT\n';
 
-describe.skipIf(!isRoot)('iptables changes at a terminal: hang-up and SIGKILL of the CLI restore the rules exactly', () => {
-  const state = useStateDir();
-  let ns = '';
-  let dir = '';
-  const save = (): string => inNetns(ns, 'iptables-nft-save', ['-c']).split('\n').filter((l) => !l.startsWith('#')).join('\n');
-  const changed = (): boolean => save().includes('192.0.2.0/24');
-  beforeEach(() => {
-    ns = createNetns('ipty');
-    dir = mkdtempSync(join(tmpdir(), 'fwsafe-ipty-'));
-    inNetns(ns, 'iptables-nft-restore', ['-w', '5', '-c'], BASE);
-    writeFileSync(join(dir, 'docker-user.rules'), CHANGE);
-  });
-  afterEach(() => {
-    killAllPtys();
-    killWatchdog(state.path);
-    deleteNetns(ns);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const start = () => spawnCli(['--netns', ns, '--state-dir', state.path, 'apply', join(dir, 'docker-user.rules'), '--yes', '--no-probes', '--timeout', '8']);
+describe.skipIf(!isRoot)(
+  'iptables changes at a terminal: hang-up and SIGKILL of the CLI restore the rules exactly',
+  () => {
+    const state = useStateDir();
+    let ns = '';
+    let dir = '';
+    const save = (): string =>
+      inNetns(ns, 'iptables-nft-save', ['-c'])
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n');
+    const changed = (): boolean => save().includes('192.0.2.0/24');
+    beforeEach(() => {
+      ns = createNetns('ipty');
+      dir = mkdtempSync(join(tmpdir(), 'fwsafe-ipty-'));
+      inNetns(ns, 'iptables-nft-restore', ['-w', '5', '-c'], BASE);
+      writeFileSync(join(dir, 'docker-user.rules'), CHANGE);
+    });
+    afterEach(() => {
+      killAllPtys();
+      killWatchdog(state.path);
+      deleteNetns(ns);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const start = () =>
+      spawnCli([
+        '--netns',
+        ns,
+        '--state-dir',
+        state.path,
+        'apply',
+        join(dir, 'docker-user.rules'),
+        '--yes',
+        '--no-probes',
+        '--timeout',
+        '8',
+      ]);
 
-  it('hang-up: rolled back at once; iptables-save equal, counters of untouched rules kept', async () => {
-    const before = save();
-    const s = start();
-    await s.waitForOutput(/Type the code/, 30_000);
-    expect(changed()).toBe(true);
-    s.hangUp();
-    expect(await waitFor(() => !changed(), 10_000, 50)).toBe(true);
-    expect(save()).toBe(before);
-    expect(await waitFor(() => versionRecord(state.path, 2).change.state === 'rolled-back', 5000, 50)).toBe(true);
-    expect(versionRecord(state.path, 2).change.rollbackReason).toBe('hangup');
-  });
+    it('hang-up: rolled back at once; iptables-save equal, counters of untouched rules kept', async () => {
+      const before = save();
+      const s = start();
+      await s.waitForOutput(/Type the code/, 30_000);
+      expect(changed()).toBe(true);
+      s.hangUp();
+      expect(await waitFor(() => !changed(), 10_000, 50)).toBe(true);
+      expect(save()).toBe(before);
+      expect(await waitFor(() => versionRecord(state.path, 2).change.state === 'rolled-back', 5000, 50)).toBe(true);
+      expect(versionRecord(state.path, 2).change.rollbackReason).toBe('hangup');
+    });
 
-  it('SIGKILL of the CLI: the watchdog restores at the deadline; iptables-save equal, counters kept', async () => {
-    const before = save();
-    const s = start();
-    await s.waitForOutput(/Type the code/, 30_000);
-    expect(changed()).toBe(true);
-    s.kill('SIGKILL');
-    expect(await waitFor(() => !changed(), 20_000, 100)).toBe(true);
-    expect(save()).toBe(before);
-    expect(await waitFor(() => versionRecord(state.path, 2).change.state === 'rolled-back', 5000, 50)).toBe(true);
-    expect(versionRecord(state.path, 2).change.rollbackReason).toBe('timeout');
-  });
-});
+    it('SIGKILL of the CLI: the watchdog restores at the deadline; iptables-save equal, counters kept', async () => {
+      const before = save();
+      const s = start();
+      await s.waitForOutput(/Type the code/, 30_000);
+      expect(changed()).toBe(true);
+      s.kill('SIGKILL');
+      expect(await waitFor(() => !changed(), 20_000, 100)).toBe(true);
+      expect(save()).toBe(before);
+      expect(await waitFor(() => versionRecord(state.path, 2).change.state === 'rolled-back', 5000, 50)).toBe(true);
+      expect(versionRecord(state.path, 2).change.rollbackReason).toBe('timeout');
+    });
+  },
+);

@@ -39,7 +39,18 @@ describe.skipIf(!isRoot)('fwsafe apply at a terminal (node-pty)', () => {
   const start = async (timeout = 30, extra: string[] = ['--yes']): Promise<PtySession> => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, [{ family: 'inet', name: 'filter' }]);
-    return spawnCli(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--timeout', String(timeout), ...extra]);
+    return spawnCli([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      '--plan',
+      plan,
+      '--timeout',
+      String(timeout),
+      ...extra,
+    ]);
   };
 
   it('asks before applying; the right code confirms and keeps the change (exit 0)', async () => {
@@ -49,18 +60,24 @@ describe.skipIf(!isRoot)('fwsafe apply at a terminal (node-pty)', () => {
     s.send('y\r');
     const code = await codeOf(s);
     expect(changed(liveRuleset(ns.name))).toBe(true);
-    s.send(code + '\r');
+    s.send(`${code}\r`);
     await s.waitForOutput('confirmed and kept');
     // The code works, and says what it did not prove.
     expect(s.output()).toContain('that does not prove a NEW connection gets in');
     expect((await s.waitForExit()).exitCode).toBe(0);
     expect(changed(liveRuleset(ns.name))).toBe(true);
-    expect(versionRecord(state.path, 2).change).toMatchObject({ state: 'confirmed', confirmedVia: { method: 'terminal-code', newConnectionProven: false } });
+    expect(versionRecord(state.path, 2).change).toMatchObject({
+      state: 'confirmed',
+      confirmedVia: { method: 'terminal-code', newConnectionProven: false },
+    });
   });
 
   it('a blocking finding is shown and refused before any question (exit 5)', async () => {
     loadRuleset(ns.name, BASE);
-    const lockout = CHANGE.replace('tcp dport 22 counter accept', 'tcp dport 2222 counter accept').replace('policy accept', 'policy drop');
+    const lockout = CHANGE.replace('tcp dport 22 counter accept', 'tcp dport 2222 counter accept').replace(
+      'policy accept',
+      'policy drop',
+    );
     const plan = await writePlan(state.path, ns.name, lockout, [{ family: 'inet', name: 'filter' }]);
     const s = spawnCli(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--timeout', '30']);
     const { exitCode } = await s.waitForExit();
@@ -85,7 +102,7 @@ describe.skipIf(!isRoot)('fwsafe apply at a terminal (node-pty)', () => {
     s.send('zzzzz\r');
     await s.waitForOutput('Wrong code "zzzzz"', 5000, mark);
     expect(changed(liveRuleset(ns.name))).toBe(true);
-    s.send(code + '\r');
+    s.send(`${code}\r`);
     expect((await s.waitForExit()).exitCode).toBe(0);
   });
 
@@ -97,7 +114,7 @@ describe.skipIf(!isRoot)('fwsafe apply at a terminal (node-pty)', () => {
     const out = s.output();
     expect(out).not.toContain('Wrong code');
     expect(out).not.toContain('confirmed');
-    s.send(code + '\r');
+    s.send(`${code}\r`);
     expect((await s.waitForExit()).exitCode).toBe(0);
   });
 

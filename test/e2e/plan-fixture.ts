@@ -16,7 +16,12 @@ function listTable(ns: string, family: string, name: string): string | null {
   return r.status === 0 ? r.stdout : null;
 }
 
-export async function makePlan(ns: string, proposal: string, tables: { family: string; name: string }[], options: { findings?: PlanT['findings'] } = {}): Promise<PlanT> {
+export async function makePlan(
+  ns: string,
+  proposal: string,
+  tables: { family: string; name: string }[],
+  options: { findings?: PlanT['findings'] } = {},
+): Promise<PlanT> {
   const { snapshot } = await takeSnapshot(ns);
   const before = tables.map((t) => ({ ...t, block: listTable(ns, t.family, t.name) }));
   const scratch = createNetns('scr');
@@ -33,8 +38,26 @@ export async function makePlan(ns: string, proposal: string, tables: { family: s
   } finally {
     deleteNetns(scratch);
   }
-  const touchedTables = before.map((t) => ({ family: t.family, name: t.name, existedBefore: t.block !== null, existsAfter: true, owner: null, iptablesNft: false }));
-  const zero = { tablesAdded: 0, tablesRemoved: 0, tablesChanged: tables.length, chainsAdded: 0, chainsRemoved: 0, chainsChanged: 0, rulesAdded: 0, rulesRemoved: 0, rulesChanged: 0, setsChanged: 0 };
+  const touchedTables = before.map((t) => ({
+    family: t.family,
+    name: t.name,
+    existedBefore: t.block !== null,
+    existsAfter: true,
+    owner: null,
+    iptablesNft: false,
+  }));
+  const zero = {
+    tablesAdded: 0,
+    tablesRemoved: 0,
+    tablesChanged: tables.length,
+    chainsAdded: 0,
+    chainsRemoved: 0,
+    chainsChanged: 0,
+    rulesAdded: 0,
+    rulesRemoved: 0,
+    rulesChanged: 0,
+    setsChanged: 0,
+  };
   return {
     version: PLAN_VERSION,
     createdAt: new Date().toISOString(),
@@ -52,7 +75,13 @@ export async function makePlan(ns: string, proposal: string, tables: { family: s
   };
 }
 
-export async function writePlan(dir: string, ns: string, proposal: string, tables: { family: string; name: string }[], options: { findings?: PlanT['findings'] } = {}): Promise<string> {
+export async function writePlan(
+  dir: string,
+  ns: string,
+  proposal: string,
+  tables: { family: string; name: string }[],
+  options: { findings?: PlanT['findings'] } = {},
+): Promise<string> {
   const path = join(dir, `plan-${Date.now()}.json`);
   writeFileSync(path, JSON.stringify(await makePlan(ns, proposal, tables, options)));
   return path;

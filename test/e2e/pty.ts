@@ -59,12 +59,17 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): PtyS
         if (exit) break;
         await new Promise((r) => setTimeout(r, 25));
       }
-      throw new Error(`Timed out waiting for ${String(pattern)}${exit ? ` (process exited ${JSON.stringify(exit)})` : ''}. Output so far:\n${stripAnsi(raw).slice(from)}`);
+      throw new Error(
+        `Timed out waiting for ${String(pattern)}${exit ? ` (process exited ${JSON.stringify(exit)})` : ''}. Output so far:\n${stripAnsi(raw).slice(from)}`,
+      );
     },
     waitForExit(timeoutMs = 15_000) {
       if (exit) return Promise.resolve(exit);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`CLI did not exit in ${timeoutMs} ms. Output:\n${stripAnsi(raw)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`CLI did not exit in ${timeoutMs} ms. Output:\n${stripAnsi(raw)}`)),
+          timeoutMs,
+        );
         exitWaiters.push((e) => {
           clearTimeout(timer);
           resolve(e);

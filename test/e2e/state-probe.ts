@@ -5,7 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { liveRuleset } from '../helpers/netns.js';
 
 /** Polls the kernel until `predicate(listing)` holds; returns the wall-clock ms when it did, or null. */
-export async function waitForRuleset(ns: string, predicate: (text: string) => boolean, timeoutMs: number, everyMs = 20): Promise<number | null> {
+export async function waitForRuleset(
+  ns: string,
+  predicate: (text: string) => boolean,
+  timeoutMs: number,
+  everyMs = 20,
+): Promise<number | null> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (predicate(liveRuleset(ns))) return Date.now();
@@ -77,5 +82,8 @@ export function versionRecord(stateDir: string, id: number): any {
 }
 
 export function journal(stateDir: string): any[] {
-  return readFileSync(join(stateDir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(join(stateDir, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }

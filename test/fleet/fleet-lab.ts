@@ -30,7 +30,8 @@ export interface FleetLab {
   env: Record<string, string>;
 }
 
-const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const sh = (cmd: string, args: string[]): string =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** Builds the collection tarball from ansible/ and installs it into a private collections path. */
 export function installCollection(dir: string): string {
@@ -64,7 +65,15 @@ export async function fleetUp(count: number, baseline: string): Promise<FleetLab
       sh('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
       loadRuleset(netns, baseline);
       await makeKeys(hostDir);
-      const host: FleetHost = { name, netns, address, dir: hostDir, stateDir: join(hostDir, 'state'), remoteDir: join(hostDir, 'proposals'), sshdPid: 0 };
+      const host: FleetHost = {
+        name,
+        netns,
+        address,
+        dir: hostDir,
+        stateDir: join(hostDir, 'state'),
+        remoteDir: join(hostDir, 'proposals'),
+        sshdPid: 0,
+      };
       lab.hosts.push(host);
       host.sshdPid = await startSshd(hostDir, netns, [address]);
     }
@@ -132,7 +141,10 @@ export function writeInventory(lab: FleetLab, hostVars: Record<string, Record<st
 
 function ansibleEnv(lab: FleetLab): Record<string, string> {
   const cfg = join(lab.dir, 'ansible.cfg');
-  writeFileSync(cfg, ['[defaults]', 'retry_files_enabled = False', 'interpreter_python = /usr/bin/python3', ''].join('\n'));
+  writeFileSync(
+    cfg,
+    ['[defaults]', 'retry_files_enabled = False', 'interpreter_python = /usr/bin/python3', ''].join('\n'),
+  );
   return {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
     HOME: lab.dir,

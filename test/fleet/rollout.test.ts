@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import { isRoot } from '../helpers/netns.js';
-import { fleetDown, fleetUp, hostRuleset, ourSshPids, readState, resetHost, writeInventory, type FleetHost, type FleetLab } from './fleet-lab.js';
+import {
+  fleetDown,
+  fleetUp,
+  hostRuleset,
+  ourSshPids,
+  readState,
+  resetHost,
+  writeInventory,
+  type FleetHost,
+  type FleetLab,
+} from './fleet-lab.js';
 
 const BASELINE = readFileSync(join(ROOT, 'rulesets', 'baseline.nft'), 'utf8');
 const TEMPLATE = join(ROOT, 'test', 'fleet', 'fixtures', 'admin-https.nft.j2');
@@ -18,17 +28,22 @@ interface PlayRun {
 /** ansible-playbook inside the controller namespace, in a process group of its own (so it can be killed whole). */
 function play(lab: FleetLab, args: string[], playbook = 'fwsafe.fwsafe.rollout'): PlayRun {
   const t0 = Date.now();
-  const child = spawn('ip', ['netns', 'exec', lab.controller, 'ansible-playbook', playbook, '-i', join(lab.dir, 'inventory.json'), ...args], {
-    env: lab.env,
-    cwd: lab.dir,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', lab.controller, 'ansible-playbook', playbook, '-i', join(lab.dir, 'inventory.json'), ...args],
+    {
+      env: lab.env,
+      cwd: lab.dir,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const done = new Promise<{ status: number | null; signal: string | null; output: string; seconds: number }>((resolve) =>
-    child.on('close', (status, signal) => resolve({ status, signal, output, seconds: (Date.now() - t0) / 1000 })),
+  const done = new Promise<{ status: number | null; signal: string | null; output: string; seconds: number }>(
+    (resolve) =>
+      child.on('close', (status, signal) => resolve({ status, signal, output, seconds: (Date.now() - t0) / 1000 })),
   );
   return { child, done };
 }
@@ -45,10 +60,13 @@ async function until(check: () => boolean, ms: number, every = 250): Promise<boo
   return check();
 }
 
-const record = (lab: FleetLab, name: string): any => JSON.parse(readFileSync(join(lab.dir, 'records', `${name}.json`), 'utf8'));
+const record = (lab: FleetLab, name: string): any =>
+  JSON.parse(readFileSync(join(lab.dir, 'records', `${name}.json`), 'utf8'));
 const hostEntry = (rec: any, host: string): any => rec.hosts.find((h: any) => h.host === host);
 const versions = (host: FleetHost): any[] => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), 'log', '--json', '--state-dir', host.stateDir], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), 'log', '--json', '--state-dir', host.stateDir], {
+    encoding: 'utf8',
+  });
   return r.status === 0 ? JSON.parse(r.stdout).versions : [];
 };
 const changes = (host: FleetHost): any[] => versions(host).filter((v) => v.change !== null);
@@ -57,7 +75,12 @@ const HAS_HTTPS = /tcp dport 443 counter accept comment "https"/;
 describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts)', () => {
   let lab: FleetLab;
   const common = (name: string, vars: Record<string, unknown> = {}): string[] =>
-    extraVars({ fwsafe_proposal_template: TEMPLATE, fwsafe_change_name: name, fwsafe_record_dir: join(lab.dir, 'records'), ...vars });
+    extraVars({
+      fwsafe_proposal_template: TEMPLATE,
+      fwsafe_change_name: name,
+      fwsafe_record_dir: join(lab.dir, 'records'),
+      ...vars,
+    });
   // Every host's admin set holds the controller's network; host 2's can be made to differ (extra vars would override it).
   const admins = (h2: string[], h2Vars: Record<string, unknown> = {}): void => {
     const ok = { fleet_admins: ['10.77.0.0/24'] };
@@ -81,7 +104,11 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
       expect(doc.status, doc.stderr).toBe(0);
       expect(doc.stdout).toMatch(/OPTIONS/);
     }
-    const syntax = spawnSync('ansible-playbook', ['--syntax-check', 'fwsafe.fwsafe.rollout', 'fwsafe.fwsafe.install', '-i', join(lab.dir, 'inventory.json')], { env: lab.env, encoding: 'utf8' });
+    const syntax = spawnSync(
+      'ansible-playbook',
+      ['--syntax-check', 'fwsafe.fwsafe.rollout', 'fwsafe.fwsafe.install', '-i', join(lab.dir, 'inventory.json')],
+      { env: lab.env, encoding: 'utf8' },
+    );
     expect(syntax.status, syntax.stdout + syntax.stderr).toBe(0);
   });
 
@@ -103,7 +130,9 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
   });
 
   it('a good change: canary, then waves; every host confirmed over a new connection; the record says so', async () => {
-    const r = await play(lab, [...common('good', { fwsafe_timeout: 60, fwsafe_health_ports: [{ port: 22 }, { port: 22, from: 'h1' }] })]).done;
+    const r = await play(lab, [
+      ...common('good', { fwsafe_timeout: 60, fwsafe_health_ports: [{ port: 22 }, { port: 22, from: 'h1' }] }),
+    ]).done;
     expect(r.status, r.output).toBe(0);
     const rec = record(lab, 'good');
     expect(rec.verdict).toMatch(/^Complete/);
@@ -123,7 +152,8 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
     // The confirm came over new connections, not a multiplexed one: each host's sshd accepted at least three
     // logins (the first connection, the reconnect, the confirm), and h1 more (it ran the peer health checks).
     for (const h of lab.hosts) {
-      const logins = readFileSync(join(h.dir, 'sshd.log'), 'utf8').match(/Accepted publickey for root from 10\.77\.0\.1 /g) ?? [];
+      const logins =
+        readFileSync(join(h.dir, 'sshd.log'), 'utf8').match(/Accepted publickey for root from 10\.77\.0\.1 /g) ?? [];
       expect(logins.length, h.name).toBeGreaterThanOrEqual(3);
     }
     // Never the root namespace.
@@ -138,7 +168,9 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
   it('host 2 locked out (its admin set differs; findings forced past): canary confirmed, host 2 rolls back by itself at its deadline, play stops, hosts 3-4 untouched', async () => {
     admins(['10.99.0.0/24'], { fwsafe_force: true });
     const before = lab.hosts.map(hostRuleset);
-    const r = await play(lab, [...common('lockout', { fwsafe_timeout: 30, fwsafe_reconnect_timeout: 10, fwsafe_verify_margin: 5 })]).done;
+    const r = await play(lab, [
+      ...common('lockout', { fwsafe_timeout: 30, fwsafe_reconnect_timeout: 10, fwsafe_verify_margin: 5 }),
+    ]).done;
     expect(r.status, r.output).not.toBe(0);
     const [h1, h2, h3, h4] = lab.hosts as [FleetHost, FleetHost, FleetHost, FleetHost];
     // The canary kept its change.
@@ -210,7 +242,10 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
     // each host has a pending change, it is live, and the controller's record has the host as pending.
     const entryFile = (h: FleetHost): string => join(lab.dir, 'records', 'kill.hosts', `${h.name}.json`);
     const isApplied = (h: FleetHost): boolean =>
-      readState(h, 'pending.json') !== null && HAS_HTTPS.test(hostRuleset(h)) && existsSync(entryFile(h)) && readFileSync(entryFile(h), 'utf8').includes('"pending"');
+      readState(h, 'pending.json') !== null &&
+      HAS_HTTPS.test(hostRuleset(h)) &&
+      existsSync(entryFile(h)) &&
+      readFileSync(entryFile(h), 'utf8').includes('"pending"');
     const applied = await until(() => run.child.exitCode !== null || wave.every(isApplied), 150_000, 500);
     expect(applied && run.child.exitCode === null, `the second wave never applied:\n${output}`).toBe(true);
     for (const h of wave) expect(hostRuleset(h)).toMatch(HAS_HTTPS);
@@ -236,7 +271,9 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
     // The canary, confirmed before the kill, keeps its change.
     expect(hostRuleset(h1)).toMatch(HAS_HTTPS);
     expect(changes(h1)[0]?.change.state).toBe('confirmed');
-    console.log(`fleet: killed controller; wave rolled back ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+    console.log(
+      `fleet: killed controller; wave rolled back ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`,
+    );
   });
 
   it('install: the self-contained bundle unpacked on a host (Node >= 20 checked); the module runs the installed fwsafe', async () => {
@@ -244,15 +281,35 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
     expect(out.status, out.stderr).toBe(0);
     const bundle = join(lab.dir, 'fwsafe-bundle-0.1.0.tar.gz');
     const h1 = lab.hosts[0]!;
-    const vars = { fwsafe_hosts: 'h1', fwsafe_bundle: bundle, fwsafe_install_dir: join(h1.dir, 'opt'), fwsafe_bin_link: join(h1.dir, 'fwsafe') };
+    const vars = {
+      fwsafe_hosts: 'h1',
+      fwsafe_bundle: bundle,
+      fwsafe_install_dir: join(h1.dir, 'opt'),
+      fwsafe_bin_link: join(h1.dir, 'fwsafe'),
+    };
     const r = await play(lab, extraVars(vars), 'fwsafe.fwsafe.install').done;
     expect(r.status, r.output).toBe(0);
     expect(r.output).toMatch(/fwsafe\/0\.1\.0 linux-x64 node-v2\d/);
     // The installed tree is root-owned and runs from the link; the module can use it.
     const ls = spawnSync('find', [join(h1.dir, 'opt'), '!', '-user', 'root'], { encoding: 'utf8' });
     expect(ls.stdout).toBe('');
-    const adhoc = spawnSync('ip', ['netns', 'exec', lab.controller, 'ansible', 'h1', '-i', join(lab.dir, 'inventory.json'), '-m', 'fwsafe.fwsafe.fwsafe',
-      '-a', `command=status executable=${join(h1.dir, 'fwsafe')} state_dir=${h1.stateDir}`], { env: lab.env, cwd: lab.dir, encoding: 'utf8', timeout: 120_000 });
+    const adhoc = spawnSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        lab.controller,
+        'ansible',
+        'h1',
+        '-i',
+        join(lab.dir, 'inventory.json'),
+        '-m',
+        'fwsafe.fwsafe.fwsafe',
+        '-a',
+        `command=status executable=${join(h1.dir, 'fwsafe')} state_dir=${h1.stateDir}`,
+      ],
+      { env: lab.env, cwd: lab.dir, encoding: 'utf8', timeout: 120_000 },
+    );
     expect(adhoc.status, adhoc.stdout + adhoc.stderr).toBe(0);
     expect(adhoc.stdout).toMatch(/"state": "none"/);
     // A second run changes nothing.
@@ -262,16 +319,29 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
 
   // Figures for docs/fleet.md (FWSAFE_FLEET_BENCH=1): the good change on 4 hosts, in one wave with 1, 2, 4 forks,
   // and staged (1, 10 %, 100 %) with the default 5 forks.
-  it.runIf(process.env.FWSAFE_FLEET_BENCH === '1')('bench: rollout time by forks', async () => {
-    const rows: string[] = [];
-    const cases: [string, unknown, number][] = [['one wave', ['100%'], 1], ['one wave', ['100%'], 2], ['one wave', ['100%'], 4], ['staged', [1, '10%', '100%'], 5]];
-    for (const [label, serial, forks] of cases) {
-      for (const h of lab.hosts) resetHost(h, BASELINE);
-      const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-      const r = await play(lab, ['--forks', String(forks), ...common('bench', { fwsafe_serial: serial, fwsafe_timeout: 120 })]).done;
-      expect(r.status, r.output).toBe(0);
-      rows.push(`${label} serial=${JSON.stringify(serial)} forks=${forks}: ${r.seconds.toFixed(1)} s (load ${load})`);
-    }
-    console.log(`fleet bench:\n${rows.join('\n')}`);
-  }, 900_000);
+  it.runIf(process.env.FWSAFE_FLEET_BENCH === '1')(
+    'bench: rollout time by forks',
+    async () => {
+      const rows: string[] = [];
+      const cases: [string, unknown, number][] = [
+        ['one wave', ['100%'], 1],
+        ['one wave', ['100%'], 2],
+        ['one wave', ['100%'], 4],
+        ['staged', [1, '10%', '100%'], 5],
+      ];
+      for (const [label, serial, forks] of cases) {
+        for (const h of lab.hosts) resetHost(h, BASELINE);
+        const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+        const r = await play(lab, [
+          '--forks',
+          String(forks),
+          ...common('bench', { fwsafe_serial: serial, fwsafe_timeout: 120 }),
+        ]).done;
+        expect(r.status, r.output).toBe(0);
+        rows.push(`${label} serial=${JSON.stringify(serial)} forks=${forks}: ${r.seconds.toFixed(1)} s (load ${load})`);
+      }
+      console.log(`fleet bench:\n${rows.join('\n')}`);
+    },
+    900_000,
+  );
 });

@@ -15,14 +15,17 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (bin/run.js) as a user would; parses stdout as JSON when it is JSON. */
-export function fwsafe(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): CliResult {
+export function fwsafe(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     input: options.input ?? '',
     timeout: options.timeoutMs ?? 60_000,
   });
-  let json: unknown = undefined;
+  let json: unknown;
   try {
     json = JSON.parse(r.stdout);
   } catch {

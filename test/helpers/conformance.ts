@@ -12,28 +12,39 @@ import { normaliseRulesetText } from '../../src/ruleset/text.js';
 // Files under rejected/ must be refused (exit 4 or 9). A top-level file this kernel cannot load
 // (a feature not built in: flowtables, queue, secmark without an SELinux policy) must exit 4 too.
 export const CORPUS = join(ROOT, 'test', 'fixtures', 'conformance');
-const UNRELATED = 'table inet fwsafe_conformance_other {\n\tchain input {\n\t\ttype filter hook input priority 50; policy accept;\n\t\ttcp dport 8080 counter accept\n\t}\n}\n';
+const UNRELATED =
+  'table inet fwsafe_conformance_other {\n\tchain input {\n\t\ttype filter hook input priority 50; policy accept;\n\t\ttcp dport 8080 counter accept\n\t}\n}\n';
 // Three plans at a time per test file: each spends most of its time waiting (probe packets, nft), little on CPU.
 const PARALLEL = 3;
 
 export function corpusFiles(): string[] {
-  const top = readdirSync(CORPUS).filter((f) => f.endsWith('.nft')).sort();
-  const rejected = readdirSync(join(CORPUS, 'rejected')).filter((f) => f.endsWith('.nft')).sort().map((f) => `rejected/${f}`);
+  const top = readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.nft'))
+    .sort();
+  const rejected = readdirSync(join(CORPUS, 'rejected'))
+    .filter((f) => f.endsWith('.nft'))
+    .sort()
+    .map((f) => `rejected/${f}`);
   return [...top, ...rejected];
 }
 
 function fwsafeAsync(args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ status, stdout, stderr, json });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        let json: unknown;
+        try {
+          json = JSON.parse(stdout);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status, stdout, stderr, json });
+      },
+    );
   });
 }
 
@@ -53,7 +64,11 @@ function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
 }
 
 function veth(ns: string): void {
-  for (const args of [['link', 'add', 'cf0', 'type', 'veth', 'peer', 'name', 'cf1'], ['link', 'set', 'cf0', 'up'], ['link', 'set', 'cf1', 'up']]) {
+  for (const args of [
+    ['link', 'add', 'cf0', 'type', 'veth', 'peer', 'name', 'cf1'],
+    ['link', 'set', 'cf0', 'up'],
+    ['link', 'set', 'cf1', 'up'],
+  ]) {
     const r = spawnSync('ip', ['-n', ns, ...args], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
   }
@@ -77,7 +92,7 @@ export function conformanceShard(index: number, count: number): void {
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
-    if (process.env.FWSAFE_CONFORMANCE_TIMES) process.stderr.write(timings.sort().join('\n') + '\n');
+    if (process.env.FWSAFE_CONFORMANCE_TIMES) process.stderr.write(`${timings.sort().join('\n')}\n`);
   });
   describe.skipIf(!isRoot)(`conformance corpus, shard ${index + 1}/${count}`, () => {
     for (const file of files) {
@@ -105,13 +120,19 @@ export function conformanceShard(index: number, count: number): void {
             expect(proposal.status, summary(proposal)).toBe(0);
             expect((proposal.json as { touchedTables: unknown[] }).touchedTables.length).toBeGreaterThan(0);
             // The probes reproduce every file (stand-in interfaces included): none runs without part of it.
-            const gaps = (r: CliResult): string[] => ((r.json as { findings: { code: string; message: string }[] }).findings ?? []).filter((f) => f.code === 'PROBES_FAILED' || /could not be reproduced/.test(f.message)).map((f) => f.message);
+            const gaps = (r: CliResult): string[] =>
+              ((r.json as { findings: { code: string; message: string }[] }).findings ?? [])
+                .filter((f) => f.code === 'PROBES_FAILED' || /could not be reproduced/.test(f.message))
+                .map((f) => f.message);
             // Counters move with the namespace's own traffic (IPv6 router solicitations on the veth pair).
             const before = normaliseRulesetText(liveRuleset(ns));
             const live = await fwsafeAsync(['--netns', ns, 'plan', join(dir, 'unrelated.nft'), '--json']);
             noBug(live);
             expect(live.status, summary(live)).toBe(0);
-            const plan = live.json as { touchedTables: { family: string; name: string }[]; findings: { code: string; severity: string }[] };
+            const plan = live.json as {
+              touchedTables: { family: string; name: string }[];
+              findings: { code: string; severity: string }[];
+            };
             expect(plan.touchedTables.map((t) => `${t.family} ${t.name}`)).toEqual(['inet fwsafe_conformance_other']);
             expect(gaps(live)).toEqual([]);
             expect(normaliseRulesetText(liveRuleset(ns)), 'planning touched the live ruleset').toBe(before);

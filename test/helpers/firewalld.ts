@@ -22,7 +22,9 @@ export interface ConfinedFirewalld {
 }
 
 // Root-only system bus with no service activation (the stock config would launch polkitd).
-const busConfig = (socket: string): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+const busConfig = (
+  socket: string,
+): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
@@ -50,7 +52,7 @@ const busConfig = (socket: string): string => `<!DOCTYPE busconfig PUBLIC "-//fr
 // Runs in a private mount namespace: a private tmpfs over /run (the host's /run/netns bound back in, so
 // `ip netns exec` works; /run/firewalld does not exist on the host and must not be created there),
 // a private copy of /etc/firewalld, then both daemons as direct children; stops them when the test process dies.
-const SETUP = String.raw`
+const SETUP = `
 set -eu
 T="$1"; NS="$2"; OWNER="$3"
 mount -n -t tmpfs -o mode=755,size=8m fwsafe-test-run "$T/run"
@@ -125,9 +127,13 @@ export async function startFirewalld(ns: string, timeoutMs = 20_000): Promise<Co
   const busAddress = `unix:path=${join(dir, 'bus', 'socket')}`;
   const env = { DBUS_SYSTEM_BUS_ADDRESS: busAddress };
   const logFd = openSync(join(dir, 'log'), 'a');
-  const child: ChildProcess = spawn('unshare', ['-m', '--propagation', 'private', 'bash', '-c', SETUP, 'fwsafe-fwd', dir, ns, String(process.pid)], {
-    stdio: ['ignore', logFd, logFd],
-  });
+  const child: ChildProcess = spawn(
+    'unshare',
+    ['-m', '--propagation', 'private', 'bash', '-c', SETUP, 'fwsafe-fwd', dir, ns, String(process.pid)],
+    {
+      stdio: ['ignore', logFd, logFd],
+    },
+  );
   closeSync(logFd);
   let stopped = false;
   const log = (): string => (existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : '');

@@ -41,7 +41,15 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
     expect(cli('apply', '--plan', plan, '--force', '--timeout', '120', '--no-wait', '--json').status).toBe(0);
     // The same command through oclif itself (what bin/run.js does for every other command).
     const viaOclif = (...args: string[]) =>
-      spawnSync(process.execPath, ['--input-type=module', '-e', `const o = await import('@oclif/core'); await o.execute({ dir: ${JSON.stringify(pathToFileURL(BIN).href)}, args: ${JSON.stringify(args)} });`], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const o = await import('@oclif/core'); await o.execute({ dir: ${JSON.stringify(pathToFileURL(BIN).href)}, args: ${JSON.stringify(args)} });`,
+        ],
+        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+      );
     const noSeconds = (s: string) => s.replace(/"secondsLeft": [\d.]+/g, '').replace(/\([\d.]+ s left\)/g, '');
     const fastJson = cli('status', '--json');
     const slowJson = viaOclif('status', '--json', '--state-dir', state.path);
@@ -84,14 +92,18 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
     const lateMs = restoredAt! - deadline;
     console.log(`rollback lateness after the deadline: ${lateMs} ms`);
     expect(lateMs).toBeLessThanOrEqual(1000);
-    expect(liveRuleset(ns.name).replace(/packets \d+ bytes \d+/g, '')).toBe(before.replace(/packets \d+ bytes \d+/g, ''));
+    expect(liveRuleset(ns.name).replace(/packets \d+ bytes \d+/g, '')).toBe(
+      before.replace(/packets \d+ bytes \d+/g, ''),
+    );
 
     expect(await waitFor(() => !existsSync(join(state.path, 'pending.json')), 3000)).toBe(true);
     const v = versionRecord(state.path, r.json.versionId);
     expect(v.change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout', overwritten: [] });
     expect(cli('status', '--json').json.pending).toBeNull();
     expect(existsSync(join(state.path, 'lock'))).toBe(false);
-    expect(journal(state.path).some((e) => e.event === 'change-rolled-back' && e.changeId === r.json.changeId)).toBe(true);
+    expect(journal(state.path).some((e) => e.event === 'change-rolled-back' && e.changeId === r.json.changeId)).toBe(
+      true,
+    );
     const log = cli('log', '--json');
     expect(log.json.versions[0].change.state).toBe('rolled-back');
   });
@@ -103,7 +115,9 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
     // 6 s window was missed once while another test file ran beside this one).
     const r = cli('apply', '--plan', plan, '--force', '--timeout', '10', '--no-wait', '--json');
     expect(r.status, r.stderr).toBe(0);
-    const c = fwsafe(['--state-dir', state.path, 'confirm', r.json.changeId, '--json'], { env: { SSH_CONNECTION: '203.0.113.7 50000 203.0.113.1 22' } });
+    const c = fwsafe(['--state-dir', state.path, 'confirm', r.json.changeId, '--json'], {
+      env: { SSH_CONNECTION: '203.0.113.7 50000 203.0.113.1 22' },
+    });
     expect(c.status, c.stdout + c.stderr).toBe(0);
     await expectContract('confirm', c.json);
     expect(c.json.confirmedBy.from).toBe('203.0.113.7');
@@ -142,7 +156,25 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
     const { BIN } = await import('../helpers/cli.js');
     const runOne = () =>
       new Promise<number>((res) => {
-        const p = spawn(process.execPath, [BIN, '--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--force', '--timeout', '20', '--no-wait', '--json'], { stdio: 'ignore' });
+        const p = spawn(
+          process.execPath,
+          [
+            BIN,
+            '--netns',
+            ns.name,
+            '--state-dir',
+            state.path,
+            'apply',
+            '--plan',
+            plan,
+            '--force',
+            '--timeout',
+            '20',
+            '--no-wait',
+            '--json',
+          ],
+          { stdio: 'ignore' },
+        );
         p.on('exit', (code) => res(code ?? -1));
       });
     const codes = (await Promise.all([runOne(), runOne()])).sort();
@@ -150,15 +182,35 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
     expect(cli('rollback').status).toBe(0);
   });
 
-  it('apply FILE plans and applies under one lock: the plan\'s snapshot is the base version, the ruleset is listed once before the change', () => {
+  it("apply FILE plans and applies under one lock: the plan's snapshot is the base version, the ruleset is listed once before the change", () => {
     loadRuleset(ns.name, BASE);
     const file = join(state.path, '..', `${ns.name}-web.nft`);
     writeFileSync(file, 'add rule inet filter input tcp dport 443 counter accept\n');
     try {
-      const r = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', file, '--no-wait', '--yes', '--no-probes', '--timeout', '60', '--json'], { env: { DEBUG: 'fwsafe' } });
+      const r = fwsafe(
+        [
+          '--netns',
+          ns.name,
+          '--state-dir',
+          state.path,
+          'apply',
+          file,
+          '--no-wait',
+          '--yes',
+          '--no-probes',
+          '--timeout',
+          '60',
+          '--json',
+        ],
+        { env: { DEBUG: 'fwsafe' } },
+      );
       expect(r.status, r.stderr).toBe(0);
       // A full listing is one `nft -a list ruleset`, or on nft < 1.1.1 one table discovery (`nft -j list chains`) and the tables one by one.
-      const listings = r.stderr.split('\n').filter((l) => l.includes(`--net=/run/netns/${ns.name} `) && / run: .*nft (-a list ruleset|-j list chains)$/.test(l));
+      const listings = r.stderr
+        .split('\n')
+        .filter(
+          (l) => l.includes(`--net=/run/netns/${ns.name} `) && / run: .*nft (-a list ruleset|-j list chains)$/.test(l),
+        );
       // One for the plan, one for the applied version: no drift re-listing in between.
       expect(listings).toHaveLength(2);
       const base = versionRecord(state.path, r.json.versionId - 1);
@@ -212,7 +264,9 @@ describe.skipIf(!isRoot)('fwsafe apply under the watchdog (real nft in a namespa
   it('refuses a plan whose base drifted (exit 8), a blocked plan (exit 5), and no TTY without --no-wait', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED);
-    const blocked = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED, { findings: [{ code: 'LOCKOUT_SSH', severity: 'error', message: 'ssh dropped', fix: 'allow 22', location: null }] });
+    const blocked = await writePlan(state.path, ns.name, LOCKOUT, TOUCHED, {
+      findings: [{ code: 'LOCKOUT_SSH', severity: 'error', message: 'ssh dropped', fix: 'allow 22', location: null }],
+    });
     expect(cli('apply', '--plan', plan, '--json').status).toBe(9);
     expect(cli('apply', '--plan', blocked, '--no-wait', '--json').status).toBe(5);
     nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '80', 'accept']);

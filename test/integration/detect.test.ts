@@ -34,7 +34,10 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
 
   it('reports native nft, iptables-nft, iptables-legacy and firewalld with owners and warnings', async () => {
     // The confined firewalld must leave the host's /run alone (its bus socket, no /run/firewalld).
-    const hostRun = { dbus: existsSync('/run/dbus') ? readdirSync('/run/dbus').sort() : null, firewalld: existsSync('/run/firewalld') };
+    const hostRun = {
+      dbus: existsSync('/run/dbus') ? readdirSync('/run/dbus').sort() : null,
+      firewalld: existsSync('/run/firewalld'),
+    };
     fw = await startFirewalld(ns.name);
     fw.cmd(['--zone=public', '--add-interface=lo']);
     loadRuleset(ns.name, NATIVE);
@@ -48,7 +51,10 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     ipt(['-t', 'nat', '-N', 'DOCKER']);
     inNetns(ns.name, 'iptables-legacy', ['-w', '-A', 'INPUT', '-s', '203.0.113.9', '-j', 'DROP']);
     const before = liveRuleset(ns.name);
-    const legacyBefore = [legacyTables(ns.name, '/proc/net/ip_tables_names'), legacyTables(ns.name, '/proc/net/ip6_tables_names')];
+    const legacyBefore = [
+      legacyTables(ns.name, '/proc/net/ip_tables_names'),
+      legacyTables(ns.name, '/proc/net/ip6_tables_names'),
+    ];
 
     const r = fwsafe(['--netns', ns.name, 'detect', '--json'], { env: { ...fw.env, DEBUG: 'fwsafe' } });
     expect(r.status, r.stderr).toBe(0);
@@ -75,13 +81,24 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     expect(chain('DOCKER').owner).toBe('docker');
     expect(chain('DOCKER-USER')).toMatchObject({ owner: 'docker', rules: 1 });
     expect(chain('INPUT')).toMatchObject({ owner: 'iptables-nft-managed', rules: 1, hook: 'input' });
-    expect(table(b.iptablesNft, 'ip nat')).toMatchObject({ owner: 'iptables-nft-managed', chains: [expect.objectContaining({ name: 'DOCKER', owner: 'docker' })] });
+    expect(table(b.iptablesNft, 'ip nat')).toMatchObject({
+      owner: 'iptables-nft-managed',
+      chains: [expect.objectContaining({ name: 'DOCKER', owner: 'docker' })],
+    });
     expect(table(b.nftables, 'ip nat')).toBeUndefined();
 
     expect(b.iptablesLegacy).toMatchObject({ present: true, v4: true, v6: false, rules: 1 });
-    expect(table(b.iptablesLegacy, 'ip filter').chains.find((c: any) => c.name === 'INPUT')).toMatchObject({ rules: 1, policy: 'ACCEPT' });
+    expect(table(b.iptablesLegacy, 'ip filter').chains.find((c: any) => c.name === 'INPUT')).toMatchObject({
+      rules: 1,
+      policy: 'ACCEPT',
+    });
 
-    expect(b.firewalld).toMatchObject({ present: true, running: true, defaultZone: 'public', tables: ['inet firewalld'] });
+    expect(b.firewalld).toMatchObject({
+      present: true,
+      running: true,
+      defaultZone: 'public',
+      tables: ['inet firewalld'],
+    });
     expect(b.firewalld.activeZones.find((z: any) => z.name === 'public').interfaces).toContain('lo');
 
     const owners = Object.fromEntries(r.json.owners.map((o: any) => [o.owner, o]));
@@ -89,13 +106,24 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     expect(owners.fail2ban.tables).toEqual(['inet f2b-table']);
     expect(owners.firewalld.tables).toEqual(['inet firewalld']);
 
-    expect(codes(r.json)).toEqual(expect.arrayContaining(['LEGACY_AND_NFT_ACTIVE', 'FIREWALLD_RUNNING', 'IPTABLES_NFT_TABLES', 'OWNED_BY_OTHERS', 'CONNTRACK_USAGE']));
+    expect(codes(r.json)).toEqual(
+      expect.arrayContaining([
+        'LEGACY_AND_NFT_ACTIVE',
+        'FIREWALLD_RUNNING',
+        'IPTABLES_NFT_TABLES',
+        'OWNED_BY_OTHERS',
+        'CONNTRACK_USAGE',
+      ]),
+    );
     expect(r.json.conntrack.count).toBeGreaterThanOrEqual(0);
     expect(r.json.iptablesCommands[0]).toMatchObject({ command: 'iptables' });
 
     // Detect only looks: same ruleset, no legacy table created by listing (ip6 stays unregistered).
     expect(liveRuleset(ns.name)).toBe(before);
-    expect([legacyTables(ns.name, '/proc/net/ip_tables_names'), legacyTables(ns.name, '/proc/net/ip6_tables_names')]).toEqual(legacyBefore);
+    expect([
+      legacyTables(ns.name, '/proc/net/ip_tables_names'),
+      legacyTables(ns.name, '/proc/net/ip6_tables_names'),
+    ]).toEqual(legacyBefore);
     expect(legacyBefore[1]).toBe('');
 
     // Human output: the same facts, never wider than 80 columns.
@@ -109,7 +137,10 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     fw = null;
     // SIGTERM made firewalld remove its table; the host's /run is as it was.
     expect(liveRuleset(ns.name)).not.toContain('table inet firewalld');
-    expect({ dbus: existsSync('/run/dbus') ? readdirSync('/run/dbus').sort() : null, firewalld: existsSync('/run/firewalld') }).toEqual(hostRun);
+    expect({
+      dbus: existsSync('/run/dbus') ? readdirSync('/run/dbus').sort() : null,
+      firewalld: existsSync('/run/firewalld'),
+    }).toEqual(hostRun);
   });
 
   it('an empty namespace: nothing present, no firewall-cmd asked, only the conntrack note', async () => {
@@ -122,7 +153,13 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     expect(r.stderr.match(/\/nft -j list table /g)).toBeNull();
     expect(r.stderr.match(/\/nft (-j |-a )?list ruleset/g)).toHaveLength(1);
     const b = r.json.backends;
-    expect([b.nftables.present, b.iptablesNft.present, b.iptablesLegacy.present, b.firewalld.present, b.firewalld.running]).toEqual([false, false, false, false, false]);
+    expect([
+      b.nftables.present,
+      b.iptablesNft.present,
+      b.iptablesLegacy.present,
+      b.firewalld.present,
+      b.firewalld.running,
+    ]).toEqual([false, false, false, false, false]);
     expect(codes(r.json)).toEqual(['NFT_SLOW_FULL_LISTING', 'CONNTRACK_USAGE']);
     expect(liveRuleset(ns.name)).toBe('');
     expect(legacyTables(ns.name, '/proc/net/ip_tables_names')).toBe('');
@@ -131,7 +168,9 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
   it('firewalld table without a daemon on the bus: a warning, quickly (a dead bus never hangs detect)', async () => {
     nft(ns.name, ['add', 'table', 'inet', 'firewalld']);
     const started = Date.now();
-    const r = fwsafe(['--netns', ns.name, 'detect', '--json'], { env: { DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/fwsafe-test-bus', DEBUG: 'fwsafe' } });
+    const r = fwsafe(['--netns', ns.name, 'detect', '--json'], {
+      env: { DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/fwsafe-test-bus', DEBUG: 'fwsafe' },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(8_000);
     // One cheap D-Bus call finds nobody: no firewall-cmd (Python) at all.
@@ -142,7 +181,10 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
   });
 
   it('kube-proxy nft mode and legacy-only rules with docker chains', async () => {
-    loadRuleset(ns.name, 'table ip kube-proxy {\n  chain filter-input { type filter hook input priority -110; policy accept; }\n}\n');
+    loadRuleset(
+      ns.name,
+      'table ip kube-proxy {\n  chain filter-input { type filter hook input priority -110; policy accept; }\n}\n',
+    );
     inNetns(ns.name, 'iptables-legacy', ['-w', '-N', 'DOCKER-ISOLATION-STAGE-1']);
     inNetns(ns.name, 'iptables-legacy', ['-w', '-A', 'FORWARD', '-j', 'DOCKER-ISOLATION-STAGE-1']);
     inNetns(ns.name, 'ip6tables-legacy', ['-w', '-P', 'INPUT', 'DROP']);
@@ -151,14 +193,20 @@ describe.skipIf(!isRoot)('fwsafe detect (real kernel, throwaway namespaces)', ()
     await expectContract('detect', r.json);
     expect(table(r.json.backends.nftables, 'ip kube-proxy').owner).toBe('kube-proxy');
     expect(r.json.backends.iptablesLegacy).toMatchObject({ present: true, v4: true, v6: true, rules: 1 });
-    expect(table(r.json.backends.iptablesLegacy, 'ip6 filter').chains.find((c: any) => c.name === 'INPUT')).toMatchObject({ policy: 'DROP', rules: 0 });
+    expect(
+      table(r.json.backends.iptablesLegacy, 'ip6 filter').chains.find((c: any) => c.name === 'INPUT'),
+    ).toMatchObject({ policy: 'DROP', rules: 0 });
     const legacy = table(r.json.backends.iptablesLegacy, 'ip filter');
     expect(legacy.chains.find((c: any) => c.name === 'DOCKER-ISOLATION-STAGE-1').owner).toBe('docker');
     expect(codes(r.json)).toContain('LEGACY_AND_NFT_ACTIVE');
   });
 
   it('as an ordinary user: NEEDS_ROOT (exit 7), not a netlink error', async () => {
-    const r = spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', `${process.execPath} ${BIN} --netns ${ns.name} detect --json`], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      'su',
+      ['nobody', '-s', '/bin/sh', '-c', `${process.execPath} ${BIN} --netns ${ns.name} detect --json`],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(r.status, r.stderr).toBe(7);
     const json = JSON.parse(r.stdout);
     expect(json.error.code).toBe('NEEDS_ROOT');

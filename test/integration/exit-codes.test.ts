@@ -27,8 +27,10 @@ function documentedRows(): Row[] {
     .map((c) => ({ id: c[1]!, code: Number(c[4]), errorCode: c[5]! }));
 }
 
-const BASE = 'table inet filter {\n chain input { type filter hook input priority 0; policy accept;\n  tcp dport 22 counter accept\n }\n}\n';
-const CHANGE = 'table inet filter\ndelete table inet filter\ntable inet filter {\n chain input { type filter hook input priority 0; policy accept;\n  tcp dport 2222 accept\n }\n}\n';
+const BASE =
+  'table inet filter {\n chain input { type filter hook input priority 0; policy accept;\n  tcp dport 22 counter accept\n }\n}\n';
+const CHANGE =
+  'table inet filter\ndelete table inet filter\ntable inet filter {\n chain input { type filter hook input priority 0; policy accept;\n  tcp dport 2222 accept\n }\n}\n';
 const TOUCHED = [{ family: 'inet', name: 'filter' }];
 
 function parse(r: ReturnType<typeof spawnSync>): CliResult {
@@ -44,7 +46,15 @@ function parse(r: ReturnType<typeof spawnSync>): CliResult {
 
 /** The CLI as the unprivileged user nobody (65534). */
 function asNobody(args: string[]): CliResult {
-  return parse(spawnSync(process.execPath, [BIN, ...args, '--json'], { encoding: 'utf8', uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp', NO_COLOR: '1' }, timeout: 60_000 }));
+  return parse(
+    spawnSync(process.execPath, [BIN, ...args, '--json'], {
+      encoding: 'utf8',
+      uid: 65534,
+      gid: 65534,
+      env: { ...process.env, HOME: '/tmp', NO_COLOR: '1' },
+      timeout: 60_000,
+    }),
+  );
 }
 
 /** The CLI in a private mount namespace with a small tmpfs at `dir` (full, or read-only). */
@@ -53,7 +63,13 @@ function onTmpfs(dir: string, how: 'full' | 'ro', args: string[]): CliResult {
     how === 'full'
       ? 'd=$1; shift; mount -t tmpfs -o size=64k,mode=0700 tmpfs "$d" || exit 99; head -c 1000000 /dev/zero > "$d/fill" 2>/dev/null; exec "$@"'
       : 'd=$1; shift; mount -t tmpfs -o ro,size=64k,mode=0700 tmpfs "$d" || exit 99; exec "$@"';
-  return parse(spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, process.execPath, BIN, ...args, '--json'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }));
+  return parse(
+    spawnSync(
+      'unshare',
+      ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, process.execPath, BIN, ...args, '--json'],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
+    ),
+  );
 }
 
 describe.skipIf(!isRoot)('docs/exit-codes.md: each predictable condition has its code and its sentence', () => {
@@ -80,7 +96,18 @@ describe.skipIf(!isRoot)('docs/exit-codes.md: each predictable condition has its
   const fresh = (name: string): string => join(work, name);
   const replays: Record<string, () => Promise<CliResult> | CliResult> = {
     'not-root-status': () => {
-      const applied = fwsafe(['--netns', nsA, '--state-dir', pendingState, 'apply', '--plan', pendingPlan, '--timeout', '120', '--no-wait']);
+      const applied = fwsafe([
+        '--netns',
+        nsA,
+        '--state-dir',
+        pendingState,
+        'apply',
+        '--plan',
+        pendingPlan,
+        '--timeout',
+        '120',
+        '--no-wait',
+      ]);
       expect(applied.status, applied.stderr).toBe(0);
       const r = asNobody(['status', '--state-dir', pendingState]);
       expect(r.stdout).not.toContain('No change is pending');
@@ -129,12 +156,23 @@ describe.skipIf(!isRoot)('docs/exit-codes.md: each predictable condition has its
       const dir = fresh('elsewhere');
       const snap = fwsafe(['snapshot', '--netns', nsA, '--state-dir', dir, '--json']);
       expect(snap.status).toBe(0);
-      return fwsafe(['rollback', String(snap.json.version.id), '--netns', nsB, '--state-dir', dir, '--no-wait', '--json']);
+      return fwsafe([
+        'rollback',
+        String(snap.json.version.id),
+        '--netns',
+        nsB,
+        '--state-dir',
+        dir,
+        '--no-wait',
+        '--json',
+      ]);
     },
     'late-confirm': async () => {
       const dir = fresh('late');
       const plan = await writePlan(work, nsB, CHANGE, TOUCHED);
-      expect(fwsafe(['--netns', nsB, '--state-dir', dir, 'apply', '--plan', plan, '--timeout', '2', '--no-wait']).status).toBe(0);
+      expect(
+        fwsafe(['--netns', nsB, '--state-dir', dir, 'apply', '--plan', plan, '--timeout', '2', '--no-wait']).status,
+      ).toBe(0);
       expect(await waitFor(() => !existsSync(join(dir, 'pending.json')), 15_000)).toBe(true);
       return fwsafe(['--state-dir', dir, 'confirm', '--json']);
     },
@@ -144,14 +182,30 @@ describe.skipIf(!isRoot)('docs/exit-codes.md: each predictable condition has its
       writeFileSync(blocker, 'a file where a directory should be\n');
       loadRuleset(nsB, BASE);
       const plan = await writePlan(work, nsB, CHANGE, TOUCHED);
-      expect(fwsafe(['--netns', nsB, '--state-dir', dir, 'apply', '--plan', plan, '--timeout', '30', '--no-wait', `--persist=${join(blocker, 'x.conf')}`]).status).toBe(0);
+      expect(
+        fwsafe([
+          '--netns',
+          nsB,
+          '--state-dir',
+          dir,
+          'apply',
+          '--plan',
+          plan,
+          '--timeout',
+          '30',
+          '--no-wait',
+          `--persist=${join(blocker, 'x.conf')}`,
+        ]).status,
+      ).toBe(0);
       return fwsafe(['--state-dir', dir, 'confirm', '--json']);
     },
     'confirm-session-predates': async () => {
       const dir = fresh('predates');
       loadRuleset(nsB, BASE);
       const plan = await writePlan(work, nsB, CHANGE, TOUCHED);
-      expect(fwsafe(['--netns', nsB, '--state-dir', dir, 'apply', '--plan', plan, '--timeout', '30', '--no-wait']).status).toBe(0);
+      expect(
+        fwsafe(['--netns', nsB, '--state-dir', dir, 'apply', '--plan', plan, '--timeout', '30', '--no-wait']).status,
+      ).toBe(0);
       // A pseudo-terminal (script(1)) not traced to SSH: it may be an old session, so it proves nothing.
       const command = `${process.execPath} ${BIN} --state-dir ${dir} confirm --json 2>/dev/null`;
       const r = parse(spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 }));

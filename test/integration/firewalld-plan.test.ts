@@ -34,7 +34,9 @@ describe.skipIf(!isRoot)('fwsafe plan of a firewalld proposal (confined firewall
     const r = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'plan', p, '--json'], { env: fw.env });
     expect(r.status, r.stderr + r.stdout).toBe(0);
     const f = r.json.firewalld;
-    expect(f.diff.changes).toEqual([{ container: 'public', kind: 'zone', item: 'service', added: ['https'], removed: [] }]);
+    expect(f.diff.changes).toEqual([
+      { container: 'public', kind: 'zone', item: 'service', added: ['https'], removed: [] },
+    ]);
     expect(f.rollbackOps).toEqual([['--zone=public', '--remove-service=https']]);
     expect(f.ops[0].argv).toEqual(['--zone=public', '--add-service=https']);
     expect(r.json.touchedTables).toMatchObject([{ family: 'inet', name: 'firewalld', owner: 'firewalld' }]);
@@ -51,18 +53,36 @@ describe.skipIf(!isRoot)('fwsafe plan of a firewalld proposal (confined firewall
     const before = liveRuleset(ns.name);
     const zones = fw.cmd(['--list-all-zones']).stdout;
     const cases: [string, string, number, RegExp][] = [
-      ['reload.firewalld', '--zone=public --add-service=https\n--reload\n', 9, /line 2: `--reload` — --reload is refused/],
+      [
+        'reload.firewalld',
+        '--zone=public --add-service=https\n--reload\n',
+        9,
+        /line 2: `--reload` — --reload is refused/,
+      ],
       ['perm.firewalld', '--permanent --zone=public --add-service=https\n', 9, /line 1: .*--permanent is refused/],
       ['shell.firewalld', '--zone=public --add-service=https; reboot\n', 9, /shell character ;/],
       ['direct.txt', '--direct --add-rule ipv4 filter INPUT 0 -j ACCEPT\n', 9, /direct rules bypass zones/],
-      ['x.firewalld', 'table inet filter {\n}\n', 9, /line 1: `table inet filter \{` — not a firewall-cmd operation.*looks like nft/],
+      [
+        'x.firewalld',
+        'table inet filter {\n}\n',
+        9,
+        /line 1: `table inet filter \{` — not a firewall-cmd operation.*looks like nft/,
+      ],
       // Valid syntax that firewalld itself refuses, found by the scratch firewalld.
-      ['nosuch.firewalld', '--zone=public --add-service=https\n--zone=public --add-service=nosuch\n', 4, /line 2: .*firewalld refused it: Error: INVALID_SERVICE: nosuch/],
+      [
+        'nosuch.firewalld',
+        '--zone=public --add-service=https\n--zone=public --add-service=nosuch\n',
+        4,
+        /line 2: .*firewalld refused it: Error: INVALID_SERVICE: nosuch/,
+      ],
       ['nozone.firewalld', '--zone=nosuch --add-service=https\n', 4, /INVALID_ZONE/],
     ];
     for (const [name, text, code, why] of cases) {
       const p = file(name, text);
-      for (const args of [['plan', p, '--json'], ['apply', p, '--no-wait', '--yes', '--timeout', '30', '--json']]) {
+      for (const args of [
+        ['plan', p, '--json'],
+        ['apply', p, '--no-wait', '--yes', '--timeout', '30', '--json'],
+      ]) {
         const r = fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args], { env: fw.env });
         expect(r.status, `${name} ${args[0]}: ${r.stdout}`).toBe(code);
         expect(r.json.error.message, name).toMatch(why);

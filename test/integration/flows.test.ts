@@ -7,7 +7,7 @@ import { createNetns, deleteNetns, inNetns, isRoot, loadRuleset } from '../helpe
 import { fwsafe } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
 
-describe.skipIf(!isRoot)('fwsafe flows: the host\'s live flows, listeners and declared flows', () => {
+describe.skipIf(!isRoot)("fwsafe flows: the host's live flows, listeners and declared flows", () => {
   let host = '';
   let client = '';
   let dir = '';
@@ -22,7 +22,10 @@ describe.skipIf(!isRoot)('fwsafe flows: the host\'s live flows, listeners and de
     inNetns(host, 'ip', ['link', 'set', 'fl0', 'up']);
     inNetns(client, 'ip', ['link', 'set', 'fl1', 'up']);
     // Tracking starts once a ruleset uses ct: load one before any connection.
-    loadRuleset(host, 'table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  ct state established,related accept\n }\n}\n');
+    loadRuleset(
+      host,
+      'table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  ct state established,related accept\n }\n}\n',
+    );
   });
   afterEach(() => {
     for (const c of children.splice(0)) if (c.pid) c.kill('SIGKILL');
@@ -46,7 +49,8 @@ describe.skipIf(!isRoot)('fwsafe flows: the host\'s live flows, listeners and de
       if (Date.now() > deadline) throw new Error('listeners did not come up');
       await new Promise((r) => setTimeout(r, 50));
     }
-    for (let i = 0; i < 3; i += 1) expect(inNetns(client, 'socat', ['-T2', '-', 'TCP:10.66.0.1:9100'], 'ping\n')).toBe('ping\n');
+    for (let i = 0; i < 3; i += 1)
+      expect(inNetns(client, 'socat', ['-T2', '-', 'TCP:10.66.0.1:9100'], 'ping\n')).toBe('ping\n');
     expect(inNetns(client, 'socat', ['-T2', '-', 'UDP:10.66.0.1:5353'], 'q\n')).toBe('q\n');
     const flowsFile = join(dir, 'flows');
     writeFileSync(flowsFile, 'tcp from 10.66.0.0/24 to :9100 name=metrics\nudp to 10.66.0.9:53 name=dns\n');
@@ -56,9 +60,21 @@ describe.skipIf(!isRoot)('fwsafe flows: the host\'s live flows, listeners and de
     await expectContract('flows', r.json);
     expect(r.json.conntrack).toBe('tracked');
     const tcp = r.json.classes.find((c: { proto: string; port: number }) => c.proto === 'tcp' && c.port === 9100);
-    expect(tcp).toMatchObject({ direction: 'in', peer: '10.66.0.0/24', local: '10.66.0.1', connections: 3, process: 'socat' });
-    expect(r.json.classes.find((c: { proto: string }) => c.proto === 'udp')).toMatchObject({ direction: 'in', port: 5353, process: 'socat' });
-    expect(r.json.listeners.map((l: { proto: string; port: number }) => `${l.proto}/${l.port}`)).toEqual(expect.arrayContaining(['tcp/9100', 'udp/5353']));
+    expect(tcp).toMatchObject({
+      direction: 'in',
+      peer: '10.66.0.0/24',
+      local: '10.66.0.1',
+      connections: 3,
+      process: 'socat',
+    });
+    expect(r.json.classes.find((c: { proto: string }) => c.proto === 'udp')).toMatchObject({
+      direction: 'in',
+      port: 5353,
+      process: 'socat',
+    });
+    expect(r.json.listeners.map((l: { proto: string; port: number }) => `${l.proto}/${l.port}`)).toEqual(
+      expect.arrayContaining(['tcp/9100', 'udp/5353']),
+    );
     expect(r.json.declared.map((f: { name: string }) => f.name)).toEqual(['metrics', 'dns']);
     expect(r.json.durationMs).toBeGreaterThan(0);
 
@@ -75,39 +91,63 @@ describe.skipIf(!isRoot)('fwsafe flows: the host\'s live flows, listeners and de
 
   it('plan --flows replays them through the proposal: a cut live flow blocks, a closed service that opens is exposure, a safe change passes', async () => {
     // Tracking needs a ct rule before the connections; the host serves 9100/tcp (live), 5353/udp (live) and 8080/tcp (closed today).
-    loadRuleset(host, 'flush ruleset\ntable inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  ct state established,related accept\n  iif "lo" accept\n  tcp dport 22 accept\n  tcp dport 9100 accept\n  udp dport 5353 accept\n }\n}\n');
+    loadRuleset(
+      host,
+      'flush ruleset\ntable inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  ct state established,related accept\n  iif "lo" accept\n  tcp dport 22 accept\n  tcp dport 9100 accept\n  udp dport 5353 accept\n }\n}\n',
+    );
     start(host, ['socat', 'TCP-LISTEN:9100,fork,reuseaddr', 'EXEC:/bin/cat']);
     start(host, ['socat', 'UDP-RECVFROM:5353,fork', 'EXEC:/bin/cat']);
     start(host, ['socat', 'TCP-LISTEN:8080,fork,reuseaddr', 'EXEC:/bin/cat']);
     const deadline = Date.now() + 10_000;
-    while (!/:9100/.test(inNetns(host, 'ss', ['-tlnH'])) || !/:8080/.test(inNetns(host, 'ss', ['-tlnH'])) || !/:5353/.test(inNetns(host, 'ss', ['-ulnH']))) {
+    while (
+      !/:9100/.test(inNetns(host, 'ss', ['-tlnH'])) ||
+      !/:8080/.test(inNetns(host, 'ss', ['-tlnH'])) ||
+      !/:5353/.test(inNetns(host, 'ss', ['-ulnH']))
+    ) {
       if (Date.now() > deadline) throw new Error('listeners did not come up');
       await new Promise((r) => setTimeout(r, 50));
     }
-    for (let i = 0; i < 2; i += 1) expect(inNetns(client, 'socat', ['-T2', '-', 'TCP:10.66.0.1:9100'], 'ping\n')).toBe('ping\n');
+    for (let i = 0; i < 2; i += 1)
+      expect(inNetns(client, 'socat', ['-T2', '-', 'TCP:10.66.0.1:9100'], 'ping\n')).toBe('ping\n');
     expect(inNetns(client, 'socat', ['-T2', '-', 'UDP:10.66.0.1:5353'], 'q\n')).toBe('q\n');
-    const handle = (match: string): string => /# handle (\d+)/.exec(inNetns(host, 'nft', ['-a', 'list', 'chain', 'inet', 't', 'input']).split('\n').find((l) => l.includes(match)) ?? '')?.[1] ?? '0';
+    const handle = (match: string): string =>
+      /# handle (\d+)/.exec(
+        inNetns(host, 'nft', ['-a', 'list', 'chain', 'inet', 't', 'input'])
+          .split('\n')
+          .find((l) => l.includes(match)) ?? '',
+      )?.[1] ?? '0';
     const proposal = (name: string, text: string): string => {
       const path = join(dir, name);
       writeFileSync(path, text);
       return path;
     };
     const plan = (file: string) => fwsafe(['--netns', host, 'plan', file, '--flows', '--detailed-exitcode', '--json']);
-    const codes = (r: { json: { findings: { code: string; severity: string }[] } }) => r.json.findings.map((f) => `${f.severity} ${f.code}`);
+    const codes = (r: { json: { findings: { code: string; severity: string }[] } }) =>
+      r.json.findings.map((f) => `${f.severity} ${f.code}`);
 
     const cut = plan(proposal('cut.nft', `delete rule inet t input handle ${handle('dport 9100')}\n`));
     expect(cut.status, cut.stderr).toBe(5);
-    const flowCut = cut.json.findings.find((f: { code: string; message: string }) => f.code === 'FLOW_CUT' && f.message.includes(':9100'));
+    const flowCut = cut.json.findings.find(
+      (f: { code: string; message: string }) => f.code === 'FLOW_CUT' && f.message.includes(':9100'),
+    );
     expect(flowCut).toMatchObject({ severity: 'error', evidence: 'probe' });
     expect(flowCut.message).toContain('socat');
     expect(flowCut.message, flowCut.message).toMatch(/dropped by inet t input: policy drop/);
 
     const udp = plan(proposal('udp.nft', `delete rule inet t input handle ${handle('dport 5353')}\n`));
-    expect(udp.json.findings.find((f: { code: string; message: string }) => f.code === 'FLOW_CUT' && f.message.includes('udp'))).toBeDefined();
+    expect(
+      udp.json.findings.find(
+        (f: { code: string; message: string }) => f.code === 'FLOW_CUT' && f.message.includes('udp'),
+      ),
+    ).toBeDefined();
 
     const exposed = plan(proposal('open.nft', 'add rule inet t input tcp dport 8080 accept\n'));
     expect(exposed.status, exposed.stderr).toBe(2);
-    expect(exposed.json.findings.find((f: { code: string; message: string }) => f.code === 'FLOW_NEWLY_EXPOSED' && f.message.includes(':8080'))).toBeDefined();
+    expect(
+      exposed.json.findings.find(
+        (f: { code: string; message: string }) => f.code === 'FLOW_NEWLY_EXPOSED' && f.message.includes(':8080'),
+      ),
+    ).toBeDefined();
     expect(codes(exposed)).not.toContain('error FLOW_CUT');
 
     const safe = plan(proposal('safe.nft', 'add rule inet t input tcp dport 443 accept\n'));
@@ -115,4 +155,3 @@ describe.skipIf(!isRoot)('fwsafe flows: the host\'s live flows, listeners and de
     expect(codes(safe).filter((c) => c.includes('FLOW_'))).toEqual([]);
   });
 });
-

@@ -28,7 +28,8 @@ const locked = (t: string): boolean => t.includes('dport 2222');
 describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VERSION', () => {
   const ns = useNetns('gate');
   const state = useStateDir();
-  const cli = (args: string[], env: Record<string, string> = SSH) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args], { env, timeoutMs: 120_000 });
+  const cli = (args: string[], env: Record<string, string> = SSH) =>
+    fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args], { env, timeoutMs: 120_000 });
   let work = '';
   afterEach(() => {
     killWatchdog(state.path);
@@ -41,7 +42,8 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     return work;
   };
   const reset = (): void => loadRuleset(ns.name, `flush ruleset\n${BASE}`);
-  const blockingCodes = (r: { json: any }): string[] => (r.json.error.details.findings as { code: string }[]).map((f) => f.code).sort();
+  const blockingCodes = (r: { json: any }): string[] =>
+    (r.json.error.details.findings as { code: string }[]).map((f) => f.code).sort();
 
   it('the same lockout through all three paths: exit 5 with the same finding, nothing changed; --force applies each under the watchdog', async () => {
     const dir = workDir();
@@ -58,11 +60,30 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     // The plan is made elsewhere, as nobody, against a saved listing: no SSH session, no probes there.
     writeFileSync(join(dir, 'base.nft'), nft(ns.name, ['list', 'ruleset']), { mode: 0o644 });
     const planPath = join(dir, 'lock.json');
-    const made = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, BIN, 'plan', proposal, '--against', join(dir, 'base.nft'), '--out', planPath, '--json'], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH!, HOME: dir, NO_COLOR: '1' },
-      timeout: 60_000,
-    });
+    const made = spawnSync(
+      'setpriv',
+      [
+        '--reuid',
+        '65534',
+        '--regid',
+        '65534',
+        '--clear-groups',
+        process.execPath,
+        BIN,
+        'plan',
+        proposal,
+        '--against',
+        join(dir, 'base.nft'),
+        '--out',
+        planPath,
+        '--json',
+      ],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH!, HOME: dir, NO_COLOR: '1' },
+        timeout: 60_000,
+      },
+    );
     expect(made.status, made.stderr + made.stdout).toBe(0);
     expect(JSON.parse(readFileSync(planPath, 'utf8')).base.source).toBe('file');
 
@@ -78,14 +99,22 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     // The plan file's own findings (made as nobody, without a session) are shown as history; the host's decide.
     const text = cli(['apply', '--plan', planPath, '--no-wait']);
     expect(text.status).toBe(5);
-    expect(text.stderr).toMatch(/Findings recorded in the plan file \(made .* against the file .*base\.nft\): history only/);
-    expect(text.stderr.indexOf('ERROR SSH_NEW_LOGIN_BLOCKED')).toBeLessThan(text.stderr.indexOf('Findings recorded in the plan file'));
+    expect(text.stderr).toMatch(
+      /Findings recorded in the plan file \(made .* against the file .*base\.nft\): history only/,
+    );
+    expect(text.stderr.indexOf('ERROR SSH_NEW_LOGIN_BLOCKED')).toBeLessThan(
+      text.stderr.indexOf('Findings recorded in the plan file'),
+    );
     expect(blockingCodes(viaPlan)).toEqual(blockingCodes(viaFile));
     expect(blockingCodes(viaVersion)).toEqual(blockingCodes(viaFile));
     expect(existsSync(join(state.path, 'lock'))).toBe(false);
 
     // --force: each applied under a watchdog, then rolled back.
-    for (const args of [['apply', proposal], ['apply', '--plan', planPath], ['rollback', lockedVersion]]) {
+    for (const args of [
+      ['apply', proposal],
+      ['apply', '--plan', planPath],
+      ['rollback', lockedVersion],
+    ]) {
       const r = cli([...args, '--force', '--no-wait', '--timeout', '60', '--json']);
       expect(r.status, r.stdout + r.stderr).toBe(0);
       expect(locked(liveRuleset(ns.name))).toBe(true);
@@ -121,7 +150,8 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     const planPath = join(dir, 'plan.json');
     expect(cli(['plan', join(dir, 'mine.nft'), '--out', planPath, '--no-probes', '--json']).status).toBe(0);
     const plan = JSON.parse(readFileSync(planPath, 'utf8'));
-    plan.rollback.nftScript = 'delete table ip untouched\ntable inet backdoor {\n  chain input {\n    type filter hook input priority -10; policy accept;\n    tcp dport 31337 accept\n  }\n}\n';
+    plan.rollback.nftScript =
+      'delete table ip untouched\ntable inet backdoor {\n  chain input {\n    type filter hook input priority -10; policy accept;\n    tcp dport 31337 accept\n  }\n}\n';
     writeFileSync(planPath, JSON.stringify(plan));
     const before = liveRuleset(ns.name);
     const r = cli(['apply', '--plan', planPath, '--no-wait', '--timeout', '3', '--json']);
@@ -147,7 +177,22 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     expect(liveRuleset(ns.name)).toContain('table inet mine');
     // A docker-like iptables-nft table appears after N.
     inNetns(ns.name, 'iptables-nft', ['-w', '5', '-t', 'nat', '-N', 'DOCKER']);
-    inNetns(ns.name, 'iptables-nft', ['-w', '5', '-t', 'nat', '-A', 'DOCKER', '-p', 'tcp', '--dport', '8080', '-j', 'DNAT', '--to-destination', '172.17.0.2:80']);
+    inNetns(ns.name, 'iptables-nft', [
+      '-w',
+      '5',
+      '-t',
+      'nat',
+      '-A',
+      'DOCKER',
+      '-p',
+      'tcp',
+      '--dport',
+      '8080',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      '172.17.0.2:80',
+    ]);
     const docker = nft(ns.name, ['list', 'table', 'ip', 'nat']);
     const r = cli(['rollback', n, '--no-wait', '--json']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
@@ -175,22 +220,37 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     const dir = workDir();
     const proposal = join(dir, 'p.nft');
     writeFileSync(proposal, LOCKOUT);
-    const child = spawn(process.execPath, [BIN, '--netns', ns.name, '--state-dir', state.path, 'plan', proposal, '--json'], { env: { ...process.env, ...SSH, NO_COLOR: '1' } });
+    const child = spawn(
+      process.execPath,
+      [BIN, '--netns', ns.name, '--state-dir', state.path, 'plan', proposal, '--json'],
+      { env: { ...process.env, ...SSH, NO_COLOR: '1' } },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const mine = (n: string): boolean => n.startsWith(`fwsafe-probe-${child.pid}-`);
-    const swapped = await waitFor(() => {
-      if (!readdirSync('/run/netns').some(mine)) return false;
-      writeFileSync(proposal, 'table inet harmless {\n}\n');
-      return true;
-    }, 60_000, 5);
+    const swapped = await waitFor(
+      () => {
+        if (!readdirSync('/run/netns').some(mine)) return false;
+        writeFileSync(proposal, 'table inet harmless {\n}\n');
+        return true;
+      },
+      60_000,
+      5,
+    );
     expect(swapped).toBe(true);
     expect(await exited).toBe(0);
     const plan = JSON.parse(out);
     expect(plan.proposal.sha256).toBe(sha256(LOCKOUT));
-    expect(plan.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code)).toContain('SSH_NEW_LOGIN_BLOCKED');
-    expect(plan.findings.some((f: { code: string; severity: string; message: string }) => f.severity === 'error' && /real packets/.test(f.message))).toBe(true);
+    expect(
+      plan.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code),
+    ).toContain('SSH_NEW_LOGIN_BLOCKED');
+    expect(
+      plan.findings.some(
+        (f: { code: string; severity: string; message: string }) =>
+          f.severity === 'error' && /real packets/.test(f.message),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -209,11 +269,15 @@ const replace = (body: string): string => `table inet filter\ndelete table inet 
 describe.skipIf(!isRoot)('findings compare before with after; whose logins count', () => {
   const ns = useNetns('who');
   const plan = (file: string, env: Record<string, string> = {}, ...extra: string[]) => {
-    const r = fwsafe(['--netns', ns.name, 'plan', file, '--json', ...extra], { env: { SSH_CONNECTION: '', ...env }, timeoutMs: 120_000 });
+    const r = fwsafe(['--netns', ns.name, 'plan', file, '--json', ...extra], {
+      env: { SSH_CONNECTION: '', ...env },
+      timeoutMs: 120_000,
+    });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     return r.json;
   };
-  const errors = (p: any): string[] => p.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code);
+  const errors = (p: any): string[] =>
+    p.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code);
   let dir = '';
   afterEach(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -228,7 +292,9 @@ describe.skipIf(!isRoot)('findings compare before with after; whose logins count
     writeFileSync(noAdmin, replace(ADMIN_SET.replace('elements = { 192.0.2.10 } ', '')));
     const a = plan(unrelated);
     expect(errors(a)).toEqual([]);
-    expect(a.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/can log in today \(192\.0\.2\.10\)/);
+    expect(a.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(
+      /can log in today \(192\.0\.2\.10\)/,
+    );
     const b = plan(noAdmin);
     expect(errors(b)).toEqual(['SSH_NEW_LOGIN_BLOCKED']);
     const blocked = b.findings.find((f: { severity: string }) => f.severity === 'error');
@@ -254,7 +320,10 @@ describe.skipIf(!isRoot)('findings compare before with after; whose logins count
     loadRuleset(ns.name, base);
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-nd-'));
     const noNd = join(dir, 'no-nd.nft');
-    writeFileSync(noNd, replace(base.replace('    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n', '')));
+    writeFileSync(
+      noNd,
+      replace(base.replace('    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n', '')),
+    );
     const p = plan(noNd, { SSH_CONNECTION: '2001:db8:5::10 50000 2001:db8:1::1 22' });
     expect(errors(p)).toEqual(['ICMPV6_BLOCKED']);
     // One finding for one problem: the ND drop, confirmed by the login and the session that failed for it.
@@ -266,18 +335,25 @@ describe.skipIf(!isRoot)('findings compare before with after; whose logins count
   });
 
   it('IPv6 in use: removing every IPv6 SSH path, planned from an IPv4 session, is reported and blocks', () => {
-    const base = BASE.replace('    tcp dport 22 accept\n', '    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n    tcp dport 22 accept\n');
+    const base = BASE.replace(
+      '    tcp dport 22 accept\n',
+      '    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n    tcp dport 22 accept\n',
+    );
     loadRuleset(ns.name, base);
     inNetns(ns.name, 'ip', ['addr', 'add', '2001:db8:1::1/64', 'dev', 'lo']);
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-v6-'));
     const v4only = join(dir, 'v4only.nft');
     writeFileSync(v4only, replace(base.replace('tcp dport 22 accept', 'meta nfproto ipv4 tcp dport 22 accept')));
     const p = plan(v4only, SSH);
-    const v6 = p.findings.filter((f: { severity: string; message: string }) => f.severity === 'error' && /IPv6/.test(f.message));
+    const v6 = p.findings.filter(
+      (f: { severity: string; message: string }) => f.severity === 'error' && /IPv6/.test(f.message),
+    );
     expect(v6.map((f: { code: string }) => f.code)).toEqual(['SSH_NEW_LOGIN_BLOCKED']);
     // Both families probed: the IPv6 logins that work today (the IPv6 stand-in) are shut out, the session's IPv4 is not.
     expect(v6[0].evidence).toBe('analysis+probe');
-    expect(v6[0].message).toMatch(/2001:db8:77::77 → 2001:db8:1::1:22 was dropped.*still allowed: a new SSH login 203\.0\.113\.7 → 203\.0\.113\.1:22/);
+    expect(v6[0].message).toMatch(
+      /2001:db8:77::77 → 2001:db8:1::1:22 was dropped.*still allowed: a new SSH login 203\.0\.113\.7 → 203\.0\.113\.1:22/,
+    );
     expect(errors(p)).not.toContain('PROBE_SESSION_CUT');
   });
 });
@@ -290,7 +366,9 @@ describe.skipIf(!isRoot)('honest flow specs: UDP probed for real, DNAT followed'
   });
 
   it('--must-deny udp/53 with a responder fails; tcp/8080 on a DNATed port that answers fails and names the NAT rule', () => {
-    loadRuleset(ns.name, `table ip nat {
+    loadRuleset(
+      ns.name,
+      `table ip nat {
   chain prerouting { type nat hook prerouting priority dstnat; policy accept;
     tcp dport 8080 dnat to 172.17.0.2:80
   }
@@ -304,16 +382,40 @@ table inet filter {
   chain forward { type filter hook forward priority 0; policy accept;
   }
 }
-`);
+`,
+    );
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-flows-'));
     const p = join(dir, 'p.nft');
     writeFileSync(p, 'add rule inet filter input tcp dport 443 accept\n');
-    const r = fwsafe(['--netns', ns.name, 'plan', p, '--json', '--must-deny', 'udp/53', '--must-deny', 'tcp/8080', '--must-deny', 'udp/54', '--must-allow', 'udp/53'], { env: SSH, timeoutMs: 120_000 });
+    const r = fwsafe(
+      [
+        '--netns',
+        ns.name,
+        'plan',
+        p,
+        '--json',
+        '--must-deny',
+        'udp/53',
+        '--must-deny',
+        'tcp/8080',
+        '--must-deny',
+        'udp/54',
+        '--must-allow',
+        'udp/53',
+      ],
+      { env: SSH, timeoutMs: 120_000 },
+    );
     expect(r.status, r.stderr).toBe(0);
-    const failed = r.json.findings.filter((f: { code: string }) => f.code === 'PROBE_MUST_DENY_FAILED').map((f: { message: string }) => f.message);
+    const failed = r.json.findings
+      .filter((f: { code: string }) => f.code === 'PROBE_MUST_DENY_FAILED')
+      .map((f: { message: string }) => f.message);
     expect(failed).toHaveLength(2);
-    expect(failed.find((m: string) => m.startsWith('Probe: udp/53'))).toMatch(/was allowed, decided by inet filter input: udp dport 53 accept/);
-    expect(failed.find((m: string) => m.startsWith('Probe: tcp/8080'))).toMatch(/was allowed, decided by inet filter forward: policy accept.*followed the NAT: ip nat prerouting: tcp dport 8080 dnat to 172\.17\.0\.2:80/);
+    expect(failed.find((m: string) => m.startsWith('Probe: udp/53'))).toMatch(
+      /was allowed, decided by inet filter input: udp dport 53 accept/,
+    );
+    expect(failed.find((m: string) => m.startsWith('Probe: tcp/8080'))).toMatch(
+      /was allowed, decided by inet filter forward: policy accept.*followed the NAT: ip nat prerouting: tcp dport 8080 dnat to 172\.17\.0\.2:80/,
+    );
     expect(r.json.findings.map((f: { code: string }) => f.code)).not.toContain('PROBE_MUST_ALLOW_FAILED');
   });
 });

@@ -79,21 +79,33 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
             return pid !== null && pid !== victim && alive(pid);
           }, 2000);
           expect(rearmed, 'the surviving guard re-armed the killed one').toBe(true);
-          console.log(`guard ${slot} killed at ${fraction * 100} %: a replacement was alive ${Date.now() - killedAt} ms later`);
-          expect(await waitFor(() => journal(state.path).some((e) => e.event === 'guard-rearmed' && e.slot === slot), 1000)).toBe(true);
+          console.log(
+            `guard ${slot} killed at ${fraction * 100} %: a replacement was alive ${Date.now() - killedAt} ms later`,
+          );
+          expect(
+            await waitFor(() => journal(state.path).some((e) => e.event === 'guard-rearmed' && e.slot === slot), 1000),
+          ).toBe(true);
         }
         expect(changed(liveRuleset(ns.name)), 'still live before the deadline').toBe(true);
         const at = await waitForRuleset(ns.name, restored, deadlineAt - Date.now() + 4000, 10);
         expect(at, 'rolled back').not.toBeNull();
-        const rolledBack = (): any => journal(state.path).find((e) => e.event === 'change-rolled-back' && e.changeId === changeId);
+        const rolledBack = (): any =>
+          journal(state.path).find((e) => e.event === 'change-rolled-back' && e.changeId === changeId);
         expect(await waitFor(() => rolledBack() !== undefined, 3000)).toBe(true);
         const done = rolledBack();
-        console.log(`guard ${slot} killed at ${fraction * 100} %: restored ${at! - deadlineAt} ms after the deadline; journal afterDeadlineMs ${done?.afterDeadlineMs}, rollback ${done?.durationMs} ms`);
+        console.log(
+          `guard ${slot} killed at ${fraction * 100} %: restored ${at! - deadlineAt} ms after the deadline; journal afterDeadlineMs ${done?.afterDeadlineMs}, rollback ${done?.durationMs} ms`,
+        );
         expect(done).toMatchObject({ reason: 'timeout' });
         expect(done.afterDeadlineMs).toBeGreaterThanOrEqual(0);
         expect(done.afterDeadlineMs).toBeLessThanOrEqual(1000);
-        expect(journal(state.path).some((e) => String(e.event).includes('recover') || e.reason === 'recover')).toBe(false);
-        expect(cli('log', '--json').json.versions[0].change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout' });
+        expect(journal(state.path).some((e) => String(e.event).includes('recover') || e.reason === 'recover')).toBe(
+          false,
+        );
+        expect(cli('log', '--json').json.versions[0].change).toMatchObject({
+          state: 'rolled-back',
+          rollbackReason: 'timeout',
+        });
       });
     }
   }
@@ -117,7 +129,18 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
   it('interactive apply, every guard SIGKILLed: the waiting CLI rolls back at the deadline itself', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
-    const s = spawnCli(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--timeout', String(WINDOW_S), '--yes']);
+    const s = spawnCli([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      '--plan',
+      plan,
+      '--timeout',
+      String(WINDOW_S),
+      '--yes',
+    ]);
     await s.waitForOutput('Type the code', 20_000);
     const pending = JSON.parse(readFileSync(join(state.path, 'pending.json'), 'utf8'));
     const g = guardPids(state.path);
@@ -143,7 +166,18 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
   it('interactive apply, every guard SIGKILLed, then any command: it re-arms both guards (the CLI still holds the change)', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
-    const s = spawnCli(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--timeout', '60', '--yes']);
+    const s = spawnCli([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      '--plan',
+      plan,
+      '--timeout',
+      '60',
+      '--yes',
+    ]);
     await s.waitForOutput('Type the code', 20_000);
     const g = guardPids(state.path);
     for (const signal of ['SIGSTOP', 'SIGKILL'] as const) for (const pid of [g[1], g[2]]) kill(pid, signal);
@@ -159,7 +193,18 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
   it('every guard and the CLI SIGKILLed together: status and log say UNGUARDED, other commands warn, recover restores', async () => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
-    const s = spawnCli(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--timeout', '60', '--yes']);
+    const s = spawnCli([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      '--plan',
+      plan,
+      '--timeout',
+      '60',
+      '--yes',
+    ]);
     await s.waitForOutput('Type the code', 20_000);
     const g = guardPids(state.path);
     kill(g[1], 'SIGSTOP');
@@ -182,7 +227,11 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
     expect(Object.values(guardPids(state.path)).some((pid) => alive(pid))).toBe(false);
     const rec = cli('recover', '--json');
     expect(rec.status, rec.stderr).toBe(0);
-    expect(rec.json).toMatchObject({ found: 'stale', stale: 'watchdog-gone', result: { status: 'rolled-back', reason: 'recover' } });
+    expect(rec.json).toMatchObject({
+      found: 'stale',
+      stale: 'watchdog-gone',
+      result: { status: 'rolled-back', reason: 'recover' },
+    });
     expect(restored(liveRuleset(ns.name))).toBe(true);
   });
 });

@@ -37,11 +37,17 @@ function shape(ns: string): string {
     .replace(/elements = \{[^}]*\}/g, (m) => m.replace(/\s+/g, ' '));
 }
 const counterOf = (ns: string, match: string): number => {
-  const line = nft(ns, ['list', 'table', 'inet', 'mine']).split('\n').find((l) => l.includes(match)) ?? '';
+  const line =
+    nft(ns, ['list', 'table', 'inet', 'mine'])
+      .split('\n')
+      .find((l) => l.includes(match)) ?? '';
   return Number(/counter packets (\d+)/.exec(line)?.[1] ?? -1);
 };
 const handleOf = (ns: string, match: string): number => {
-  const line = nft(ns, ['-a', 'list', 'table', 'inet', 'mine']).split('\n').find((l) => l.includes(match)) ?? '';
+  const line =
+    nft(ns, ['-a', 'list', 'table', 'inet', 'mine'])
+      .split('\n')
+      .find((l) => l.includes(match)) ?? '';
   return Number(/# handle (\d+)/.exec(line)?.[1] ?? -1);
 };
 
@@ -76,7 +82,14 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     return r.json.versionId as number;
   };
   const rolledBack = async (versionId: number) => {
-    expect(await waitFor(() => cli('log', '--json').json.versions.find((v: { id: number }) => v.id === versionId)?.change?.state !== 'pending', 30_000)).toBe(true);
+    expect(
+      await waitFor(
+        () =>
+          cli('log', '--json').json.versions.find((v: { id: number }) => v.id === versionId)?.change?.state !==
+          'pending',
+        30_000,
+      ),
+    ).toBe(true);
     return cli('log', '--json').json.versions.find((v: { id: number }) => v.id === versionId).change;
   };
   const ping = (count: number) => inNetns(peer, 'ping', ['-c', String(count), '-i', '0.2', '-W', '1', '10.55.0.1']);
@@ -85,7 +98,12 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     const before = shape(ns.name);
     const version = apply(3);
     const change = await rolledBack(version);
-    expect(change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout', rollbackMethod: 'inverse', overwritten: [] });
+    expect(change).toMatchObject({
+      state: 'rolled-back',
+      rollbackReason: 'timeout',
+      rollbackMethod: 'inverse',
+      overwritten: [],
+    });
     expect(shape(ns.name)).toBe(before);
   });
 
@@ -101,12 +119,20 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     ping(3);
     const change = await rolledBack(version);
     // Kept, and named with what the others changed (issue 11).
-    expect(change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'inverse', overwritten: [], kept: ['inet mine (set blocklist: +1 -0 line(s), chain input: +1 -0 line(s), chain f2b-sshd added)'] });
+    expect(change).toMatchObject({
+      state: 'rolled-back',
+      rollbackMethod: 'inverse',
+      overwritten: [],
+      kept: ['inet mine (set blocklist: +1 -0 line(s), chain input: +1 -0 line(s), chain f2b-sshd added)'],
+    });
     const live = nft(ns.name, ['list', 'table', 'inet', 'mine']);
     // The change is gone…
-    for (const gone of ['8080', '9999', '192.0.2.2', 'chain extra', 'newset', 'jump extra']) expect(live).not.toContain(gone);
+    for (const gone of ['8080', '9999', '192.0.2.2', 'chain extra', 'newset', 'jump extra'])
+      expect(live).not.toContain(gone);
     // …its removed rule is back in place…
-    expect(live).toMatch(/tcp dport 22 counter packets \d+ bytes \d+ accept\n\s+tcp dport 80 accept\n\s+ip saddr @blocklist drop/);
+    expect(live).toMatch(
+      /tcp dport 22 counter packets \d+ bytes \d+ accept\n\s+tcp dport 80 accept\n\s+ip saddr @blocklist drop/,
+    );
     // …and what others did survives.
     expect(live).toContain('chain f2b-sshd');
     expect(live).toContain('jump f2b-sshd');
@@ -123,7 +149,11 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     const anchor = handleOf(ns.name, 'tcp dport 22 counter');
     nft(ns.name, ['delete', 'rule', 'inet', 'mine', 'input', 'handle', String(anchor)]);
     const change = await rolledBack(version);
-    expect(change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'whole-table', overwritten: ['inet mine (chain input: +0 -1 line(s))'] });
+    expect(change).toMatchObject({
+      state: 'rolled-back',
+      rollbackMethod: 'whole-table',
+      overwritten: ['inet mine (chain input: +0 -1 line(s))'],
+    });
     expect(change.conflict).toMatch(/could not run .*restored whole/);
     expect(shape(ns.name)).toBe(before);
     const text = cli('log').stdout;

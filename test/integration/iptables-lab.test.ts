@@ -22,7 +22,10 @@ const UBUNTU = `*filter
 -A INPUT -p tcp -m tcp --dport 80 -j ACCEPT
 COMMIT
 `;
-const RULES_V4 = UBUNTU.replace('--dport 80 -j ACCEPT\n', '--dport 80 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT\n');
+const RULES_V4 = UBUNTU.replace(
+  '--dport 80 -j ACCEPT\n',
+  '--dport 80 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT\n',
+);
 
 describe.skipIf(!isRoot)('iptables hosts in the lab, with a real sshd: an admin logged in over SSH opens 443', () => {
   const state = useStateDir();
@@ -45,16 +48,23 @@ describe.skipIf(!isRoot)('iptables hosts in the lab, with a real sshd: an admin 
       expect(up.status, up.stdout + up.stderr).toBe(0);
       const [server, admin, dir] = [`${name}-server`, `${name}-admin`, up.json.dir as string];
       inNetns(server, `iptables-${variant}-restore`, ['-w', '5'], UBUNTU);
-      const listener = spawn('ip', ['netns', 'exec', server, process.execPath, AGENT, 'listen', '443'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const listener = spawn('ip', ['netns', 'exec', server, process.execPath, AGENT, 'listen', '443'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       kids.push(listener);
       let ready = '';
       listener.stdout!.on('data', (d: Buffer) => (ready += d.toString()));
       expect(await waitFor(() => ready.includes('ready'), 5000)).toBe(true);
-      const connect443 = (): string => inNetns(admin, process.execPath, [AGENT, 'connect', ADMIN, SERVER, '443', '1500']).trim();
+      const connect443 = (): string =>
+        inNetns(admin, process.execPath, [AGENT, 'connect', ADMIN, SERVER, '443', '1500']).trim();
       expect(connect443()).toBe('dropped');
 
       // The admin's session: ssh running cat, every line echoed back through the TCP connection.
-      const session = spawn('ip', ['netns', 'exec', admin, 'ssh', ...sshArgs(dir, ['-T', '-o', 'ServerAliveInterval=0']), 'cat'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const session = spawn(
+        'ip',
+        ['netns', 'exec', admin, 'ssh', ...sshArgs(dir, ['-T', '-o', 'ServerAliveInterval=0']), 'cat'],
+        { stdio: ['pipe', 'pipe', 'ignore'] },
+      );
       kids.push(session);
       let seen = '';
       session.stdout!.on('data', (d: Buffer) => (seen += d.toString()));
@@ -64,13 +74,18 @@ describe.skipIf(!isRoot)('iptables hosts in the lab, with a real sshd: an admin 
       const file = join(mkdtempSync(join(tmpdir(), 'fwsafe-iptl-')), 'rules.v4');
       writeFileSync(file, RULES_V4);
       const env = { SSH_CONNECTION: `${ADMIN} 50022 ${SERVER} 22` };
-      const applied = fwsafe(['--netns', server, '--state-dir', state.path, 'apply', file, '--no-wait', '--json', '--timeout', '60'], { env, timeoutMs: 120_000 });
+      const applied = fwsafe(
+        ['--netns', server, '--state-dir', state.path, 'apply', file, '--no-wait', '--json', '--timeout', '60'],
+        { env, timeoutMs: 120_000 },
+      );
       expect(applied.status, applied.stdout + applied.stderr).toBe(0);
       expect(applied.json.state).toBe('pending');
       session.stdin!.write('after\n');
       expect(await waitFor(() => seen.includes('after'), 5000)).toBe(true);
       expect(connect443()).toBe('accepted');
-      const confirmed = fwsafe(['--state-dir', state.path, 'confirm', '--json'], { env: { SSH_CONNECTION: `${ADMIN} 50023 ${SERVER} 22` } });
+      const confirmed = fwsafe(['--state-dir', state.path, 'confirm', '--json'], {
+        env: { SSH_CONNECTION: `${ADMIN} 50023 ${SERVER} 22` },
+      });
       expect(confirmed.status, confirmed.stdout).toBe(0);
       expect(connect443()).toBe('accepted');
       rmSync(join(file, '..'), { recursive: true, force: true });

@@ -13,14 +13,20 @@ const HOST = '10.213.0.1';
 const CLIENT = '10.213.0.2';
 type Variant = 'nft' | 'legacy';
 
-const restore = (ns: string, v: Variant, text: string, ...args: string[]): string => inNetns(ns, `iptables-${v}-restore`, ['-w', '5', ...args], text);
+const restore = (ns: string, v: Variant, text: string, ...args: string[]): string =>
+  inNetns(ns, `iptables-${v}-restore`, ['-w', '5', ...args], text);
 /** iptables-save of the namespace without comments; with counters when asked. */
 const save = (ns: string, v: Variant, counters = false): string =>
-  inNetns(ns, `iptables-${v}-save`, counters ? ['-c'] : []).split('\n').filter((l) => !l.startsWith('#')).join('\n');
+  inNetns(ns, `iptables-${v}-save`, counters ? ['-c'] : [])
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .join('\n');
 /** One chain of a save (in one table): its declaration and rules. */
 function chain(text: string, name: string, table = name.endsWith('ROUTING') ? 'nat' : 'filter'): string[] {
   const block = text.split(/^(?=\*)/m).find((b) => b.startsWith(`*${table}\n`)) ?? '';
-  return block.split('\n').filter((l) => l.startsWith(`:${name} `) || new RegExp(`^(\\[\\d+:\\d+\\] )?-A ${name} `).test(l));
+  return block
+    .split('\n')
+    .filter((l) => l.startsWith(`:${name} `) || new RegExp(`^(\\[\\d+:\\d+\\] )?-A ${name} `).test(l));
 }
 
 // An Ubuntu-style host: INPUT drops by default, lo/established/ssh/http allowed; an untouched OUTPUT rule with traffic counted.
@@ -93,194 +99,286 @@ const RESTRICT = `*filter
 COMMIT
 `;
 
-describe.skipIf(!isRoot)('iptables-restore proposals, natively (real iptables-nft and iptables-legacy in namespaces)', () => {
-  const state = useStateDir();
-  let host = '';
-  let client = '';
-  let dir = '';
-  const children: ChildProcess[] = [];
-  const cli = (...args: string[]) => fwsafe(['--netns', host, '--state-dir', state.path, ...args], { timeoutMs: 120_000 });
-  beforeEach(() => {
-    host = createNetns('ipt-h');
-    client = createNetns('ipt-c');
-    dir = mkdtempSync(join(tmpdir(), 'fwsafe-ipt-'));
-    const peer = `fwtc${process.pid % 100000}`;
-    inNetns(host, 'ip', ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', peer, 'netns', client]);
-    inNetns(host, 'ip', ['addr', 'add', `${HOST}/24`, 'dev', 'eth0']);
-    inNetns(host, 'ip', ['link', 'set', 'eth0', 'up']);
-    inNetns(client, 'ip', ['addr', 'add', `${CLIENT}/24`, 'dev', peer]);
-    inNetns(client, 'ip', ['link', 'set', peer, 'up']);
-  });
-  afterEach(() => {
-    killWatchdog(state.path);
-    for (const c of children.splice(0)) c.kill('SIGKILL');
-    deleteNetns(host);
-    deleteNetns(client);
-    rmSync(dir, { recursive: true, force: true });
-  });
+describe.skipIf(!isRoot)(
+  'iptables-restore proposals, natively (real iptables-nft and iptables-legacy in namespaces)',
+  () => {
+    const state = useStateDir();
+    let host = '';
+    let client = '';
+    let dir = '';
+    const children: ChildProcess[] = [];
+    const cli = (...args: string[]) =>
+      fwsafe(['--netns', host, '--state-dir', state.path, ...args], { timeoutMs: 120_000 });
+    beforeEach(() => {
+      host = createNetns('ipt-h');
+      client = createNetns('ipt-c');
+      dir = mkdtempSync(join(tmpdir(), 'fwsafe-ipt-'));
+      const peer = `fwtc${process.pid % 100000}`;
+      inNetns(host, 'ip', ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', peer, 'netns', client]);
+      inNetns(host, 'ip', ['addr', 'add', `${HOST}/24`, 'dev', 'eth0']);
+      inNetns(host, 'ip', ['link', 'set', 'eth0', 'up']);
+      inNetns(client, 'ip', ['addr', 'add', `${CLIENT}/24`, 'dev', peer]);
+      inNetns(client, 'ip', ['link', 'set', peer, 'up']);
+    });
+    afterEach(() => {
+      killWatchdog(state.path);
+      for (const c of children.splice(0)) c.kill('SIGKILL');
+      deleteNetns(host);
+      deleteNetns(client);
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  /** A listener on the ports inside the host namespace (the probe agent: an echo server). */
-  async function listen(...ports: number[]): Promise<void> {
-    const child = spawn('ip', ['netns', 'exec', host, process.execPath, AGENT, 'listen', ...ports.map(String)], { stdio: ['ignore', 'pipe', 'ignore'] });
-    children.push(child);
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    expect(await waitFor(() => out.includes('ready'), 5000)).toBe(true);
-  }
-  /** A new TCP connection from the client namespace: accepted, rejected or dropped. */
-  const connect = (port: number): string => inNetns(client, process.execPath, [AGENT, 'connect', CLIENT, HOST, String(port), '1500']).trim();
+    /** A listener on the ports inside the host namespace (the probe agent: an echo server). */
+    async function listen(...ports: number[]): Promise<void> {
+      const child = spawn('ip', ['netns', 'exec', host, process.execPath, AGENT, 'listen', ...ports.map(String)], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      children.push(child);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      expect(await waitFor(() => out.includes('ready'), 5000)).toBe(true);
+    }
+    /** A new TCP connection from the client namespace: accepted, rejected or dropped. */
+    const connect = (port: number): string =>
+      inNetns(client, process.execPath, [AGENT, 'connect', CLIENT, HOST, String(port), '1500']).trim();
 
-  for (const variant of ['nft', 'legacy'] as const) {
-    it(`Ubuntu-style host on iptables-${variant}: open 443 with a rules.v4 change; works after apply; confirm persists a file that reloads to the same rules; untouched counters kept`, async () => {
-      restore(host, variant, UBUNTU, '-c');
-      await listen(443, 80);
-      expect(connect(443)).toBe('dropped');
-      expect(connect(80)).toBe('accepted');
-      const proposal = join(dir, 'rules.v4');
-      writeFileSync(proposal, RULES_V4_443);
+    for (const variant of ['nft', 'legacy'] as const) {
+      it(`Ubuntu-style host on iptables-${variant}: open 443 with a rules.v4 change; works after apply; confirm persists a file that reloads to the same rules; untouched counters kept`, async () => {
+        restore(host, variant, UBUNTU, '-c');
+        await listen(443, 80);
+        expect(connect(443)).toBe('dropped');
+        expect(connect(80)).toBe('accepted');
+        const proposal = join(dir, 'rules.v4');
+        writeFileSync(proposal, RULES_V4_443);
 
+        const plan = cli('plan', proposal, '--json', '--must-allow', 'tcp/443');
+        expect(plan.status, plan.stderr).toBe(0);
+        await expectContract('plan', plan.json);
+        expect(plan.json.format).toBe('iptables');
+        expect(plan.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+        // No phantom changes: one rule added, nothing else (the comment, the conntrack match compared as iptables prints them).
+        expect(plan.json.diff.summary).toMatchObject({
+          rulesAdded: 1,
+          rulesRemoved: 0,
+          rulesChanged: 0,
+          chainsChanged: 0,
+        });
+        expect(plan.json.diff.rules).toEqual([
+          expect.objectContaining({
+            kind: 'added',
+            chain: 'INPUT',
+            text: '-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT',
+          }),
+        ]);
+        expect(plan.json.transaction.apply[0].program).toBe(`iptables-${variant}-restore`);
+
+        const persistPath = join(dir, 'persisted.v4');
+        const applied = cli('apply', proposal, '--no-wait', '--json', '--timeout', '60', '--persist', persistPath);
+        expect(applied.status, applied.stderr).toBe(0);
+        expect(connect(443)).toBe('accepted');
+        expect(connect(80)).toBe('accepted');
+        const live = save(host, variant, true);
+        // Counters of rules the change keeps in place and of untouched chains are kept.
+        expect(chain(live, 'OUTPUT')).toContain('[5:300] -A OUTPUT -p udp -m udp --dport 53 -j ACCEPT');
+        expect(chain(live, 'INPUT')).toContain('[4:240] -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT');
+
+        const confirmed = fwsafe(['--state-dir', state.path, 'confirm', '--json'], {
+          env: { SSH_CONNECTION: `${CLIENT} 50000 ${HOST} 22` },
+        });
+        expect(confirmed.status, confirmed.stderr).toBe(0);
+        expect(confirmed.json.persistedTo).toBe(persistPath);
+        // The persisted file reloads (in a fresh namespace, same variant) to the same rules.
+        const fresh = createNetns('ipt-p');
+        try {
+          restore(fresh, variant, readFileSync(persistPath, 'utf8'));
+          const noCounters = (lines: string[]) => lines.map((l) => l.replace(/ \[\d+:\d+\]$/, ''));
+          for (const name of ['INPUT', 'FORWARD', 'OUTPUT'])
+            expect(noCounters(chain(save(fresh, variant), name))).toEqual(noCounters(chain(save(host, variant), name)));
+        } finally {
+          deleteNetns(fresh);
+        }
+      });
+    }
+
+    it('an accept in an nft table of ones own, dropped by iptables-nft: probes still run (xt matches loaded natively) and explain the cross-table verdict', () => {
+      restore(host, 'nft', UBUNTU, '-c');
+      const proposal = join(dir, 'mine.nft');
+      writeFileSync(
+        proposal,
+        'table inet mine {\n chain input { type filter hook input priority 10; policy accept;\n  tcp dport 443 accept\n }\n}\n',
+      );
       const plan = cli('plan', proposal, '--json', '--must-allow', 'tcp/443');
       expect(plan.status, plan.stderr).toBe(0);
-      await expectContract('plan', plan.json);
-      expect(plan.json.format).toBe('iptables');
-      expect(plan.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
-      // No phantom changes: one rule added, nothing else (the comment, the conntrack match compared as iptables prints them).
-      expect(plan.json.diff.summary).toMatchObject({ rulesAdded: 1, rulesRemoved: 0, rulesChanged: 0, chainsChanged: 0 });
-      expect(plan.json.diff.rules).toEqual([expect.objectContaining({ kind: 'added', chain: 'INPUT', text: '-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT' })]);
-      expect(plan.json.transaction.apply[0].program).toBe(`iptables-${variant}-restore`);
-
-      const persistPath = join(dir, 'persisted.v4');
-      const applied = cli('apply', proposal, '--no-wait', '--json', '--timeout', '60', '--persist', persistPath);
-      expect(applied.status, applied.stderr).toBe(0);
-      expect(connect(443)).toBe('accepted');
-      expect(connect(80)).toBe('accepted');
-      const live = save(host, variant, true);
-      // Counters of rules the change keeps in place and of untouched chains are kept.
-      expect(chain(live, 'OUTPUT')).toContain('[5:300] -A OUTPUT -p udp -m udp --dport 53 -j ACCEPT');
-      expect(chain(live, 'INPUT')).toContain('[4:240] -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT');
-
-      const confirmed = fwsafe(['--state-dir', state.path, 'confirm', '--json'], { env: { SSH_CONNECTION: `${CLIENT} 50000 ${HOST} 22` } });
-      expect(confirmed.status, confirmed.stderr).toBe(0);
-      expect(confirmed.json.persistedTo).toBe(persistPath);
-      // The persisted file reloads (in a fresh namespace, same variant) to the same rules.
-      const fresh = createNetns('ipt-p');
-      try {
-        restore(fresh, variant, readFileSync(persistPath, 'utf8'));
-        const noCounters = (lines: string[]) => lines.map((l) => l.replace(/ \[\d+:\d+\]$/, ''));
-        for (const name of ['INPUT', 'FORWARD', 'OUTPUT']) expect(noCounters(chain(save(fresh, variant), name))).toEqual(noCounters(chain(save(host, variant), name)));
-      } finally {
-        deleteNetns(fresh);
-      }
+      const f = plan.json.findings.find((x: { code: string }) => x.code === 'PROBE_MUST_ALLOW_FAILED');
+      expect(f?.message).toMatch(
+        /cannot override a drop in another base chain.*ip filter INPUT: policy drop \(iptables-nft\)/s,
+      );
+      expect(f.fix).toContain('*filter\n-I INPUT -p tcp --dport 443 -j ACCEPT\nCOMMIT');
+      expect(plan.json.findings.map((x: { message: string }) => x.message).join(' ')).not.toMatch(
+        /could not be reproduced/,
+      );
     });
-  }
 
-  it('an accept in an nft table of ones own, dropped by iptables-nft: probes still run (xt matches loaded natively) and explain the cross-table verdict', () => {
-    restore(host, 'nft', UBUNTU, '-c');
-    const proposal = join(dir, 'mine.nft');
-    writeFileSync(proposal, 'table inet mine {\n chain input { type filter hook input priority 10; policy accept;\n  tcp dport 443 accept\n }\n}\n');
-    const plan = cli('plan', proposal, '--json', '--must-allow', 'tcp/443');
-    expect(plan.status, plan.stderr).toBe(0);
-    const f = plan.json.findings.find((x: { code: string }) => x.code === 'PROBE_MUST_ALLOW_FAILED');
-    expect(f?.message).toMatch(/cannot override a drop in another base chain.*ip filter INPUT: policy drop \(iptables-nft\)/s);
-    expect(f.fix).toContain('*filter\n-I INPUT -p tcp --dport 443 -j ACCEPT\nCOMMIT');
-    expect(plan.json.findings.map((x: { message: string }) => x.message).join(' ')).not.toMatch(/could not be reproduced/);
-  });
-
-  it('iptables-legacy host: rules planned for iptables-nft are a blocking variant mismatch', () => {
-    restore(host, 'legacy', UBUNTU, '-c');
-    const proposal = join(dir, 'rules.v4');
-    writeFileSync(proposal, RULES_V4_443);
-    const plan = cli('plan', proposal, '--json', '--no-probes', '--backend', 'iptables-nft');
-    expect(plan.status, plan.stderr).toBe(0);
-    expect(plan.json.findings[0]).toMatchObject({ code: 'IPTABLES_VARIANT_MISMATCH', severity: 'error' });
-    expect(plan.json.findings[0].message).toMatch(/iptables-legacy tables are live/);
-    expect(cli('apply', proposal, '--no-wait', '--json', '--no-probes', '--backend', 'iptables-nft').status).toBe(5);
-  });
-
-  for (const variant of ['nft', 'legacy'] as const) {
-    it(`docker-like host on iptables-${variant}: DOCKER-USER restricted; docker's chains and a rule docker adds in the window survive apply, timeout rollback, confirm`, async () => {
-      restore(host, variant, DOCKER, '-c');
-      const proposal = join(dir, 'docker-user.rules');
-      writeFileSync(proposal, RESTRICT);
-      const plan = cli('plan', proposal, '--json', '--no-probes');
+    it('iptables-legacy host: rules planned for iptables-nft are a blocking variant mismatch', () => {
+      restore(host, 'legacy', UBUNTU, '-c');
+      const proposal = join(dir, 'rules.v4');
+      writeFileSync(proposal, RULES_V4_443);
+      const plan = cli('plan', proposal, '--json', '--no-probes', '--backend', 'iptables-nft');
       expect(plan.status, plan.stderr).toBe(0);
-      expect(plan.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
-      expect(plan.json.touchedTables.map((t: { name: string }) => t.name)).toEqual(['filter']);
-      expect(plan.json.diff.rules.map((r: { kind: string; chain: string }) => `${r.kind} ${r.chain}`)).toEqual(['added DOCKER-USER']);
-      const before = save(host, variant, true);
-
-      // Unconfirmed: the watchdog restores DOCKER-USER at the deadline; docker's rule added meanwhile stays.
-      const applied = cli('apply', proposal, '--no-wait', '--json', '--timeout', '6', '--no-probes');
-      expect(applied.status, applied.stderr).toBe(0);
-      expect(chain(save(host, variant), 'DOCKER-USER').some((l) => l.includes('--ctorigdstport 8080'))).toBe(true);
-      inNetns(host, `iptables-${variant}`, ['-w', '5', '-A', 'DOCKER', '-d', '172.17.0.3/32', '!', '-i', 'docker0', '-o', 'docker0', '-p', 'tcp', '--dport', '443', '-j', 'ACCEPT']);
-      expect(await waitFor(() => !chain(save(host, variant), 'DOCKER-USER').some((l) => l.includes('ctorigdstport')), 20_000, 100)).toBe(true);
-      const after = save(host, variant, true);
-      expect(chain(after, 'DOCKER-USER')).toEqual(chain(before, 'DOCKER-USER'));
-      expect(chain(after, 'DOCKER')).toEqual([...chain(before, 'DOCKER'), '[0:0] -A DOCKER -d 172.17.0.3/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 443 -j ACCEPT']);
-      for (const name of ['FORWARD', 'DOCKER-ISOLATION-STAGE-1', 'DOCKER-ISOLATION-STAGE-2', 'PREROUTING', 'POSTROUTING']) expect(chain(after, name)).toEqual(chain(before, name));
-      expect(versionRecord(state.path, applied.json.versionId).change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout', overwritten: [] });
-
-      // Someone else edits DOCKER-USER in the window: the rollback says so, precisely.
-      const again = cli('apply', proposal, '--no-wait', '--json', '--timeout', '60', '--no-probes');
-      expect(again.status, again.stderr).toBe(0);
-      inNetns(host, `iptables-${variant}`, ['-w', '5', '-I', 'DOCKER-USER', '-s', '192.0.2.9', '-j', 'DROP']);
-      const rolled = cli('rollback', '--json');
-      expect(rolled.status, rolled.stderr).toBe(0);
-      expect(versionRecord(state.path, again.json.versionId).change.overwritten).toEqual(['filter/DOCKER-USER (+ -A DOCKER-USER -s 192.0.2.9/32 -j DROP)']);
-      expect(chain(save(host, variant), 'DOCKER-USER')).toEqual(chain(before, 'DOCKER-USER').map((l) => l.replace(/^\[\d+:\d+\] /, '')).filter((l) => !l.startsWith('[')).map((l) => l));
-
-      // Confirmed: DOCKER-USER keeps the restriction, docker's chains are as docker left them.
-      const third = cli('apply', proposal, '--no-wait', '--json', '--timeout', '60', '--no-probes');
-      expect(third.status, third.stderr).toBe(0);
-      expect(fwsafe(['--state-dir', state.path, 'confirm', '--json'], { env: { SSH_CONNECTION: `${CLIENT} 50000 ${HOST} 22` } }).status).toBe(0);
-      const kept = save(host, variant, true);
-      expect(chain(kept, 'DOCKER-USER').some((l) => l.includes('ctorigdstport 8080'))).toBe(true);
-      expect(chain(kept, 'DOCKER')).toContain('[7:420] -A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT');
+      expect(plan.json.findings[0]).toMatchObject({ code: 'IPTABLES_VARIANT_MISMATCH', severity: 'error' });
+      expect(plan.json.findings[0].message).toMatch(/iptables-legacy tables are live/);
+      expect(cli('apply', proposal, '--no-wait', '--json', '--no-probes', '--backend', 'iptables-nft').status).toBe(5);
     });
-  }
 
-  it('rollback VERSION, diff, show: iptables chains come back natively (own chains only), shown in iptables syntax', async () => {
-    restore(host, 'nft', DOCKER, '-c');
-    restore(host, 'nft', '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n', '--noflush');
-    const snap = cli('snapshot', '--json', '-m', 'good');
-    expect(snap.status, snap.stdout + snap.stderr).toBe(0);
-    const good = save(host, 'nft', true);
-    // Then the admin breaks INPUT by hand, and docker adds a rule of its own.
-    inNetns(host, 'iptables-nft', ['-w', '5', '-I', 'INPUT', '1', '-p', 'tcp', '--dport', '22', '-j', 'DROP']);
-    inNetns(host, 'iptables-nft', ['-w', '5', '-A', 'DOCKER', '-d', '172.17.0.4/32', '-j', 'ACCEPT']);
-    const diff = cli('diff', String(snap.json.version.id), '--json');
-    expect(diff.status, diff.stdout + diff.stderr).toBe(0);
-    expect(diff.json.unified).toContain('+-A INPUT -p tcp -m tcp --dport 22 -j DROP');
-    expect(cli('show', String(snap.json.version.id)).stdout).toContain('-A DOCKER-USER -m recent --rcheck');
-    const r = cli('rollback', String(snap.json.version.id), '--no-wait', '--json', '--timeout', '60');
-    expect(r.status, r.stderr).toBe(0);
-    const now = save(host, 'nft', true);
-    expect(chain(now, 'INPUT')).toEqual(chain(good, 'INPUT'));
-    expect(chain(now, 'DOCKER')).toContain('[0:0] -A DOCKER -d 172.17.0.4/32 -j ACCEPT');
-    // Rolled back (not confirmed): the hand-made state comes back, docker's rule still there.
-    expect(cli('rollback', '--json').status).toBe(0);
-    const back = save(host, 'nft');
-    expect(chain(back, 'INPUT')[1]).toBe('-A INPUT -p tcp -m tcp --dport 22 -j DROP');
-    expect(chain(back, 'DOCKER')).toContain('-A DOCKER -d 172.17.0.4/32 -j ACCEPT');
-  });
+    for (const variant of ['nft', 'legacy'] as const) {
+      it(`docker-like host on iptables-${variant}: DOCKER-USER restricted; docker's chains and a rule docker adds in the window survive apply, timeout rollback, confirm`, async () => {
+        restore(host, variant, DOCKER, '-c');
+        const proposal = join(dir, 'docker-user.rules');
+        writeFileSync(proposal, RESTRICT);
+        const plan = cli('plan', proposal, '--json', '--no-probes');
+        expect(plan.status, plan.stderr).toBe(0);
+        expect(plan.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+        expect(plan.json.touchedTables.map((t: { name: string }) => t.name)).toEqual(['filter']);
+        expect(plan.json.diff.rules.map((r: { kind: string; chain: string }) => `${r.kind} ${r.chain}`)).toEqual([
+          'added DOCKER-USER',
+        ]);
+        const before = save(host, variant, true);
 
-  it("docker's chains are protected: a FORWARD losing its DOCKER-USER jump and --replace-tables deleting DOCKER are blocking, named", () => {
-    restore(host, 'nft', DOCKER);
-    const forward = join(dir, 'forward.v4');
-    writeFileSync(forward, '*filter\n:FORWARD DROP [0:0]\n-A FORWARD -o docker0 -j DOCKER\nCOMMIT\n');
-    const lost = cli('plan', forward, '--json', '--no-probes');
-    expect(lost.status, lost.stderr).toBe(0);
-    expect(lost.json.findings.map((f: { code: string }) => f.code)).toContain('IPTABLES_FOREIGN_JUMP_LOST');
-    expect(lost.json.findings.find((f: { code: string }) => f.code === 'IPTABLES_FOREIGN_JUMP_LOST').message).toMatch(/DOCKER-USER/);
-    const whole = join(dir, 'whole.v4');
-    writeFileSync(whole, '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n');
-    const replaced = cli('plan', whole, '--json', '--no-probes', '--replace-tables');
-    expect(replaced.status, replaced.stderr).toBe(0);
-    const deleted = replaced.json.findings.filter((f: { code: string }) => f.code === 'IPTABLES_FOREIGN_CHAIN_DELETED').map((f: { location: string }) => f.location);
-    expect(deleted).toEqual(expect.arrayContaining(['iptables-nft v4 filter DOCKER', 'iptables-nft v4 filter DOCKER-ISOLATION-STAGE-1']));
-    const before = save(host, 'nft');
-    expect(cli('apply', whole, '--no-wait', '--json', '--no-probes', '--replace-tables').status).toBe(5);
-    expect(save(host, 'nft')).toBe(before);
-  });
-});
+        // Unconfirmed: the watchdog restores DOCKER-USER at the deadline; docker's rule added meanwhile stays.
+        const applied = cli('apply', proposal, '--no-wait', '--json', '--timeout', '6', '--no-probes');
+        expect(applied.status, applied.stderr).toBe(0);
+        expect(chain(save(host, variant), 'DOCKER-USER').some((l) => l.includes('--ctorigdstport 8080'))).toBe(true);
+        inNetns(host, `iptables-${variant}`, [
+          '-w',
+          '5',
+          '-A',
+          'DOCKER',
+          '-d',
+          '172.17.0.3/32',
+          '!',
+          '-i',
+          'docker0',
+          '-o',
+          'docker0',
+          '-p',
+          'tcp',
+          '--dport',
+          '443',
+          '-j',
+          'ACCEPT',
+        ]);
+        expect(
+          await waitFor(
+            () => !chain(save(host, variant), 'DOCKER-USER').some((l) => l.includes('ctorigdstport')),
+            20_000,
+            100,
+          ),
+        ).toBe(true);
+        const after = save(host, variant, true);
+        expect(chain(after, 'DOCKER-USER')).toEqual(chain(before, 'DOCKER-USER'));
+        expect(chain(after, 'DOCKER')).toEqual([
+          ...chain(before, 'DOCKER'),
+          '[0:0] -A DOCKER -d 172.17.0.3/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 443 -j ACCEPT',
+        ]);
+        for (const name of [
+          'FORWARD',
+          'DOCKER-ISOLATION-STAGE-1',
+          'DOCKER-ISOLATION-STAGE-2',
+          'PREROUTING',
+          'POSTROUTING',
+        ])
+          expect(chain(after, name)).toEqual(chain(before, name));
+        expect(versionRecord(state.path, applied.json.versionId).change).toMatchObject({
+          state: 'rolled-back',
+          rollbackReason: 'timeout',
+          overwritten: [],
+        });
+
+        // Someone else edits DOCKER-USER in the window: the rollback says so, precisely.
+        const again = cli('apply', proposal, '--no-wait', '--json', '--timeout', '60', '--no-probes');
+        expect(again.status, again.stderr).toBe(0);
+        inNetns(host, `iptables-${variant}`, ['-w', '5', '-I', 'DOCKER-USER', '-s', '192.0.2.9', '-j', 'DROP']);
+        const rolled = cli('rollback', '--json');
+        expect(rolled.status, rolled.stderr).toBe(0);
+        expect(versionRecord(state.path, again.json.versionId).change.overwritten).toEqual([
+          'filter/DOCKER-USER (+ -A DOCKER-USER -s 192.0.2.9/32 -j DROP)',
+        ]);
+        expect(chain(save(host, variant), 'DOCKER-USER')).toEqual(
+          chain(before, 'DOCKER-USER')
+            .map((l) => l.replace(/^\[\d+:\d+\] /, ''))
+            .filter((l) => !l.startsWith('['))
+            .map((l) => l),
+        );
+
+        // Confirmed: DOCKER-USER keeps the restriction, docker's chains are as docker left them.
+        const third = cli('apply', proposal, '--no-wait', '--json', '--timeout', '60', '--no-probes');
+        expect(third.status, third.stderr).toBe(0);
+        expect(
+          fwsafe(['--state-dir', state.path, 'confirm', '--json'], {
+            env: { SSH_CONNECTION: `${CLIENT} 50000 ${HOST} 22` },
+          }).status,
+        ).toBe(0);
+        const kept = save(host, variant, true);
+        expect(chain(kept, 'DOCKER-USER').some((l) => l.includes('ctorigdstport 8080'))).toBe(true);
+        expect(chain(kept, 'DOCKER')).toContain(
+          '[7:420] -A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT',
+        );
+      });
+    }
+
+    it('rollback VERSION, diff, show: iptables chains come back natively (own chains only), shown in iptables syntax', async () => {
+      restore(host, 'nft', DOCKER, '-c');
+      restore(
+        host,
+        'nft',
+        '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n',
+        '--noflush',
+      );
+      const snap = cli('snapshot', '--json', '-m', 'good');
+      expect(snap.status, snap.stdout + snap.stderr).toBe(0);
+      const good = save(host, 'nft', true);
+      // Then the admin breaks INPUT by hand, and docker adds a rule of its own.
+      inNetns(host, 'iptables-nft', ['-w', '5', '-I', 'INPUT', '1', '-p', 'tcp', '--dport', '22', '-j', 'DROP']);
+      inNetns(host, 'iptables-nft', ['-w', '5', '-A', 'DOCKER', '-d', '172.17.0.4/32', '-j', 'ACCEPT']);
+      const diff = cli('diff', String(snap.json.version.id), '--json');
+      expect(diff.status, diff.stdout + diff.stderr).toBe(0);
+      expect(diff.json.unified).toContain('+-A INPUT -p tcp -m tcp --dport 22 -j DROP');
+      expect(cli('show', String(snap.json.version.id)).stdout).toContain('-A DOCKER-USER -m recent --rcheck');
+      const r = cli('rollback', String(snap.json.version.id), '--no-wait', '--json', '--timeout', '60');
+      expect(r.status, r.stderr).toBe(0);
+      const now = save(host, 'nft', true);
+      expect(chain(now, 'INPUT')).toEqual(chain(good, 'INPUT'));
+      expect(chain(now, 'DOCKER')).toContain('[0:0] -A DOCKER -d 172.17.0.4/32 -j ACCEPT');
+      // Rolled back (not confirmed): the hand-made state comes back, docker's rule still there.
+      expect(cli('rollback', '--json').status).toBe(0);
+      const back = save(host, 'nft');
+      expect(chain(back, 'INPUT')[1]).toBe('-A INPUT -p tcp -m tcp --dport 22 -j DROP');
+      expect(chain(back, 'DOCKER')).toContain('-A DOCKER -d 172.17.0.4/32 -j ACCEPT');
+    });
+
+    it("docker's chains are protected: a FORWARD losing its DOCKER-USER jump and --replace-tables deleting DOCKER are blocking, named", () => {
+      restore(host, 'nft', DOCKER);
+      const forward = join(dir, 'forward.v4');
+      writeFileSync(forward, '*filter\n:FORWARD DROP [0:0]\n-A FORWARD -o docker0 -j DOCKER\nCOMMIT\n');
+      const lost = cli('plan', forward, '--json', '--no-probes');
+      expect(lost.status, lost.stderr).toBe(0);
+      expect(lost.json.findings.map((f: { code: string }) => f.code)).toContain('IPTABLES_FOREIGN_JUMP_LOST');
+      expect(lost.json.findings.find((f: { code: string }) => f.code === 'IPTABLES_FOREIGN_JUMP_LOST').message).toMatch(
+        /DOCKER-USER/,
+      );
+      const whole = join(dir, 'whole.v4');
+      writeFileSync(whole, '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n');
+      const replaced = cli('plan', whole, '--json', '--no-probes', '--replace-tables');
+      expect(replaced.status, replaced.stderr).toBe(0);
+      const deleted = replaced.json.findings
+        .filter((f: { code: string }) => f.code === 'IPTABLES_FOREIGN_CHAIN_DELETED')
+        .map((f: { location: string }) => f.location);
+      expect(deleted).toEqual(
+        expect.arrayContaining(['iptables-nft v4 filter DOCKER', 'iptables-nft v4 filter DOCKER-ISOLATION-STAGE-1']),
+      );
+      const before = save(host, 'nft');
+      expect(cli('apply', whole, '--no-wait', '--json', '--no-probes', '--replace-tables').status).toBe(5);
+      expect(save(host, 'nft')).toBe(before);
+    });
+  },
+);

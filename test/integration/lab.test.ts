@@ -41,8 +41,28 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
     // A plain ssh from the admin namespace, with the lab's own key and known_hosts (strict host key checking).
     const dir = up.json.dir as string;
     const ssh = (addr: string) =>
-      spawnSync('ip', ['netns', 'exec', `${name}-admin`, 'ssh', '-i', join(dir, 'id_ed25519'), '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
-        '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${addr}`, 'true'], { encoding: 'utf8', timeout: 15_000 });
+      spawnSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          `${name}-admin`,
+          'ssh',
+          '-i',
+          join(dir, 'id_ed25519'),
+          '-o',
+          `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'ConnectTimeout=5',
+          `root@${addr}`,
+          'true',
+        ],
+        { encoding: 'utf8', timeout: 15_000 },
+      );
     const v4 = ssh('198.51.100.2');
     expect(v4.status, v4.stderr).toBe(0);
     const v6 = ssh('2001:db8:100::2');
@@ -55,7 +75,9 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
     expect(fwsafe(['lab', 'ssh', name, '--state-dir', state.path, '--', 'exit', '7']).status).toBe(7);
 
     // sshd listens on the lab addresses only (never a wildcard), inside the server namespace.
-    const listening = spawnSync('ip', ['netns', 'exec', `${name}-server`, 'ss', '-H', '-ltn'], { encoding: 'utf8' }).stdout;
+    const listening = spawnSync('ip', ['netns', 'exec', `${name}-server`, 'ss', '-H', '-ltn'], {
+      encoding: 'utf8',
+    }).stdout;
     expect(listening).toContain('198.51.100.2:22');
     expect(listening).toContain('[2001:db8:100::2]:22');
     expect(listening).not.toMatch(/(0\.0\.0\.0|\*|\[::\]):22/);
@@ -128,12 +150,29 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
     const name = labName('lpl');
     expect(fwsafe(['lab', 'up', name, '--state-dir', state.path]).status).toBe(0);
     // Over SSH, SSH_CONNECTION names the admin's real address: the probes use it instead of a stand-in.
-    const r = fwsafe(['lab', 'ssh', name, '--state-dir', state.path, '--', process.execPath, BIN, '--state-dir', state.path,
-      'plan', join(ROOT, 'rulesets', 'lockout-demo.nft'), '--json']);
+    const r = fwsafe([
+      'lab',
+      'ssh',
+      name,
+      '--state-dir',
+      state.path,
+      '--',
+      process.execPath,
+      BIN,
+      '--state-dir',
+      state.path,
+      'plan',
+      join(ROOT, 'rulesets', 'lockout-demo.nft'),
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
-    const errors = (r.json.findings as { code: string; severity: string; message: string }[]).filter((f) => f.severity === 'error');
+    const errors = (r.json.findings as { code: string; severity: string; message: string }[]).filter(
+      (f) => f.severity === 'error',
+    );
     // One finding per problem: the analysis' finding, confirmed by real packets through this very session.
-    const session = errors.find((f) => f.code === 'SSH_SESSION_CUT') as { message: string; evidence?: string } | undefined;
+    const session = errors.find((f) => f.code === 'SSH_SESSION_CUT') as
+      | { message: string; evidence?: string }
+      | undefined;
     expect(session?.message).toMatch(/Confirmed by real packets.*198\.51\.100\.1 → 198\.51\.100\.2:22/);
     expect(session?.evidence).toBe('analysis+probe');
     expect(errors.map((f) => f.code).sort()).toEqual(['SSH_NEW_LOGIN_BLOCKED', 'SSH_SESSION_CUT']);
@@ -145,19 +184,42 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
   it('an admin connected over IPv6: a proposal dropping neighbour discovery is blocking, and the probe shows why', () => {
     const name = labName('lv6');
     expect(fwsafe(['lab', 'up', name, '--state-dir', state.path]).status).toBe(0);
-    const base = 'table inet filter {\n  chain input { type filter hook input priority 0; policy drop;\n    ct state established,related accept\n    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n    tcp dport 22 accept\n  }\n}\n';
+    const base =
+      'table inet filter {\n  chain input { type filter hook input priority 0; policy drop;\n    ct state established,related accept\n    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n    tcp dport 22 accept\n  }\n}\n';
     spawnSync('ip', ['netns', 'exec', `${name}-server`, 'nft', '-f', '-'], { input: base });
     const dir = mkdtempSync(join(tmpdir(), 'fwsafe-lab-v6-'));
     chmodSync(dir, 0o755);
     const proposal = join(dir, 'no-nd.nft');
-    writeFileSync(proposal, `table inet filter\ndelete table inet filter\n${base.replace('    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n', '')}`);
-    const r = fwsafe(['lab', 'ssh', name, '--ipv6', '--state-dir', state.path, '--', process.execPath, BIN, '--state-dir', state.path, 'plan', proposal, '--json']);
+    writeFileSync(
+      proposal,
+      `table inet filter\ndelete table inet filter\n${base.replace('    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n', '')}`,
+    );
+    const r = fwsafe([
+      'lab',
+      'ssh',
+      name,
+      '--ipv6',
+      '--state-dir',
+      state.path,
+      '--',
+      process.execPath,
+      BIN,
+      '--state-dir',
+      state.path,
+      'plan',
+      proposal,
+      '--json',
+    ]);
     rmSync(dir, { recursive: true, force: true });
     expect(r.status, r.stderr).toBe(0);
-    const errors = (r.json.findings as { code: string; severity: string; message: string; evidence?: string }[]).filter((f) => f.severity === 'error');
+    const errors = (r.json.findings as { code: string; severity: string; message: string; evidence?: string }[]).filter(
+      (f) => f.severity === 'error',
+    );
     expect(errors.map((f) => f.code)).toEqual(['ICMPV6_BLOCKED']);
     expect(errors[0]!.evidence).toBe('analysis+probe');
-    expect(errors[0]!.message).toMatch(/2001:db8:100::1 → 2001:db8:100::2:22 was dropped \(IPv6 neighbour discovery for 2001:db8:100::2 failed/);
+    expect(errors[0]!.message).toMatch(
+      /2001:db8:100::1 → 2001:db8:100::2:22 was dropped \(IPv6 neighbour discovery for 2001:db8:100::2 failed/,
+    );
   });
 
   it('the demo (the README main job): lockout predicted, session frozen, rolled back at the deadline, session back, lab gone', async () => {

@@ -16,7 +16,8 @@ const BASE = `table inet cb {
 \t}
 }
 `;
-const shape = (ns: string): string => nft(ns, ['list', 'table', 'inet', 'cb']).replace(/counter packets \d+ bytes \d+/g, 'counter');
+const shape = (ns: string): string =>
+  nft(ns, ['list', 'table', 'inet', 'cb']).replace(/counter packets \d+ bytes \d+/g, 'counter');
 const handleOf = (ns: string, match: string): number => {
   const lines = nft(ns, ['-a', 'list', 'table', 'inet', 'cb']).split('\n');
   const start = lines.findIndex((l) => l.includes(match));
@@ -40,7 +41,10 @@ describe.skipIf(!isRoot)('apply and roll back a table holding a chain binding', 
   it('the change deletes the binding rule; the rollback at the deadline puts it back, rule for rule', async () => {
     const before = shape(ns.name);
     const file = join(dir, 'change.nft');
-    writeFileSync(file, `delete rule inet cb input handle ${handleOf(ns.name, 'jump {')}\nadd rule inet cb input tcp dport 8080 accept\n`);
+    writeFileSync(
+      file,
+      `delete rule inet cb input handle ${handleOf(ns.name, 'jump {')}\nadd rule inet cb input tcp dport 8080 accept\n`,
+    );
     const cli = (...args: string[]) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args]);
     const r = cli('apply', file, '--no-wait', '--yes', '--no-probes', '--timeout', '3', '--json');
     expect(r.status, r.stdout + r.stderr).toBe(0);

@@ -34,7 +34,8 @@ const ON_SSH_PATH = `table inet guard {
 \t}
 }
 `;
-const UNRELATED = 'table inet unrelated {\n\tchain input {\n\t\ttype filter hook input priority 10; policy accept;\n\t\ttcp dport 8080 accept\n\t}\n}\n';
+const UNRELATED =
+  'table inet unrelated {\n\tchain input {\n\t\ttype filter hook input priority 10; policy accept;\n\t\ttcp dport 8080 accept\n\t}\n}\n';
 const codes = (json: any): string[] => json.findings.map((f: { code: string }) => f.code);
 
 describe.skipIf(!isRoot)('rules nft prints without a JSON form (real kernel, throwaway namespaces)', () => {
@@ -51,7 +52,15 @@ describe.skipIf(!isRoot)('rules nft prints without a JSON form (real kernel, thr
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('the chain binding and the map update of the issue plan cleanly as a proposal, the text kept verbatim', () => {
-    const r = fwsafe(['--netns', ns.name, 'plan', file('both.nft', BINDING + STICKY), '--json', '--no-probes', '--detailed-exitcode']);
+    const r = fwsafe([
+      '--netns',
+      ns.name,
+      'plan',
+      file('both.nft', BINDING + STICKY),
+      '--json',
+      '--no-probes',
+      '--detailed-exitcode',
+    ]);
     expect(r.status, r.stdout + r.stderr).toBe(2);
     expect(r.json.diff.rules.map((x: { text: string }) => x.text)).toEqual([
       'meta l4proto { tcp, udp } th dport 53 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept; }',
@@ -68,7 +77,9 @@ describe.skipIf(!isRoot)('rules nft prints without a JSON form (real kernel, thr
     const before = liveRuleset(ns.name);
     const r = fwsafe(['--netns', ns.name, 'plan', file('unrelated.nft', UNRELATED), '--json', '--detailed-exitcode']);
     expect(r.status, r.stdout + r.stderr).toBe(2);
-    expect(r.json.touchedTables.map((t: { family: string; name: string }) => `${t.family} ${t.name}`)).toEqual(['inet unrelated']);
+    expect(r.json.touchedTables.map((t: { family: string; name: string }) => `${t.family} ${t.name}`)).toEqual([
+      'inet unrelated',
+    ]);
     expect(r.json.rollback.nftScript).not.toMatch(/table inet cb|table ip sticky/);
     expect(codes(r.json).filter((c) => c.startsWith('PROBE_') && c !== 'PROBE_NOTE')).toEqual([]);
     expect(liveRuleset(ns.name)).toBe(before);
@@ -77,7 +88,14 @@ describe.skipIf(!isRoot)('rules nft prints without a JSON form (real kernel, thr
   it('a change to the table holding the binding diffs and rolls back with the binding verbatim', () => {
     loadRuleset(ns.name, BINDING);
     const change = BINDING.replace('\t\tmeta l4proto', '\t\ttcp dport 22 accept\n\t\tmeta l4proto');
-    const r = fwsafe(['--netns', ns.name, 'plan', file('change.nft', `table inet cb\ndelete table inet cb\n${change}`), '--json', '--no-probes']);
+    const r = fwsafe([
+      '--netns',
+      ns.name,
+      'plan',
+      file('change.nft', `table inet cb\ndelete table inet cb\n${change}`),
+      '--json',
+      '--no-probes',
+    ]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.json.diff.rules).toEqual([expect.objectContaining({ kind: 'added', text: 'tcp dport 22 accept' })]);
     // The rollback restores the table as the kernel listed it, binding included, and nft reads it back.
@@ -91,7 +109,10 @@ describe.skipIf(!isRoot)('rules nft prints without a JSON form (real kernel, thr
     const asProposal = fwsafe(['--netns', ns.name, 'plan', file('guard.nft', ON_SSH_PATH), '--json', '--no-probes']);
     expect(asProposal.status, asProposal.stdout + asProposal.stderr).toBe(0);
     const f = asProposal.json.findings.find((x: { code: string }) => x.code === 'RULE_NOT_ANALYSED');
-    expect(f).toMatchObject({ severity: 'warning', location: 'inet guard input: tcp dport 22 jump { ip saddr 192.0.2.0/24 drop; }' });
+    expect(f).toMatchObject({
+      severity: 'warning',
+      location: 'inet guard input: tcp dport 22 jump { ip saddr 192.0.2.0/24 drop; }',
+    });
     expect(f.message).toMatch(/chain binding/);
     loadRuleset(ns.name, ON_SSH_PATH);
     const asBase = fwsafe(['--netns', ns.name, 'plan', file('unrelated.nft', UNRELATED), '--json', '--no-probes']);
@@ -103,7 +124,9 @@ describe.skipIf(!isRoot)('rules nft prints without a JSON form (real kernel, thr
     loadRuleset(ns.name, BINDING + STICKY);
     const r = fwsafe(['--netns', ns.name, 'detect', '--json']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    const tables = r.json.backends.nftables.tables.map((t: { family: string; name: string; rules: number }) => `${t.family} ${t.name} ${t.rules}`);
+    const tables = r.json.backends.nftables.tables.map(
+      (t: { family: string; name: string; rules: number }) => `${t.family} ${t.name} ${t.rules}`,
+    );
     expect(tables.sort()).toEqual(['inet cb 1', 'ip sticky 1']);
     const bad = fwsafe(['--netns', 'fwsafe-test-no-such-namespace', 'detect']);
     expect(bad.stderr).toMatch(/^Error: /m);
@@ -124,23 +147,38 @@ describe.skipIf(!isRoot)('probe attributions name what happened to the packet', 
     const r = fwsafe(['--netns', ns.name, 'plan', path, '--json']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     // A probe finding of its own, or (issue 10: one finding per problem) the analysis' finding it confirmed.
-    const confirmed = (f: { code: string; evidence?: string }) => f.code === 'PROBE_NEW_LOGIN_BLOCKED' || (f.code === 'SSH_NEW_LOGIN_BLOCKED' && f.evidence === 'analysis+probe');
+    const confirmed = (f: { code: string; evidence?: string }) =>
+      f.code === 'PROBE_NEW_LOGIN_BLOCKED' || (f.code === 'SSH_NEW_LOGIN_BLOCKED' && f.evidence === 'analysis+probe');
     return r.json.findings.find(confirmed)?.message ?? '(no probe finding)';
   };
 
   it('dropped by a rule, rejected by a rule', () => {
-    expect(probe('table inet p {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\ttcp dport 22 drop\n\t}\n}\n')).toMatch(/was dropped by inet p input: tcp dport 22 drop/);
-    expect(probe('table inet p {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\ttcp dport 22 reject with tcp reset\n\t}\n}\n')).toMatch(/was rejected by inet p input: tcp dport 22 reject with tcp reset/);
+    expect(
+      probe(
+        'table inet p {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\ttcp dport 22 drop\n\t}\n}\n',
+      ),
+    ).toMatch(/was dropped by inet p input: tcp dport 22 drop/);
+    expect(
+      probe(
+        'table inet p {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\ttcp dport 22 reject with tcp reset\n\t}\n}\n',
+      ),
+    ).toMatch(/was rejected by inet p input: tcp dport 22 reject with tcp reset/);
   });
 
   it('rewritten by stateless NAT (numgen) towards another address, not "decided by … policy accept"', () => {
-    const msg = probe('table ip stateless {\n\tchain pre {\n\t\ttype filter hook prerouting priority -300; policy accept;\n\t\tnotrack\n\t\ttcp dport 22 ip daddr set numgen inc mod 2 map { 0 : 192.0.2.30, 1 : 192.0.2.31 }\n\t}\n}\n');
-    expect(msg).toMatch(/was rewritten towards numgen inc mod 2 map \{ 0 : 192\.0\.2\.30, 1 : 192\.0\.2\.31 \} by ip stateless pre: .*so it was no longer addressed to this host/);
+    const msg = probe(
+      'table ip stateless {\n\tchain pre {\n\t\ttype filter hook prerouting priority -300; policy accept;\n\t\tnotrack\n\t\ttcp dport 22 ip daddr set numgen inc mod 2 map { 0 : 192.0.2.30, 1 : 192.0.2.31 }\n\t}\n}\n',
+    );
+    expect(msg).toMatch(
+      /was rewritten towards numgen inc mod 2 map \{ 0 : 192\.0\.2\.30, 1 : 192\.0\.2\.31 \} by ip stateless pre: .*so it was no longer addressed to this host/,
+    );
     expect(msg).not.toMatch(/decided by/);
   });
 
   it('rewritten by DNAT towards another address', () => {
-    const msg = probe('table ip nat {\n\tchain pre {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\ttcp dport 22 dnat to 192.0.2.40\n\t}\n}\n');
+    const msg = probe(
+      'table ip nat {\n\tchain pre {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\ttcp dport 22 dnat to 192.0.2.40\n\t}\n}\n',
+    );
     expect(msg).toMatch(/was rewritten towards 192\.0\.2\.40 by ip nat pre: tcp dport 22 dnat to 192\.0\.2\.40/);
   });
 });

@@ -3,7 +3,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
-import { createNetns, deleteNetns, inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
+import {
+  createNetns,
+  deleteNetns,
+  inNetns,
+  isRoot,
+  liveRuleset,
+  loadRuleset,
+  nft,
+  useNetns,
+} from '../helpers/netns.js';
 import { writePlan } from '../e2e/plan-fixture.js';
 import { sha256 } from '../../src/snapshot/hash.js';
 import { killWatchdog, pendingWatchdog, versionRecord, waitFor, waitForRuleset } from '../e2e/state-probe.js';
@@ -39,8 +48,27 @@ describe.skipIf(!isRoot)('truthful outcomes (real nft / iptables-nft in a namesp
     plan.proposal.sha256 = sha256(plan.proposal.text);
     writeFileSync(good, JSON.stringify(plan));
     // Counters move after the plan (they are not part of the plan's base hash): 7 at plan time, 3 now.
-    const handle = /dport 22 counter .* # handle (\d+)/.exec(nft(ns.name, ['-a', 'list', 'table', 'inet', 'filter']))![1]!;
-    nft(ns.name, ['replace', 'rule', 'inet', 'filter', 'input', 'handle', handle, 'tcp', 'dport', '22', 'counter', 'packets', '3', 'bytes', '300', 'accept']);
+    const handle = /dport 22 counter .* # handle (\d+)/.exec(
+      nft(ns.name, ['-a', 'list', 'table', 'inet', 'filter']),
+    )![1]!;
+    nft(ns.name, [
+      'replace',
+      'rule',
+      'inet',
+      'filter',
+      'input',
+      'handle',
+      handle,
+      'tcp',
+      'dport',
+      '22',
+      'counter',
+      'packets',
+      '3',
+      'bytes',
+      '300',
+      'accept',
+    ]);
     const before = nft(ns.name, ['-a', 'list', 'table', 'inet', 'filter']);
     expect(before).toContain('counter packets 3 bytes 300');
     const r = cli('apply', '--plan', good, '--timeout', '20', '--no-wait', '--json');
@@ -57,7 +85,20 @@ describe.skipIf(!isRoot)('truthful outcomes (real nft / iptables-nft in a namesp
 
   it('an iptables-nft table nobody touched in the window: no false "overwritten", counters restored with -c', async () => {
     loadRuleset(ns.name, 'table inet mine {\n chain input { type filter hook input priority 0; policy accept; }\n}\n');
-    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '25', '-j', 'ACCEPT', '-c', '5', '500']);
+    inNetns(ns.name, 'iptables-nft', [
+      '-w',
+      '-A',
+      'INPUT',
+      '-p',
+      'tcp',
+      '--dport',
+      '25',
+      '-j',
+      'ACCEPT',
+      '-c',
+      '5',
+      '500',
+    ]);
     const proposal = join(state.path, 'xt.nft');
     writeFileSync(proposal, 'add rule ip filter INPUT tcp dport 99 accept\n');
     const r = cli('apply', proposal, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', '4', '--json');
@@ -67,7 +108,9 @@ describe.skipIf(!isRoot)('truthful outcomes (real nft / iptables-nft in a namesp
     expect(await waitFor(() => !existsSync(join(state.path, 'pending.json')), 10_000)).toBe(true);
     const change = versionRecord(state.path, r.json.versionId).change;
     expect(change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout', overwritten: [], error: null });
-    expect(inNetns(ns.name, 'iptables-nft-save', ['-c'])).toMatch(/\[5:500\] -A INPUT -p tcp -m tcp --dport 25 -j ACCEPT/);
+    expect(inNetns(ns.name, 'iptables-nft-save', ['-c'])).toMatch(
+      /\[5:500\] -A INPUT -p tcp -m tcp --dport 25 -j ACCEPT/,
+    );
   }, 60_000);
 
   it('an iptables-nft table someone else changed in the window: named, with the chain that changed', async () => {
@@ -92,7 +135,9 @@ describe.skipIf(!isRoot)('truthful outcomes (real nft / iptables-nft in a namesp
     expect(c.status).toBe(3);
     expect(c.json.error.code).toBe('DEADLINE_PASSED');
     const at = versionRecord(state.path, r.json.versionId).change.rolledBackAt;
-    expect(c.json.error.message).toBe(`Too late: change ${r.json.changeId} was rolled back at ${at} (timeout); the previous rules are live.`);
+    expect(c.json.error.message).toBe(
+      `Too late: change ${r.json.changeId} was rolled back at ${at} (timeout); the previous rules are live.`,
+    );
     expect(cli('confirm', r.json.changeId).status).toBe(3);
   }, 30_000);
 
@@ -160,7 +205,17 @@ describe.skipIf(!isRoot)('versions and plans apply only where they were taken', 
     const proposal = join(state.path, 'p.nft');
     writeFileSync(proposal, 'add rule inet filter input tcp dport 443 accept\n');
     const planFile = join(state.path, 'plan-a.json');
-    const p = fwsafe(['--netns', a.name, '--state-dir', state.path, 'plan', proposal, '--no-probes', '--out', planFile]);
+    const p = fwsafe([
+      '--netns',
+      a.name,
+      '--state-dir',
+      state.path,
+      'plan',
+      proposal,
+      '--no-probes',
+      '--out',
+      planFile,
+    ]);
     expect(p.status, p.stderr).toBe(0);
     const inB = fwsafe(['--netns', b, '--state-dir', state.path, 'apply', '--plan', planFile, '--no-wait', '--json']);
     expect(inB.status, inB.stdout).toBe(15);

@@ -21,7 +21,9 @@ describe.skipIf(!isRoot)('tables with the nft owner flag', () => {
   it('detect names the table and its owning process; an nft plan touching it is blocked with TABLE_OWNER_FLAG; nothing changes', async () => {
     // An interactive nft holds its netlink socket open: the owned table lives as long as it does.
     holder = spawn('ip', ['netns', 'exec', ns.name, 'nft', '-i'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    holder.stdin!.write('add table inet owned { flags owner; }\nadd chain inet owned input { type filter hook input priority 0; policy accept; }\n');
+    holder.stdin!.write(
+      'add table inet owned { flags owner; }\nadd chain inet owned input { type filter hook input priority 0; policy accept; }\n',
+    );
     expect(await waitFor(() => liveRuleset(ns.name).includes('flags owner'), 5000)).toBe(true);
     const before = liveRuleset(ns.name);
 
@@ -37,7 +39,18 @@ describe.skipIf(!isRoot)('tables with the nft owner flag', () => {
     expect(plan.status, plan.stderr + plan.stdout).toBe(0);
     const f = plan.json.findings.find((x: any) => x.code === 'TABLE_OWNER_FLAG');
     expect(f).toMatchObject({ severity: 'error', location: 'inet owned' });
-    const apply = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', p, '--no-wait', '--yes', '--no-probes', '--json']);
+    const apply = fwsafe([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      p,
+      '--no-wait',
+      '--yes',
+      '--no-probes',
+      '--json',
+    ]);
     expect(apply.status).toBe(5);
     expect(liveRuleset(ns.name)).toBe(before);
   });

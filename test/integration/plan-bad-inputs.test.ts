@@ -23,24 +23,93 @@ const text = (body: string) => (dir: string) => {
   writeFileSync(p, body);
   return p;
 };
-const kernel = (name: string, kind: string, body: string): Case => ({ name, make: text(body), exit: 4, code: `KERNEL_REJECTED_${kind}` });
+const kernel = (name: string, kind: string, body: string): Case => ({
+  name,
+  make: text(body),
+  exit: 4,
+  code: `KERNEL_REJECTED_${kind}`,
+});
 
 // Bad proposals: each must give a clear error with its own code and leave the live ruleset untouched.
 const CASES: Case[] = [
   { name: 'missing file', make: (d) => join(d, 'nope.nft'), exit: 9, code: 'PROPOSAL_NOT_FOUND' },
-  { name: 'a directory', make: (d) => { const p = join(d, 'adir'); mkdirSync(p); return p; }, exit: 9, code: 'PROPOSAL_IS_DIRECTORY' },
+  {
+    name: 'a directory',
+    make: (d) => {
+      const p = join(d, 'adir');
+      mkdirSync(p);
+      return p;
+    },
+    exit: 9,
+    code: 'PROPOSAL_IS_DIRECTORY',
+  },
   { name: 'empty file', make: text(''), exit: 9, code: 'PROPOSAL_EMPTY' },
   { name: 'only white space', make: text('  \n\t\n'), exit: 9, code: 'PROPOSAL_EMPTY' },
-  { name: 'binary garbage with NUL bytes', make: (d) => { const p = join(d, 'bin'); writeFileSync(p, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0, 0xff])); return p; }, exit: 9, code: 'PROPOSAL_BINARY' },
-  { name: 'invalid UTF-8', make: (d) => { const p = join(d, 'latin1'); writeFileSync(p, Buffer.from([0x74, 0x61, 0x62, 0xe9, 0xff, 0x0a])); return p; }, exit: 9, code: 'PROPOSAL_NOT_UTF8' },
-  { name: 'Windows line endings (CR LF)', make: text('add rule inet filter input tcp dport 443 accept\r\n'), exit: 9, code: 'PROPOSAL_CRLF' },
-  { name: 'a 50 MB file', make: (d) => { const p = join(d, 'big.nft'); writeFileSync(p, Buffer.alloc(50 * 1024 * 1024, 0x23)); return p; }, exit: 9, code: 'PROPOSAL_TOO_LARGE' },
-  { name: 'a FIFO', make: (d) => { const p = join(d, 'fifo'); execFileSync('mkfifo', [p]); return p; }, exit: 9, code: 'PROPOSAL_NOT_REGULAR' },
+  {
+    name: 'binary garbage with NUL bytes',
+    make: (d) => {
+      const p = join(d, 'bin');
+      writeFileSync(p, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0, 0xff]));
+      return p;
+    },
+    exit: 9,
+    code: 'PROPOSAL_BINARY',
+  },
+  {
+    name: 'invalid UTF-8',
+    make: (d) => {
+      const p = join(d, 'latin1');
+      writeFileSync(p, Buffer.from([0x74, 0x61, 0x62, 0xe9, 0xff, 0x0a]));
+      return p;
+    },
+    exit: 9,
+    code: 'PROPOSAL_NOT_UTF8',
+  },
+  {
+    name: 'Windows line endings (CR LF)',
+    make: text('add rule inet filter input tcp dport 443 accept\r\n'),
+    exit: 9,
+    code: 'PROPOSAL_CRLF',
+  },
+  {
+    name: 'a 50 MB file',
+    make: (d) => {
+      const p = join(d, 'big.nft');
+      writeFileSync(p, Buffer.alloc(50 * 1024 * 1024, 0x23));
+      return p;
+    },
+    exit: 9,
+    code: 'PROPOSAL_TOO_LARGE',
+  },
+  {
+    name: 'a FIFO',
+    make: (d) => {
+      const p = join(d, 'fifo');
+      execFileSync('mkfifo', [p]);
+      return p;
+    },
+    exit: 9,
+    code: 'PROPOSAL_NOT_REGULAR',
+  },
   { name: 'a character device', make: () => '/dev/null', exit: 9, code: 'PROPOSAL_NOT_REGULAR' },
-  { name: '`monitor` in the proposal (nft would never return)', make: text('add rule inet filter input tcp dport 443 accept\nmonitor\n'), exit: 9, code: 'PROPOSAL_NOT_A_CHANGE' },
-  { name: '`reset counters` in the proposal (not undoable)', make: text('reset counters\n'), exit: 9, code: 'PROPOSAL_NOT_A_CHANGE' },
+  {
+    name: '`monitor` in the proposal (nft would never return)',
+    make: text('add rule inet filter input tcp dport 443 accept\nmonitor\n'),
+    exit: 9,
+    code: 'PROPOSAL_NOT_A_CHANGE',
+  },
+  {
+    name: '`reset counters` in the proposal (not undoable)',
+    make: text('reset counters\n'),
+    exit: 9,
+    code: 'PROPOSAL_NOT_A_CHANGE',
+  },
   kernel('syntax error on the first line', 'SYNTAX', 'tabel inet filter { }\n'),
-  kernel('syntax error in the middle of a table', 'SYNTAX', 'table inet t {\n  chain c {\n    tcp dport 22 acept\n  }\n}\n'),
+  kernel(
+    'syntax error in the middle of a table',
+    'SYNTAX',
+    'table inet t {\n  chain c {\n    tcp dport 22 acept\n  }\n}\n',
+  ),
   kernel('missing closing brace at the end', 'SYNTAX', 'table inet t {\n  chain c {\n    tcp dport 22 accept\n  }\n'),
   kernel('unknown table in add rule', 'NOT_FOUND', 'add rule inet nosuch input tcp dport 22 accept\n'),
   kernel('unknown chain in add rule', 'NOT_FOUND', 'add rule inet filter nosuch tcp dport 22 accept\n'),
@@ -50,22 +119,54 @@ const CASES: Case[] = [
   kernel('delete a table that does not exist', 'NOT_FOUND', 'delete table inet ghost\n'),
   kernel('delete a rule by a handle that does not exist', 'NOT_FOUND', 'delete rule inet filter input handle 9999\n'),
   kernel('jump to a chain that does not exist', 'NOT_FOUND', 'add rule inet filter input jump nowhere\n'),
-  kernel('a jump loop (kernel-only check)', 'LOOP', 'add chain inet filter a\nadd chain inet filter b\nadd rule inet filter a jump b\nadd rule inet filter b jump a\nadd rule inet filter input jump a\n'),
+  kernel(
+    'a jump loop (kernel-only check)',
+    'LOOP',
+    'add chain inet filter a\nadd chain inet filter b\nadd rule inet filter a jump b\nadd rule inet filter b jump a\nadd rule inet filter input jump a\n',
+  ),
   kernel('a set element of the wrong type', 'VALUE', 'add element inet filter allow { "not-an-address" }\n'),
   kernel('a port out of range', 'VALUE', 'add rule inet filter input tcp dport 70000 accept\n'),
   kernel('an invalid IPv4 address', 'VALUE', 'add rule inet filter input ip saddr 300.1.1.1 accept\n'),
   kernel('an invalid prefix length', 'VALUE', 'add rule inet filter input ip saddr 10.0.0.0/33 accept\n'),
   kernel('an undefined variable', 'VARIABLE', 'add rule inet filter input tcp dport $SSH_PORT accept\n'),
-  kernel('a route chain on the input hook', 'UNSUPPORTED', 'add chain inet filter r { type route hook input priority 0; }\n'),
-  kernel('an unknown policy', 'SYNTAX', 'add chain inet filter p { type filter hook input priority 0; policy maybe; }\n'),
+  kernel(
+    'a route chain on the input hook',
+    'UNSUPPORTED',
+    'add chain inet filter r { type route hook input priority 0; }\n',
+  ),
+  kernel(
+    'an unknown policy',
+    'SYNTAX',
+    'add chain inet filter p { type filter hook input priority 0; policy maybe; }\n',
+  ),
   kernel('flush ruleset followed by garbage', 'SYNTAX', 'flush ruleset\nthis is not nft\n'),
   kernel('a reference to a missing set', 'NOT_FOUND', 'add rule inet filter input ip saddr @nosuchset drop\n'),
-  kernel('a priority that is not a number or name', 'VALUE', 'add chain inet filter q { type filter hook input priority sideways; }\n'),
-  kernel('a valid first half and a broken second half (atomic: nothing of it applies)', 'SYNTAX', 'add rule inet filter input tcp dport 443 accept\nadd rule inet filter input tcp dport 80 acept\n'),
+  kernel(
+    'a priority that is not a number or name',
+    'VALUE',
+    'add chain inet filter q { type filter hook input priority sideways; }\n',
+  ),
+  kernel(
+    'a valid first half and a broken second half (atomic: nothing of it applies)',
+    'SYNTAX',
+    'add rule inet filter input tcp dport 443 accept\nadd rule inet filter input tcp dport 80 acept\n',
+  ),
   kernel('create a table that already exists', 'EXISTS', 'create table inet filter\n'),
-  kernel('more elements than a set of size 1 holds', 'SET_FULL', 'add set inet filter one { type ipv4_addr; size 1; }\nadd element inet filter one { 198.51.100.7, 198.51.100.8 }\n'),
-  kernel('a variable defined twice', 'VARIABLE', 'define PORT = 22\ndefine PORT = 2222\nadd rule inet filter input tcp dport $PORT accept\n'),
-  kernel('conflicting protocols in one rule', 'VALUE', 'add rule inet filter input ip saddr 198.51.100.1 ip6 saddr 2001:db8::1 accept\n'),
+  kernel(
+    'more elements than a set of size 1 holds',
+    'SET_FULL',
+    'add set inet filter one { type ipv4_addr; size 1; }\nadd element inet filter one { 198.51.100.7, 198.51.100.8 }\n',
+  ),
+  kernel(
+    'a variable defined twice',
+    'VARIABLE',
+    'define PORT = 22\ndefine PORT = 2222\nadd rule inet filter input tcp dport $PORT accept\n',
+  ),
+  kernel(
+    'conflicting protocols in one rule',
+    'VALUE',
+    'add rule inet filter input ip saddr 198.51.100.1 ip6 saddr 2001:db8::1 accept\n',
+  ),
   kernel('masquerade in a filter chain', 'UNSUPPORTED', 'add rule inet filter input udp dport 53 masquerade\n'),
 ];
 
@@ -98,7 +199,11 @@ describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
     expect(fw.message).not.toMatch(/\n\s*\n/);
     if (exit === 4) {
       // Where (the user's own file and line), nft's words, and the offending line with carets.
-      expect(fw.message.split('\n')[0]).toMatch(new RegExp(`^nft rejected ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line \\d+, column \\d+: .+ Nothing was applied:$`));
+      expect(fw.message.split('\n')[0]).toMatch(
+        new RegExp(
+          `^nft rejected ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line \\d+, column \\d+: .+ Nothing was applied:$`,
+        ),
+      );
       expect(fw.message).toMatch(/:\d+:\d+-\d+: Error: /);
       expect(fw.message).toMatch(/\n *\^+$/m);
       expect(fw.message).not.toContain('fwsafe-scratch');
@@ -114,10 +219,26 @@ describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
     expect(k.status).toBe(4);
     expect(k.stderr).toMatch(/:1:\d+-\d+: Error: syntax error/);
     expect(k.stderr).toContain('acept');
-    const a = fwsafe(['--netns', ns, 'plan', text('add rule inet filter input tcp dport 443 accept\n')(dir), '--against', join(dir, 'saved-typo.nft'), '--json']);
+    const a = fwsafe([
+      '--netns',
+      ns,
+      'plan',
+      text('add rule inet filter input tcp dport 443 accept\n')(dir),
+      '--against',
+      join(dir, 'saved-typo.nft'),
+      '--json',
+    ]);
     expect(a.status).toBe(9);
     expect(a.json.error.code).toBe('AGAINST_NOT_FOUND');
-    const o = fwsafe(['--netns', ns, 'plan', text('add rule inet filter input tcp dport 443 accept\n')(dir), '--out', join(dir, 'no-such-dir', 'p.json'), '--json']);
+    const o = fwsafe([
+      '--netns',
+      ns,
+      'plan',
+      text('add rule inet filter input tcp dport 443 accept\n')(dir),
+      '--out',
+      join(dir, 'no-such-dir', 'p.json'),
+      '--json',
+    ]);
     expect(o.status).toBe(9);
     expect(o.json.error.code).toBe('PLAN_OUT_UNWRITABLE');
     expect(liveRuleset(ns)).toBe(before);
@@ -125,7 +246,13 @@ describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
 
   it('a UTF-8 byte-order mark is not an error: the plan records (and apply runs) the text without it', async () => {
     const p = join(dir, 'bom.nft');
-    writeFileSync(p, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('add rule inet filter input tcp dport 443 accept\n')]));
+    writeFileSync(
+      p,
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from('add rule inet filter input tcp dport 443 accept\n'),
+      ]),
+    );
     const plan = await createPlan({ netns: ns, proposalPath: p, probes: { enabled: false } });
     expect(plan.proposal.text).toBe('add rule inet filter input tcp dport 443 accept\n');
     expect(plan.diff.summary.rulesAdded).toBe(1);
@@ -137,13 +264,28 @@ describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
     const p = text('add rule inet filter input accept\n')(dir);
     chmodSync(p, 0o000);
     chmodSync(dir, 0o755);
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'run.js'), 'plan', p, '--json'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        join(ROOT, 'bin', 'run.js'),
+        'plan',
+        p,
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(9);
     expect(JSON.parse(r.stdout).error.code).toBe('PROPOSAL_UNREADABLE');
     expect(liveRuleset(ns)).toBe(before);
   });
   it('include "/etc/shadow": no line of that file in text, JSON or markdown, nor in apply; the ruleset unchanged', () => {
-    const secret = readFileSync('/etc/shadow', 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const secret = readFileSync('/etc/shadow', 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     expect(secret.length).toBeGreaterThan(0);
     const p = text('include "/etc/shadow"\n')(dir);
     const runs = [
@@ -159,7 +301,10 @@ describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
       expect(out).toContain('is not the proposal');
       for (const line of secret) expect(out).not.toContain(line);
       // Not even a user name: the first field of each line.
-      for (const line of secret) expect(out).not.toMatch(new RegExp(`(^|\\s)${line.split(':')[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:`, 'm'));
+      for (const line of secret)
+        expect(out).not.toMatch(
+          new RegExp(`(^|\\s)${line.split(':')[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:`, 'm'),
+        );
     }
     expect(liveRuleset(ns)).toBe(before);
   });

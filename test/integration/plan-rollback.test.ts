@@ -34,15 +34,22 @@ describe.skipIf(!isRoot)('plan rollback: exactly as it was, counters included', 
     const atPlan = withoutHandles(nft(ns.name, ['list', 'ruleset']));
     expect(atPlan).toMatch(/counter packets [1-9]\d* bytes/);
     const p = join(dir, 'change.nft');
-    writeFileSync(p, 'table inet filter\ndelete table inet filter\ntable inet filter { chain input { type filter hook input priority 0; policy accept; tcp dport 443 accept; }; }\ndelete table ip other\ntable ip made { chain c { }; }\n');
+    writeFileSync(
+      p,
+      'table inet filter\ndelete table inet filter\ntable inet filter { chain input { type filter hook input priority 0; policy accept; tcp dport 443 accept; }; }\ndelete table ip other\ntable ip made { chain c { }; }\n',
+    );
     const plan = await createPlan({ netns: ns.name, proposalPath: p, probes: { enabled: false } });
-    expect(plan.touchedTables.map((t) => `${t.family} ${t.name} ${t.existedBefore} ${t.existsAfter}`)).toEqual(['inet filter true true', 'ip made false true', 'ip other true false']);
+    expect(plan.touchedTables.map((t) => `${t.family} ${t.name} ${t.existedBefore} ${t.existsAfter}`)).toEqual([
+      'inet filter true true',
+      'ip made false true',
+      'ip other true false',
+    ]);
     expect(plan.rollback.nftScript).not.toMatch(/flush ruleset|# handle/);
     expect(plan.rollback.nftScript).toMatch(/counter packets [1-9]/);
     inNetns(ns.name, 'nft', ['-f', p]);
     expect(withoutHandles(nft(ns.name, ['list', 'ruleset']))).not.toBe(atPlan);
     // One transaction: a broken copy of the script changes nothing at all.
-    expect(() => inNetns(ns.name, 'nft', ['-f', '-'], plan.rollback.nftScript + 'this is not nft\n')).toThrow();
+    expect(() => inNetns(ns.name, 'nft', ['-f', '-'], `${plan.rollback.nftScript}this is not nft\n`)).toThrow();
     expect(nft(ns.name, ['list', 'tables'])).toContain('table ip made');
     inNetns(ns.name, 'nft', ['-f', '-'], plan.rollback.nftScript);
     expect(withoutHandles(nft(ns.name, ['list', 'ruleset']))).toBe(atPlan);

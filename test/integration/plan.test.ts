@@ -40,96 +40,177 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     loadRuleset(ns.name, BASE);
     inNetns(ns.name, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '127.0.0.1']);
     const before = liveRuleset(ns.name);
-    const p = file('change.nft', `table inet filter\ndelete table inet filter\ntable inet filter {\n  chain input { type filter hook input priority 0; policy accept;\n    ct state established,related accept\n    iif lo accept\n    tcp dport 22 counter accept\n    tcp dport 8443 accept\n  }\n}\n`);
+    const p = file(
+      'change.nft',
+      `table inet filter\ndelete table inet filter\ntable inet filter {\n  chain input { type filter hook input priority 0; policy accept;\n    ct state established,related accept\n    iif lo accept\n    tcp dport 22 counter accept\n    tcp dport 8443 accept\n  }\n}\n`,
+    );
     const r = plan(p, '--json');
     expect(r.status).toBe(0);
     await expectContract('plan', r.json);
-    expect(r.json.touchedTables).toEqual([{ family: 'inet', name: 'filter', existedBefore: true, existsAfter: true, owner: null, iptablesNft: false }]);
+    expect(r.json.touchedTables).toEqual([
+      { family: 'inet', name: 'filter', existedBefore: true, existsAfter: true, owner: null, iptablesNft: false },
+    ]);
     expect(r.json.diff.summary).toMatchObject({ rulesRemoved: 1, rulesChanged: 1, rulesAdded: 0 });
     const ping = r.json.counters.find((c: { text: string }) => c.text.includes('echo-request'));
     expect(ping).toMatchObject({ kind: 'removed-rule', hasCounter: true });
     expect(ping.packets).toBeGreaterThanOrEqual(3);
-    expect(r.json.counters.find((c: { text: string }) => c.text === 'tcp dport 8080 accept')).toMatchObject({ hasCounter: false, packets: null });
+    expect(r.json.counters.find((c: { text: string }) => c.text === 'tcp dport 8080 accept')).toMatchObject({
+      hasCounter: false,
+      packets: null,
+    });
     expect(r.json.diff.unified).toContain('+\t\ttcp dport 8443 accept');
     expect(liveRuleset(ns.name)).toBe(before);
 
     const human = plan(p);
     expect(human.stdout).toMatch(/^Tables touched: inet filter/m);
-    expect(human.stdout.split('\n').filter((l) => !l.startsWith('+') && !l.startsWith('-') && !l.startsWith(' ') && !l.startsWith('\t')).every((l) => l.length <= 80 || l.startsWith('['))).toBe(true);
+    expect(
+      human.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('+') && !l.startsWith('-') && !l.startsWith(' ') && !l.startsWith('\t'))
+        .every((l) => l.length <= 80 || l.startsWith('[')),
+    ).toBe(true);
   });
 
   it('an imperative script (add set, insert, delete) and a set of thousands of elements', () => {
     loadRuleset(ns.name, BASE);
     const elements = Array.from({ length: 3000 }, (_, i) => `10.${i >> 8}.${i & 255}.1`).join(', ');
-    const handle = /tcp dport 8080 accept # handle (\d+)/.exec(nft(ns.name, ['-a', 'list', 'chain', 'inet', 'filter', 'input']))![1];
-    const p = file('imp.nft', `add set inet filter block { type ipv4_addr; }\nadd element inet filter block { ${elements} }\ninsert rule inet filter input ip saddr @block drop\ndelete rule inet filter input handle ${handle}\n`);
+    const handle = /tcp dport 8080 accept # handle (\d+)/.exec(
+      nft(ns.name, ['-a', 'list', 'chain', 'inet', 'filter', 'input']),
+    )![1];
+    const p = file(
+      'imp.nft',
+      `add set inet filter block { type ipv4_addr; }\nadd element inet filter block { ${elements} }\ninsert rule inet filter input ip saddr @block drop\ndelete rule inet filter input handle ${handle}\n`,
+    );
     const r = plan(p, '--json');
     expect(r.status, r.stderr).toBe(0);
     expect(r.json.diff.sets).toEqual([expect.objectContaining({ kind: 'added', set: 'block', elementsAdded: 3000 })]);
     expect(r.json.diff.sets[0].sampleAdded.length).toBeLessThanOrEqual(5);
-    expect(r.json.diff.rules.map((c: { kind: string; text: string }) => `${c.kind} ${c.text}`)).toEqual(expect.arrayContaining(['added ip saddr @block drop', 'removed tcp dport 8080 accept']));
+    expect(r.json.diff.rules.map((c: { kind: string; text: string }) => `${c.kind} ${c.text}`)).toEqual(
+      expect.arrayContaining(['added ip saddr @block drop', 'removed tcp dport 8080 accept']),
+    );
   });
 
   it('a few elements added to a set of thousands: the unified diff is those elements, not the re-wrapped listing', () => {
     const elements = Array.from({ length: 5000 }, (_, i) => `10.${i >> 8}.${i & 255}.1`).join(', ');
-    loadRuleset(ns.name, `table inet filter {\n  set big { type ipv4_addr; elements = { ${elements} }; }\n  chain input { type filter hook input priority 0; policy accept;\n    ip saddr @big counter drop\n  }\n}\n`);
-    const r = plan(file('add.nft', 'add element inet filter big { 10.5.5.7, 10.1.1.2, 10.3.3.3 }\ndelete element inet filter big { 10.0.0.1 }\n'), '--json', '--no-probes');
+    loadRuleset(
+      ns.name,
+      `table inet filter {\n  set big { type ipv4_addr; elements = { ${elements} }; }\n  chain input { type filter hook input priority 0; policy accept;\n    ip saddr @big counter drop\n  }\n}\n`,
+    );
+    const r = plan(
+      file(
+        'add.nft',
+        'add element inet filter big { 10.5.5.7, 10.1.1.2, 10.3.3.3 }\ndelete element inet filter big { 10.0.0.1 }\n',
+      ),
+      '--json',
+      '--no-probes',
+    );
     expect(r.status, r.stderr).toBe(0);
-    expect(r.json.diff.sets).toEqual([expect.objectContaining({ kind: 'changed', set: 'big', elementsAdded: 3, elementsRemoved: 1 })]);
+    expect(r.json.diff.sets).toEqual([
+      expect.objectContaining({ kind: 'changed', set: 'big', elementsAdded: 3, elementsRemoved: 1 }),
+    ]);
     const changed = r.json.diff.unified.split('\n').filter((l: string) => /^[-+]\t/.test(l));
     expect(changed.sort()).toEqual(['+\t\t\t10.1.1.2,', '+\t\t\t10.3.3.3,', '+\t\t\t10.5.5.7,', '-\t\t\t10.0.0.1,']);
   });
 
   it('IPv6: a proposal that drops IPv6 SSH is flagged as a lockout, IPv4 untouched', () => {
     loadRuleset(ns.name, BASE);
-    const p = file('v6.nft', 'table ip6 guard {\n  chain input { type filter hook input priority -10; policy drop;\n    iif lo accept\n  }\n}\n');
+    const p = file(
+      'v6.nft',
+      'table ip6 guard {\n  chain input { type filter hook input priority -10; policy drop;\n    iif lo accept\n  }\n}\n',
+    );
     const r = plan(p, '--json');
     const ssh = r.json.findings.filter((f: { code: string }) => f.code === 'SSH_NEW_LOGIN_BLOCKED');
     expect(ssh).toHaveLength(1);
     expect(ssh[0].message).toContain('IPv6');
     expect(ssh[0].severity).toBe('error');
-    expect(r.json.touchedTables).toEqual([expect.objectContaining({ family: 'ip6', name: 'guard', existedBefore: false })]);
+    expect(r.json.touchedTables).toEqual([
+      expect.objectContaining({ family: 'ip6', name: 'guard', existedBefore: false }),
+    ]);
   });
 
   it('iif/oif interfaces: computed with stand-ins in the scratch namespace; a missing one live is a blocking finding', () => {
     loadRuleset(ns.name, BASE);
-    const r = plan(file('if.nft', 'add rule inet filter input iif "wg0" tcp dport 51820 accept\nadd rule inet filter input iifname "wg9" accept\n'), '--json', '--no-probes');
+    const r = plan(
+      file(
+        'if.nft',
+        'add rule inet filter input iif "wg0" tcp dport 51820 accept\nadd rule inet filter input iifname "wg9" accept\n',
+      ),
+      '--json',
+      '--no-probes',
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.json.diff.summary.rulesAdded).toBe(2);
-    expect(r.json.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string; message: string }) => `${f.code} ${f.message.includes('"wg0"')}`)).toEqual(['INTERFACE_MISSING true']);
+    expect(
+      r.json.findings
+        .filter((f: { severity: string }) => f.severity === 'error')
+        .map((f: { code: string; message: string }) => `${f.code} ${f.message.includes('"wg0"')}`),
+    ).toEqual(['INTERFACE_MISSING true']);
     inNetns(ns.name, 'ip', ['link', 'add', 'wg0', 'type', 'veth', 'peer', 'name', 'wg0p']);
-    const ok = plan(file('if2.nft', 'add rule inet filter input iif "wg0" tcp dport 51820 accept\n'), '--json', '--no-probes');
+    const ok = plan(
+      file('if2.nft', 'add rule inet filter input iif "wg0" tcp dport 51820 accept\n'),
+      '--json',
+      '--no-probes',
+    );
     expect(ok.json.findings.map((f: { code: string }) => f.code)).not.toContain('INTERFACE_MISSING');
     // Through a variable and a vmap: the scratch copy gets stand-ins for those too.
-    const viaVar = plan(file('if3.nft', 'define VPN = "wg0"\ndefine LAN = "lan5"\nadd rule inet filter input iif $VPN accept\nadd rule inet filter input iif vmap { $LAN : accept }\n'), '--json', '--no-probes');
+    const viaVar = plan(
+      file(
+        'if3.nft',
+        'define VPN = "wg0"\ndefine LAN = "lan5"\nadd rule inet filter input iif $VPN accept\nadd rule inet filter input iif vmap { $LAN : accept }\n',
+      ),
+      '--json',
+      '--no-probes',
+    );
     expect(viaVar.status, viaVar.stderr).toBe(0);
-    expect(viaVar.json.findings.filter((f: { code: string }) => f.code === 'INTERFACE_MISSING').map((f: { message: string }) => f.message)).toEqual([expect.stringContaining('"lan5"')]);
+    expect(
+      viaVar.json.findings
+        .filter((f: { code: string }) => f.code === 'INTERFACE_MISSING')
+        .map((f: { message: string }) => f.message),
+    ).toEqual([expect.stringContaining('"lan5"')]);
     expect(liveRuleset(ns.name)).not.toContain('51820');
   });
 
   it('live handles (delete/replace/insert by handle) are translated for the scratch copy: the plan is what nft does live', () => {
     // History leaves gaps, so reloading the text gives other handles than live.
-    loadRuleset(ns.name, 'table inet filter {\n  chain input { type filter hook input priority 0; policy accept;\n    tcp dport 1 accept\n    tcp dport 2 accept\n    tcp dport 3 accept\n  }\n}\n');
+    loadRuleset(
+      ns.name,
+      'table inet filter {\n  chain input { type filter hook input priority 0; policy accept;\n    tcp dport 1 accept\n    tcp dport 2 accept\n    tcp dport 3 accept\n  }\n}\n',
+    );
     nft(ns.name, ['delete', 'rule', 'inet', 'filter', 'input', 'handle', '2']);
     nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '4', 'accept']);
-    const handleOf = (port: number) => /# handle (\d+)/.exec(nft(ns.name, ['-a', 'list', 'ruleset']).split('\n').find((l) => l.includes(`dport ${port} accept`))!)![1];
-    const p = file('h.nft', [
-      `delete rule inet filter input handle ${handleOf(2)}`,
-      `replace rule inet filter input handle ${handleOf(4)} tcp dport 40 accept`,
-      `insert rule inet filter input position ${handleOf(3)} tcp dport 30 accept`,
-      '',
-    ].join('\n'));
+    const handleOf = (port: number) =>
+      /# handle (\d+)/.exec(
+        nft(ns.name, ['-a', 'list', 'ruleset'])
+          .split('\n')
+          .find((l) => l.includes(`dport ${port} accept`))!,
+      )![1];
+    const p = file(
+      'h.nft',
+      [
+        `delete rule inet filter input handle ${handleOf(2)}`,
+        `replace rule inet filter input handle ${handleOf(4)} tcp dport 40 accept`,
+        `insert rule inet filter input position ${handleOf(3)} tcp dport 30 accept`,
+        '',
+      ].join('\n'),
+    );
     const r = plan(p, '--json');
     expect(r.status, r.stderr).toBe(0);
     expect(r.json.findings.map((f: { code: string }) => f.code)).not.toContain('PROBES_FAILED');
-    expect(r.json.diff.rules.map((x: { kind: string; text: string; oldText: string | null }) => `${x.kind} ${x.text}${x.oldText ? ` (was ${x.oldText})` : ''}`)).toEqual([
+    expect(
+      r.json.diff.rules.map(
+        (x: { kind: string; text: string; oldText: string | null }) =>
+          `${x.kind} ${x.text}${x.oldText ? ` (was ${x.oldText})` : ''}`,
+      ),
+    ).toEqual([
       // (a removal next to an insertion reads as one changed rule)
       'changed tcp dport 30 accept (was tcp dport 2 accept)',
       'changed tcp dport 40 accept (was tcp dport 4 accept)',
     ]);
     // What the kernel does live with the same file is what the plan says.
     inNetns(ns.name, 'nft', ['-f', p]);
-    const live = splitTables(liveRuleset(ns.name)).map((t) => normaliseBlock(t.raw)).join('');
+    const live = splitTables(liveRuleset(ns.name))
+      .map((t) => normaliseBlock(t.raw))
+      .join('');
     expect(live).toBe(r.json.result.touchedText);
     // A handle that names nothing live is refused as live would refuse it, showing the user's own line.
     const bad = file('bad-handle.nft', 'delete rule inet filter input handle 999\n');
@@ -141,13 +222,18 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
   });
 
   it('the modern idiom `ct state vmap { established : accept, … }` is understood: no false lockout', () => {
-    const p = file('vmap.nft', 'table inet filter {\n  chain input { type filter hook input priority filter; policy drop;\n    ct state vmap { established : accept, related : accept, invalid : drop }\n    iifname "lo" accept\n    meta l4proto { icmp, ipv6-icmp } accept\n    tcp dport { 22, 80, 443 } ct state new accept\n  }\n}\n');
+    const p = file(
+      'vmap.nft',
+      'table inet filter {\n  chain input { type filter hook input priority filter; policy drop;\n    ct state vmap { established : accept, related : accept, invalid : drop }\n    iifname "lo" accept\n    meta l4proto { icmp, ipv6-icmp } accept\n    tcp dport { 22, 80, 443 } ct state new accept\n  }\n}\n',
+    );
     const r = plan(p, '--json');
     expect(r.status, r.stderr).toBe(0);
     expect(r.json.findings.filter((f: { severity: string }) => f.severity !== 'info')).toEqual([]);
     // Without SSH in it, the same idiom is a definite (blocking) lockout of new logins, and still no session cut.
     const noSsh = plan(file('vmap-no-ssh.nft', readFileSync(p, 'utf8').replace('22, ', '')), '--json', '--no-probes');
-    expect(noSsh.json.findings.map((f: { code: string; severity: string }) => `${f.severity} ${f.code}`)).toEqual(['error SSH_NEW_LOGIN_BLOCKED']);
+    expect(noSsh.json.findings.map((f: { code: string; severity: string }) => `${f.severity} ${f.code}`)).toEqual([
+      'error SSH_NEW_LOGIN_BLOCKED',
+    ]);
   });
 
   it('scratch namespaces: none left after a plan or a rejection; stale ones of dead fwsafe processes are removed', () => {
@@ -155,8 +241,15 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     const ipCmd = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
     const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
     // Other engineers' plans may be running: only namespaces of processes that are gone are leftovers.
-    const leftovers = () => ipCmd('netns', 'list').split('\n').map((l) => /^fwsafe-scratch-(\d+)-\S+/.exec(l)).filter((m) => m && !alive(Number(m[1]))).map((m) => m![0]);
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const leftovers = () =>
+      ipCmd('netns', 'list')
+        .split('\n')
+        .map((l) => /^fwsafe-scratch-(\d+)-\S+/.exec(l))
+        .filter((m) => m && !alive(Number(m[1])))
+        .map((m) => m![0]);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
     const stale = `fwsafe-scratch-${dead}-test`;
     ipCmd('netns', 'add', stale);
     try {
@@ -173,7 +266,21 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     loadRuleset(ns.name, BASE);
     inNetns(ns.name, 'iptables-nft', ['-w', '-N', 'DOCKER']);
     inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'FORWARD', '-j', 'DOCKER']);
-    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '25', '-m', 'comment', '--comment', 'mail', '-j', 'ACCEPT']);
+    inNetns(ns.name, 'iptables-nft', [
+      '-w',
+      '-A',
+      'INPUT',
+      '-p',
+      'tcp',
+      '--dport',
+      '25',
+      '-m',
+      'comment',
+      '--comment',
+      'mail',
+      '-j',
+      'ACCEPT',
+    ]);
     loadRuleset(ns.name, 'table ip docker-bridges { chain c { }; }\n');
     const before = liveRuleset(ns.name);
     const scoped = plan(file('scoped.nft', 'add rule inet filter input tcp dport 443 accept\n'), '--json');
@@ -181,7 +288,13 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     expect(scoped.json.touchedTables.map((t: { name: string }) => t.name)).toEqual(['filter']);
     expect(scoped.json.touchedTables[0].family).toBe('inet');
     expect(scoped.json.rollback.nftScript).not.toMatch(/docker|table ip filter/);
-    const flush = plan(file('flush.nft', 'flush ruleset\ntable inet filter { chain input { type filter hook input priority 0; policy accept; tcp dport 22 accept; }; }\n'), '--json');
+    const flush = plan(
+      file(
+        'flush.nft',
+        'flush ruleset\ntable inet filter { chain input { type filter hook input priority 0; policy accept; tcp dport 22 accept; }; }\n',
+      ),
+      '--json',
+    );
     const f = flush.json.findings.find((x: { code: string }) => x.code === 'FLUSH_RULESET');
     expect(f.severity).toBe('error');
     expect(f.message).toContain('ip docker-bridges (docker)');
@@ -192,25 +305,43 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     loadRuleset(ns.name, BASE);
     loadRuleset(ns.name, 'table ip other { chain c { type filter hook output priority 0; }; }\n');
     const original = stripHandles(nft(ns.name, ['list', 'ruleset']));
-    const p = file('change.nft', 'add rule inet filter input tcp dport 443 accept\ndelete table ip other\ntable inet created { chain c { }; }\n');
+    const p = file(
+      'change.nft',
+      'add rule inet filter input tcp dport 443 accept\ndelete table ip other\ntable inet created { chain c { }; }\n',
+    );
     const r = plan(p, '--json');
-    expect(r.json.touchedTables.map((t: { family: string; name: string }) => `${t.family} ${t.name}`).sort()).toEqual(['inet created', 'inet filter', 'ip other']);
+    expect(r.json.touchedTables.map((t: { family: string; name: string }) => `${t.family} ${t.name}`).sort()).toEqual([
+      'inet created',
+      'inet filter',
+      'ip other',
+    ]);
     inNetns(ns.name, 'nft', ['-f', p]);
     expect(stripHandles(nft(ns.name, ['list', 'ruleset']))).not.toBe(original);
     loadRuleset(ns.name, r.json.rollback.nftScript);
-    expect(stripHandles(nft(ns.name, ['list', 'ruleset'])).replace(/counter packets \d+ bytes \d+/g, 'counter')).toBe(original.replace(/counter packets \d+ bytes \d+/g, 'counter'));
+    expect(stripHandles(nft(ns.name, ['list', 'ruleset'])).replace(/counter packets \d+ bytes \d+/g, 'counter')).toBe(
+      original.replace(/counter packets \d+ bytes \d+/g, 'counter'),
+    );
   });
 
   it('a touched iptables-nft table is rolled back with iptables-nft-restore, never nft text', () => {
     loadRuleset(ns.name, BASE);
     inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '25', '-j', 'ACCEPT']);
     inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-s', '198.51.100.0/24', '-j', 'DROP']);
-    const save = () => inNetns(ns.name, 'iptables-nft-save', ['-c']).split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const save = () =>
+      inNetns(ns.name, 'iptables-nft-save', ['-c'])
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n');
     const original = { inet: stripHandles(nft(ns.name, ['list', 'table', 'inet', 'filter'])), xt: save() };
-    const p = file('xt.nft', 'add rule ip filter INPUT tcp dport 99 accept\nadd rule inet filter input tcp dport 443 accept\n');
+    const p = file(
+      'xt.nft',
+      'add rule ip filter INPUT tcp dport 99 accept\nadd rule inet filter input tcp dport 443 accept\n',
+    );
     const r = plan(p, '--json');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.json.touchedTables.map((t: { name: string; iptablesNft: boolean }) => `${t.name} ${t.iptablesNft}`)).toEqual(['filter false', 'filter true']);
+    expect(
+      r.json.touchedTables.map((t: { name: string; iptablesNft: boolean }) => `${t.name} ${t.iptablesNft}`),
+    ).toEqual(['filter false', 'filter true']);
     expect(r.json.rollback.nftScript).not.toContain('table ip filter');
     expect(r.json.rollback.iptablesNft.v4).toMatch(/^\*filter\n[\s\S]*--dport 25 -j ACCEPT[\s\S]*COMMIT\n$/);
     expect(r.json.rollback.iptablesNft.v6).toBeNull();
@@ -226,7 +357,22 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
 
   it('a base table nft cannot reload (xt match recent) is left out of the scratch copy; a proposal that changes it is refused as a planning limit', () => {
     loadRuleset(ns.name, BASE);
-    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '25', '-m', 'recent', '--name', 'smtp', '--set', '-j', 'ACCEPT']);
+    inNetns(ns.name, 'iptables-nft', [
+      '-w',
+      '-A',
+      'INPUT',
+      '-p',
+      'tcp',
+      '--dport',
+      '25',
+      '-m',
+      'recent',
+      '--name',
+      'smtp',
+      '--set',
+      '-j',
+      'ACCEPT',
+    ]);
     const other = plan(file('web.nft', 'add rule inet filter input tcp dport 443 accept\n'), '--json', '--no-probes');
     expect(other.status, other.stderr).toBe(0);
     // The proposal does not name ip filter: the scratch copy never loads it, and the analysis sees the live one.
@@ -250,7 +396,19 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     expect(strip(out1)).toEqual(strip(out2));
     const noop = file('noop.nft', 'table inet filter\n');
     expect(plan(noop, '--detailed-exitcode').status).toBe(0);
-    const applied = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', out1, '--no-wait', '--timeout', '60', '--json']);
+    const applied = fwsafe([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      '--plan',
+      out1,
+      '--no-wait',
+      '--timeout',
+      '60',
+      '--json',
+    ]);
     expect(applied.status, applied.stdout + applied.stderr).toBe(0);
     expect(nft(ns.name, ['list', 'chain', 'inet', 'filter', 'input'])).toContain('tcp dport 443 accept');
     expect(fwsafe(['--netns', ns.name, '--state-dir', state.path, 'rollback', '--json']).status).toBe(0);
@@ -262,11 +420,36 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     const before = stripHandles(liveRuleset(ns.name)).replace(/packets \d+ bytes \d+/g, '');
     const lockout = file('lockout.nft', readFileSync(join(ROOT, 'rulesets', 'lockout-demo.nft'), 'utf8'));
     // Blocking findings (the lockout) refuse it without --force.
-    const refused = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', lockout, '--no-wait', '--timeout', '3', '--no-probes', '--json']);
+    const refused = fwsafe([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      lockout,
+      '--no-wait',
+      '--timeout',
+      '3',
+      '--no-probes',
+      '--json',
+    ]);
     expect(refused.status, refused.stderr).toBe(5);
     expect(stripHandles(liveRuleset(ns.name)).replace(/packets \d+ bytes \d+/g, '')).toBe(before);
     try {
-      const r = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', lockout, '--no-wait', '--timeout', '3', '--no-probes', '--force', '--json']);
+      const r = fwsafe([
+        '--netns',
+        ns.name,
+        '--state-dir',
+        state.path,
+        'apply',
+        lockout,
+        '--no-wait',
+        '--timeout',
+        '3',
+        '--no-probes',
+        '--force',
+        '--json',
+      ]);
       expect(r.status, r.stderr).toBe(0);
       expect(r.json).toMatchObject({ state: 'pending', touchedTables: ['inet filter'] });
       expect(liveRuleset(ns.name)).toContain('tcp dport { 80, 443 } accept');
@@ -304,7 +487,11 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     chmodSync(dir, 0o755);
     for (const f of [base, p, bad]) chmodSync(f, 0o644);
     const asNobody = (...args: string[]) => {
-      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'run.js'), ...args], { encoding: 'utf8', env: { ...process.env, HOME: home } });
+      const r = spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'run.js'), ...args],
+        { encoding: 'utf8', env: { ...process.env, HOME: home } },
+      );
       return { status: r.status, stderr: r.stderr, json: JSON.parse(r.stdout || 'null') };
     };
     const user = asNobody('plan', p, '--against', base, '--json');
@@ -334,13 +521,25 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     }
     // dual-stack: SSH only from the admin networks — an admin in 2001:db8:100::/48 keeps access, anyone else is locked out.
     const dual = join(ROOT, 'rulesets', 'dual-stack.nft');
-    const asAdmin = fwsafe(['--netns', ns.name, 'plan', dual, '--json', '--no-probes'], { env: { SSH_CONNECTION: '2001:db8:100::5 50000 2001:db8::1 22' } });
+    const asAdmin = fwsafe(['--netns', ns.name, 'plan', dual, '--json', '--no-probes'], {
+      env: { SSH_CONNECTION: '2001:db8:100::5 50000 2001:db8::1 22' },
+    });
     expect(asAdmin.json.findings.filter((f: { code: string }) => f.code.startsWith('SSH_'))).toEqual([]);
-    const outsider = fwsafe(['--netns', ns.name, 'plan', dual, '--json', '--no-probes'], { env: { SSH_CONNECTION: '2001:db8:999::5 50000 2001:db8::1 22' } });
-    expect(outsider.json.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code)).toEqual(['SSH_NEW_LOGIN_BLOCKED']);
-    expect(outsider.json.diff.sets.map((x: { set: string; sampleAdded: string[] }) => `${x.set} ${x.sampleAdded}`)).toEqual(['admin4 198.51.100.0/24', 'admin6 2001:db8:100::/48']);
+    const outsider = fwsafe(['--netns', ns.name, 'plan', dual, '--json', '--no-probes'], {
+      env: { SSH_CONNECTION: '2001:db8:999::5 50000 2001:db8::1 22' },
+    });
+    expect(
+      outsider.json.findings
+        .filter((f: { severity: string }) => f.severity === 'error')
+        .map((f: { code: string }) => f.code),
+    ).toEqual(['SSH_NEW_LOGIN_BLOCKED']);
+    expect(
+      outsider.json.diff.sets.map((x: { set: string; sampleAdded: string[] }) => `${x.set} ${x.sampleAdded}`),
+    ).toEqual(['admin4 198.51.100.0/24', 'admin6 2001:db8:100::/48']);
     const lock = plan(join(ROOT, 'rulesets', 'lockout-demo.nft'), '--json');
-    const codes = lock.json.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code);
+    const codes = lock.json.findings
+      .filter((f: { severity: string }) => f.severity === 'error')
+      .map((f: { code: string }) => f.code);
     expect(codes).toEqual(expect.arrayContaining(['SSH_NEW_LOGIN_BLOCKED', 'SSH_SESSION_CUT']));
     const md = plan(join(ROOT, 'rulesets', 'lockout-demo.nft'), '--markdown');
     expect(md.stdout).toContain('**[ERROR] SSH_NEW_LOGIN_BLOCKED**');

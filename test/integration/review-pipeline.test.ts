@@ -19,7 +19,8 @@ const BASE = `table inet mine {
 const HARMLESS = 'add rule inet mine input tcp dport 443 accept\n';
 const NOOP = 'add table inet mine\n';
 // Drops the SSH rule: every new login would be refused.
-const LOCKOUT = 'flush chain inet mine input\nadd rule inet mine input ct state established,related accept\nadd rule inet mine input tcp dport 443 accept\n';
+const LOCKOUT =
+  'flush chain inet mine input\nadd rule inet mine input ct state established,related accept\nadd rule inet mine input tcp dport 443 accept\n';
 const SCRIPT = join(ROOT, 'docs', 'examples', 'review-pipeline', 'plan-change.sh');
 
 describe.skipIf(!isRoot)('change review: export on the host, plan in CI without root, apply the reviewed plan', () => {
@@ -45,7 +46,10 @@ describe.skipIf(!isRoot)('change review: export on the host, plan in CI without 
     return path;
   };
   const asNobody = (cmd: string, args: string[]) =>
-    spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...args], { encoding: 'utf8', env: { ...process.env, HOME: ci('home'), NO_COLOR: '1', FWSAFE: BIN } });
+    spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: ci('home'), NO_COLOR: '1', FWSAFE: BIN },
+    });
 
   it('0 / 2 / 5 for a no-op, a harmless change and a lockout; the harmless plan applies, a drifted host refuses it', async () => {
     const base = join(dir, 'base.json');
@@ -81,12 +85,33 @@ describe.skipIf(!isRoot)('change review: export on the host, plan in CI without 
       }
     }
     // --must-allow is probed with --against, not ignored.
-    const must = asNobody(process.execPath, [BIN, 'plan', proposal('m.nft', LOCKOUT), '--against', base, '--must-allow', 'tcp/22 from 198.51.100.1', '--json']);
+    const must = asNobody(process.execPath, [
+      BIN,
+      'plan',
+      proposal('m.nft', LOCKOUT),
+      '--against',
+      base,
+      '--must-allow',
+      'tcp/22 from 198.51.100.1',
+      '--json',
+    ]);
     expect(JSON.parse(must.stdout).findings.map((f: { code: string }) => f.code)).toContain('PROBE_MUST_ALLOW_FAILED');
 
     // On the host: the reviewed harmless plan applies exactly what was planned.
     const reviewed = join(dir, 'out-harmless', 'plan.json');
-    const applied = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', reviewed, '--no-wait', '--timeout', '60', '--json']);
+    const applied = fwsafe([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      '--plan',
+      reviewed,
+      '--no-wait',
+      '--timeout',
+      '60',
+      '--json',
+    ]);
     expect(applied.status, applied.stderr).toBe(0);
     expect(liveRuleset(ns.name)).toContain('tcp dport 443 accept');
     const confirmed = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'confirm', '--json']);
@@ -94,7 +119,19 @@ describe.skipIf(!isRoot)('change review: export on the host, plan in CI without 
 
     // The live ruleset moved on since the export: the same kind of reviewed plan is refused (drift), nothing applied.
     const before = liveRuleset(ns.name);
-    const drifted = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', join(dir, 'out-noop', 'plan.json'), '--no-wait', '--timeout', '60', '--json']);
+    const drifted = fwsafe([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      '--plan',
+      join(dir, 'out-noop', 'plan.json'),
+      '--no-wait',
+      '--timeout',
+      '60',
+      '--json',
+    ]);
     expect(drifted.status, drifted.stdout).toBe(8);
     expect(drifted.json.error.code).toBe('DRIFT');
     expect(liveRuleset(ns.name)).toBe(before);

@@ -1,7 +1,20 @@
 // Issue 21: nothing that a plan file, an unprivileged user or the environment controls is executed or
 // trusted as root. Each test reproduces one finding with the real CLI, real nft and a real uid 65534.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,7 +43,8 @@ table inet filter {
 }
 `;
 const changed = (t: string): boolean => t.includes('dport 8080');
-const restored = (t: string): boolean => t.includes('tcp dport 22 counter') && !t.includes('8080') && t.includes('table ip untouched');
+const restored = (t: string): boolean =>
+  t.includes('tcp dport 22 counter') && !t.includes('8080') && t.includes('table ip untouched');
 
 /** Field 22 of /proc/PID/stat, as fwsafe reads it. */
 const startTime = (pid: number): string => {
@@ -72,25 +86,35 @@ describe.skipIf(!isRoot)('root-safe: claims and locks (real nft, real watchdog)'
   const writeClaim = (changeId: string, pid: number, start: string | null): void =>
     writeFileSync(
       join(state.path, 'resolving'),
-      JSON.stringify(start === null ? { pid, changeId, action: 'confirm' } : { pid, startTime: start, changeId, action: 'confirm', atMonoNs: String(process.hrtime.bigint()) }),
+      JSON.stringify(
+        start === null
+          ? { pid, changeId, action: 'confirm' }
+          : { pid, startTime: start, changeId, action: 'confirm', atMonoNs: String(process.hrtime.bigint()) },
+      ),
       { mode: 0o600 },
     );
 
   it.each([
     ['as a failed confirm left it before (pid only)', false],
-    ['with a start time that is not that process\'s', true],
-  ])('a stale claim whose pid is now another live process, %s, does not stop the rollback at the deadline', async (_what, withStart) => {
-    loadRuleset(ns.name, BASE);
-    const r = applyNoWait(state.path, 4);
-    expect(r.status, r.stderr).toBe(0);
-    const other = sleeper();
-    await waitFor(() => alive(other.pid!), 2000);
-    writeClaim(r.json.changeId, other.pid!, withStart ? String(Number(startTime(other.pid!)) + 1) : null);
-    expect(await waitForRuleset(ns.name, restored, 15_000)).not.toBeNull();
-    expect(cli(state.path, 'log', '--json').json.versions[0].change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout' });
-    // Not the holder: left alone.
-    expect(alive(other.pid!)).toBe(true);
-  });
+    ["with a start time that is not that process's", true],
+  ])(
+    'a stale claim whose pid is now another live process, %s, does not stop the rollback at the deadline',
+    async (_what, withStart) => {
+      loadRuleset(ns.name, BASE);
+      const r = applyNoWait(state.path, 4);
+      expect(r.status, r.stderr).toBe(0);
+      const other = sleeper();
+      await waitFor(() => alive(other.pid!), 2000);
+      writeClaim(r.json.changeId, other.pid!, withStart ? String(Number(startTime(other.pid!)) + 1) : null);
+      expect(await waitForRuleset(ns.name, restored, 15_000)).not.toBeNull();
+      expect(cli(state.path, 'log', '--json').json.versions[0].change).toMatchObject({
+        state: 'rolled-back',
+        rollbackReason: 'timeout',
+      });
+      // Not the holder: left alone.
+      expect(alive(other.pid!)).toBe(true);
+    },
+  );
 
   it('a live claim that never completes is taken over past the deadline (bound 15 s) and the change rolled back', async () => {
     loadRuleset(ns.name, BASE);
@@ -131,10 +155,11 @@ describe.skipIf(!isRoot)('root-safe: claims and locks (real nft, real watchdog)'
 describe.skipIf(!isRoot)('root-safe: what reaches root from files and the environment', () => {
   const ns = useNetns('rt');
   const state = useStateDir();
-  const cli = (args: string[], env?: Record<string, string>) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args], { env });
+  const cli = (args: string[], env?: Record<string, string>) =>
+    fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args], { env });
   afterEach(() => killWatchdog(state.path));
 
-  it('a hostile TMPDIR (owned by uid 65534, with a swapper) is never used: the listing stored is the kernel\'s', async () => {
+  it("a hostile TMPDIR (owned by uid 65534, with a swapper) is never used: the listing stored is the kernel's", async () => {
     loadRuleset(ns.name, BASE);
     const hostile = tempDir('tmp');
     chownSync(hostile, NOBODY, NOBODY);
@@ -178,7 +203,10 @@ describe.skipIf(!isRoot)('root-safe: what reaches root from files and the enviro
     expect(cli(['plan', file, '--no-probes', '--json']).json.proposal.text).toContain(comment);
     expect(cli(['apply', file, '--no-wait', '--no-probes', '--json']).status).toBe(0);
     expect(cli(['confirm', '--json']).status).toBe(0);
-    for (const args of [['show', 'latest'], ['diff', '-1', 'latest']]) {
+    for (const args of [
+      ['show', 'latest'],
+      ['diff', '-1', 'latest'],
+    ]) {
       const r = cli(args);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain('\\x1b[2K');
@@ -214,12 +242,17 @@ describe.skipIf(!isRoot)('root-safe: only root-owned code runs as root', () => {
   const copyTree = (): string => {
     const copy = tempDir('tree');
     chmodSync(copy, 0o755);
-    for (const name of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) cpSync(join(ROOT, name), join(copy, name), { recursive: true });
+    for (const name of ['bin', 'dist', 'package.json', 'oclif.manifest.json'])
+      cpSync(join(ROOT, name), join(copy, name), { recursive: true });
     symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(copy, 'node_modules'));
     return copy;
   };
   const status = (copy: string) => {
-    const r = spawnSync(process.execPath, [join(copy, 'bin', 'run.js'), 'status', '--json', '--state-dir', state.path], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(copy, 'bin', 'run.js'), 'status', '--json', '--state-dir', state.path],
+      { encoding: 'utf8' },
+    );
     return { status: r.status, json: JSON.parse(r.stdout) };
   };
 
@@ -253,9 +286,18 @@ describe.skipIf(!isRoot)('root-safe: only root-owned code runs as root', () => {
     const marker = join(home, 'ran-as-root');
     mkdirSync(join(home, 'data'));
     mkdirSync(join(home, 'evil'));
-    writeFileSync(join(home, 'data', 'package.json'), JSON.stringify({ oclif: { plugins: [{ type: 'link', name: 'evil', root: join(home, 'evil') }] } }));
-    writeFileSync(join(home, 'evil', 'package.json'), JSON.stringify({ name: 'evil', version: '1.0.0', type: 'module', oclif: { hooks: { init: './init.js' } } }));
-    writeFileSync(join(home, 'evil', 'init.js'), `import { writeFileSync } from 'node:fs';\nexport default async function () { writeFileSync(${JSON.stringify(marker)}, String(process.getuid())); }\n`);
+    writeFileSync(
+      join(home, 'data', 'package.json'),
+      JSON.stringify({ oclif: { plugins: [{ type: 'link', name: 'evil', root: join(home, 'evil') }] } }),
+    );
+    writeFileSync(
+      join(home, 'evil', 'package.json'),
+      JSON.stringify({ name: 'evil', version: '1.0.0', type: 'module', oclif: { hooks: { init: './init.js' } } }),
+    );
+    writeFileSync(
+      join(home, 'evil', 'init.js'),
+      `import { writeFileSync } from 'node:fs';\nexport default async function () { writeFileSync(${JSON.stringify(marker)}, String(process.getuid())); }\n`,
+    );
     spawnSync('chown', ['-R', `${NOBODY}:${NOBODY}`, home]);
     const env = { HOME: home, XDG_DATA_HOME: home, FWSAFE_DATA_DIR: join(home, 'data') };
     const r = fwsafe(['log', '--state-dir', state.path, '--json'], { env });

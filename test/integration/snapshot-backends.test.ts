@@ -20,7 +20,10 @@ describe.skipIf(!isRoot)('fwsafe snapshot of every backend (real kernel, throwaw
   const show = (id: number): any => fwsafe(['--state-dir', state.path, 'show', String(id), '--json']).json;
 
   it('records iptables-legacy rules with counters (iptables-save -c); legacy rules count in the content hash', async () => {
-    loadRuleset(ns.name, 'table inet filter {\n  chain input { type filter hook input priority 0; policy accept; tcp dport 22 accept; }\n}\n');
+    loadRuleset(
+      ns.name,
+      'table inet filter {\n  chain input { type filter hook input priority 0; policy accept; tcp dport 22 accept; }\n}\n',
+    );
     inNetns(ns.name, 'iptables-legacy', ['-w', '-A', 'INPUT', '-s', '203.0.113.5', '-j', 'DROP']);
     inNetns(ns.name, 'ip6tables-legacy', ['-w', '-A', 'INPUT', '-s', '2001:db8::5', '-j', 'DROP']);
     const first = snap();
@@ -47,12 +50,25 @@ describe.skipIf(!isRoot)('fwsafe snapshot of every backend (real kernel, throwaw
   it('records iptables-nft tables with iptables-nft-save -c: comments and xt matches kept, which nft text drops', async () => {
     const ipt = (args: string[]): string => inNetns(ns.name, 'iptables-nft', ['-w', ...args]);
     ipt(['-N', 'DOCKER-USER']);
-    ipt(['-A', 'DOCKER-USER', '-s', '198.51.100.0/24', '-m', 'comment', '--comment', 'fwsafe-test keep me', '-j', 'RETURN']);
+    ipt([
+      '-A',
+      'DOCKER-USER',
+      '-s',
+      '198.51.100.0/24',
+      '-m',
+      'comment',
+      '--comment',
+      'fwsafe-test keep me',
+      '-j',
+      'RETURN',
+    ]);
     ipt(['-A', 'FORWARD', '-j', 'DOCKER-USER']);
     const taken = snap();
     expect(taken.version.summary).toMatchObject({ iptablesNft: true, iptablesLegacy: false, firewalld: false });
     const { snapshot } = show(taken.version.id);
-    expect(snapshot.iptablesNft.v4).toMatch(/^\[\d+:\d+\] -A DOCKER-USER -s 198\.51\.100\.0\/24 -m comment --comment "fwsafe-test keep me" -j RETURN$/m);
+    expect(snapshot.iptablesNft.v4).toMatch(
+      /^\[\d+:\d+\] -A DOCKER-USER -s 198\.51\.100\.0\/24 -m comment --comment "fwsafe-test keep me" -j RETURN$/m,
+    );
     expect(snapshot.iptablesNft.v6).toBeNull();
     expect(snapshot.iptablesLegacy).toEqual({ v4: null, v6: null });
     // The nft text listing has lost the comment: the reason for the separate record.
@@ -76,7 +92,11 @@ describe.skipIf(!isRoot)('fwsafe snapshot of every backend (real kernel, throwaw
     expect(snapshot.firewalld.state).toBe('running');
     expect(snapshot.firewalld.defaultZone).toBe('public');
     const zone = (name: string): any => snapshot.firewalld.activeZones.find((z: any) => z.name === name);
-    expect(zone('public')).toMatchObject({ interfaces: ['lo'], ports: ['8443/tcp'], richRules: ['rule family="ipv4" source address="198.51.100.7" drop'] });
+    expect(zone('public')).toMatchObject({
+      interfaces: ['lo'],
+      ports: ['8443/tcp'],
+      richRules: ['rule family="ipv4" source address="198.51.100.7" drop'],
+    });
     expect(zone('public').services).toContain('http');
     expect(zone('trusted')).toMatchObject({ sources: ['203.0.113.0/24'], interfaces: [] });
     expect(zone('block')).toBeUndefined();
@@ -85,7 +105,10 @@ describe.skipIf(!isRoot)('fwsafe snapshot of every backend (real kernel, throwaw
   });
 
   it('firewalld table present but its bus unreachable: the snapshot still succeeds, without zones', () => {
-    loadRuleset(ns.name, 'table inet firewalld {\n  chain filter_INPUT { type filter hook input priority 10; policy accept; }\n}\n');
+    loadRuleset(
+      ns.name,
+      'table inet firewalld {\n  chain filter_INPUT { type filter hook input priority 10; policy accept; }\n}\n',
+    );
     const started = Date.now();
     const taken = snap({ DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/fwsafe-test-bus' });
     expect(Date.now() - started).toBeLessThan(8_000);

@@ -43,8 +43,26 @@ describe.skipIf(!isRoot)('fwsafe snapshot (real nft in a namespace)', () => {
 
   it('a text-only snapshot (one nft fetch) records the same hash, summary and owners as the full one', async () => {
     const { takeSnapshot } = await import('../../src/snapshot/take.js');
-    loadRuleset(ns.name, RULES + 'table ip nat { chain DOCKER { }; chain POSTROUTING { type nat hook postrouting priority srcnat; policy accept; oifname "eth9" masquerade; }; }\n');
-    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '25', '-m', 'recent', '--name', 'smtp', '--set', '-j', 'ACCEPT']);
+    loadRuleset(
+      ns.name,
+      `${RULES}table ip nat { chain DOCKER { }; chain POSTROUTING { type nat hook postrouting priority srcnat; policy accept; oifname "eth9" masquerade; }; }\n`,
+    );
+    inNetns(ns.name, 'iptables-nft', [
+      '-w',
+      '-A',
+      'INPUT',
+      '-p',
+      'tcp',
+      '--dport',
+      '25',
+      '-m',
+      'recent',
+      '--name',
+      'smtp',
+      '--set',
+      '-j',
+      'ACCEPT',
+    ]);
     inNetns(ns.name, 'ip6tables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '26', '-j', 'ACCEPT']);
     const full = (await takeSnapshot(ns.name)).snapshot;
     const light = (await takeSnapshot(ns.name, { json: false })).snapshot;
@@ -54,7 +72,11 @@ describe.skipIf(!isRoot)('fwsafe snapshot (real nft in a namespace)', () => {
     expect(light.summary).toEqual(full.summary);
     expect(light.summary).toMatchObject({ nftTables: 4, iptablesNft: true });
     // (iptables-nft-save stamps the time in its # comments: compare the rules.)
-    const rules = (t: string | null) => (t ?? '').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const rules = (t: string | null) =>
+      (t ?? '')
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n');
     expect(rules(light.iptablesNft.v4)).toBe(rules(full.iptablesNft.v4));
     expect(rules(light.iptablesNft.v6)).toBe(rules(full.iptablesNft.v6));
     expect(light.iptablesNft.v4).toContain('--dport 25');
@@ -64,7 +86,10 @@ describe.skipIf(!isRoot)('fwsafe snapshot (real nft in a namespace)', () => {
   it('a reloaded 5000-element hash set (same elements, other listing order) has the same hash and no diff', () => {
     const addrs = Array.from({ length: 5000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.${(i * 7) & 255}`);
     const load = (order: string[]): void =>
-      loadRuleset(ns.name, `table inet big {\n set s { type ipv4_addr; elements = { ${order.join(', ')} } }\n chain c { ip saddr @s drop; }\n}\n`);
+      loadRuleset(
+        ns.name,
+        `table inet big {\n set s { type ipv4_addr; elements = { ${order.join(', ')} } }\n chain c { ip saddr @s drop; }\n}\n`,
+      );
     load(addrs);
     const first = fwsafe(['snapshot', '--netns', ns.name, '--state-dir', state.path, '--json']);
     const listedFirst = nft(ns.name, ['list', 'set', 'inet', 'big', 's']);
@@ -76,7 +101,15 @@ describe.skipIf(!isRoot)('fwsafe snapshot (real nft in a namespace)', () => {
     const second = fwsafe(['snapshot', '--netns', ns.name, '--state-dir', state.path, '--json']);
     expect(second.status).toBe(0);
     expect(second.json.version.hash).toBe(first.json.version.hash);
-    const diff = fwsafe(['diff', String(first.json.version.id), '--netns', ns.name, '--state-dir', state.path, '--json']);
+    const diff = fwsafe([
+      'diff',
+      String(first.json.version.id),
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      '--json',
+    ]);
     expect(diff.json.identical).toBe(true);
   }, 120_000);
 

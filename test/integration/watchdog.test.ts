@@ -2,10 +2,27 @@ import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
-import { createNetns, deleteNetns, inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
+import {
+  createNetns,
+  deleteNetns,
+  inNetns,
+  isRoot,
+  liveRuleset,
+  loadRuleset,
+  nft,
+  useNetns,
+} from '../helpers/netns.js';
 import { writePlan } from '../e2e/plan-fixture.js';
 import { killAllPtys, spawnCli, type PtySession } from '../e2e/pty.js';
-import { alive, guardPids, killWatchdog, pendingWatchdog, versionRecord, waitFor, waitForRuleset } from '../e2e/state-probe.js';
+import {
+  alive,
+  guardPids,
+  killWatchdog,
+  pendingWatchdog,
+  versionRecord,
+  waitFor,
+  waitForRuleset,
+} from '../e2e/state-probe.js';
 
 const BASE = `table inet filter {
   chain input { type filter hook input priority 0; policy accept;
@@ -41,7 +58,18 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
   const interactive = async (timeout: number): Promise<PtySession> => {
     loadRuleset(ns.name, BASE);
     const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
-    const s = spawnCli(['--netns', ns.name, '--state-dir', state.path, 'apply', '--plan', plan, '--timeout', String(timeout), '--yes']);
+    const s = spawnCli([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      '--plan',
+      plan,
+      '--timeout',
+      String(timeout),
+      '--yes',
+    ]);
     await s.waitForOutput('Type the code');
     expect(changed(liveRuleset(ns.name))).toBe(true);
     return s;
@@ -62,7 +90,10 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     s.kill('SIGHUP');
     expect(await waitForRuleset(ns.name, restored, 3000)).not.toBeNull();
     await s.waitForExit();
-    expect(cli('log', '--json').json.versions[0].change).toMatchObject({ state: 'rolled-back', rollbackReason: 'hangup' });
+    expect(cli('log', '--json').json.versions[0].change).toMatchObject({
+      state: 'rolled-back',
+      rollbackReason: 'hangup',
+    });
   });
 
   it('closing its terminal (an SSH disconnect): restored', async () => {
@@ -89,7 +120,11 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     const rec = cli('recover', '--json');
     expect(rec.status, rec.stderr).toBe(0);
     await expectContract('recover', rec.json);
-    expect(rec.json).toMatchObject({ found: 'stale', stale: 'watchdog-gone', result: { status: 'rolled-back', reason: 'recover' } });
+    expect(rec.json).toMatchObject({
+      found: 'stale',
+      stale: 'watchdog-gone',
+      result: { status: 'rolled-back', reason: 'recover' },
+    });
     expect(restored(liveRuleset(ns.name))).toBe(true);
     expect(cli('recover', '--json').json.found).toBe('nothing');
   });
@@ -125,11 +160,24 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     expect(cli('apply', '--plan', plan, '--timeout', '6', '--no-wait').status).toBe(0);
     nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '9999', 'accept']);
     // The inverse rollback deletes only the change's own rule (8080): the other program's rule stays.
-    expect(await waitForRuleset(ns.name, (t) => !t.includes('8080') && t.includes('tcp dport 22 counter') && t.includes('9999'), 10_000)).not.toBeNull();
+    expect(
+      await waitForRuleset(
+        ns.name,
+        (t) => !t.includes('8080') && t.includes('tcp dport 22 counter') && t.includes('9999'),
+        10_000,
+      ),
+    ).not.toBeNull();
     const log = cli('log', '--json');
     // Kept (the inverse undid only the change's own rules), and named with what changed.
-    expect(log.json.versions[0].change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'inverse', overwritten: [], kept: ['inet filter (chain input: +1 -0 line(s))'] });
-    expect(cli('log').stdout).toContain('kept what others changed meanwhile in: inet filter (chain input: +1 -0 line(s))');
+    expect(log.json.versions[0].change).toMatchObject({
+      state: 'rolled-back',
+      rollbackMethod: 'inverse',
+      overwritten: [],
+      kept: ['inet filter (chain input: +1 -0 line(s))'],
+    });
+    expect(cli('log').stdout).toContain(
+      'kept what others changed meanwhile in: inet filter (chain input: +1 -0 line(s))',
+    );
   });
 
   it('extend pushes the deadline; the change survives the old one and rolls back at the new one', async () => {
@@ -154,7 +202,10 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     expect(at!).toBeGreaterThanOrEqual(newDeadline - 200);
     // The watchdog records the outcome after the restore: wait for it (and for it to leave the state dir).
     expect(await waitFor(() => pendingWatchdog(state.path) === null && !alive(a.json.watchdogPid), 10_000)).toBe(true);
-    expect(versionRecord(state.path, a.json.versionId).change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout' });
+    expect(versionRecord(state.path, a.json.versionId).change).toMatchObject({
+      state: 'rolled-back',
+      rollbackReason: 'timeout',
+    });
   });
 
   it('rollback VERSION brings back a stored version under a new confirmation window', async () => {
@@ -174,12 +225,12 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
     const peer = createNetns('peer');
     try {
       const veth = `fwv${process.pid % 100000}`;
-      inNetns(ns.name, 'ip', ['link', 'add', veth + 'a', 'type', 'veth', 'peer', 'name', veth + 'b']);
-      inNetns(ns.name, 'ip', ['link', 'set', veth + 'b', 'netns', peer]);
-      inNetns(ns.name, 'ip', ['addr', 'add', '198.51.100.1/24', 'dev', veth + 'a']);
-      inNetns(ns.name, 'ip', ['link', 'set', veth + 'a', 'up']);
-      inNetns(peer, 'ip', ['addr', 'add', '198.51.100.2/24', 'dev', veth + 'b']);
-      inNetns(peer, 'ip', ['link', 'set', veth + 'b', 'up']);
+      inNetns(ns.name, 'ip', ['link', 'add', `${veth}a`, 'type', 'veth', 'peer', 'name', `${veth}b`]);
+      inNetns(ns.name, 'ip', ['link', 'set', `${veth}b`, 'netns', peer]);
+      inNetns(ns.name, 'ip', ['addr', 'add', '198.51.100.1/24', 'dev', `${veth}a`]);
+      inNetns(ns.name, 'ip', ['link', 'set', `${veth}a`, 'up']);
+      inNetns(peer, 'ip', ['addr', 'add', '198.51.100.2/24', 'dev', `${veth}b`]);
+      inNetns(peer, 'ip', ['link', 'set', `${veth}b`, 'up']);
       const allow = `table inet filter {
   chain input { type filter hook input priority 0; policy drop;
     iif lo accept
@@ -188,11 +239,20 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
 }
 `;
       loadRuleset(ns.name, allow);
-      const plan = await writePlan(state.path, ns.name, `table inet filter
+      const plan = await writePlan(
+        state.path,
+        ns.name,
+        `table inet filter
 delete table inet filter
-${allow.replace('counter accept', 'counter accept\n    tcp dport 8080 accept')}`, TOUCHED);
+${allow.replace('counter accept', 'counter accept\n    tcp dport 8080 accept')}`,
+        TOUCHED,
+      );
       // 600 pings 10 ms apart (about 6-8 s), bounded by -w; apply and rollback both happen while it runs.
-      const ping = spawn('ip', ['netns', 'exec', peer, 'ping', '-n', '-q', '-c', '600', '-i', '0.01', '-w', '20', '198.51.100.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const ping = spawn(
+        'ip',
+        ['netns', 'exec', peer, 'ping', '-n', '-q', '-c', '600', '-i', '0.01', '-w', '20', '198.51.100.1'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let out = '';
       ping.stdout.on('data', (d) => (out += d));
       const pingDone = new Promise<void>((res) => ping.on('exit', () => res()));

@@ -23,7 +23,11 @@ export function busFromEnv(env: NodeJS.ProcessEnv = process.env): string | null 
   return value && BUS_ADDRESS.test(value) ? value : null;
 }
 
-export function firewallCmd(target: FirewalldTarget, args: string[], timeoutMs = FIREWALL_CMD_TIMEOUT_MS): Promise<RunResult> {
+export function firewallCmd(
+  target: FirewalldTarget,
+  args: string[],
+  timeoutMs = FIREWALL_CMD_TIMEOUT_MS,
+): Promise<RunResult> {
   return run('firewall-cmd', args, {
     netns: target.netns,
     allowFailure: true,
@@ -35,7 +39,11 @@ export function firewallCmd(target: FirewalldTarget, args: string[], timeoutMs =
 /** firewall-cmd's own words for a failure ("Error: INVALID_SERVICE: nosuch"), or what happened to it. */
 export function failureText(r: RunResult): string {
   if (r.timedOut) return `firewall-cmd got no answer within ${Math.round(r.durationMs / 1000)} s (firewalld hung?)`;
-  const text = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => !l.startsWith('usage:')).slice(0, 3).join(' ');
+  const text = (r.stderr.trim() || r.stdout.trim())
+    .split('\n')
+    .filter((l) => !l.startsWith('usage:'))
+    .slice(0, 3)
+    .join(' ');
   return text || `firewall-cmd exited with ${r.exitCode ?? r.signal}`;
 }
 
@@ -43,12 +51,18 @@ export function unavailable(why: string): FwsafeError {
   return new FwsafeError(`firewalld is not reachable: ${why}.`, {
     code: 'FIREWALLD_UNAVAILABLE',
     exitCode: ExitCode.firewalldUnavailable,
-    actions: ['Check it runs: firewall-cmd --state', 'fwsafe talks to the firewalld on the system bus (or DBUS_SYSTEM_BUS_ADDRESS).'],
+    actions: [
+      'Check it runs: firewall-cmd --state',
+      'fwsafe talks to the firewalld on the system bus (or DBUS_SYSTEM_BUS_ADDRESS).',
+    ],
   });
 }
 
 /** Reads firewalld's runtime (or permanent) configuration: default zone, every zone, every policy. */
-export async function readState(target: FirewalldTarget, options: { permanent?: boolean } = {}): Promise<FirewalldStateT> {
+export async function readState(
+  target: FirewalldTarget,
+  options: { permanent?: boolean } = {},
+): Promise<FirewalldStateT> {
   const p = options.permanent ? ['--permanent'] : [];
   const [def, zones, policies] = await Promise.all([
     defaultZone(target),
@@ -64,11 +78,22 @@ async function defaultZone(target: FirewalldTarget): Promise<RunResult> {
   if (!hasBinary('dbus-send')) return firewallCmd(target, ['--get-default-zone']);
   const r = await run(
     'dbus-send',
-    ['--system', '--print-reply', '--reply-timeout=5000', '--dest=org.fedoraproject.FirewallD1', '/org/fedoraproject/FirewallD1', 'org.fedoraproject.FirewallD1.getDefaultZone'],
-    { allowFailure: true, timeoutMs: FIREWALL_CMD_TIMEOUT_MS, env: { DBUS_SYSTEM_BUS_ADDRESS: target.bus ?? 'unix:path=/run/dbus/system_bus_socket' } },
+    [
+      '--system',
+      '--print-reply',
+      '--reply-timeout=5000',
+      '--dest=org.fedoraproject.FirewallD1',
+      '/org/fedoraproject/FirewallD1',
+      'org.fedoraproject.FirewallD1.getDefaultZone',
+    ],
+    {
+      allowFailure: true,
+      timeoutMs: FIREWALL_CMD_TIMEOUT_MS,
+      env: { DBUS_SYSTEM_BUS_ADDRESS: target.bus ?? 'unix:path=/run/dbus/system_bus_socket' },
+    },
   );
   const zone = r.exitCode === 0 ? parseDbusString(r.stdout) : null;
-  return zone ? { ...r, stdout: zone + '\n' } : { ...r, exitCode: r.exitCode === 0 ? 1 : r.exitCode };
+  return zone ? { ...r, stdout: `${zone}\n` } : { ...r, exitCode: r.exitCode === 0 ? 1 : r.exitCode };
 }
 
 /** Is a firewalld answering on this bus? (`firewall-cmd --state` prints "running".) */
@@ -79,8 +104,21 @@ export async function isRunning(target: FirewalldTarget, timeoutMs = 3_000): Pro
   }
   const r = await run(
     'dbus-send',
-    ['--system', '--print-reply', `--reply-timeout=${Math.max(500, timeoutMs - 200)}`, '--dest=org.fedoraproject.FirewallD1', '/org/fedoraproject/FirewallD1', 'org.freedesktop.DBus.Properties.Get', 'string:org.fedoraproject.FirewallD1', 'string:state'],
-    { allowFailure: true, timeoutMs, env: { DBUS_SYSTEM_BUS_ADDRESS: target.bus ?? 'unix:path=/run/dbus/system_bus_socket' } },
+    [
+      '--system',
+      '--print-reply',
+      `--reply-timeout=${Math.max(500, timeoutMs - 200)}`,
+      '--dest=org.fedoraproject.FirewallD1',
+      '/org/fedoraproject/FirewallD1',
+      'org.freedesktop.DBus.Properties.Get',
+      'string:org.fedoraproject.FirewallD1',
+      'string:state',
+    ],
+    {
+      allowFailure: true,
+      timeoutMs,
+      env: { DBUS_SYSTEM_BUS_ADDRESS: target.bus ?? 'unix:path=/run/dbus/system_bus_socket' },
+    },
   );
   return r.exitCode === 0 && parseDbusString(r.stdout) === 'RUNNING';
 }
@@ -89,8 +127,20 @@ export async function isRunning(target: FirewalldTarget, timeoutMs = 3_000): Pro
 export async function firewalldPid(target: FirewalldTarget): Promise<number | null> {
   const r = await run(
     'dbus-send',
-    ['--system', '--print-reply', '--reply-timeout=3000', '--dest=org.freedesktop.DBus', '/', 'org.freedesktop.DBus.GetConnectionUnixProcessID', 'string:org.fedoraproject.FirewallD1'],
-    { allowFailure: true, timeoutMs: 5_000, env: { DBUS_SYSTEM_BUS_ADDRESS: target.bus ?? 'unix:path=/run/dbus/system_bus_socket' } },
+    [
+      '--system',
+      '--print-reply',
+      '--reply-timeout=3000',
+      '--dest=org.freedesktop.DBus',
+      '/',
+      'org.freedesktop.DBus.GetConnectionUnixProcessID',
+      'string:org.fedoraproject.FirewallD1',
+    ],
+    {
+      allowFailure: true,
+      timeoutMs: 5_000,
+      env: { DBUS_SYSTEM_BUS_ADDRESS: target.bus ?? 'unix:path=/run/dbus/system_bus_socket' },
+    },
   );
   const pid = Number(/uint32 (\d+)/.exec(r.stdout)?.[1]);
   return r.exitCode === 0 && Number.isInteger(pid) && pid > 1 ? pid : null;

@@ -28,7 +28,11 @@ export function inSource(address: string, source: string): boolean {
 }
 
 /** The zone firewalld puts the admin's connection in: by source address, then interface, then the default zone. */
-export function zoneOf(state: FirewalldStateT, client: string | null, ifname: string | null): { zone: string; why: string } {
+export function zoneOf(
+  state: FirewalldStateT,
+  client: string | null,
+  ifname: string | null,
+): { zone: string; why: string } {
   if (client) {
     for (const [name, items] of Object.entries(state.zones)) {
       const hit = (items.source ?? []).find((s) => inSource(client, s));
@@ -36,7 +40,8 @@ export function zoneOf(state: FirewalldStateT, client: string | null, ifname: st
     }
   }
   if (ifname) {
-    for (const [name, items] of Object.entries(state.zones)) if ((items.interface ?? []).includes(ifname)) return { zone: name, why: `interface ${ifname} is bound to it` };
+    for (const [name, items] of Object.entries(state.zones))
+      if ((items.interface ?? []).includes(ifname)) return { zone: name, why: `interface ${ifname} is bound to it` };
   }
   return { zone: state.defaultZone, why: 'it is the default zone' };
 }
@@ -69,13 +74,24 @@ export function zoneFindings(o: ZoneFindingInput): FindingT[] {
   const out: FindingT[] = [];
   const ports = [...new Set([...(o.ssh ? [o.ssh.serverPort] : []), ...o.sshPorts])];
   const zonesInUse = (s: FirewalldStateT): string[] =>
-    o.ssh ? [zoneOf(s, o.ssh.client, o.ifname).zone] : [...new Set([s.defaultZone, ...Object.entries(s.zones).filter(([, i]) => (i.interface ?? []).length + (i.source ?? []).length > 0).map(([n]) => n)])];
+    o.ssh
+      ? [zoneOf(s, o.ssh.client, o.ifname).zone]
+      : [
+          ...new Set([
+            s.defaultZone,
+            ...Object.entries(s.zones)
+              .filter(([, i]) => (i.interface ?? []).length + (i.source ?? []).length > 0)
+              .map(([n]) => n),
+          ]),
+        ];
   const before = zoneOf(o.before, o.ssh?.client ?? null, o.ifname);
   const after = zoneOf(o.after, o.ssh?.client ?? null, o.ifname);
   for (const zone of zonesInUse(o.after)) {
     const wasAllowed = allowsSsh(o.before, o.ssh ? before.zone : zone, ports);
     if (wasAllowed && !allowsSsh(o.after, zone, ports)) {
-      const who = o.ssh ? `your SSH connection (${o.ssh.client} → port ${o.ssh.serverPort}) falls in zone ${zone} (${after.why})` : `zone ${zone} is in use (default zone, or interfaces/sources bound to it) and no SSH_CONNECTION tells which zone you are in`;
+      const who = o.ssh
+        ? `your SSH connection (${o.ssh.client} → port ${o.ssh.serverPort}) falls in zone ${zone} (${after.why})`
+        : `zone ${zone} is in use (default zone, or interfaces/sources bound to it) and no SSH_CONNECTION tells which zone you are in`;
       out.push({
         code: 'FIREWALLD_SSH_REMOVED',
         severity: 'error',
@@ -96,12 +112,54 @@ export function zoneFindings(o: ZoneFindingInput): FindingT[] {
   }
   for (const c of o.diff.changes) {
     const where = `${c.kind} ${c.container}`;
-    if (c.item === 'masquerade' && c.added.length) out.push({ code: 'FIREWALLD_MASQUERADE', severity: 'warning', message: `Masquerading is turned on in ${where}: hosts behind it reach out with this host's address, and IPv4 forwarding is enabled for it.`, fix: 'Make sure forwarding through this host is intended; restrict it with a policy.', location: where });
-    if (c.item === 'forward-port' && c.added.length) out.push({ code: 'FIREWALLD_FORWARD_PORT', severity: 'warning', message: `${where} forwards ${c.added.join(', ')}: a service behind this host becomes reachable from that zone.`, fix: 'Check the destination is meant to be exposed; limit the sources with a rich rule instead if not.', location: where });
-    if (c.item === 'forward' && c.added.length) out.push({ code: 'FIREWALLD_INTRA_ZONE_FORWARD', severity: 'warning', message: `${where} now forwards traffic between its interfaces and sources.`, fix: 'Intended only for routers; remove --add-forward otherwise.', location: where });
-    if ((c.item === 'ingress-zone' || c.item === 'egress-zone') && c.added.includes('ANY')) out.push({ code: 'FIREWALLD_POLICY_ANY', severity: 'warning', message: `${where} now applies to ${c.item === 'ingress-zone' ? 'traffic from' : 'traffic to'} ANY zone.`, fix: 'Name the zones the policy is for.', location: where });
+    if (c.item === 'masquerade' && c.added.length)
+      out.push({
+        code: 'FIREWALLD_MASQUERADE',
+        severity: 'warning',
+        message: `Masquerading is turned on in ${where}: hosts behind it reach out with this host's address, and IPv4 forwarding is enabled for it.`,
+        fix: 'Make sure forwarding through this host is intended; restrict it with a policy.',
+        location: where,
+      });
+    if (c.item === 'forward-port' && c.added.length)
+      out.push({
+        code: 'FIREWALLD_FORWARD_PORT',
+        severity: 'warning',
+        message: `${where} forwards ${c.added.join(', ')}: a service behind this host becomes reachable from that zone.`,
+        fix: 'Check the destination is meant to be exposed; limit the sources with a rich rule instead if not.',
+        location: where,
+      });
+    if (c.item === 'forward' && c.added.length)
+      out.push({
+        code: 'FIREWALLD_INTRA_ZONE_FORWARD',
+        severity: 'warning',
+        message: `${where} now forwards traffic between its interfaces and sources.`,
+        fix: 'Intended only for routers; remove --add-forward otherwise.',
+        location: where,
+      });
+    if ((c.item === 'ingress-zone' || c.item === 'egress-zone') && c.added.includes('ANY'))
+      out.push({
+        code: 'FIREWALLD_POLICY_ANY',
+        severity: 'warning',
+        message: `${where} now applies to ${c.item === 'ingress-zone' ? 'traffic from' : 'traffic to'} ANY zone.`,
+        fix: 'Name the zones the policy is for.',
+        location: where,
+      });
   }
-  if (o.diff.unmatched.length) out.push({ code: 'FIREWALLD_NOT_REPRODUCED', severity: 'warning', message: `Zones or policies differ between the live firewalld and its scratch copy: ${o.diff.unmatched.join(', ')}.`, fix: 'Reload firewalld after editing its permanent configuration, then plan again.', location: null });
-  for (const n of o.noOps) out.push({ code: 'FIREWALLD_NO_EFFECT', severity: 'info', message: `Line ${n.line} (${n.text}) changes nothing at runtime: ${n.why}. It is still made permanent on confirm.`, fix: 'Nothing to do, or remove the line.', location: `line ${n.line}` });
+  if (o.diff.unmatched.length)
+    out.push({
+      code: 'FIREWALLD_NOT_REPRODUCED',
+      severity: 'warning',
+      message: `Zones or policies differ between the live firewalld and its scratch copy: ${o.diff.unmatched.join(', ')}.`,
+      fix: 'Reload firewalld after editing its permanent configuration, then plan again.',
+      location: null,
+    });
+  for (const n of o.noOps)
+    out.push({
+      code: 'FIREWALLD_NO_EFFECT',
+      severity: 'info',
+      message: `Line ${n.line} (${n.text}) changes nothing at runtime: ${n.why}. It is still made permanent on confirm.`,
+      fix: 'Nothing to do, or remove the line.',
+      location: `line ${n.line}`,
+    });
   return out;
 }

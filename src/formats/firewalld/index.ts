@@ -10,7 +10,9 @@ export const firewalldFormat: ProposalFormat = {
   label: 'firewalld operations',
   extensions: ['.firewalld'],
   recognise(text: string): Recognition | null {
-    return looksLikeFirewalld(text) ? { format: 'firewalld', seen: 'firewall-cmd operations (every line starts with --)' } : null;
+    return looksLikeFirewalld(text)
+      ? { format: 'firewalld', seen: 'firewall-cmd operations (every line starts with --)' }
+      : null;
   },
   validate: (text, path) => void parseFirewalldProposal(text, path),
   plan: async (options) => (await import('./plan.js')).planFirewalld(options),

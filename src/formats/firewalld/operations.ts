@@ -36,20 +36,50 @@ export interface FirewalldOp {
 const PRINTS = 'only prints; a proposal holds changes';
 // Options an admin may type that fwsafe will not stage, and why (checked by exact name, then by prefix).
 const REFUSED: [RegExp, string][] = [
-  [/^--permanent$/, 'write operations without --permanent: fwsafe applies them at runtime under the watchdog and makes exactly these operations permanent on confirm'],
-  [/^--runtime-to-permanent$/, "would make every runtime change permanent, other people's included; fwsafe makes only the proposal's operations permanent, on confirm"],
-  [/^--(complete-)?reload$/, "discards every runtime-only change (other people's too) and cannot be rolled back; fwsafe never reloads"],
-  [/^--panic-(on|off)$/, 'panic mode drops all traffic, this session included; it is not a zone change fwsafe can stage'],
+  [
+    /^--permanent$/,
+    'write operations without --permanent: fwsafe applies them at runtime under the watchdog and makes exactly these operations permanent on confirm',
+  ],
+  [
+    /^--runtime-to-permanent$/,
+    "would make every runtime change permanent, other people's included; fwsafe makes only the proposal's operations permanent, on confirm",
+  ],
+  [
+    /^--(complete-)?reload$/,
+    "discards every runtime-only change (other people's too) and cannot be rolled back; fwsafe never reloads",
+  ],
+  [
+    /^--panic-(on|off)$/,
+    'panic mode drops all traffic, this session included; it is not a zone change fwsafe can stage',
+  ],
   [/^--query-panic$/, PRINTS],
   [/^--direct$/, 'direct rules bypass zones and are deprecated; stage nft changes in a table of your own instead'],
-  [/^--(passthrough|add-chain|remove-chain|add-passthrough|remove-passthrough|get-all-chains|get-all-rules|get-all-passthroughs|remove-rules)$/, 'a direct-interface option; direct rules bypass zones and are not staged'],
+  [
+    /^--(passthrough|add-chain|remove-chain|add-passthrough|remove-passthrough|get-all-chains|get-all-rules|get-all-passthroughs|remove-rules)$/,
+    'a direct-interface option; direct rules bypass zones and are not staged',
+  ],
   [/^--(list|query|get|info)-/, PRINTS],
   [/^--(state|version|help|check-config|get-zones|get-services)$/, PRINTS],
-  [/^--timeout(=|$)/, "firewalld would expire the item on its own inside fwsafe's window, and the rollback and the permanent copy would then disagree; fwsafe's --timeout is the window"],
-  [/^--(new|delete|load)-(zone|policy|service|ipset|icmptype|helper)/, 'permanent-only configuration, which takes effect only on a reload; fwsafe does not stage it'],
-  [/^--new-(zone|policy|service|ipset|icmptype|helper)-from-file/, 'permanent-only configuration, which takes effect only on a reload; fwsafe does not stage it'],
-  [/^--(set|get)-(target|description|short|priority)(=|$)/, 'permanent-only configuration (needs --permanent and a reload); fwsafe does not stage it'],
-  [/^--(path|set-destination|remove-destination|add-module|remove-module|add-include|remove-include)/, 'permanent-only configuration; fwsafe does not stage it'],
+  [
+    /^--timeout(=|$)/,
+    "firewalld would expire the item on its own inside fwsafe's window, and the rollback and the permanent copy would then disagree; fwsafe's --timeout is the window",
+  ],
+  [
+    /^--(new|delete|load)-(zone|policy|service|ipset|icmptype|helper)/,
+    'permanent-only configuration, which takes effect only on a reload; fwsafe does not stage it',
+  ],
+  [
+    /^--new-(zone|policy|service|ipset|icmptype|helper)-from-file/,
+    'permanent-only configuration, which takes effect only on a reload; fwsafe does not stage it',
+  ],
+  [
+    /^--(set|get)-(target|description|short|priority)(=|$)/,
+    'permanent-only configuration (needs --permanent and a reload); fwsafe does not stage it',
+  ],
+  [
+    /^--(path|set-destination|remove-destination|add-module|remove-module|add-include|remove-include)/,
+    'permanent-only configuration; fwsafe does not stage it',
+  ],
   [/^--set-log-denied(=|$)/, 'reloads firewalld (discarding runtime-only changes); not staged'],
   [/^--(lockdown|add-lockdown|remove-lockdown)/, 'changes who may change firewalld, not the firewall; not staged'],
   [/^--ipset(=|$)/, 'ipset entries are not staged yet (see docs/firewalld.md)'],
@@ -61,7 +91,9 @@ const REFUSED: [RegExp, string][] = [
 export function invalid(path: string, line: number, text: string, why: string, action?: string): UserError {
   return new UserError(`${path} line ${line}: \`${text}\` — ${why}.`, {
     code: 'FIREWALLD_PROPOSAL_INVALID',
-    actions: [action ?? 'Fix or remove that line; see docs/firewalld.md for the format (one firewall-cmd operation per line).'],
+    actions: [
+      action ?? 'Fix or remove that line; see docs/firewalld.md for the format (one firewall-cmd operation per line).',
+    ],
     details: { line },
   });
 }
@@ -85,15 +117,22 @@ function checkValue(item: ItemKind | 'default-zone', value: string): string | nu
     case 'port':
     case 'source-port': {
       if (!PORT.test(value)) return `"${value}" is not a port: write PORT[-PORT]/PROTOCOL, e.g. 443/tcp`;
-      const bad = value.split('/')[0]!.split('-').some((p) => Number(p) < 1 || Number(p) > 65535);
+      const bad = value
+        .split('/')[0]!
+        .split('-')
+        .some((p) => Number(p) < 1 || Number(p) > 65535);
       return bad ? `"${value}": ports are 1–65535` : null;
     }
     case 'interface':
       return /^[A-Za-z0-9_.:+-]{1,15}$/.test(value) ? null : `"${value}" is not an interface name (1–15 characters)`;
     case 'source':
-      return /^(ipset:[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+(\/\d{1,3})?)$/.test(value) ? null : `"${value}" is not an address, network, MAC or ipset:NAME`;
+      return /^(ipset:[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+(\/\d{1,3})?)$/.test(value)
+        ? null
+        : `"${value}" is not an address, network, MAC or ipset:NAME`;
     case 'forward-port':
-      return /^port=\d[\d-]*:proto=[a-z]+(:toport=[\d-]*)?(:toaddr=[0-9A-Fa-f:.]*)?$/.test(value) ? null : `"${value}" is not a forward port: write port=80:proto=tcp[:toport=8080][:toaddr=192.0.2.5]`;
+      return /^port=\d[\d-]*:proto=[a-z]+(:toport=[\d-]*)?(:toaddr=[0-9A-Fa-f:.]*)?$/.test(value)
+        ? null
+        : `"${value}" is not a forward port: write port=80:proto=tcp[:toport=8080][:toaddr=192.0.2.5]`;
     default:
       return null;
   }
@@ -163,10 +202,12 @@ export function parseFirewalldProposal(text: string, path: string): FirewalldOp[
     const shown = raw.trim();
     if (shown === '' || shown.startsWith('#')) return;
     const fail = (why: string, action?: string): never => {
-      throw invalid(path, lineNo, shown.length > 160 ? shown.slice(0, 157) + '…' : shown, why, action);
+      throw invalid(path, lineNo, shown.length > 160 ? `${shown.slice(0, 157)}…` : shown, why, action);
     };
     if (!shown.startsWith('--') && !/^firewall-cmd(\s|$)/.test(shown)) {
-      fail(`not a firewall-cmd operation: a line starts with -- (or firewall-cmd), e.g. --zone=public --add-service=https${/^(table|add|insert|delete|flush)\b/.test(shown) ? '; this looks like nft, which a .firewalld file cannot hold' : ''}`);
+      fail(
+        `not a firewall-cmd operation: a line starts with -- (or firewall-cmd), e.g. --zone=public --add-service=https${/^(table|add|insert|delete|flush)\b/.test(shown) ? '; this looks like nft, which a .firewalld file cannot hold' : ''}`,
+      );
     }
     const tokens = tokenizeLine(raw);
     if (!tokens.ok) fail(`it contains ${tokens.why}`);
@@ -175,7 +216,8 @@ export function parseFirewalldProposal(text: string, path: string): FirewalldOp[
     if (words[0] === 'firewall-cmd') words = words.slice(1);
     if (words.length === 0) fail('no operation after firewall-cmd');
     const parsed = parseWords(words, fail);
-    if (parsed.stray.length > 0) fail(`unexpected word "${parsed.stray[0]}" (options start with --; quote values that contain spaces)`);
+    if (parsed.stray.length > 0)
+      fail(`unexpected word "${parsed.stray[0]}" (options start with --; quote values that contain spaces)`);
     if (parsed.ops.length === 0) fail('no operation (--add-…, --remove-…, --change-…, --set-default-zone)');
     if (parsed.ops.length > 1) fail('more than one operation on one line; write one operation per line');
     if (parsed.zone !== null && parsed.policy !== null) fail('both --zone and --policy');
@@ -208,13 +250,21 @@ export function parseFirewalldProposal(text: string, path: string): FirewalldOp[
 
 /** True when the text reads as a firewalld proposal: every operation line starts with -- (or firewall-cmd). */
 export function looksLikeFirewalld(text: string): boolean {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   return lines.length > 0 && lines.every((l) => l.startsWith('--') || /^firewall-cmd(\s|$)/.test(l));
 }
 
 /** The firewall-cmd argv of an operation once its zone is known (runtime; add --permanent for the permanent one). */
 export function opArgv(op: Pick<FirewalldOp, 'scope' | 'action' | 'item' | 'value'>): string[] {
-  const scope = op.scope.kind === 'zone' ? [`--zone=${op.scope.name}`] : op.scope.kind === 'policy' ? [`--policy=${op.scope.name}`] : [];
+  const scope =
+    op.scope.kind === 'zone'
+      ? [`--zone=${op.scope.name}`]
+      : op.scope.kind === 'policy'
+        ? [`--policy=${op.scope.name}`]
+        : [];
   if (op.item === 'default-zone') return [`--set-default-zone=${op.value}`];
   const flag = op.action === 'change' ? `--change-${op.item}` : `--${op.action}-${op.item}`;
   return [...scope, op.value === null ? flag : `${flag}=${op.value}`];
@@ -233,7 +283,13 @@ export function isStageableArgv(argv: readonly string[]): boolean {
   const m = /^--(add|remove|change)-([a-z-]+)(?:=(.*))?$/s.exec(rest[0]!);
   if (!m) return false;
   const [, verb, item, value] = m as unknown as [string, string, string, string | undefined];
-  if (verb === 'change') return scope[1] === 'zone' && (item === 'interface' || item === 'source') && value !== undefined && checkValue(item, value) === null;
+  if (verb === 'change')
+    return (
+      scope[1] === 'zone' &&
+      (item === 'interface' || item === 'source') &&
+      value !== undefined &&
+      checkValue(item, value) === null
+    );
   if (!(item in ITEMS)) return false;
   const spec = ITEMS[item as ItemKind];
   if (!(scope[1] === 'zone' ? spec.zone : spec.policy)) return false;

@@ -17,7 +17,15 @@ import { PLAN_VERSION, Plan, type FindingT, type PlanT, type TouchedTableT } fro
 import { FwsafeError, ExitCode, UserError, needsRoot } from '../../errors.js';
 import { isFirewalldTable } from '../../backends/firewalld.js';
 import { parseFirewalldProposal, opArgv, type FirewalldOp } from './operations.js';
-import { busFromEnv, failureText, firewallCmd, firewalldPid, readState, unavailable, type FirewalldTarget } from './client.js';
+import {
+  busFromEnv,
+  failureText,
+  firewallCmd,
+  firewalldPid,
+  readState,
+  unavailable,
+  type FirewalldTarget,
+} from './client.js';
 import { diffStates, forwardOps, inverseOps, isEmptyDiff, type FirewalldStateT } from './state.js';
 import { startScratchFirewalld } from './scratch.js';
 import { zoneFindings } from './findings.js';
@@ -72,7 +80,12 @@ async function listFirewalldTable(netns: string): Promise<{ text: string; json: 
 }
 
 /** Runs the operations on a scratch firewalld brought to the live runtime state; lists zones and table before/after. */
-async function runInScratch(live: FirewalldStateT, configDir: string, ops: FirewalldOp[], path: string): Promise<ScratchRun> {
+async function runInScratch(
+  live: FirewalldStateT,
+  configDir: string,
+  ops: FirewalldOp[],
+  path: string,
+): Promise<ScratchRun> {
   const scratch = await startScratchFirewalld(configDir);
   try {
     const t = scratch.target;
@@ -85,25 +98,38 @@ async function runInScratch(live: FirewalldStateT, configDir: string, ops: Firew
     }
     const before = await readState(t);
     const left = diffStates(before, live);
-    if (!isEmptyDiff(left) || left.unmatched.length) residual.push(...left.changes.map((c) => `${c.kind} ${c.container} ${c.item}`), ...left.unmatched);
+    if (!isEmptyDiff(left) || left.unmatched.length)
+      residual.push(...left.changes.map((c) => `${c.kind} ${c.container} ${c.item}`), ...left.unmatched);
     const listingBefore = await listFirewalldTable(t.netns!);
     const noOps: ScratchRun['noOps'] = [];
     for (const op of ops) {
       const r = await firewallCmd(t, opArgv(op));
       if (r.exitCode !== 0 || r.timedOut) {
-        throw new FwsafeError(`${path} line ${op.line}: \`${op.text}\` — firewalld refused it: ${failureText(r)}. Nothing was applied.`, {
-          code: 'FIREWALLD_REJECTED',
-          exitCode: ExitCode.kernelRejected,
-          actions: ['Fix that line (firewall-cmd --help names every option), then plan again.'],
-          details: { line: op.line },
-        });
+        throw new FwsafeError(
+          `${path} line ${op.line}: \`${op.text}\` — firewalld refused it: ${failureText(r)}. Nothing was applied.`,
+          {
+            code: 'FIREWALLD_REJECTED',
+            exitCode: ExitCode.kernelRejected,
+            actions: ['Fix that line (firewall-cmd --help names every option), then plan again.'],
+            details: { line: op.line },
+          },
+        );
       }
       const warning = /Warning: ([A-Z_]+: .*)/.exec(r.stderr + r.stdout)?.[1];
       if (warning) noOps.push({ line: op.line, text: op.text, why: warning.trim() });
     }
     const after = await readState(t);
     const listingAfter = await listFirewalldTable(t.netns!);
-    return { before, after, tableBefore: listingBefore.text, tableAfter: listingAfter.text, listingBefore, listingAfter, residual, noOps };
+    return {
+      before,
+      after,
+      tableBefore: listingBefore.text,
+      tableAfter: listingAfter.text,
+      listingBefore,
+      listingAfter,
+      residual,
+      noOps,
+    };
   } finally {
     await scratch.stop();
   }
@@ -120,29 +146,62 @@ function withFirewalldTable(live: RulesetModel, listing: { text: string; json: s
  * configuration brought to the live runtime state) runs the operations; the plan holds the zone-level
  * diff, the nft diff of `inet firewalld`, findings, real-packet probes and the inverse operations.
  */
-export async function planFirewalld(options: FirewalldPlanOptions & { recognition?: unknown }): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
+export async function planFirewalld(
+  options: FirewalldPlanOptions & { recognition?: unknown },
+): Promise<{ plan: PlanT; baseSnapshot: SnapshotT | null }> {
   const ops = parseFirewalldProposal(options.proposalText, options.proposalPath);
-  if (options.against) throw new UserError('--against is not supported for firewalld proposals: they are planned against the running firewalld.', { code: 'FIREWALLD_AGAINST_UNSUPPORTED' });
-  if (process.getuid?.() !== 0) throw needsRoot('Planning a firewalld change (a scratch firewalld in its own namespace)');
+  if (options.against)
+    throw new UserError(
+      '--against is not supported for firewalld proposals: they are planned against the running firewalld.',
+      { code: 'FIREWALLD_AGAINST_UNSUPPORTED' },
+    );
+  if (process.getuid?.() !== 0)
+    throw needsRoot('Planning a firewalld change (a scratch firewalld in its own namespace)');
   const env = options.env ?? process.env;
   const target: FirewalldTarget = { netns: options.netns, bus: busFromEnv(env) };
   const { snapshot, model: liveModel } = await takeSnapshot(options.netns);
-  if (!liveModel.tables.some(isFirewalldTable)) throw unavailable(`no table inet firewalld in ${options.netns ? `namespace ${options.netns}` : 'this namespace'} (firewalld with its nftables backend is not running here)`);
+  if (!liveModel.tables.some(isFirewalldTable))
+    throw unavailable(
+      `no table inet firewalld in ${options.netns ? `namespace ${options.netns}` : 'this namespace'} (firewalld with its nftables backend is not running here)`,
+    );
   const [live, configDir] = await Promise.all([readState(target), liveConfigDir(target)]);
   const resolved = resolveZones(ops, live.defaultZone);
   const ssh = parseSshConnection(env.SSH_CONNECTION);
-  const [sshPorts, ifname] = await Promise.all([sshListenPorts(options.netns), interfaceOf(options.netns, ssh?.server ?? null)]);
+  const [sshPorts, ifname] = await Promise.all([
+    sshListenPorts(options.netns),
+    interfaceOf(options.netns, ssh?.server ?? null),
+  ]);
   const scratch = await runInScratch(live, configDir, resolved, options.proposalPath);
   const zoneDiff = diffStates(scratch.before, scratch.after);
 
   const before = withFirewalldTable(liveModel, scratch.listingBefore);
   const after = withFirewalldTable(liveModel, scratch.listingAfter);
   const touched = touchedKeys(before, after, ['inet firewalld']);
-  const touchedTables: TouchedTableT[] = touched.map(() => ({ ...FIREWALLD_TABLE, existedBefore: true, existsAfter: true, owner: 'firewalld', iptablesNft: false }));
+  const touchedTables: TouchedTableT[] = touched.map(() => ({
+    ...FIREWALLD_TABLE,
+    existedBefore: true,
+    existsAfter: true,
+    owner: 'firewalld',
+    iptablesNft: false,
+  }));
 
-  const findings: FindingT[] = zoneFindings({ before: scratch.before, after: scratch.after, diff: zoneDiff, ssh, ifname, sshPorts, noOps: scratch.noOps });
+  const findings: FindingT[] = zoneFindings({
+    before: scratch.before,
+    after: scratch.after,
+    diff: zoneDiff,
+    ssh,
+    ifname,
+    sshPorts,
+    noOps: scratch.noOps,
+  });
   if (scratch.residual.length) {
-    findings.push({ code: 'FIREWALLD_NOT_REPRODUCED', severity: 'warning', message: `The scratch firewalld could not be brought exactly to the live runtime state: ${scratch.residual.slice(0, 5).join('; ')}.`, fix: 'The zone diff is still exact for what the proposal changes; the probes may differ for the items named.', location: null });
+    findings.push({
+      code: 'FIREWALLD_NOT_REPRODUCED',
+      severity: 'warning',
+      message: `The scratch firewalld could not be brought exactly to the live runtime state: ${scratch.residual.slice(0, 5).join('; ')}.`,
+      fix: 'The zone diff is still exact for what the proposal changes; the probes may differ for the items named.',
+      location: null,
+    });
   }
   const probing = options.probes?.enabled ?? true;
   if (probing && touched.length > 0) {
@@ -163,11 +222,21 @@ export async function planFirewalld(options: FirewalldPlanOptions & { recognitio
         mustAllow: (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s)),
         mustDeny: (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s)),
       });
-      const fromProbes = probeFindings(results).map((f) => (f.code === 'PROBE_NEW_LOGIN_BLOCKED' || f.code === 'PROBE_SESSION_CUT' ? { ...f, fix: 'Keep ssh allowed in the zone your connection falls in (see FIREWALLD_SSH_REMOVED).' } : f));
+      const fromProbes = probeFindings(results).map((f) =>
+        f.code === 'PROBE_NEW_LOGIN_BLOCKED' || f.code === 'PROBE_SESSION_CUT'
+          ? { ...f, fix: 'Keep ssh allowed in the zone your connection falls in (see FIREWALLD_SSH_REMOVED).' }
+          : f,
+      );
       findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
       findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
     } catch (error) {
-      findings.push({ code: 'PROBES_FAILED', severity: 'warning', message: `The lockout probes could not run: ${(error as Error).message}`, fix: 'Rely on the zone analysis above, or run plan again.', location: null });
+      findings.push({
+        code: 'PROBES_FAILED',
+        severity: 'warning',
+        message: `The lockout probes could not run: ${(error as Error).message}`,
+        fix: 'Rely on the zone analysis above, or run plan again.',
+        location: null,
+      });
     } finally {
       rmSync(swapDir, { recursive: true, force: true });
     }
@@ -184,7 +253,10 @@ export async function planFirewalld(options: FirewalldPlanOptions & { recognitio
     netns: options.netns,
     base: { hash: snapshot.hash, source: 'live', ref: null },
     proposal: { path: options.proposalPath, sha256: sha256(options.proposalText), text: options.proposalText },
-    result: { hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }), touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join('') },
+    result: {
+      hash: contentHash({ nftText: after.tables.map((t) => t.text).join('\n') }),
+      touchedText: touched.map((k) => blockOf(after.tables.find((t) => t.key === k))).join(''),
+    },
     touchedTables,
     diff: diffModels(before, after, touched, { from: 'live', to: 'proposed' }),
     counters: countersAtRisk(liveModel, before, after, touched),
@@ -194,8 +266,18 @@ export async function planFirewalld(options: FirewalldPlanOptions & { recognitio
     firewalld,
     // The operations and their inverse as the plan shows them; apply records the bus with them (runtime.ts).
     transaction: {
-      apply: firewalld.ops.map((op) => ({ program: 'firewall-cmd' as const, args: op.argv, input: '', what: `line ${op.line}` })),
-      rollback: firewalld.rollbackOps.map((argv) => ({ program: 'firewall-cmd' as const, args: argv, input: '', what: 'inverse operation' })),
+      apply: firewalld.ops.map((op) => ({
+        program: 'firewall-cmd' as const,
+        args: op.argv,
+        input: '',
+        what: `line ${op.line}`,
+      })),
+      rollback: firewalld.rollbackOps.map((argv) => ({
+        program: 'firewall-cmd' as const,
+        args: argv,
+        input: '',
+        what: 'inverse operation',
+      })),
     },
   };
   return { plan: Plan.parse(plan), baseSnapshot: snapshot };

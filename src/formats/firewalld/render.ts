@@ -9,7 +9,8 @@ export function renderZoneDiff(diff: ZoneDiffT): string[] {
   const out: string[] = [];
   if (diff.defaultZone) out.push(`default zone: ${diff.defaultZone.from} → ${diff.defaultZone.to}`);
   const byContainer = new Map<string, ZoneDiffT['changes']>();
-  for (const c of diff.changes) byContainer.set(`${c.kind} ${c.container}`, [...(byContainer.get(`${c.kind} ${c.container}`) ?? []), c]);
+  for (const c of diff.changes)
+    byContainer.set(`${c.kind} ${c.container}`, [...(byContainer.get(`${c.kind} ${c.container}`) ?? []), c]);
   for (const [name, changes] of byContainer) {
     out.push(`${name}:`);
     for (const c of changes) {
@@ -21,14 +22,38 @@ export function renderZoneDiff(diff: ZoneDiffT): string[] {
   return out;
 }
 
-const ORDER = ['target', 'interface', 'source', 'service', 'port', 'protocol', 'source-port', 'icmp-block', 'icmp-block-inversion', 'forward', 'masquerade', 'forward-port', 'rich-rule', 'ingress-zone', 'egress-zone'];
+const ORDER = [
+  'target',
+  'interface',
+  'source',
+  'service',
+  'port',
+  'protocol',
+  'source-port',
+  'icmp-block',
+  'icmp-block-inversion',
+  'forward',
+  'masquerade',
+  'forward-port',
+  'rich-rule',
+  'ingress-zone',
+  'egress-zone',
+];
 
 /** firewalld's zones as text (show/diff): the default zone, then each zone that holds something. */
-export function renderZones(state: { defaultZone: string | null; zones: Record<string, Record<string, string[]>> }): string[] {
+export function renderZones(state: {
+  defaultZone: string | null;
+  zones: Record<string, Record<string, string[]>>;
+}): string[] {
   const out = [`firewalld: default zone ${state.defaultZone ?? '?'}`];
   for (const [name, items] of Object.entries(state.zones)) {
-    const lines = ORDER.filter((k) => (items[k] ?? []).length > 0 && !(k === 'target' && items[k]![0] === 'default')).map((k) => `    ${k}: ${items[k]!.join(k === 'rich-rule' ? '\n      ' : ' ')}`);
-    out.push(`  zone ${name}${name === state.defaultZone ? ' (default)' : ''}${lines.length ? '' : ': empty'}`, ...lines);
+    const lines = ORDER.filter(
+      (k) => (items[k] ?? []).length > 0 && !(k === 'target' && items[k]![0] === 'default'),
+    ).map((k) => `    ${k}: ${items[k]!.join(k === 'rich-rule' ? '\n      ' : ' ')}`);
+    out.push(
+      `  zone ${name}${name === state.defaultZone ? ' (default)' : ''}${lines.length ? '' : ': empty'}`,
+      ...lines,
+    );
   }
   return out;
 }

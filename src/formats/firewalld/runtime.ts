@@ -29,7 +29,10 @@ export function pendingPart(pending: PendingRecordT): FirewalldPendingT {
   return FirewalldPending.parse(JSON.parse(pending.expectedText));
 }
 
-const targetOf = (pending: PendingRecordT, part: FirewalldPendingT): FirewalldTarget => ({ netns: pending.netns, bus: part.bus });
+const targetOf = (pending: PendingRecordT, part: FirewalldPendingT): FirewalldTarget => ({
+  netns: pending.netns,
+  bus: part.bus,
+});
 const diffOf = (part: FirewalldPendingT): StateDiff => part.diff;
 
 /**
@@ -57,11 +60,16 @@ async function rollback(pending: PendingRecordT): Promise<{ error: string | null
     try {
       const left = mismatches(await readState(target), diffOf(part), 'before');
       if (left.length === 0) {
-        const note = gone ? 'the change was no longer in firewalld\'s runtime configuration (firewalld restarted or reloaded in the window: it loaded the permanent configuration, which never held the change); the inverse operations changed nothing' : null;
+        const note = gone
+          ? "the change was no longer in firewalld's runtime configuration (firewalld restarted or reloaded in the window: it loaded the permanent configuration, which never held the change); the inverse operations changed nothing"
+          : null;
         return { error: null, note };
       }
       if (await isRunning(target, 3_000)) {
-        return { error: `firewalld still differs from the recorded state after the inverse operations: ${left.slice(0, 6).join('; ')}${failures.length ? ` (${failures.map((f) => f.message).join('; ')})` : ''}`, note: null };
+        return {
+          error: `firewalld still differs from the recorded state after the inverse operations: ${left.slice(0, 6).join('; ')}${failures.length ? ` (${failures.map((f) => f.message).join('; ')})` : ''}`,
+          note: null,
+        };
       }
       why = 'firewalld stopped answering during the rollback';
     } catch {
@@ -70,15 +78,25 @@ async function rollback(pending: PendingRecordT): Promise<{ error: string | null
   }
   if (fallback.length === 0) return { error: `${why}; no nft fallback was stored`, note: null };
   const failed = await runSteps(pending.netns, fallback, { stopOnError: false, timeoutMs: 30_000 });
-  if (failed.length) return { error: `${why}, and the nft fallback failed: ${failed.map((f) => f.message).join('; ')}`, note: null };
-  return { error: null, note: `${why}: its table inet firewalld was restored by nft from the base version (the kernel is as before the change; firewalld's own runtime view still holds the change until it is restarted or reloaded)` };
+  if (failed.length)
+    return { error: `${why}, and the nft fallback failed: ${failed.map((f) => f.message).join('; ')}`, note: null };
+  return {
+    error: null,
+    note: `${why}: its table inet firewalld was restored by nft from the base version (the kernel is as before the change; firewalld's own runtime view still holds the change until it is restarted or reloaded)`,
+  };
 }
 
 /** Confirm: the same operations with --permanent (never --runtime-to-permanent), then read back. */
 async function confirm(pending: PendingRecordT): Promise<{ persistedTo: string | null; error: string | null }> {
   const part = pendingPart(pending);
   const target = targetOf(pending, part);
-  const steps = part.ops.map((op) => step(op.argv[0]?.startsWith('--set-default-zone') ? op.argv : ['--permanent', ...op.argv], part.bus, `line ${op.line}, permanent`));
+  const steps = part.ops.map((op) =>
+    step(
+      op.argv[0]?.startsWith('--set-default-zone') ? op.argv : ['--permanent', ...op.argv],
+      part.bus,
+      `line ${op.line}, permanent`,
+    ),
+  );
   const failures = await runSteps(pending.netns, steps, { stopOnError: false, timeoutMs: 8_000 });
   let left: string[];
   try {
@@ -87,7 +105,10 @@ async function confirm(pending: PendingRecordT): Promise<{ persistedTo: string |
     return { persistedTo: null, error: `not made permanent: ${(error as Error).message}` };
   }
   if (left.length === 0) return { persistedTo: PERMANENT_TARGET, error: null };
-  return { persistedTo: null, error: `not made permanent: the permanent configuration read back differs: ${left.slice(0, 6).join('; ')}${failures.length ? ` (${failures.map((f) => f.message).join('; ')})` : ''}` };
+  return {
+    persistedTo: null,
+    error: `not made permanent: the permanent configuration read back differs: ${left.slice(0, 6).join('; ')}${failures.length ? ` (${failures.map((f) => f.message).join('; ')})` : ''}`,
+  };
 }
 
 /** firewalld's apply side: runtime firewall-cmd operations; inverse operations to roll back; --permanent on confirm. */
@@ -100,7 +121,9 @@ export const firewalldRuntime: FormatRuntime = {
   rollbackSteps: (plan) => {
     const part = partOf(plan);
     const inverse = part.rollbackOps.map((argv) => step(argv, part.bus, 'inverse operation'));
-    const nft = plan.rollback.nftScript.trim() ? [{ program: 'nft' as const, args: ['-f', '-'], input: plan.rollback.nftScript, what: FALLBACK_WHAT }] : [];
+    const nft = plan.rollback.nftScript.trim()
+      ? [{ program: 'nft' as const, args: ['-f', '-'], input: plan.rollback.nftScript, what: FALLBACK_WHAT }]
+      : [];
     return [...inverse, ...nft];
   },
   // The zone state the change leaves (its diff), with the operations and the bus: what rollback, confirm and the check need.
@@ -113,7 +136,12 @@ export const firewalldRuntime: FormatRuntime = {
   },
   persistence: {
     defaultPath: () => PERMANENT_TARGET,
-    render: () => Promise.reject(new Error('firewalld changes are made permanent through firewalld on confirm, not written to a file: drop --persist')),
+    render: () =>
+      Promise.reject(
+        new Error(
+          'firewalld changes are made permanent through firewalld on confirm, not written to a file: drop --persist',
+        ),
+      ),
   },
   verifyApplied: async (pending) => {
     const part = pendingPart(pending);

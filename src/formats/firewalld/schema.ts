@@ -5,11 +5,23 @@ const ItemKindEnum = z.enum(Object.keys(ITEMS) as [keyof typeof ITEMS, ...(keyof
 // One firewall-cmd argument: an option with its value; never a path to a program, never a shell word.
 const Arg = z.string().regex(/^--[a-z][a-z-]*(=[^\x00-\x1f\x7f]{0,1024})?$/);
 /** firewall-cmd argv of one operation (runtime form; `--permanent` is added on confirm). */
-export const OpArgv = z.array(Arg).min(1).max(2).refine(isStageableArgv, { message: 'not a firewall-cmd operation fwsafe stages (docs/firewalld.md)' });
+export const OpArgv = z
+  .array(Arg)
+  .min(1)
+  .max(2)
+  .refine(isStageableArgv, { message: 'not a firewall-cmd operation fwsafe stages (docs/firewalld.md)' });
 
 export const ZoneDiff = z.strictObject({
   defaultZone: z.strictObject({ from: z.string(), to: z.string() }).nullable(),
-  changes: z.array(z.strictObject({ container: z.string(), kind: z.enum(['zone', 'policy']), item: ItemKindEnum, added: z.array(z.string()), removed: z.array(z.string()) })),
+  changes: z.array(
+    z.strictObject({
+      container: z.string(),
+      kind: z.enum(['zone', 'policy']),
+      item: ItemKindEnum,
+      added: z.array(z.string()),
+      removed: z.array(z.string()),
+    }),
+  ),
   unmatched: z.array(z.string()),
 });
 
@@ -25,5 +37,10 @@ export const FirewalldPlan = z.strictObject({
 export type FirewalldPlanT = z.infer<typeof FirewalldPlan>;
 
 /** What the pending record keeps for a firewalld change: the plan part and the bus of the firewalld changed. */
-export const FirewalldPending = FirewalldPlan.extend({ bus: z.string().regex(/^unix:path=\/[A-Za-z0-9_./+-]{1,200}$/).nullable() });
+export const FirewalldPending = FirewalldPlan.extend({
+  bus: z
+    .string()
+    .regex(/^unix:path=\/[A-Za-z0-9_./+-]{1,200}$/)
+    .nullable(),
+});
 export type FirewalldPendingT = z.infer<typeof FirewalldPending>;

@@ -14,7 +14,9 @@ const PREFIX = 'fwsafe-fwd-';
 const START_TIMEOUT_MS = 20_000;
 
 // A root-only system bus with no service activation (the stock configuration would start polkitd).
-const busConfig = (socket: string): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+const busConfig = (
+  socket: string,
+): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
@@ -42,7 +44,7 @@ const busConfig = (socket: string): string => `<!DOCTYPE busconfig PUBLIC "-//fr
 // In a private mount namespace: a tmpfs over /run (the host's /run/netns bound back in; /run/firewalld
 // and /run/dbus private), the copy of the configuration over /etc/firewalld, then exec firewalld inside
 // the scratch network namespace — so the daemon is this process, a direct child of fwsafe.
-const SETUP = String.raw`
+const SETUP = `
 set -eu
 T="$1"; NS="$2"; NSENTER="$3"; FIREWALLD="$4"
 mount -n -t tmpfs -o mode=755,size=8m fwsafe-fwd-run "$T/run"
@@ -72,7 +74,9 @@ function killPid(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
 
 async function killChild(child: ChildProcess | null): Promise<void> {
   if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
@@ -110,19 +114,35 @@ export async function startScratchFirewalld(configDir: string): Promise<ScratchF
     writeFileSync(join(dir, 'bus.conf'), busConfig(socket), { mode: 0o600 });
     await run('ip', ['netns', 'add', netns]);
     await run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
-    dbus = spawnChild('dbus-daemon', ['--nofork', '--nopidfile', `--config-file=${join(dir, 'bus.conf')}`], { logFile });
+    dbus = spawnChild('dbus-daemon', ['--nofork', '--nopidfile', `--config-file=${join(dir, 'bus.conf')}`], {
+      logFile,
+    });
     const env = { DBUS_SYSTEM_BUS_ADDRESS: target.bus!, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!existsSync(socket)) {
       if (dbus.exitCode !== null || Date.now() > deadline) throw new Error(`its D-Bus did not start:\n${log()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const args = ['-m', '--propagation', 'private', '--', resolveBinary('sh'), '-c', SETUP, 'fwsafe-fwd', dir, netns, resolveBinary('nsenter'), resolveBinary('firewalld')];
+    const args = [
+      '-m',
+      '--propagation',
+      'private',
+      '--',
+      resolveBinary('sh'),
+      '-c',
+      SETUP,
+      'fwsafe-fwd',
+      dir,
+      netns,
+      resolveBinary('nsenter'),
+      resolveBinary('firewalld'),
+    ];
     firewalld = spawnChild('unshare', args, { logFile, env });
     for (;;) {
       if (firewalld.exitCode !== null) throw new Error(`it exited (${firewalld.exitCode}):\n${log().slice(-2000)}`);
       if (await isRunning(target, 2_000)) break;
-      if (Date.now() > deadline) throw new Error(`it did not answer within ${START_TIMEOUT_MS / 1000} s:\n${log().slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`it did not answer within ${START_TIMEOUT_MS / 1000} s:\n${log().slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 150));
     }
   } catch (error) {

@@ -27,7 +27,11 @@ const LIST_KEYS: Record<string, ItemKind> = {
   'ingress-zones': 'ingress-zone',
   'egress-zones': 'egress-zone',
 };
-const FLAG_KEYS: Record<string, ItemKind> = { masquerade: 'masquerade', forward: 'forward', 'icmp-block-inversion': 'icmp-block-inversion' };
+const FLAG_KEYS: Record<string, ItemKind> = {
+  masquerade: 'masquerade',
+  forward: 'forward',
+  'icmp-block-inversion': 'icmp-block-inversion',
+};
 const MULTILINE = new Set(['forward-ports', 'rich rules']);
 
 /** Parses `firewall-cmd [--permanent] --list-all-zones` or `--list-all-policies` into items per name. */
@@ -85,7 +89,13 @@ export interface StateDiff {
   unmatched: string[];
 }
 
-function diffContainers(kind: 'zone' | 'policy', a: Record<string, ItemsT>, b: Record<string, ItemsT>, out: StateDiff, only?: Set<string>): void {
+function diffContainers(
+  kind: 'zone' | 'policy',
+  a: Record<string, ItemsT>,
+  b: Record<string, ItemsT>,
+  out: StateDiff,
+  only?: Set<string>,
+): void {
   for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
     const x = a[name];
     const y = b[name];
@@ -106,7 +116,11 @@ function diffContainers(kind: 'zone' | 'policy', a: Record<string, ItemsT>, b: R
 
 /** What differs from `a` to `b`, zone by zone and policy by policy. */
 export function diffStates(a: FirewalldStateT, b: FirewalldStateT): StateDiff {
-  const out: StateDiff = { defaultZone: a.defaultZone !== b.defaultZone ? { from: a.defaultZone, to: b.defaultZone } : null, changes: [], unmatched: [] };
+  const out: StateDiff = {
+    defaultZone: a.defaultZone !== b.defaultZone ? { from: a.defaultZone, to: b.defaultZone } : null,
+    changes: [],
+    unmatched: [],
+  };
   diffContainers('zone', a.zones, b.zones, out);
   diffContainers('policy', a.policies, b.policies, out);
   return out;
@@ -155,11 +169,16 @@ function transitionOps(diff: StateDiff, direction: 'forward' | 'backward'): stri
     const scope = c.kind === 'zone' ? `--zone=${c.container}` : `--policy=${c.container}`;
     const toAdd = direction === 'forward' ? c.added : c.removed;
     const toRemove = direction === 'forward' ? c.removed : c.added;
-    const argv = (verb: 'add' | 'remove', v: string): string[] => [scope, FLAG_ITEMS.has(c.item) ? `--${verb}-${c.item}` : `--${verb}-${c.item}=${v}`];
+    const argv = (verb: 'add' | 'remove', v: string): string[] => [
+      scope,
+      FLAG_ITEMS.has(c.item) ? `--${verb}-${c.item}` : `--${verb}-${c.item}=${v}`,
+    ];
     for (const v of toRemove) removes.push(argv('remove', v));
     for (const v of toAdd) adds.push(argv('add', v));
   }
-  const def = diff.defaultZone ? [[`--set-default-zone=${direction === 'forward' ? diff.defaultZone.to : diff.defaultZone.from}`]] : [];
+  const def = diff.defaultZone
+    ? [[`--set-default-zone=${direction === 'forward' ? diff.defaultZone.to : diff.defaultZone.from}`]]
+    : [];
   return [...removes, ...moves, ...adds, ...def];
 }
 

@@ -46,13 +46,18 @@ export function tokenizeLine(line: string): TokenResult {
       continue;
     }
     if (ch === '\\') {
-      if (i + 1 >= line.length) return { ok: false, why: 'a trailing backslash (continuation lines are not supported: one operation per line)' };
+      if (i + 1 >= line.length)
+        return {
+          ok: false,
+          why: 'a trailing backslash (continuation lines are not supported: one operation per line)',
+        };
       word += line[i + 1]!;
       inWord = true;
       i += 1;
       continue;
     }
-    if (SHELL_SPECIAL.has(ch)) return { ok: false, why: `the shell character ${ch} unquoted (fwsafe runs no shell: quote it, or remove it)` };
+    if (SHELL_SPECIAL.has(ch))
+      return { ok: false, why: `the shell character ${ch} unquoted (fwsafe runs no shell: quote it, or remove it)` };
     word += ch;
     inWord = true;
   }

@@ -41,9 +41,26 @@ export interface RestoreTable {
 
 const CHAIN_NAME = /^[^\s!][^\s]{0,28}$/;
 const OPS: Record<string, string> = {
-  '-A': 'A', '--append': 'A', '-I': 'I', '--insert': 'I', '-D': 'D', '--delete': 'D', '-R': 'R', '--replace': 'R',
-  '-F': 'F', '--flush': 'F', '-X': 'X', '--delete-chain': 'X', '-N': 'N', '--new-chain': 'N', '-P': 'P', '--policy': 'P',
-  '-Z': 'Z', '--zero': 'Z', '-E': 'E', '--rename-chain': 'E',
+  '-A': 'A',
+  '--append': 'A',
+  '-I': 'I',
+  '--insert': 'I',
+  '-D': 'D',
+  '--delete': 'D',
+  '-R': 'R',
+  '--replace': 'R',
+  '-F': 'F',
+  '--flush': 'F',
+  '-X': 'X',
+  '--delete-chain': 'X',
+  '-N': 'N',
+  '--new-chain': 'N',
+  '-P': 'P',
+  '--policy': 'P',
+  '-Z': 'Z',
+  '--zero': 'Z',
+  '-E': 'E',
+  '--rename-chain': 'E',
 };
 
 function bad(code: string, path: string, line: number, message: string, action: string): never {
@@ -70,29 +87,83 @@ export function parseRestore(text: string, path = 'proposal'): RestoreTable[] {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     if (line.startsWith('*')) {
-      if (table) bad('IPTABLES_NO_COMMIT', path, table.line, `table *${table.name} is not closed by COMMIT before *${line.slice(1)} (line ${n}).`, 'End every table with a line COMMIT, as iptables-save writes.');
+      if (table)
+        bad(
+          'IPTABLES_NO_COMMIT',
+          path,
+          table.line,
+          `table *${table.name} is not closed by COMMIT before *${line.slice(1)} (line ${n}).`,
+          'End every table with a line COMMIT, as iptables-save writes.',
+        );
       const name = line.slice(1).trim();
-      if (!(name in BUILTIN_CHAINS)) bad('IPTABLES_UNKNOWN_TABLE', path, n, `unknown table *${name}; iptables has ${Object.keys(BUILTIN_CHAINS).map((t) => `*${t}`).join(', ')}.`, 'Check the table name (iptables-save prints them).');
-      if (tables.some((t) => t.name === name)) bad('IPTABLES_TABLE_TWICE', path, n, `table *${name} appears twice.`, 'Merge the two blocks into one.');
+      if (!(name in BUILTIN_CHAINS))
+        bad(
+          'IPTABLES_UNKNOWN_TABLE',
+          path,
+          n,
+          `unknown table *${name}; iptables has ${Object.keys(BUILTIN_CHAINS)
+            .map((t) => `*${t}`)
+            .join(', ')}.`,
+          'Check the table name (iptables-save prints them).',
+        );
+      if (tables.some((t) => t.name === name))
+        bad('IPTABLES_TABLE_TWICE', path, n, `table *${name} appears twice.`, 'Merge the two blocks into one.');
       table = { name, line: n, chains: [], commands: [] };
       tables.push(table);
       return;
     }
-    if (!table) bad('IPTABLES_OUTSIDE_TABLE', path, n, `"${line.slice(0, 60)}" is outside a table: iptables-restore input starts each table with a line like *filter.`, 'Put *filter (or *nat, …) before the rules and COMMIT after them.');
+    if (!table)
+      bad(
+        'IPTABLES_OUTSIDE_TABLE',
+        path,
+        n,
+        `"${line.slice(0, 60)}" is outside a table: iptables-restore input starts each table with a line like *filter.`,
+        'Put *filter (or *nat, …) before the rules and COMMIT after them.',
+      );
     if (line === 'COMMIT') {
       table = null;
       return;
     }
     if (line.startsWith(':')) {
       const [name = '', policy = '', counters = null] = line.slice(1).split(/\s+/);
-      if (!CHAIN_NAME.test(name)) bad('IPTABLES_BAD_CHAIN', path, n, `"${name}" is not a valid chain name (at most 28 characters, no spaces).`, 'Rename the chain.');
+      if (!CHAIN_NAME.test(name))
+        bad(
+          'IPTABLES_BAD_CHAIN',
+          path,
+          n,
+          `"${name}" is not a valid chain name (at most 28 characters, no spaces).`,
+          'Rename the chain.',
+        );
       const builtin = isBuiltin(table.name, name);
-      if (builtin && !/^(ACCEPT|DROP)$/.test(policy)) bad('IPTABLES_BAD_POLICY', path, n, `the built-in chain ${name} needs a policy ACCEPT or DROP, not "${policy}".`, `Write :${name} ACCEPT [0:0] or :${name} DROP [0:0].`);
+      if (builtin && !/^(ACCEPT|DROP)$/.test(policy))
+        bad(
+          'IPTABLES_BAD_POLICY',
+          path,
+          n,
+          `the built-in chain ${name} needs a policy ACCEPT or DROP, not "${policy}".`,
+          `Write :${name} ACCEPT [0:0] or :${name} DROP [0:0].`,
+        );
       if (!builtin && policy !== '-') {
-        const why = /^[A-Z]+$/.test(name) && Object.values(BUILTIN_CHAINS).flat().includes(name) ? ` (${name} is not a built-in chain of *${table.name})` : '';
-        bad('IPTABLES_BAD_POLICY', path, n, `the user chain ${name} cannot have a policy "${policy}"${why}; user chains are declared with "-".`, `Write :${name} - [0:0].`);
+        const why =
+          /^[A-Z]+$/.test(name) && Object.values(BUILTIN_CHAINS).flat().includes(name)
+            ? ` (${name} is not a built-in chain of *${table.name})`
+            : '';
+        bad(
+          'IPTABLES_BAD_POLICY',
+          path,
+          n,
+          `the user chain ${name} cannot have a policy "${policy}"${why}; user chains are declared with "-".`,
+          `Write :${name} - [0:0].`,
+        );
       }
-      if (table.chains.some((c) => c.name === name)) bad('IPTABLES_CHAIN_TWICE', path, n, `chain ${name} is declared twice in *${table.name}.`, 'Declare each chain once.');
+      if (table.chains.some((c) => c.name === name))
+        bad(
+          'IPTABLES_CHAIN_TWICE',
+          path,
+          n,
+          `chain ${name} is declared twice in *${table.name}.`,
+          'Declare each chain once.',
+        );
       table.chains.push({ name, policy: builtin ? policy : null, counters, line: n });
       return;
     }
@@ -100,14 +171,41 @@ export function parseRestore(text: string, path = 'proposal'): RestoreTable[] {
     const body = counters ? line.slice(counters[0].length) : line;
     const words = body.split(/\s+/);
     const op = OPS[words[0] ?? ''];
-    if (!op) bad('IPTABLES_BAD_LINE', path, n, `cannot read "${line.slice(0, 60)}": expected a chain (:CHAIN POLICY), a rule (-A CHAIN …) or COMMIT.`, 'Write the file as iptables-save prints it.');
+    if (!op)
+      bad(
+        'IPTABLES_BAD_LINE',
+        path,
+        n,
+        `cannot read "${line.slice(0, 60)}": expected a chain (:CHAIN POLICY), a rule (-A CHAIN …) or COMMIT.`,
+        'Write the file as iptables-save prints it.',
+      );
     const chain = words[1] && !words[1].startsWith('-') ? words[1] : null;
-    table.commands.push({ op, chain, text: body, counters: counters ? `[${counters[1]}:${counters[2]}]` : null, target: targetOf(words), line: n });
+    table.commands.push({
+      op,
+      chain,
+      text: body,
+      counters: counters ? `[${counters[1]}:${counters[2]}]` : null,
+      target: targetOf(words),
+      line: n,
+    });
   });
   if (table !== null) {
     const open = table as RestoreTable;
-    bad('IPTABLES_NO_COMMIT', path, open.line, `table *${open.name} is not closed by COMMIT (the file ends first); iptables-restore would apply nothing of it.`, 'End every table with a line COMMIT, as iptables-save writes.');
+    bad(
+      'IPTABLES_NO_COMMIT',
+      path,
+      open.line,
+      `table *${open.name} is not closed by COMMIT (the file ends first); iptables-restore would apply nothing of it.`,
+      'End every table with a line COMMIT, as iptables-save writes.',
+    );
   }
-  if (tables.length === 0) bad('IPTABLES_NO_TABLE', path, 1, 'no table (*filter …) in the file.', 'Write iptables-restore input: *filter, the chains and rules, COMMIT.');
+  if (tables.length === 0)
+    bad(
+      'IPTABLES_NO_TABLE',
+      path,
+      1,
+      'no table (*filter …) in the file.',
+      'Write iptables-restore input: *filter, the chains and rules, COMMIT.',
+    );
   return tables;
 }

@@ -11,7 +11,15 @@ import type { FormatPlanOptions, PlannedChange, TransactionStepT } from '../type
 import { parseRestore } from './parse.js';
 import { familyOf } from './family.js';
 import { chooseVariant } from './variant.js';
-import { applyInput, carryCounters, declaredScope, inputLineMap, rollbackInput, touchedView, type ChainScope } from './transaction.js';
+import {
+  applyInput,
+  carryCounters,
+  declaredScope,
+  inputLineMap,
+  rollbackInput,
+  touchedView,
+  type ChainScope,
+} from './transaction.js';
 import { computeIptablesInScratch } from './scratch.js';
 import { changedScope, diffSaves, iptablesCountersAtRisk } from './diff.js';
 import { iptablesFindings } from './findings.js';
@@ -22,7 +30,8 @@ import type { ExpectedT } from './runtime.js';
 
 /** With --replace-tables every chain of a named table is in scope (the restore rewrites the whole table). */
 function tableScope(tables: string[], before: SavedRuleset[], after: SavedRuleset[]): ChainScope {
-  const names = (s: SavedRuleset[], t: string): string[] => s.find((x) => x.name === t)?.chains.map((c) => c.name) ?? [];
+  const names = (s: SavedRuleset[], t: string): string[] =>
+    s.find((x) => x.name === t)?.chains.map((c) => c.name) ?? [];
   return Object.fromEntries(tables.map((t) => [t, [...new Set([...names(before, t), ...names(after, t)])]]));
 }
 
@@ -34,12 +43,19 @@ function tableScope(tables: string[], before: SavedRuleset[], after: SavedRulese
  */
 export async function planIptables(options: FormatPlanOptions): Promise<PlannedChange> {
   const { proposalText: text, proposalPath: path } = options;
-  if (options.against) throw new UserError('--against is not supported for iptables proposals yet: plan against the live rules.', { code: 'IPTABLES_AGAINST_UNSUPPORTED' });
-  if (process.getuid?.() !== 0) throw needsRoot('Planning an iptables change (a snapshot and a scratch network namespace)');
+  if (options.against)
+    throw new UserError('--against is not supported for iptables proposals yet: plan against the live rules.', {
+      code: 'IPTABLES_AGAINST_UNSUPPORTED',
+    });
+  if (process.getuid?.() !== 0)
+    throw needsRoot('Planning an iptables change (a snapshot and a scratch network namespace)');
   const tables = parseRestore(text, path);
   const { family } = familyOf(text, path, options.iptables?.family ?? null);
   const replaceTables = options.iptables?.replaceTables ?? false;
-  const [{ snapshot, model }, choice] = await Promise.all([takeSnapshot(options.netns, { json: false }), chooseVariant(options.netns, family, options.iptables?.backend ?? null)]);
+  const [{ snapshot, model }, choice] = await Promise.all([
+    takeSnapshot(options.netns, { json: false }),
+    chooseVariant(options.netns, family, options.iptables?.backend ?? null),
+  ]);
   const { variant } = choice;
   const liveText = (variant === 'nft' ? snapshot.iptablesNft : snapshot.iptablesLegacy)[family];
   const live = parseSave(liveText);
@@ -50,11 +66,25 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
   const probing = options.probes?.enabled ?? true;
   let probeError: string | null = null;
   const [scratch, probeResults] = await Promise.all([
-    computeIptablesInScratch({ variant, family, liveSave: liveText, input, lineMap: inputLineMap(tables, replaceTables), replaceTables, proposalPath: path, proposalLines: text.split('\n') }),
+    computeIptablesInScratch({
+      variant,
+      family,
+      liveSave: liveText,
+      input,
+      lineMap: inputLineMap(tables, replaceTables),
+      replaceTables,
+      proposalPath: path,
+      proposalLines: text.split('\n'),
+    }),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
           runProbes({
-            baseText: snapshot.nft.text, proposalPath: resolve(path), proposalText: text, ssh, sshPorts, ifname,
+            baseText: snapshot.nft.text,
+            proposalPath: resolve(path),
+            proposalText: text,
+            ssh,
+            sshPorts,
+            ifname,
             mustAllow: (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s)),
             mustDeny: (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s)),
             format: iptablesProbeHooks({ snapshot, model, variant, family, input, replaceTables }),
@@ -66,30 +96,76 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
       : Promise.resolve(null),
   ]);
   const [before, after] = [parseSave(scratch.before), parseSave(scratch.after)];
-  const scope = changedScope(before, after, replaceTables ? tableScope(tables.map((t) => t.name), before, after) : declaredScope(tables));
+  const scope = changedScope(
+    before,
+    after,
+    replaceTables
+      ? tableScope(
+          tables.map((t) => t.name),
+          before,
+          after,
+        )
+      : declaredScope(tables),
+  );
   const label = (table: string): string => `iptables-${variant} ${family} ${table}`;
   const diff = diffSaves(before, after, scope, label, 'live');
   const findings: FindingT[] = [
     ...(choice.mismatch ? [choice.mismatch] : []),
     ...iptablesFindings({ before, after, scope, family, replaceTables, label, sshPorts }),
-    ...scratch.notReproduced.map((t): FindingT => scope[t]
-      ? { code: 'IPTABLES_TABLE_NOT_REPRODUCED', severity: 'error', message: `The live ${label(t)} table could not be loaded into the scratch namespace, so the change to it cannot be computed.`, fix: 'Check the table with iptables-save; a match on a missing ipset or module is the usual cause.', location: label(t) }
-      : { code: 'IPTABLES_TABLE_NOT_REPRODUCED', severity: 'info', message: `The live ${label(t)} table could not be loaded into the scratch namespace; the change does not touch it.`, fix: 'Nothing to do.', location: label(t) }),
+    ...scratch.notReproduced.map(
+      (t): FindingT =>
+        scope[t]
+          ? {
+              code: 'IPTABLES_TABLE_NOT_REPRODUCED',
+              severity: 'error',
+              message: `The live ${label(t)} table could not be loaded into the scratch namespace, so the change to it cannot be computed.`,
+              fix: 'Check the table with iptables-save; a match on a missing ipset or module is the usual cause.',
+              location: label(t),
+            }
+          : {
+              code: 'IPTABLES_TABLE_NOT_REPRODUCED',
+              severity: 'info',
+              message: `The live ${label(t)} table could not be loaded into the scratch namespace; the change does not touch it.`,
+              fix: 'Nothing to do.',
+              location: label(t),
+            },
+    ),
   ];
   if (probeResults) {
-    const own = tables.map((t) => (variant === 'legacy' ? `iptables-legacy ${family} ${t.name}` : `${family === 'v6' ? 'ip6' : 'ip'} ${t.name}`));
+    const own = tables.map((t) =>
+      variant === 'legacy' ? `iptables-legacy ${family} ${t.name}` : `${family === 'v6' ? 'ip6' : 'ip'} ${t.name}`,
+    );
     const fromProbes = probeFindings(probeResults, own);
     findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
     findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
   } else if (probeError) {
-    findings.push({ code: 'PROBES_FAILED', severity: 'warning', message: `The lockout probes could not run: ${probeError}`, fix: 'Rely on the rule analysis above, or run plan again.', location: null });
+    findings.push({
+      code: 'PROBES_FAILED',
+      severity: 'warning',
+      message: `The lockout probes could not run: ${probeError}`,
+      fix: 'Rely on the rule analysis above, or run plan again.',
+      location: null,
+    });
   }
   const flags = ['-w', '5', '-c', '--noflush'];
   const restore = program('restore', variant, family);
-  const what = (verb: string): string => `iptables-${variant} ${family} ${verb} ${Object.entries(scope).map(([t, c]) => `${t}: ${c.join(',')}`).join('; ')}`;
+  const what = (verb: string): string =>
+    `iptables-${variant} ${family} ${verb} ${Object.entries(scope)
+      .map(([t, c]) => `${t}: ${c.join(',')}`)
+      .join('; ')}`;
   const applyStep: TransactionStepT = replaceTables
-    ? { program: restore, args: ['-w', '5'], input, what: `iptables-${variant} ${family} tables ${tables.map((t) => t.name).join(', ')} (full restore)` }
-    : { program: restore, args: flags, input: rollbackInput(carryCounters(live, after), before, scope), what: what('chains') };
+    ? {
+        program: restore,
+        args: ['-w', '5'],
+        input,
+        what: `iptables-${variant} ${family} tables ${tables.map((t) => t.name).join(', ')} (full restore)`,
+      }
+    : {
+        program: restore,
+        args: flags,
+        input: rollbackInput(carryCounters(live, after), before, scope),
+        what: what('chains'),
+      };
   const rollback = rollbackInput(live, after, scope);
   const expected: ExpectedT = { format: 'iptables', variant, family, tables: touchedView(after, scope) };
   const changed = Object.keys(scope).length > 0;
@@ -102,13 +178,26 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
     where: currentWhere(options.netns),
     base: { hash: snapshot.hash, source: 'live', ref: null },
     proposal: { path: resolve(path), sha256: sha256(text), text },
-    result: { hash: sha256(scratch.after.replace(/^\[\d+:\d+\] /gm, '').replace(/^#.*\n/gm, '')), touchedText: JSON.stringify(expected) },
-    touchedTables: Object.keys(scope).map((name) => ({ family: family === 'v6' ? 'ip6' : 'ip', name, existedBefore: true, existsAfter: true, owner: `iptables-${variant}`, iptablesNft: variant === 'nft' })),
+    result: {
+      hash: sha256(scratch.after.replace(/^\[\d+:\d+\] /gm, '').replace(/^#.*\n/gm, '')),
+      touchedText: JSON.stringify(expected),
+    },
+    touchedTables: Object.keys(scope).map((name) => ({
+      family: family === 'v6' ? 'ip6' : 'ip',
+      name,
+      existedBefore: true,
+      existsAfter: true,
+      owner: `iptables-${variant}`,
+      iptablesNft: variant === 'nft',
+    })),
     diff,
     counters: iptablesCountersAtRisk(live, diff, scope, label),
     findings,
     rollback: { nftScript: '', iptablesNft: { v4: null, v6: null } },
-    transaction: { apply: changed ? [applyStep] : [], rollback: rollback ? [{ program: restore, args: flags, input: rollback, what: what('restore chains') }] : [] },
+    transaction: {
+      apply: changed ? [applyStep] : [],
+      rollback: rollback ? [{ program: restore, args: flags, input: rollback, what: what('restore chains') }] : [],
+    },
   };
   return { plan: Plan.parse(plan), baseSnapshot: snapshot };
 }

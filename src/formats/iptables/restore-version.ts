@@ -9,7 +9,10 @@ import { program } from './programs.js';
 /** Every chain of two saves, table by table, but other software's (docker's chains are docker's to restore). */
 function ownChains(a: SavedRuleset[], b: SavedRuleset[]): ChainScope {
   const out: ChainScope = {};
-  for (const t of [...a, ...b]) out[t.name] = [...new Set([...(out[t.name] ?? []), ...t.chains.map((c) => c.name).filter((n) => foreignOwner(n) === null)])];
+  for (const t of [...a, ...b])
+    out[t.name] = [
+      ...new Set([...(out[t.name] ?? []), ...t.chains.map((c) => c.name).filter((n) => foreignOwner(n) === null)]),
+    ];
   return out;
 }
 
@@ -38,18 +41,38 @@ function withoutIdleBuiltins(scope: ChainScope, a: SavedRuleset[], b: SavedRules
  * the chains the admin owns that differ from live, restored with `-c --noflush` (live counters kept for
  * rules that stay), and the transaction that puts today's chains back. Other software's chains stay.
  */
-export function iptablesRestoreSteps(stored: SnapshotT, live: SnapshotT): { apply: TransactionStepT[]; rollback: TransactionStepT[]; chains: string[] } {
+export function iptablesRestoreSteps(
+  stored: SnapshotT,
+  live: SnapshotT,
+): { apply: TransactionStepT[]; rollback: TransactionStepT[]; chains: string[] } {
   const out = { apply: [] as TransactionStepT[], rollback: [] as TransactionStepT[], chains: [] as string[] };
-  for (const [variant, key] of [['nft', 'iptablesNft'], ['legacy', 'iptablesLegacy']] as const) {
+  for (const [variant, key] of [
+    ['nft', 'iptablesNft'],
+    ['legacy', 'iptablesLegacy'],
+  ] as const) {
     for (const family of ['v4', 'v6'] as const) {
       const [s, l] = [parseSave(stored[key][family]), parseSave(live[key][family])];
       const scope = withoutIdleBuiltins(changedScope(l, s, ownChains(s, l)), l, s);
       if (Object.keys(scope).length === 0) continue;
       const restore = program('restore', variant, family);
-      const label = Object.entries(scope).map(([t, c]) => `${t}: ${c.join(',')}`).join('; ');
-      out.apply.push({ program: restore, args: ['-w', '5', '-c', '--noflush'], input: rollbackInput(carryCounters(l, s), l, scope), what: `iptables-${variant} ${family} restore chains ${label}` });
-      out.rollback.push({ program: restore, args: ['-w', '5', '-c', '--noflush'], input: rollbackInput(l, s, scope), what: `iptables-${variant} ${family} chains ${label}` });
-      out.chains.push(...Object.entries(scope).flatMap(([t, c]) => c.map((name) => `iptables-${variant} ${family} ${t}/${name}`)));
+      const label = Object.entries(scope)
+        .map(([t, c]) => `${t}: ${c.join(',')}`)
+        .join('; ');
+      out.apply.push({
+        program: restore,
+        args: ['-w', '5', '-c', '--noflush'],
+        input: rollbackInput(carryCounters(l, s), l, scope),
+        what: `iptables-${variant} ${family} restore chains ${label}`,
+      });
+      out.rollback.push({
+        program: restore,
+        args: ['-w', '5', '-c', '--noflush'],
+        input: rollbackInput(l, s, scope),
+        what: `iptables-${variant} ${family} chains ${label}`,
+      });
+      out.chains.push(
+        ...Object.entries(scope).flatMap(([t, c]) => c.map((name) => `iptables-${variant} ${family} ${t}/${name}`)),
+      );
     }
   }
   return out;

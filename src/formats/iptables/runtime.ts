@@ -10,7 +10,10 @@ import { parseRestore } from './parse.js';
 import { foreignOwner, ownRule } from './owners.js';
 import { FwsafeError } from '../../errors.js';
 
-const View = z.record(z.string(), z.record(z.string(), z.strictObject({ policy: z.string().nullable(), rules: z.array(z.string()) }).nullable()));
+const View = z.record(
+  z.string(),
+  z.record(z.string(), z.strictObject({ policy: z.string().nullable(), rules: z.array(z.string()) }).nullable()),
+);
 
 /** What the watchdog compares: the touched chains right after the change, and where they live. */
 export const Expected = z.strictObject({
@@ -21,7 +24,8 @@ export const Expected = z.strictObject({
 });
 export type ExpectedT = z.infer<typeof Expected>;
 
-const same = (a: ChainView | undefined, b: ChainView | undefined): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+const same = (a: ChainView | undefined, b: ChainView | undefined): boolean =>
+  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** What changed in a chain, in iptables syntax: "+ -A X …", "- -A X …", "policy DROP → ACCEPT", "deleted" (at most 3 lines). */
 function whatChanged(a: ChainView | undefined, b: ChainView | undefined): string {
@@ -41,7 +45,8 @@ export function differingChains(expected: ExpectedT['tables'], now: ExpectedT['t
   for (const [table, chains] of Object.entries(expected)) {
     for (const [name, view] of Object.entries(chains)) {
       const current = now[table]?.[name];
-      if (!same(view, current)) out.push(detail ? `${table}/${name} (${whatChanged(view, current)})` : `${table}/${name}`);
+      if (!same(view, current))
+        out.push(detail ? `${table}/${name} (${whatChanged(view, current)})` : `${table}/${name}`);
     }
   }
   return out;
@@ -64,9 +69,17 @@ export const iptablesRuntime: FormatRuntime = {
   expectedText: (plan) => plan.result.touchedText,
   async overwritten(pending) {
     const expected = Expected.parse(JSON.parse(pending.expectedText));
-    const scope: ChainScope = Object.fromEntries(Object.entries(expected.tables).map(([t, chains]) => [t, Object.keys(chains)]));
+    const scope: ChainScope = Object.fromEntries(
+      Object.entries(expected.tables).map(([t, chains]) => [t, Object.keys(chains)]),
+    );
     const saves = await Promise.all(
-      Object.keys(scope).map((table) => run(program('save', expected.variant, expected.family), ['-t', table], { netns: pending.netns, allowFailure: true, timeoutMs: 10_000 })),
+      Object.keys(scope).map((table) =>
+        run(program('save', expected.variant, expected.family), ['-t', table], {
+          netns: pending.netns,
+          allowFailure: true,
+          timeoutMs: 10_000,
+        }),
+      ),
     );
     const now = touchedView(parseSave(saves.map((r) => (r.exitCode === 0 ? r.stdout : '')).join('\n')), scope);
     // Said precisely: which rules someone else added, removed or changed in a touched chain during the window.
@@ -83,10 +96,23 @@ export const iptablesRuntime: FormatRuntime = {
       parseRestore(text, 'the persistent file');
       // The touched chains (but other software's, which the file leaves out) must be in the file as the change left them.
       const mine = (v: ChainView): ChainView => (v ? { policy: v.policy, rules: v.rules.filter(ownRule) } : null);
-      const own = Object.fromEntries(Object.entries(expected.tables).map(([t, chains]) => [t, Object.fromEntries(Object.entries(chains).filter(([name]) => foreignOwner(name) === null).map(([name, v]) => [name, mine(v)]))]));
+      const own = Object.fromEntries(
+        Object.entries(expected.tables).map(([t, chains]) => [
+          t,
+          Object.fromEntries(
+            Object.entries(chains)
+              .filter(([name]) => foreignOwner(name) === null)
+              .map(([name, v]) => [name, mine(v)]),
+          ),
+        ]),
+      );
       const scope: ChainScope = Object.fromEntries(Object.entries(own).map(([t, chains]) => [t, Object.keys(chains)]));
       const missing = differingChains(own, touchedView(parseSave(text), scope));
-      if (missing.length) throw new FwsafeError(`The persistent file does not hold the confirmed chains ${missing.join(', ')}; the change is kept live but NOT persisted.`, { code: 'PERSIST_VERIFY_FAILED' });
+      if (missing.length)
+        throw new FwsafeError(
+          `The persistent file does not hold the confirmed chains ${missing.join(', ')}; the change is kept live but NOT persisted.`,
+          { code: 'PERSIST_VERIFY_FAILED' },
+        );
     },
   },
 };

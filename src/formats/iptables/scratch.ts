@@ -33,7 +33,7 @@ export function saveBlocks(save: string): { table: string; text: string }[] {
     if (line.startsWith('*')) cur = { table: line.slice(1).trim(), lines: [] };
     if (cur) cur.lines.push(line);
     if (line.trim() === 'COMMIT' && cur) {
-      out.push({ table: cur.table, text: cur.lines.join('\n') + '\n' });
+      out.push({ table: cur.table, text: `${cur.lines.join('\n')}\n` });
       cur = null;
     }
   }
@@ -42,7 +42,7 @@ export function saveBlocks(save: string): { table: string; text: string }[] {
 
 /** Loads a live save into a namespace with counters: at once, else table by table (naming those that fail). */
 export async function loadSave(ns: string, restore: string, save: string | null): Promise<string[]> {
-  if (!save || !save.trim()) return [];
+  if (!save?.trim()) return [];
   const whole = await run(restore, ['-c', '-w', '5'], { netns: ns, input: save, allowFailure: true });
   if (whole.exitCode === 0) return [];
   const failed: string[] = [];
@@ -55,21 +55,38 @@ export async function loadSave(ns: string, restore: string, save: string | null)
 
 /** The kernel's refusal of a restore input, pointed at the proposal's line. */
 function rejection(stderr: string, o: IptablesScratchOptions, notReproduced: string[]): KernelRejectedError {
-  const cleaned = stderr.trim().split('\n').filter((l) => !/^Try `.*-h'/.test(l)).join('\n');
+  const cleaned = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !/^Try `.*-h'/.test(l))
+    .join('\n');
   const m = /line:? (\d+)/i.exec(cleaned);
   // iptables-nft checks jumps when the table commits: find the line that names the missing chain.
   const missing = /Chain '([^']+)' does not exist/.exec(cleaned)?.[1];
-  const naming = missing ? o.proposalLines.findIndex((l) => new RegExp(`(^|\\s)(-[jg]|--jump|--goto|-[AIRD])\\s+${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`).test(l)) : -1;
-  const line = naming >= 0 ? naming + 1 : m ? o.lineMap[Number(m[1])] ?? null : null;
-  const where = line ? `${o.proposalPath} line ${line}: "${(o.proposalLines[line - 1] ?? '').trim().slice(0, 100)}"` : o.proposalPath;
-  return new KernelRejectedError(`${program('restore', o.variant, o.family)} rejected ${where}. Nothing was applied:\n${cleaned}`, {
-    code: 'KERNEL_REJECTED',
-    actions: [
-      'Fix the line shown and plan again (iptables -h / man iptables-extensions for matches and targets).',
-      ...(notReproduced.length ? [`These live tables could not be reproduced for planning: ${notReproduced.join(', ')}.`] : []),
-    ],
-    details: { line, stderr: cleaned },
-  });
+  const naming = missing
+    ? o.proposalLines.findIndex((l) =>
+        new RegExp(
+          `(^|\\s)(-[jg]|--jump|--goto|-[AIRD])\\s+${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`,
+        ).test(l),
+      )
+    : -1;
+  const line = naming >= 0 ? naming + 1 : m ? (o.lineMap[Number(m[1])] ?? null) : null;
+  const where = line
+    ? `${o.proposalPath} line ${line}: "${(o.proposalLines[line - 1] ?? '').trim().slice(0, 100)}"`
+    : o.proposalPath;
+  return new KernelRejectedError(
+    `${program('restore', o.variant, o.family)} rejected ${where}. Nothing was applied:\n${cleaned}`,
+    {
+      code: 'KERNEL_REJECTED',
+      actions: [
+        'Fix the line shown and plan again (iptables -h / man iptables-extensions for matches and targets).',
+        ...(notReproduced.length
+          ? [`These live tables could not be reproduced for planning: ${notReproduced.join(', ')}.`]
+          : []),
+      ],
+      details: { line, stderr: cleaned },
+    },
+  );
 }
 
 /**
@@ -86,7 +103,11 @@ export async function computeIptablesInScratch(o: IptablesScratchOptions): Promi
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     const notReproduced = await loadSave(ns, restore, o.liveSave);
     const before = (await run(save, ['-c'], { netns: ns })).stdout;
-    const applied = await run(restore, ['-w', '5', ...(o.replaceTables ? [] : ['--noflush'])], { netns: ns, input: o.input, allowFailure: true });
+    const applied = await run(restore, ['-w', '5', ...(o.replaceTables ? [] : ['--noflush'])], {
+      netns: ns,
+      input: o.input,
+      allowFailure: true,
+    });
     if (applied.exitCode !== 0) throw rejection(applied.stderr || applied.stdout, o, notReproduced);
     const after = (await run(save, ['-c'], { netns: ns })).stdout;
     return { before, after, notReproduced };

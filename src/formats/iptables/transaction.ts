@@ -15,7 +15,8 @@ function commandChains(c: RestoreTable['commands'][number]): string[] {
 /** The chains a chain-scoped proposal touches: those it declares and those its commands name. */
 export function declaredScope(tables: RestoreTable[]): ChainScope {
   const out: ChainScope = {};
-  for (const t of tables) out[t.name] = [...new Set([...t.chains.map((c) => c.name), ...t.commands.flatMap(commandChains)])];
+  for (const t of tables)
+    out[t.name] = [...new Set([...t.chains.map((c) => c.name), ...t.commands.flatMap(commandChains)])];
   return out;
 }
 
@@ -35,7 +36,7 @@ export function applyInput(tables: RestoreTable[], replaceTables: boolean): stri
     for (const c of t.commands) out.push(c.text);
     out.push('COMMIT');
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** Which line of the proposal an input line came from (for the kernel's "line N failed"). */
@@ -69,18 +70,22 @@ export function rollbackInput(before: SavedRuleset[], after: SavedRuleset[], sco
     out.push(`*${table}`);
     for (const name of [...existed, ...created]) {
       const c = chainOf(before, table, name);
-      out.push(isBuiltin(table, name) ? `:${name} ${c?.policy ?? 'ACCEPT'} ${c?.counters ?? '[0:0]'}` : `:${name} - [0:0]`);
+      out.push(
+        isBuiltin(table, name) ? `:${name} ${c?.policy ?? 'ACCEPT'} ${c?.counters ?? '[0:0]'}` : `:${name} - [0:0]`,
+      );
     }
     // Built-in chains are emptied (one the change created comes back empty: it cannot be deleted).
     for (const name of [...existed, ...created]) if (isBuiltin(table, name)) out.push(`-F ${name}`);
     for (const name of existed) {
       const c = chainOf(before, table, name)!;
-      c.rules.forEach((rule, i) => out.push(`${c.ruleCounters[i] ?? '[0:0]'} ${rule}`));
+      c.rules.forEach((rule, i) => {
+        out.push(`${c.ruleCounters[i] ?? '[0:0]'} ${rule}`);
+      });
     }
     for (const name of created) if (!isBuiltin(table, name)) out.push(`-X ${name}`);
     out.push('COMMIT');
   }
-  return out.length ? out.join('\n') + '\n' : '';
+  return out.length ? `${out.join('\n')}\n` : '';
 }
 
 /** A chain as compared across time: policy and rules, no counters; null when it does not exist. */
@@ -106,7 +111,9 @@ export function carryCounters(live: SavedRuleset[], after: SavedRuleset[]): Save
     chains: t.chains.map((c) => {
       const l = live.find((x) => x.name === t.name)?.chains.find((x) => x.name === c.name);
       const counters: (string | null)[] = c.rules.map(() => '[0:0]');
-      if (l) for (const op of align(l.rules, c.rules, (r) => r)) if (op.kind === 'same') counters[op.bi] = l.ruleCounters[op.ai] ?? '[0:0]';
+      if (l)
+        for (const op of align(l.rules, c.rules, (r) => r))
+          if (op.kind === 'same') counters[op.bi] = l.ruleCounters[op.ai] ?? '[0:0]';
       return { ...c, counters: l?.counters ?? c.counters, ruleCounters: counters };
     }),
   }));

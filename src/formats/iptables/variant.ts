@@ -16,11 +16,19 @@ export interface VariantChoice {
  * a host that uses the other is a blocking finding (the rules would sit beside the live ones, and a
  * packet must pass both).
  */
-export async function chooseVariant(netns: string | null, family: IpFamily, override: IptablesVariant | null): Promise<VariantChoice> {
+export async function chooseVariant(
+  netns: string | null,
+  family: IpFamily,
+  override: IptablesVariant | null,
+): Promise<VariantChoice> {
   const legacy = (await legacyTableNames(netns))[family];
   const live: IptablesVariant = legacy.length > 0 ? 'legacy' : 'nft';
-  const liveWhy = legacy.length > 0 ? `iptables-legacy tables are live for ${family === 'v4' ? 'IPv4' : 'IPv6'} (${legacy.join(', ')})` : `no iptables-legacy tables are live for ${family === 'v4' ? 'IPv4' : 'IPv6'}, so iptables-nft`;
-  if (override === null || override === live) return { variant: override ?? live, why: override ? `--backend iptables-${override}` : liveWhy, mismatch: null };
+  const liveWhy =
+    legacy.length > 0
+      ? `iptables-legacy tables are live for ${family === 'v4' ? 'IPv4' : 'IPv6'} (${legacy.join(', ')})`
+      : `no iptables-legacy tables are live for ${family === 'v4' ? 'IPv4' : 'IPv6'}, so iptables-nft`;
+  if (override === null || override === live)
+    return { variant: override ?? live, why: override ? `--backend iptables-${override}` : liveWhy, mismatch: null };
   return {
     variant: override,
     why: `--backend iptables-${override}`,

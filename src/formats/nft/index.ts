@@ -3,7 +3,8 @@ import { refuseNonChanges } from '../../plan/proposal-commands.js';
 import { planNft } from '../../plan/create-plan.js';
 
 // A first statement nft accepts at the top of a script (after comments and blank lines).
-const NFT_START = /^(#!.*\bnft\b|table|chain|set|map|flowtable|add|create|insert|replace|delete|destroy|flush|reset|rename|include|define|undefine|redefine|list|counter|quota|limit|ct|element|rule)\b/;
+const NFT_START =
+  /^(#!.*\bnft\b|table|chain|set|map|flowtable|add|create|insert|replace|delete|destroy|flush|reset|rename|include|define|undefine|redefine|list|counter|quota|limit|ct|element|rule)\b/;
 
 /** The first line that is not blank or a comment. */
 function firstStatement(text: string): string | null {
@@ -21,7 +22,9 @@ export const nftFormat: ProposalFormat = {
   label: 'nft script',
   recognise(text: string): Recognition | null {
     const first = firstStatement(text);
-    return first !== null && NFT_START.test(first) ? { format: 'nft', seen: `nft script (starts with "${first.split(/\s+/)[0]}")` } : null;
+    return first !== null && NFT_START.test(first)
+      ? { format: 'nft', seen: `nft script (starts with "${first.split(/\s+/)[0]}")` }
+      : null;
   },
   validate: (text, path) => refuseNonChanges(text, path),
   plan: (options) => planNft(options),

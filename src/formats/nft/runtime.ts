@@ -16,7 +16,11 @@ export const nftRuntime: FormatRuntime = {
   expectedText: (plan: PlanT): string => plan.result.touchedText,
   inverse: (before, after, plan) => {
     try {
-      return inverseDelta(before, after, plan.touchedTables.filter((t) => !t.iptablesNft));
+      return inverseDelta(
+        before,
+        after,
+        plan.touchedTables.filter((t) => !t.iptablesNft),
+      );
     } catch {
       return null;
     }

@@ -18,8 +18,14 @@ const icmp = (family: Packet['family'], icmpType: string, ctstate: Packet['ctsta
 export const icmpBlocked: Analyser = (ctx) => {
   const out: FindingT[] = [];
   // ND is never tracked by conntrack; packet-too-big arrives as "related" to the flow it is about.
-  const v6: [string, Packet['ctstate']][] = [['nd-neighbor-solicit', 'untracked'], ['nd-neighbor-advert', 'untracked'], ['packet-too-big', 'related']];
-  const blocked6 = v6.map(([type, state]) => ({ type, d: droppedByChange(ctx, icmp('ipv6', type, state)) })).filter((x) => x.d !== null);
+  const v6: [string, Packet['ctstate']][] = [
+    ['nd-neighbor-solicit', 'untracked'],
+    ['nd-neighbor-advert', 'untracked'],
+    ['packet-too-big', 'related'],
+  ];
+  const blocked6 = v6
+    .map(([type, state]) => ({ type, d: droppedByChange(ctx, icmp('ipv6', type, state)) }))
+    .filter((x) => x.d !== null);
   if (blocked6.length) {
     const d = blocked6[0]!.d!;
     // Without neighbour discovery IPv6 stops once the neighbour entries expire: blocking where IPv6 is in use.

@@ -20,17 +20,19 @@ export const notAnalysed: Analyser = (ctx) => {
       entry.what.add(state === 'new' ? `new SSH logins to port ${port}` : `established SSH sessions on port ${port}`);
     }
   }
-  return [...seen].map(([location, { why, what }]): FindingT => ({
-    code: 'RULE_NOT_ANALYSED',
-    severity: 'warning',
-    message:
-      `fwsafe cannot analyse ${location} (${why}); it may decide ${[...what].join(' and ')}, ` +
-      'so the rule analysis is uncertain there.',
-    fix:
-      'Read that rule yourself; the real-packet probes (on by default against the live ruleset) ' +
-      'still test what the kernel does.',
-    location,
-  }));
+  return [...seen].map(
+    ([location, { why, what }]): FindingT => ({
+      code: 'RULE_NOT_ANALYSED',
+      severity: 'warning',
+      message:
+        `fwsafe cannot analyse ${location} (${why}); it may decide ${[...what].join(' and ')}, ` +
+        'so the rule analysis is uncertain there.',
+      fix:
+        'Read that rule yourself; the real-packet probes (on by default against the live ruleset) ' +
+        'still test what the kernel does.',
+      location,
+    }),
+  );
 };
 
 function incomplete(location: string, items: string[]): FindingT {

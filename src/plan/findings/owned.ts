@@ -14,7 +14,9 @@ export const ownedTables: Analyser = (ctx) => {
       code: 'TABLE_OWNER_FLAG',
       severity: 'error',
       message: `Table ${key} carries the nft owner flag (owned by the process ${flag.progname ?? 'that created it'}): the kernel lets no other process change it, so neither this change nor its rollback could be applied by nft.`,
-      fix: firewalld ? 'Stage the change through firewalld instead: a .firewalld proposal of firewall-cmd operations (docs/firewalld.md).' : `Change it through ${flag.progname ?? 'its owner'}, or put your rules in a table of your own.`,
+      fix: firewalld
+        ? 'Stage the change through firewalld instead: a .firewalld proposal of firewall-cmd operations (docs/firewalld.md).'
+        : `Change it through ${flag.progname ?? 'its owner'}, or put your rules in a table of your own.`,
       location: key,
     });
   }

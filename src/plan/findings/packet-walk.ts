@@ -48,7 +48,8 @@ const mayDecide = (text: string): boolean => !/^(?:update|add|delete) @/.test(te
 
 type Tri = true | false | 'unknown';
 type Expr = Record<string, unknown>;
-const and = (a: Tri, b: Tri): Tri => (a === false || b === false ? false : a === 'unknown' || b === 'unknown' ? 'unknown' : true);
+const and = (a: Tri, b: Tri): Tri =>
+  a === false || b === false ? false : a === 'unknown' || b === 'unknown' ? 'unknown' : true;
 
 function ipToBigInt(addr: string): { v: bigint; bits: number } | null {
   if (addr.includes(':')) {
@@ -110,7 +111,10 @@ function member(x: string | number, right: unknown, table: TableModel, addr: boo
   else items = [right];
   let result: Tri = false;
   for (const item of items) {
-    const inner = item && typeof item === 'object' && 'elem' in (item as Expr) ? (item as { elem: { val: unknown } }).elem.val : item;
+    const inner =
+      item && typeof item === 'object' && 'elem' in (item as Expr)
+        ? (item as { elem: { val: unknown } }).elem.val
+        : item;
     const r = scalarIn(x, inner, addr);
     if (r === true) return true;
     if (r === 'unknown') result = 'unknown';
@@ -119,17 +123,33 @@ function member(x: string | number, right: unknown, table: TableModel, addr: boo
 }
 
 // The packet each state stands for: a login's first packet is a bare SYN, a session's packets carry ACK.
-const TCP_FLAGS: Record<Packet['ctstate'], string[] | null> = { new: ['syn'], established: ['ack', 'psh'], related: null, untracked: null };
+const TCP_FLAGS: Record<Packet['ctstate'], string[] | null> = {
+  new: ['syn'],
+  established: ['ack', 'psh'],
+  related: null,
+  untracked: null,
+};
 
 /** `tcp flags syn` / `tcp flags { syn, ack }` (op `in`: any of these bits set). */
 function tcpFlagsIn(p: Packet, right: unknown): Tri {
   const flags = TCP_FLAGS[p.ctstate];
-  const wanted = typeof right === 'string' ? [right] : Array.isArray(right) && right.every((x) => typeof x === 'string') ? (right as string[]) : null;
+  const wanted =
+    typeof right === 'string'
+      ? [right]
+      : Array.isArray(right) && right.every((x) => typeof x === 'string')
+        ? (right as string[])
+        : null;
   if (!flags || !wanted) return 'unknown';
   return wanted.some((f) => flags.includes(f));
 }
 
-const L4_OF: Record<string, Packet['proto']> = { tcp: 'tcp', udp: 'udp', icmp: 'icmp', 'ipv6-icmp': 'icmpv6', icmpv6: 'icmpv6' };
+const L4_OF: Record<string, Packet['proto']> = {
+  tcp: 'tcp',
+  udp: 'udp',
+  icmp: 'icmp',
+  'ipv6-icmp': 'icmpv6',
+  icmpv6: 'icmpv6',
+};
 
 function matchExpr(m: Expr, p: Packet, table: TableModel): Tri {
   const op = String(m.op ?? '==');
@@ -147,7 +167,10 @@ function matchExpr(m: Expr, p: Packet, table: TableModel): Tri {
         const addr = pl.field === 'saddr' ? p.saddr : p.daddr;
         base = addr === null ? 'unknown' : member(addr, right, table, true);
       } else if (pl.field === 'protocol' || pl.field === 'nexthdr') {
-        base = typeof right === 'string' || Array.isArray(right) || typeof right === 'object' ? member(p.proto === 'icmpv6' ? 'ipv6-icmp' : p.proto, right, table, false) : 'unknown';
+        base =
+          typeof right === 'string' || Array.isArray(right) || typeof right === 'object'
+            ? member(p.proto === 'icmpv6' ? 'ipv6-icmp' : p.proto, right, table, false)
+            : 'unknown';
       } else base = 'unknown';
     } else if (proto === 'tcp' || proto === 'udp' || proto === 'th') {
       if (proto !== 'th' && proto !== p.proto) return false;
@@ -165,7 +188,13 @@ function matchExpr(m: Expr, p: Packet, table: TableModel): Tri {
     base = member(p.ctstate, right, table, false);
   } else if (left && 'meta' in left) {
     const key = (left.meta as { key?: string }).key;
-    if (key === 'iifname' || key === 'iif') base = p.iifname === null ? (member('lo', right, table, false) === true ? false : 'unknown') : member(p.iifname, right, table, false);
+    if (key === 'iifname' || key === 'iif')
+      base =
+        p.iifname === null
+          ? member('lo', right, table, false) === true
+            ? false
+            : 'unknown'
+          : member(p.iifname, right, table, false);
     else if (key === 'l4proto') base = member(p.proto === 'icmpv6' ? 'ipv6-icmp' : p.proto, right, table, false);
     else if (key === 'nfproto') base = member(p.family, right, table, false);
     else if (key === 'protocol') base = member(p.family === 'ipv4' ? 'ip' : 'ip6', right, table, false);
@@ -184,7 +213,7 @@ function vmapLookup(vmap: Expr, p: Packet, table: TableModel): VmapResult {
   let entries: unknown[];
   if (typeof data === 'string' && data.startsWith('@')) {
     const map = table.sets.find((s) => s.name === data.slice(1));
-    if (!map || map.kind !== 'map') return { kind: 'unknown' };
+    if (map?.kind !== 'map') return { kind: 'unknown' };
     entries = map.elements.map((e) => JSON.parse(e) as unknown);
   } else if (data && typeof data === 'object' && 'set' in (data as Expr)) entries = (data as { set: unknown[] }).set;
   else return { kind: 'unknown' };
@@ -194,11 +223,16 @@ function vmapLookup(vmap: Expr, p: Packet, table: TableModel): VmapResult {
       unknown = true;
       continue;
     }
-    const key = entry[0] && typeof entry[0] === 'object' && 'elem' in (entry[0] as Expr) ? (entry[0] as { elem: { val: unknown } }).elem.val : entry[0];
+    const key =
+      entry[0] && typeof entry[0] === 'object' && 'elem' in (entry[0] as Expr)
+        ? (entry[0] as { elem: { val: unknown } }).elem.val
+        : entry[0];
     const hit = matchExpr({ op: '==', left: vmap.key, right: key }, p, table);
     if (hit === true) {
       const verdict = entry[1] as Expr;
-      return verdict && typeof verdict === 'object' && !('continue' in verdict) ? { kind: 'hit', verdict } : { kind: 'miss' };
+      return verdict && typeof verdict === 'object' && !('continue' in verdict)
+        ? { kind: 'hit', verdict }
+        : { kind: 'miss' };
     }
     if (hit === 'unknown') unknown = true;
   }
@@ -243,14 +277,14 @@ function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: numbe
         matched = and(matched, 'unknown');
         if (mayDecide(String(e.opaque))) verdict ??= ACCEPT_PLACEHOLDER;
       } else if ('match' in e) matched = and(matched, matchExpr(e.match as Expr, p, table));
-      else if ('accept' in e || 'drop' in e || 'reject' in e || 'jump' in e || 'goto' in e || 'return' in e) verdict = e;
+      else if ('accept' in e || 'drop' in e || 'reject' in e || 'jump' in e || 'goto' in e || 'return' in e)
+        verdict = e;
       // One login is far under any rate: `limit rate X` lets it through, `limit rate over X` does not match it.
       // A named limit (`limit name "x"`) is an object whose rate the walk does not read.
       else if ('limit' in e) {
         const limit = e.limit as { inv?: boolean } | string | null;
         matched = and(matched, typeof limit !== 'object' || limit === null ? 'unknown' : !limit.inv);
-      }
-      else if ('vmap' in e) {
+      } else if ('vmap' in e) {
         const r = vmapLookup(e.vmap as Expr, p, table);
         if (r.kind === 'hit') verdict = r.verdict;
         else if (r.kind === 'miss') matched = false;
@@ -290,14 +324,22 @@ function walkChain(table: TableModel, chain: ChainModel, p: Packet, depth: numbe
 }
 
 function appliesTo(table: TableModel, p: Packet): boolean {
-  return table.family === 'inet' || (table.family === 'ip' && p.family === 'ipv4') || (table.family === 'ip6' && p.family === 'ipv6');
+  return (
+    table.family === 'inet' ||
+    (table.family === 'ip' && p.family === 'ipv4') ||
+    (table.family === 'ip6' && p.family === 'ipv6')
+  );
 }
 
 /** Walks a packet through every filter base chain on the prerouting and input (or forward) hooks, in priority order. */
 export function walkInput(model: RulesetModel, p: Packet, hook: 'input' | 'forward' = 'input'): WalkResult {
   const bases = model.tables
     .filter((t) => appliesTo(t, p) && !t.dormant)
-    .flatMap((t) => t.chains.filter((c) => c.type === 'filter' && (c.hook === hook || c.hook === 'prerouting')).map((c) => ({ t, c })))
+    .flatMap((t) =>
+      t.chains
+        .filter((c) => c.type === 'filter' && (c.hook === hook || c.hook === 'prerouting'))
+        .map((c) => ({ t, c })),
+    )
     .sort((x, y) => (x.c.hook === y.c.hook ? (x.c.prio ?? 0) - (y.c.prio ?? 0) : x.c.hook === 'prerouting' ? -1 : 1));
   // What could not be read at all (a table or chain of an unknown shape) may hold any verdict.
   const gaps: WalkGap[] = [
@@ -312,14 +354,19 @@ export function walkInput(model: RulesetModel, p: Packet, hook: 'input' | 'forwa
     const r = walkChain(t, c, p, 0, gaps);
     uncertain ||= r.uncertain;
     if (r.kind === 'drop') return { verdict: 'drop', decidedBy: r.decidedBy, uncertain, gaps };
-    if (r.kind === 'continue' && c.policy === 'drop') return { verdict: 'drop', decidedBy: `${t.key} ${c.name}: policy drop`, uncertain, gaps };
+    if (r.kind === 'continue' && c.policy === 'drop')
+      return { verdict: 'drop', decidedBy: `${t.key} ${c.name}: policy drop`, uncertain, gaps };
     decidedBy = r.kind === 'accept' ? r.decidedBy : `${t.key} ${c.name}: policy ${c.policy ?? 'accept'}`;
   }
   return { verdict: 'accept', decidedBy, uncertain, gaps };
 }
 
 export function inputChains(model: RulesetModel): { table: TableModel; chain: ChainModel }[] {
-  return model.tables.flatMap((t) => t.chains.filter((c) => c.type === 'filter' && (c.hook === 'input' || c.hook === 'forward')).map((c) => ({ table: t, chain: c })));
+  return model.tables.flatMap((t) =>
+    t.chains
+      .filter((c) => c.type === 'filter' && (c.hook === 'input' || c.hook === 'forward'))
+      .map((c) => ({ table: t, chain: c })),
+  );
 }
 
 export { L4_OF };

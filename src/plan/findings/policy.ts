@@ -4,8 +4,24 @@ import type { Analyser } from './context.js';
 import type { FindingT } from '../schema.js';
 
 // A reply to a connection the host opened (a high port), and a local client talking to a local service.
-const reply = (family: Packet['family']): Packet => ({ family, proto: 'tcp', saddr: null, daddr: null, dport: 43210, ctstate: 'established', iifname: null });
-const loopback = (family: Packet['family']): Packet => ({ family, proto: 'tcp', saddr: family === 'ipv4' ? '127.0.0.1' : '::1', daddr: family === 'ipv4' ? '127.0.0.1' : '::1', dport: 5432, ctstate: 'new', iifname: 'lo' });
+const reply = (family: Packet['family']): Packet => ({
+  family,
+  proto: 'tcp',
+  saddr: null,
+  daddr: null,
+  dport: 43210,
+  ctstate: 'established',
+  iifname: null,
+});
+const loopback = (family: Packet['family']): Packet => ({
+  family,
+  proto: 'tcp',
+  saddr: family === 'ipv4' ? '127.0.0.1' : '::1',
+  daddr: family === 'ipv4' ? '127.0.0.1' : '::1',
+  dport: 5432,
+  ctstate: 'new',
+  iifname: 'lo',
+});
 
 /** Input dropping established/related traffic (replies, existing sessions), or loopback traffic. */
 export const dropPolicy: Analyser = (ctx) => {
@@ -34,8 +50,14 @@ export const dropPolicy: Analyser = (ctx) => {
   }
   // A forward chain with rules routes something: its replies need established accepted too.
   // (An empty forward chain with policy drop is a deliberate "this host does not route".)
-  const routes = ctx.result.tables.some((t) => ctx.touched.includes(t.key) && t.chains.some((c) => c.hook === 'forward' && c.type === 'filter' && c.rules.length > 0));
-  const forwarded = routes ? droppedByChange(ctx, reply('ipv4'), 'forward') ?? droppedByChange(ctx, reply('ipv6'), 'forward') : null;
+  const routes = ctx.result.tables.some(
+    (t) =>
+      ctx.touched.includes(t.key) &&
+      t.chains.some((c) => c.hook === 'forward' && c.type === 'filter' && c.rules.length > 0),
+  );
+  const forwarded = routes
+    ? (droppedByChange(ctx, reply('ipv4'), 'forward') ?? droppedByChange(ctx, reply('ipv6'), 'forward'))
+    : null;
   if (forwarded) {
     out.push({
       code: 'FORWARD_DROP_WITHOUT_ESTABLISHED',

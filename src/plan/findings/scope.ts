@@ -14,7 +14,11 @@ export const scope: Analyser = (ctx) => {
       severity: 'error',
       message: `The proposal runs \`flush ruleset\`, which deletes every table on the host${foreign.length ? `, including ${foreign.map((t) => `${t.key} (${t.owner})`).join(', ')}` : ''}. fwsafe never flushes the whole ruleset.`,
       fix: `Remove \`flush ruleset\` and replace only the tables the file defines, each in one transaction: ${
-        ctx.result.tables.length ? ctx.result.tables.map((t) => `\`table ${t.key}\` / \`delete table ${t.key}\` / \`table ${t.key} { … }\``).join('; ') : '`table F T` / `delete table F T` / `table F T { … }`'
+        ctx.result.tables.length
+          ? ctx.result.tables
+              .map((t) => `\`table ${t.key}\` / \`delete table ${t.key}\` / \`table ${t.key} { … }\``)
+              .join('; ')
+          : '`table F T` / `delete table F T` / `table F T { … }`'
       }.`,
       location: null,
     });
@@ -28,7 +32,12 @@ export const scope: Analyser = (ctx) => {
       code: 'FOREIGN_TABLE_TOUCHED',
       severity: removed || owner !== 'iptables-nft-managed' ? 'error' : 'warning',
       message: `The change ${removed ? 'deletes' : 'modifies'} table ${key}, owned by ${owner}. ${owner === 'firewalld' ? 'firewalld rewrites it on reload.' : `${owner} manages it and may overwrite or break with the change.`}`,
-      fix: owner === 'iptables-nft-managed' ? 'Change iptables-nft tables with iptables-nft, or move your rules into a table of your own.' : owner === 'firewalld' ? 'firewalld rewrites its table: stage the change as a .firewalld proposal of firewall-cmd operations (docs/firewalld.md).' : `Leave ${key} to ${owner}; put your rules in a table of your own (e.g. \`table inet fwsafe\`).`,
+      fix:
+        owner === 'iptables-nft-managed'
+          ? 'Change iptables-nft tables with iptables-nft, or move your rules into a table of your own.'
+          : owner === 'firewalld'
+            ? 'firewalld rewrites its table: stage the change as a .firewalld proposal of firewall-cmd operations (docs/firewalld.md).'
+            : `Leave ${key} to ${owner}; put your rules in a table of your own (e.g. \`table inet fwsafe\`).`,
       location: key,
     });
   }
@@ -37,8 +46,9 @@ export const scope: Analyser = (ctx) => {
     out.push({
       code: 'FIREWALLD_RUNNING',
       severity: 'warning',
-      message: 'firewalld is active here (table inet firewalld): it rewrites its own table on every reload and may conflict with rules added beside it.',
-      fix: 'An accept in your own table cannot override a drop in firewalld\'s: stage the change through firewalld as a .firewalld proposal (docs/firewalld.md).',
+      message:
+        'firewalld is active here (table inet firewalld): it rewrites its own table on every reload and may conflict with rules added beside it.',
+      fix: "An accept in your own table cannot override a drop in firewalld's: stage the change through firewalld as a .firewalld proposal (docs/firewalld.md).",
       location: 'inet firewalld',
     });
   }
@@ -46,7 +56,8 @@ export const scope: Analyser = (ctx) => {
     out.push({
       code: 'LEGACY_RULES_PRESENT',
       severity: 'warning',
-      message: 'iptables-legacy rules are loaded too: the kernel evaluates them as well as the nft ruleset, so a packet this plan accepts may still be dropped there.',
+      message:
+        'iptables-legacy rules are loaded too: the kernel evaluates them as well as the nft ruleset, so a packet this plan accepts may still be dropped there.',
       fix: 'Review `iptables-legacy-save`; migrate them to nft or remove them.',
       location: null,
     });
@@ -63,7 +74,8 @@ export const scope: Analyser = (ctx) => {
   return out;
 };
 
-const chainText = (c: ChainModel | undefined): string => (c ? JSON.stringify([c.type, c.hook, c.prio, c.policy, c.rules.map((r) => r.key)]) : '');
+const chainText = (c: ChainModel | undefined): string =>
+  c ? JSON.stringify([c.type, c.hook, c.prio, c.policy, c.rules.map((r) => r.key)]) : '';
 
 /** Chains other software keeps inside a shared table (docker's DOCKER chains in iptables-nft's `ip filter`). */
 function foreignChains(ctx: FindingContext): FindingT[] {
@@ -82,7 +94,9 @@ function foreignChains(ctx: FindingContext): FindingT[] {
         code: 'FOREIGN_CHAIN_TOUCHED',
         severity: userChain ? 'warning' : 'error',
         message: `The change ${chainOf(after) ? 'modifies' : 'deletes'} chain ${name} in ${key}, which ${owner} manages${userChain ? ' (it is the chain docker leaves for your rules, but docker expects it changed through iptables)' : ' and rewrites: your change may be lost or break it'}.`,
-        fix: userChain ? 'Add the rules with `iptables -I DOCKER-USER …` (iptables-nft), not nft.' : `Leave ${name} to ${owner}; filter in a chain of your own that runs before it.`,
+        fix: userChain
+          ? 'Add the rules with `iptables -I DOCKER-USER …` (iptables-nft), not nft.'
+          : `Leave ${name} to ${owner}; filter in a chain of your own that runs before it.`,
         location: `${key}/${name}`,
       });
     }

@@ -33,8 +33,10 @@ function sources(ctx: FindingContext): { family: Packet['family']; saddr: string
     saddr: a,
     daddr: ctx.ssh && family(ctx.ssh.server) === family(a) ? ctx.ssh.server : null,
   }));
-  if (out.length === 0) out.push({ family: 'ipv4', saddr: null, daddr: null }, { family: 'ipv6', saddr: null, daddr: null });
-  else if (ctx.ipv6InUse && !out.some((s) => s.family === 'ipv6')) out.push({ family: 'ipv6', saddr: null, daddr: null });
+  if (out.length === 0)
+    out.push({ family: 'ipv4', saddr: null, daddr: null }, { family: 'ipv6', saddr: null, daddr: null });
+  else if (ctx.ipv6InUse && !out.some((s) => s.family === 'ipv6'))
+    out.push({ family: 'ipv6', saddr: null, daddr: null });
   return out;
 }
 
@@ -45,7 +47,12 @@ export function sshPackets(ctx: FindingContext): SshPacket[] {
   for (const port of ports) {
     for (const state of ['new', 'established'] as const) {
       for (const { family, saddr, daddr } of sources(ctx)) {
-        out.push({ port, state, family, packet: { family, proto: 'tcp', saddr, daddr, dport: port, ctstate: state, iifname: null } });
+        out.push({
+          port,
+          state,
+          family,
+          packet: { family, proto: 'tcp', saddr, daddr, dport: port, ctstate: state, iifname: null },
+        });
       }
     }
   }
@@ -58,22 +65,42 @@ export const sshLockout: Analyser = (ctx) => {
   for (const { port, state, family, packet } of sshPackets(ctx)) {
     const after = walkInput(ctx.result, packet);
     if (after.verdict !== 'drop') continue;
-    const drop: Drop = { state, port, from: packet.saddr, families: [NAME[family]], decidedBy: after.decidedBy, definite: !after.uncertain, worse: walkInput(ctx.base, packet).verdict === 'accept' };
+    const drop: Drop = {
+      state,
+      port,
+      from: packet.saddr,
+      families: [NAME[family]],
+      decidedBy: after.decidedBy,
+      definite: !after.uncertain,
+      worse: walkInput(ctx.base, packet).verdict === 'accept',
+    };
     // The same verdict for IPv4 and IPv6 is one finding ("over IPv4 and IPv6"), not two.
-    const same = drops.find((d) => d.state === state && d.port === port && d.from === packet.saddr && d.decidedBy === drop.decidedBy && d.definite === drop.definite && d.worse === drop.worse);
+    const same = drops.find(
+      (d) =>
+        d.state === state &&
+        d.port === port &&
+        d.from === packet.saddr &&
+        d.decidedBy === drop.decidedBy &&
+        d.definite === drop.definite &&
+        d.worse === drop.worse,
+    );
     if (same) same.families.push(NAME[family]);
     else drops.push(drop);
   }
   return drops.map((d): FindingT => {
     const who = d.from ? `from ${d.from}` : `over ${d.families.join(' and ')}`;
-    const what = d.state === 'new' ? `a new SSH login to port ${d.port} ${who}` : `the established SSH session on port ${d.port} ${who}`;
+    const what =
+      d.state === 'new'
+        ? `a new SSH login to port ${d.port} ${who}`
+        : `the established SSH session on port ${d.port} ${who}`;
     return {
       code: d.state === 'new' ? 'SSH_NEW_LOGIN_BLOCKED' : 'SSH_SESSION_CUT',
       severity: d.worse && d.definite ? 'error' : 'warning',
       message: `After this change ${what} would ${d.definite ? '' : 'probably '}be dropped, decided by ${d.decidedBy}.${d.worse ? '' : ' (It is already dropped today.)'}`,
-      fix: d.state === 'new'
-        ? `Accept it before any drop, e.g. \`tcp dport ${d.port} accept\` (scoped to your admin addresses if you like) in the input chain.`
-        : 'Accept established traffic first in every input chain: `ct state established,related accept`.',
+      fix:
+        d.state === 'new'
+          ? `Accept it before any drop, e.g. \`tcp dport ${d.port} accept\` (scoped to your admin addresses if you like) in the input chain.`
+          : 'Accept established traffic first in every input chain: `ct state established,related accept`.',
       location: d.decidedBy,
     };
   });

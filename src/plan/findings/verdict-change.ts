@@ -11,7 +11,11 @@ export interface Dropped {
  * Is this packet dropped on the input path after the change, by a table the change touches?
  * (Drops decided by untouched tables are not this change's doing.)
  */
-export function droppedByChange(ctx: FindingContext, packet: Packet, hook: 'input' | 'forward' = 'input'): Dropped | null {
+export function droppedByChange(
+  ctx: FindingContext,
+  packet: Packet,
+  hook: 'input' | 'forward' = 'input',
+): Dropped | null {
   const after = walkInput(ctx.result, packet, hook);
   if (after.verdict !== 'drop' || !ctx.touched.some((key) => after.decidedBy.startsWith(`${key} `))) return null;
   return { after, already: walkInput(ctx.base, packet, hook).verdict === 'drop' };

@@ -12,23 +12,49 @@ import type { ConnectionT } from '../../../src/session/schema.js';
 import { statePaths, type StatePaths } from '../../../src/state/paths.js';
 import { guardStates, readGuardRecord, removeGuardFiles, writeGuardRecord } from '../../../src/watchdog/guard-files.js';
 import { processAlive, procStat } from '../../../src/watchdog/proc-stat.js';
-import { FwsafeError } from '../../../src/errors.js';
+import type { FwsafeError } from '../../../src/errors.js';
 
 const ssh = (sshdPid: number, startTicks: number): ConnectionT => ({
-  kind: 'ssh', sshdPid, startTicks, startedAt: null, client: '198.51.100.1 40000', tty: 'pts/0',
+  kind: 'ssh',
+  sshdPid,
+  startTicks,
+  startedAt: null,
+  client: '198.51.100.1 40000',
+  tty: 'pts/0',
 });
 const other = (kind: 'console' | 'pty' | 'none'): ConnectionT => ({
-  kind, sshdPid: null, startTicks: null, startedAt: null, client: null, tty: kind === 'none' ? null : kind === 'pty' ? 'pts/4' : 'tty1',
+  kind,
+  sshdPid: null,
+  startTicks: null,
+  startedAt: null,
+  client: null,
+  tty: kind === 'none' ? null : kind === 'pty' ? 'pts/4' : 'tty1',
 });
 
 function pending(overrides: Partial<PendingRecordT> = {}): PendingRecordT {
   return PendingRecord.parse({
-    schema: PENDING_SCHEMA, changeId: 'c-20260101000000-abcdef', versionId: 2, baseVersion: 1, netns: null,
-    createdAt: new Date().toISOString(), actor: { user: 'root', host: 'h', from: null }, message: '',
-    touchedTables: [], rollback: { nftScript: '', iptablesNft: { v4: null, v6: null } }, expectedText: '', proposalText: '',
-    timeoutSec: 60, deadline: new Date().toISOString(), deadlineMonoNs: String(monoNowNs() + 60_000_000_000n), bootId: bootId(),
-    watchdogPid: 1, code: 'abcd12', persistPath: null, rollbackRequest: null,
-    appliedFrom: ssh(500, 1000), appliedAtTicks: 2000,
+    schema: PENDING_SCHEMA,
+    changeId: 'c-20260101000000-abcdef',
+    versionId: 2,
+    baseVersion: 1,
+    netns: null,
+    createdAt: new Date().toISOString(),
+    actor: { user: 'root', host: 'h', from: null },
+    message: '',
+    touchedTables: [],
+    rollback: { nftScript: '', iptablesNft: { v4: null, v6: null } },
+    expectedText: '',
+    proposalText: '',
+    timeoutSec: 60,
+    deadline: new Date().toISOString(),
+    deadlineMonoNs: String(monoNowNs() + 60_000_000_000n),
+    bootId: bootId(),
+    watchdogPid: 1,
+    code: 'abcd12',
+    persistPath: null,
+    rollbackRequest: null,
+    appliedFrom: ssh(500, 1000),
+    appliedAtTicks: 2000,
     ...overrides,
   });
 }
@@ -44,10 +70,15 @@ const refusal = (f: () => unknown): FwsafeError => {
 
 describe('confirm proves a new connection', () => {
   const p = pending();
-  const judge = (confirming: ConnectionT, fromThisSession = false, terminalCode = false) => judgeConfirmation(p, { confirming, fromThisSession, terminalCode });
+  const judge = (confirming: ConnectionT, fromThisSession = false, terminalCode = false) =>
+    judgeConfirmation(p, { confirming, fromThisSession, terminalCode });
 
   it('accepts an SSH connection opened after the change, and says it was proven', () => {
-    expect(judge(ssh(900, 2001))).toMatchObject({ method: 'new-connection', newConnectionProven: true, appliedFrom: { sshdPid: 500 } });
+    expect(judge(ssh(900, 2001))).toMatchObject({
+      method: 'new-connection',
+      newConnectionProven: true,
+      appliedFrom: { sshdPid: 500 },
+    });
   });
   it('refuses the applying connection and an older one with exit 17 and the sentence', () => {
     for (const c of [ssh(500, 1000), ssh(700, 1500), ssh(701, 2000)]) {
@@ -72,7 +103,9 @@ describe('confirm proves a new connection', () => {
   });
   it('a record that never learned when it went live proves nothing', () => {
     const old = pending({ appliedAtTicks: null });
-    expect(() => judgeConfirmation(old, { confirming: ssh(900, 5000), fromThisSession: false, terminalCode: false })).toThrow(/predates/);
+    expect(() =>
+      judgeConfirmation(old, { confirming: ssh(900, 5000), fromThisSession: false, terminalCode: false }),
+    ).toThrow(/predates/);
   });
 });
 
@@ -91,7 +124,13 @@ describe('what the kernel says about sessions', () => {
   it('picks the per-connection sshd, not the listener', () => {
     const s = (pid: number, comm: string) => ({ pid, comm, state: 'S', ppid: 0, ttyNr: 0, startTicks: pid });
     // Pids that do not exist: their command line reads as '' (a listener started as "sshd -D").
-    const chain = [s(4_194_400, 'bash'), s(4_194_401, 'sshd'), s(4_194_402, 'sshd'), s(4_194_403, 'sshd'), s(4_194_404, 'nsenter')];
+    const chain = [
+      s(4_194_400, 'bash'),
+      s(4_194_401, 'sshd'),
+      s(4_194_402, 'sshd'),
+      s(4_194_403, 'sshd'),
+      s(4_194_404, 'nsenter'),
+    ];
     expect(sshdConnectionProcess(chain)?.pid).toBe(4_194_402);
     expect(sshdConnectionProcess([s(4_194_400, 'bash'), s(4_194_404, 'tmux: server')])).toBeNull();
   });

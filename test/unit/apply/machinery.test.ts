@@ -13,7 +13,7 @@ import { statePaths, type StatePaths } from '../../../src/state/paths.js';
 import { PENDING_SCHEMA, PendingRecord, type PendingRecordT } from '../../../src/pending/schema.js';
 import { readPending, releaseLock, removePending, writePending } from '../../../src/pending/store.js';
 import { bootId, monoNowNs, processStartTime } from '../../../src/pending/clock.js';
-import { FwsafeError } from '../../../src/errors.js';
+import type { FwsafeError } from '../../../src/errors.js';
 
 const LISTING = `table inet filter { # handle 3
 	chain input { # handle 1
@@ -95,7 +95,8 @@ describe('lock, claim, pending record', () => {
     mkdirSync(join(dir, 'netns-locks'));
   });
   // The host-wide namespace locks of these tests live in the test's own directory, not /run/fwsafe.
-  const lock = (p: StatePaths, id: string): void => acquireLock(p, id, null, { netnsLockDir: join(dir, 'netns-locks') });
+  const lock = (p: StatePaths, id: string): void =>
+    acquireLock(p, id, null, { netnsLockDir: join(dir, 'netns-locks') });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a second lock while a change is pending is refused with exit 6 naming it', () => {
@@ -112,12 +113,24 @@ describe('lock, claim, pending record', () => {
   });
 
   it('a lock left by a dead process without a pending change is taken over', () => {
-    writeFileSync(paths.lock, JSON.stringify({ pid: DEAD_PID, startTime: '1', changeId: 'c-dead-000000', at: '', netnsLock: null }));
+    writeFileSync(
+      paths.lock,
+      JSON.stringify({ pid: DEAD_PID, startTime: '1', changeId: 'c-dead-000000', at: '', netnsLock: null }),
+    );
     expect(() => lock(paths, 'c-new-0000000')).not.toThrow();
   });
 
   it('a lock naming a live pid with another start time (a recycled pid) is taken over', () => {
-    writeFileSync(paths.lock, JSON.stringify({ pid: 1, startTime: '1' + processStartTime(1), changeId: 'c-old-0000000', at: '', netnsLock: null }));
+    writeFileSync(
+      paths.lock,
+      JSON.stringify({
+        pid: 1,
+        startTime: `1${processStartTime(1)}`,
+        changeId: 'c-old-0000000',
+        at: '',
+        netnsLock: null,
+      }),
+    );
     expect(() => lock(paths, 'c-new-0000000')).not.toThrow();
   });
 
@@ -148,13 +161,16 @@ describe('lock, claim, pending record', () => {
 
   it('a live claim holder blocks others; a dead one is taken over', () => {
     const claim = (pid: number, startTime: string, atMonoNs = String(monoNowNs())): void =>
-      writeFileSync(join(dir, 'resolving'), JSON.stringify({ pid, startTime, changeId: 'x', action: 'confirm', atMonoNs }));
+      writeFileSync(
+        join(dir, 'resolving'),
+        JSON.stringify({ pid, startTime, changeId: 'x', action: 'confirm', atMonoNs }),
+      );
     claim(DEAD_PID, '1');
     expect(acquireClaim(paths, 'x', 'rollback')).toBe(true);
     claim(1, processStartTime(1)!);
     expect(acquireClaim(paths, 'x', 'rollback')).toBe(false);
     // The same pid, started at another time: a recycled (or deliberately cycled-to) pid holds nothing.
-    claim(1, '1' + processStartTime(1));
+    claim(1, `1${processStartTime(1)}`);
     expect(acquireClaim(paths, 'x', 'rollback')).toBe(true);
   });
 
@@ -164,7 +180,10 @@ describe('lock, claim, pending record', () => {
       await new Promise((r) => child.once('spawn', r));
       const startTime = processStartTime(child.pid!)!;
       const write = (atMonoNs: bigint): void =>
-        writeFileSync(join(dir, 'resolving'), JSON.stringify({ pid: child.pid, startTime, changeId: 'x', action: 'confirm', atMonoNs: String(atMonoNs) }));
+        writeFileSync(
+          join(dir, 'resolving'),
+          JSON.stringify({ pid: child.pid, startTime, changeId: 'x', action: 'confirm', atMonoNs: String(atMonoNs) }),
+        );
       write(monoNowNs());
       expect(takeOverStuckClaim(paths, 15_000_000_000n)).toBeNull();
       expect(acquireClaim(paths, 'x', 'rollback')).toBe(false);
@@ -191,7 +210,9 @@ describe('lock, claim, pending record', () => {
   it('stale: another boot, a deadline long past, a dead watchdog; fresh and guarded is not stale', () => {
     // This test process stands in for a live watchdog (its cmdline names no watchdog, so use the lock rule).
     expect(staleReason(pending({ bootId: 'another-boot' }), paths)).toBe('rebooted');
-    expect(staleReason(pending({ deadlineMonoNs: String(monoNowNs() - 10_000_000_000n) }), paths)).toBe('deadline-passed');
+    expect(staleReason(pending({ deadlineMonoNs: String(monoNowNs() - 10_000_000_000n) }), paths)).toBe(
+      'deadline-passed',
+    );
     expect(staleReason(pending({ watchdogPid: DEAD_PID }), paths)).toBe('watchdog-gone');
     lock(paths, 'c-arming-00000');
     expect(staleReason(pending({ watchdogPid: null }), paths)).toBeNull();

@@ -8,11 +8,24 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const kernel = vi.hoisted(() => ({ table: '' as string | null, transactions: [] as string[], failNextTransaction: false }));
+const kernel = vi.hoisted(() => ({
+  table: '' as string | null,
+  transactions: [] as string[],
+  failNextTransaction: false,
+}));
 
 vi.mock('../../../src/run/runner.js', () => ({
   run: async (program: string, args: readonly string[], options: { input?: string } = {}) => {
-    const done = (exitCode: number, stdout = '', stderr = '') => ({ command: program, args, exitCode, signal: null, stdout, stderr, durationMs: 1, timedOut: false });
+    const done = (exitCode: number, stdout = '', stderr = '') => ({
+      command: program,
+      args,
+      exitCode,
+      signal: null,
+      stdout,
+      stderr,
+      durationMs: 1,
+      timedOut: false,
+    });
     if (program === 'nft' && args.join(' ') === '-a list table inet filter') {
       return kernel.table === null ? done(1, '', 'Error: No such file or directory') : done(0, kernel.table);
     }
@@ -28,7 +41,8 @@ vi.mock('../../../src/run/runner.js', () => ({
       return done(0);
     }
     if (program === 'nft' && args.join(' ') === '-a list ruleset') return done(0, kernel.table ?? '');
-    if (program === 'nft' && args.join(' ') === '-j list ruleset') return done(0, '{"nftables":[{"metainfo":{"json_schema_version":1}}]}');
+    if (program === 'nft' && args.join(' ') === '-j list ruleset')
+      return done(0, '{"nftables":[{"metainfo":{"json_schema_version":1}}]}');
     return done(127, '', `fake runner: unexpected ${program} ${args.join(' ')}`);
   },
 }));
@@ -55,15 +69,27 @@ const DEAD_PID = 4_194_304 + 17;
 /** A claim record as src/pending/schema.ts has it (pid + start time). */
 const claimOf = (pid: number, changeId: string, action: string): string =>
   JSON.stringify({ pid, startTime: processStartTime(pid) ?? '1', changeId, action, atMonoNs: String(monoNowNs()) });
-const BEFORE = 'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 22 counter packets 4 bytes 240 accept\n\t}\n}\n';
-const AFTER = 'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 2222 accept\n\t}\n}\n';
+const BEFORE =
+  'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 22 counter packets 4 bytes 240 accept\n\t}\n}\n';
+const AFTER =
+  'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 2222 accept\n\t}\n}\n';
 const SOMEONE = AFTER.replace('tcp dport 2222 accept', 'tcp dport 2222 accept\n\t\ttcp dport 9999 accept');
 const TABLES = [{ family: 'inet', name: 'filter', iptablesNft: false }];
 const ACTOR = { user: 'root', host: 'h', from: null };
 
 function snapshot(text: string): SnapshotT {
   const summary = { nftTables: 1, nftRules: 1, iptablesNft: false, iptablesLegacy: false, firewalld: false };
-  return { schema: 1, takenAt: new Date().toISOString(), netns: null, hash: 'a'.repeat(64), nft: { text, json: null }, iptablesNft: { v4: null, v6: null }, iptablesLegacy: { v4: null, v6: null }, firewalld: null, summary };
+  return {
+    schema: 1,
+    takenAt: new Date().toISOString(),
+    netns: null,
+    hash: 'a'.repeat(64),
+    nft: { text, json: null },
+    iptablesNft: { v4: null, v6: null },
+    iptablesLegacy: { v4: null, v6: null },
+    firewalld: null,
+    summary,
+  };
 }
 
 let dir = '';
@@ -71,7 +97,19 @@ let store: InstanceType<typeof HistoryStore>;
 
 /** A change applied and pending, as apply-change.ts leaves it: base version, apply version, pending record. */
 function applied(overrides: Partial<PendingRecordT> = {}, withVersion = true): PendingRecordT {
-  const base = store.add({ kind: 'snapshot', createdAt: '', actor: ACTOR, message: '', netns: null, hash: 'a'.repeat(64), summary: snapshot(BEFORE).summary, change: null }, snapshot(BEFORE));
+  const base = store.add(
+    {
+      kind: 'snapshot',
+      createdAt: '',
+      actor: ACTOR,
+      message: '',
+      netns: null,
+      hash: 'a'.repeat(64),
+      summary: snapshot(BEFORE).summary,
+      change: null,
+    },
+    snapshot(BEFORE),
+  );
   const record: PendingRecordT = {
     schema: PENDING_SCHEMA,
     changeId: `c-20260101000000-${Math.random().toString(16).slice(2, 8)}`,
@@ -82,7 +120,10 @@ function applied(overrides: Partial<PendingRecordT> = {}, withVersion = true): P
     actor: ACTOR,
     message: '',
     touchedTables: TABLES,
-    rollback: { nftScript: `table inet filter\ndelete table inet filter\n${BEFORE}`, iptablesNft: { v4: null, v6: null } },
+    rollback: {
+      nftScript: `table inet filter\ndelete table inet filter\n${BEFORE}`,
+      iptablesNft: { v4: null, v6: null },
+    },
     expectedText: AFTER,
     before: fingerprintOf(snapshot(BEFORE), TABLES),
     after: fingerprintOf(snapshot(AFTER), TABLES),
@@ -98,9 +139,37 @@ function applied(overrides: Partial<PendingRecordT> = {}, withVersion = true): P
     ...overrides,
   };
   if (withVersion && record.versionId === null) {
-    const v = store.add({ kind: 'apply', createdAt: '', actor: ACTOR, message: '', netns: null, hash: 'b'.repeat(64), summary: snapshot(AFTER).summary, change: null }, snapshot(AFTER));
+    const v = store.add(
+      {
+        kind: 'apply',
+        createdAt: '',
+        actor: ACTOR,
+        message: '',
+        netns: null,
+        hash: 'b'.repeat(64),
+        summary: snapshot(AFTER).summary,
+        change: null,
+      },
+      snapshot(AFTER),
+    );
     record.versionId = v.id;
-    store.update(v.id, (r) => ({ ...r, change: { state: 'pending', changeId: record.changeId, baseVersion: base.id, touchedTables: ['inet filter'], deadline: record.deadline, confirmedAt: null, confirmedBy: null, rolledBackAt: null, rollbackReason: null, overwritten: [], persistedTo: null, error: null } }));
+    store.update(v.id, (r) => ({
+      ...r,
+      change: {
+        state: 'pending',
+        changeId: record.changeId,
+        baseVersion: base.id,
+        touchedTables: ['inet filter'],
+        deadline: record.deadline,
+        confirmedAt: null,
+        confirmedBy: null,
+        rolledBackAt: null,
+        rollbackReason: null,
+        overwritten: [],
+        persistedTo: null,
+        error: null,
+      },
+    }));
   }
   writePending(store.paths, record);
   kernel.table = AFTER;
@@ -140,7 +209,9 @@ describe('confirm', () => {
     mkdirSync(file); // the write fails, as on a full disk
     const error = await confirmPending({ stateDir: dir, actor: ACTOR }).catch((e: Error & { exitCode: number }) => e);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(new RegExp(`^Change ${p.changeId} is NOT confirmed: .* Its watchdog still rolls it back at`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Change ${p.changeId} is NOT confirmed: .* Its watchdog still rolls it back at`),
+    );
     expect((error as { exitCode: number }).exitCode).toBe(13);
     expect(claimed()).toBe(false);
     expect(readPending(store.paths)?.changeId).toBe(p.changeId);
@@ -154,7 +225,11 @@ describe('confirm', () => {
     const blocker = join(dir, 'etc');
     writeFileSync(blocker, 'x');
     const p = applied({ persistPath: join(blocker, 'nftables.conf') });
-    const error = (await confirmPending({ stateDir: dir, actor: ACTOR }).catch((e) => e)) as { code: string; message: string; actions: string[] };
+    const error = (await confirmPending({ stateDir: dir, actor: ACTOR }).catch((e) => e)) as {
+      code: string;
+      message: string;
+      actions: string[];
+    };
     expect(error.code).toBe('PERSIST_FAILED');
     expect(error.message).toContain(`Change ${p.changeId} is confirmed and kept`);
     expect(error.actions.join(' ')).toContain(`fwsafe confirm ${p.changeId}`);
@@ -164,7 +239,9 @@ describe('confirm', () => {
     expect(claimed()).toBe(false);
     rmSync(blocker);
     mkdirSync(blocker);
-    await expect(confirmPending({ stateDir: dir, changeId: p.changeId })).resolves.toMatchObject({ persistedTo: join(blocker, 'nftables.conf') });
+    await expect(confirmPending({ stateDir: dir, changeId: p.changeId })).resolves.toMatchObject({
+      persistedTo: join(blocker, 'nftables.conf'),
+    });
     expect(change(p).persistError).toBeNull();
   });
 
@@ -172,7 +249,9 @@ describe('confirm', () => {
     const p = applied({ deadlineMonoNs: String(monoNowNs() - 1n) });
     const error = (await confirmPending({ stateDir: dir }).catch((e) => e)) as { exitCode: number; message: string };
     expect(error.exitCode).toBe(3);
-    expect(error.message).toMatch(/^Too late: change c-\S+ was rolled back at \S+ \(timeout\); the previous rules are live\.$/);
+    expect(error.message).toMatch(
+      /^Too late: change c-\S+ was rolled back at \S+ \(timeout\); the previous rules are live\.$/,
+    );
     expect(change(p)).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout' });
     expect(kernel.table).toContain('dport 22 ');
     const again = (await confirmPending({ stateDir: dir }).catch((e) => e)) as { exitCode: number; message: string };
@@ -266,7 +345,11 @@ describe('rollback and its outcome, observed against the (fake) kernel', () => {
     expect(r).toMatchObject({ differing: [] });
     expect(kernel.transactions).toEqual([]);
     const v = store.get(store.ids().at(-1)!);
-    expect(v.change).toMatchObject({ state: 'failed', rollbackReason: 'apply-failed', error: 'nft rejected the proposal' });
+    expect(v.change).toMatchObject({
+      state: 'failed',
+      rollbackReason: 'apply-failed',
+      error: 'nft rejected the proposal',
+    });
     expect(v.change!.note).toMatch(/^Checked against the kernel/);
     expect(readPending(store.paths)).toBeNull();
     expect(claimed()).toBe(false);
@@ -282,7 +365,9 @@ describe('recover, locks and claims of dead processes', () => {
   });
 
   it('a lock and a claim left by dead processes are cleaned by recover', async () => {
-    expect(tryLock(store.paths, { pid: DEAD_PID, startTime: '1', changeId: 'c-dead-000000', at: '', netnsLock: null })).toBe(true);
+    expect(
+      tryLock(store.paths, { pid: DEAD_PID, startTime: '1', changeId: 'c-dead-000000', at: '', netnsLock: null }),
+    ).toBe(true);
     writeFileSync(claimPath(store.paths), claimOf(DEAD_PID, 'x', 'confirm'));
     const r = await recover({ stateDir: dir });
     expect(r.cleaned).toEqual(['lock left by a dead process', 'claim left by a dead process']);
@@ -290,7 +375,7 @@ describe('recover, locks and claims of dead processes', () => {
     expect(claimed()).toBe(false);
   });
 
-  it('double take-over of a dead resolver\'s claim: the second taker never removes the first one\'s new claim', async () => {
+  it("double take-over of a dead resolver's claim: the second taker never removes the first one's new claim", async () => {
     writeFileSync(claimPath(store.paths), claimOf(DEAD_PID, 'c', 'confirm'));
     // A (another live process) takes it over first…
     const other = spawn('sleep', ['30']);
@@ -353,7 +438,7 @@ describe('the terminal wait', () => {
     await expect(waiting).resolves.toMatchObject({ state: 'confirmed' });
   });
 
-  it('a confirm that fails is shown and the wait goes on; the outcome is the record\'s, never a guess', async () => {
+  it("a confirm that fails is shown and the wait goes on; the outcome is the record's, never a guess", async () => {
     const p = applied({ deadlineMonoNs: String(monoNowNs() + 1_500_000_000n) });
     const file = join(dir, 'versions', `${String(p.versionId).padStart(6, '0')}.json`);
     const saved = readFileSync(file);

@@ -21,10 +21,15 @@ describe('tableObjects over chain bindings', () => {
     const chain = tableObjects(TABLE).chains.get('input')!;
     expect(chain.extra).toEqual([]);
     expect(chain.rules.map((r) => [r.handle, r.raw])).toEqual([
-      [12, 'meta l4proto { tcp, udp } th dport 54 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept; counter packets 4 bytes 240 drop; }'],
+      [
+        12,
+        'meta l4proto { tcp, udp } th dport 54 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept; counter packets 4 bytes 240 drop; }',
+      ],
       [13, 'tcp dport 22 accept'],
     ]);
-    expect(chain.rules[0]!.key).toBe('meta l4proto { tcp, udp } th dport 54 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept; counter drop; }');
+    expect(chain.rules[0]!.key).toBe(
+      'meta l4proto { tcp, udp } th dport 54 jump { ip saddr { 10.0.0.0/8, 192.168.0.0/16 } accept; counter drop; }',
+    );
   });
 });
 
@@ -33,7 +38,9 @@ describe('inverseDelta over a removed chain binding', () => {
     const { inverseDelta } = await import('../../../src/apply/inverse.js');
     const after = TABLE.replace(/\t\tmeta l4proto[\s\S]*?# handle 12\n/, '');
     const d = inverseDelta(TABLE, after, [{ family: 'inet', name: 'cb' }]);
-    expect(d.wholeTables).toEqual([expect.stringMatching(/^inet cb: a rule it removed from chain input holds a chain binding/)]);
+    expect(d.wholeTables).toEqual([
+      expect.stringMatching(/^inet cb: a rule it removed from chain input holds a chain binding/),
+    ]);
     expect(d.nftScript).not.toMatch(/position/);
   });
 });

@@ -13,7 +13,13 @@ describe('nft listings table by table', () => {
 
   it('joins per-table JSON listings into one document with one metainfo', () => {
     const meta = { metainfo: { version: '1.0.6', release_name: 'x', json_schema_version: 1 } };
-    const a = JSON.stringify({ nftables: [meta, { table: { family: 'inet', name: 'a', handle: 1 } }, { chain: { family: 'inet', table: 'a', name: 'c', handle: 1 } }] });
+    const a = JSON.stringify({
+      nftables: [
+        meta,
+        { table: { family: 'inet', name: 'a', handle: 1 } },
+        { chain: { family: 'inet', table: 'a', name: 'c', handle: 1 } },
+      ],
+    });
     const b = JSON.stringify({ nftables: [meta, { table: { family: 'ip', name: 'b', handle: 2 } }] });
     expect(JSON.parse(joinJsonListings([a, b])).nftables).toEqual([
       meta,

@@ -37,9 +37,12 @@ describe('owner classification', () => {
     expect(chainOwner(chain)).toBe(owner);
   });
 
-  it.each(['INPUT', 'input', 'my-chain', 'DOCKERISH', 'KUBE', 'IN_', 'services'])('chain %s has no known owner', (chain) => {
-    expect(chainOwner(chain)).toBeNull();
-  });
+  it.each(['INPUT', 'input', 'my-chain', 'DOCKERISH', 'KUBE', 'IN_', 'services'])(
+    'chain %s has no known owner',
+    (chain) => {
+      expect(chainOwner(chain)).toBeNull();
+    },
+  );
 
   it('tables by name, in every family', () => {
     expect(tableOwner(table('ip', 'kube-proxy'))).toBe('kube-proxy');

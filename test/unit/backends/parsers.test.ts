@@ -70,7 +70,10 @@ describe('parseZones (firewall-cmd --list-all-zones)', () => {
       interfaces: ['lo', 'veth0'],
       services: ['dhcpv6-client', 'http', 'ssh'],
       ports: ['8080/tcp', '53/udp'],
-      richRules: ['rule family="ipv4" source address="198.51.100.7" drop', 'rule family="ipv4" source address="198.51.100.8" accept'],
+      richRules: [
+        'rule family="ipv4" source address="198.51.100.7" drop',
+        'rule family="ipv4" source address="198.51.100.8" accept',
+      ],
     });
     expect(zones[2]!.sources).toEqual(['203.0.113.0/24']);
   });
@@ -90,8 +93,14 @@ describe('variantOf', () => {
 
 describe('parseHeadOutput (one `head -v` over several /proc files)', () => {
   it('splits by file; missing files are absent; empty files are empty', () => {
-    const files = ['/proc/net/ip_tables_names', '/proc/net/ip6_tables_names', '/proc/sys/net/netfilter/nf_conntrack_count', '/proc/sys/net/netfilter/nf_conntrack_max'];
-    const text = '==> /proc/net/ip_tables_names <==\nfilter\nnat\n\n==> /proc/net/ip6_tables_names <==\n\n==> /proc/sys/net/netfilter/nf_conntrack_count <==\n7\n';
+    const files = [
+      '/proc/net/ip_tables_names',
+      '/proc/net/ip6_tables_names',
+      '/proc/sys/net/netfilter/nf_conntrack_count',
+      '/proc/sys/net/netfilter/nf_conntrack_max',
+    ];
+    const text =
+      '==> /proc/net/ip_tables_names <==\nfilter\nnat\n\n==> /proc/net/ip6_tables_names <==\n\n==> /proc/sys/net/netfilter/nf_conntrack_count <==\n7\n';
     const out = parseHeadOutput(text, files);
     expect(out.get(files[0]!)).toBe('filter\nnat');
     expect(out.get(files[1]!)).toBe('');
@@ -105,8 +114,16 @@ describe('parseHeadOutput (one `head -v` over several /proc files)', () => {
 
 describe('parseDbusString (dbus-send --print-reply)', () => {
   it('the string of a property or a method reply; null when there is none', () => {
-    expect(parseDbusString('method return time=1.2 sender=:1.0 -> destination=:1.2 serial=904 reply_serial=2\n   variant       string "RUNNING"\n')).toBe('RUNNING');
-    expect(parseDbusString('method return time=1.3 sender=:1.0 -> destination=:1.3 serial=909 reply_serial=2\n   string "public"\n')).toBe('public');
+    expect(
+      parseDbusString(
+        'method return time=1.2 sender=:1.0 -> destination=:1.2 serial=904 reply_serial=2\n   variant       string "RUNNING"\n',
+      ),
+    ).toBe('RUNNING');
+    expect(
+      parseDbusString(
+        'method return time=1.3 sender=:1.0 -> destination=:1.3 serial=909 reply_serial=2\n   string "public"\n',
+      ),
+    ).toBe('public');
     expect(parseDbusString('')).toBeNull();
     expect(parseDbusString('method return time=1 sender=:1.0\n   boolean true\n')).toBeNull();
   });

@@ -30,7 +30,9 @@ describe.skipIf(!isRoot)('findUnsafePaths', () => {
     writeFileSync(join(dir, 'other', 'evil.js'), '');
     chownSync(join(dir, 'other', 'evil.js'), 65534, 65534);
     symlinkSync(join(dir, 'other', 'evil.js'), join(root, 'dist', 'b.js'));
-    expect(await findUnsafePaths(root)).toEqual([{ path: join(dir, 'other', 'evil.js'), why: 'owned by uid 65534, not root' }]);
+    expect(await findUnsafePaths(root)).toEqual([
+      { path: join(dir, 'other', 'evil.js'), why: 'owned by uid 65534, not root' },
+    ]);
     // A root-owned file in a directory another user can write: they can swap it.
     rmSync(join(root, 'dist', 'b.js'));
     mkdirSync(join(dir, 'theirs'), { mode: 0o755 });

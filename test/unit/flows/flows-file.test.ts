@@ -11,7 +11,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('flows file', () => {
   it('reads the documented examples', () => {
     const flows = parseFlows(
-      ['# monitoring', 'tcp from 10.0.0.0/24 to :9100 name=prometheus', 'udp to 10.0.0.2:53 name=dns', 'tcp to 10.0.0.5:2049 name=nfs  # storage', '', 'icmp from 192.0.2.0/24 to 192.0.2.1 in', 'tcp from 2001:db8::/32 to [2001:db8::1]:443 forward'].join('\n'),
+      [
+        '# monitoring',
+        'tcp from 10.0.0.0/24 to :9100 name=prometheus',
+        'udp to 10.0.0.2:53 name=dns',
+        'tcp to 10.0.0.5:2049 name=nfs  # storage',
+        '',
+        'icmp from 192.0.2.0/24 to 192.0.2.1 in',
+        'tcp from 2001:db8::/32 to [2001:db8::1]:443 forward',
+      ].join('\n'),
       'flows',
     );
     expect(flows).toEqual([

@@ -27,7 +27,17 @@ describe('flow inventory parsers', () => {
   it('reads conntrack entries in their original direction, packets of both directions', () => {
     const e = parseConntrack(CONNTRACK);
     expect(e).toHaveLength(6);
-    expect(e[0]).toEqual({ family: 'ipv4', proto: 'tcp', src: '10.77.0.2', dst: '10.77.0.1', sport: 60488, dport: 9100, packets: 9, assured: true, zone: null });
+    expect(e[0]).toEqual({
+      family: 'ipv4',
+      proto: 'tcp',
+      src: '10.77.0.2',
+      dst: '10.77.0.1',
+      sport: 60488,
+      dport: 9100,
+      packets: 9,
+      assured: true,
+      zone: null,
+    });
     expect(e[2]).toMatchObject({ proto: 'udp', dport: 53, assured: false, zone: 3, packets: null });
     expect(e[3]).toMatchObject({ proto: 'icmp', sport: null, dport: null });
     expect(e[5]!.proto).toBe('other');
@@ -46,13 +56,50 @@ describe('flow inventory parsers', () => {
   it('groups flows into classes a rule would match, biggest first, with their processes', () => {
     const sockets = parseSockets(SS);
     const local = new Set(['10.77.0.1', '127.0.0.1']);
-    const { classes, omitted } = classify(parseConntrack(CONNTRACK), { local, listeners: listenersOf(sockets), sockets, top: 3 });
+    const { classes, omitted } = classify(parseConntrack(CONNTRACK), {
+      local,
+      listeners: listenersOf(sockets),
+      sockets,
+      top: 3,
+    });
     expect(omitted).toBe(1);
-    expect(classes[0]).toMatchObject({ proto: 'tcp', direction: 'in', peer: '10.77.0.0/24', sample: '10.77.0.2', local: '10.77.0.1', port: 9100, connections: 2, established: 2, packets: 19, process: 'node_exporter' });
-    expect(classes.map((c) => `${c.proto} ${c.direction} ${c.peer}`)).toEqual(['tcp in 10.77.0.0/24', 'icmp in 10.77.0.0/24', 'udp out 10.77.9.53']);
-    const all = classify(parseConntrack(CONNTRACK), { local, listeners: listenersOf(sockets), sockets, top: 10 }).classes;
-    expect(all.find((c) => c.proto === 'udp')).toMatchObject({ direction: 'out', peer: '10.77.9.53', port: 53, zone: 3, process: 'dig' });
-    expect(all.find((c) => c.direction === 'forward')).toMatchObject({ proto: 'tcp', family: 'ipv6', peer: '2001:db8:2::5', port: 5432, process: null });
+    expect(classes[0]).toMatchObject({
+      proto: 'tcp',
+      direction: 'in',
+      peer: '10.77.0.0/24',
+      sample: '10.77.0.2',
+      local: '10.77.0.1',
+      port: 9100,
+      connections: 2,
+      established: 2,
+      packets: 19,
+      process: 'node_exporter',
+    });
+    expect(classes.map((c) => `${c.proto} ${c.direction} ${c.peer}`)).toEqual([
+      'tcp in 10.77.0.0/24',
+      'icmp in 10.77.0.0/24',
+      'udp out 10.77.9.53',
+    ]);
+    const all = classify(parseConntrack(CONNTRACK), {
+      local,
+      listeners: listenersOf(sockets),
+      sockets,
+      top: 10,
+    }).classes;
+    expect(all.find((c) => c.proto === 'udp')).toMatchObject({
+      direction: 'out',
+      peer: '10.77.9.53',
+      port: 53,
+      zone: 3,
+      process: 'dig',
+    });
+    expect(all.find((c) => c.direction === 'forward')).toMatchObject({
+      proto: 'tcp',
+      family: 'ipv6',
+      peer: '2001:db8:2::5',
+      port: 5432,
+      process: null,
+    });
   });
 
   it('addresses: client prefixes and IPv4-mapped IPv6 (node:net BlockList)', () => {

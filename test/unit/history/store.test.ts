@@ -25,7 +25,19 @@ function snapshot(text = TEXT): SnapshotT {
 
 function add(store: HistoryStore, message = 'm', text = TEXT) {
   const s = snapshot(text);
-  return store.add({ kind: 'snapshot', createdAt: s.takenAt, actor: { user: 'u', host: 'h', from: null }, message, netns: 'x', hash: s.hash, summary: s.summary, change: null }, s);
+  return store.add(
+    {
+      kind: 'snapshot',
+      createdAt: s.takenAt,
+      actor: { user: 'u', host: 'h', from: null },
+      message,
+      netns: 'x',
+      hash: s.hash,
+      summary: s.summary,
+      change: null,
+    },
+    s,
+  );
 }
 
 describe('HistoryStore', () => {

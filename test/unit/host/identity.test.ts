@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertTakenHere, currentWhere, sameWhere, whereLabel } from '../../../src/host/identity.js';
-import { FwsafeError } from '../../../src/errors.js';
+import type { FwsafeError } from '../../../src/errors.js';
 
 describe('where a version was taken', () => {
   const here = currentWhere(null);

@@ -9,7 +9,7 @@ describe('the lab keeps its own state', () => {
     else process.env.FWSAFE_STATE_DIR = saved;
   });
 
-  it('defaults to /var/lib/fwsafe-lab, never the host\'s /var/lib/fwsafe; --state-dir and FWSAFE_STATE_DIR still choose', () => {
+  it("defaults to /var/lib/fwsafe-lab, never the host's /var/lib/fwsafe; --state-dir and FWSAFE_STATE_DIR still choose", () => {
     delete process.env.FWSAFE_STATE_DIR;
     expect(LAB_STATE_DIR).not.toBe(DEFAULT_STATE_DIR);
     expect(labNames('fwlab').dir).toBe('/var/lib/fwsafe-lab/lab/fwlab');

@@ -9,10 +9,22 @@ import { FwsafeError } from '../../../src/errors.js';
 const dir = mkdtempSync(join(tmpdir(), 'fwsafe-base-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const LISTING = 'table inet mine { # handle 1\n\tchain input { # handle 1\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 22 accept # handle 2\n\t}\n}\n';
+const LISTING =
+  'table inet mine { # handle 1\n\tchain input { # handle 1\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 22 accept # handle 2\n\t}\n}\n';
 const SUMMARY = { nftTables: 1, nftRules: 1, iptablesNft: false, iptablesLegacy: false, firewalld: false };
 const exportOf = (nft: string, hash = contentHash({ nftText: nft })): string =>
-  JSON.stringify({ format: 'fwsafe-export', version: 1, exportedAt: '2026-11-29T00:00:00Z', netns: null, hash, nft, iptablesNft: { v4: null, v6: null }, iptablesLegacy: { v4: null, v6: null }, firewalld: null, summary: SUMMARY });
+  JSON.stringify({
+    format: 'fwsafe-export',
+    version: 1,
+    exportedAt: '2026-11-29T00:00:00Z',
+    netns: null,
+    hash,
+    nft,
+    iptablesNft: { v4: null, v6: null },
+    iptablesLegacy: { v4: null, v6: null },
+    firewalld: null,
+    summary: SUMMARY,
+  });
 
 function file(name: string, content: string | Buffer): string {
   const path = join(dir, name);
@@ -48,13 +60,21 @@ describe('plan --against: what is a base', () => {
   const garbage: [string, string | Buffer, string][] = [
     ['plain text', 'hello, this is not a ruleset\n', 'BASE_NOT_A_RULESET'],
     ['trailing junk after a table', `${LISTING}oops\n`, 'BASE_NOT_A_RULESET'],
-    ['iptables-save output', '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n', 'BASE_IPTABLES_SAVE'],
+    [
+      'iptables-save output',
+      '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n',
+      'BASE_IPTABLES_SAVE',
+    ],
     ['binary', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]), 'BASE_BINARY'],
     ['not UTF-8', Buffer.from([0xff, 0xfe, 0x41]), 'BASE_BINARY'],
     ['JSON that is not an export', '{"hello": 1}', 'BASE_BAD_EXPORT'],
     ['a plan file', '{"version": 1, "base": {}, "proposal": {}}', 'BASE_BAD_EXPORT'],
     ['broken JSON', '{"format": "fwsafe-export",', 'BASE_BAD_EXPORT'],
-    ['an export missing a field', exportOf(LISTING).replace('"exportedAt":"2026-11-29T00:00:00Z",', ''), 'BASE_BAD_EXPORT'],
+    [
+      'an export missing a field',
+      exportOf(LISTING).replace('"exportedAt":"2026-11-29T00:00:00Z",', ''),
+      'BASE_BAD_EXPORT',
+    ],
     ['an export edited after export', exportOf(LISTING).replace('dport 22', 'dport 23'), 'BASE_EXPORT_TAMPERED'],
   ];
   it.each(garbage)('refuses %s with its own code', (name, content, code) => {

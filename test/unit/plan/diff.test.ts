@@ -3,7 +3,14 @@ import { align } from '../../../src/plan/lcs.js';
 import { diffRules } from '../../../src/plan/diff.js';
 import type { RuleModel } from '../../../src/ruleset/model.js';
 
-const rule = (text: string, handle = 1): RuleModel => ({ handle, key: text, text, counter: null, xt: false, comment: null });
+const rule = (text: string, handle = 1): RuleModel => ({
+  handle,
+  key: text,
+  text,
+  counter: null,
+  xt: false,
+  comment: null,
+});
 
 describe('align', () => {
   it('keeps common rules and finds the inserted and removed ones', () => {
@@ -23,7 +30,14 @@ describe('diffRules', () => {
     const before = [rule('ct state established accept', 3), rule('tcp dport 22 accept', 4), rule('drop', 5)];
     const after = [rule('ct state established accept', 9), rule('tcp dport 2222 accept', 10), rule('drop', 11)];
     expect(diffRules('inet f', 'input', before, after)).toEqual([
-      { kind: 'changed', table: 'inet f', chain: 'input', text: 'tcp dport 2222 accept', oldText: 'tcp dport 22 accept', position: 1 },
+      {
+        kind: 'changed',
+        table: 'inet f',
+        chain: 'input',
+        text: 'tcp dport 2222 accept',
+        oldText: 'tcp dport 22 accept',
+        position: 1,
+      },
     ]);
   });
   it('reports pure additions and removals with positions', () => {

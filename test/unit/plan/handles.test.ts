@@ -91,11 +91,18 @@ describe('handles', () => {
   it('a handle that names nothing live names nothing in scratch either (nft refuses it as live would)', () => {
     const t = translateHandles(LIVE, SCRATCH, 'delete rule inet filter input handle 6\n');
     expect(t.text).toBe('delete rule inet filter input handle 4000000006\n');
-    expect(t.rewrites).toEqual([{ original: 'delete rule inet filter input handle 6', rewritten: 'delete rule inet filter input handle 4000000006' }]);
+    expect(t.rewrites).toEqual([
+      {
+        original: 'delete rule inet filter input handle 6',
+        rewritten: 'delete rule inet filter input handle 4000000006',
+      },
+    ]);
   });
 
   it('leaves tables it does not know (created by the proposal) and proposals without handles alone', () => {
-    expect(translateHandles(LIVE, SCRATCH, 'delete rule inet mine c handle 3\n').text).toBe('delete rule inet mine c handle 3\n');
+    expect(translateHandles(LIVE, SCRATCH, 'delete rule inet mine c handle 3\n').text).toBe(
+      'delete rule inet mine c handle 3\n',
+    );
     const plain = 'table inet filter {\n chain input { tcp dport 22 accept; }\n}\n';
     expect(hasHandleReferences(plain)).toBe(false);
     expect(translateHandles(LIVE, SCRATCH, plain)).toEqual({ text: plain, rewrites: [] });

@@ -20,7 +20,8 @@ describe('interface names a ruleset needs', () => {
     expect(indexedInterfaces(text)).toEqual(['br0', 'dmz0', 'eth1', 'eth8', 'eth9', 'tap3', 'wan0', 'wan1', 'wg0']);
   });
   it('the scratch copy also needs netdev and flowtable devices', () => {
-    const text = 'table netdev ing { chain c { type filter hook ingress device "eth7" priority 0; }; }\ntable inet ft { flowtable f { hook ingress priority 0; devices = { eth5, eth6 }; }; }\n# the device is here\n';
+    const text =
+      'table netdev ing { chain c { type filter hook ingress device "eth7" priority 0; }; }\ntable inet ft { flowtable f { hook ingress priority 0; devices = { eth5, eth6 }; }; }\n# the device is here\n';
     expect(interfacesNeeded(text)).toEqual(['eth5', 'eth6', 'eth7']);
     expect(indexedInterfaces(text)).toEqual([]);
   });
@@ -28,14 +29,16 @@ describe('interface names a ruleset needs', () => {
 
 describe('devices named by netdev fwd / dup (issue 22)', () => {
   it('fwd to and dup to a device need it; dup to a gateway address does not', () => {
-    const text = 'table netdev d {\n chain c {\n  type filter hook ingress device "cf0" priority 0;\n  ip daddr 192.0.2.1 dup to "cf1"\n  fwd to cf2\n }\n}\ntable ip x { chain p { ip daddr 192.0.2.7 dup to 192.0.2.8 device "cf3"; dup to 2001:db8::1; } }\n';
+    const text =
+      'table netdev d {\n chain c {\n  type filter hook ingress device "cf0" priority 0;\n  ip daddr 192.0.2.1 dup to "cf1"\n  fwd to cf2\n }\n}\ntable ip x { chain p { ip daddr 192.0.2.7 dup to 192.0.2.8 device "cf3"; dup to 2001:db8::1; } }\n';
     expect(interfacesNeeded(text)).toEqual(['cf0', 'cf1', 'cf2', 'cf3']);
   });
 });
 
 describe('fib lookups are not interface names (issue 22)', () => {
   it('`fib saddr . iif oif missing`, `fib daddr . iif type`, `fib saddr . mark oif 0` name no device', () => {
-    const text = 'fib saddr . iif oif missing drop\nfib daddr . iif type != local drop\nfib saddr . mark oif 0 counter\nfib daddr type { broadcast, multicast } counter\niif "eth3" accept\n';
+    const text =
+      'fib saddr . iif oif missing drop\nfib daddr . iif type != local drop\nfib saddr . mark oif 0 counter\nfib daddr type { broadcast, multicast } counter\niif "eth3" accept\n';
     expect(indexedInterfaces(text)).toEqual(['eth3']);
   });
 });

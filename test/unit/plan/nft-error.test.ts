@@ -2,14 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { firstNftError, kernelRejection, redactIncluded } from '../../../src/plan/nft-error.js';
 
 const scratch = '/tmp/fwsafe-plan-AbC/proposal.nft';
-const stderr = (message: string, source = 'add rule inet filter input tcp dport 443 acept') => `${scratch}:3:47-51: Error: ${message}\n${source}\n                                              ^^^^^\n`;
+const stderr = (message: string, source = 'add rule inet filter input tcp dport 443 acept') =>
+  `${scratch}:3:47-51: Error: ${message}\n${source}\n                                              ^^^^^\n`;
 
 describe('kernelRejection', () => {
   it("names the user's file, line and column, keeps nft's lines and carets, never the scratch path", () => {
-    const e = kernelRejection(stderr('syntax error, unexpected newline'), { proposalPath: '/home/a/change.nft', paths: { [scratch]: '/home/a/change.nft' } });
+    const e = kernelRejection(stderr('syntax error, unexpected newline'), {
+      proposalPath: '/home/a/change.nft',
+      paths: { [scratch]: '/home/a/change.nft' },
+    });
     expect(e.code).toBe('KERNEL_REJECTED_SYNTAX');
     expect(e.exitCode).toBe(4);
-    expect(e.message.split('\n')[0]).toBe('nft rejected /home/a/change.nft line 3, column 47: syntax error, unexpected newline (a syntax error). Nothing was applied:');
+    expect(e.message.split('\n')[0]).toBe(
+      'nft rejected /home/a/change.nft line 3, column 47: syntax error, unexpected newline (a syntax error). Nothing was applied:',
+    );
     expect(e.message).toContain('/home/a/change.nft:3:47-51: Error: syntax error');
     expect(e.message).not.toContain('fwsafe-plan-AbC');
   });
@@ -29,14 +35,22 @@ describe('kernelRejection', () => {
     expect(kernelRejection(stderr(message), { proposalPath: 'p.nft' }).code).toBe(code);
   });
   it('drops the "included from <cmdline>" noise of nft -i', () => {
-    const e = kernelRejection(`In file included from <cmdline>:1:1-30:\n${stderr('syntax error')}`, { proposalPath: 'p.nft' });
+    const e = kernelRejection(`In file included from <cmdline>:1:1-30:\n${stderr('syntax error')}`, {
+      proposalPath: 'p.nft',
+    });
     expect(e.message).not.toContain('<cmdline>');
   });
   it('a change to a base table that could not be reproduced is a planning limit, not a kernel rejection', () => {
-    const e = kernelRejection(stderr('Could not process rule: No such file or directory', 'add rule ip filter INPUT tcp dport 26 accept'), { proposalPath: 'p.nft', paths: { [scratch]: 'p.nft' }, notReproduced: ['ip filter'] });
+    const e = kernelRejection(
+      stderr('Could not process rule: No such file or directory', 'add rule ip filter INPUT tcp dport 26 accept'),
+      { proposalPath: 'p.nft', paths: { [scratch]: 'p.nft' }, notReproduced: ['ip filter'] },
+    );
     expect(e.code).toBe('PLAN_TABLE_NOT_REPRODUCED');
     expect(e.exitCode).toBe(1);
-    const other = kernelRejection(stderr('Could not process rule: No such file or directory', 'add rule inet filter input accept'), { proposalPath: 'p.nft', paths: { [scratch]: 'p.nft' }, notReproduced: ['ip filter'] });
+    const other = kernelRejection(
+      stderr('Could not process rule: No such file or directory', 'add rule inet filter input accept'),
+      { proposalPath: 'p.nft', paths: { [scratch]: 'p.nft' }, notReproduced: ['ip filter'] },
+    );
     expect(other.code).toBe('KERNEL_REJECTED_NOT_FOUND');
   });
   it('firstNftError parses the location', () => {
@@ -46,12 +60,14 @@ describe('kernelRejection', () => {
 });
 
 describe('redactIncluded', () => {
-  it("drops the quoted lines of files that are not the proposal, keeps their file, line and message", () => {
+  it('drops the quoted lines of files that are not the proposal, keeps their file, line and message', () => {
     const raw = `In file included from ${scratch}:1:1-22:\n/etc/shadow:1:5-5: Error: syntax error, unexpected colon, expecting string\nroot:$y$secret:20228:0:99999:7:::\n    ^\n${scratch}:2:1-3: Error: syntax error, unexpected 'foo'\nfoo bar\n^^^\n`;
     const out = redactIncluded(raw, [scratch]);
     expect(out).not.toContain('root:');
     expect(out).not.toContain('secret');
-    expect(out).toContain("/etc/shadow:1:5-5: Error: syntax error, unexpected colon, expecting string [the line's text is not shown: /etc/shadow is not the proposal]");
+    expect(out).toContain(
+      "/etc/shadow:1:5-5: Error: syntax error, unexpected colon, expecting string [the line's text is not shown: /etc/shadow is not the proposal]",
+    );
     expect(out).toContain('foo bar');
     const e = kernelRejection(raw, { proposalPath: '/home/a/p.nft', paths: { [scratch]: '/home/a/p.nft' } });
     expect(e.message).not.toContain('secret');

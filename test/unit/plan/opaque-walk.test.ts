@@ -10,27 +10,56 @@ const doc = (policy: string, ...rules: unknown[][]): string =>
   JSON.stringify({
     nftables: [
       { table: { family: 'inet', name: 't', handle: 1 } },
-      { chain: { family: 'inet', table: 't', name: 'input', handle: 1, type: 'filter', hook: 'input', prio: 0, policy } },
+      {
+        chain: { family: 'inet', table: 't', name: 'input', handle: 1, type: 'filter', hook: 'input', prio: 0, policy },
+      },
       ...rules.map((expr, i) => ({ rule: { family: 'inet', table: 't', chain: 'input', handle: i + 2, expr } })),
     ],
   });
-const dport = (port: number) => ({ match: { op: '==', left: { payload: { protocol: 'tcp', field: 'dport' } }, right: port } });
-const pkt: Packet = { family: 'ipv4', proto: 'tcp', saddr: '198.51.100.1', daddr: '198.51.100.2', dport: 22, ctstate: 'new', iifname: null };
+const dport = (port: number) => ({
+  match: { op: '==', left: { payload: { protocol: 'tcp', field: 'dport' } }, right: port },
+});
+const pkt: Packet = {
+  family: 'ipv4',
+  proto: 'tcp',
+  saddr: '198.51.100.1',
+  daddr: '198.51.100.2',
+  dport: 22,
+  ctstate: 'new',
+  iifname: null,
+};
 const BINDING = 'jump {\n\t\t\ttcp dport 22 drop\n\t\t}';
-const ctx = (result: RulesetModel, base: RulesetModel = { tables: [] }): FindingContext => ({ base, result, touched: result.tables.map((t) => t.key), proposalText: '', sshPorts: [22], ssh: null, legacyRulesPresent: false, notReproduced: [] });
+const ctx = (result: RulesetModel, base: RulesetModel = { tables: [] }): FindingContext => ({
+  base,
+  result,
+  touched: result.tables.map((t) => t.key),
+  proposalText: '',
+  sshPorts: [22],
+  ssh: null,
+  legacyRulesPresent: false,
+  notReproduced: [],
+});
 
 describe('the walk over opaque parts', () => {
   it('a chain binding the packet may enter makes the verdict uncertain and names the rule', () => {
     const r = walkInput(buildModel(doc('accept', [BINDING])), pkt);
     expect(r.uncertain).toBe(true);
-    expect(r.gaps).toEqual([{ location: expect.stringContaining('inet t input'), why: expect.stringMatching(/anonymous chain \(a chain binding\)/) }]);
+    expect(r.gaps).toEqual([
+      {
+        location: expect.stringContaining('inet t input'),
+        why: expect.stringMatching(/anonymous chain \(a chain binding\)/),
+      },
+    ]);
   });
   it('a binding behind a match the packet misses is followed past, with no gap', () => {
     const r = walkInput(buildModel(doc('drop', [dport(53), BINDING], [dport(22), { accept: null }])), pkt);
     expect(r).toMatchObject({ verdict: 'accept', uncertain: false, gaps: [] });
   });
   it('a map update has no verdict of its own: the walk goes on to the rules after it', () => {
-    const r = walkInput(buildModel(doc('drop', ['update @sticky { ip saddr : 0x00000002 }'], [dport(22), { accept: null }])), pkt);
+    const r = walkInput(
+      buildModel(doc('drop', ['update @sticky { ip saddr : 0x00000002 }'], [dport(22), { accept: null }])),
+      pkt,
+    );
     expect(r).toMatchObject({ verdict: 'accept', uncertain: false, gaps: [] });
   });
   it('a map update followed by a verdict in the same rule is uncertain (a full map stops the rule)', () => {
@@ -42,7 +71,12 @@ describe('the walk over opaque parts', () => {
     expect(walkInput(buildModel(doc('accept', ['frobnicate 7'])), pkt).gaps[0]!.why).toMatch(/raw text/);
   });
   it('a table with an unread chain makes every walk through it uncertain', () => {
-    const text = JSON.stringify({ nftables: [{ table: { family: 'inet', name: 't', handle: 1 } }, { chain: { family: 'inet', table: 't', name: 'input', handle: 1, hook: 7 } }] });
+    const text = JSON.stringify({
+      nftables: [
+        { table: { family: 'inet', name: 't', handle: 1 } },
+        { chain: { family: 'inet', table: 't', name: 'input', handle: 1, hook: 7 } },
+      ],
+    });
     const r = walkInput(buildModel(text), pkt);
     expect(r.uncertain).toBe(true);
     expect(r.gaps[0]!.location).toBe('inet t');
@@ -53,7 +87,11 @@ describe('findings about what could not be analysed', () => {
   it('RULE_NOT_ANALYSED names the rule on the SSH path and why, as a warning', () => {
     const fs = notAnalysed(ctx(buildModel(doc('accept', [BINDING]))));
     expect(fs).toHaveLength(1);
-    expect(fs[0]).toMatchObject({ code: 'RULE_NOT_ANALYSED', severity: 'warning', location: expect.stringContaining('inet t input') });
+    expect(fs[0]).toMatchObject({
+      code: 'RULE_NOT_ANALYSED',
+      severity: 'warning',
+      location: expect.stringContaining('inet t input'),
+    });
     expect(fs[0]!.message).toMatch(/new SSH logins to port 22 and established SSH sessions on port 22/);
   });
   it('nothing is said about opaque rules the SSH packets never reach', () => {
@@ -63,7 +101,18 @@ describe('findings about what could not be analysed', () => {
     const text = JSON.stringify({
       nftables: [
         { table: { family: 'inet', name: 't', handle: 1 } },
-        { chain: { family: 'inet', table: 't', name: 'input', handle: 1, type: 'filter', hook: 'input', prio: 0, policy: 'accept' } },
+        {
+          chain: {
+            family: 'inet',
+            table: 't',
+            name: 'input',
+            handle: 1,
+            type: 'filter',
+            hook: 'input',
+            prio: 0,
+            policy: 'accept',
+          },
+        },
         { rule: { family: 'inet', table: 't', chain: 'input', handle: 4, expr: 'not a list' } },
         { set: { family: 'inet', table: 't', name: 's', handle: 5, type: 'ipv4_addr', elem: 'odd' } },
       ],
@@ -75,14 +124,26 @@ describe('findings about what could not be analysed', () => {
     expect(fs[0]!.message).toMatch(/chain input: rule `handle 4`/);
   });
   it('every analyser runs over a model with opaque parts without throwing', () => {
-    const m = buildModel(doc('drop', [BINDING], ['update @m { ip saddr : 0x1 }'], ['frobnicate'], [dport(22), { accept: null }]));
+    const m = buildModel(
+      doc('drop', [BINDING], ['update @m { ip saddr : 0x1 }'], ['frobnicate'], [dport(22), { accept: null }]),
+    );
     expect(() => runAnalysers(ctx(m))).not.toThrow();
   });
 });
 
 describe('statements the walk cannot evaluate are uncertain, never a sure match (issue 22)', () => {
   const cases: [string, unknown][] = [
-    ['a meter', { meter: { key: { payload: { protocol: 'ip', field: 'saddr' } }, stmt: { limit: { rate: 10, per: 'minute', inv: true } }, size: 1024, name: 'm' } }],
+    [
+      'a meter',
+      {
+        meter: {
+          key: { payload: { protocol: 'ip', field: 'saddr' } },
+          stmt: { limit: { rate: 10, per: 'minute', inv: true } },
+          size: 1024,
+          name: 'm',
+        },
+      },
+    ],
     ['an inline quota', { quota: { val: 100, val_unit: 'mbytes', inv: true } }],
     ['a named quota', { quota: 'guests' }],
     ['a named limit', { limit: 'bulk' }],
@@ -95,12 +156,22 @@ describe('statements the walk cannot evaluate are uncertain, never a sure match 
     });
   }
   it('passive statements (counter, log, notrack, ct helper set, continue) do not stop a rule', () => {
-    const r = walkInput(buildModel(doc('accept', [dport(22), { counter: null }, { log: null }, { notrack: null }, { 'ct helper': 'ftp' }, { continue: null }], [dport(22), { drop: null }])), pkt);
+    const r = walkInput(
+      buildModel(
+        doc(
+          'accept',
+          [dport(22), { counter: null }, { log: null }, { notrack: null }, { 'ct helper': 'ftp' }, { continue: null }],
+          [dport(22), { drop: null }],
+        ),
+      ),
+      pkt,
+    );
     expect(r).toMatchObject({ verdict: 'drop', uncertain: false });
   });
   it('a dormant table is not on any hook (nft 1.0.6 prints its JSON flags wrongly: the listing tells)', () => {
     const json = doc('drop');
-    const listing = 'table inet t { # handle 1\n\tflags dormant\n\tchain input { # handle 1\n\t\ttype filter hook input priority filter; policy drop;\n\t}\n}\n';
+    const listing =
+      'table inet t { # handle 1\n\tflags dormant\n\tchain input { # handle 1\n\t\ttype filter hook input priority filter; policy drop;\n\t}\n}\n';
     expect(walkInput(buildModel(json, listing), pkt)).toMatchObject({ verdict: 'accept' });
     expect(walkInput(buildModel(json), pkt)).toMatchObject({ verdict: 'drop' });
   });

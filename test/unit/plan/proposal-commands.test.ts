@@ -3,7 +3,8 @@ import { refuseNonChanges, topLevelCommands } from '../../../src/plan/proposal-c
 
 describe('proposal commands', () => {
   it('finds the top-level commands with their lines, not words inside tables, strings or comments', () => {
-    const text = '#!/usr/sbin/nft -f\n# list ruleset\ntable inet filter {\n  chain list { }\n  set monitor { type ipv4_addr; }\n}\nadd rule inet filter input meta mark 1 comment "reset"; insert rule inet filter input accept\ndefine X = 1\n';
+    const text =
+      '#!/usr/sbin/nft -f\n# list ruleset\ntable inet filter {\n  chain list { }\n  set monitor { type ipv4_addr; }\n}\nadd rule inet filter input meta mark 1 comment "reset"; insert rule inet filter input accept\ndefine X = 1\n';
     expect(topLevelCommands(text)).toEqual([
       { word: 'table', line: 3 },
       { word: 'add', line: 7 },
@@ -19,7 +20,13 @@ describe('proposal commands', () => {
       ['add rule inet filter input accept; reset counters\n', 'reset', 1],
       ['\n\nlist ruleset\n', 'list', 3],
     ] as const) {
-      expect(() => refuseNonChanges(text, 'p.nft')).toThrow(expect.objectContaining({ code: 'PROPOSAL_NOT_A_CHANGE', exitCode: 9, message: expect.stringContaining(`\`${word}\` on line ${line}`) }));
+      expect(() => refuseNonChanges(text, 'p.nft')).toThrow(
+        expect.objectContaining({
+          code: 'PROPOSAL_NOT_A_CHANGE',
+          exitCode: 9,
+          message: expect.stringContaining(`\`${word}\` on line ${line}`),
+        }),
+      );
     }
   });
 });

@@ -16,12 +16,21 @@ const login = (over: Partial<ProbeResult>): ProbeResult => ({
   note: null,
   ...over,
 });
-const analysis: FindingT = { code: 'SSH_NEW_LOGIN_BLOCKED', severity: 'error', message: 'After this change a new SSH login to port 22 from 192.0.2.10 would be dropped, decided by inet filter input policy drop.', fix: 'Accept it.', location: 'inet filter input policy drop' };
+const analysis: FindingT = {
+  code: 'SSH_NEW_LOGIN_BLOCKED',
+  severity: 'error',
+  message:
+    'After this change a new SSH login to port 22 from 192.0.2.10 would be dropped, decided by inet filter input policy drop.',
+  fix: 'Accept it.',
+  location: 'inet filter input policy drop',
+};
 
 describe('one finding per problem, before compared with after', () => {
   it('a probe that confirms the analysis: one finding, marked analysis+probe, blocking', () => {
     const out = mergeProbeFindings([analysis], [login({})]);
-    expect(out.map((f) => `${f.severity} ${f.code} ${f.evidence}`)).toEqual(['error SSH_NEW_LOGIN_BLOCKED analysis+probe']);
+    expect(out.map((f) => `${f.severity} ${f.code} ${f.evidence}`)).toEqual([
+      'error SSH_NEW_LOGIN_BLOCKED analysis+probe',
+    ]);
     expect(out[0]!.message).toMatch(/Confirmed by real packets/);
   });
 
@@ -38,7 +47,10 @@ describe('one finding per problem, before compared with after', () => {
   });
 
   it('a failing must-deny blocks', () => {
-    const out = mergeProbeFindings([], [login({ kind: 'must-deny', expected: 'denied', observed: 'allowed', before: null })]);
+    const out = mergeProbeFindings(
+      [],
+      [login({ kind: 'must-deny', expected: 'denied', observed: 'allowed', before: null })],
+    );
     expect(out.map((f) => `${f.severity} ${f.code}`)).toEqual(['error PROBE_MUST_DENY_FAILED']);
   });
 });
@@ -48,7 +60,8 @@ describe('whose logins are probed', () => {
     const ssh = { client: '192.0.2.10', clientPort: 5000, server: '203.0.113.1', serverPort: 22 };
     expect(probeAdmins(ssh, ['192.0.2.99'], '')).toEqual({ mode: 'session', addresses: ['192.0.2.10'] });
     expect(probeAdmins(null, ['192.0.2.99'], '')).toEqual({ mode: 'given', addresses: ['192.0.2.99'] });
-    const base = 'set admins { type ipv4_addr; elements = { 192.0.2.10, 10.1.0.0/16 } }\nip6 saddr 2001:db8:5::/64 accept\nip daddr 127.0.0.1 accept';
+    const base =
+      'set admins { type ipv4_addr; elements = { 192.0.2.10, 10.1.0.0/16 } }\nip6 saddr 2001:db8:5::/64 accept\nip daddr 127.0.0.1 accept';
     const any = probeAdmins(null, [], base);
     expect(any.mode).toBe('any');
     expect(any.addresses).toEqual([STAND_IN.v4, STAND_IN.v6, '192.0.2.10', '10.1.0.1', '2001:db8:5::1']);
@@ -56,12 +69,30 @@ describe('whose logins are probed', () => {
 
   it('an IPv4 session where IPv6 is in use: IPv6 candidates are probed as "any address that can log in today"', () => {
     const ssh = { client: '192.0.2.10', clientPort: 5000, server: '203.0.113.1', serverPort: 22 };
-    expect(probeAdmins(ssh, [], 'ip6 saddr 2001:db8:5::/64 accept', true)).toEqual({ mode: 'session', addresses: ['192.0.2.10'], otherFamily: [STAND_IN.v6, '2001:db8:5::1'] });
+    expect(probeAdmins(ssh, [], 'ip6 saddr 2001:db8:5::/64 accept', true)).toEqual({
+      mode: 'session',
+      addresses: ['192.0.2.10'],
+      otherFamily: [STAND_IN.v6, '2001:db8:5::1'],
+    });
     const v6lost = [login({ description: 'a new SSH login 2001:db8:5::1 → 2001:db8:1::1:22', anyCandidate: true })];
     const v4ok = login({ observed: 'allowed', pass: true, worse: false, anyCandidate: false });
-    expect(mergeProbeFindings([], [v4ok, ...v6lost], { mode: 'session', ipv6InUse: true }).map((f) => `${f.severity} ${f.code}`)).toEqual(['error PROBE_NEW_LOGIN_BLOCKED']);
-    const v6kept = login({ description: 'a new SSH login 2001:db8:77::77 → 2001:db8:1::1:22', observed: 'allowed', pass: true, worse: false, anyCandidate: true });
-    expect(mergeProbeFindings([], [v4ok, ...v6lost, v6kept], { mode: 'session', ipv6InUse: true }).map((f) => `${f.severity} ${f.code}`)).toEqual(['warning PROBE_NEW_LOGIN_BLOCKED']);
+    expect(
+      mergeProbeFindings([], [v4ok, ...v6lost], { mode: 'session', ipv6InUse: true }).map(
+        (f) => `${f.severity} ${f.code}`,
+      ),
+    ).toEqual(['error PROBE_NEW_LOGIN_BLOCKED']);
+    const v6kept = login({
+      description: 'a new SSH login 2001:db8:77::77 → 2001:db8:1::1:22',
+      observed: 'allowed',
+      pass: true,
+      worse: false,
+      anyCandidate: true,
+    });
+    expect(
+      mergeProbeFindings([], [v4ok, ...v6lost, v6kept], { mode: 'session', ipv6InUse: true }).map(
+        (f) => `${f.severity} ${f.code}`,
+      ),
+    ).toEqual(['warning PROBE_NEW_LOGIN_BLOCKED']);
   });
 
   it('--admin-address takes addresses only', () => {

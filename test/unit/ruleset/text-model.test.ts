@@ -33,7 +33,13 @@ describe('textModel', () => {
     const [filter, fw] = m.tables;
     expect(filter!.hasXt).toBe(true);
     expect(isIptablesNftTable(filter!)).toBe(true);
-    expect(filter!.chains[0]).toMatchObject({ name: 'INPUT', type: 'filter', hook: 'input', prio: null, policy: 'drop' });
+    expect(filter!.chains[0]).toMatchObject({
+      name: 'INPUT',
+      type: 'filter',
+      hook: 'input',
+      prio: null,
+      policy: 'drop',
+    });
     expect(filter!.chains[0]!.rules.map((r) => [r.handle, r.counter, r.xt])).toEqual([
       [2, { packets: 3, bytes: 180 }, true],
       [3, { packets: 0, bytes: 0 }, false],

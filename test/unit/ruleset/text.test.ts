@@ -34,7 +34,9 @@ describe('splitTables', () => {
 
 describe('normaliseRulesetText / contentHash', () => {
   it('ignores handles, counters, expiry and table order', () => {
-    const other = LISTING.replace(/# handle \d+/g, '# handle 99').replace('packets 12 bytes 720', 'packets 0 bytes 0').replace('expires 29s', 'expires 3s');
+    const other = LISTING.replace(/# handle \d+/g, '# handle 99')
+      .replace('packets 12 bytes 720', 'packets 0 bytes 0')
+      .replace('expires 29s', 'expires 3s');
     const [a, b] = splitTables(other);
     const reordered = `${b!.raw}\n${a!.raw}\n`;
     expect(normaliseRulesetText(reordered)).toBe(normaliseRulesetText(LISTING));
@@ -42,6 +44,8 @@ describe('normaliseRulesetText / contentHash', () => {
   });
 
   it('changes when a rule changes', () => {
-    expect(contentHash({ nftText: LISTING.replace('dport 22', 'dport 2222') })).not.toBe(contentHash({ nftText: LISTING }));
+    expect(contentHash({ nftText: LISTING.replace('dport 22', 'dport 2222') })).not.toBe(
+      contentHash({ nftText: LISTING }),
+    );
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../../../src/run/runner.js';
 
 const tempParent = (): string => (process.getuid?.() === 0 ? '/run/fwsafe/tmp' : tmpdir());
-const captureDirs = (): string[] => (existsSync(tempParent()) ? readdirSync(tempParent()) : []).filter((n) => n.startsWith('fwsafe-out-'));
+const captureDirs = (): string[] =>
+  (existsSync(tempParent()) ? readdirSync(tempParent()) : []).filter((n) => n.startsWith('fwsafe-out-'));
 
 describe('run', () => {
   it('collects stdout through a private file exactly as through a pipe, and removes the file', async () => {
@@ -36,10 +37,18 @@ describe('run', () => {
 });
 
 describe('child environment', () => {
-  it('passes a system PATH and C locale, not the caller\'s loader or Node variables', async () => {
+  it("passes a system PATH and C locale, not the caller's loader or Node variables", async () => {
     const { childEnv } = await import('../../../src/run/env.js');
-    const env = childEnv({ NO_COLOR: '1' }, { PATH: '/home/u/bin', LD_PRELOAD: '/tmp/x.so', NODE_OPTIONS: '--require /tmp/x', HOME: '/root', LANG: 'xx' });
-    expect(env).toEqual({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin', LC_ALL: 'C', HOME: '/root', NO_COLOR: '1' });
+    const env = childEnv(
+      { NO_COLOR: '1' },
+      { PATH: '/home/u/bin', LD_PRELOAD: '/tmp/x.so', NODE_OPTIONS: '--require /tmp/x', HOME: '/root', LANG: 'xx' },
+    );
+    expect(env).toEqual({
+      PATH: '/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin',
+      LC_ALL: 'C',
+      HOME: '/root',
+      NO_COLOR: '1',
+    });
     const r = await run('env', []);
     expect(r.stdout).not.toMatch(/^(LD_|NODE_OPTIONS)/m);
   });
@@ -65,7 +74,17 @@ describe('readTextFile', () => {
 describe('remoteCommand (ssh)', () => {
   it('quotes every word so a POSIX shell gets exactly the argv back', async () => {
     const { remoteCommand } = await import('../../../src/lab/remote-command.js');
-    const words = ['/usr/bin/node', '/tmp/state dir', "it's", '$(touch /tmp/fwsafe-pwned)', 'a;b', '`id`', 'line\nbreak', '', '--state-dir=/x y'];
+    const words = [
+      '/usr/bin/node',
+      '/tmp/state dir',
+      "it's",
+      '$(touch /tmp/fwsafe-pwned)',
+      'a;b',
+      '`id`',
+      'line\nbreak',
+      '',
+      '--state-dir=/x y',
+    ];
     const r = await run('sh', ['-c', `printf '%s\\0' ${remoteCommand(words)}`]);
     expect(r.stdout.split('\0').slice(0, -1)).toEqual(words);
     expect(remoteCommand(['/usr/bin/node', 'confirm'])).toBe('/usr/bin/node confirm');

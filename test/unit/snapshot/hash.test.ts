@@ -12,14 +12,19 @@ const listing = (order: string[]): string => {
 
 describe('content hash and diff ignore the order of set elements', () => {
   it('a 5000-element hash set listed in another order (a reload) hashes the same, and compares equal', () => {
-    const shuffled = [...addrs].sort((a, b) => (a.split('').reverse().join('') < b.split('').reverse().join('') ? -1 : 1));
+    const shuffled = [...addrs].sort((a, b) =>
+      a.split('').reverse().join('') < b.split('').reverse().join('') ? -1 : 1,
+    );
     expect(listing(shuffled)).not.toBe(listing(addrs));
     expect(contentHash({ nftText: listing(shuffled) })).toBe(contentHash({ nftText: listing(addrs) }));
-    const text = (t: string) => comparableText({ nft: { text: t, json: null }, iptablesLegacy: { v4: null, v6: null } });
+    const text = (t: string) =>
+      comparableText({ nft: { text: t, json: null }, iptablesLegacy: { v4: null, v6: null } });
     expect(text(listing(shuffled))).toBe(text(listing(addrs)));
   });
 
   it('a different element still changes the hash', () => {
-    expect(contentHash({ nftText: listing([...addrs.slice(1), '192.0.2.1']) })).not.toBe(contentHash({ nftText: listing(addrs) }));
+    expect(contentHash({ nftText: listing([...addrs.slice(1), '192.0.2.1']) })).not.toBe(
+      contentHash({ nftText: listing(addrs) }),
+    );
   });
 });

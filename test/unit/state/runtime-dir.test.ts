@@ -10,7 +10,7 @@ describe.skipIf(!isRoot)('ensureRootDir', () => {
   let dir = '';
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('creates a root-only directory; refuses one open to others, another user\'s, or a link', () => {
+  it("creates a root-only directory; refuses one open to others, another user's, or a link", () => {
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-rt-'));
     expect(ensureRootDir(join(dir, 'ok'))).toBe(join(dir, 'ok'));
     mkdirSync(join(dir, 'open'), { mode: 0o755 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { looksLikeFirewalld, opArgv, parseFirewalldProposal } from '../../../../src/formats/firewalld/operations.js';
 import { tokenizeLine } from '../../../../src/formats/firewalld/tokenize.js';
 import { recogniseProposal } from '../../../../src/formats/registry.js';
-import { FwsafeError } from '../../../../src/errors.js';
+import type { FwsafeError } from '../../../../src/errors.js';
 
 const parse = (text: string) => parseFirewalldProposal(text, 'p.firewalld');
 const refusal = (text: string): FwsafeError => {
@@ -16,15 +16,28 @@ const refusal = (text: string): FwsafeError => {
 
 describe('firewalld proposal: tokenizer (shell quoting, no shell)', () => {
   it('splits like a shell: quotes, escapes, comments', () => {
-    expect(tokenizeLine(`--zone=public --add-rich-rule='rule family="ipv4" source address="192.0.2.0/24" accept'`)).toEqual({
+    expect(
+      tokenizeLine(`--zone=public --add-rich-rule='rule family="ipv4" source address="192.0.2.0/24" accept'`),
+    ).toEqual({
       ok: true,
       words: ['--zone=public', '--add-rich-rule=rule family="ipv4" source address="192.0.2.0/24" accept'],
     });
-    expect(tokenizeLine(`--add-rich-rule="rule family=\\"ipv4\\" drop" # why`)).toEqual({ ok: true, words: ['--add-rich-rule=rule family="ipv4" drop'] });
+    expect(tokenizeLine(`--add-rich-rule="rule family=\\"ipv4\\" drop" # why`)).toEqual({
+      ok: true,
+      words: ['--add-rich-rule=rule family="ipv4" drop'],
+    });
     expect(tokenizeLine('--zone public\\ zone')).toEqual({ ok: true, words: ['--zone', 'public zone'] });
   });
   it('refuses what a shell would interpret', () => {
-    for (const line of ['--add-service=$(id)', '--add-service=`id`', '--add-service=http; reboot', '--add-service=http | sh', '--add-service="$HOME"', "--add-service='http", '--add-service=http \\']) {
+    for (const line of [
+      '--add-service=$(id)',
+      '--add-service=`id`',
+      '--add-service=http; reboot',
+      '--add-service=http | sh',
+      '--add-service="$HOME"',
+      "--add-service='http",
+      '--add-service=http \\',
+    ]) {
       expect(tokenizeLine(line).ok, line).toBe(false);
     }
   });
@@ -59,7 +72,10 @@ describe('firewalld proposal: operations', () => {
       [11, 'set', 'default-zone', 'internal'],
     ]);
     expect(ops[2]!.scope).toEqual({ kind: 'zone', name: null });
-    expect(opArgv({ ...ops[3]!, scope: { kind: 'zone', name: 'internal' } })).toEqual(['--zone=internal', '--add-rich-rule=rule family=ipv4 source address=192.0.2.0/24 service name=ssh accept']);
+    expect(opArgv({ ...ops[3]!, scope: { kind: 'zone', name: 'internal' } })).toEqual([
+      '--zone=internal',
+      '--add-rich-rule=rule family=ipv4 source address=192.0.2.0/24 service name=ssh accept',
+    ]);
     expect(opArgv(ops[5]!)).toEqual(['--zone=dmz', '--add-masquerade']);
     expect(opArgv(ops[8]!)).toEqual(['--set-default-zone=internal']);
   });
@@ -71,7 +87,7 @@ describe('firewalld proposal: operations', () => {
     ['reload', '--zone=public --add-service=https\n--reload', /line 2.*--reload is refused.*never reloads/],
     ['complete reload', '--complete-reload', /--complete-reload is refused/],
     ['panic', '--panic-on', /panic mode drops all traffic/],
-    ['direct', "--direct --add-rule ipv4 filter INPUT 0 -j ACCEPT", /direct rules bypass zones/],
+    ['direct', '--direct --add-rule ipv4 filter INPUT 0 -j ACCEPT', /direct rules bypass zones/],
     ['query', '--zone=public --query-service=ssh', /only prints/],
     ['list', '--list-all', /only prints/],
     ['get', '--get-default-zone', /only prints/],

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { diffStates, forwardOps, inverseOps, mismatches, parseListAll, type FirewalldStateT } from '../../../../src/formats/firewalld/state.js';
+import {
+  diffStates,
+  forwardOps,
+  inverseOps,
+  mismatches,
+  parseListAll,
+  type FirewalldStateT,
+} from '../../../../src/formats/firewalld/state.js';
 import { inSource, zoneOf, zoneFindings } from '../../../../src/formats/firewalld/findings.js';
 
 const LIST = `public (active)
@@ -26,7 +33,11 @@ internal
   services: ssh
 `;
 
-const state = (zones: FirewalldStateT['zones'], def = 'public'): FirewalldStateT => ({ defaultZone: def, zones, policies: {} });
+const state = (zones: FirewalldStateT['zones'], def = 'public'): FirewalldStateT => ({
+  defaultZone: def,
+  zones,
+  policies: {},
+});
 
 describe('firewalld state', () => {
   it('parses --list-all-zones, multi-line forward ports and rich rules included', () => {
@@ -45,8 +56,17 @@ describe('firewalld state', () => {
   });
 
   it('inverse operations undo exactly the diff: items, moves of sources, flags, default zone', () => {
-    const before = state({ public: { service: ['ssh', 'cockpit'], masquerade: [], source: [] }, internal: { source: ['10.0.0.0/8'], service: [] } });
-    const after = state({ public: { service: ['ssh', 'https'], masquerade: ['yes'], source: ['10.0.0.0/8'] }, internal: { source: [], service: [] } }, 'internal');
+    const before = state({
+      public: { service: ['ssh', 'cockpit'], masquerade: [], source: [] },
+      internal: { source: ['10.0.0.0/8'], service: [] },
+    });
+    const after = state(
+      {
+        public: { service: ['ssh', 'https'], masquerade: ['yes'], source: ['10.0.0.0/8'] },
+        internal: { source: [], service: [] },
+      },
+      'internal',
+    );
     const d = diffStates(before, after);
     expect(inverseOps(d)).toEqual([
       ['--zone=public', '--remove-service=https'],
@@ -75,7 +95,8 @@ describe('firewalld state', () => {
     const after = state({ public: { service: [] }, internal: { source: ['10.0.0.0/8'], service: ['ssh'] } });
     const d = diffStates(before, after);
     const ssh = (client: string) => ({ client, clientPort: 5000, server: '10.255.0.1', serverPort: 22 });
-    const f = (client: string) => zoneFindings({ before, after, diff: d, ssh: ssh(client), ifname: null, sshPorts: [22], noOps: [] });
+    const f = (client: string) =>
+      zoneFindings({ before, after, diff: d, ssh: ssh(client), ifname: null, sshPorts: [22], noOps: [] });
     expect(f('192.0.2.1').map((x) => x.code)).toEqual(['FIREWALLD_SSH_REMOVED']);
     // An admin coming from internal's source keeps ssh: nothing blocking.
     expect(f('10.1.1.1').filter((x) => x.severity === 'error')).toEqual([]);
@@ -83,10 +104,27 @@ describe('firewalld state', () => {
 
   it('a plan file cannot smuggle an operation fwsafe would refuse (the schema re-checks every argv)', async () => {
     const { isStageableArgv } = await import('../../../../src/formats/firewalld/operations.js');
-    for (const good of [['--zone=public', '--add-service=https'], ['--zone=dmz', '--add-masquerade'], ['--zone=internal', '--change-source=10.0.0.0/8'], ['--policy=p', '--add-ingress-zone=public'], ['--set-default-zone=home']]) {
+    for (const good of [
+      ['--zone=public', '--add-service=https'],
+      ['--zone=dmz', '--add-masquerade'],
+      ['--zone=internal', '--change-source=10.0.0.0/8'],
+      ['--policy=p', '--add-ingress-zone=public'],
+      ['--set-default-zone=home'],
+    ]) {
       expect(isStageableArgv(good), good.join(' ')).toBe(true);
     }
-    for (const bad of [['--reload'], ['--runtime-to-permanent'], ['--zone=public', '--reload'], ['--direct', '--add-rule'], ['--permanent', '--add-service=x'], ['--zone=public', '--add-service=x', '--reload'], ['--zone=public', '--add-masquerade=yes'], ['--policy=p', '--add-interface=eth0'], ['--zone=public', '--add-port=70000/tcp'], ['--panic-on']]) {
+    for (const bad of [
+      ['--reload'],
+      ['--runtime-to-permanent'],
+      ['--zone=public', '--reload'],
+      ['--direct', '--add-rule'],
+      ['--permanent', '--add-service=x'],
+      ['--zone=public', '--add-service=x', '--reload'],
+      ['--zone=public', '--add-masquerade=yes'],
+      ['--policy=p', '--add-interface=eth0'],
+      ['--zone=public', '--add-port=70000/tcp'],
+      ['--panic-on'],
+    ]) {
       expect(isStageableArgv(bad), bad.join(' ')).toBe(false);
     }
   });

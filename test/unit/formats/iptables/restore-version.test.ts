@@ -6,9 +6,11 @@ import type { SnapshotT } from '../../../../src/snapshot/schema.js';
 const snap = (nftV4: string | null, legacyV4: string | null = null): SnapshotT =>
   ({ iptablesNft: { v4: nftV4, v6: null }, iptablesLegacy: { v4: legacyV4, v6: null } }) as unknown as SnapshotT;
 
-const FILTER = (rule: string): string => `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rule}COMMIT\n`;
+const FILTER = (rule: string): string =>
+  `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rule}COMMIT\n`;
 // What iptables-nft-save prints for a nat table docker made with `-N DOCKER` only: built-ins it does not have.
-const DOCKER_NAT = '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:DOCKER - [0:0]\n-A DOCKER -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n';
+const DOCKER_NAT =
+  '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:DOCKER - [0:0]\n-A DOCKER -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\nCOMMIT\n';
 
 describe('rollback VERSION: iptables chains', () => {
   it('restores the admin chain that differs, natively, and puts it back on rollback', () => {
@@ -19,7 +21,7 @@ describe('rollback VERSION: iptables chains', () => {
     expect(r.rollback[0]!.input).not.toContain('--dport 22');
   });
 
-  it("a docker table appearing since the version is left alone: its idle built-ins equal absent chains", () => {
+  it('a docker table appearing since the version is left alone: its idle built-ins equal absent chains', () => {
     const r = iptablesRestoreSteps(snap(null), snap(DOCKER_NAT));
     expect(r).toEqual({ apply: [], rollback: [], chains: [] });
   });
