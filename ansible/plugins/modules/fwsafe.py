@@ -191,6 +191,11 @@ def run_cli(module, args):
     return rc, data, out, err
 
 
+def is_cli_error(data):
+    # The CLI's error shape is {"error": {"code", "message", ...}}; a result may carry its own "error": null.
+    return isinstance(data.get('error'), dict)
+
+
 def fail_cli(module, what, rc, data, out, err, **extra):
     error = data.get('error') if isinstance(data, dict) else None
     if isinstance(error, dict):
@@ -248,7 +253,7 @@ def need_src(module):
 def do_plan(module):
     p = module.params
     rc, data, out, err = run_cli(module, ['plan', need_src(module)] + probe_args(p))
-    if rc != 0 or not isinstance(data, dict) or 'error' in data:
+    if rc != 0 or not isinstance(data, dict) or is_cli_error(data):
         fail_cli(module, 'fwsafe plan', rc, data, out, err)
     facts = plan_facts(data, p['return_plan'])
     facts['result'] = {k: v for k, v in data.items() if k not in ('proposal', 'result', 'rollback')}
@@ -273,7 +278,7 @@ def do_apply(module):
     if p['persist']:
         args.append('--persist=%s' % p['persist'])
     rc, data, out, err = run_cli(module, args)
-    if rc != 0 or not isinstance(data, dict) or 'error' in data:
+    if rc != 0 or not isinstance(data, dict) or is_cli_error(data):
         fail_cli(module, 'fwsafe apply', rc, data, out, err)
     module.exit_json(
         changed=True,
@@ -308,7 +313,7 @@ def status_facts(data):
 
 def do_status(module, changed=False, **extra):
     rc, data, out, err = run_cli(module, ['status'])
-    if rc != 0 or not isinstance(data, dict) or 'error' in data:
+    if rc != 0 or not isinstance(data, dict) or is_cli_error(data):
         fail_cli(module, 'fwsafe status', rc, data, out, err)
     facts = status_facts(data)
     facts.update(extra)
@@ -321,7 +326,7 @@ def do_confirm(module):
         do_status(module, check_mode_note='confirm skipped in check mode')
     args = ['confirm'] + ([p['change_id']] if p['change_id'] else [])
     rc, data, out, err = run_cli(module, args)
-    if rc != 0 or not isinstance(data, dict) or 'error' in data:
+    if rc != 0 or not isinstance(data, dict) or is_cli_error(data):
         fail_cli(module, 'fwsafe confirm', rc, data, out, err)
     module.exit_json(
         changed=True,
@@ -359,7 +364,7 @@ def do_outcome(module):
     """The recorded outcome of a change (from `fwsafe log --json`): what a host did while unreachable."""
     p = module.params
     rc, data, out, err = run_cli(module, ['log'])
-    if rc != 0 or not isinstance(data, dict) or 'error' in data:
+    if rc != 0 or not isinstance(data, dict) or is_cli_error(data):
         fail_cli(module, 'fwsafe log', rc, data, out, err)
     found = None
     for version in data.get('versions') or []:
