@@ -71,25 +71,7 @@ export function diffModels(
 ): DiffT {
   const b = new Map(before.tables.map((t) => [t.key, t]));
   const a = new Map(after.tables.map((t) => [t.key, t]));
-  const diff: DiffT = {
-    summary: {
-      tablesAdded: 0,
-      tablesRemoved: 0,
-      tablesChanged: 0,
-      chainsAdded: 0,
-      chainsRemoved: 0,
-      chainsChanged: 0,
-      rulesAdded: 0,
-      rulesRemoved: 0,
-      rulesChanged: 0,
-      setsChanged: 0,
-    },
-    tables: [],
-    chains: [],
-    rules: [],
-    sets: [],
-    unified: '',
-  };
+  const diff = emptyDiff();
   for (const key of touched) {
     const x = b.get(key);
     const y = a.get(key);
@@ -147,4 +129,27 @@ export function diffModels(
   diff.unified =
     oldText === newText ? '' : createTwoFilesPatch(labels.from, labels.to, oldText, newText, '', '', { context: 3 });
   return diff;
+}
+
+/** A diff with nothing in it yet: every format fills the same shape (nft here, iptables in src/formats/iptables/diff.ts). */
+export function emptyDiff(): DiffT {
+  return {
+    summary: {
+      tablesAdded: 0,
+      tablesRemoved: 0,
+      tablesChanged: 0,
+      chainsAdded: 0,
+      chainsRemoved: 0,
+      chainsChanged: 0,
+      rulesAdded: 0,
+      rulesRemoved: 0,
+      rulesChanged: 0,
+      setsChanged: 0,
+    },
+    tables: [],
+    chains: [],
+    rules: [],
+    sets: [],
+    unified: '',
+  };
 }

@@ -1,5 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import { align } from '../../plan/lcs.js';
+import { emptyDiff } from '../../plan/diff.js';
 import type { SavedRuleset } from '../../backends/iptables-save.js';
 import type { CounterAtRiskT, DiffT } from '../../plan/schema.js';
 import type { ChainScope } from './transaction.js';
@@ -43,25 +44,7 @@ export function diffSaves(
   label: (table: string) => string,
   from: string,
 ): DiffT {
-  const diff: DiffT = {
-    summary: {
-      tablesAdded: 0,
-      tablesRemoved: 0,
-      tablesChanged: 0,
-      chainsAdded: 0,
-      chainsRemoved: 0,
-      chainsChanged: 0,
-      rulesAdded: 0,
-      rulesRemoved: 0,
-      rulesChanged: 0,
-      setsChanged: 0,
-    },
-    tables: [],
-    chains: [],
-    rules: [],
-    sets: [],
-    unified: '',
-  };
+  const diff = emptyDiff();
   let unified = '';
   for (const [table, chains] of Object.entries(scope)) {
     if (chains.length === 0) continue;
