@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { useStateDir } from '../helpers/cli.js';
 import { createNetns, deleteNetns, inNetns, isRoot } from '../helpers/netns.js';
 import { killAllPtys, spawnCli } from './pty.js';
 import { killWatchdog, versionRecord, waitFor } from './state-probe.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 // A docker-like iptables-nft host with counted traffic; the change restricts DOCKER-USER.
 const BASE = `*filter
@@ -46,7 +47,7 @@ describe.skipIf(!isRoot)(
       killAllPtys();
       killWatchdog(state.path);
       deleteNetns(ns);
-      rmSync(dir, { recursive: true, force: true });
+      removeStateDir(dir);
     });
     const start = () =>
       spawnCli([

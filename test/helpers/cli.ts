@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
+import { removeStateDir } from './state-dir.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'run.js');
@@ -42,7 +43,7 @@ export function useStateDir(): { readonly path: string } {
   });
   afterEach(() => {
     // A watchdog standing down may still append its last log line: retry on ENOTEMPTY.
-    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    if (dir) removeStateDir(dir);
   });
   return {
     get path(): string {

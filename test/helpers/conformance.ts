@@ -1,11 +1,12 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, type CliResult } from './cli.js';
 import { createNetns, deleteNetns, isRoot, liveRuleset } from './netns.js';
 import { normaliseRulesetText } from '../../src/ruleset/text.js';
+import { removeStateDir } from './state-dir.js';
 
 // The conformance corpus (issue 22): rulesets written for fwsafe covering what nft 1.0.6 can print.
 // Every file is planned as a proposal, and loaded as the live base beside an unrelated change.
@@ -91,7 +92,7 @@ export function conformanceShard(index: number, count: number): void {
     writeFileSync(join(dir, 'unrelated.nft'), UNRELATED);
   });
   afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) removeStateDir(dir);
     if (process.env.FWSAFE_CONFORMANCE_TIMES) process.stderr.write(`${timings.sort().join('\n')}\n`);
   });
   describe.skipIf(!isRoot)(`conformance corpus, shard ${index + 1}/${count}`, () => {

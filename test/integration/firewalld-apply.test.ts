@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { isRoot, liveRuleset } from '../helpers/netns.js';
 import { killWatchdog, versionRecord, waitFor } from '../e2e/state-probe.js';
 import { sshArgs } from '../../src/lab/sshd.js';
 import { openEchoSession } from '../../src/lab/echo-session.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 /** The zone as firewall-cmd lists it, one `key: value` per entry (runtime, or permanent). */
 function zone(fw: ConfinedFirewalld, name: string, permanent = false): Record<string, string> {
@@ -50,7 +51,7 @@ describe.skipIf(!isRoot)(
       fwsafe(['lab', 'down', name, '--state-dir', state.path]);
       for (const ns of [`${name}-admin`, `${name}-server`])
         if (existsSync(`/run/netns/${ns}`)) spawnSync('ip', ['netns', 'del', ns]);
-      rmSync(dir, { recursive: true, force: true });
+      removeStateDir(dir);
     });
     const file = (text: string): string => {
       const p = join(dir, 'change.firewalld');

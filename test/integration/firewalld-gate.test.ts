@@ -1,7 +1,7 @@
 // A firewalld change passes the one gate (src/apply/gate.ts) like an nft one: a plan file is verified
 // (exit 12 when altered), its recorded operations are planned again on the host with a scratch firewalld
 // (drift: exit 8), and applied by the firewalld runtime under the watchdog.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { expectContract } from '../helpers/contract.js';
 import { startFirewalld, type ConfinedFirewalld } from '../helpers/firewalld.js';
 import { isRoot, liveRuleset, useNetns } from '../helpers/netns.js';
 import { killWatchdog } from '../e2e/state-probe.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 const services = (fw: ConfinedFirewalld): string[] =>
   fw.cmd(['--zone=public', '--list-services']).stdout.trim().split(/\s+/).filter(Boolean).sort();
@@ -24,7 +25,7 @@ describe.skipIf(!isRoot)('a firewalld plan file through the gate', { timeout: 60
     killWatchdog(state.path);
     fw?.stop();
     fw = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) removeStateDir(dir);
   });
 
   it('apply --plan: altered → 12, drifted → 8, then re-planned on the host and applied; rollback restores', async () => {

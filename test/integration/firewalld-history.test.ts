@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { expectContract } from '../helpers/contract.js';
 import { startFirewalld, type ConfinedFirewalld } from '../helpers/firewalld.js';
 import { isRoot, liveRuleset, useNetns } from '../helpers/netns.js';
 import { killWatchdog } from '../e2e/state-probe.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 // A firewalld plan starts a scratch firewalld (5–10 s here, far more on 2 cores shared by busy neighbours).
 describe.skipIf(!isRoot)(
@@ -21,7 +22,7 @@ describe.skipIf(!isRoot)(
       killWatchdog(state.path);
       fw?.stop();
       fw = null;
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      if (dir) removeStateDir(dir);
     });
 
     it('a forced edit inside inet firewalld, confirmed, then lost on --reload: status, log and detect name the table', async () => {

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { startFirewalld, type ConfinedFirewalld } from '../helpers/firewalld.js';
 import { isRoot, liveRuleset, useNetns } from '../helpers/netns.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 // A firewalld plan starts a scratch firewalld (5–10 s here, far more on 2 cores shared by busy neighbours).
 describe.skipIf(!isRoot)('fwsafe plan of a firewalld proposal (confined firewalld)', { timeout: 400_000 }, () => {
@@ -18,7 +19,7 @@ describe.skipIf(!isRoot)('fwsafe plan of a firewalld proposal (confined firewall
   afterEach(() => {
     fw?.stop();
     fw = null;
-    rmSync(dir, { recursive: true, force: true });
+    removeStateDir(dir);
   });
   const file = (name: string, text: string): string => {
     const p = join(dir, name);

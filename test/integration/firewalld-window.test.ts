@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { startFirewalld, type ConfinedFirewalld } from '../helpers/firewalld.js'
 import { isRoot, liveRuleset, useNetns } from '../helpers/netns.js';
 import { killWatchdog, versionRecord, waitFor } from '../e2e/state-probe.js';
 import { killAllPtys, spawnCli } from '../e2e/pty.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 const CHANGE = '--zone=public --add-service=https\n--zone=public --remove-service=dhcpv6-client\n';
 const open443 = (ns: string): boolean => /tcp dport 443 .*accept/.test(liveRuleset(ns));
@@ -30,7 +31,7 @@ describe.skipIf(!isRoot)(
       killWatchdog(state.path);
       fw?.stop();
       fw = null;
-      rmSync(dir, { recursive: true, force: true });
+      removeStateDir(dir);
     });
     const proposal = (): string => {
       const p = join(dir, 'change.firewalld');

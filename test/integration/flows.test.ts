@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNetns, deleteNetns, inNetns, isRoot, loadRuleset } from '../helpers/netns.js';
 import { fwsafe } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 describe.skipIf(!isRoot)("fwsafe flows: the host's live flows, listeners and declared flows", () => {
   let host = '';
@@ -31,7 +32,7 @@ describe.skipIf(!isRoot)("fwsafe flows: the host's live flows, listeners and dec
     for (const c of children.splice(0)) if (c.pid) c.kill('SIGKILL');
     deleteNetns(host);
     deleteNetns(client);
-    rmSync(dir, { recursive: true, force: true });
+    removeStateDir(dir);
   });
 
   const start = (ns: string, args: string[]): ChildProcess => {

@@ -10,6 +10,7 @@ import { expectContract } from '../helpers/contract.js';
 import { inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 import { alive, killWatchdog, pendingWatchdog, waitFor, waitForRuleset } from '../e2e/state-probe.js';
 import { sha256 } from '../../src/snapshot/hash.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 const BASE = `table inet filter {
   chain input { type filter hook input priority 0; policy drop;
@@ -280,7 +281,7 @@ describe.skipIf(!isRoot)('findings compare before with after; whose logins count
     p.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code);
   let dir = '';
   afterEach(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) removeStateDir(dir);
   });
 
   it('from a console, SSH only from an admin set: an unrelated removal does not block; removing the admin does', () => {
@@ -362,7 +363,7 @@ describe.skipIf(!isRoot)('honest flow specs: UDP probed for real, DNAT followed'
   const ns = useNetns('flows');
   let dir = '';
   afterEach(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) removeStateDir(dir);
   });
 
   it('--must-deny udp/53 with a responder fails; tcp/8080 on a DNATed port that answers fails and names the NAT rule', () => {

@@ -2,9 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { createNetns, deleteNetns, inNetns, isRoot, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 import { killWatchdog, waitFor } from '../e2e/state-probe.js';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 // The admin's table: a counted SSH rule, a web rule, a static blocklist, a set filled by packets.
 const BASE = `table inet mine {
@@ -69,7 +70,7 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
   afterEach(() => {
     killWatchdog(state.path);
     deleteNetns(peer);
-    rmSync(dir, { recursive: true, force: true });
+    removeStateDir(dir);
   });
 
   const cli = (...args: string[]) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args]);

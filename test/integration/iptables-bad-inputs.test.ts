@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fwsafe } from '../helpers/cli.js';
 import { createNetns, deleteNetns, inNetns, isRoot } from '../helpers/netns.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 // Live rules of the namespace: a docker-like iptables-nft host. Every bad input must leave them exactly so.
 const LIVE = `*filter
@@ -211,8 +212,8 @@ describe.skipIf(!isRoot)('iptables bad inputs: a clear error each, the live rule
   });
   afterAll(() => {
     deleteNetns(ns);
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(state, { recursive: true, force: true });
+    removeStateDir(dir);
+    removeStateDir(state);
   });
 
   it('has at least 15 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(15));

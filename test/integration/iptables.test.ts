@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { ROOT, fwsafe, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
 import { createNetns, deleteNetns, inNetns, isRoot } from '../helpers/netns.js';
 import { killWatchdog, versionRecord, waitFor } from '../e2e/state-probe.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 const AGENT = join(ROOT, 'dist', 'src', 'probes', 'agent.js');
 const HOST = '10.213.0.1';
@@ -125,7 +126,7 @@ describe.skipIf(!isRoot)(
       for (const c of children.splice(0)) c.kill('SIGKILL');
       deleteNetns(host);
       deleteNetns(client);
-      rmSync(dir, { recursive: true, force: true });
+      removeStateDir(dir);
     });
 
     /** A listener on the ports inside the host namespace (the probe agent: an echo server). */

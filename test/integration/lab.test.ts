@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, fwsafe, ROOT, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
 import { isRoot } from '../helpers/netns.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 const pidAlive = (pid: number): boolean => {
   const r = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' });
@@ -210,7 +211,7 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
       proposal,
       '--json',
     ]);
-    rmSync(dir, { recursive: true, force: true });
+    removeStateDir(dir);
     expect(r.status, r.stderr).toBe(0);
     const errors = (r.json.findings as { code: string; severity: string; message: string; evidence?: string }[]).filter(
       (f) => f.severity === 'error',

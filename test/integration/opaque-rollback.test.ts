@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { isRoot, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 import { killWatchdog, waitFor } from '../e2e/state-probe.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 // Issue 22: a table holding a chain binding goes through apply and an automatic (inverse) rollback:
 // the binding, removed by the change, comes back as it was.
@@ -35,7 +36,7 @@ describe.skipIf(!isRoot)('apply and roll back a table holding a chain binding', 
   });
   afterEach(() => {
     killWatchdog(state.path);
-    rmSync(dir, { recursive: true, force: true });
+    removeStateDir(dir);
   });
 
   it('the change deletes the binding rule; the rollback at the deadline puts it back, rule for rule', async () => {

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fwsafe } from '../helpers/cli.js';
 import { isRoot, liveRuleset, loadRuleset, useNetns } from '../helpers/netns.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 // Issue 22: rulesets nft 1.0.6 lists with raw-string statements (no JSON form) plan like any other,
 // as proposals and as the live base; what the walk cannot follow is a warning naming the rule.
@@ -49,7 +50,7 @@ describe.skipIf(!isRoot)('rules nft prints without a JSON form (real kernel, thr
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-opaque-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeStateDir(dir));
 
   it('the chain binding and the map update of the issue plan cleanly as a proposal, the text kept verbatim', () => {
     const r = fwsafe([
@@ -140,7 +141,7 @@ describe.skipIf(!isRoot)('probe attributions name what happened to the packet', 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-attrib-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeStateDir(dir));
   const probe = (text: string): string => {
     const path = join(dir, 'p.nft');
     writeFileSync(path, text);

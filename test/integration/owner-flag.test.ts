@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { isRoot, liveRuleset, useNetns } from '../helpers/netns.js';
 import { waitFor } from '../e2e/state-probe.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 describe.skipIf(!isRoot)('tables with the nft owner flag', () => {
   const ns = useNetns('owner');
@@ -15,7 +16,7 @@ describe.skipIf(!isRoot)('tables with the nft owner flag', () => {
   afterEach(() => {
     if (holder?.pid) process.kill(holder.pid, 'SIGKILL');
     holder = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) removeStateDir(dir);
   });
 
   it('detect names the table and its owning process; an nft plan touching it is blocked with TABLE_OWNER_FLAG; nothing changes', async () => {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { createPlan } from '../../src/plan/create-plan.js';
 import { FwsafeError } from '../../src/errors.js';
 import { fwsafe, ROOT } from '../helpers/cli.js';
 import { createNetns, deleteNetns, isRoot, liveRuleset, loadRuleset } from '../helpers/netns.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 const BASE = `table inet filter {
   set allow { type ipv4_addr; elements = { 198.51.100.1 }; }
@@ -182,7 +183,7 @@ describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
   });
   afterAll(() => {
     deleteNetns(ns);
-    rmSync(dir, { recursive: true, force: true });
+    removeStateDir(dir);
   });
 
   it.each(CASES)('$name → $code (exit $exit), live ruleset unchanged', async ({ make, exit, code }) => {

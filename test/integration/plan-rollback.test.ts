@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPlan } from '../../src/plan/create-plan.js';
 import { inNetns, isRoot, loadRuleset, nft, useNetns } from '../helpers/netns.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 // Counters, quota usage, a named counter and set elements: the rollback must bring back all of it.
 const BASE = `table inet filter {
@@ -26,7 +27,7 @@ describe.skipIf(!isRoot)('plan rollback: exactly as it was, counters included', 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-rb-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeStateDir(dir));
 
   it('apply the proposal, run the rollback script: the listing is byte-for-byte the one at plan time (minus handles)', async () => {
     loadRuleset(ns.name, BASE);

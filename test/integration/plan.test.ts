@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { expectContract } from '../helpers/contract.js';
 import { normaliseBlock, splitTables } from '../../src/ruleset/text.js';
 import { killWatchdog, waitFor, waitForRuleset } from '../e2e/state-probe.js';
 import { inNetns, isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 const BASE = `table inet filter {
   chain input { type filter hook input priority 0; policy accept;
@@ -28,7 +29,7 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'fwsafe-plan-test-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeStateDir(dir));
   const file = (name: string, text: string) => {
     const p = join(dir, name);
     writeFileSync(p, text);

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 import { BIN, ROOT, fwsafe, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
+import { removeStateDir } from '../helpers/state-dir.js';
 
 const BASE = `table inet mine {
   chain input {
@@ -32,7 +33,7 @@ describe.skipIf(!isRoot)('change review: export on the host, plan in CI without 
     chmodSync(dir, 0o755);
     loadRuleset(ns.name, BASE);
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeStateDir(dir));
 
   const ci = (name: string): string => {
     const path = join(dir, name);
