@@ -1,3 +1,4 @@
+import { tableKey } from '../ruleset/model.js';
 import { splitTables } from '../ruleset/text.js';
 import { align } from '../plan/lcs.js';
 import { restoreTableScript } from '../plan/rollback.js';
@@ -49,8 +50,8 @@ export function inverseDelta(
   afterText: string,
   touched: { family: string; name: string }[],
 ): InverseDelta {
-  const before = new Map(splitTables(beforeText).map((t) => [`${t.family} ${t.name}`, t.raw]));
-  const after = new Map(splitTables(afterText).map((t) => [`${t.family} ${t.name}`, t.raw]));
+  const before = new Map(splitTables(beforeText).map((t) => [tableKey(t.family, t.name), t]));
+  const after = new Map(splitTables(afterText).map((t) => [tableKey(t.family, t.name), t]));
   const parts = emptyParts();
   const whole: string[] = [];
   const wholeScripts: string[] = [];
@@ -66,14 +67,14 @@ export function inverseDelta(
       continue;
     }
     if (a === undefined) {
-      wholeScripts.push(restoreTableScript(family, name, b));
+      wholeScripts.push(restoreTableScript(family, name, b.raw));
       ops.push(`re-create table ${key} (the change deleted it)`);
       continue;
     }
     const why = tableInverse(key, tableObjects(b), tableObjects(a), parts, ops);
     if (why !== null) {
       whole.push(`${key}: ${why}`);
-      wholeScripts.push(restoreTableScript(family, name, b));
+      wholeScripts.push(restoreTableScript(family, name, b.raw));
       ops.push(`restore table ${key} whole (${why})`);
     }
   }

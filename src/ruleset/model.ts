@@ -1,5 +1,5 @@
 import { parseNftJson, UNREAD_PREFIX, type ParsedNftJson, type UnreadItem } from './nft-json.js';
-import { splitTables } from './text.js';
+import { splitTables, withoutVolatile } from './text.js';
 
 export interface Counter {
   packets: number;
@@ -75,12 +75,7 @@ type Statement = Record<string, unknown> | string;
 
 /** A raw statement's text without its changing values (counters, quota use, expiry) and layout. */
 export function opaqueText(raw: string): string {
-  return raw
-    .replace(/\bcounter packets \d+ bytes \d+/g, 'counter')
-    .replace(/\bused \d+ [a-z]+/g, '')
-    .replace(/ expires [0-9dhms]+/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return withoutVolatile(raw).replace(/\s+/g, ' ').trim();
 }
 
 /**
