@@ -21,53 +21,36 @@ export interface Token {
 
 type Emit = (kind: TokenKind, start: number, end: number, line: number, col: number) => void;
 
-const SPACE = new Set([' ', '\t', '\r', '\f', '\v']);
+// The syntax, written once: a string ends at its closing quote or its line's end (unterminated), a
+// comment at its line's end.
+const STRING = '"[^"\\n]*"?';
+const COMMENT = '#[^\\n]*';
+// One alternative per token kind, tried in this order at each position; together they match any character.
+const TOKEN = new RegExp(`[^\\S\\n]+|\\\\\\n|${COMMENT}|[{};,\\n]|(?:[^\\s{};,#"\\\\]|${STRING}|\\\\(?!\\n))+`, 'y');
+// Strings and comments alone: enough to find the comments (a string hides a `#`, a comment hides a `"`).
+const STRING_OR_COMMENT = new RegExp(`${STRING}|${COMMENT}`, 'g');
 const PUNCT: Record<string, TokenKind> = { '{': 'open', '}': 'close', ';': 'end', ',': 'comma', '\n': 'end' };
-
-/** Where a string that opens at `from` (its `"`) ends: after its closing quote, or at the end of its line. */
-function stringEnd(text: string, from: number): number {
-  for (let i = from + 1; i < text.length; i += 1) {
-    if (text[i] === '"') return i + 1;
-    if (text[i] === '\n') return i;
-  }
-  return text.length;
-}
 
 /** Walks the text once, calling `emit` for every token (no allocation unless the caller makes one). */
 function lex(text: string, emit: Emit): void {
   let line = 1;
   let lineStart = 0;
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (SPACE.has(ch)) {
-      i += 1;
-    } else if (ch === '\\' && text[i + 1] === '\n') {
-      i += 2;
+  const re = new RegExp(TOKEN);
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const start = m.index;
+    const end = re.lastIndex;
+    const ch = text[start]!;
+    if (ch === '\\' && end - start === 2 && text[start + 1] === '\n') {
       line += 1;
-      lineStart = i;
-    } else if (ch === '#') {
-      const nl = text.indexOf('\n', i);
-      const end = nl === -1 ? text.length : nl;
-      emit('comment', i, end, line, i - lineStart + 1);
-      i = end;
-    } else if (ch in PUNCT) {
-      emit(PUNCT[ch]!, i, i + 1, line, i - lineStart + 1);
-      i += 1;
+      lineStart = end;
+    } else if (ch === '#') emit('comment', start, end, line, start - lineStart + 1);
+    else if (ch in PUNCT) {
+      emit(PUNCT[ch]!, start, end, line, start - lineStart + 1);
       if (ch === '\n') {
         line += 1;
-        lineStart = i;
+        lineStart = end;
       }
-    } else {
-      const start = i;
-      while (i < text.length) {
-        const c = text[i]!;
-        if (c === '"') i = stringEnd(text, i);
-        else if (SPACE.has(c) || c in PUNCT || c === '#' || (c === '\\' && text[i + 1] === '\n')) break;
-        else i += 1;
-      }
-      emit('word', start, i, line, start - lineStart + 1);
-    }
+    } else if (!/\s/.test(ch)) emit('word', start, end, line, start - lineStart + 1);
   }
 }
 
@@ -83,15 +66,7 @@ export function tokens(text: string): Token[] {
 /** The text without its comments (line breaks kept, so line numbers still hold). */
 export function stripComments(text: string): string {
   if (!text.includes('#')) return text;
-  const parts: string[] = [];
-  let from = 0;
-  lex(text, (kind, start, end) => {
-    if (kind !== 'comment') return;
-    parts.push(text.slice(from, start));
-    from = end;
-  });
-  parts.push(text.slice(from));
-  return parts.join('');
+  return text.replace(STRING_OR_COMMENT, (m) => (m.startsWith('#') ? '' : m));
 }
 
 /** One line split where its comment starts: `code` + `comment` is the line. */
@@ -105,6 +80,8 @@ export function splitComment(line: string): { code: string; comment: string } {
 
 /** Net count of braces that open (positive) or close, outside strings and comments. */
 export function braceDelta(text: string): number {
+  // Most lines of a listing have no brace at all.
+  if (!text.includes('{') && !text.includes('}')) return 0;
   let n = 0;
   lex(text, (kind) => {
     if (kind === 'open') n += 1;

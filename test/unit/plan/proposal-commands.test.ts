@@ -30,3 +30,17 @@ describe('proposal commands', () => {
     }
   });
 });
+
+describe('proposal commands read as nft reads them', () => {
+  it('a string holding # or ; hides nothing; a continuation joins lines; an unterminated string ends at its line', () => {
+    const text =
+      'add rule inet f c accept comment "a#b"; list ruleset\nadd rule inet f c \\\n  accept comment "x;reset"\nadd rule inet f c comment "open\nmonitor\n';
+    expect(topLevelCommands(text)).toEqual([
+      { word: 'add', line: 1 },
+      { word: 'list', line: 1 },
+      { word: 'add', line: 2 },
+      { word: 'add', line: 4 },
+      { word: 'monitor', line: 5 },
+    ]);
+  });
+});
