@@ -50,6 +50,12 @@ const HANDLE = /\s+# handle (\d+)\s*$/;
 const COUNTER = /\bcounter packets (\d+) bytes (\d+)/;
 const COUNTERS = new RegExp(COUNTER.source, 'g');
 
+/** The table a listing's first line opens (`table F N { # handle H`), or null. */
+export function tableOpening(line: string): { family: string; name: string; handle: number | null } | null {
+  const open = TABLE_OPEN.exec(line);
+  return open ? { family: open[1]!, name: unquote(open[2]!), handle: open[3] ? Number(open[3]) : null } : null;
+}
+
 /** The handle a listed line ends with (`… # handle 7`), or null. */
 export function handleOf(line: string): number | null {
   const m = HANDLE.exec(line);
@@ -106,12 +112,8 @@ function splitTablesUncached(text: string): TableText[] {
   let r: Reading | null = null;
   for (const line of text.split('\n')) {
     if (r === null) {
-      const open = TABLE_OPEN.exec(line);
-      if (open) {
-        const handle = open[3] ? Number(open[3]) : null;
-        const table = { family: open[1]!, name: unquote(open[2]!), handle, lines: [line], blocks: [] };
-        r = { table, depth: 1, block: null, pending: null };
-      }
+      const open = tableOpening(line);
+      if (open) r = { table: { ...open, lines: [line], blocks: [] }, depth: 1, block: null, pending: null };
       continue;
     }
     if (readTableLine(r, line)) continue;
