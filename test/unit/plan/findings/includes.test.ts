@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FindingContext } from '../../../../src/plan/findings/context.js';
 import { includes } from '../../../../src/plan/findings/includes.js';
+import { findingContext } from '../../../helpers/finding-context.js';
 
-const ctx = (proposalText: string): FindingContext => ({
-  base: { tables: [] },
-  result: { tables: [] },
-  touched: [],
-  proposalText,
-  sshPorts: [22],
-  ssh: null,
-  legacyRulesPresent: false,
-  notReproduced: [],
-});
+const ctx = (proposalText: string) => findingContext({ proposalText });
 
 describe('PROPOSAL_INCLUDES_FILES', () => {
   it('names a file whose name holds # whole (a # inside a string is not a comment)', () => {

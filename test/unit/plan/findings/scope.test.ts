@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FindingContext } from '../../../../src/plan/findings/context.js';
 import { scope } from '../../../../src/plan/findings/scope.js';
+import { findingContext } from '../../../helpers/finding-context.js';
 
-const codes = (proposalText: string): string[] =>
-  scope({
-    base: { tables: [] },
-    result: { tables: [] },
-    touched: [],
-    proposalText,
-    sshPorts: [22],
-    ssh: null,
-    legacyRulesPresent: false,
-    notReproduced: [],
-  } satisfies FindingContext).map((f) => f.code);
+const codes = (proposalText: string): string[] => scope(findingContext({ proposalText })).map((f) => f.code);
 
 describe('FLUSH_RULESET', () => {
   it('is a top-level statement wherever it starts (a line, after a ;), never a comment or a string', () => {
