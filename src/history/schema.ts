@@ -72,6 +72,17 @@ export const VersionRecord = z.strictObject({
 });
 export type VersionRecordT = z.infer<typeof VersionRecord>;
 
+/** A table fwsafe changed that no longer matches its last confirmed version (a manager rewrote it). */
+export const RewrittenTable = z.strictObject({
+  table: z.string(),
+  netns: z.string().nullable(),
+  /** The confirmed version the table no longer matches. */
+  version: z.number().int(),
+  confirmedAt: z.string(),
+  now: z.enum(['changed', 'missing']),
+});
+export type RewrittenTableT = z.infer<typeof RewrittenTable>;
+
 export const JournalEvent = z.looseObject({
   at: z.string(),
   event: z.string(),

@@ -5,20 +5,7 @@ import { sshArgs } from './sshd.js';
 import { fwRemote, fwChild, RULESETS, type FwChild } from './fw-child.js';
 import { openEchoSession, type EchoSession } from './echo-session.js';
 import type { LabRecordT } from './schema.js';
-
-export interface DemoResult {
-  lab: string;
-  lockoutPredicted: boolean;
-  sessionFroze: boolean;
-  newLoginRefused: boolean;
-  rolledBack: boolean;
-  /** How long after the deadline the watchdog's rollback was recorded, ms. */
-  rollbackLatenessMs: number | null;
-  sessionCameBack: boolean;
-  newLoginWorksAgain: boolean;
-  rollbackOutcome: string | null;
-  durationMs: number;
-}
+import type { LabDemoResultT } from '../contracts/lab-demo.js';
 
 type Say = (text: string) => void;
 
@@ -67,7 +54,7 @@ export async function runDemo(options: {
   stateDir: string;
   timeoutSeconds: number;
   say: Say;
-}): Promise<DemoResult> {
+}): Promise<LabDemoResultT> {
   const { say, stateDir } = options;
   const started = Date.now();
   const fw = fwChild(stateDir);
@@ -75,7 +62,7 @@ export async function runDemo(options: {
     const r = await fw(args);
     say(indent(r.stdout + (r.exitCode !== 0 ? r.stderr : '')));
   };
-  const result: DemoResult = {
+  const result: LabDemoResultT = {
     lab: options.name,
     lockoutPredicted: false,
     sessionFroze: false,
