@@ -2,6 +2,7 @@ import { run } from '../run/runner.js';
 import { normaliseBlock, splitTables } from '../ruleset/text.js';
 import { elementsOnePerLine } from '../plan/element-lines.js';
 import type { PendingRecordT } from '../pending/schema.js';
+import type { RollbackMethodT } from '../history/schema.js';
 import { describeDifferences, differingTables, observeTables, type Fingerprint } from './observe.js';
 import { runtimeOf } from '../formats/runtime.js';
 import { runSteps } from '../formats/steps.js';
@@ -33,7 +34,7 @@ export interface RollbackExecution {
   /** Touched tables someone else changed during the window whose changes survived (inverse rollback). */
   kept: string[];
   /** null: nothing was run (the previous rules were live already). */
-  method: 'inverse' | 'whole-table' | null;
+  method: RollbackMethodT | null;
   /** Why the inverse was not used though it was there (nft refused it: an object it names changed). */
   conflict: string | null;
   error: string | null;

@@ -3,22 +3,7 @@ import { splitTables } from '../ruleset/text.js';
 import { align } from '../plan/lcs.js';
 import { restoreTableScript } from '../plan/rollback.js';
 import { elementKey, tableObjects, type ChainObject, type RuleLine, type TableObjects } from './table-objects.js';
-
-/**
- * The inverse of an applied change, as one nft transaction: what undoes exactly the change's own
- * operations — rules it added deleted by handle, rules it removed re-inserted beside a surviving
- * neighbour (never by index), policies put back, elements it added removed and the ones it removed
- * added back, chains/sets/tables it created deleted. Anything others create meanwhile is not named,
- * so it survives. A table whose change this cannot express (an object other than chains, rules and
- * set elements, a hook change) is restored whole, and said so.
- */
-export interface InverseDelta {
-  nftScript: string;
-  /** What the script undoes, one line an operation, for the record. */
-  ops: string[];
-  /** Tables restored as a whole instead (with why). */
-  wholeTables: string[];
-}
+import type { RollbackInverseT } from '../pending/schema.js';
 
 interface Parts {
   deleteRules: string[];
@@ -44,12 +29,20 @@ const emptyParts = (): Parts => ({
   elements: [],
 });
 
-/** The inverse of the change between `beforeText` (the base listing) and `afterText` (listed right after the apply). */
+/**
+ * The inverse of an applied change, as one nft transaction: what undoes exactly the change's own
+ * operations — rules it added deleted by handle, rules it removed re-inserted beside a surviving
+ * neighbour (never by index), policies put back, elements it added removed and the ones it removed
+ * added back, chains/sets/tables it created deleted. Anything others create meanwhile is not named,
+ * so it survives. A table whose change this cannot express (an object other than chains, rules and
+ * set elements, a hook change) is restored whole, and said so.
+ * `beforeText` is the base listing, `afterText` the listing right after the apply.
+ */
 export function inverseDelta(
   beforeText: string,
   afterText: string,
   touched: { family: string; name: string }[],
-): InverseDelta {
+): RollbackInverseT {
   const before = new Map(splitTables(beforeText).map((t) => [tableKey(t.family, t.name), t]));
   const after = new Map(splitTables(afterText).map((t) => [tableKey(t.family, t.name), t]));
   const parts = emptyParts();

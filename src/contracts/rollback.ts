@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { RollbackReason } from '../history/schema.js';
+import { schema as ApplyResult } from './apply.js';
 
-const RolledBack = z.strictObject({
+/** A pending change rolled back (by `rollback`, `recover` or a guard): src/apply/resolve.ts. */
+export const RolledBack = z.strictObject({
   status: z.enum(['rolled-back', 'rollback-failed']),
   changeId: z.string(),
   versionId: z.number().int(),
@@ -13,9 +15,11 @@ const RolledBack = z.strictObject({
   restored: z.boolean(),
   rolledBackAt: z.string(),
   error: z.string().nullable(),
+  /** How long after the deadline the rollback finished (negative: before it). */
   afterDeadlineMs: z.number(),
   durationMs: z.number(),
 });
+export type RolledBackT = z.infer<typeof RolledBack>;
 
 /** `fwsafe rollback --json`: the pending change undone; with VERSION, a restore applied under a new window. */
 export const schema = z.union([
@@ -29,7 +33,8 @@ export const schema = z.union([
     /** Tables of other owners and tables someone else created since: never touched. */
     foreign: z.array(z.string()),
     notOurs: z.array(z.string()),
-    apply: z.looseObject({ changeId: z.string() }),
+    /** The restore, applied under a new confirmation window: what `apply --json` says of it. */
+    apply: ApplyResult,
   }),
   /** The tables fwsafe manages already match the version: nothing applied (exit 0). */
   z.strictObject({
@@ -39,4 +44,4 @@ export const schema = z.union([
     notOurs: z.array(z.string()),
   }),
 ]);
-export { RolledBack };
+export type RollbackResultT = z.infer<typeof schema>;

@@ -6,6 +6,10 @@ import { Where } from '../host/identity.js';
 
 export const PENDING_SCHEMA = 1;
 
+/** Why a pending change is no longer guarded (`fwsafe recover` restores it). */
+export const StaleReason = z.enum(['rebooted', 'deadline-passed', 'watchdog-gone']);
+export type StaleReasonT = z.infer<typeof StaleReason>;
+
 export const PendingTable = z.strictObject({
   family: z.string().regex(/^(ip|ip6|inet|arp|bridge|netdev)$/),
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
