@@ -82,9 +82,8 @@ export function opaqueText(raw: string): string {
  * nft 1.0.6 prints a dormant table's `flags` in JSON as the table's name (a bug), so the text listing
  * (`\tflags dormant`) is read too.
  */
-function isDormant(flags: unknown, text: string): boolean {
-  if (Array.isArray(flags) ? flags.includes('dormant') : flags === 'dormant') return true;
-  return /^\tflags [^\n]*\bdormant\b/m.test(text);
+function isDormant(flags: unknown, listed: string[]): boolean {
+  return (Array.isArray(flags) ? flags.includes('dormant') : flags === 'dormant') || listed.includes('dormant');
 }
 
 /**
@@ -132,7 +131,7 @@ export function buildModelFromParsed(parsed: ParsedNftJson, listingText = ''): R
       text,
       hasXt: false,
     };
-    if (isDormant(t.flags, table.text)) table.dormant = true;
+    if (isDormant(t.flags, texts.get(key)?.flags ?? [])) table.dormant = true;
     if ([t.flags].flat().some((f) => f === 'owner' || f === 'owned')) table.ownerFlag = true;
     tables.set(key, table);
   }

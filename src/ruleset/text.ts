@@ -39,6 +39,8 @@ export interface TableText {
   handle: number | null;
   /** The block as nft printed it (handles included). */
   raw: string;
+  /** The table's own `flags` line (`dormant`, `owner`…), [] when it has none. */
+  flags: string[];
   blocks: ListedBlock[];
   /** Rule text by handle, normalised (no handle comment, counters reduced to `counter`). */
   rulesByHandle: Map<number, string>;
@@ -100,7 +102,14 @@ export function splitTables(text: string): TableText[] {
 }
 
 interface Reading {
-  table: { family: string; name: string; handle: number | null; lines: string[]; blocks: ListedBlock[] };
+  table: {
+    family: string;
+    name: string;
+    handle: number | null;
+    lines: string[];
+    flags: string[];
+    blocks: ListedBlock[];
+  };
   depth: number;
   block: ListedBlock | null;
   /** A rule spread over lines (a chain binding `jump { … }`): its parts until the braces close. */
@@ -113,7 +122,7 @@ function splitTablesUncached(text: string): TableText[] {
   for (const line of text.split('\n')) {
     if (r === null) {
       const open = tableOpening(line);
-      if (open) r = { table: { ...open, lines: [line], blocks: [] }, depth: 1, block: null, pending: null };
+      if (open) r = { table: { ...open, lines: [line], flags: [], blocks: [] }, depth: 1, block: null, pending: null };
       continue;
     }
     if (readTableLine(r, line)) continue;
@@ -135,6 +144,11 @@ function readTableLine(r: Reading, line: string): boolean {
   const braces = braceDelta(trimmed);
   if (r.depth === 1) {
     const open = braces > 0 ? BLOCK_OPEN.exec(trimmed) : null;
+    if (!open && trimmed.startsWith('flags '))
+      r.table.flags = trimmed
+        .slice(6)
+        .split(',')
+        .map((f) => f.trim());
     if (open) {
       r.block = {
         kind: open[1]!,

@@ -119,6 +119,14 @@ describe('the listing parser', () => {
     expect([...table!.rulesByHandle.keys()]).toEqual([4, 8, 9]);
   });
 
+  it("reads the table's own flags, not a chain's or a set's", () => {
+    expect(table!.flags).toEqual([]);
+    const [dormant] = splitTables(
+      'table ip d { # handle 2\n\tflags dormant,owner\n\tchain c { # handle 1\n\t\tflags offload\n\t}\n}\n',
+    );
+    expect(dormant!.flags).toEqual(['dormant', 'owner']);
+  });
+
   it('a listing line: its handle, without it, its counter, counters reduced', () => {
     expect(handleOf('\t\taccept comment "# handle 3" # handle 12')).toBe(12);
     expect(handleOf('\t\taccept comment "# handle 3"')).toBeNull();
