@@ -61,7 +61,7 @@ export async function observeTables(netns: string | null, tables: PendingTableT[
 }
 
 /** Lines of each object: nft `chain X {` / `set X {` blocks, iptables `-A X …` / `:X POLICY` lines. */
-function objectLines(text: string): Map<string, string[]> {
+export function objectLines(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let current = 'table header';
   for (const raw of text.split('\n')) {
@@ -76,8 +76,15 @@ function objectLines(text: string): Map<string, string[]> {
   return out;
 }
 
-/** One sentence per table that differs: what someone changed (chains and rule counts). */
-export function describeDifferences(expected: Fingerprint, live: Fingerprint): string[] {
+/**
+ * One sentence per table that differs: what someone changed (chains and rule counts); objects `skip`
+ * names (`chain input` of a table) are left out, a table differing in nothing else too.
+ */
+export function describeDifferences(
+  expected: Fingerprint,
+  live: Fingerprint,
+  skip?: (table: string, object: string) => boolean,
+): string[] {
   const out: string[] = [];
   for (const [k, want] of Object.entries(expected)) {
     const have = live[k] ?? null;
@@ -94,6 +101,7 @@ export function describeDifferences(expected: Fingerprint, live: Fingerprint): s
     const b = objectLines(have);
     const parts: string[] = [];
     for (const object of new Set([...a.keys(), ...b.keys()])) {
+      if (skip?.(k, object)) continue;
       const before = a.get(object) ?? [];
       const after = b.get(object) ?? [];
       if (before.length === 0) parts.push(`${object} added`);
@@ -105,7 +113,7 @@ export function describeDifferences(expected: Fingerprint, live: Fingerprint): s
         else if (before.join('\n') !== after.join('\n')) parts.push(`${object}: reordered`);
       }
     }
-    out.push(`${k} (${parts.length > 0 ? parts.join(', ') : 'changed'})`);
+    if (parts.length > 0 || skip === undefined) out.push(`${k} (${parts.length > 0 ? parts.join(', ') : 'changed'})`);
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { readPending, releaseOwnClaim } from '../pending/store.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
-import { executeRollback, type EarlyListing } from './execute-rollback.js';
+import { executeRollback, type EarlyListing, type RollbackExecution } from './execute-rollback.js';
 import { recordOutcome, releaseChange } from './outcome.js';
 
 export type Reason = z.infer<typeof RollbackReason>;
@@ -16,6 +16,8 @@ export interface RollbackDone {
   versionId: number;
   reason: Reason;
   overwritten: string[];
+  /** What it overwrote, object by object: rules and elements others added that it removed, or deleted that it put back. */
+  overwrittenObjects: RollbackExecution['overwrittenObjects'];
   /** What others changed in the window that the (inverse) rollback kept. */
   kept: string[];
   /** False when the previous rules were already live: nothing was rewritten. */
@@ -79,6 +81,7 @@ export async function rollbackClaimed(
     rolledBackAt: now,
     rollbackReason: reason,
     overwritten: exec.overwritten,
+    ...(exec.overwrittenObjects.length > 0 ? { overwrittenObjects: exec.overwrittenObjects } : {}),
     ...(exec.compared ? {} : { overwrittenUnknown: true }),
     rollbackMethod: exec.method,
     kept: exec.kept,
@@ -94,6 +97,7 @@ export async function rollbackClaimed(
     version: version.id,
     reason,
     overwritten: exec.overwritten,
+    ...(exec.overwrittenObjects.length > 0 ? { overwrittenObjects: exec.overwrittenObjects } : {}),
     ...(exec.compared ? {} : { compared: false }),
     restored: exec.restored,
     method: exec.method,
@@ -111,6 +115,7 @@ export async function rollbackClaimed(
     versionId: version.id,
     reason,
     overwritten: exec.overwritten,
+    overwrittenObjects: exec.overwrittenObjects,
     kept: exec.kept,
     restored: exec.restored,
     rolledBackAt: now,
