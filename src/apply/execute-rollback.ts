@@ -155,7 +155,9 @@ export async function executeRollback(
   } else if (inverse?.nftScript.trim()) {
     const done = await runInverse(netns, inverse, pending.rollback.nftScript);
     if (done.ok) {
-      method = 'inverse';
+      // Every touched table restored whole after all: that is what the record says.
+      const nftTables = pending.touchedTables.filter((t) => !t.iptablesNft);
+      method = nftTables.every((t) => done.choice.wholeTables.has(`${t.family} ${t.name}`)) ? 'whole-table' : 'inverse';
       fallback = done.choice;
       const whole = restoredWhole(inverse, done.choice);
       if (whole.length > 0)
@@ -190,9 +192,12 @@ export async function executeRollback(
   const lost = method === 'inverse' ? changed.filter((k) => whole.has(k)) : changed;
   // Object by object (nft tables, compared first): what each chain or set restored whole had from others.
   const restoredMap = new Map<string, string[] | '*'>(objectsWhole);
-  for (const k of lost) if (!pending.touchedTables.some((t) => t.iptablesNft && `${t.family} ${t.name}` === k)) restoredMap.set(k, '*');
+  for (const k of lost)
+    if (!pending.touchedTables.some((t) => t.iptablesNft && `${t.family} ${t.name}` === k)) restoredMap.set(k, '*');
   const objects =
-    live !== null && pending.before !== undefined ? overwrittenObjects(restoredMap, pending.before, expected, live) : [];
+    live !== null && pending.before !== undefined
+      ? overwrittenObjects(restoredMap, pending.before, expected, live)
+      : [];
   const objectLost = objects.filter((o) => !lost.includes(o.table)).map(describeOverwritten);
   // Others' changes kept: described without the objects restored whole.
   const keptText = new Map<string, string>();

@@ -14,7 +14,11 @@ export interface FallbackChoice {
   wholeTables: Set<string>;
 }
 
-export const noFallback = (): FallbackChoice => ({ wholeObjects: new Set(), dropped: new Set(), wholeTables: new Set() });
+export const noFallback = (): FallbackChoice => ({
+  wholeObjects: new Set(),
+  dropped: new Set(),
+  wholeTables: new Set(),
+});
 
 /** One line of a built script: which object (or which table, restored whole) it came from. */
 export type LineOrigin = { object: number; restore: boolean } | { table: string };
@@ -50,7 +54,11 @@ function restoreParts(o: InverseObjectT, block: string): [string, string] {
  * The inverse with the chosen objects restored whole (emptied first, refilled last) and the chosen tables
  * restored whole (at the end); null when something chosen cannot be cut from the whole-table script.
  */
-export function buildFallback(inverse: RollbackInverseT, wholeScript: string, choice: FallbackChoice): BuiltScript | null {
+export function buildFallback(
+  inverse: RollbackInverseT,
+  wholeScript: string,
+  choice: FallbackChoice,
+): BuiltScript | null {
   const objects = inverse.objects ?? [];
   const origins = inverse.origins ?? [];
   const lines = inverse.nftScript.split('\n');

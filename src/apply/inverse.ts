@@ -115,7 +115,12 @@ export function inverseDelta(
     parts.elements,
     wholeScripts,
   ].flat();
-  const origins = ordered.flatMap((seg) => seg.text.split('\n').slice(0, -1).map(() => seg.origin));
+  const origins = ordered.flatMap((seg) =>
+    seg.text
+      .split('\n')
+      .slice(0, -1)
+      .map(() => seg.origin),
+  );
   return { nftScript: ordered.map((seg) => seg.text).join(''), ops, wholeTables: whole, objects, origins };
 }
 
@@ -237,18 +242,29 @@ function chainRules(
     if (pending.length === 0) return;
     if (anchor !== null)
       for (const r of [...pending].reverse())
-        parts.reinsert.push({ text: `add rule ${key} ${before.name} position ${anchor} ${r.raw}\n`, origin: originOf() });
+        parts.reinsert.push({
+          text: `add rule ${key} ${before.name} position ${anchor} ${r.raw}\n`,
+          origin: originOf(),
+        });
     else if (next !== null)
       for (const r of pending)
-        parts.reinsert.push({ text: `insert rule ${key} ${before.name} position ${next} ${r.raw}\n`, origin: originOf() });
-    else for (const r of pending) parts.reinsert.push({ text: `add rule ${key} ${before.name} ${r.raw}\n`, origin: originOf() });
+        parts.reinsert.push({
+          text: `insert rule ${key} ${before.name} position ${next} ${r.raw}\n`,
+          origin: originOf(),
+        });
+    else
+      for (const r of pending)
+        parts.reinsert.push({ text: `add rule ${key} ${before.name} ${r.raw}\n`, origin: originOf() });
     ops.push(`re-insert ${pending.length} rule(s) the change removed from ${key} ${before.name}`);
     pending = [];
   };
   let deleted = 0;
   for (const step of steps) {
     if (step.kind === 'added') {
-      parts.deleteRules.push({ text: `delete rule ${key} ${before.name} handle ${step.b.handle}\n`, origin: originOf() });
+      parts.deleteRules.push({
+        text: `delete rule ${key} ${before.name} handle ${step.b.handle}\n`,
+        origin: originOf(),
+      });
       deleted += 1;
     } else if (step.kind === 'removed') {
       pending.push(step.a);
