@@ -62,6 +62,8 @@ export function buildFallback(
   const objects = inverse.objects ?? [];
   const origins = inverse.origins ?? [];
   const lines = inverse.nftScript.split('\n');
+  // Every line must name its object, or lines would be dropped unseen.
+  if (origins.length !== lines.length - 1) return null;
   const first: [string, LineOrigin][] = [];
   const middle: [string, LineOrigin][] = [];
   const last: [string, LineOrigin][] = [];
@@ -77,7 +79,7 @@ export function buildFallback(
     push(first, empty, { object: i, restore: true });
     push(last, refill, { object: i, restore: true });
   }
-  for (let n = 0; n < origins.length && n < lines.length; n += 1) {
+  for (let n = 0; n < origins.length; n += 1) {
     const o = objects[origins[n]!];
     if (!o) return null;
     if (choice.wholeTables.has(o.table) || choice.wholeObjects.has(origins[n]!) || choice.dropped.has(origins[n]!))

@@ -27,16 +27,19 @@ export async function runInverse(
   let choice = noFallback();
   let firstRefusal: string | null = null;
   for (let tries = 0; tries < MAX_TRIES; tries += 1) {
-    // The stored inverse as it is first (its lines map to objects through inverse.origins), then rebuilt.
-    const attempt: BuiltScript | null =
-      tries === 0
-        ? { script: inverse.nftScript, origins: (inverse.origins ?? []).map((object) => ({ object, restore: false })) }
-        : buildFallback(inverse, wholeScript, choice);
-    if (attempt === null) break;
-    const r = await run('nft', ['-f', '-'], { netns, input: attempt.script, allowFailure: true, timeoutMs: 30_000 });
+    // The stored inverse as it is first, then rebuilt with what nft refused restored whole.
+    const attempt = tries === 0 ? null : buildFallback(inverse, wholeScript, choice);
+    if (tries > 0 && attempt === null) break;
+    const input = attempt?.script ?? inverse.nftScript;
+    const r = await run('nft', ['-f', '-'], { netns, input, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode === 0) return { ok: true, choice, firstRefusal };
     firstRefusal ??= firstError(r.stderr);
-    const next = nextChoice(inverse, attempt, r.stderr, choice);
+    // The stored inverse's lines map to their objects through inverse.origins; a rebuilt one's through its own.
+    const built: BuiltScript = attempt ?? {
+      script: input,
+      origins: (inverse.origins ?? []).map((object) => ({ object, restore: false })),
+    };
+    const next = nextChoice(inverse, built, r.stderr, choice);
     if (next === null) break;
     choice = next;
   }

@@ -7,6 +7,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeStateDir } from '../helpers/state-dir.js';
+import { expectContract } from '../helpers/contract.js';
 
 // The admin's table: a counted SSH rule, a web rule, a static blocklist, a set filled by packets, an
 // interval set of blocked networks (auto-merged), and a second base chain the change never touches.
@@ -227,6 +228,8 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     const shown = cli('show', String(version), '--json');
     expect(shown.status, shown.stderr).toBe(0);
     expect(shown.json.version.change.overwrittenObjects).toEqual(change.overwrittenObjects);
+    await expectContract('show', shown.json);
+    await expectContract('log', cli('log', '--json').json);
   });
 
   it('what cannot be restored alone (a chain the change created, now jumped to by another program) restores its table whole, naming every object it overwrote', async () => {

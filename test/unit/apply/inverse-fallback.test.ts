@@ -116,6 +116,8 @@ describe('per-object fallback of the inverse rollback', () => {
   it('a block that is not where apply recorded it is never cut blindly', () => {
     const choice = { ...noFallback(), wholeObjects: new Set([1]) };
     expect(buildFallback(inv, `#${WHOLE}`, choice)).toBeNull();
+    // nor a script whose lines do not all name their object
+    expect(buildFallback({ ...inv, origins: inv.origins.slice(1) }, WHOLE, choice)).toBeNull();
   });
 
   it('what restoring chain c overwrote: what others added to it is lost, what they deleted from it is put back', () => {
