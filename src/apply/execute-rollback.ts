@@ -133,12 +133,6 @@ export async function executeRollback(
       durationMs,
     };
   }
-  // What someone else changed in the window, per table key, described (chains and rule counts).
-  const expected = expectedAfter(pending);
-  const described = new Map<string, string>();
-  for (const k of live === null || nftLive ? [] : differingTables(expected, live)) {
-    described.set(k, describeDifferences({ [k]: expected[k] ?? null }, { [k]: live![k] ?? null })[0] ?? k);
-  }
   // The inverse undoes only the change's own operations; if nft refuses it (another program deleted or
   // changed an object it names), nothing of it applied (one transaction): it runs again with the objects
   // nft named restored whole (a chain with its rules as before, a set with its elements), the rest still
@@ -180,6 +174,13 @@ export async function executeRollback(
     // `-w FILE` is misparsed ("wait seconds not numeric"): pass the seconds and feed stdin. -c: keep counters.
     const r = await run(program, ['-w', '5', '-c'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`${program} failed: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
+  }
+  // What someone else changed in the window, per table key, described (chains and rule counts): from the
+  // listing made before the restore, described after it (the restore waits for nothing).
+  const expected = expectedAfter(pending);
+  const described = new Map<string, string>();
+  for (const k of live === null || nftLive ? [] : differingTables(expected, live)) {
+    described.set(k, describeDifferences({ [k]: expected[k] ?? null }, { [k]: live![k] ?? null })[0] ?? k);
   }
   // With the inverse, only tables it restored whole (it could not express their change, or a fallback) and
   // the objects a fallback restored whole overwrite others' work — and iptables-nft tables, which

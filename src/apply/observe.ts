@@ -71,7 +71,10 @@ export function objectLines(text: string): Map<string, string[]> {
     const xt = /^-A (\S+) /.exec(line) ?? /^:(\S+) /.exec(line);
     if (nftObject) current = `${nftObject[1]} ${nftObject[2]}`;
     const label = xt ? `chain ${xt[1]}` : current;
-    out.set(label, [...(out.get(label) ?? []), line]);
+    // pushed, not copied: a 50k-rule chain is one object
+    const lines = out.get(label);
+    if (lines) lines.push(line);
+    else out.set(label, [line]);
   }
   return out;
 }
@@ -107,8 +110,11 @@ export function describeDifferences(
       if (before.length === 0) parts.push(`${object} added`);
       else if (after.length === 0) parts.push(`${object} deleted`);
       else {
-        const added = after.filter((l) => !before.includes(l)).length;
-        const removed = before.filter((l) => !after.includes(l)).length;
+        // Sets, not includes(): a big chain that someone changed must not cost seconds at the deadline.
+        const had = new Set(before);
+        const has = new Set(after);
+        const added = after.filter((l) => !had.has(l)).length;
+        const removed = before.filter((l) => !has.has(l)).length;
         if (added > 0 || removed > 0) parts.push(`${object}: +${added} -${removed} line(s)`);
         else if (before.join('\n') !== after.join('\n')) parts.push(`${object}: reordered`);
       }
