@@ -113,6 +113,25 @@ describe('per-object fallback of the inverse rollback', () => {
     expect(nextChoice(inv, first, 'Error: netlink: something\n', noFallback())).toBeNull();
   });
 
+  it('a chain the change created that is gone already is not deleted again; one another program uses restores the table', () => {
+    const after = AFTER.replace('\tchain d {', '\tchain x { # handle 9\n\t\tcounter # handle 10\n\t}\n\n\tchain d {');
+    const withX = inverseDelta(BEFORE, after, T, WHOLE);
+    const x = withX.objects.findIndex((o) => o.name === 'x');
+    expect(withX.objects[x]).toMatchObject({ kind: 'chain', change: 'created', block: null });
+    const line = withX.origins.indexOf(x) + 1;
+    const first = { script: withX.nftScript, origins: withX.origins.map((object) => ({ object, restore: false })) };
+    const gone = nextChoice(withX, first, `/dev/stdin:${line}:1-3: Error: No such file or directory\n`, noFallback())!;
+    expect([...gone.dropped]).toEqual([x]);
+    expect(buildFallback(withX, WHOLE, gone)!.script).not.toContain('chain inet t x');
+    const busy = nextChoice(
+      withX,
+      first,
+      `/dev/stdin:${line + 1}:1-3: Error: Device or resource busy\n`,
+      noFallback(),
+    )!;
+    expect(restoredWhole(withX, busy)).toEqual(['table inet t']);
+  });
+
   it('a block that is not where apply recorded it is never cut blindly', () => {
     const choice = { ...noFallback(), wholeObjects: new Set([1]) };
     expect(buildFallback(inv, `#${WHOLE}`, choice)).toBeNull();
