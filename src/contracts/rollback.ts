@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RollbackReason } from '../history/schema.js';
+import { ChangeOutcome, RollbackReason } from '../history/schema.js';
 import { schema as ApplyResult } from './apply.js';
 
 /** A pending change rolled back (by `rollback`, `recover` or a guard): src/apply/resolve.ts. */
@@ -9,6 +9,8 @@ export const RolledBack = z.strictObject({
   versionId: z.number().int(),
   reason: RollbackReason,
   overwritten: z.array(z.string()),
+  /** What it overwrote object by object (see the history record's `overwrittenObjects`). */
+  overwrittenObjects: ChangeOutcome.shape.overwrittenObjects,
   /** What others changed in the window that the (inverse) rollback kept. */
   kept: z.array(z.string()),
   /** False when the previous rules were found live already: nothing was rewritten. */

@@ -64,7 +64,14 @@ export function renderLogDetails(v: VersionRecordT): string[] {
       '        rollback restored without comparing first (no time at the deadline): changes others made meanwhile are not known',
     );
   if (c.overwritten.length > 0)
-    lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join(', ')}`);
+    lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join('; ')}`);
+  for (const o of c.overwrittenObjects ?? []) {
+    const where = `${o.table} ${o.object}`;
+    const quoted = (xs: string[]): string => xs.map((x) => `"${x}"`).join(', ');
+    if (o.removed) lines.push(`          removed ${where}: others created it meanwhile`);
+    if (o.lost.length > 0) lines.push(`          lost from ${where} (others added it): ${quoted(o.lost)}`);
+    if (o.putBack.length > 0) lines.push(`          put back in ${where} (others deleted it): ${quoted(o.putBack)}`);
+  }
   if (c.kept && c.kept.length > 0)
     lines.push(`        rollback undid only this change; kept what others changed meanwhile in: ${c.kept.join(', ')}`);
   if (c.conflict) lines.push(`        ${c.conflict}`);

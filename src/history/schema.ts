@@ -36,6 +36,22 @@ export const ChangeOutcome = z.strictObject({
   rollbackReason: RollbackReason.nullable(),
   /** What the rollback overwrote: tables changed by someone else during the window. */
   overwritten: z.array(z.string()),
+  /**
+   * What the rollback overwrote, object by object (nft): each chain or set it restored whole (alone after a
+   * conflict, or with its table), with the rules or elements others added that it removed (`lost`), the ones
+   * they deleted that it put back (`putBack`), and whether the object itself was theirs (`removed`).
+   */
+  overwrittenObjects: z
+    .array(
+      z.strictObject({
+        table: z.string(),
+        object: z.string(),
+        lost: z.array(z.string()),
+        putBack: z.array(z.string()),
+        removed: z.boolean(),
+      }),
+    )
+    .optional(),
   /** True when the rollback had no time to compare the touched tables first: `overwritten` is unknown. */
   overwrittenUnknown: z.boolean().optional(),
   /** How it was undone: the inverse of the change's operations, or the touched tables restored whole. */
