@@ -10,6 +10,12 @@ export interface IptablesScratchOptions {
   family: IpFamily;
   /** `iptables-save -c` of the live variant and family (null: nothing live). */
   liveSave: string | null;
+  /**
+   * The tables the proposal names: only these are loaded (jumps, and so the kernel's checks of a
+   * change, never cross tables; the diff and the findings look at nothing else). The probes load
+   * the whole live ruleset in a namespace of their own.
+   */
+  tables: string[];
   /** The restore input the change runs (see applyInput), and the proposal line of each input line. */
   input: string;
   lineMap: number[];
@@ -38,6 +44,12 @@ export function saveBlocks(save: string): { table: string; text: string }[] {
     }
   }
   return out;
+}
+
+/** The blocks of a save for these tables (null when none): what the scratch namespace needs of the live rules. */
+export function onlyTables(save: string | null, tables: string[]): string | null {
+  const blocks = saveBlocks(save ?? '').filter((b) => tables.includes(b.table));
+  return blocks.length ? blocks.map((b) => b.text).join('') : null;
 }
 
 /** Loads a live save into a namespace with counters: at once, else table by table (naming those that fail). */
@@ -101,7 +113,7 @@ export async function computeIptablesInScratch(o: IptablesScratchOptions): Promi
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const notReproduced = await loadSave(ns, restore, o.liveSave);
+    const notReproduced = await loadSave(ns, restore, onlyTables(o.liveSave, o.tables));
     const before = (await run(save, ['-c'], { netns: ns })).stdout;
     const applied = await run(restore, ['-w', '5', ...(o.replaceTables ? [] : ['--noflush'])], {
       netns: ns,
