@@ -36,6 +36,8 @@ export interface EarlySave {
 /** Records every backend present in the namespace: nft (text with counters, and JSON), iptables-nft, legacy, firewalld. */
 export async function takeSnapshot(netns: string | null, options: SnapshotOptions = {}): Promise<TakenSnapshot> {
   const withJson = options.json ?? true;
+  // Awaited below once the listing is in; should the listing fail first, its failure is the one reported.
+  options.early?.text.catch(() => undefined);
   const [nft, legacyNames] = await Promise.all([
     withJson ? listNftRuleset(netns) : listNftText(netns).then((text) => ({ text, json: null })),
     legacyTableNames(netns),

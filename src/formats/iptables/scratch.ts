@@ -11,9 +11,9 @@ export interface IptablesScratchOptions {
   /** `iptables-save -c` of the live variant and family (null: nothing live). */
   liveSave: string | null;
   /**
-   * The tables the proposal names: only these are loaded (jumps, and so the kernel's checks of a
-   * change, never cross tables; the diff and the findings look at nothing else). The probes load
-   * the whole live ruleset in a namespace of their own.
+   * The tables the proposal names: only these are loaded when they load alone (jumps never cross
+   * tables; the diff and the findings look at nothing else). The probes load the whole live ruleset in
+   * a namespace of their own.
    */
   tables: string[];
   /** The restore input the change runs (see applyInput), and the proposal line of each input line. */
@@ -65,6 +65,17 @@ export async function loadSave(ns: string, restore: string, save: string | null)
   return failed;
 }
 
+/**
+ * The live tables the proposal names, loaded into the scratch namespace. A match may need what a rule
+ * of another table makes (`-m rateest` reads the estimator a mangle `-j RATEEST` creates): when the named
+ * tables do not load alone, the whole save is loaded, as the host has it (and as before this shortcut).
+ */
+async function loadTouched(ns: string, restore: string, save: string | null, tables: string[]): Promise<string[]> {
+  const failed = await loadSave(ns, restore, onlyTables(save, tables));
+  const others = saveBlocks(save ?? '').some((b) => !tables.includes(b.table));
+  return failed.length > 0 && others ? loadSave(ns, restore, save) : failed;
+}
+
 /** The kernel's refusal of a restore input, pointed at the proposal's line. */
 function rejection(stderr: string, o: IptablesScratchOptions, notReproduced: string[]): KernelRejectedError {
   const cleaned = stderr
@@ -113,7 +124,7 @@ export async function computeIptablesInScratch(o: IptablesScratchOptions): Promi
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const notReproduced = await loadSave(ns, restore, onlyTables(o.liveSave, o.tables));
+    const notReproduced = await loadTouched(ns, restore, o.liveSave, o.tables);
     const before = (await run(save, ['-c'], { netns: ns })).stdout;
     const applied = await run(restore, ['-w', '5', ...(o.replaceTables ? [] : ['--noflush'])], {
       netns: ns,
