@@ -292,7 +292,7 @@ function benchIptables(n) {
     );
     sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
     row('iptables apply --no-wait vs restore --noflush', n, applyOurs, applyRaw, '≤ 3× at 10k');
-    iptablesFloor(ns, n, base, readFileSync(proposal, 'utf8'), applyRaw);
+    iptablesFloor(ns, n, readFileSync(proposal, 'utf8'), applyRaw);
   } finally {
     deleteNetns(ns);
   }
@@ -304,7 +304,7 @@ function benchIptables(n) {
  * scratch namespace (live table restored with counters, saved, the change run, saved again), a guard's
  * start-up. The floor is the sum along the longest path when the independent steps run side by side.
  */
-function iptablesFloor(ns, n, base, change, applyRaw) {
+function iptablesFloor(ns, n, change, applyRaw) {
   const reps = Math.min(REPS, 3);
   const nodeStart = measure(reps, () => sh(node, ['-e', '0']));
   const cliStart = measure(reps, () => sh(node, [BIN, 'plan', '--help']));
