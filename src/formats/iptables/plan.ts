@@ -73,7 +73,13 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
   // The live save of the family is started first: the scratch namespace loads it while nft lists the
   // ruleset for the snapshot, which keeps that very save (takeSnapshot's `early`).
   const early = saveVariant(options.netns, variant, family);
-  const earlyScratch = early.then(async (save) => ({ save, result: await inScratch(save) }));
+  // Its outcome, refusal included, counts only if the snapshot keeps the same save (checked below).
+  const earlyScratch = early.then((save) =>
+    inScratch(save).then(
+      (result) => ({ save, result, error: null }),
+      (error: unknown) => ({ save, result: null, error }),
+    ),
+  );
   // Settled below in every case (awaited, or waited for before an error leaves): never an unhandled rejection.
   earlyScratch.catch(() => undefined);
   let taken: Awaited<ReturnType<typeof takeSnapshot>>;
@@ -118,7 +124,8 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
   ]);
   // The scratch must hold what the snapshot holds: when the listing showed no table of this variant and
   // family (so the snapshot kept no save), the change is computed again from that.
-  const scratch = first.save === liveText ? first.result : await inScratch(liveText);
+  if (first.save === liveText && first.error !== null) throw first.error;
+  const scratch = first.save === liveText && first.result !== null ? first.result : await inScratch(liveText);
   debugLog('iptables plan: scratch done');
   const [before, after] = [parseSave(scratch.before), parseSave(scratch.after)];
   const scope = changedScope(
