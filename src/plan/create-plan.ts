@@ -1,6 +1,4 @@
-import { collectInventory } from '../flows/inventory.js';
-import { flowProbes } from '../flows/probe-specs.js';
-import { flowFindings } from '../flows/replay.js';
+import { flowReplay, mergeWithFlows } from '../flows/replay.js';
 import { existsSync, statSync } from 'node:fs';
 import { currentWhere, type WhereT } from '../host/identity.js';
 import { resolve } from 'node:path';
@@ -22,12 +20,11 @@ import {
   checkAdminAddresses,
   hasGlobalIpv6,
   interfaceOf,
-  mergeProbeFindings,
   parseProbeSpec,
   probeAdmins,
   runProbes,
 } from '../probes/index.js';
-import { loadLiveBase } from '../probes/load-live.js';
+import { iptablesSavesText, loadLiveBase } from '../probes/load-live.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import type { SnapshotT } from '../snapshot/schema.js';
@@ -160,9 +157,11 @@ async function loadBase(options: PlanOptions): Promise<Base> {
 }
 
 /** The live base as the kernel has it (iptables rules restored natively), for the probes; nft text otherwise. */
-function liveLoader(base: Base): { load: (ns: string) => Promise<string[]> } | undefined {
+function liveLoader(base: Base): { load: (ns: string) => Promise<string[]>; text: string } | undefined {
   const { snapshot, live } = base;
-  return snapshot && live ? { load: (ns) => loadLiveBase(ns, snapshot, live) } : undefined;
+  return snapshot && live
+    ? { load: (ns) => loadLiveBase(ns, snapshot, live), text: iptablesSavesText(snapshot) }
+    : undefined;
 }
 
 /** As root with a model of the base (live or a stored version), the scratch holds only the proposal's tables. */
@@ -303,10 +302,11 @@ export async function planNft(
   const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`, ipv6InUse);
   const declaredAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
   // The host's flows, replayed as flows that must stay allowed; their results become FLOW_* findings.
-  const replay =
-    probing && base.source === 'live' && options.flows?.enabled
-      ? flowProbes(await collectInventory({ netns: options.netns, flowsFile: options.flows.file ?? null }))
-      : null;
+  const replay = await flowReplay(
+    probing && base.source === 'live' && (options.flows?.enabled ?? false),
+    options.netns,
+    options.flows?.file ?? null,
+  );
   const mustAllow = [...declaredAllow, ...(replay?.probes.map((p) => p.spec) ?? [])];
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
   let probeError: string | null = null;
@@ -326,6 +326,7 @@ export async function planNft(
             mustAllow,
             mustDeny,
             format: liveLoader(base),
+            ...(base.source === 'live' ? { liveNetns: options.netns } : {}),
           }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
@@ -361,15 +362,7 @@ export async function planNft(
     adminAddresses,
     ipv6InUse,
   });
-  const replayed = replay && probeResults ? flowFindings(replay.probes, replay.unprobed, probeResults) : null;
-  const findings = probeResults
-    ? mergeProbeFindings(analysis, replayed?.rest ?? probeResults, { mode: admins.mode, ipv6InUse, own: touched })
-    : analysis;
-  if (replayed) {
-    const rank = { error: 0, warning: 1, info: 2 } as const;
-    findings.push(...replayed.findings);
-    findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
-  }
+  const findings = mergeWithFlows(analysis, probeResults, replay, { mode: admins.mode, ipv6InUse, own: touched });
   if (!probeResults && probeError) {
     findings.push({
       code: 'PROBES_FAILED',

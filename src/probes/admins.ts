@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 import { representative } from './spec.js';
+import { dnatTargets } from './nat-targets.js';
 
 /** Stand-ins that belong to nobody (TEST-NET-2, the IPv6 documentation prefix). */
 export const STAND_IN = { v4: '198.51.100.77', v6: '2001:db8:77::77' };
@@ -43,11 +44,12 @@ const unusable = (a: string): boolean =>
  */
 export function loginCandidates(rulesText: string, limit = 16): string[] {
   const found = new Set<string>();
-  // NAT targets are backends, not login sources.
-  const baseText = rulesText.replace(/\b[ds]nat (?:ip6? )?to \S+/g, '');
+  // NAT targets are backends, not login sources (other rules name them too: docker's hairpin MASQUERADE).
+  const backends = new Set(dnatTargets(rulesText, 64).map((t) => t.addr));
+  const baseText = rulesText.replace(/\b[ds]nat (?:ip6? )?to \S+|--to-(?:destination|source) \S+/g, '');
   for (const m of baseText.matchAll(/(?<![\w.:])(\d{1,3}(?:\.\d{1,3}){3})(?:\/(\d{1,2}))?(?![\w.])/g)) {
     const a = representative(m[2] ? `${m[1]}/${m[2]}` : m[1]!, '');
-    if (isIP(a) === 4 && !unusable(a)) found.add(a);
+    if (isIP(a) === 4 && !unusable(a) && !backends.has(a)) found.add(a);
   }
   for (const m of baseText.matchAll(
     /(?<![\w:.])([0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})(?:\/(\d{1,3}))?(?![\w:])/g,

@@ -31,3 +31,9 @@ export async function loadLiveBase(ns: string, snapshot: SnapshotT, model: Rules
   }
   return notes;
 }
+
+/** The live iptables rules (both variants and families) as one text: what the nft text lacks for legacy rules. */
+export function iptablesSavesText(snapshot: SnapshotT): string {
+  const { iptablesNft: n, iptablesLegacy: l } = snapshot;
+  return [n.v4, n.v6, l.v4, l.v6].filter((t): t is string => typeof t === 'string').join('\n');
+}

@@ -16,6 +16,7 @@ import { redactIncluded } from '../plan/nft-error.js';
 import { representative, type ProbeSpecT } from './spec.js';
 import { probeAdmins, type ProbeAdmins } from './admins.js';
 import { dnatTargets } from './nat-targets.js';
+import { routeDevice } from './host-info.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 
 const HERE = join(fileURLToPath(import.meta.url), '..');
@@ -59,6 +60,11 @@ export interface ProbeOptions {
   ifname: string | null;
   mustAllow: ProbeSpecT[];
   mustDeny: ProbeSpecT[];
+  /**
+   * The live namespace (null: the root one), read only to name the probe's backend interface as the live
+   * route to a DNAT target names it (docker0), so `-o docker0` rules match as live. Absent: a name of our own.
+   */
+  liveNetns?: string | null;
   /** How the base is loaded into the host namespace (returns notes) and the change swapped in as one transaction (src/formats/). Default: the base as nft text, the nft proposal. */
   format?: {
     load: (ns: string) => Promise<string[]>;
@@ -66,6 +72,8 @@ export interface ProbeOptions {
     swap?: (ns: string) => Promise<void>;
     /** Names what decided a probe that nft's trace does not see (iptables-legacy rules); called once after the probes. */
     explain?: (ns: string) => Promise<string | null>;
+    /** Rules the load brings that the nft text lacks (iptables-legacy saves): read for DNAT targets. */
+    text?: string;
   };
 }
 
@@ -121,7 +129,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
   const client = `fwsafe-probe-${tag}-c`;
   const backend = `fwsafe-probe-${tag}-b`;
   const specs = [...o.mustAllow, ...o.mustDeny];
-  const nat = specs.length ? dnatTargets(`${o.baseText}\n${o.proposalText}`) : [];
+  const nat = specs.length ? dnatTargets(`${o.baseText}\n${o.format?.text ?? ''}\n${o.proposalText}`) : [];
   const dir = privateTempDir('fwsafe-probe-');
   const children: ChildProcess[] = [];
   const admins = o.admins ?? probeAdmins(o.ssh, [], '');
@@ -177,7 +185,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     }
     if (nat.length) {
       // A backend behind the host holds the DNAT targets: a flow to a published port is NATed and forwarded as live.
-      const hostSide = `fwpb${tag.replace('-', '').slice(-8)}`.slice(0, 15);
+      const ownName = `fwpb${tag.replace('-', '').slice(-8)}`.slice(0, 15);
+      const live = o.liveNetns === undefined ? null : await routeDevice(o.liveNetns, nat[0]!.addr);
+      const hostSide = live && live !== ifname && live !== peer ? live : ownName;
       await run('ip', ['netns', 'add', backend]);
       await run('ip', ['-n', host, 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', backend]);
       await run('ip', ['-n', host, 'addr', 'add', '169.254.77.1/32', 'dev', hostSide]);

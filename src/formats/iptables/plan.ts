@@ -4,7 +4,16 @@ import { takeSnapshot } from '../../snapshot/take.js';
 import { sha256 } from '../../snapshot/hash.js';
 import { parseSshConnection } from '../../plan/findings/context.js';
 import { sshListenPorts } from '../../plan/ssh-ports.js';
-import { interfaceOf, parseProbeSpec, probeFindings, runProbes } from '../../probes/index.js';
+import {
+  checkAdminAddresses,
+  hasGlobalIpv6,
+  interfaceOf,
+  parseProbeSpec,
+  probeAdmins,
+  runProbes,
+} from '../../probes/index.js';
+import { iptablesSavesText } from '../../probes/load-live.js';
+import { flowReplay, mergeWithFlows } from '../../flows/replay.js';
 import { PLAN_VERSION, Plan, type FindingT, type PlanT } from '../../plan/schema.js';
 import { UserError, needsRoot } from '../../errors.js';
 import type { FormatPlanOptions, PlannedChange, TransactionStepT } from '../types.js';
@@ -64,6 +73,25 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
   const ssh = parseSshConnection(env.SSH_CONNECTION);
   const sshPorts = await sshListenPorts(options.netns);
   const probing = options.probes?.enabled ?? true;
+  const adminAddresses = checkAdminAddresses(options.adminAddresses ?? []);
+  const ipv6InUse =
+    family === 'v6' ||
+    Boolean(ssh?.client.includes(':')) ||
+    adminAddresses.some((a) => a.includes(':')) ||
+    (probing && (await hasGlobalIpv6(options.netns)));
+  // Whose logins the probes check: the session's client, else --admin-address, else every address that can log in today.
+  const admins = probeAdmins(
+    ssh,
+    adminAddresses,
+    `${snapshot.nft.text}\n${iptablesSavesText(snapshot)}\n${text}`,
+    ipv6InUse,
+  );
+  // The host's flows (plan --flows), replayed as flows that must stay allowed.
+  const replay = await flowReplay(
+    probing && (options.flows?.enabled ?? false),
+    options.netns,
+    options.flows?.file ?? null,
+  );
   let probeError: string | null = null;
   const [scratch, probeResults] = await Promise.all([
     computeIptablesInScratch({
@@ -83,10 +111,15 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
             proposalPath: resolve(path),
             proposalText: text,
             ssh,
+            admins,
             sshPorts,
             ifname,
-            mustAllow: (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s)),
+            mustAllow: [
+              ...(options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s)),
+              ...(replay?.probes.map((p) => p.spec) ?? []),
+            ],
             mustDeny: (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s)),
+            liveNetns: options.netns,
             format: iptablesProbeHooks({ snapshot, model, variant, family, input, replaceTables }),
           }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
@@ -109,7 +142,7 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
   );
   const label = (table: string): string => `iptables-${variant} ${family} ${table}`;
   const diff = diffSaves(before, after, scope, label, 'live');
-  const findings: FindingT[] = [
+  const analysis: FindingT[] = [
     ...(choice.mismatch ? [choice.mismatch] : []),
     ...iptablesFindings({ before, after, scope, family, replaceTables, label, sshPorts }),
     ...scratch.notReproduced.map(
@@ -131,14 +164,11 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
             },
     ),
   ];
-  if (probeResults) {
-    const own = tables.map((t) =>
-      variant === 'legacy' ? `iptables-legacy ${family} ${t.name}` : `${family === 'v6' ? 'ip6' : 'ip'} ${t.name}`,
-    );
-    const fromProbes = probeFindings(probeResults, own);
-    findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
-    findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
-  } else if (probeError) {
+  const own = tables.map((t) =>
+    variant === 'legacy' ? `iptables-legacy ${family} ${t.name}` : `${family === 'v6' ? 'ip6' : 'ip'} ${t.name}`,
+  );
+  const findings = mergeWithFlows(analysis, probeResults, replay, { mode: admins.mode, ipv6InUse, own });
+  if (!probeResults && probeError) {
     findings.push({
       code: 'PROBES_FAILED',
       severity: 'warning',

@@ -3,7 +3,7 @@ import { parseSave } from '../../backends/iptables-save.js';
 import type { RulesetModel } from '../../ruleset/model.js';
 import type { SnapshotT } from '../../snapshot/schema.js';
 import type { ProbeOptions } from '../../probes/index.js';
-import { loadLiveBase } from '../../probes/load-live.js';
+import { iptablesSavesText, loadLiveBase } from '../../probes/load-live.js';
 import { program } from './programs.js';
 import type { IpFamily, IptablesVariant } from './family.js';
 
@@ -20,6 +20,7 @@ export function iptablesProbeHooks(o: {
   const restore = program('restore', o.variant, o.family);
   return {
     load: (ns) => loadLiveBase(ns, o.snapshot, o.model),
+    text: `${iptablesSavesText(o.snapshot)}\n${o.input}`,
     async swap(ns) {
       const r = await run(restore, ['-w', '5', ...(o.replaceTables ? [] : ['--noflush'])], {
         netns: ns,
