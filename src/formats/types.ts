@@ -91,6 +91,14 @@ export interface PersistTarget {
    * what the change left (pending record, or the version record on a retry).
    */
   render(netns: string | null, change: Pick<PendingRecordT, 'expectedText'>): Promise<string>;
+  /**
+   * Optional: one persist request as the files it writes, each with the part of the change it holds (an
+   * iptables v4 + v6 change: rules.v4 and rules.v6). Throws on a path that cannot be split. Absent: one file.
+   */
+  split?(
+    path: string,
+    change: Pick<PendingRecordT, 'expectedText'>,
+  ): { path: string; change: Pick<PendingRecordT, 'expectedText'> }[];
   /** Checks the rendered (and read-back) file holds the change; throws to refuse "persisted" (optional). */
   verify?(text: string, change: Pick<PendingRecordT, 'expectedText'>): void;
 }

@@ -46,6 +46,8 @@ export interface PlanOptions {
    * text); `proposalPath` is then only its label in messages and in the plan.
    */
   proposalText?: string;
+  /** A second proposal file forming one change with the first: iptables-restore input of the other family (rules.v4 + rules.v6). */
+  pairWith?: string | null;
   /** Plan against a stored version or a saved ruleset file instead of the live ruleset. */
   against?: string | null;
   stateDir?: string;
@@ -107,6 +109,8 @@ async function loadBase(options: PlanOptions): Promise<Base> {
         legacy: false,
         snapshot: null,
       };
+    if (file.kind !== 'export')
+      throw new Error('unreachable: iptables-save bases are read only for iptables proposals');
     const doc = file.doc;
     return {
       source: 'file',
@@ -251,10 +255,12 @@ export async function createPlanWithBase(
   // Without root, a saved base is planned by the same code as root's, inside a private user namespace.
   if (!isRoot() && options.against && existsSync(options.against))
     return { plan: await planInUserns({ ...options, adminAddresses }), baseSnapshot: null };
-  const proposalText = options.proposalText ?? readProposal(options.proposalPath);
-  // The label: the user's file, resolved; or the gate's (a plan file's recorded path, `version:N`) as given.
-  const label = options.proposalText === undefined ? resolve(options.proposalPath) : options.proposalPath;
-  const { recogniseProposal } = await import('../formats/registry.js');
+  const { recogniseProposal, readProposalPair } = await import('../formats/registry.js');
+  const pair = options.pairWith ? readProposalPair([options.proposalPath, options.pairWith]) : null;
+  const proposalText = pair?.text ?? options.proposalText ?? readProposal(options.proposalPath);
+  // The label: the user's file(s), resolved; or the gate's (a plan file's recorded path, `version:N`) as given.
+  const label =
+    pair?.label ?? (options.proposalText === undefined ? resolve(options.proposalPath) : options.proposalPath);
   const { format, recognition } = recogniseProposal(proposalText, options.proposalPath);
   format.validate(proposalText, options.proposalPath);
   return format.plan({ ...options, proposalPath: label, adminAddresses, proposalText, recognition });
