@@ -220,6 +220,51 @@ describe.skipIf(!isRoot)(
       );
     });
 
+    it('iptables proposals take --admin-address (whose logins are probed) and --flows (the live connections replayed), as nft ones', async () => {
+      restore(host, 'legacy', UBUNTU, '-c');
+      await listen(22, 80);
+      // Tracking starts with the ct rule; two live connections to :80 make a flow class.
+      for (let i = 0; i < 2; i += 1) expect(connect(80)).toBe('accepted');
+      const session = spawn('ip', ['netns', 'exec', client, process.execPath, AGENT, 'session', CLIENT, HOST, '80'], {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
+      children.push(session);
+      let said = '';
+      session.stdout!.on('data', (d: Buffer) => (said += d.toString()));
+      expect(await waitFor(() => said.includes('connected'), 5000)).toBe(true);
+      // SSH only from the client's /24: an admin elsewhere would be locked out.
+      const proposal = join(dir, 'rules.v4');
+      writeFileSync(
+        proposal,
+        RULES_V4_443.replace(
+          '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT',
+          '-A INPUT -s 10.213.0.0/24 -p tcp -m tcp --dport 22 -j ACCEPT',
+        ),
+      );
+      const elsewhere = cli('plan', proposal, '--json', '--admin-address', '192.0.2.10');
+      expect(elsewhere.status, elsewhere.stderr).toBe(0);
+      const blocked = elsewhere.json.findings.find((f: { code: string }) => /NEW_LOGIN_BLOCKED/.test(f.code));
+      expect(blocked).toMatchObject({ severity: 'error' });
+      expect(blocked.message).toContain('192.0.2.10');
+      const inside = cli('plan', proposal, '--json', '--admin-address', CLIENT);
+      expect(inside.status, inside.stderr).toBe(0);
+      expect(inside.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+      expect(inside.json.findings.map((f: { message: string }) => f.message).join(' ')).toContain(
+        `probed for the admin address(es) given: ${CLIENT}`,
+      );
+      // --flows: a change that drops :80 cuts the live flow to the listener, named, blocking.
+      const cut = join(dir, 'cut.v4');
+      writeFileSync(
+        cut,
+        RULES_V4_443.replace('-A INPUT -p tcp -m tcp --dport 80 -m comment --comment "web" -j ACCEPT\n', ''),
+      );
+      const flows = cli('plan', cut, '--json', '--flows', '--admin-address', CLIENT);
+      expect(flows.status, flows.stderr).toBe(0);
+      const flowCut = flows.json.findings.find((f: { code: string; message: string }) => f.code === 'FLOW_CUT');
+      expect(flowCut?.message).toMatch(/:80\b/);
+      expect(flowCut.message).toMatch(/iptables-legacy v4 filter INPUT: policy DROP/);
+    });
+
     it('iptables-legacy host: rules planned for iptables-nft are a blocking variant mismatch', () => {
       restore(host, 'legacy', UBUNTU, '-c');
       const proposal = join(dir, 'rules.v4');
