@@ -7,7 +7,8 @@ import { currentWhere, type WhereT } from '../../host/identity.js';
 import { sha256 } from '../../snapshot/hash.js';
 import { takeSnapshot } from '../../snapshot/take.js';
 import type { SnapshotT } from '../../snapshot/schema.js';
-import { loadBaseRules, loadLiveBase, xtTablesOfSaves } from '../../probes/load-live.js';
+import { iptablesSavesText, loadBaseRules, loadLiveBase, xtTablesOfSaves } from '../../probes/load-live.js';
+import { USES_IPSET, loadIpsets, saveIpsets } from '../../backends/ipset.js';
 import type { IpFamily, IptablesVariant } from './family.js';
 import { chooseVariant, variantOf, type VariantChoice } from './variant.js';
 
@@ -27,6 +28,8 @@ export interface IptablesBase {
   netns: string | null;
   where: WhereT | undefined;
   variant(family: IpFamily, override: IptablesVariant | null): Promise<VariantChoice>;
+  /** The live ipsets (`ipset save`) when a rule uses one: loaded before the rules in scratch and probe namespaces. */
+  ipsets: string | null;
   /** Loads the base into a probe namespace as the kernel has it; returns notes on what did not load. */
   load(ns: string): Promise<string[]>;
 }
@@ -48,6 +51,8 @@ export async function iptablesBase(
 ): Promise<IptablesBase> {
   if (!against) {
     const { snapshot, model } = await takeSnapshot(netns, { json: false });
+    const saves = iptablesSavesText(snapshot);
+    const ipsets = USES_IPSET.test(saves) ? await saveIpsets(netns) : null;
     return {
       source: 'live',
       ref: null,
@@ -60,7 +65,11 @@ export async function iptablesBase(
       // A plan of the live rules: applied only here (unless --from-elsewhere), as nft plans.
       where: currentWhere(netns),
       variant: (family, override) => chooseVariant(netns, family, override),
-      load: (ns) => loadLiveBase(ns, snapshot, model),
+      ipsets,
+      load: async (ns) => {
+        const note = await loadIpsets(ns, ipsets);
+        return [...(note ? [note] : []), ...(await loadLiveBase(ns, snapshot, model))];
+      },
     };
   }
   let version: string | null = null;
@@ -80,6 +89,8 @@ export async function iptablesBase(
     netns: exported ? exported.netns : netns,
     where: exported?.where,
     variant: async (family, override) => variantOf(legacyTables(saves.legacy[family]), family, override),
+    // A saved base holds no ipsets: a table using one is reported as not reproduced.
+    ipsets: null,
     load: (ns) =>
       loadBaseRules(ns, { nftText, iptablesNft: saves.nft, iptablesLegacy: saves.legacy }, xtTablesOfSaves(saves.nft)),
   });

@@ -230,6 +230,7 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
           replaceTables,
           proposalPath: c.part.path,
           proposalLines: c.part.text.split('\n'),
+          ipsets: base.ipsets,
         }),
       ),
     ),
