@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
-import { decidingRule, type RuleText, type TraceRewrite } from './trace.js';
+import { decidingRule, replyDrop, type RuleText, type TraceRewrite } from './trace.js';
 import { splitTables } from '../ruleset/text.js';
 import { addStandInInterfaces, cleanStale, loadBase } from '../plan/scratch.js';
 import { interfacesNeeded } from '../plan/interface-names.js';
@@ -441,10 +441,35 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       return results.every((r) => r.decidedBy !== null || r.observed === 'not-run');
     };
     for (let waited = 0; !locate() && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    // A flow the rules accepted that still failed: its replies may have been dropped (a rule matching both
+    // directions), from this host or from a DNAT backend behind it. Name that drop.
+    for (const r of results.filter(
+      (x) => !x.pass && x.observed !== 'not-run' && !/^(drop|reject)/.test(x.verdict ?? ''),
+    )) {
+      const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
+      if (!m || r.description.startsWith('udp/')) continue;
+      const from = [{ addr: m[2]!, port: Number(m[3]) }, ...nat.filter((t) => t.port !== null)];
+      const drop = from
+        .map((t) => ({ t, d: replyDrop(traced.text, t.addr, m[1]!, t.port!, ruleText) }))
+        .find((x) => x.d !== null);
+      if (!drop) continue;
+      r.decidedBy = drop.d!.decidedBy;
+      r.verdict = drop.d!.verdict;
+      r.note = [
+        r.note,
+        `its replies from ${drop.t.addr}:${drop.t.port} were dropped: the rule matches the reply direction too`,
+      ]
+        .filter(Boolean)
+        .join('; ');
+    }
     const unexplained = results.filter((r) => !r.pass && r.decidedBy === null);
     if (o.format?.explain && unexplained.length) {
       const decided = await o.format.explain(host);
-      for (const r of unexplained) r.decidedBy = decided;
+      for (const r of unexplained) {
+        r.decidedBy = decided;
+        // explain() names a dropping rule or DROP policy (legacy counters): that is the verdict.
+        if (decided && /-j DROP\b|policy DROP\b/.test(decided)) r.verdict = 'drop';
+      }
     }
     // A declared flow that a DNAT rule rewrote: say so, and which rule.
     for (const r of results.filter((x) => x.kind === 'must-allow' || x.kind === 'must-deny')) {

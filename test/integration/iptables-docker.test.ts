@@ -217,6 +217,8 @@ describe.skipIf(!isRoot)('docker host for real (bridge, container namespace, pub
       const caught = cli('plan', bothWays, '--json', '--must-allow', `tcp/8080 from ${ALLOWED}`);
       expect(caught.status, caught.stderr).toBe(0);
       expect(caught.json.findings[0]).toMatchObject({ code: 'PROBE_MUST_ALLOW_FAILED', severity: 'error' });
+      // The deciding rule is named: the DOCKER-USER drop the container's replies met (trace for iptables-nft, counters for legacy).
+      expect(caught.json.findings[0].message).toMatch(/dropped by .*DOCKER-USER/);
       expect(plan.json.transaction.apply[0].what).toBe(`iptables-${variant} v4 chains filter: DOCKER-USER`);
 
       // 1. Apply, unconfirmed; docker adds a container in the window; the deadline restores DOCKER-USER only.
