@@ -86,7 +86,8 @@ describe.skipIf(!isRoot)('a v4 + v6 pair of iptables-restore files as one change
     expect(connect(CLIENT6, HOST6)).toBe('dropped');
 
     // Either order: one plan with both families' diffs and one transaction per family.
-    const plan = cli('plan', v6, v4, '--json', '--must-allow', 'tcp/443');
+    const planFile = join(dir, 'pair-plan.json');
+    const plan = cli('plan', v6, v4, '--json', '--must-allow', 'tcp/443', '--out', planFile);
     expect(plan.status, plan.stderr).toBe(0);
     await expectContract('plan', plan.json);
     expect(plan.json.proposal.path).toBe(`${v4} + ${v6}`);
@@ -104,9 +105,9 @@ describe.skipIf(!isRoot)('a v4 + v6 pair of iptables-restore files as one change
       'ip6 filter',
     ]);
 
-    // Unconfirmed: one change, both families live, then one rollback restores both.
+    // Unconfirmed (the reviewed plan file, replanned by the gate as one change): both families live, then one rollback restores both.
     const before = [save(host, 'iptables'), save(host, 'ip6tables')];
-    const applied = cli('apply', v4, v6, '--no-wait', '--json', '--timeout', '60');
+    const applied = cli('apply', '--plan', planFile, '--no-wait', '--json', '--timeout', '60');
     expect(applied.status, applied.stderr).toBe(0);
     expect(connect(CLIENT4, HOST4)).toBe('accepted');
     expect(connect(CLIENT6, HOST6)).toBe('accepted');
@@ -115,6 +116,17 @@ describe.skipIf(!isRoot)('a v4 + v6 pair of iptables-restore files as one change
     expect([save(host, 'iptables'), save(host, 'ip6tables')]).toEqual(before);
     expect(versionRecord(state.path, applied.json.versionId).change).toMatchObject({ state: 'rolled-back' });
     expect(connect(CLIENT6, HOST6)).toBe('dropped');
+    // The watchdog's deadline restores both families too (one stored rollback, two restores).
+    const timed = cli('apply', v4, v6, '--no-wait', '--json', '--timeout', '4');
+    expect(timed.status, timed.stderr).toBe(0);
+    expect(
+      await waitFor(() => versionRecord(state.path, timed.json.versionId).change.state === 'rolled-back', 30_000, 100),
+    ).toBe(true);
+    expect(versionRecord(state.path, timed.json.versionId).change).toMatchObject({
+      rollbackReason: 'timeout',
+      overwritten: [],
+    });
+    expect([save(host, 'iptables'), save(host, 'ip6tables')]).toEqual(before);
 
     // Confirmed with --persist NAME.v4: NAME.v4 and NAME.v6 written, each reloads to what is live.
     const persist = join(dir, 'boot.v4');
