@@ -249,7 +249,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     // The inverse needs the handles the kernel gave the change's rules: computed now, from the listing
     // just taken; until it is stored the watchdog has the whole-table restore. `after`: the touched
     // tables as the kernel lists them now, what a rollback compares with (like with like).
-    const inverse = nftTouched ? (runtime.inverse?.(baseText, after.nft.text, plan) ?? null) : null;
+    const inverse = nftTouched ? ((await runtime.inverse?.(baseText, after.nft.text, plan)) ?? null) : null;
     const afterPrint = nftTouched ? { after: fingerprintOf(after, pending.touchedTables) } : {};
     pending = updatePending(store.paths, (r) => ({
       ...r,
