@@ -25,6 +25,7 @@ import {
   runProbes,
 } from '../probes/index.js';
 import { iptablesSavesText, loadLiveBase } from '../probes/load-live.js';
+import { USES_IPSET, loadIpsets, saveIpsets } from '../backends/ipset.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import type { SnapshotT } from '../snapshot/schema.js';
@@ -161,12 +162,21 @@ async function loadBase(options: PlanOptions): Promise<Base> {
   };
 }
 
-/** The live base as the kernel has it (iptables rules restored natively), for the probes; nft text otherwise. */
-function liveLoader(base: Base): { load: (ns: string) => Promise<string[]>; text: string } | undefined {
+/** The live base as the kernel has it (iptables rules restored natively, the ipsets they use first), for the probes; nft text otherwise. */
+function liveLoader(
+  base: Base,
+  netns: string | null,
+): { load: (ns: string) => Promise<string[]>; text: string } | undefined {
   const { snapshot, live } = base;
-  return snapshot && live
-    ? { load: (ns) => loadLiveBase(ns, snapshot, live), text: iptablesSavesText(snapshot) }
-    : undefined;
+  if (!snapshot || !live) return undefined;
+  const text = iptablesSavesText(snapshot);
+  return {
+    load: async (ns) => {
+      const note = USES_IPSET.test(text) ? await loadIpsets(ns, await saveIpsets(netns)) : null;
+      return [...(note ? [note] : []), ...(await loadLiveBase(ns, snapshot, live))];
+    },
+    text,
+  };
 }
 
 /** As root with a model of the base (live or a stored version), the scratch holds only the proposal's tables. */
@@ -332,7 +342,7 @@ export async function planNft(
             ifname,
             mustAllow,
             mustDeny,
-            format: liveLoader(base),
+            format: liveLoader(base, options.netns),
             ...(base.source === 'live' ? { liveNetns: options.netns } : {}),
           }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);

@@ -309,6 +309,26 @@ describe.skipIf(!isRoot)(
           expect(plan.json.diff.rules.map((r: { text: string }) => r.text)).toEqual([
             '-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT',
           ]);
+          // An nft change on the same host: its probes load the sets too, so the -m set table is not left out.
+          const mine = join(dir, 'mine.nft');
+          writeFileSync(
+            mine,
+            'table inet mine {\n chain input { type filter hook input priority 10; policy accept;\n  tcp dport 23 drop\n }\n}\n',
+          );
+          const nftPlan = cli(
+            'plan',
+            mine,
+            '--json',
+            '--must-allow',
+            `tcp/22 from ${CLIENT}`,
+            '--must-deny',
+            'tcp/22 from 10.213.0.9',
+          );
+          expect(nftPlan.status, nftPlan.stderr).toBe(0);
+          expect(nftPlan.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+          expect(nftPlan.json.findings.map((f: { message: string }) => f.message).join(' ')).not.toMatch(
+            /could not be/,
+          );
           // The set decides in the probes: a proposal that drops the set rule is caught for the admin in it.
           const lockout = join(dir, 'lockout.v4');
           writeFileSync(lockout, RULES_V4_443.replace('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n', ''));
