@@ -335,6 +335,18 @@ describe.skipIf(!isRoot)(
           const caught = cli('plan', lockout, '--json', '--must-allow', `tcp/22 from ${CLIENT}`);
           expect(caught.status, caught.stderr).toBe(0);
           expect(caught.json.findings[0]).toMatchObject({ code: 'PROBE_MUST_ALLOW_FAILED', severity: 'error' });
+          // A set that exists live but no live rule uses yet: the proposal may use it.
+          inNetns(host, 'ipset', ['create', 'webclients', 'hash:net']);
+          const fresh = join(dir, 'fresh.v4');
+          writeFileSync(
+            fresh,
+            RULES_V4_443.replace('--dport 443 -j ACCEPT', '--dport 443 -m set --match-set webclients src -j ACCEPT'),
+          );
+          const usesNew = cli('plan', fresh, '--json', '--no-probes');
+          expect(usesNew.status, usesNew.stdout + usesNew.stderr).toBe(0);
+          expect(usesNew.json.diff.rules.map((r: { text: string }) => r.text)).toContain(
+            '-A INPUT -p tcp -m tcp --dport 443 -m set --match-set webclients src -j ACCEPT',
+          );
           // A set that does not exist live is the kernel's refusal (exit 4), pointed at the line; nothing changes.
           const before = save(host, variant);
           const missing = join(dir, 'missing.v4');

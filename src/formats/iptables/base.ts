@@ -48,11 +48,13 @@ export async function iptablesBase(
   families: IpFamily[],
   backend: IptablesVariant | null,
   stateDir?: string,
+  /** The proposal uses an ipset: the live sets are needed even when no live rule uses one. */
+  proposalUsesIpset = false,
 ): Promise<IptablesBase> {
   if (!against) {
     const { snapshot, model } = await takeSnapshot(netns, { json: false });
     const saves = iptablesSavesText(snapshot);
-    const ipsets = USES_IPSET.test(saves) ? await saveIpsets(netns) : null;
+    const ipsets = proposalUsesIpset || USES_IPSET.test(saves) ? await saveIpsets(netns) : null;
     return {
       source: 'live',
       ref: null,

@@ -17,6 +17,7 @@ import { PLAN_VERSION, Plan, type PlanT } from '../../plan/schema.js';
 import { needsRoot } from '../../errors.js';
 import type { FormatPlanOptions, PlannedChange } from '../types.js';
 import { iptablesBase } from './base.js';
+import { USES_IPSET } from '../../backends/ipset.js';
 import { parseRestore } from './parse.js';
 import { proposalParts } from './pair.js';
 import { applyInput, inputLineMap } from './transaction.js';
@@ -45,6 +46,7 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
     parts.map((p) => p.family),
     backend,
     options.stateDir,
+    USES_IPSET.test(text),
   );
   const live = base.source === 'live';
   const choices = await Promise.all(parts.map((p) => base.variant(p.family, backend)));
