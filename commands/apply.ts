@@ -12,8 +12,15 @@ export default class Apply extends BaseCommand {
   static examples = [
     '<%= config.bin %> apply new.nft --timeout 60',
     '<%= config.bin %> apply --plan plan.json --no-wait --json',
+    '<%= config.bin %> apply rules.v4 rules.v6 --persist-default',
   ];
-  static args = { file: Args.string({ description: 'Proposal: an nft script.' }) };
+  static args = {
+    file: Args.string({ description: 'Proposal: an nft script or iptables-restore input (*filter … COMMIT).' }),
+    file2: Args.string({
+      description:
+        'A second iptables-restore file of the other family (rules.v4 rules.v6): one change, one rollback, one version.',
+    }),
+  };
   static flags = {
     plan: Flags.string({
       description:
@@ -62,7 +69,9 @@ export default class Apply extends BaseCommand {
     const { askApply } = await import('../src/cli/apply-question.js');
     const asking = this.isTty && !flags.yes && !this.jsonEnabled();
     const gate = await gateChange({
-      source: flags.plan ? { kind: 'plan', path: flags.plan } : { kind: 'file', path: args.file! },
+      source: flags.plan
+        ? { kind: 'plan', path: flags.plan }
+        : { kind: 'file', path: args.file!, pairWith: args.file2 ?? null },
       netns,
       stateDir: flags['state-dir'],
       timeoutSec: flags.timeout,

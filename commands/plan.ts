@@ -11,12 +11,17 @@ export default class PlanCommand extends BaseCommand {
     '<%= config.bin %> --netns lab-server plan rulesets/web-open-443.nft',
     '<%= config.bin %> plan change.nft --out plan.json --detailed-exitcode',
     '<%= config.bin %> plan change.nft --against 12 --markdown',
+    '<%= config.bin %> plan /etc/iptables/rules.v4 /etc/iptables/rules.v6',
   ];
   static args = {
     file: Args.string({
       description:
         'The proposal: an nft script (table blocks or add/insert/delete commands) or iptables-restore input (*filter … COMMIT).',
       required: true,
+    }),
+    file2: Args.string({
+      description:
+        'A second iptables-restore file of the other family (rules.v4 rules.v6): both are planned as one change.',
     }),
   };
   static flags = {
@@ -45,7 +50,7 @@ export default class PlanCommand extends BaseCommand {
     'admin-address': adminAddressFlag,
     against: Flags.string({
       description:
-        'Plan against a stored version (id, latest, -N) or a saved ruleset file instead of the live ruleset.',
+        'Plan against a stored version (id, latest, -N) or a saved base instead of the live ruleset: an export (fwsafe export), an nft listing, or iptables-save output for an iptables proposal.',
     }),
     ...formatFlags,
   };
@@ -57,6 +62,7 @@ export default class PlanCommand extends BaseCommand {
     const plan = await createPlan({
       netns: this.checkNetns(flags.netns),
       proposalPath: args.file,
+      pairWith: args.file2 ?? null,
       against: flags.against,
       stateDir: flags['state-dir'],
       adminAddresses: flags['admin-address'],

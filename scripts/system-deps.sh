@@ -2,8 +2,8 @@
 # Installs the system packages fwsafe's tests and lab need, when any is missing (Debian/apt).
 # `--always` installs them unconditionally (CI on a fresh machine). Services are never started.
 set -euo pipefail
-PACKAGES=(nftables iptables iproute2 conntrack firewalld dbus openssh-server openssh-client procps iputils-ping util-linux coreutils socat ansible-core)
-NEEDED=(nft iptables-nft iptables-legacy ip ss conntrack firewalld firewall-cmd dbus-daemon sshd ssh ssh-keygen nsenter setpriv stdbuf ping socat ansible-playbook)
+PACKAGES=(nftables iptables iproute2 conntrack firewalld dbus openssh-server openssh-client procps iputils-ping util-linux coreutils socat ansible-core ipset)
+NEEDED=(nft iptables-nft iptables-legacy ip ss conntrack firewalld firewall-cmd dbus-daemon sshd ssh ssh-keygen nsenter setpriv stdbuf ping socat ansible-playbook ipset)
 
 missing=()
 for bin in "${NEEDED[@]}"; do

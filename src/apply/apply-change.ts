@@ -108,6 +108,10 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   let pending: PendingRecordT;
   let baseText = '';
   try {
+    const persistPath =
+      options.persistPath === PERSIST_DEFAULT ? runtime.persistence.defaultPath(plan) : options.persistPath;
+    // A path the change cannot be persisted to is refused now, before anything is applied.
+    if (persistPath) runtime.persistence.split?.(persistPath, { expectedText: runtime.expectedText(plan) });
     const snapshot = options.held?.baseSnapshot ?? (await takeSnapshot(netns, { json: false })).snapshot;
     baseText = snapshot.nft.text;
     if (snapshot.hash !== plan.base.hash) throw driftError(plan.base.hash, snapshot.hash);
@@ -153,8 +157,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       bootId: bootId(),
       watchdogPid: null,
       code: newCode(),
-      persistPath:
-        options.persistPath === PERSIST_DEFAULT ? runtime.persistence.defaultPath(plan) : options.persistPath,
+      persistPath,
       rollbackRequest: null,
       appliedFrom: currentConnection(),
       appliedAtTicks: null,

@@ -88,13 +88,27 @@ async function persistAndRecord(store: HistoryStore, record: VersionRecordT, pat
     // variant's save of the family), from the version record alone, so a retry writes the same kind of file.
     const persistence = runtimeOf(c.format).persistence;
     const left = { expectedText: c.expectedText ?? '' };
-    persisted = await persistConfirmed({
-      path,
-      paths: store.paths,
-      versionId: record.id,
-      render: () => persistence.render(record.netns, left),
-      verify: (text) => persistence.verify?.(text, left),
-    });
+    // One file, or one per part of the change (an iptables v4 + v6 change writes rules.v4 and rules.v6).
+    const files = persistence.split?.(path, left) ?? [{ path, change: left }];
+    const written = [];
+    for (const f of files)
+      written.push(
+        await persistConfirmed({
+          path: f.path,
+          paths: store.paths,
+          versionId: record.id,
+          render: () => persistence.render(record.netns, f.change),
+          verify: (text) => persistence.verify?.(text, f.change),
+        }),
+      );
+    persisted = {
+      path: written.map((w) => w.path).join(', '),
+      previousKeptAt:
+        written
+          .map((w) => w.previousKeptAt)
+          .filter((p) => p !== null)
+          .join(', ') || null,
+    };
   } catch (error) {
     const why = toFwsafeError(error).message;
     try {

@@ -13,7 +13,7 @@ import { applyChange, driftError, refuseBlocked, type AppliedChange, type ApplyO
 
 /** Where a change comes from; every one of them passes the same gate. */
 export type ChangeSource =
-  | { kind: 'file'; path: string }
+  | { kind: 'file'; path: string; pairWith?: string | null }
   | { kind: 'plan'; path: string }
   | { kind: 'version'; ref: string };
 
@@ -58,7 +58,12 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
   // A plan made for another host or namespace is refused (exit 15) unless --from-elsewhere.
   if (planFile)
     assertTakenHere('The plan', planFile.where, currentWhere(options.netns), options.fromElsewhere ?? false);
-  const fileText = source.kind === 'file' ? readProposal(source.path) : null;
+  // Two files (rules.v4 + rules.v6) are one change: one proposal text, labelled with both.
+  const pair =
+    source.kind === 'file' && source.pairWith
+      ? (await import('../formats/registry.js')).readProposalPair([source.path, source.pairWith])
+      : null;
+  const fileText = pair?.text ?? (source.kind === 'file' ? readProposal(source.path) : null);
   const store = new HistoryStore(options.stateDir);
   store.init();
   const changeId = newChangeId();
@@ -84,7 +89,7 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
       label = planFile.proposal.path;
     } else {
       text = fileText!;
-      label = resolve((source as { path: string }).path);
+      label = pair?.label ?? resolve((source as { path: string }).path);
     }
     const planned = await createPlanWithBase({
       netns: options.netns,

@@ -1,6 +1,7 @@
 import type { FindingT } from '../plan/schema.js';
 import type { ProbeResult } from '../probes/run-probes.js';
 import { whatHappened } from '../probes/attribution.js';
+import { mergeProbeFindings, type MergeContext } from '../probes/findings.js';
 import type { FlowProbe, UnprobedFlow } from './probe-specs.js';
 
 const who = (p: FlowProbe): string =>
@@ -73,4 +74,36 @@ export function flowFindings(
     });
   }
   return { findings, rest: results.filter((r) => !mine.has(r)) };
+}
+
+/** The host's flows to replay (plan --flows), or null when not asked or not probing. */
+export async function flowReplay(
+  enabled: boolean,
+  netns: string | null,
+  file: string | null,
+): Promise<{ probes: FlowProbe[]; unprobed: UnprobedFlow[] } | null> {
+  if (!enabled) return null;
+  const [{ collectInventory }, { flowProbes }] = await Promise.all([
+    import('./inventory.js'),
+    import('./probe-specs.js'),
+  ]);
+  return flowProbes(await collectInventory({ netns, flowsFile: file }));
+}
+
+/**
+ * The rule analysis, the probes' results and the replayed flows as one list (one finding per problem),
+ * errors first: the replayed flows' verdicts become FLOW_* findings, the rest merge as mergeProbeFindings does.
+ */
+export function mergeWithFlows(
+  analysis: FindingT[],
+  results: ProbeResult[] | null,
+  replay: { probes: FlowProbe[]; unprobed: UnprobedFlow[] } | null,
+  ctx: MergeContext,
+): FindingT[] {
+  if (!results) return analysis;
+  const replayed = replay ? flowFindings(replay.probes, replay.unprobed, results) : null;
+  const findings = mergeProbeFindings(analysis, replayed?.rest ?? results, ctx);
+  if (!replayed) return findings;
+  const rank = { error: 0, warning: 1, info: 2 } as const;
+  return [...findings, ...replayed.findings].sort((a, b) => rank[a.severity] - rank[b.severity]);
 }

@@ -92,6 +92,14 @@ export interface PersistTarget {
    * what the change left (pending record, or the version record on a retry).
    */
   render(netns: string | null, change: Pick<PendingRecordT, 'expectedText'>): Promise<string>;
+  /**
+   * Optional: one persist request as the files it writes, each with the part of the change it holds (an
+   * iptables v4 + v6 change: rules.v4 and rules.v6). Throws on a path that cannot be split. Absent: one file.
+   */
+  split?(
+    path: string,
+    change: Pick<PendingRecordT, 'expectedText'>,
+  ): { path: string; change: Pick<PendingRecordT, 'expectedText'> }[];
   /** Checks the rendered (and read-back) file holds the change; throws to refuse "persisted" (optional). */
   verify?(text: string, change: Pick<PendingRecordT, 'expectedText'>): void;
 }
@@ -140,8 +148,9 @@ export interface FormatRuntime {
    */
   confirm?(pending: PendingRecordT): Promise<{ persistedTo: string | null; error: string | null }>;
   /**
-   * Optional: the save of what the change touched, started right after the change so that it runs beside
-   * nft's listing of the applied version (takeSnapshot's `early`). Absent: the snapshot saves after listing.
+   * Optional: the saves of what the change touched (one per variant and family), started right after the
+   * change so that they run beside nft's listing of the applied version (takeSnapshot's `early`). Absent:
+   * the snapshot saves after listing.
    */
-  earlySave?(plan: PlanT, netns: string | null): EarlySave;
+  earlySave?(plan: PlanT, netns: string | null): EarlySave[];
 }

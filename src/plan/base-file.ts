@@ -7,7 +7,10 @@ import { formatIssues } from '../state/parse.js';
 import { ExportDocument, EXPORT_FORMAT, type ExportDocumentT } from '../export/schema.js';
 
 /** What `plan --against FILE` was given: an export of a host (`fwsafe export`) or a saved nft listing. */
-export type BaseFile = { kind: 'export'; doc: ExportDocumentT } | { kind: 'nft'; text: string };
+export type BaseFile =
+  | { kind: 'export'; doc: ExportDocumentT }
+  | { kind: 'nft'; text: string }
+  | { kind: 'iptables-save'; text: string };
 
 export const MAX_BASE_BYTES = 256 * 1024 * 1024;
 
@@ -55,7 +58,7 @@ function strayLines(text: string): number[] {
  * ruleset listing is refused with its own code — never taken as an empty ruleset. A refusal names line
  * numbers, never a line's text: the file may be anything root can read (e.g. /etc/shadow).
  */
-export function readBaseFile(path: string): BaseFile {
+export function readBaseFile(path: string, accept: { iptablesSave?: boolean } = {}): BaseFile {
   const bytes = readBytes(path);
   if (bytes.length > MAX_BASE_BYTES)
     refuse(
@@ -69,6 +72,8 @@ export function readBaseFile(path: string): BaseFile {
     refuse('BASE_BINARY', `The base ${path} is not UTF-8 text: it is not a ruleset or an export.`);
   if (text.trimStart().startsWith('{')) return { kind: 'export', doc: parseExport(path, text) };
   if (IPTABLES_SAVE.test(text)) {
+    // An iptables proposal may be planned against what iptables-save printed on the host.
+    if (accept.iptablesSave) return { kind: 'iptables-save', text };
     refuse(
       'BASE_IPTABLES_SAVE',
       `The base ${path} looks like iptables-save output, not an nft ruleset or an fwsafe export.`,

@@ -1,6 +1,4 @@
-import { collectInventory } from '../flows/inventory.js';
-import { flowProbes } from '../flows/probe-specs.js';
-import { flowFindings } from '../flows/replay.js';
+import { flowReplay, mergeWithFlows } from '../flows/replay.js';
 import { existsSync, statSync } from 'node:fs';
 import { currentWhere, type WhereT } from '../host/identity.js';
 import { resolve } from 'node:path';
@@ -22,13 +20,13 @@ import {
   checkAdminAddresses,
   hasGlobalIpv6,
   interfaceOf,
-  mergeProbeFindings,
   probesFailed,
   parseProbeSpec,
   probeAdmins,
   runProbes,
 } from '../probes/index.js';
-import { loadLiveBase } from '../probes/load-live.js';
+import { iptablesSavesText, loadLiveBase } from '../probes/load-live.js';
+import { USES_IPSET, loadIpsets, saveIpsets } from '../backends/ipset.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import type { SnapshotT } from '../snapshot/schema.js';
@@ -51,6 +49,8 @@ export interface PlanOptions {
    * text); `proposalPath` is then only its label in messages and in the plan.
    */
   proposalText?: string;
+  /** A second proposal file forming one change with the first: iptables-restore input of the other family (rules.v4 + rules.v6). */
+  pairWith?: string | null;
   /** Plan against a stored version or a saved ruleset file instead of the live ruleset. */
   against?: string | null;
   stateDir?: string;
@@ -112,6 +112,8 @@ async function loadBase(options: PlanOptions): Promise<Base> {
         legacy: false,
         snapshot: null,
       };
+    if (file.kind !== 'export')
+      throw new Error('unreachable: iptables-save bases are read only for iptables proposals');
     const doc = file.doc;
     return {
       source: 'file',
@@ -161,10 +163,21 @@ async function loadBase(options: PlanOptions): Promise<Base> {
   };
 }
 
-/** The live base as the kernel has it (iptables rules restored natively), for the probes; nft text otherwise. */
-function liveLoader(base: Base): { load: (ns: string) => Promise<string[]> } | undefined {
+/** The live base as the kernel has it (iptables rules restored natively, the ipsets they use first), for the probes; nft text otherwise. */
+function liveLoader(
+  base: Base,
+  netns: string | null,
+): { load: (ns: string) => Promise<string[]>; text: string } | undefined {
   const { snapshot, live } = base;
-  return snapshot && live ? { load: (ns) => loadLiveBase(ns, snapshot, live) } : undefined;
+  if (!snapshot || !live) return undefined;
+  const text = iptablesSavesText(snapshot);
+  return {
+    load: async (ns) => {
+      const note = USES_IPSET.test(text) ? await loadIpsets(ns, await saveIpsets(netns)) : null;
+      return [...(note ? [note] : []), ...(await loadLiveBase(ns, snapshot, live))];
+    },
+    text,
+  };
 }
 
 /** As root with a model of the base (live or a stored version), the scratch holds only the proposal's tables. */
@@ -254,10 +267,12 @@ export async function createPlanWithBase(
   // Without root, a saved base is planned by the same code as root's, inside a private user namespace.
   if (!isRoot() && options.against && existsSync(options.against))
     return { plan: await planInUserns({ ...options, adminAddresses }), baseSnapshot: null };
-  const proposalText = options.proposalText ?? readProposal(options.proposalPath);
-  // The label: the user's file, resolved; or the gate's (a plan file's recorded path, `version:N`) as given.
-  const label = options.proposalText === undefined ? resolve(options.proposalPath) : options.proposalPath;
-  const { recogniseProposal } = await import('../formats/registry.js');
+  const { recogniseProposal, readProposalPair } = await import('../formats/registry.js');
+  const pair = options.pairWith ? readProposalPair([options.proposalPath, options.pairWith]) : null;
+  const proposalText = pair?.text ?? options.proposalText ?? readProposal(options.proposalPath);
+  // The label: the user's file(s), resolved; or the gate's (a plan file's recorded path, `version:N`) as given.
+  const label =
+    pair?.label ?? (options.proposalText === undefined ? resolve(options.proposalPath) : options.proposalPath);
   const { format, recognition } = recogniseProposal(proposalText, options.proposalPath);
   format.validate(proposalText, options.proposalPath);
   return format.plan({ ...options, proposalPath: label, adminAddresses, proposalText, recognition });
@@ -305,10 +320,11 @@ export async function planNft(
   const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`, ipv6InUse);
   const declaredAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
   // The host's flows, replayed as flows that must stay allowed; their results become FLOW_* findings.
-  const replay =
-    probing && base.source === 'live' && options.flows?.enabled
-      ? flowProbes(await collectInventory({ netns: options.netns, flowsFile: options.flows.file ?? null }))
-      : null;
+  const replay = await flowReplay(
+    probing && base.source === 'live' && (options.flows?.enabled ?? false),
+    options.netns,
+    options.flows?.file ?? null,
+  );
   const mustAllow = [...declaredAllow, ...(replay?.probes.map((p) => p.spec) ?? [])];
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
   let probeError: string | null = null;
@@ -327,7 +343,8 @@ export async function planNft(
             ifname,
             mustAllow,
             mustDeny,
-            format: liveLoader(base),
+            format: liveLoader(base, options.netns),
+            ...(base.source === 'live' ? { liveNetns: options.netns } : {}),
           }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
@@ -363,15 +380,7 @@ export async function planNft(
     adminAddresses,
     ipv6InUse,
   });
-  const replayed = replay && probeResults ? flowFindings(replay.probes, replay.unprobed, probeResults) : null;
-  const findings = probeResults
-    ? mergeProbeFindings(analysis, replayed?.rest ?? probeResults, { mode: admins.mode, ipv6InUse, own: touched })
-    : analysis;
-  if (replayed) {
-    const rank = { error: 0, warning: 1, info: 2 } as const;
-    findings.push(...replayed.findings);
-    findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
-  }
+  const findings = mergeWithFlows(analysis, probeResults, replay, { mode: admins.mode, ipv6InUse, own: touched });
   if (!probeResults && probeError) {
     findings.push(probesFailed(probeError));
   }

@@ -18,6 +18,8 @@ export interface WorkerRequest {
   against: string;
   probes: PlanOptions['probes'];
   adminAddresses?: string[];
+  iptables?: PlanOptions['iptables'];
+  pairWith?: string | null;
 }
 
 /**
@@ -31,6 +33,8 @@ export async function planInUserns(options: PlanOptions): Promise<PlanT> {
     against: resolve(options.against!),
     probes: options.probes,
     adminAddresses: [options.adminAddresses ?? []].flat(),
+    iptables: options.iptables,
+    pairWith: options.pairWith ? resolve(options.pairWith) : null,
   };
   const r = await run(
     'unshare',

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
       against: request.against,
       probes: request.probes,
       adminAddresses: request.adminAddresses,
+      iptables: request.iptables,
+      pairWith: request.pairWith,
     });
     process.stdout.write(JSON.stringify({ plan }));
   } catch (error) {

@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import { tokens } from '../ruleset/scan.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 import { representative } from './spec.js';
+import { dnatTargets } from './nat-targets.js';
 
 /** Stand-ins that belong to nobody (TEST-NET-2, the IPv6 documentation prefix). */
 export const STAND_IN = { v4: '198.51.100.77', v6: '2001:db8:77::77' };
@@ -45,8 +46,9 @@ const unusable = (a: string): boolean =>
 export function loginCandidates(rulesText: string, limit = 16): string[] {
   const v4 = new Set<string>();
   const v6 = new Set<string>();
-  // NAT targets are backends, not login sources.
-  const baseText = rulesText.replace(/\b[ds]nat (?:ip6? )?to \S+/g, '');
+  // NAT targets are backends, not login sources (other rules name them too: docker's hairpin MASQUERADE).
+  const backends = new Set(dnatTargets(rulesText, 64).map((t) => t.addr));
+  const baseText = rulesText.replace(/\b[ds]nat (?:ip6? )?to \S+|--to-(?:destination|source) \S+/g, '');
   // Whole words of the text (`::ffff:192.0.2.1` is one), a range's two ends apart.
   const words = tokens(baseText).flatMap((t) => (t.kind === 'word' ? t.text.split('-') : []));
   for (const word of words) {
@@ -55,7 +57,7 @@ export function loginCandidates(rulesText: string, limit = 16): string[] {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr)?.[1];
     if (isIP(addr) === 4 || (mapped && isIP(mapped) === 4)) {
       const a = representative(mapped ?? (len && /^\d{1,2}$/.test(len) ? `${addr}/${len}` : addr), '');
-      if (!unusable(a)) v4.add(a);
+      if (!unusable(a) && !backends.has(a)) v4.add(a);
     } else if (isIP(addr) === 6 && !unusable(addr)) v6.add(addr.endsWith('::') ? `${addr}1` : addr);
   }
   return [STAND_IN.v4, STAND_IN.v6, ...[...v4, ...v6].slice(0, limit)];

@@ -54,6 +54,9 @@ const FIX: Record<ProbeResult['kind'], string> = {
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 
+// Notes about one probe's own path (the NAT it followed, its replies dropped): said in its finding, not apart.
+const OWN_NOTE = /^(followed the NAT|its replies from )/;
+
 const why = (r: ProbeResult): string => r.note?.split('; ').find((n) => n.startsWith('IPv6 neighbour discovery')) ?? '';
 // Attribution in words (dropped by, rejected by, rewritten towards…); an ND failure says that instead.
 const said = (r: ProbeResult): string =>
@@ -156,7 +159,10 @@ export function mergeProbeFindings(
     }
   }
   for (const r of results.filter((x) => (x.kind === 'must-allow' || x.kind === 'must-deny') && !x.pass)) {
-    const natNote = r.note?.split('; ').find((n) => n.startsWith('followed the NAT'));
+    const natNote = r.note
+      ?.split('; ')
+      .filter((n) => OWN_NOTE.test(n))
+      .join('; ');
     // An accept dropped in a table the change does not write: why, and the fix in that table's format.
     const cross = crossTable(r, ctx.own ?? []);
     const message = `Probe: ${said(r)} after the change (real packets through the proposed ruleset${natNote ? `; ${natNote}` : ''}).${cross?.message ?? ''}`;
@@ -173,9 +179,7 @@ export function mergeProbeFindings(
     ...new Set(
       results
         .flatMap((r) => (r.note ?? '').split('; '))
-        .filter(
-          (n) => n && !n.startsWith('followed the NAT') && !(byNd.length && n.startsWith('IPv6 neighbour discovery')),
-        ),
+        .filter((n) => n && !OWN_NOTE.test(n) && !(byNd.length && n.startsWith('IPv6 neighbour discovery'))),
     ),
   ];
   for (const note of notes)

@@ -22,3 +22,14 @@ export async function hasGlobalIpv6(netns: string | null): Promise<boolean> {
     return false;
   }
 }
+
+/** The device the namespace routes `address` through (docker0 for a container's address); null when unknown. */
+export async function routeDevice(netns: string | null, address: string): Promise<string | null> {
+  const r = await run('ip', ['-j', 'route', 'get', address], { netns, allowFailure: true });
+  try {
+    const dev = (JSON.parse(r.stdout || '[]') as { dev?: string }[])[0]?.dev;
+    return typeof dev === 'string' && /^[A-Za-z0-9_.-]{1,15}$/.test(dev) && dev !== 'lo' ? dev : null;
+  } catch {
+    return null;
+  }
+}

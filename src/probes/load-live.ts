@@ -13,9 +13,30 @@ import type { SnapshotT } from '../snapshot/schema.js';
  * one xt match nft cannot print never switches the probes off for the rest.
  */
 export async function loadLiveBase(ns: string, snapshot: SnapshotT, model: RulesetModel): Promise<string[]> {
-  const notes: string[] = [];
   const xt = new Set(model.tables.filter(isIptablesNftTable).map((t) => t.key));
-  for (const t of splitTables(snapshot.nft.text).filter((t) => !xt.has(`${t.family} ${t.name}`))) {
+  return loadBaseRules(ns, { nftText: snapshot.nft.text, ...snapshot }, xt);
+}
+
+/** The nft tables iptables-nft's saves hold ("ip filter", "ip6 nat"): a saved base has no model to tell them. */
+export function xtTablesOfSaves(saves: { v4: string | null; v6: string | null }): Set<string> {
+  const out = new Set<string>();
+  for (const [family, text] of [
+    ['ip', saves.v4],
+    ['ip6', saves.v6],
+  ] as const)
+    for (const m of (text ?? '').matchAll(/^\*(\w+)\s*$/gm)) out.add(`${family} ${m[1]}`);
+  return out;
+}
+
+/** loadLiveBase for any base: nft tables but `xt` (iptables-nft's, restored natively) from nft text, then the saves. */
+export async function loadBaseRules(
+  ns: string,
+  base: Pick<SnapshotT, 'iptablesNft' | 'iptablesLegacy'> & { nftText: string },
+  xt: Set<string>,
+): Promise<string[]> {
+  const snapshot = base;
+  const notes: string[] = [];
+  for (const t of splitTables(base.nftText).filter((t) => !xt.has(`${t.family} ${t.name}`))) {
     const r = await run('nft', ['-f', '-'], { netns: ns, input: `${t.raw}\n`, allowFailure: true });
     if (r.exitCode !== 0) notes.push(`nft table ${t.family} ${t.name} could not be reproduced: probes ran without it`);
   }
@@ -30,4 +51,10 @@ export async function loadLiveBase(ns: string, snapshot: SnapshotT, model: Rules
     }
   }
   return notes;
+}
+
+/** The live iptables rules (both variants and families) as one text: what the nft text lacks for legacy rules. */
+export function iptablesSavesText(snapshot: Pick<SnapshotT, 'iptablesNft' | 'iptablesLegacy'>): string {
+  const { iptablesNft: n, iptablesLegacy: l } = snapshot;
+  return [n.v4, n.v6, l.v4, l.v6].filter((t): t is string => typeof t === 'string').join('\n');
 }

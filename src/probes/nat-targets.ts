@@ -13,8 +13,11 @@ export interface NatTarget {
  */
 export function dnatTargets(text: string, limit = 8): NatTarget[] {
   const out = new Map<string, NatTarget>();
-  // A commented-out rule rewrites nothing.
-  for (const m of stripComments(text).matchAll(/\bdnat (?:ip )?to (\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?/g)) {
+  // nft's `dnat to A:P`, iptables-save's `-j DNAT --to-destination A[-B][:P[-Q]]` (legacy rules are not in nft
+  // text). A commented-out rule rewrites nothing.
+  for (const m of stripComments(text).matchAll(
+    /(?:\bdnat (?:ip )?to|-j DNAT --to-destination) (\d{1,3}(?:\.\d{1,3}){3})(?:-[\d.]+)?(?::(\d{1,5}))?/g,
+  )) {
     if (isIP(m[1]!) !== 4) continue;
     const t = { addr: m[1]!, port: m[2] ? Number(m[2]) : null };
     out.set(`${t.addr}:${t.port}`, t);

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
-import { decidingRule, type RuleText, type TraceRewrite } from './trace.js';
+import { decidingRule, replyDrop, type RuleText, type TraceRewrite } from './trace.js';
 import { normaliseRuleText, splitTables } from '../ruleset/text.js';
 import { addStandInInterfaces, cleanStale, loadBase } from '../plan/scratch.js';
 import { interfacesNeeded } from '../plan/interface-names.js';
@@ -16,6 +16,7 @@ import { redactIncluded } from '../plan/nft-error.js';
 import { representative, type ProbeSpecT } from './spec.js';
 import { probeAdmins, type ProbeAdmins } from './admins.js';
 import { dnatTargets } from './nat-targets.js';
+import { routeDevice } from './host-info.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 
 const HERE = join(fileURLToPath(import.meta.url), '..');
@@ -59,6 +60,11 @@ export interface ProbeOptions {
   ifname: string | null;
   mustAllow: ProbeSpecT[];
   mustDeny: ProbeSpecT[];
+  /**
+   * The live namespace (null: the root one), read only to name the probe's backend interface as the live
+   * route to a DNAT target names it (docker0), so `-o docker0` rules match as live. Absent: a name of our own.
+   */
+  liveNetns?: string | null;
   /** How the base is loaded into the host namespace (returns notes) and the change swapped in as one transaction (src/formats/). Default: the base as nft text, the nft proposal. */
   format?: {
     load: (ns: string) => Promise<string[]>;
@@ -66,6 +72,8 @@ export interface ProbeOptions {
     swap?: (ns: string) => Promise<void>;
     /** Names what decided a probe that nft's trace does not see (iptables-legacy rules); called once after the probes. */
     explain?: (ns: string) => Promise<string | null>;
+    /** Rules the load brings that the nft text lacks (iptables-legacy saves): read for DNAT targets. */
+    text?: string;
   };
 }
 
@@ -121,7 +129,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
   const client = `fwsafe-probe-${tag}-c`;
   const backend = `fwsafe-probe-${tag}-b`;
   const specs = [...o.mustAllow, ...o.mustDeny];
-  const nat = specs.length ? dnatTargets(`${o.baseText}\n${o.proposalText}`) : [];
+  const nat = specs.length ? dnatTargets(`${o.baseText}\n${o.format?.text ?? ''}\n${o.proposalText}`) : [];
   const dir = privateTempDir('fwsafe-probe-');
   const children: ChildProcess[] = [];
   const admins = o.admins ?? probeAdmins(o.ssh, [], '');
@@ -177,7 +185,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     }
     if (nat.length) {
       // A backend behind the host holds the DNAT targets: a flow to a published port is NATed and forwarded as live.
-      const hostSide = `fwpb${tag.replace('-', '').slice(-8)}`.slice(0, 15);
+      const ownName = `fwpb${tag.replace('-', '').slice(-8)}`.slice(0, 15);
+      const live = o.liveNetns === undefined ? null : await routeDevice(o.liveNetns, nat[0]!.addr);
+      const hostSide = live && live !== ifname && live !== peer ? live : ownName;
       await run('ip', ['netns', 'add', backend]);
       await run('ip', ['-n', host, 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', backend]);
       await run('ip', ['-n', host, 'addr', 'add', '169.254.77.1/32', 'dev', hostSide]);
@@ -441,10 +451,35 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       return results.every((r) => r.decidedBy !== null || r.observed === 'not-run' || !nftSees(r.description));
     };
     for (let waited = 0; !locate() && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    // A flow the rules accepted that still failed: its replies may have been dropped (a rule matching both
+    // directions), from this host or from a DNAT backend behind it. Name that drop.
+    for (const r of results.filter(
+      (x) => !x.pass && x.observed !== 'not-run' && !/^(drop|reject)/.test(x.verdict ?? ''),
+    )) {
+      const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
+      if (!m || r.description.startsWith('udp/')) continue;
+      const from = [{ addr: m[2]!, port: Number(m[3]) }, ...nat.filter((t) => t.port !== null)];
+      const drop = from
+        .map((t) => ({ t, d: replyDrop(traced.text, t.addr, m[1]!, t.port!, ruleText) }))
+        .find((x) => x.d !== null);
+      if (!drop) continue;
+      r.decidedBy = drop.d!.decidedBy;
+      r.verdict = drop.d!.verdict;
+      r.note = [
+        r.note,
+        `its replies from ${drop.t.addr}:${drop.t.port} were dropped: the rule matches the reply direction too`,
+      ]
+        .filter(Boolean)
+        .join('; ');
+    }
     const unexplained = results.filter((r) => !r.pass && r.decidedBy === null);
     if (o.format?.explain && unexplained.length) {
       const decided = await o.format.explain(host);
-      for (const r of unexplained) r.decidedBy = decided;
+      for (const r of unexplained) {
+        r.decidedBy = decided;
+        // explain() names a dropping rule or DROP policy (legacy counters): that is the verdict.
+        if (decided && /-j DROP\b|policy DROP\b/.test(decided)) r.verdict = 'drop';
+      }
     }
     // A declared flow that a DNAT rule rewrote: say so, and which rule.
     for (const r of results.filter((x) => x.kind === 'must-allow' || x.kind === 'must-deny')) {

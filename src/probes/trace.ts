@@ -44,6 +44,42 @@ export function decidingRule(
   packet: 'syn' | 'data' | 'udp' = 'syn',
   ruleText: RuleText = () => undefined,
 ): TraceVerdict | null {
+  const addr = new RegExp(`(ip6? saddr ${escapeRe(saddr)}) `);
+  const port = new RegExp(`dport ${dport}\\b`);
+  return lastVerdict(traceText, ruleText, (rest) => {
+    const syn = /tcp flags == syn\b(?! \|)/.test(rest);
+    const kind = packet === 'udp' ? /\budp\b/.test(rest) : packet === 'syn' ? syn : !syn && !/\budp\b/.test(rest);
+    return addr.test(`${rest} `) && port.test(rest) && kind;
+  });
+}
+
+/**
+ * The drop a reply met: packets from `from`:`sport` back to `to` whose final verdict dropped them. A
+ * flow whose packets the rules accept fails this way when a rule matches both directions (a DOCKER-USER
+ * `! -s` drop without `--ctdir ORIGINAL` also drops the container's answers).
+ */
+export function replyDrop(
+  traceText: string,
+  from: string,
+  to: string,
+  sport: number,
+  ruleText: RuleText = () => undefined,
+): TraceVerdict | null {
+  const match = new RegExp(`ip6? saddr ${escapeRe(from)} ip6? daddr ${escapeRe(to)} `);
+  const port = new RegExp(`sport ${sport}\\b`);
+  const found = lastVerdict(traceText, ruleText, (rest) => match.test(`${rest} `) && port.test(rest), true);
+  return found && /^(drop|reject)/.test(found.verdict) ? found : null;
+}
+
+const escapeRe = (text: string): string => text.replace(/[^0-9A-Za-z]/g, '\\$&');
+
+/** The final verdict of the last traced packet that `hit` selects (with `dropped`: the last one that was dropped). */
+function lastVerdict(
+  traceText: string,
+  ruleText: RuleText,
+  hit: (packetLine: string) => boolean,
+  dropped = false,
+): TraceVerdict | null {
   const packets = new Map<string, boolean>();
   const verdicts = new Map<string, Omit<TraceVerdict, 'rewrite'>>();
   const rewrites = new Map<string, TraceRewrite>();
@@ -52,13 +88,7 @@ export function decidingRule(
     if (!m) continue;
     const [, id, family, table, chain, rest] = m as unknown as [string, string, string, string, string, string];
     if (rest.startsWith('packet:')) {
-      const syn = /tcp flags == syn\b(?! \|)/.test(rest);
-      const kind = packet === 'udp' ? /\budp\b/.test(rest) : packet === 'syn' ? syn : !syn && !/\budp\b/.test(rest);
-      const hit =
-        new RegExp(`(ip6? saddr ${saddr.replace(/[^0-9A-Za-z]/g, '\\$&')}) `).test(`${rest} `) &&
-        new RegExp(`dport ${dport}\\b`).test(rest) &&
-        kind;
-      if (!packets.has(id)) packets.set(id, hit);
+      if (!packets.has(id)) packets.set(id, hit(rest));
       continue;
     }
     if (table === 'fwsafe_trace') continue;
@@ -85,8 +115,10 @@ export function decidingRule(
     }
   }
   let found: TraceVerdict | null = null;
-  for (const [id, hit] of packets) {
-    if (hit && verdicts.has(id)) found = { ...verdicts.get(id)!, rewrite: rewrites.get(id) ?? null };
+  for (const [id, selected] of packets) {
+    const v = verdicts.get(id);
+    if (selected && v && (!dropped || /^(drop|reject)/.test(v.verdict)))
+      found = { ...v, rewrite: rewrites.get(id) ?? null };
   }
   return found;
 }

@@ -19,11 +19,11 @@ export interface SnapshotOptions {
    */
   json?: boolean;
   /**
-   * A save the caller started before calling (an iptables change knows its variant and family): it runs
-   * beside nft's listing instead of after it, and is kept only where the listing (or /proc) shows that
-   * variant's tables for the family, exactly as the snapshot's own save would be.
+   * Saves the caller started before calling (an iptables change knows its variants and families; at most
+   * one per variant and family): each runs beside nft's listing instead of after it, and is kept only where
+   * the listing (or /proc) shows that variant's tables for the family, exactly as the snapshot's own save would be.
    */
-  early?: EarlySave | null;
+  early?: EarlySave[] | null;
 }
 
 export interface EarlySave {
@@ -37,18 +37,19 @@ export interface EarlySave {
 export async function takeSnapshot(netns: string | null, options: SnapshotOptions = {}): Promise<TakenSnapshot> {
   const withJson = options.json ?? true;
   // Awaited below once the listing is in; should the listing fail first, its failure is the one reported.
-  options.early?.text.catch(() => undefined);
+  const early = options.early ?? [];
+  for (const e of early) e.text.catch(() => undefined);
   const [nft, legacyNames] = await Promise.all([
     withJson ? listNftRuleset(netns) : listNftText(netns).then((text) => ({ text, json: null })),
     legacyTableNames(netns),
   ]);
   const model = nft.json === null ? textModel(nft.text) : buildModel(nft.json, nft.text);
-  const early = options.early ?? null;
-  const isEarly = (variant: EarlySave['variant'], family: 'v4' | 'v6'): boolean =>
-    early !== null && early.variant === variant && early.family === family;
+  const earlyIndex = (variant: EarlySave['variant'], family: 'v4' | 'v6'): number =>
+    early.findIndex((e) => e.variant === variant && e.family === family);
+  const isEarly = (variant: EarlySave['variant'], family: 'v4' | 'v6'): boolean => earlyIndex(variant, family) >= 0;
   const nftFamilies = iptablesNftFamilies(model);
   // firewall-cmd is asked only when firewalld's table (or chains) are in this namespace: no cost otherwise.
-  const [nftSaves, legacySaves, firewalld, earlyText] = await Promise.all([
+  const [nftSaves, legacySaves, firewalld, earlyTexts] = await Promise.all([
     saveIptablesNft(netns, {
       v4: nftFamilies.v4 && !isEarly('nft', 'v4'),
       v6: nftFamilies.v6 && !isEarly('nft', 'v6'),
@@ -58,16 +59,18 @@ export async function takeSnapshot(netns: string | null, options: SnapshotOption
       v6: isEarly('legacy', 'v6') ? [] : legacyNames.v6,
     }),
     captureFirewalld(netns, { tablePresent: hasFirewalldMarks(model) }),
-    early?.text ?? null,
+    Promise.all(early.map((e) => e.text)),
   ]);
+  const earlyText = (variant: EarlySave['variant'], family: 'v4' | 'v6'): string | null =>
+    earlyTexts[earlyIndex(variant, family)] ?? null;
   // The early save stands in for the one this snapshot would have made, and only where it would have made one.
   const pick = (
     saved: { v4: string | null; v6: string | null },
     variant: EarlySave['variant'],
     present: { v4: boolean; v6: boolean },
   ): { v4: string | null; v6: string | null } => ({
-    v4: isEarly(variant, 'v4') ? (present.v4 ? earlyText : null) : saved.v4,
-    v6: isEarly(variant, 'v6') ? (present.v6 ? earlyText : null) : saved.v6,
+    v4: isEarly(variant, 'v4') ? (present.v4 ? earlyText(variant, 'v4') : null) : saved.v4,
+    v6: isEarly(variant, 'v6') ? (present.v6 ? earlyText(variant, 'v6') : null) : saved.v6,
   });
   const iptablesNft = pick(nftSaves, 'nft', nftFamilies);
   const iptablesLegacy = pick(legacySaves, 'legacy', {

@@ -8,8 +8,8 @@ import { inNetns, isRoot, nft, useNetns } from '../helpers/netns.js';
 // What the scratch namespace of an iptables plan loads: the live save started beside nft's listing, only
 // the tables the proposal names when they load alone, the whole save when they do not.
 const restore = (ns: string, text: string): string => inNetns(ns, 'iptables-nft-restore', ['-w', '5'], text);
-const proposal = (text: string): string => {
-  const file = join(mkdtempSync(join(tmpdir(), 'fwsafe-ipt-scope-')), 'change.v4');
+const proposal = (text: string, name = 'change.v4'): string => {
+  const file = join(mkdtempSync(join(tmpdir(), 'fwsafe-ipt-scope-')), name);
   writeFileSync(file, text);
   return file;
 };
@@ -86,5 +86,61 @@ COMMIT
     expect(r.status, r.stderr).toBe(0);
     expect(r.json.diff.summary).toMatchObject({ chainsAdded: 1, chainsChanged: 0, rulesAdded: 1 });
     expect(nft(ns.name, ['list', 'table', 'ip', 'filter'])).toContain('chain foo');
+  });
+
+  it('a v4 + v6 pair: the save of each family is started early and kept by the snapshot (run once), v4 loads only filter, a v6 table iptables-nft does not own is dropped', () => {
+    restore(
+      ns.name,
+      `*nat
+:PREROUTING ACCEPT [0:0]
+:DOCKER - [0:0]
+-A PREROUTING -j DOCKER
+-A DOCKER -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.0.2:80
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+COMMIT
+`,
+    );
+    nft(
+      ns.name,
+      ['-f', '-'],
+      'table ip6 filter {\n chain foo {\n  type filter hook input priority 0; policy accept;\n  tcp dport 22 counter accept\n }\n}\n',
+    );
+    const v4 = proposal(
+      '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT\nCOMMIT\n',
+    );
+    const v6 = proposal(
+      '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT\nCOMMIT\n',
+      'change.v6',
+    );
+    const r = fwsafe(['--netns', ns.name, '--state-dir', state.path, 'plan', v4, v6, '--no-probes', '--json'], {
+      env: { DEBUG: 'fwsafe' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const tables = r.json.diff.tables.map((t: any) => t.table);
+    expect(tables).toEqual(expect.arrayContaining(['iptables-nft v4 filter', 'iptables-nft v6 filter']));
+    expect(tables).toHaveLength(2);
+    // v4: one rule added to the live INPUT; v6: INPUT created (the native ip6 filter is not iptables-nft's).
+    expect(r.json.diff.summary).toMatchObject({ chainsAdded: 1, rulesAdded: 2, rulesRemoved: 0 });
+    // One save per family in the live namespace: the snapshot kept the early ones instead of saving again.
+    const liveSaves = (program: string): number =>
+      r.stderr
+        .split('\n')
+        .filter((l) => l.includes(`--net=/run/netns/${ns.name} `) && new RegExp(` run: .*\\b${program}\\b`).test(l))
+        .length;
+    expect(liveSaves('iptables-nft-save')).toBe(1);
+    expect(liveSaves('ip6tables-nft-save')).toBe(1);
+    const phases = r.stderr.split('\n').filter((l) => / iptables plan: /.test(l));
+    expect(phases.map((l) => l.replace(/^.* iptables plan: /, ''))).toEqual([
+      'start',
+      'snapshot taken',
+      'scratch done',
+      'built',
+      'validated',
+    ]);
+    expect(inNetns(ns.name, 'iptables-nft-save', ['-t', 'nat'])).toContain('--to-destination 10.0.0.2:80');
+    expect(nft(ns.name, ['list', 'table', 'ip6', 'filter'])).toContain('chain foo');
   });
 });

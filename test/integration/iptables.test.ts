@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { killWatchdog, versionRecord, waitFor } from '../e2e/state-probe.js';
 import { removeStateDir } from '../helpers/state-dir.js';
 
 const AGENT = join(ROOT, 'dist', 'src', 'probes', 'agent.js');
+const hasIpset = spawnSync('sh', ['-c', 'command -v ipset']).status === 0;
 const HOST = '10.213.0.1';
 const CLIENT = '10.213.0.2';
 type Variant = 'nft' | 'legacy';
@@ -219,6 +220,152 @@ describe.skipIf(!isRoot)(
         /could not be reproduced/,
       );
     });
+
+    it('iptables proposals take --admin-address (whose logins are probed) and --flows (the live connections replayed), as nft ones', async () => {
+      restore(host, 'legacy', UBUNTU, '-c');
+      await listen(22, 80);
+      // Tracking starts with the ct rule; two live connections to :80 make a flow class.
+      for (let i = 0; i < 2; i += 1) expect(connect(80)).toBe('accepted');
+      const session = spawn('ip', ['netns', 'exec', client, process.execPath, AGENT, 'session', CLIENT, HOST, '80'], {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
+      children.push(session);
+      let said = '';
+      session.stdout!.on('data', (d: Buffer) => (said += d.toString()));
+      expect(await waitFor(() => said.includes('connected'), 5000)).toBe(true);
+      // SSH only from the client's /24: an admin elsewhere would be locked out.
+      const proposal = join(dir, 'rules.v4');
+      writeFileSync(
+        proposal,
+        RULES_V4_443.replace(
+          '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT',
+          '-A INPUT -s 10.213.0.0/24 -p tcp -m tcp --dport 22 -j ACCEPT',
+        ),
+      );
+      const elsewhere = cli('plan', proposal, '--json', '--admin-address', '192.0.2.10');
+      expect(elsewhere.status, elsewhere.stderr).toBe(0);
+      const blocked = elsewhere.json.findings.find((f: { code: string }) => /NEW_LOGIN_BLOCKED/.test(f.code));
+      expect(blocked).toMatchObject({ severity: 'error' });
+      expect(blocked.message).toContain('192.0.2.10');
+      const inside = cli('plan', proposal, '--json', '--admin-address', CLIENT);
+      expect(inside.status, inside.stderr).toBe(0);
+      expect(inside.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+      expect(inside.json.findings.map((f: { message: string }) => f.message).join(' ')).toContain(
+        `probed for the admin address(es) given: ${CLIENT}`,
+      );
+      // --flows: a change that drops :80 cuts the live flow to the listener, named, blocking.
+      const cut = join(dir, 'cut.v4');
+      writeFileSync(
+        cut,
+        RULES_V4_443.replace('-A INPUT -p tcp -m tcp --dport 80 -m comment --comment "web" -j ACCEPT\n', ''),
+      );
+      const flows = cli('plan', cut, '--json', '--flows', '--admin-address', CLIENT);
+      expect(flows.status, flows.stderr).toBe(0);
+      const flowCut = flows.json.findings.find((f: { code: string; message: string }) => f.code === 'FLOW_CUT');
+      expect(flowCut?.message).toMatch(/:80\b/);
+      expect(flowCut.message).toMatch(/iptables-legacy v4 filter INPUT: policy DROP/);
+    });
+
+    for (const variant of ['nft', 'legacy'] as const) {
+      it.skipIf(!hasIpset)(
+        `ipsets on iptables-${variant}: the live sets are loaded into the scratch and probe namespaces, so -m set rules are planned and probed`,
+        async () => {
+          inNetns(host, 'ipset', ['create', 'admins', 'hash:ip']);
+          inNetns(host, 'ipset', ['add', 'admins', CLIENT]);
+          restore(
+            host,
+            variant,
+            UBUNTU.replace(
+              '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT',
+              '-A INPUT -p tcp -m set --match-set admins src -m tcp --dport 22 -j ACCEPT',
+            ),
+            '-c',
+          );
+          await listen(22, 443);
+          const proposal = join(dir, 'rules.v4');
+          writeFileSync(
+            proposal,
+            RULES_V4_443.replace(
+              '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT',
+              '-A INPUT -p tcp -m set --match-set admins src -m tcp --dport 22 -j ACCEPT',
+            ),
+          );
+          const plan = cli(
+            'plan',
+            proposal,
+            '--json',
+            '--must-allow',
+            `tcp/22 from ${CLIENT}`,
+            '--must-deny',
+            'tcp/22 from 10.213.0.9',
+            '--must-allow',
+            'tcp/443',
+          );
+          expect(plan.status, plan.stderr).toBe(0);
+          expect(plan.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+          expect(plan.json.findings.map((f: { code: string }) => f.code)).not.toContain(
+            'IPTABLES_TABLE_NOT_REPRODUCED',
+          );
+          expect(plan.json.diff.rules.map((r: { text: string }) => r.text)).toEqual([
+            '-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT',
+          ]);
+          // An nft change on the same host: its probes load the sets too, so the -m set table is not left out.
+          const mine = join(dir, 'mine.nft');
+          writeFileSync(
+            mine,
+            'table inet mine {\n chain input { type filter hook input priority 10; policy accept;\n  tcp dport 23 drop\n }\n}\n',
+          );
+          const nftPlan = cli(
+            'plan',
+            mine,
+            '--json',
+            '--must-allow',
+            `tcp/22 from ${CLIENT}`,
+            '--must-deny',
+            'tcp/22 from 10.213.0.9',
+          );
+          expect(nftPlan.status, nftPlan.stderr).toBe(0);
+          expect(nftPlan.json.findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+          expect(nftPlan.json.findings.map((f: { message: string }) => f.message).join(' ')).not.toMatch(
+            /could not be/,
+          );
+          // The set decides in the probes: a proposal that drops the set rule is caught for the admin in it.
+          const lockout = join(dir, 'lockout.v4');
+          writeFileSync(lockout, RULES_V4_443.replace('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n', ''));
+          const caught = cli('plan', lockout, '--json', '--must-allow', `tcp/22 from ${CLIENT}`);
+          expect(caught.status, caught.stderr).toBe(0);
+          expect(caught.json.findings[0]).toMatchObject({ code: 'PROBE_MUST_ALLOW_FAILED', severity: 'error' });
+          // A set that exists live but no live rule uses yet: the proposal may use it.
+          inNetns(host, 'ipset', ['create', 'webclients', 'hash:net']);
+          const fresh = join(dir, 'fresh.v4');
+          writeFileSync(
+            fresh,
+            RULES_V4_443.replace('--dport 443 -j ACCEPT', '--dport 443 -m set --match-set webclients src -j ACCEPT'),
+          );
+          const usesNew = cli('plan', fresh, '--json', '--no-probes');
+          expect(usesNew.status, usesNew.stdout + usesNew.stderr).toBe(0);
+          expect(usesNew.json.diff.rules.map((r: { text: string }) => r.text)).toContain(
+            '-A INPUT -p tcp -m tcp --dport 443 -m set --match-set webclients src -j ACCEPT',
+          );
+          // A set that does not exist live is the kernel's refusal (exit 4), pointed at the line; nothing changes.
+          const before = save(host, variant);
+          const missing = join(dir, 'missing.v4');
+          writeFileSync(
+            missing,
+            RULES_V4_443.replace('--dport 443 -j ACCEPT', '--dport 443 -m set --match-set nosuchset src -j ACCEPT'),
+          );
+          const refused = cli('plan', missing, '--json', '--no-probes');
+          expect(refused.status).toBe(4);
+          expect(refused.json.error.message).toMatch(/line 10/);
+          const applied = cli('apply', proposal, '--no-wait', '--json', '--timeout', '60', '--no-probes');
+          expect(applied.status, applied.stderr).toBe(0);
+          expect(connect(443)).toBe('accepted');
+          expect(cli('rollback', '--json').status).toBe(0);
+          const rules = (t: string) => t.replace(/ \[\d+:\d+\]$/gm, '');
+          expect(rules(save(host, variant))).toBe(rules(before));
+        },
+      );
+    }
 
     it('iptables-legacy host: rules planned for iptables-nft are a blocking variant mismatch', () => {
       restore(host, 'legacy', UBUNTU, '-c');

@@ -4,6 +4,7 @@ import { parseRestore, type RestoreTable } from './parse.js';
 import { foreignOwner } from './owners.js';
 import { familyFromName } from './family.js';
 import { planIptables } from './plan.js';
+import { splitPair } from './pair.js';
 
 /** The first line that is not blank or a comment. */
 function firstStatement(text: string): { line: string; n: number } | null {
@@ -93,7 +94,9 @@ export const iptablesFormat: ProposalFormat = {
         },
       );
     }
-    refuseForeignCommands(parseRestore(text, path), path);
+    // A v4 + v6 pair is checked file by file, each named as the user wrote it.
+    for (const part of splitPair(text) ?? [{ text, path }])
+      refuseForeignCommands(parseRestore(part.text, part.path), part.path);
   },
   plan: (options) => planIptables(options),
 };

@@ -1,120 +1,198 @@
 import { resolve } from 'node:path';
-import { parseSave, type SavedRuleset } from '../../backends/iptables-save.js';
+import { parseSave } from '../../backends/iptables-save.js';
 import { saveVariant } from '../../backends/iptables.js';
-import { takeSnapshot } from '../../snapshot/take.js';
 import { sha256 } from '../../snapshot/hash.js';
+import type { EarlySave } from '../../snapshot/take.js';
 import { parseSshConnection } from '../../plan/findings/context.js';
 import { sshListenPorts } from '../../plan/ssh-ports.js';
-import { interfaceOf, parseProbeSpec, probeFindings, probesFailed, runProbes } from '../../probes/index.js';
-import { PLAN_VERSION, Plan, type FindingT, type PlanT } from '../../plan/schema.js';
-import { UserError, needsRoot } from '../../errors.js';
-import type { FormatPlanOptions, PlannedChange, TransactionStepT } from '../types.js';
-import { parseRestore } from './parse.js';
-import { familyOf } from './family.js';
-import { chooseVariant } from './variant.js';
 import {
-  applyInput,
-  carryCounters,
-  declaredScope,
-  inputLineMap,
-  rollbackInput,
-  touchedView,
-  type ChainScope,
-} from './transaction.js';
+  checkAdminAddresses,
+  hasGlobalIpv6,
+  interfaceOf,
+  parseProbeSpec,
+  probeAdmins,
+  probesFailed,
+  runProbes,
+} from '../../probes/index.js';
+import { iptablesSavesText } from '../../probes/load-live.js';
+import { flowReplay, mergeWithFlows } from '../../flows/replay.js';
+import { PLAN_VERSION, Plan, type PlanT } from '../../plan/schema.js';
+import { needsRoot } from '../../errors.js';
+import type { FormatPlanOptions, PlannedChange } from '../types.js';
+import { iptablesBase, type IptablesBase } from './base.js';
+import { USES_IPSET, saveIpsets } from '../../backends/ipset.js';
+import { parseRestore, type RestoreTable } from './parse.js';
+import { proposalParts, type ProposalPart } from './pair.js';
+import { chooseVariant, type VariantChoice } from './variant.js';
+import type { IptablesVariant } from './family.js';
+import { applyInput, inputLineMap } from './transaction.js';
 import { computeIptablesInScratch, type IptablesScratchResult } from './scratch.js';
-import { changedScope, diffSaves, iptablesCountersAtRisk } from './diff.js';
-import { iptablesFindings } from './findings.js';
 import { iptablesProbeHooks } from './probe-hooks.js';
-import { program } from './programs.js';
-import { currentWhere } from '../../host/identity.js';
-import type { ExpectedT } from './runtime.js';
+import { mergeDiffs, partPlan } from './plan-part.js';
 import { debugLog } from '../../run/debug.js';
 
-/** With --replace-tables every chain of a named table is in scope (the restore rewrites the whole table). */
-function tableScope(tables: string[], before: SavedRuleset[], after: SavedRuleset[]): ChainScope {
-  const names = (s: SavedRuleset[], t: string): string[] =>
-    s.find((x) => x.name === t)?.chains.map((c) => c.name) ?? [];
-  return Object.fromEntries(tables.map((t) => [t, [...new Set([...names(before, t), ...names(after, t)])]]));
+/** One family's file of the change, ready for its scratch namespace. */
+interface PartSpec {
+  part: ProposalPart;
+  tables: RestoreTable[];
+  input: string;
+}
+
+/** An early scratch: the live save it loaded, and what the scratch made of it (or its refusal). */
+interface EarlyScratch {
+  save: string | null;
+  result: IptablesScratchResult | null;
+  error: unknown;
 }
 
 /**
- * Plans an iptables-restore proposal: the variant the host uses for its family, the live rules and the
- * change computed in a scratch namespace with that variant, a diff per table/chain/rule in iptables
- * syntax, counters at risk, findings, real-packet probes through everything the kernel decides with,
- * and the two stored transactions (change and rollback) naming only the chains that change.
+ * Plans an iptables-restore proposal — one file, or a v4 + v6 pair as one change (src/formats/iptables/pair.ts):
+ * for each family the variant the host uses, the live rules and the change computed in a scratch namespace
+ * with that variant, a diff per table/chain/rule in iptables syntax, counters at risk, findings; real-packet
+ * probes through everything the kernel decides with, the whole change swapped in; and the stored
+ * transactions (change and rollback, one per family) naming only the chains that change.
  */
 export async function planIptables(options: FormatPlanOptions): Promise<PlannedChange> {
   const { proposalText: text, proposalPath: path } = options;
-  if (options.against)
-    throw new UserError('--against is not supported for iptables proposals yet: plan against the live rules.', {
-      code: 'IPTABLES_AGAINST_UNSUPPORTED',
-    });
   if (process.getuid?.() !== 0)
     throw needsRoot('Planning an iptables change (a snapshot and a scratch network namespace)');
   debugLog('iptables plan: start');
-  const tables = parseRestore(text, path);
-  const { family } = familyOf(text, path, options.iptables?.family ?? null);
+  const parts = proposalParts(text, path, options.iptables?.family ?? null);
   const replaceTables = options.iptables?.replaceTables ?? false;
-  const choice = await chooseVariant(options.netns, family, options.iptables?.backend ?? null);
-  const { variant } = choice;
-  const input = applyInput(tables, replaceTables);
-  const inScratch = (liveSave: string | null): Promise<IptablesScratchResult> =>
+  const specs: PartSpec[] = parts.map((part) => {
+    const tables = parseRestore(part.text, part.path);
+    return { part, tables, input: applyInput(tables, replaceTables) };
+  });
+  const backend = options.iptables?.backend ?? null;
+  const proposalUsesIpset = USES_IPSET.test(text);
+  const live = !options.against;
+  // `ipset save` runs at most once: for a scratch whose save (or the proposal) uses a set, and for the probes.
+  let ipsetsSaved: Promise<string | null> | null = null;
+  const liveIpsets = (): Promise<string | null> => {
+    ipsetsSaved ??= saveIpsets(options.netns);
+    return ipsetsSaved;
+  };
+  const inScratch = (
+    spec: PartSpec,
+    variant: IptablesVariant,
+    liveSave: string | null,
+    ipsets: string | null,
+  ): Promise<IptablesScratchResult> =>
     computeIptablesInScratch({
       variant,
-      family,
+      family: spec.part.family,
       liveSave,
-      tables: tables.map((t) => t.name),
-      input,
-      lineMap: inputLineMap(tables, replaceTables),
+      tables: spec.tables.map((t) => t.name),
+      input: spec.input,
+      lineMap: inputLineMap(spec.tables, replaceTables),
       replaceTables,
-      proposalPath: path,
-      proposalLines: text.split('\n'),
+      proposalPath: spec.part.path,
+      proposalLines: spec.part.text.split('\n'),
+      ipsets,
     });
-  // The live save of the family is started first: the scratch namespace loads it while nft lists the
-  // ruleset for the snapshot, which keeps that very save (takeSnapshot's `early`).
-  const early = saveVariant(options.netns, variant, family);
-  // Its outcome, refusal included, counts only if the snapshot keeps the same save (checked below).
-  const earlyScratch = early.then((save) =>
-    inScratch(save).then(
-      (result) => ({ save, result, error: null }),
-      (error: unknown) => ({ save, result: null, error }),
+  // The live rules: each family's variant is chosen first and its save started at once; the scratch
+  // namespace loads it while nft lists the ruleset for the snapshot, which keeps that very save
+  // (takeSnapshot's `early`). A saved base (--against) has no live save to start: it is read first.
+  const liveChoices: VariantChoice[] | null = live
+    ? await Promise.all(parts.map((p) => chooseVariant(options.netns, p.family, backend)))
+    : null;
+  const early: EarlySave[] = (liveChoices ?? []).map((choice, i) => ({
+    variant: choice.variant,
+    family: parts[i]!.family,
+    text: saveVariant(options.netns, choice.variant, parts[i]!.family),
+  }));
+  // Each outcome, refusal included, counts only if the snapshot keeps the same save (checked below).
+  const earlyScratches: Promise<EarlyScratch>[] = early.map((e, i) =>
+    e.text.then((save) =>
+      (proposalUsesIpset || USES_IPSET.test(save ?? '') ? liveIpsets() : Promise.resolve(null))
+        .then((ipsets) => inScratch(specs[i]!, e.variant, save, ipsets))
+        .then(
+          (result): EarlyScratch => ({ save, result, error: null }),
+          (error: unknown): EarlyScratch => ({ save, result: null, error }),
+        ),
     ),
   );
   // Settled below in every case (awaited, or waited for before an error leaves): never an unhandled rejection.
-  earlyScratch.catch(() => undefined);
-  let taken: Awaited<ReturnType<typeof takeSnapshot>>;
+  for (const e of earlyScratches) e.catch(() => undefined);
+  let base: IptablesBase;
   let sshPorts: number[];
   try {
-    [taken, sshPorts] = await Promise.all([
-      takeSnapshot(options.netns, { json: false, early: { variant, family, text: early } }),
-      sshListenPorts(options.netns),
+    [base, sshPorts] = await Promise.all([
+      iptablesBase(
+        options.against,
+        options.netns,
+        parts.map((p) => p.family),
+        backend,
+        options.stateDir,
+        proposalUsesIpset,
+        { early, ipsets: liveIpsets },
+      ),
+      // Against a saved base there is no session or host to read: the stand-ins and SSH on 22, as for nft.
+      live ? sshListenPorts(options.netns) : Promise.resolve([22]),
     ]);
   } catch (error) {
-    await earlyScratch.catch(() => undefined);
+    await Promise.allSettled(earlyScratches);
     throw error;
   }
-  const { snapshot, model } = taken;
-  debugLog('iptables plan: snapshot taken');
-  const liveText = (variant === 'nft' ? snapshot.iptablesNft : snapshot.iptablesLegacy)[family];
-  const live = parseSave(liveText);
+  debugLog(live ? 'iptables plan: snapshot taken' : 'iptables plan: base read');
+  const choices = liveChoices ?? (await Promise.all(parts.map((p) => base.variant(p.family, backend))));
   const env = options.env ?? process.env;
-  const ssh = parseSshConnection(env.SSH_CONNECTION);
+  const ssh = live ? parseSshConnection(env.SSH_CONNECTION) : null;
   const probing = options.probes?.enabled ?? true;
+  const adminAddresses = checkAdminAddresses(options.adminAddresses ?? []);
+  const ipv6InUse =
+    parts.some((p) => p.family === 'v6') ||
+    Boolean(ssh?.client.includes(':')) ||
+    adminAddresses.some((a) => a.includes(':')) ||
+    (probing && live && (await hasGlobalIpv6(options.netns)));
+  // Whose logins the probes check: the session's client, else --admin-address, else every address that can log in today.
+  const admins = probeAdmins(ssh, adminAddresses, `${base.nftText}\n${iptablesSavesText(base)}\n${text}`, ipv6InUse);
+  // The host's flows (plan --flows), replayed as flows that must stay allowed.
+  const replay = await flowReplay(
+    probing && live && (options.flows?.enabled ?? false),
+    options.netns,
+    options.flows?.file ?? null,
+  );
+  const changes = specs.map((spec, i) => {
+    const { variant, mismatch } = choices[i]!;
+    const liveText = (variant === 'nft' ? base.iptablesNft : base.iptablesLegacy)[spec.part.family];
+    return { ...spec, variant, mismatch, liveText };
+  });
+  // The scratch must hold what the snapshot holds: when the snapshot kept another save (the listing showed
+  // no table of this variant and family, so it kept none), the change is computed again from the snapshot's.
+  const scratchOf = async (c: (typeof changes)[number], i: number): Promise<IptablesScratchResult> => {
+    const first = i < earlyScratches.length ? await earlyScratches[i]! : null;
+    if (first && first.save === c.liveText) {
+      if (first.error !== null) throw first.error;
+      if (first.result) return first.result;
+    }
+    return inScratch(c, c.variant, c.liveText, base.ipsets);
+  };
   let probeError: string | null = null;
-  const [first, probeResults] = await Promise.all([
-    earlyScratch,
+  const [settled, probeResults] = await Promise.all([
+    // Settled, not raced: a refusal is reported once the probes have finished and cleaned up.
+    Promise.allSettled(changes.map(scratchOf)),
     probing
-      ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
+      ? (live ? interfaceOf(options.netns, ssh?.server ?? null) : Promise.resolve(null)).then((ifname) =>
           runProbes({
-            baseText: snapshot.nft.text,
-            proposalPath: resolve(path),
+            baseText: base.nftText,
+            proposalPath: path,
             proposalText: text,
             ssh,
+            admins,
             sshPorts,
             ifname,
-            mustAllow: (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s)),
+            mustAllow: [
+              ...(options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s)),
+              ...(replay?.probes.map((p) => p.spec) ?? []),
+            ],
             mustDeny: (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s)),
-            format: iptablesProbeHooks({ snapshot, model, variant, family, input, replaceTables }),
+            ...(live ? { liveNetns: options.netns } : {}),
+            format: iptablesProbeHooks({
+              base,
+              swaps: changes.map((c) => ({ variant: c.variant, family: c.part.family, input: c.input })),
+              replaceTables,
+            }),
           }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
@@ -122,111 +200,65 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
         )
       : Promise.resolve(null),
   ]);
-  // The scratch must hold what the snapshot holds: when the listing showed no table of this variant and
-  // family (so the snapshot kept no save), the change is computed again from that.
-  if (first.save === liveText && first.error !== null) throw first.error;
-  const scratch = first.save === liveText && first.result !== null ? first.result : await inScratch(liveText);
+  const scratches = settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
   debugLog('iptables plan: scratch done');
-  const [before, after] = [parseSave(scratch.before), parseSave(scratch.after)];
-  const scope = changedScope(
-    before,
-    after,
-    replaceTables
-      ? tableScope(
-          tables.map((t) => t.name),
-          before,
-          after,
-        )
-      : declaredScope(tables),
-  );
-  const label = (table: string): string => `iptables-${variant} ${family} ${table}`;
-  const diff = diffSaves(before, after, scope, label, 'live');
-  const findings: FindingT[] = [
-    ...(choice.mismatch ? [choice.mismatch] : []),
-    ...iptablesFindings({ before, after, scope, family, replaceTables, label, sshPorts }),
-    ...scratch.notReproduced.map(
-      (t): FindingT =>
-        scope[t]
-          ? {
-              code: 'IPTABLES_TABLE_NOT_REPRODUCED',
-              severity: 'error',
-              message: `The live ${label(t)} table could not be loaded into the scratch namespace, so the change to it cannot be computed.`,
-              fix: 'Check the table with iptables-save; a match on a missing ipset or module is the usual cause.',
-              location: label(t),
-            }
-          : {
-              code: 'IPTABLES_TABLE_NOT_REPRODUCED',
-              severity: 'info',
-              message: `The live ${label(t)} table could not be loaded into the scratch namespace; the change does not touch it.`,
-              fix: 'Nothing to do.',
-              location: label(t),
-            },
+  const planned = changes.map((c, i) =>
+    partPlan(
+      {
+        part: c.part,
+        tables: c.tables,
+        family: c.part.family,
+        variant: c.variant,
+        mismatch: c.mismatch,
+        live: parseSave(c.liveText),
+        input: c.input,
+        scratch: scratches[i]!,
+      },
+      replaceTables,
+      sshPorts,
     ),
-  ];
-  if (probeResults) {
-    const own = tables.map((t) =>
-      variant === 'legacy' ? `iptables-legacy ${family} ${t.name}` : `${family === 'v6' ? 'ip6' : 'ip'} ${t.name}`,
-    );
-    const fromProbes = probeFindings(probeResults, own);
-    findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
-    findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
-  } else if (probeError) {
+  );
+  const own = changes.flatMap((c) =>
+    c.tables.map((t) =>
+      c.variant === 'legacy'
+        ? `iptables-legacy ${c.part.family} ${t.name}`
+        : `${c.part.family === 'v6' ? 'ip6' : 'ip'} ${t.name}`,
+    ),
+  );
+  const findings = mergeWithFlows(
+    planned.flatMap((p) => p.analysis),
+    probeResults,
+    replay,
+    { mode: admins.mode, ipv6InUse, own },
+  );
+  if (!probeResults && probeError) {
     findings.push(probesFailed(probeError));
   }
-  const flags = ['-w', '5', '-c', '--noflush'];
-  const restore = program('restore', variant, family);
-  const what = (verb: string): string =>
-    `iptables-${variant} ${family} ${verb} ${Object.entries(scope)
-      .map(([t, c]) => `${t}: ${c.join(',')}`)
-      .join('; ')}`;
-  const applyStep: TransactionStepT = replaceTables
-    ? {
-        program: restore,
-        args: ['-w', '5'],
-        input,
-        what: `iptables-${variant} ${family} tables ${tables.map((t) => t.name).join(', ')} (full restore)`,
-      }
-    : {
-        program: restore,
-        args: flags,
-        input: rollbackInput(carryCounters(live, after), before, scope),
-        what: what('chains'),
-      };
-  const rollback = rollbackInput(live, after, scope);
-  const expected: ExpectedT = { format: 'iptables', variant, family, tables: touchedView(after, scope) };
-  const changed = Object.keys(scope).length > 0;
+  const expected =
+    planned.length === 1 ? planned[0]!.expected : { format: 'iptables', parts: planned.map((p) => p.expected) };
+  const after = scratches.map((x) => x.after.replace(/^\[\d+:\d+\] /gm, '').replace(/^#.*\n/gm, '')).join('');
   const plan: PlanT = {
     version: PLAN_VERSION,
     format: 'iptables',
     createdAt: new Date().toISOString(),
-    netns: options.netns,
-    // A plan of the live rules: applied only here (unless --from-elsewhere), as nft plans.
-    where: currentWhere(options.netns),
-    base: { hash: snapshot.hash, source: 'live', ref: null },
-    proposal: { path: resolve(path), sha256: sha256(text), text },
-    result: {
-      hash: sha256(scratch.after.replace(/^\[\d+:\d+\] /gm, '').replace(/^#.*\n/gm, '')),
-      touchedText: JSON.stringify(expected),
-    },
-    touchedTables: Object.keys(scope).map((name) => ({
-      family: family === 'v6' ? 'ip6' : 'ip',
-      name,
-      existedBefore: true,
-      existsAfter: true,
-      owner: `iptables-${variant}`,
-      iptablesNft: variant === 'nft',
-    })),
-    diff,
-    counters: iptablesCountersAtRisk(live, diff, scope, label),
+    netns: base.netns,
+    // Where it applies: here for a plan of the live rules, where an export was taken; a bare save names no place.
+    ...(base.where ? { where: base.where } : {}),
+    base: { hash: base.hash, source: base.source, ref: base.ref },
+    proposal: { path: parts.length === 1 ? resolve(path) : path, sha256: sha256(text), text },
+    result: { hash: sha256(after), touchedText: JSON.stringify(expected) },
+    touchedTables: planned.flatMap((p) => p.touchedTables),
+    diff: mergeDiffs(planned.map((p) => p.diff)),
+    counters: planned.flatMap((p) => p.counters),
     findings,
     rollback: { nftScript: '', iptablesNft: { v4: null, v6: null } },
-    transaction: {
-      apply: changed ? [applyStep] : [],
-      rollback: rollback ? [{ program: restore, args: flags, input: rollback, what: what('restore chains') }] : [],
-    },
+    transaction: { apply: planned.flatMap((p) => p.apply), rollback: planned.flatMap((p) => p.rollback) },
   };
   debugLog('iptables plan: built');
-  const parsed = Plan.parse(plan);
+  const parsedPlan = Plan.parse(plan);
   debugLog('iptables plan: validated');
-  return { plan: parsed, baseSnapshot: snapshot };
+  return { plan: parsedPlan, baseSnapshot: base.snapshot };
 }

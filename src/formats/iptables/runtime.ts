@@ -9,8 +9,9 @@ import { program } from './programs.js';
 import { renderIptablesPersist, defaultIptablesPersistPath } from './persist.js';
 import { parseRestore } from './parse.js';
 import { foreignOwner, ownRule } from './owners.js';
-import { FwsafeError } from '../../errors.js';
+import { FwsafeError, UserError } from '../../errors.js';
 import { IpFamily, IptablesVariant } from './family.js';
+import { v6Sibling } from './pair.js';
 
 const View = z.record(
   z.string(),
@@ -25,6 +26,16 @@ export const Expected = z.strictObject({
   tables: View,
 });
 export type ExpectedT = z.infer<typeof Expected>;
+
+/** A v4 + v6 change: what each family's touched chains look like after it. */
+const ExpectedPair = z.strictObject({ format: z.literal('iptables'), parts: z.array(Expected).min(2).max(2) });
+
+/** The expectations a plan or pending record stores: one per family the change touches. */
+export function expectations(text: string): ExpectedT[] {
+  const value: unknown = JSON.parse(text);
+  const pair = ExpectedPair.safeParse(value);
+  return pair.success ? pair.data.parts : [Expected.parse(value)];
+}
 
 const same = (a: ChainView | undefined, b: ChainView | undefined): boolean =>
   JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -70,29 +81,54 @@ export const iptablesRuntime: FormatRuntime = {
   rollbackSteps: (plan): TransactionStepT[] => transaction(plan).rollback,
   expectedText: (plan) => plan.result.touchedText,
   earlySave(plan, netns) {
-    const { variant, family } = Expected.parse(JSON.parse(plan.result.touchedText));
-    return { variant, family, text: saveVariant(netns, variant, family) };
+    // A v4 + v6 change: one save per family it touched.
+    return expectations(plan.result.touchedText).map(({ variant, family }) => ({
+      variant,
+      family,
+      text: saveVariant(netns, variant, family),
+    }));
   },
   async overwritten(pending) {
-    const expected = Expected.parse(JSON.parse(pending.expectedText));
-    const scope: ChainScope = Object.fromEntries(
-      Object.entries(expected.tables).map(([t, chains]) => [t, Object.keys(chains)]),
+    const all = expectations(pending.expectedText);
+    const found = await Promise.all(
+      all.map(async (expected) => {
+        const scope: ChainScope = Object.fromEntries(
+          Object.entries(expected.tables).map(([t, chains]) => [t, Object.keys(chains)]),
+        );
+        const saves = await Promise.all(
+          Object.keys(scope).map((table) =>
+            run(program('save', expected.variant, expected.family), ['-t', table], {
+              netns: pending.netns,
+              allowFailure: true,
+              timeoutMs: 10_000,
+            }),
+          ),
+        );
+        const now = touchedView(parseSave(saves.map((r) => (r.exitCode === 0 ? r.stdout : '')).join('\n')), scope);
+        // Said precisely: which rules someone else added, removed or changed in a touched chain during the window.
+        const differing = differingChains(expected.tables, now, true);
+        return all.length > 1 ? differing.map((d) => `${expected.family} ${d}`) : differing;
+      }),
     );
-    const saves = await Promise.all(
-      Object.keys(scope).map((table) =>
-        run(program('save', expected.variant, expected.family), ['-t', table], {
-          netns: pending.netns,
-          allowFailure: true,
-          timeoutMs: 10_000,
-        }),
-      ),
-    );
-    const now = touchedView(parseSave(saves.map((r) => (r.exitCode === 0 ? r.stdout : '')).join('\n')), scope);
-    // Said precisely: which rules someone else added, removed or changed in a touched chain during the window.
-    return differingChains(expected.tables, now, true);
+    return found.flat();
   },
   persistence: {
-    defaultPath: (plan) => defaultIptablesPersistPath(Expected.parse(JSON.parse(plan.result.touchedText)).family),
+    // A v4 + v6 change persists to the IPv4 boot file and its IPv6 sibling (split below).
+    defaultPath: (plan) => defaultIptablesPersistPath(expectations(plan.result.touchedText)[0]!.family),
+    split(path, change) {
+      const all = expectations(change.expectedText);
+      if (all.length === 1) return [{ path, change }];
+      const v6 = v6Sibling(path);
+      if (!v6)
+        throw new UserError(
+          `--persist ${path}: a v4 + v6 change writes two files; name the IPv4 one NAME.v4 (its IPv6 file is NAME.v6) or …/iptables (…/ip6tables).`,
+          { code: 'IPTABLES_PAIR', actions: ['Use --persist-default, or --persist /etc/iptables/rules.v4.'] },
+        );
+      return all.map((e) => ({
+        path: e.family === 'v6' ? v6 : path,
+        change: { expectedText: JSON.stringify(e) },
+      }));
+    },
     render: (netns, pending) => {
       const expected = Expected.parse(JSON.parse(pending.expectedText));
       return renderIptablesPersist(netns, expected.variant, expected.family);

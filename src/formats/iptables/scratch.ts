@@ -3,6 +3,7 @@ import { run } from '../../run/runner.js';
 import { cleanStale } from '../../plan/scratch.js';
 import { KernelRejectedError } from '../../errors.js';
 import { program } from './programs.js';
+import { loadIpsets } from '../../backends/ipset.js';
 import type { IpFamily, IptablesVariant } from './family.js';
 
 export interface IptablesScratchOptions {
@@ -22,6 +23,8 @@ export interface IptablesScratchOptions {
   replaceTables: boolean;
   proposalPath: string;
   proposalLines: string[];
+  /** The live ipsets (`ipset save`), loaded first so `-m set` rules load as they are. */
+  ipsets?: string | null;
 }
 
 export interface IptablesScratchResult {
@@ -124,6 +127,7 @@ export async function computeIptablesInScratch(o: IptablesScratchOptions): Promi
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    await loadIpsets(ns, o.ipsets ?? null);
     const notReproduced = await loadTouched(ns, restore, o.liveSave, o.tables);
     const before = (await run(save, ['-c'], { netns: ns })).stdout;
     const applied = await run(restore, ['-w', '5', ...(o.replaceTables ? [] : ['--noflush'])], {

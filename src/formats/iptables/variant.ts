@@ -21,7 +21,11 @@ export async function chooseVariant(
   family: IpFamily,
   override: IptablesVariant | null,
 ): Promise<VariantChoice> {
-  const legacy = (await legacyTableNames(netns))[family];
+  return variantOf((await legacyTableNames(netns))[family], family, override);
+}
+
+/** chooseVariant from the legacy tables a host has for the family (live, or in a saved base). */
+export function variantOf(legacy: string[], family: IpFamily, override: IptablesVariant | null): VariantChoice {
   const live: IptablesVariant = legacy.length > 0 ? 'legacy' : 'nft';
   const liveWhy =
     legacy.length > 0

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidingRule, rewriteOf } from '../../../src/probes/trace.js';
+import { decidingRule, replyDrop, rewriteOf } from '../../../src/probes/trace.js';
 import { whatHappened } from '../../../src/probes/attribution.js';
 import type { ProbeResult } from '../../../src/probes/run-probes.js';
 import { walkInput } from '../../../src/plan/findings/packet-walk.js';
@@ -135,5 +135,34 @@ describe('the walk never throws on expressions printed raw', () => {
       iifname: null,
     });
     expect(r).toMatchObject({ verdict: 'accept', uncertain: true });
+  });
+});
+
+describe('replies dropped by a rule that matches both directions (docker DOCKER-USER without --ctdir ORIGINAL)', () => {
+  const REPLY =
+    'iif "docker0" oif "eth0" ip saddr 172.17.0.2 ip daddr 10.214.0.2 ip protocol tcp tcp sport 80 tcp dport 40312 tcp flags == 0x12';
+  const OUT =
+    'iif "eth0" oif "docker0" ip saddr 10.214.0.2 ip daddr 172.17.0.2 ip protocol tcp tcp sport 40312 tcp dport 80 tcp flags == syn';
+  const TRACE = [
+    `trace id aa01 ip filter FORWARD packet: ${OUT}`,
+    'trace id aa01 ip filter DOCKER rule ip daddr 172.17.0.2 oifname "docker0" tcp dport 80 counter packets 1 bytes 60 accept (verdict accept)',
+    `trace id bb02 ip filter FORWARD packet: ${REPLY}`,
+    'trace id bb02 ip filter FORWARD rule counter packets 1 bytes 60 jump DOCKER-USER (verdict jump DOCKER-USER)',
+    'trace id bb02 ip filter DOCKER-USER rule ip saddr != 10.214.0.2 ct original proto-dst 8080 counter packets 1 bytes 60 drop (verdict drop)',
+  ].join('\n');
+
+  it('names the rule that dropped the backend’s reply to the probe source', () => {
+    expect(replyDrop(TRACE, '172.17.0.2', '10.214.0.2', 80)).toMatchObject({
+      decidedBy: 'ip filter DOCKER-USER: ip saddr != 10.214.0.2 ct original proto-dst 8080 counter drop',
+      verdict: 'drop',
+    });
+  });
+
+  it('nothing when the replies were accepted, or came from elsewhere', () => {
+    expect(
+      replyDrop(TRACE.replace('drop (verdict drop)', 'accept (verdict accept)'), '172.17.0.2', '10.214.0.2', 80),
+    ).toBeNull();
+    expect(replyDrop(TRACE, '172.17.0.3', '10.214.0.2', 80)).toBeNull();
+    expect(replyDrop(TRACE, '172.17.0.2', '10.214.0.2', 443)).toBeNull();
   });
 });
