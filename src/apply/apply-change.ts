@@ -4,6 +4,8 @@ import type { VersionRecordT } from '../history/schema.js';
 import type { PlanT } from '../plan/schema.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
+import { scopedHash } from '../snapshot/hash.js';
+import { completeSnapshot, composeSnapshot } from '../history/complete-snapshot.js';
 import { runtimeOf } from '../formats/runtime.js';
 import { run } from '../run/runner.js';
 import { PERSIST_DEFAULT } from '../formats/types.js';
@@ -87,6 +89,28 @@ export function driftError(planBase: string, live: string): FwsafeError {
 }
 
 /**
+ * The whole ruleset after the change. When the change was one nft transaction and the nft generation
+ * moved by exactly one since the base was listed, that commit was the change's own: only the touched
+ * tables are listed again, the others are the base's. Otherwise everything is listed.
+ */
+async function afterSnapshot(
+  netns: string | null,
+  baseVersion: number,
+  base: SnapshotT,
+  plan: PlanT | null,
+): Promise<SnapshotT> {
+  const touched = plan?.touchedTables.map((t) => `${t.family} ${t.name}`) ?? [];
+  if (plan && touched.length > 0 && base.generation) {
+    // The change's commit finished before this listing starts: base + 1 is the floor of its generation.
+    const floor = { ...base.generation, genid: base.generation.genid + 1 };
+    const { snapshot: partial } = await takeSnapshot(netns, { json: false, tables: touched, floor });
+    const composed = composeSnapshot(base, baseVersion, partial, 1);
+    if (composed) return composed;
+  }
+  return (await takeSnapshot(netns, { json: false })).snapshot;
+}
+
+/**
  * Applies a planned change under the watchdog: lock, drift check, base version, pending record
  * (fsynced), watchdog armed, then one transaction per backend (nft, iptables-restore). Returns while the
  * change awaits confirmation.
@@ -106,10 +130,19 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   if (!options.held) acquireLock(store.paths, changeId, netns);
   let pending: PendingRecordT;
   let baseText = '';
+  let baseSnap: SnapshotT | null = null;
   try {
-    const snapshot = options.held?.baseSnapshot ?? (await takeSnapshot(netns, { json: false })).snapshot;
+    // The drift check lists the tables the plan covers (all of them for a plan without `base.tables`).
+    const scoped = plan.base.tables;
+    const live =
+      options.held?.baseSnapshot ??
+      (await takeSnapshot(netns, { json: false, ...(scoped ? { tables: scoped } : {}) })).snapshot;
+    const liveHash = scoped ? scopedHash(live.nft.text, scoped, live.iptablesLegacy) : live.hash;
+    if (liveHash !== plan.base.hash) throw driftError(plan.base.hash, liveHash);
+    // The base version keeps every table: the latest version's where the nft generation proves them unchanged.
+    const snapshot = await completeSnapshot(store, netns, live);
+    baseSnap = snapshot;
     baseText = snapshot.nft.text;
-    if (snapshot.hash !== plan.base.hash) throw driftError(plan.base.hash, snapshot.hash);
     const actor = currentActor();
     const base = store.add(
       {
@@ -229,7 +262,12 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     }
     // A connection opened after this moment met the new rules: only such a one proves a confirmation.
     const appliedAtTicks = bootTicksNow();
-    const { snapshot: after } = await takeSnapshot(netns, { json: false });
+    const after = await afterSnapshot(
+      netns,
+      pending.baseVersion,
+      baseSnap!,
+      nftTouched && transactions.length === 1 ? plan : null,
+    );
     const version = store.add(
       {
         kind: options.kind ?? 'apply',

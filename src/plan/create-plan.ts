@@ -31,7 +31,9 @@ import { loadLiveBase } from '../probes/load-live.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import type { SnapshotT } from '../snapshot/schema.js';
-import { contentHash, sha256 } from '../snapshot/hash.js';
+import { contentHash, scopedHash, sha256 } from '../snapshot/hash.js';
+import { nftTableInventory } from '../backends/nft.js';
+import { listingScope, notListedFinding, type ListingScope } from './listing-scope.js';
 import { buildModel, tableKey, type RulesetModel } from '../ruleset/model.js';
 import { tableOwner } from '../backends/owners.js';
 import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
@@ -77,15 +79,16 @@ interface Base {
   exportedFrom?: { netns: string | null; where?: WhereT };
 }
 
-async function loadBase(options: PlanOptions): Promise<Base> {
+/** The base of a plan; with a listing scope only those live tables are listed and hashed. */
+async function loadBase(options: PlanOptions, listing?: ListingScope): Promise<Base> {
   const against = options.against ?? null;
   if (against === null) {
-    const { snapshot, model } = await takeSnapshot(options.netns);
+    const { snapshot, model } = await takeSnapshot(options.netns, listing ? { tables: listing.listed } : {});
     return {
       source: 'live',
       ref: null,
       text: snapshot.nft.text,
-      hash: snapshot.hash,
+      hash: listing ? scopedHash(snapshot.nft.text, listing.hashed, snapshot.iptablesLegacy) : snapshot.hash,
       live: model,
       iptablesNft: snapshot.iptablesNft,
       legacy: snapshot.summary.iptablesLegacy,
@@ -168,6 +171,10 @@ function liveLoader(base: Base): { load: (ns: string) => Promise<string[]> } | u
 /** As root with a model of the base (live or a stored version), the scratch holds only the proposal's tables. */
 const scopedScratch = (base: Base): boolean => base.live !== null && isRoot();
 
+/** The proposal names one table: a scoped scratch namespace then holds at most that one. */
+const namesOneTable = (scope: ProposalScope): boolean =>
+  scope.kind === 'tables' && new Set([...scope.needed, ...scope.replaced]).size <= 1;
+
 /** True when the scratch namespace needs nothing of the live ruleset to compute the proposal. */
 function independentOfBase(scope: ProposalScope, proposalText: string): boolean {
   return (
@@ -188,7 +195,14 @@ function scratchFor(base: Base, scope: ProposalScope, path: string, proposalText
   base = { ...base, text: withoutOwnerFlags(base.text) };
   if (scopedScratch(base)) {
     const loadText = scope.kind === 'all' ? base.text : scopedLoadText(base.text, scope);
-    return computeInScratch({ baseText: base.text, loadText, listBefore: false, proposalPath: path, proposalText });
+    return computeInScratch({
+      baseText: base.text,
+      loadText,
+      listBefore: false,
+      proposalPath: path,
+      proposalText,
+      oneTable: namesOneTable(scope),
+    });
   }
   return computeInScratch({ baseText: base.text, proposalPath: path, proposalText });
 }
@@ -280,12 +294,25 @@ export async function planNft(
   // the scratch namespace while the live ruleset is being listed.
   const early =
     isRoot() && !options.against && independentOfBase(scope, proposalText)
-      ? computeInScratch({ baseText: '', loadText: '', listBefore: false, proposalPath: label, proposalText })
+      ? computeInScratch({
+          baseText: '',
+          loadText: '',
+          listBefore: false,
+          proposalPath: label,
+          proposalText,
+          oneTable: namesOneTable(scope),
+        })
       : null;
   early?.catch(() => undefined);
+  // Probes need only root (or root of a private user namespace): they run against a saved base too.
+  const probing = (options.probes?.enabled ?? true) && isRoot();
+  // Live, as root, with tables named: only those are listed (and, for the probes, every hooked table).
+  let listing: ListingScope | undefined;
   let base: Base;
   try {
-    base = await loadBase(options);
+    if (isRoot() && !options.against && scope.kind === 'tables')
+      listing = listingScope(scope, await nftTableInventory(options.netns, { hookedOnly: true }), probing);
+    base = await loadBase(options, listing);
   } catch (error) {
     await early?.catch(() => undefined);
     throw error;
@@ -297,8 +324,6 @@ export async function planNft(
       ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns), hasGlobalIpv6(options.netns)])
       : [[22], null, false];
   const ipv6InUse = globalV6 || Boolean(ssh?.client.includes(':')) || adminAddresses.some((a) => a.includes(':'));
-  // Probes need only root (or root of a private user namespace): they run against a saved base too.
-  const probing = (options.probes?.enabled ?? true) && isRoot();
   // Without a session or given addresses: every address the ruleset or the proposal names, and the stand-ins.
   const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`, ipv6InUse);
   const declaredAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
@@ -370,6 +395,12 @@ export async function planNft(
     findings.push(...replayed.findings);
     findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
   }
+  const unlisted = listing && !probing ? notListedFinding(listing, computed.after.text) : null;
+  if (unlisted) {
+    findings.push(unlisted);
+    const rank = { error: 0, warning: 1, info: 2 } as const;
+    findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
+  }
   if (!probeResults && probeError) {
     findings.push({
       code: 'PROBES_FAILED',
@@ -394,6 +425,9 @@ export async function planNft(
       hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }),
       source: base.source,
       ref: base.ref,
+      ...(listing
+        ? { tables: listing.hashed, listed: listing.listed, ...(probing ? {} : { notListed: listing.notListed }) }
+        : {}),
     },
     proposal: { path: label, sha256: sha256(proposalText), text: proposalText },
     result: {

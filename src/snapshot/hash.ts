@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { normaliseRulesetText } from '../ruleset/text.js';
+import { normaliseRulesetText, splitTables } from '../ruleset/text.js';
 import { elementsOnePerLine } from '../plan/element-lines.js';
 
 export function sha256(text: string | Buffer): string {
@@ -30,4 +30,23 @@ export function contentHash(parts: { nftText: string; legacyV4?: string | null; 
       normaliseIptablesSave(parts.legacyV6 ?? null),
     ].join('\n'),
   );
+}
+
+/** The text of only the given tables (`family name` keys) of a listing, in its order. */
+export function tablesText(text: string, keys: string[]): string {
+  const wanted = new Set(keys);
+  return splitTables(text)
+    .filter((t) => wanted.has(`${t.family} ${t.name}`))
+    .map((t) => `${t.raw}\n`)
+    .join('');
+}
+
+/** contentHash of the given tables only (and the legacy rules): a plan's base when the change names its tables. */
+export function scopedHash(
+  text: string,
+  keys: string[] | undefined,
+  legacy: { v4: string | null; v6: string | null },
+): string {
+  const nftText = keys ? tablesText(text, keys) : text;
+  return contentHash({ nftText, legacyV4: legacy.v4, legacyV6: legacy.v6 });
 }

@@ -1,4 +1,5 @@
-import { listNftRuleset, listNftText } from '../backends/nft.js';
+import { listNftRuleset, listNftTableSet, listNftText, type NftListing } from '../backends/nft.js';
+import { nftGeneration, sameGeneration, type GenerationT } from '../backends/nft-generation.js';
 import { textModel } from '../ruleset/text-model.js';
 import { legacyTableNames, saveIptablesNft, saveLegacy } from '../backends/iptables.js';
 import { iptablesNftFamilies } from '../backends/iptables-nft-tables.js';
@@ -18,15 +19,39 @@ export interface SnapshotOptions {
    * rules (versions, drift checks, diffs) needs only the text: nft then fetches the ruleset once, not twice.
    */
   json?: boolean;
+  /**
+   * List only these tables (`family name` keys): a partial snapshot for a plan or a drift check, marked
+   * with `listedTables`; a version is completed from it (src/history/complete-snapshot.ts).
+   */
+  tables?: string[];
+  /**
+   * A generation known to be at or below the one the listing starts at (a commit the caller saw finish):
+   * one reading after the listing then proves it (equal to the floor), none is needed before it.
+   */
+  floor?: GenerationT;
+}
+
+function nftListing(
+  netns: string | null,
+  withJson: boolean,
+  tables: string[] | undefined,
+): Promise<NftListing | { text: string; json: null }> {
+  if (tables) {
+    const names = tables.map((key) => ({
+      family: key.slice(0, key.indexOf(' ')),
+      name: key.slice(key.indexOf(' ') + 1),
+    }));
+    return listNftTableSet(netns, names).then((l) => (withJson ? l : { text: l.text, json: null }));
+  }
+  return withJson ? listNftRuleset(netns) : listNftText(netns).then((text) => ({ text, json: null }));
 }
 
 /** Records every backend present in the namespace: nft (text with counters, and JSON), iptables-nft, legacy, firewalld. */
 export async function takeSnapshot(netns: string | null, options: SnapshotOptions = {}): Promise<TakenSnapshot> {
   const withJson = options.json ?? true;
-  const [nft, legacyNames] = await Promise.all([
-    withJson ? listNftRuleset(netns) : listNftText(netns).then((text) => ({ text, json: null })),
-    legacyTableNames(netns),
-  ]);
+  // The generation read before and after the listing: equal, it is the listing's (nothing committed meanwhile).
+  const genBefore = options.floor ?? (await nftGeneration(netns));
+  const [nft, legacyNames] = await Promise.all([nftListing(netns, withJson, options.tables), legacyTableNames(netns)]);
   const model = nft.json === null ? textModel(nft.text) : buildModel(nft.json, nft.text);
   // firewall-cmd is asked only when firewalld's table (or chains) are in this namespace: no cost otherwise.
   const [iptablesNft, iptablesLegacy, firewalld] = await Promise.all([
@@ -34,6 +59,7 @@ export async function takeSnapshot(netns: string | null, options: SnapshotOption
     saveLegacy(netns, legacyNames),
     captureFirewalld(netns, { tablePresent: hasFirewalldMarks(model) }),
   ]);
+  const genAfter = genBefore ? await nftGeneration(netns) : null;
   const snapshot: SnapshotT = {
     schema: SNAPSHOT_SCHEMA,
     takenAt: new Date().toISOString(),
@@ -50,6 +76,8 @@ export async function takeSnapshot(netns: string | null, options: SnapshotOption
       iptablesLegacy: legacyNames.v4.length + legacyNames.v6.length > 0,
       firewalld: firewalld !== null,
     },
+    ...(genBefore && sameGeneration(genBefore, genAfter) ? { generation: genBefore } : {}),
+    ...(options.tables ? { listedTables: [...options.tables] } : {}),
   };
   return { snapshot, model };
 }
