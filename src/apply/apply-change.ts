@@ -14,7 +14,7 @@ import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
 import { bootId, monoNowNs } from '../pending/clock.js';
 import { currentConnection } from '../session/connection.js';
 import { bootTicksNow } from '../watchdog/proc-stat.js';
-import { armGuards, armSystemdBackstop } from '../watchdog/arm.js';
+import { armGuards, armSystemdBackstop, type SpawnedGuard } from '../watchdog/arm.js';
 import { acquireLock } from './lock.js';
 import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
@@ -42,7 +42,7 @@ export interface ApplyOptions {
    * snapshot. With `baseSnapshot` (nobody was asked anything since) that snapshot is the base version
    * and no second listing is made; without it the live ruleset is listed again and compared.
    */
-  held?: { changeId: string; baseSnapshot: SnapshotT | null };
+  held?: { changeId: string; baseSnapshot: SnapshotT | null; guards?: SpawnedGuard[] | null };
   /** Apply a plan made on another host or in another namespace (refused otherwise, exit 15). */
   fromElsewhere?: boolean;
 }
@@ -199,7 +199,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   // the kernel nothing is restored (only checked); after it, the stored rollback runs.
   let sent = false;
   try {
-    const guardPids = await armGuards(store.paths, changeId);
+    const guardPids = await armGuards(store.paths, changeId, undefined, options.held?.guards ?? null);
     const watchdogPid = guardPids[0]!;
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({

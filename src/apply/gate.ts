@@ -8,6 +8,7 @@ import { assertTakenHere, currentWhere } from '../host/identity.js';
 import type { FindingT, PlanT } from '../plan/schema.js';
 import { acquireLock } from './lock.js';
 import { newChangeId } from './ids.js';
+import { startGuards } from '../watchdog/arm.js';
 import { restoreProposal, type RestoreProposal } from './restore-plan.js';
 import { applyChange, driftError, refuseBlocked, type AppliedChange, type ApplyOptions } from './apply-change.js';
 
@@ -65,6 +66,9 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
   acquireLock(store.paths, changeId, options.netns);
   let handedOver = false;
   try {
+    // The guards start now and wait for the pending record: their start-up overlaps the plan. They
+    // leave by themselves when the lock is released without one (a refusal, drift, nothing to do).
+    const guards = await startGuards(store.paths, changeId);
     let restore: RestoreProposal | null = null;
     let text: string;
     let label: string;
@@ -120,7 +124,7 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
     const asked = await options.ask();
     handedOver = true;
     // From here applyChange owns the lock: it releases it on every failure before a pending record exists.
-    const held = { changeId, baseSnapshot: asked ? null : baseSnapshot };
+    const held = { changeId, baseSnapshot: asked ? null : baseSnapshot, guards };
     const applied = await applyChange({ ...options, plan, kind: restore ? 'restore' : 'apply', held });
     return { status: 'applied', gated, applied };
   } finally {

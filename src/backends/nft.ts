@@ -52,14 +52,9 @@ export interface TableInventoryItem extends TableName {
  * holding no chain, set, map or flowtable (an empty table, or one with only named counters, quotas or
  * ct objects) is not found: without a chain it has no effect on packets.
  */
-export async function nftTableInventory(
-  netns: string | null,
-  options: { hookedOnly?: boolean } = {},
-): Promise<TableInventoryItem[]> {
-  // Hooked tables only: chains alone name them (one nft call instead of four).
-  const kinds = options.hookedOnly ? ['chains'] : DISCOVER;
+export async function nftTableInventory(netns: string | null): Promise<TableInventoryItem[]> {
   const dumps = await Promise.all(
-    kinds.map((kind) => run('nft', ['-j', 'list', kind], { netns, allowFailure: true, timeoutMs: 30_000 })),
+    DISCOVER.map((kind) => run('nft', ['-j', 'list', kind], { netns, allowFailure: true, timeoutMs: 30_000 })),
   );
   const seen = new Map<string, TableInventoryItem>();
   for (const dump of dumps) {

@@ -32,7 +32,7 @@ import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js'
 import { takeSnapshot } from '../snapshot/take.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import { contentHash, scopedHash, sha256 } from '../snapshot/hash.js';
-import { nftTableInventory } from '../backends/nft.js';
+import { hasSlowFullListing, nftTableInventory, nftVersion } from '../backends/nft.js';
 import { listingScope, notListedFinding, type ListingScope } from './listing-scope.js';
 import { buildModel, tableKey, type RulesetModel } from '../ruleset/model.js';
 import { tableOwner } from '../backends/owners.js';
@@ -83,7 +83,10 @@ interface Base {
 async function loadBase(options: PlanOptions, listing?: ListingScope): Promise<Base> {
   const against = options.against ?? null;
   if (against === null) {
-    const { snapshot, model } = await takeSnapshot(options.netns, listing ? { tables: listing.listed } : {});
+    const { snapshot, model } = await takeSnapshot(
+      options.netns,
+      listing ? { tables: listing.listed, complete: listing.complete } : {},
+    );
     return {
       source: 'live',
       ref: null,
@@ -170,6 +173,22 @@ function liveLoader(base: Base): { load: (ns: string) => Promise<string[]> } | u
 
 /** As root with a model of the base (live or a stored version), the scratch holds only the proposal's tables. */
 const scopedScratch = (base: Base): boolean => base.live !== null && isRoot();
+
+/**
+ * The live tables a plan lists. Every table is found (chains, sets, maps, flowtables: 20–50 ms each, in
+ * parallel) so that a host whose tables are all named (a one-table host) gets a whole snapshot: the base
+ * version then needs no second listing. Where nft lists the ruleset whole (≥ 1.1.1), empty tables count
+ * too, which these dumps do not see: the snapshot is marked partial there.
+ */
+async function planListing(
+  netns: string | null,
+  scope: Extract<ProposalScope, { kind: 'tables' }>,
+  probing: boolean,
+): Promise<ListingScope> {
+  const [inventory, version] = await Promise.all([nftTableInventory(netns), nftVersion()]);
+  const listing = listingScope(scope, inventory, probing);
+  return { ...listing, complete: listing.complete && hasSlowFullListing(version) };
+}
 
 /** The proposal names one table: a scoped scratch namespace then holds at most that one. */
 const namesOneTable = (scope: ProposalScope): boolean =>
@@ -311,7 +330,7 @@ export async function planNft(
   let base: Base;
   try {
     if (isRoot() && !options.against && scope.kind === 'tables')
-      listing = listingScope(scope, await nftTableInventory(options.netns, { hookedOnly: true }), probing);
+      listing = await planListing(options.netns, scope, probing);
     base = await loadBase(options, listing);
   } catch (error) {
     await early?.catch(() => undefined);

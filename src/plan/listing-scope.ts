@@ -7,6 +7,8 @@ export interface ListingScope {
   hashed: string[];
   listed: string[];
   notListed: { table: string; hooks: string[] }[];
+  /** Every table found is listed: the listing is the whole ruleset (as a table-by-table listing has it). */
+  complete: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export function listingScope(
   const hooked = inventory.filter((t) => t.hooks.length > 0);
   const listed = [...new Set([...hashed, ...(probing ? hooked.map((t) => t.key) : [])])];
   const notListed = hooked.filter((t) => !listed.includes(t.key)).map((t) => ({ table: t.key, hooks: t.hooks }));
-  return { hashed, listed, notListed };
+  return { hashed, listed, notListed, complete: inventory.every((t) => listed.includes(t.key)) };
 }
 
 const MAX_NAMED = 6;

@@ -29,6 +29,8 @@ export interface SnapshotOptions {
    * one reading after the listing then proves it (equal to the floor), none is needed before it.
    */
   floor?: GenerationT;
+  /** `tables` are all the tables there are (the caller found them): the snapshot is a whole one, not marked partial. */
+  complete?: boolean;
 }
 
 function nftListing(
@@ -77,7 +79,7 @@ export async function takeSnapshot(netns: string | null, options: SnapshotOption
       firewalld: firewalld !== null,
     },
     ...(genBefore && sameGeneration(genBefore, genAfter) ? { generation: genBefore } : {}),
-    ...(options.tables ? { listedTables: [...options.tables] } : {}),
+    ...(options.tables && !options.complete ? { listedTables: [...options.tables] } : {}),
   };
   return { snapshot, model };
 }

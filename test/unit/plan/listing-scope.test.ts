@@ -15,7 +15,10 @@ describe('which live tables a plan lists', () => {
       hashed: ['inet admin'],
       listed: ['inet admin'],
       notListed: [{ table: 'ip kube-proxy', hooks: ['prerouting', 'input'] }],
+      complete: false,
     });
+    // A host whose only table is the one the change names: the listing is the whole ruleset.
+    expect(listingScope(scope, [inventory[1]!], false).complete).toBe(true);
     const f = notListedFinding(l, 'table inet admin {\n}\n');
     expect(f?.code).toBe('TABLES_NOT_ANALYSED');
     expect(f?.severity).toBe('info');
