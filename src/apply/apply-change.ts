@@ -5,7 +5,7 @@ import type { PlanT } from '../plan/schema.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import { scopedHash } from '../snapshot/hash.js';
-import { completeSnapshot, composeSnapshot } from '../history/complete-snapshot.js';
+import { completeSnapshot, composeSnapshot, pickTables } from '../history/complete-snapshot.js';
 import { runtimeOf } from '../formats/runtime.js';
 import { run } from '../run/runner.js';
 import { PERSIST_DEFAULT } from '../formats/types.js';
@@ -88,6 +88,13 @@ export function driftError(planBase: string, live: string): FwsafeError {
   });
 }
 
+const keysOf = (tables: { family: string; name: string }[]): string[] => tables.map((t) => `${t.family} ${t.name}`);
+
+/** The snapshot with only these nft tables' text: what fingerprints and the inverse read, cut out cheaply. */
+function onlyTables(s: SnapshotT, tables: { family: string; name: string }[]): SnapshotT {
+  return { ...s, nft: { text: pickTables(s.nft.text, keysOf(tables)), json: null } };
+}
+
 /**
  * The whole ruleset after the change. When the change was one nft transaction and the nft generation
  * moved by exactly one since the base was listed, that commit was the change's own: only the touched
@@ -99,7 +106,7 @@ async function afterSnapshot(
   base: SnapshotT,
   plan: PlanT | null,
 ): Promise<SnapshotT> {
-  const touched = plan?.touchedTables.map((t) => `${t.family} ${t.name}`) ?? [];
+  const touched = plan ? keysOf(plan.touchedTables) : [];
   if (plan && touched.length > 0 && base.generation) {
     // The change's commit finished before this listing starts: base + 1 is the floor of its generation.
     const floor = { ...base.generation, genid: base.generation.genid + 1 };
@@ -176,7 +183,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       rollback: { ...plan.rollback, steps: runtime.rollbackSteps(plan) },
       expectedText: runtime.expectedText(plan),
       // nft tables only: an iptables change's chains are compared by its runtime, never by nft fingerprints.
-      ...(nftTouched ? { before: fingerprintOf(snapshot, touchedTables) } : {}),
+      ...(nftTouched ? { before: fingerprintOf(onlyTables(snapshot, touchedTables), touchedTables) } : {}),
       proposalText: plan.proposal.text,
       timeoutSec: options.timeoutSec,
       deadline: new Date(Date.now() + options.timeoutSec * 1000).toISOString(),
@@ -284,8 +291,11 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     // The inverse needs the handles the kernel gave the change's rules: computed now, from the listing
     // just taken; until it is stored the watchdog has the whole-table restore. `after`: the touched
     // tables as the kernel lists them now, what a rollback compares with (like with like).
-    const inverse = nftTouched ? (runtime.inverse?.(baseText, after.nft.text, plan) ?? null) : null;
-    const afterPrint = nftTouched ? { after: fingerprintOf(after, pending.touchedTables) } : {};
+    const touchedOnly = onlyTables(after, pending.touchedTables);
+    const inverse = nftTouched
+      ? (runtime.inverse?.(pickTables(baseText, keysOf(pending.touchedTables)), touchedOnly.nft.text, plan) ?? null)
+      : null;
+    const afterPrint = nftTouched ? { after: fingerprintOf(touchedOnly, pending.touchedTables) } : {};
     pending = updatePending(store.paths, (r) => ({
       ...r,
       versionId: version.id,

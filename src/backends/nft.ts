@@ -53,15 +53,25 @@ export interface TableInventoryItem extends TableName {
  * ct objects) is not found: without a chain it has no effect on packets.
  */
 export async function nftTableInventory(netns: string | null): Promise<TableInventoryItem[]> {
-  const dumps = await Promise.all(
-    DISCOVER.map((kind) => run('nft', ['-j', 'list', kind], { netns, allowFailure: true, timeoutMs: 30_000 })),
-  );
+  // One nft process for the four dumps (a JSON batch of list commands prints one document per line);
+  // an nft that refuses the batch is asked one kind at a time.
+  const batch = JSON.stringify({ nftables: DISCOVER.map((kind) => ({ list: { [kind]: null } })) });
+  const one = await run('nft', ['-j', '-f', '-'], { netns, input: batch, allowFailure: true, timeoutMs: 30_000 });
+  const outputs =
+    one.exitCode === 0
+      ? one.stdout.split('\n').filter((line) => line.trim() !== '')
+      : (
+          await Promise.all(
+            DISCOVER.map((kind) => run('nft', ['-j', 'list', kind], { netns, allowFailure: true, timeoutMs: 30_000 })),
+          )
+        )
+          .filter((dump) => dump.exitCode === 0)
+          .map((dump) => dump.stdout);
   const seen = new Map<string, TableInventoryItem>();
-  for (const dump of dumps) {
-    if (dump.exitCode !== 0) continue;
+  for (const output of outputs) {
     let items: Record<string, { family?: string; table?: string; hook?: string }>[] = [];
     try {
-      items = (JSON.parse(dump.stdout) as { nftables?: typeof items }).nftables ?? [];
+      items = (JSON.parse(output) as { nftables?: typeof items }).nftables ?? [];
     } catch {
       continue;
     }

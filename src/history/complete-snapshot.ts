@@ -5,8 +5,11 @@ import { takeSnapshot } from '../snapshot/take.js';
 import type { HistoryStore } from './store.js';
 
 // Content the datapath updates without a commit (dynamic sets, element timeouts, quotas, meters): the
-// generation proves nothing about it, so a table holding any is always listed again.
-const VOLATILE = /\b(expires|timeout|dynamic|quota|meter|last used)\b|\b(add|update|delete) @/;
+// generation proves nothing about it, so a table holding any is always listed again. Plain substring
+// tests (a regex with alternatives over a 50k-rule table costs ~0.1 s); a word inside a comment only
+// makes fwsafe list that table again.
+const VOLATILE = ['expires', 'timeout', 'dynamic', 'quota', 'meter', 'last used', 'add @', 'update @', 'delete @'];
+const volatile = (raw: string): boolean => VOLATILE.some((word) => raw.includes(word));
 
 interface Block {
   key: string;
@@ -39,6 +42,14 @@ function tableBlocks(text: string): Block[] {
   return blocks;
 }
 
+/** Only the given tables (`family name` keys) of an `nft -a list` text, cut out without parsing a rule. */
+export function pickTables(text: string, keys: readonly string[]): string {
+  return tableBlocks(text)
+    .filter((t) => keys.includes(t.key))
+    .map((t) => t.raw)
+    .join('');
+}
+
 // A rule is a line two tabs deep that ends in its handle (chain and set headers are one tab deep).
 const ruleCount = (raw: string): number => raw.match(/^\t\t(?!\t).*# handle \d+$/gm)?.length ?? 0;
 const sameLegacy = (a: SnapshotT, b: SnapshotT): boolean =>
@@ -63,16 +74,22 @@ export function composeSnapshot(
   // firewalld's zones and iptables-nft saves are not split by table here: reused only when none exist.
   if (from.firewalld !== null || partial.firewalld !== null) return null;
   if (partial.summary.iptablesNft || (steps === 1 && from.summary.iptablesNft)) return null;
-  const kept = tableBlocks(from.nft.text).filter((t) => !listed.includes(t.key));
-  if (kept.some((t) => VOLATILE.test(t.raw))) return null;
+  const earlier = tableBlocks(from.nft.text);
+  const kept = earlier.filter((t) => !listed.includes(t.key));
+  if (kept.some((t) => volatile(t.raw))) return null;
   // `list ruleset` prints tables in creation order, the order of their handles.
   const fresh = tableBlocks(partial.nft.text);
   const tables = [...kept, ...fresh].sort((a, b) => a.handle - b.handle);
   const text = tables.map((t) => t.raw).join('');
-  const rules = tables.reduce((n, t) => n + ruleCount(t.raw), 0);
+  // The kept tables' rules are the earlier version's count less those of the tables listed again.
+  const relisted = earlier.filter((t) => listed.includes(t.key));
+  const rules =
+    from.summary.nftRules -
+    relisted.reduce((n, t) => n + ruleCount(t.raw), 0) +
+    fresh.reduce((n, t) => n + ruleCount(t.raw), 0);
   // Nothing committed, nothing volatile and the same legacy rules: the same content, so the same hash (no need to normalise 50k rules).
   const hash =
-    steps === 0 && sameLegacy(from, partial) && !fresh.some((t) => VOLATILE.test(t.raw))
+    steps === 0 && sameLegacy(from, partial) && !fresh.some((t) => volatile(t.raw))
       ? from.hash
       : contentHash({ nftText: text, legacyV4: partial.iptablesLegacy.v4, legacyV6: partial.iptablesLegacy.v6 });
   const { listedTables: _listed, ...whole } = partial;

@@ -33,6 +33,7 @@ import { takeSnapshot } from '../snapshot/take.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import { contentHash, scopedHash, sha256 } from '../snapshot/hash.js';
 import { hasSlowFullListing, nftTableInventory, nftVersion } from '../backends/nft.js';
+import { nftGeneration, type GenerationT } from '../backends/nft-generation.js';
 import { listingScope, notListedFinding, type ListingScope } from './listing-scope.js';
 import { buildModel, tableKey, type RulesetModel } from '../ruleset/model.js';
 import { tableOwner } from '../backends/owners.js';
@@ -80,12 +81,14 @@ interface Base {
 }
 
 /** The base of a plan; with a listing scope only those live tables are listed and hashed. */
-async function loadBase(options: PlanOptions, listing?: ListingScope): Promise<Base> {
+async function loadBase(options: PlanOptions, listing?: ListingScope & { floor: GenerationT | null }): Promise<Base> {
   const against = options.against ?? null;
   if (against === null) {
     const { snapshot, model } = await takeSnapshot(
       options.netns,
-      listing ? { tables: listing.listed, complete: listing.complete } : {},
+      listing
+        ? { tables: listing.listed, complete: listing.complete, ...(listing.floor ? { floor: listing.floor } : {}) }
+        : {},
     );
     return {
       source: 'live',
@@ -175,8 +178,8 @@ function liveLoader(base: Base): { load: (ns: string) => Promise<string[]> } | u
 const scopedScratch = (base: Base): boolean => base.live !== null && isRoot();
 
 /**
- * The live tables a plan lists. Every table is found (chains, sets, maps, flowtables: 20–50 ms each, in
- * parallel) so that a host whose tables are all named (a one-table host) gets a whole snapshot: the base
+ * The live tables a plan lists. Every table is found (chains, sets, maps, flowtables: 20–50 ms in one
+ * nft process) so that a host whose tables are all named (a one-table host) gets a whole snapshot: the base
  * version then needs no second listing. Where nft lists the ruleset whole (≥ 1.1.1), empty tables count
  * too, which these dumps do not see: the snapshot is marked partial there.
  */
@@ -184,10 +187,11 @@ async function planListing(
   netns: string | null,
   scope: Extract<ProposalScope, { kind: 'tables' }>,
   probing: boolean,
-): Promise<ListingScope> {
-  const [inventory, version] = await Promise.all([nftTableInventory(netns), nftVersion()]);
+): Promise<ListingScope & { floor: GenerationT | null }> {
+  // The generation read now, before the listing starts, is its floor (src/snapshot/take.ts).
+  const [inventory, version, floor] = await Promise.all([nftTableInventory(netns), nftVersion(), nftGeneration(netns)]);
   const listing = listingScope(scope, inventory, probing);
-  return { ...listing, complete: listing.complete && hasSlowFullListing(version) };
+  return { ...listing, complete: listing.complete && hasSlowFullListing(version), floor };
 }
 
 /** The proposal names one table: a scoped scratch namespace then holds at most that one. */
@@ -326,7 +330,7 @@ export async function planNft(
   // Probes need only root (or root of a private user namespace): they run against a saved base too.
   const probing = (options.probes?.enabled ?? true) && isRoot();
   // Live, as root, with tables named: only those are listed (and, for the probes, every hooked table).
-  let listing: ListingScope | undefined;
+  let listing: (ListingScope & { floor: GenerationT | null }) | undefined;
   let base: Base;
   try {
     if (isRoot() && !options.against && scope.kind === 'tables')
