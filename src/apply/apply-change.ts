@@ -293,7 +293,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     // tables as the kernel lists them now, what a rollback compares with (like with like).
     const touchedOnly = onlyTables(after, pending.touchedTables);
     const inverse = nftTouched
-      ? (runtime.inverse?.(pickTables(baseText, keysOf(pending.touchedTables)), touchedOnly.nft.text, plan) ?? null)
+      ? ((await runtime.inverse?.(pickTables(baseText, keysOf(pending.touchedTables)), touchedOnly.nft.text, plan)) ??
+        null)
       : null;
     const afterPrint = nftTouched ? { after: fingerprintOf(touchedOnly, pending.touchedTables) } : {};
     pending = updatePending(store.paths, (r) => ({

@@ -1,9 +1,10 @@
 // Without oclif: the apply fast path (src/cli/apply-fast-path.ts) needs this too.
+import type { IpFamily, IptablesVariant } from '../formats/iptables/family.js';
 
 /** The plan options these flags give. */
 export function iptablesOptions(flags: { backend?: string; family?: string; 'replace-tables'?: boolean }): {
-  backend: 'nft' | 'legacy' | null;
-  family: 'v4' | 'v6' | null;
+  backend: IptablesVariant | null;
+  family: IpFamily | null;
   replaceTables: boolean;
 } {
   return {

@@ -116,9 +116,10 @@ export interface FormatRuntime {
   /**
    * Optional: the inverse of what the change did, from the listings right before and after it (nft text
    * with handles); stored in the pending record and run before the rollback steps, so what others add
-   * meanwhile survives. Null when it cannot be computed (the rollback steps then restore whole).
+   * meanwhile survives. Null when it cannot be computed (the rollback steps then restore whole). Async: the
+   * code computing it is loaded only by apply, never by the watchdog (which runs what is stored).
    */
-  inverse?(before: string, after: string, plan: PlanT): RollbackInverseT | null;
+  inverse?(before: string, after: string, plan: PlanT): Promise<RollbackInverseT | null>;
   /** Touched objects that differ now from `pending.expectedText`: someone else changed them in the window. */
   overwritten(pending: PendingRecordT): Promise<string[]>;
   persistence: PersistTarget;

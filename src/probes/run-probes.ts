@@ -313,7 +313,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       [host, client].map((ns) => run('ip', ['-n', ns, 'neigh', 'flush', 'all'], { allowFailure: true })),
     );
 
-    const jobs: Promise<void>[] = [];
+    // Each job returns its result: they are kept in launch order, not in the order the packets came back
+    // (the plan JSON is the same from run to run).
+    const jobs: Promise<ProbeResult>[] = [];
     if (session) {
       const s = session;
       jobs.push(
@@ -324,7 +326,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
           while (Date.now() - t0 < WAIT_MS && (s.out.text.match(/echo/g) ?? []).length <= before)
             await new Promise((r) => setTimeout(r, 20));
           const ok = (s.out.text.match(/echo/g) ?? []).length > before;
-          results.push({
+          return {
             kind: 'session',
             description: `your established SSH session ${admin} → ${server}:${o.ssh!.serverPort}`,
             expected: 'allowed',
@@ -334,7 +336,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             worse: !ok,
             decidedBy: null,
             note: null,
-          });
+          };
         })(),
       );
     }
@@ -350,7 +352,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             const observed = await probeConnect(a, serverOf(a), port);
             const was = before.get(`${a} ${port}`) ?? null;
             const pass = observed === 'allowed';
-            results.push({
+            return {
               kind: 'new-login',
               description: `a new SSH login ${a} → ${serverOf(a)}:${port}`,
               expected: 'allowed',
@@ -361,7 +363,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
               anyCandidate: any,
               decidedBy: null,
               note: null,
-            });
+            };
           })(),
         );
       }
@@ -377,7 +379,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             const dst = spec.to ?? server;
             const observed = await probeConnect(src, dst, spec.port, spec.proto);
             const pass = expected === 'allowed' ? observed === 'allowed' : observed !== 'allowed';
-            results.push({
+            return {
               kind: expected === 'allowed' ? 'must-allow' : 'must-deny',
               description: `${spec.text} (${src} → ${dst}:${spec.port})`,
               expected,
@@ -387,12 +389,12 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
               worse: !pass,
               decidedBy: null,
               note: null,
-            });
+            };
           })(),
         );
       }
     }
-    await Promise.all(jobs);
+    results.push(...(await Promise.all(jobs)));
     // An IPv6 flow that failed because neighbour discovery did not complete: say so (the caches were empty).
     for (const r of results.filter((x) => !x.pass && x.observed !== 'not-run')) {
       const dst = / → ([0-9a-fA-F:]*:[0-9a-fA-F:]*):\d+/.exec(r.description)?.[1];

@@ -9,6 +9,7 @@ import { renderIptablesPersist, defaultIptablesPersistPath } from './persist.js'
 import { parseRestore } from './parse.js';
 import { foreignOwner, ownRule } from './owners.js';
 import { FwsafeError } from '../../errors.js';
+import { IpFamily, IptablesVariant } from './family.js';
 
 const View = z.record(
   z.string(),
@@ -18,8 +19,8 @@ const View = z.record(
 /** What the watchdog compares: the touched chains right after the change, and where they live. */
 export const Expected = z.strictObject({
   format: z.literal('iptables'),
-  variant: z.enum(['nft', 'legacy']),
-  family: z.enum(['v4', 'v6']),
+  variant: IptablesVariant,
+  family: IpFamily,
   tables: View,
 });
 export type ExpectedT = z.infer<typeof Expected>;
