@@ -144,7 +144,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     const live =
       options.held?.baseSnapshot ??
       (await takeSnapshot(netns, { json: false, ...(scoped ? { tables: scoped } : {}) })).snapshot;
-    const liveHash = scoped ? scopedHash(live.nft.text, scoped, live.iptablesLegacy) : live.hash;
+    const liveHash = scopedHash(live, scoped);
     if (liveHash !== plan.base.hash) throw driftError(plan.base.hash, liveHash);
     // The base version keeps every table: the latest version's where the nft generation proves them unchanged.
     const snapshot = await completeSnapshot(store, netns, live);

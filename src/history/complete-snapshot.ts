@@ -1,5 +1,8 @@
 import { sameGeneration } from '../backends/nft-generation.js';
 import { contentHash, normaliseIptablesSave } from '../snapshot/hash.js';
+import { tableBlocks } from '../snapshot/table-blocks.js';
+
+export { pickTables } from '../snapshot/table-blocks.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import type { HistoryStore } from './store.js';
@@ -10,45 +13,6 @@ import type { HistoryStore } from './store.js';
 // makes fwsafe list that table again.
 const VOLATILE = ['expires', 'timeout', 'dynamic', 'quota', 'meter', 'last used', 'add @', 'update @', 'delete @'];
 const volatile = (raw: string): boolean => VOLATILE.some((word) => raw.includes(word));
-
-interface Block {
-  key: string;
-  handle: number;
-  /** The block as nft printed it, its closing `}` line and newline included. */
-  raw: string;
-}
-
-/**
- * The table blocks of an `nft -a list` text, by where they start and end (a table opens at column 0 and
- * its `}` closes at column 0; everything inside is indented): no rule is parsed, so a 50k-rule table
- * is cut out in a few ms.
- */
-function tableBlocks(text: string): Block[] {
-  const blocks: Block[] = [];
-  const next = (from: number): number => {
-    if (text.startsWith('table ', from)) return from;
-    const i = text.indexOf('\ntable ', from);
-    return i === -1 ? -1 : i + 1;
-  };
-  for (let start = next(0); start !== -1; ) {
-    const close = text.indexOf('\n}\n', start);
-    const end = close === -1 ? text.length : close + 3;
-    const head = /^table (\S+) (\S+) \{(?: # handle (\d+))?/.exec(text.slice(start, text.indexOf('\n', start)));
-    if (!head) break;
-    const name = head[2]!.replace(/^"(.*)"$/, '$1');
-    blocks.push({ key: `${head[1]} ${name}`, handle: Number(head[3] ?? 0), raw: text.slice(start, end) });
-    start = end >= text.length ? -1 : next(end);
-  }
-  return blocks;
-}
-
-/** Only the given tables (`family name` keys) of an `nft -a list` text, cut out without parsing a rule. */
-export function pickTables(text: string, keys: readonly string[]): string {
-  return tableBlocks(text)
-    .filter((t) => keys.includes(t.key))
-    .map((t) => t.raw)
-    .join('');
-}
 
 // A rule is a line two tabs deep that ends in its handle (chain and set headers are one tab deep).
 const ruleCount = (raw: string): number => raw.match(/^\t\t(?!\t).*# handle \d+$/gm)?.length ?? 0;

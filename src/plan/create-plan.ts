@@ -95,7 +95,7 @@ async function loadBase(options: PlanOptions, listing?: ListingScope & { floor: 
       source: 'live',
       ref: null,
       text: snapshot.nft.text,
-      hash: listing ? scopedHash(snapshot.nft.text, listing.hashed, snapshot.iptablesLegacy) : snapshot.hash,
+      hash: scopedHash(snapshot, listing?.hashed),
       live: model,
       iptablesNft: snapshot.iptablesNft,
       legacy: snapshot.summary.iptablesLegacy,
