@@ -3,7 +3,7 @@ import { currentActor } from '../history/actor.js';
 import type { VersionRecordT } from '../history/schema.js';
 import type { PlanT } from '../plan/schema.js';
 import type { SnapshotT } from '../snapshot/schema.js';
-import { takeSnapshot } from '../snapshot/take.js';
+import { takeSnapshot, type SnapshotOptions } from '../snapshot/take.js';
 import { scopedHash } from '../snapshot/hash.js';
 import { completeSnapshot, composeSnapshot, pickTables } from '../history/complete-snapshot.js';
 import { runtimeOf } from '../formats/runtime.js';
@@ -24,6 +24,7 @@ import { fingerprintOf } from './observe.js';
 import { FwsafeError, ExitCode, KernelRejectedError } from '../errors.js';
 import { redactIncluded } from '../plan/nft-error.js';
 import { assertTakenHere, currentWhere } from '../host/identity.js';
+import { debugLog } from '../run/debug.js';
 
 export interface ApplyOptions {
   netns: string | null;
@@ -105,6 +106,7 @@ async function afterSnapshot(
   baseVersion: number,
   base: SnapshotT,
   plan: PlanT | null,
+  early: () => SnapshotOptions['early'],
 ): Promise<SnapshotT> {
   const touched = plan ? keysOf(plan.touchedTables) : [];
   if (plan && touched.length > 0 && base.generation) {
@@ -114,7 +116,7 @@ async function afterSnapshot(
     const composed = composeSnapshot(base, baseVersion, partial, 1);
     if (composed) return composed;
   }
-  return (await takeSnapshot(netns, { json: false })).snapshot;
+  return (await takeSnapshot(netns, { json: false, early: early() })).snapshot;
 }
 
 /**
@@ -151,6 +153,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     baseSnap = snapshot;
     baseText = snapshot.nft.text;
     const actor = currentActor();
+    debugLog('apply: recording the base version');
     const base = store.add(
       {
         kind: 'snapshot',
@@ -198,6 +201,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       appliedAtTicks: null,
     };
     writePending(store.paths, pending);
+    debugLog('apply: pending record written');
   } catch (error) {
     releaseLock(store.paths);
     throw error;
@@ -208,6 +212,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   try {
     const guardPids = await armGuards(store.paths, changeId, undefined, options.held?.guards ?? null);
     const watchdogPid = guardPids[0]!;
+    debugLog('apply: guards armed');
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({
       stateDir: store.paths.root,
@@ -218,6 +223,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     // One transaction per backend: the nft proposal (when it has one), then the format's further steps
     // (iptables restores). A clean refusal of the first one is atomic: nothing was applied, nothing is
     // restored. A refusal after one committed, a timeout or a signal goes the rollback way below.
+    debugLog('apply: systemd backstop checked');
     const steps = runtime.applySteps(plan);
     const transactions = [
       ...(nftTouched && (plan.proposal.text.trim() || steps.length === 0) ? [nftProposal(plan)] : []),
@@ -269,11 +275,13 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     }
     // A connection opened after this moment met the new rules: only such a one proves a confirmation.
     const appliedAtTicks = bootTicksNow();
+    debugLog('apply: change applied; listing the applied version');
     const after = await afterSnapshot(
       netns,
       pending.baseVersion,
       baseSnap!,
       nftTouched && transactions.length === 1 ? plan : null,
+      () => runtime.earlySave?.(plan, netns),
     );
     const version = store.add(
       {
@@ -304,6 +312,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       rollback: { ...r.rollback, inverse },
       appliedAtTicks,
     })) ?? { ...pending, versionId: version.id, ...afterPrint, appliedAtTicks };
+    debugLog('apply: applied version recorded');
     store.journal({
       event: 'change-applied',
       changeId,

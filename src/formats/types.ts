@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PlanOptions } from '../plan/create-plan.js';
 import type { PlanT } from '../plan/schema.js';
 import type { SnapshotT } from '../snapshot/schema.js';
+import type { EarlySave } from '../snapshot/take.js';
 import type { PendingRecordT, RollbackInverseT } from '../pending/schema.js';
 
 /** The proposal formats fwsafe plans and applies; one folder under src/formats/ each. */
@@ -138,4 +139,9 @@ export interface FormatRuntime {
    * --permanent, read back). Returns what to record as persistedTo, and an error when it did not hold.
    */
   confirm?(pending: PendingRecordT): Promise<{ persistedTo: string | null; error: string | null }>;
+  /**
+   * Optional: the save of what the change touched, started right after the change so that it runs beside
+   * nft's listing of the applied version (takeSnapshot's `early`). Absent: the snapshot saves after listing.
+   */
+  earlySave?(plan: PlanT, netns: string | null): EarlySave;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { run } from '../../run/runner.js';
 import { parseSave } from '../../backends/iptables-save.js';
+import { saveVariant } from '../../backends/iptables.js';
 import type { PlanT } from '../../plan/schema.js';
 import type { FormatRuntime, TransactionStepT } from '../types.js';
 import { touchedView, type ChainScope, type ChainView } from './transaction.js';
@@ -68,6 +69,10 @@ export const iptablesRuntime: FormatRuntime = {
   applySteps: (plan): TransactionStepT[] => transaction(plan).apply,
   rollbackSteps: (plan): TransactionStepT[] => transaction(plan).rollback,
   expectedText: (plan) => plan.result.touchedText,
+  earlySave(plan, netns) {
+    const { variant, family } = Expected.parse(JSON.parse(plan.result.touchedText));
+    return { variant, family, text: saveVariant(netns, variant, family) };
+  },
   async overwritten(pending) {
     const expected = Expected.parse(JSON.parse(pending.expectedText));
     const scope: ChainScope = Object.fromEntries(
