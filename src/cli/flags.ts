@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 
 /** Flags every fwsafe command takes. */
 export const globalFlags = {
@@ -21,3 +21,13 @@ export const adminAddressFlag = Flags.string({
   multiple: true,
   delimiter: ',',
 });
+
+const VERSION = 'A version from fwsafe log: its number, "latest", -N (N before the latest)';
+
+/** The argument that names a stored version (show, diff): one description of how a version is named. */
+export const versionArg = {
+  required: (orLive = false) =>
+    Args.string({ description: `${VERSION}${orLive ? ', or "live"' : ''}.`, required: true }),
+  optional: (note: string, orLive = false) =>
+    Args.string({ description: `${VERSION}${orLive ? ', or "live"' : ''} (${note}).` }),
+};
