@@ -3,7 +3,9 @@ import { currentActor } from '../history/actor.js';
 import type { VersionRecordT } from '../history/schema.js';
 import type { PlanT } from '../plan/schema.js';
 import type { SnapshotT } from '../snapshot/schema.js';
-import { takeSnapshot } from '../snapshot/take.js';
+import { takeSnapshot, type SnapshotOptions } from '../snapshot/take.js';
+import { scopedHash } from '../snapshot/hash.js';
+import { completeSnapshot, composeSnapshot, pickTables } from '../history/complete-snapshot.js';
 import { runtimeOf } from '../formats/runtime.js';
 import { run } from '../run/runner.js';
 import { PERSIST_DEFAULT } from '../formats/types.js';
@@ -12,7 +14,7 @@ import { PENDING_SCHEMA, type PendingRecordT } from '../pending/schema.js';
 import { bootId, monoNowNs } from '../pending/clock.js';
 import { currentConnection } from '../session/connection.js';
 import { bootTicksNow } from '../watchdog/proc-stat.js';
-import { armGuards, armSystemdBackstop } from '../watchdog/arm.js';
+import { armGuards, armSystemdBackstop, type SpawnedGuard } from '../watchdog/arm.js';
 import { acquireLock } from './lock.js';
 import { newChangeId, newCode } from './ids.js';
 import { pendingOutcome } from './outcome.js';
@@ -41,7 +43,7 @@ export interface ApplyOptions {
    * snapshot. With `baseSnapshot` (nobody was asked anything since) that snapshot is the base version
    * and no second listing is made; without it the live ruleset is listed again and compared.
    */
-  held?: { changeId: string; baseSnapshot: SnapshotT | null };
+  held?: { changeId: string; baseSnapshot: SnapshotT | null; guards?: SpawnedGuard[] | null };
   /** Apply a plan made on another host or in another namespace (refused otherwise, exit 15). */
   fromElsewhere?: boolean;
 }
@@ -87,6 +89,36 @@ export function driftError(planBase: string, live: string): FwsafeError {
   });
 }
 
+const keysOf = (tables: { family: string; name: string }[]): string[] => tables.map((t) => `${t.family} ${t.name}`);
+
+/** The snapshot with only these nft tables' text: what fingerprints and the inverse read, cut out cheaply. */
+function onlyTables(s: SnapshotT, tables: { family: string; name: string }[]): SnapshotT {
+  return { ...s, nft: { text: pickTables(s.nft.text, keysOf(tables)), json: null } };
+}
+
+/**
+ * The whole ruleset after the change. When the change was one nft transaction and the nft generation
+ * moved by exactly one since the base was listed, that commit was the change's own: only the touched
+ * tables are listed again, the others are the base's. Otherwise everything is listed.
+ */
+async function afterSnapshot(
+  netns: string | null,
+  baseVersion: number,
+  base: SnapshotT,
+  plan: PlanT | null,
+  early: () => SnapshotOptions['early'],
+): Promise<SnapshotT> {
+  const touched = plan ? keysOf(plan.touchedTables) : [];
+  if (plan && touched.length > 0 && base.generation) {
+    // The change's commit finished before this listing starts: base + 1 is the floor of its generation.
+    const floor = { ...base.generation, genid: base.generation.genid + 1 };
+    const { snapshot: partial } = await takeSnapshot(netns, { json: false, tables: touched, floor });
+    const composed = composeSnapshot(base, baseVersion, partial, 1);
+    if (composed) return composed;
+  }
+  return (await takeSnapshot(netns, { json: false, early: early() })).snapshot;
+}
+
 /**
  * Applies a planned change under the watchdog: lock, drift check, base version, pending record
  * (fsynced), watchdog armed, then one transaction per backend (nft, iptables-restore). Returns while the
@@ -107,14 +139,23 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   if (!options.held) acquireLock(store.paths, changeId, netns);
   let pending: PendingRecordT;
   let baseText = '';
+  let baseSnap: SnapshotT | null = null;
   try {
     const persistPath =
       options.persistPath === PERSIST_DEFAULT ? runtime.persistence.defaultPath(plan) : options.persistPath;
     // A path the change cannot be persisted to is refused now, before anything is applied.
     if (persistPath) runtime.persistence.split?.(persistPath, { expectedText: runtime.expectedText(plan) });
-    const snapshot = options.held?.baseSnapshot ?? (await takeSnapshot(netns, { json: false })).snapshot;
+    // The drift check lists the tables the plan covers (all of them for a plan without `base.tables`).
+    const scoped = plan.base.tables;
+    const live =
+      options.held?.baseSnapshot ??
+      (await takeSnapshot(netns, { json: false, ...(scoped ? { tables: scoped } : {}) })).snapshot;
+    const liveHash = scopedHash(live, scoped);
+    if (liveHash !== plan.base.hash) throw driftError(plan.base.hash, liveHash);
+    // The base version keeps every table: the latest version's where the nft generation proves them unchanged.
+    const snapshot = await completeSnapshot(store, netns, live);
+    baseSnap = snapshot;
     baseText = snapshot.nft.text;
-    if (snapshot.hash !== plan.base.hash) throw driftError(plan.base.hash, snapshot.hash);
     const actor = currentActor();
     debugLog('apply: recording the base version');
     const base = store.add(
@@ -149,7 +190,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       rollback: { ...plan.rollback, steps: runtime.rollbackSteps(plan) },
       expectedText: runtime.expectedText(plan),
       // nft tables only: an iptables change's chains are compared by its runtime, never by nft fingerprints.
-      ...(nftTouched ? { before: fingerprintOf(snapshot, touchedTables) } : {}),
+      ...(nftTouched ? { before: fingerprintOf(onlyTables(snapshot, touchedTables), touchedTables) } : {}),
       proposalText: plan.proposal.text,
       timeoutSec: options.timeoutSec,
       deadline: new Date(Date.now() + options.timeoutSec * 1000).toISOString(),
@@ -172,7 +213,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   // the kernel nothing is restored (only checked); after it, the stored rollback runs.
   let sent = false;
   try {
-    const guardPids = await armGuards(store.paths, changeId);
+    const guardPids = await armGuards(store.paths, changeId, undefined, options.held?.guards ?? null);
     const watchdogPid = guardPids[0]!;
     debugLog('apply: guards armed');
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
@@ -238,7 +279,13 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     // A connection opened after this moment met the new rules: only such a one proves a confirmation.
     const appliedAtTicks = bootTicksNow();
     debugLog('apply: change applied; listing the applied version');
-    const { snapshot: after } = await takeSnapshot(netns, { json: false, early: runtime.earlySave?.(plan, netns) });
+    const after = await afterSnapshot(
+      netns,
+      pending.baseVersion,
+      baseSnap!,
+      nftTouched && transactions.length === 1 ? plan : null,
+      () => runtime.earlySave?.(plan, netns),
+    );
     const version = store.add(
       {
         kind: options.kind ?? 'apply',
@@ -255,8 +302,12 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     // The inverse needs the handles the kernel gave the change's rules: computed now, from the listing
     // just taken; until it is stored the watchdog has the whole-table restore. `after`: the touched
     // tables as the kernel lists them now, what a rollback compares with (like with like).
-    const inverse = nftTouched ? ((await runtime.inverse?.(baseText, after.nft.text, plan)) ?? null) : null;
-    const afterPrint = nftTouched ? { after: fingerprintOf(after, pending.touchedTables) } : {};
+    const touchedOnly = onlyTables(after, pending.touchedTables);
+    const inverse = nftTouched
+      ? ((await runtime.inverse?.(pickTables(baseText, keysOf(pending.touchedTables)), touchedOnly.nft.text, plan)) ??
+        null)
+      : null;
+    const afterPrint = nftTouched ? { after: fingerprintOf(touchedOnly, pending.touchedTables) } : {};
     pending = updatePending(store.paths, (r) => ({
       ...r,
       versionId: version.id,

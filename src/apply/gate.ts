@@ -8,6 +8,8 @@ import { assertTakenHere, currentWhere } from '../host/identity.js';
 import type { FindingT, PlanT } from '../plan/schema.js';
 import { acquireLock } from './lock.js';
 import { newChangeId } from './ids.js';
+import { startGuards } from '../watchdog/arm.js';
+import { completeSnapshot } from '../history/complete-snapshot.js';
 import { restoreProposal, type RestoreProposal } from './restore-plan.js';
 import { applyChange, driftError, refuseBlocked, type AppliedChange, type ApplyOptions } from './apply-change.js';
 
@@ -70,6 +72,9 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
   acquireLock(store.paths, changeId, options.netns);
   let handedOver = false;
   try {
+    // The guards start now and wait for the pending record: their start-up overlaps the plan. They
+    // leave by themselves when the lock is released without one (a refusal, drift, nothing to do).
+    const guards = await startGuards(store.paths, changeId);
     let restore: RestoreProposal | null = null;
     let text: string;
     let label: string;
@@ -100,7 +105,7 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
       adminAddresses: options.adminAddresses,
       iptables: options.iptables,
     });
-    const { baseSnapshot } = planned;
+    let { baseSnapshot } = planned;
     // A restore's iptables chains: one iptables-restore per variant and family after the nft script, and
     // their rollback after nft's (src/formats/nft/runtime.ts); named in the diff.
     const ipt = restore?.iptables;
@@ -114,7 +119,14 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
           },
         }
       : planned.plan;
-    if (planFile && planFile.base.hash !== plan.base.hash) throw driftError(planFile.base.hash, plan.base.hash);
+    if (planFile) {
+      // A plan file whose hash covers the whole ruleset (made before plans were scoped to their tables,
+      // issue 18): compared with the whole live ruleset (proven by the nft generation, or listed).
+      if (planFile.base.tables === undefined && plan.base.tables !== undefined && baseSnapshot)
+        baseSnapshot = await completeSnapshot(store, options.netns, baseSnapshot);
+      const live = planFile.base.tables === undefined && baseSnapshot ? baseSnapshot.hash : plan.base.hash;
+      if (planFile.base.hash !== live) throw driftError(planFile.base.hash, live);
+    }
     const gated: GatedChange = {
       plan,
       recorded: planFile ? { createdAt: planFile.createdAt, findings: planFile.findings, base: planFile.base } : null,
@@ -125,7 +137,7 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
     const asked = await options.ask();
     handedOver = true;
     // From here applyChange owns the lock: it releases it on every failure before a pending record exists.
-    const held = { changeId, baseSnapshot: asked ? null : baseSnapshot };
+    const held = { changeId, baseSnapshot: asked ? null : baseSnapshot, guards };
     const applied = await applyChange({ ...options, plan, kind: restore ? 'restore' : 'apply', held });
     return { status: 'applied', gated, applied };
   } finally {

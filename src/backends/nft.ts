@@ -41,21 +41,38 @@ export function hasSlowFullListing(version: number[] | null): boolean {
   return false;
 }
 
+export interface TableInventoryItem extends TableName {
+  /** `family name`, as tableKey() writes it. */
+  key: string;
+  /** The hooks of its base chains ("input", "prerouting", …): none means no packet ever reaches its rules. */
+  hooks: string[];
+}
+
 /**
- * The tables of the namespace from cheap per-kind dumps. A table holding no chain, set, map or flowtable
- * (an empty table, or one with only named counters, quotas or ct objects) is not found: without a
- * chain it has no effect on packets.
+ * The tables of the namespace from cheap per-kind dumps, with the hooks of their base chains. A table
+ * holding no chain, set, map or flowtable (an empty table, or one with only named counters, quotas or
+ * ct objects) is not found: without a chain it has no effect on packets.
  */
-export async function nftTableNames(netns: string | null): Promise<TableName[]> {
-  const dumps = await Promise.all(
-    DISCOVER.map((kind) => run('nft', ['-j', 'list', kind], { netns, allowFailure: true, timeoutMs: 30_000 })),
-  );
-  const seen = new Map<string, TableName>();
-  for (const dump of dumps) {
-    if (dump.exitCode !== 0) continue;
-    let items: Record<string, { family?: string; table?: string }>[] = [];
+export async function nftTableInventory(netns: string | null): Promise<TableInventoryItem[]> {
+  // One nft process for the four dumps (a JSON batch of list commands prints one document per line);
+  // an nft that refuses the batch is asked one kind at a time.
+  const batch = JSON.stringify({ nftables: DISCOVER.map((kind) => ({ list: { [kind]: null } })) });
+  const one = await run('nft', ['-j', '-f', '-'], { netns, input: batch, allowFailure: true, timeoutMs: 30_000 });
+  const outputs =
+    one.exitCode === 0
+      ? one.stdout.split('\n').filter((line) => line.trim() !== '')
+      : (
+          await Promise.all(
+            DISCOVER.map((kind) => run('nft', ['-j', 'list', kind], { netns, allowFailure: true, timeoutMs: 30_000 })),
+          )
+        )
+          .filter((dump) => dump.exitCode === 0)
+          .map((dump) => dump.stdout);
+  const seen = new Map<string, TableInventoryItem>();
+  for (const output of outputs) {
+    let items: Record<string, { family?: string; table?: string; hook?: string }>[] = [];
     try {
-      items = (JSON.parse(dump.stdout) as { nftables?: typeof items }).nftables ?? [];
+      items = (JSON.parse(output) as { nftables?: typeof items }).nftables ?? [];
     } catch {
       continue;
     }
@@ -63,10 +80,17 @@ export async function nftTableNames(netns: string | null): Promise<TableName[]> 
       const body = Object.values(item)[0];
       if (!body?.family || !body.table) continue;
       const key = `${body.family} ${body.table}`;
-      if (!seen.has(key)) seen.set(key, { family: body.family, name: body.table });
+      const entry = seen.get(key) ?? { family: body.family, name: body.table, key, hooks: [] };
+      seen.set(key, entry);
+      if ('chain' in item && body.hook && !entry.hooks.includes(body.hook)) entry.hooks.push(body.hook);
     }
   }
   return [...seen.values()];
+}
+
+/** The table names alone (see nftTableInventory). */
+export async function nftTableNames(netns: string | null): Promise<TableName[]> {
+  return (await nftTableInventory(netns)).map(({ family, name }) => ({ family, name }));
 }
 
 async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -112,26 +136,31 @@ export function joinJsonListings(parts: string[], metainfo: unknown = null): str
   return JSON.stringify({ nftables: meta === null ? items : [meta, ...items] });
 }
 
-async function textListing(netns: string | null, names?: Promise<TableName[]>): Promise<string> {
-  if (hasSlowFullListing(await nftVersion())) {
+async function textListing(netns: string | null, names?: Promise<TableName[]>, whole = false): Promise<string> {
+  if (!whole && hasSlowFullListing(await nftVersion())) {
     const parts = await perTable(netns, '-a', names);
     if (parts.length > 0) return parts.join('');
   }
   return (await run('nft', ['-a', 'list', 'ruleset'], { netns, stdoutToFile: true })).stdout;
 }
 
-async function jsonListing(netns: string | null, names?: Promise<TableName[]>): Promise<string> {
-  if (hasSlowFullListing(await nftVersion())) {
+async function jsonListing(netns: string | null, names?: Promise<TableName[]>, whole = false): Promise<string> {
+  if (!whole && hasSlowFullListing(await nftVersion())) {
     const parts = await perTable(netns, '-j', names);
     if (parts.length > 0) return joinJsonListings(parts);
   }
   return (await run('nft', ['-j', 'list', 'ruleset'], { netns, stdoutToFile: true })).stdout;
 }
 
-/** Lists the nft ruleset as text and JSON; the two listings run in parallel (and find the tables once). */
-export async function listNftRuleset(netns: string | null): Promise<NftListing> {
-  const names = hasSlowFullListing(await nftVersion()) ? nftTableNames(netns) : undefined;
-  const [text, json] = await Promise.all([textListing(netns, names), jsonListing(netns, names)]);
+/**
+ * Lists the nft ruleset as text and JSON; the two listings run in parallel (and find the tables once).
+ * `oneTable`: the namespace holds at most one table (a scoped scratch namespace): one `list ruleset`
+ * costs what that table's listing costs, without finding the tables first.
+ */
+export async function listNftRuleset(netns: string | null, options: { oneTable?: boolean } = {}): Promise<NftListing> {
+  const whole = options.oneTable ?? false;
+  const names = !whole && hasSlowFullListing(await nftVersion()) ? nftTableNames(netns) : undefined;
+  const [text, json] = await Promise.all([textListing(netns, names, whole), jsonListing(netns, names, whole)]);
   return { text, json };
 }
 
@@ -143,6 +172,16 @@ export async function listNftText(netns: string | null): Promise<string> {
 /** Lists the nft ruleset as JSON only (handles and counters). */
 export async function listNftJson(netns: string | null): Promise<string> {
   return jsonListing(netns);
+}
+
+/**
+ * The given tables only, as text and JSON in the order `list ruleset` prints them (tables that do not
+ * exist are left out): what a plan needs of a ruleset when the change names its tables.
+ */
+export async function listNftTableSet(netns: string | null, tables: TableName[]): Promise<NftListing> {
+  const names = Promise.resolve(tables);
+  const [text, json] = await Promise.all([perTable(netns, '-a', names), perTable(netns, '-j', names)]);
+  return { text: text.join(''), json: joinJsonListings(json) };
 }
 
 /** Lists only the given tables (text with handles) — cheaper than the whole ruleset. */

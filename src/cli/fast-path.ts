@@ -73,6 +73,10 @@ async function confirmFast(parsed: FastArgs): Promise<void> {
 }
 
 export async function tryFastPath(args: readonly string[]): Promise<boolean> {
+  if (args[0] === 'apply') {
+    const { tryApplyFastPath } = await import('./apply-fast-path.js');
+    return tryApplyFastPath(args);
+  }
   const parsed = parseArgs(args);
   if (!parsed) return false;
   if (parsed.command === 'confirm') {

@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import type { IpFamily, IptablesVariant } from '../formats/iptables/family.js';
 
 /** Flags of plan and apply for formats other than nft (iptables-restore proposals). */
 export const formatFlags = {
@@ -17,15 +16,4 @@ export const formatFlags = {
   }),
 };
 
-/** The plan options these flags give. */
-export function iptablesOptions(flags: { backend?: string; family?: string; 'replace-tables'?: boolean }): {
-  backend: IptablesVariant | null;
-  family: IpFamily | null;
-  replaceTables: boolean;
-} {
-  return {
-    backend: flags.backend === 'iptables-nft' ? 'nft' : flags.backend === 'iptables-legacy' ? 'legacy' : null,
-    family: flags.family === 'v4' || flags.family === 'v6' ? flags.family : null,
-    replaceTables: flags['replace-tables'] ?? false,
-  };
-}
+export { iptablesOptions } from './iptables-options.js';

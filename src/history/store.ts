@@ -12,7 +12,7 @@ import {
 import { parseJsonFile } from '../state/parse.js';
 import { stateIoError } from '../state/io-error.js';
 import { currentWhere } from '../host/identity.js';
-import { FwsafeError, ExitCode, StateError } from '../errors.js';
+import { BugError, FwsafeError, ExitCode, StateError } from '../errors.js';
 import { JournalEvent, VersionRecord, VERSION_SCHEMA, type JournalEventT, type VersionRecordT } from './schema.js';
 import { Snapshot, type SnapshotT } from '../snapshot/schema.js';
 
@@ -60,6 +60,7 @@ export class HistoryStore {
 
   /** Adds a version with the next free id (never overwrites one written concurrently). */
   add(record: Omit<VersionRecordT, 'id' | 'schema'>, snapshot: SnapshotT): VersionRecordT {
+    if (snapshot.listedTables) throw new BugError('A partial listing cannot be stored as a version.');
     this.init();
     const snapshotText = JSON.stringify(snapshot);
     let id = (this.ids().at(-1) ?? 0) + 1;

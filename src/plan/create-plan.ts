@@ -30,7 +30,10 @@ import { USES_IPSET, loadIpsets, saveIpsets } from '../backends/ipset.js';
 import { PLAN_VERSION, Plan, type PlanT, type TouchedTableT } from './schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import type { SnapshotT } from '../snapshot/schema.js';
-import { contentHash, sha256 } from '../snapshot/hash.js';
+import { contentHash, scopedHash, sha256 } from '../snapshot/hash.js';
+import { hasSlowFullListing, nftTableInventory, nftVersion } from '../backends/nft.js';
+import { nftGeneration, type GenerationT } from '../backends/nft-generation.js';
+import { listingScope, notListedFinding, type ListingScope } from './listing-scope.js';
 import { buildModel, tableKey, type RulesetModel } from '../ruleset/model.js';
 import { tableOwner } from '../backends/owners.js';
 import type { IpFamily, IptablesVariant } from '../formats/iptables/family.js';
@@ -79,15 +82,21 @@ interface Base {
   exportedFrom?: { netns: string | null; where?: WhereT };
 }
 
-async function loadBase(options: PlanOptions): Promise<Base> {
+/** The base of a plan; with a listing scope only those live tables are listed and hashed. */
+async function loadBase(options: PlanOptions, listing?: ListingScope & { floor: GenerationT | null }): Promise<Base> {
   const against = options.against ?? null;
   if (against === null) {
-    const { snapshot, model } = await takeSnapshot(options.netns);
+    const { snapshot, model } = await takeSnapshot(
+      options.netns,
+      listing
+        ? { tables: listing.listed, complete: listing.complete, ...(listing.floor ? { floor: listing.floor } : {}) }
+        : {},
+    );
     return {
       source: 'live',
       ref: null,
       text: snapshot.nft.text,
-      hash: snapshot.hash,
+      hash: scopedHash(snapshot, listing?.hashed),
       live: model,
       iptablesNft: snapshot.iptablesNft,
       legacy: snapshot.summary.iptablesLegacy,
@@ -183,6 +192,27 @@ function liveLoader(
 /** As root with a model of the base (live or a stored version), the scratch holds only the proposal's tables. */
 const scopedScratch = (base: Base): boolean => base.live !== null && isRoot();
 
+/**
+ * The live tables a plan lists. Every table is found (chains, sets, maps, flowtables: 20–50 ms in one
+ * nft process) so that a host whose tables are all named (a one-table host) gets a whole snapshot: the base
+ * version then needs no second listing. Where nft lists the ruleset whole (≥ 1.1.1), empty tables count
+ * too, which these dumps do not see: the snapshot is marked partial there.
+ */
+async function planListing(
+  netns: string | null,
+  scope: Extract<ProposalScope, { kind: 'tables' }>,
+  probing: boolean,
+): Promise<ListingScope & { floor: GenerationT | null }> {
+  // The generation read now, before the listing starts, is its floor (src/snapshot/take.ts).
+  const [inventory, version, floor] = await Promise.all([nftTableInventory(netns), nftVersion(), nftGeneration(netns)]);
+  const listing = listingScope(scope, inventory, probing);
+  return { ...listing, complete: listing.complete && hasSlowFullListing(version), floor };
+}
+
+/** The proposal names one table: a scoped scratch namespace then holds at most that one. */
+const namesOneTable = (scope: ProposalScope): boolean =>
+  scope.kind === 'tables' && new Set([...scope.needed, ...scope.replaced]).size <= 1;
+
 /** True when the scratch namespace needs nothing of the live ruleset to compute the proposal. */
 function independentOfBase(scope: ProposalScope, proposalText: string): boolean {
   return (
@@ -203,7 +233,14 @@ function scratchFor(base: Base, scope: ProposalScope, path: string, proposalText
   base = { ...base, text: withoutOwnerFlags(base.text) };
   if (scopedScratch(base)) {
     const loadText = scope.kind === 'all' ? base.text : scopedLoadText(base.text, scope);
-    return computeInScratch({ baseText: base.text, loadText, listBefore: false, proposalPath: path, proposalText });
+    return computeInScratch({
+      baseText: base.text,
+      loadText,
+      listBefore: false,
+      proposalPath: path,
+      proposalText,
+      oneTable: namesOneTable(scope),
+    });
   }
   return computeInScratch({ baseText: base.text, proposalPath: path, proposalText });
 }
@@ -297,12 +334,25 @@ export async function planNft(
   // the scratch namespace while the live ruleset is being listed.
   const early =
     isRoot() && !options.against && independentOfBase(scope, proposalText)
-      ? computeInScratch({ baseText: '', loadText: '', listBefore: false, proposalPath: label, proposalText })
+      ? computeInScratch({
+          baseText: '',
+          loadText: '',
+          listBefore: false,
+          proposalPath: label,
+          proposalText,
+          oneTable: namesOneTable(scope),
+        })
       : null;
   early?.catch(() => undefined);
+  // Probes need only root (or root of a private user namespace): they run against a saved base too.
+  const probing = (options.probes?.enabled ?? true) && isRoot();
+  // Live, as root, with tables named: only those are listed (and, for the probes, every hooked table).
+  let listing: (ListingScope & { floor: GenerationT | null }) | undefined;
   let base: Base;
   try {
-    base = await loadBase(options);
+    if (isRoot() && !options.against && scope.kind === 'tables')
+      listing = await planListing(options.netns, scope, probing);
+    base = await loadBase(options, listing);
   } catch (error) {
     await early?.catch(() => undefined);
     throw error;
@@ -314,8 +364,6 @@ export async function planNft(
       ? await Promise.all([sshListenPorts(options.netns), liveInterfaces(options.netns), hasGlobalIpv6(options.netns)])
       : [[22], null, false];
   const ipv6InUse = globalV6 || Boolean(ssh?.client.includes(':')) || adminAddresses.some((a) => a.includes(':'));
-  // Probes need only root (or root of a private user namespace): they run against a saved base too.
-  const probing = (options.probes?.enabled ?? true) && isRoot();
   // Without a session or given addresses: every address the ruleset or the proposal names, and the stand-ins.
   const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`, ipv6InUse);
   const declaredAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
@@ -381,6 +429,12 @@ export async function planNft(
     ipv6InUse,
   });
   const findings = mergeWithFlows(analysis, probeResults, replay, { mode: admins.mode, ipv6InUse, own: touched });
+  const unlisted = listing && !probing ? notListedFinding(listing, computed.after.text) : null;
+  if (unlisted) {
+    findings.push(unlisted);
+    const rank = { error: 0, warning: 1, info: 2 } as const;
+    findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
+  }
   if (!probeResults && probeError) {
     findings.push(probesFailed(probeError));
   }
@@ -399,6 +453,9 @@ export async function planNft(
       hash: base.hash ?? contentHash({ nftText: computed.before?.text ?? base.text }),
       source: base.source,
       ref: base.ref,
+      ...(listing
+        ? { tables: listing.hashed, listed: listing.listed, ...(probing ? {} : { notListed: listing.notListed }) }
+        : {}),
     },
     proposal: { path: label, sha256: sha256(proposalText), text: proposalText },
     result: {

@@ -70,6 +70,16 @@ export function renderSummary(plan: PlanT, o: Pick<RenderOptions, 'colour'> = { 
   return lines;
 }
 
+/** Which live tables a plan listed (absent when it listed them all): the probes loaded these. */
+function listedLine(plan: PlanT): string | null {
+  const { listed, notListed } = plan.base;
+  if (!listed) return null;
+  const names = listed.join(', ') || 'none';
+  if (notListed === undefined) return `Live tables listed and loaded by the probes: ${names}`;
+  const skipped = notListed.length ? `; ${notListed.length} hooked table(s) not listed (TABLES_NOT_ANALYSED)` : '';
+  return `Live tables listed: ${names}${skipped}`;
+}
+
 /** The whole plan for a terminal (80 columns) or, with markdown, for a pull-request comment. */
 export function renderPlan(raw: PlanT, o: RenderOptions): string {
   // Colour is added around the plan's text, so that text is escaped before (BaseCommand.logPainted).
@@ -84,6 +94,8 @@ export function renderPlan(raw: PlanT, o: RenderOptions): string {
   if (md) out.push(`## fwsafe plan: \`${plan.proposal.path}\``, '', `Base: ${base}`, '');
   else out.push(...wrap(`Plan for ${plan.proposal.path} (base ${base})`, width, '  '));
   out.push(...renderSummary(plan, o).map((l) => (md ? `- ${l}` : l)));
+  const listed = listedLine(plan);
+  if (listed) out.push(...(md ? [`- ${listed}`] : wrap(listed, width, '  ')));
   if (plan.findings.length) {
     h('Findings');
     for (const f of plan.findings) {

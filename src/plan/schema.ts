@@ -111,10 +111,16 @@ export const Plan = z.strictObject({
   /** Host and namespace the plan was made in: applied only there (unless --from-elsewhere). */
   where: Where.optional(),
   base: z.strictObject({
-    /** Content hash of the ruleset the plan was computed against (see snapshot/hash.ts). */
+    /** Content hash of the ruleset the plan was computed against (see snapshot/hash.ts): of `tables` only when given. */
     hash: z.string().regex(/^[0-9a-f]{64}$/),
     source: z.enum(['live', 'version', 'file']),
     ref: z.string().nullable(),
+    /** The tables the change names (`family name`): the hash, the drift check and the diff cover these (absent: the whole ruleset). */
+    tables: z.array(z.string()).optional(),
+    /** The live tables listed for the analysis (and loaded by the probes); absent: all of them. */
+    listed: z.array(z.string()).optional(),
+    /** Live tables with base chains that were not listed (only without probes), with their hooks. */
+    notListed: z.array(z.strictObject({ table: z.string(), hooks: z.array(z.string()) })).optional(),
   }),
   proposal: z.strictObject({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), text: z.string() }),
   result: z.strictObject({

@@ -53,6 +53,8 @@ export interface ScratchOptions {
   listBefore?: boolean;
   proposalPath: string;
   proposalText: string;
+  /** The scratch namespace will hold at most one table: list it whole, without finding the tables first. */
+  oneTable?: boolean;
 }
 
 /**
@@ -71,7 +73,8 @@ export async function computeInScratch(options: ScratchOptions): Promise<Scratch
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     await addStandInInterfaces(ns, interfacesNeeded(`${loadText}\n${options.proposalText}`));
     const notReproduced = await loadBase(ns, dir, loadText);
-    const before = listBefore ? await listNftRuleset(ns) : null;
+    const listing = { oneTable: options.oneTable ?? false };
+    const before = listBefore ? await listNftRuleset(ns, listing) : null;
     // The kernel validates exactly the text the plan records (a private copy; nft resolves relative
     // includes from its include path, never from the file's directory, so the copy means the same),
     // with one exception: live handles in the proposal become the handles the same objects have here.
@@ -88,7 +91,7 @@ export async function computeInScratch(options: ScratchOptions): Promise<Scratch
         notReproduced,
         rewrites: translated.rewrites,
       });
-    const after = await listNftRuleset(ns);
+    const after = await listNftRuleset(ns, listing);
     return { before, after, notReproduced };
   } finally {
     await run('ip', ['netns', 'del', ns], { allowFailure: true });

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { normaliseRulesetText } from '../ruleset/text.js';
+import { tableBlocks } from './table-blocks.js';
+import type { SnapshotT } from './schema.js';
 import { elementsOnePerLine } from '../plan/element-lines.js';
 
 export function sha256(text: string | Buffer): string {
@@ -30,4 +32,19 @@ export function contentHash(parts: { nftText: string; legacyV4?: string | null; 
       normaliseIptablesSave(parts.legacyV6 ?? null),
     ].join('\n'),
   );
+}
+
+/**
+ * contentHash of the given tables only (and the legacy rules): a plan's base when the change names its
+ * tables. A listing holding no other table hashes as it is (the snapshot's own hash, nothing normalised twice).
+ */
+export function scopedHash(snapshot: SnapshotT, keys: readonly string[] | undefined): string {
+  if (!keys) return snapshot.hash;
+  const blocks = tableBlocks(snapshot.nft.text);
+  if (blocks.every((b) => keys.includes(b.key))) return snapshot.hash;
+  const nftText = blocks
+    .filter((b) => keys.includes(b.key))
+    .map((b) => b.raw)
+    .join('');
+  return contentHash({ nftText, legacyV4: snapshot.iptablesLegacy.v4, legacyV6: snapshot.iptablesLegacy.v6 });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Generation } from '../backends/nft-generation.js';
 
 export const SNAPSHOT_SCHEMA = 1;
 
@@ -39,5 +40,11 @@ export const Snapshot = z.strictObject({
     })
     .nullable(),
   summary: BackendSummary,
+  /** The nft generation the listing was taken at (read before and after it, equal): proves later that nothing changed. */
+  generation: Generation.optional(),
+  /** Tables whose text was taken from an earlier version, the generation proving them unchanged (counters as of then). */
+  reused: z.strictObject({ version: z.number().int().positive(), tables: z.array(z.string()) }).optional(),
+  /** Only these tables were listed (a plan's or a drift check's listing, held in memory; never stored as a version). */
+  listedTables: z.array(z.string()).optional(),
 });
 export type SnapshotT = z.infer<typeof Snapshot>;

@@ -1,4 +1,5 @@
-import { listNftRuleset, listNftText } from '../backends/nft.js';
+import { listNftRuleset, listNftTableSet, listNftText, type NftListing } from '../backends/nft.js';
+import { nftGeneration, sameGeneration, type GenerationT } from '../backends/nft-generation.js';
 import { textModel } from '../ruleset/text-model.js';
 import { legacyTableNames, saveIptablesNft, saveLegacy } from '../backends/iptables.js';
 import { iptablesNftFamilies } from '../backends/iptables-nft-tables.js';
@@ -24,6 +25,18 @@ export interface SnapshotOptions {
    * the listing (or /proc) shows that variant's tables for the family, exactly as the snapshot's own save would be.
    */
   early?: EarlySave[] | null;
+  /**
+   * List only these tables (`family name` keys): a partial snapshot for a plan or a drift check, marked
+   * with `listedTables`; a version is completed from it (src/history/complete-snapshot.ts).
+   */
+  tables?: string[];
+  /**
+   * A generation known to be at or below the one the listing starts at (a commit the caller saw finish):
+   * one reading after the listing then proves it (equal to the floor), none is needed before it.
+   */
+  floor?: GenerationT;
+  /** `tables` are all the tables there are (the caller found them): the snapshot is a whole one, not marked partial. */
+  complete?: boolean;
 }
 
 export interface EarlySave {
@@ -33,16 +46,30 @@ export interface EarlySave {
   text: Promise<string | null>;
 }
 
+function nftListing(
+  netns: string | null,
+  withJson: boolean,
+  tables: string[] | undefined,
+): Promise<NftListing | { text: string; json: null }> {
+  if (tables) {
+    const names = tables.map((key) => ({
+      family: key.slice(0, key.indexOf(' ')),
+      name: key.slice(key.indexOf(' ') + 1),
+    }));
+    return listNftTableSet(netns, names).then((l) => (withJson ? l : { text: l.text, json: null }));
+  }
+  return withJson ? listNftRuleset(netns) : listNftText(netns).then((text) => ({ text, json: null }));
+}
+
 /** Records every backend present in the namespace: nft (text with counters, and JSON), iptables-nft, legacy, firewalld. */
 export async function takeSnapshot(netns: string | null, options: SnapshotOptions = {}): Promise<TakenSnapshot> {
   const withJson = options.json ?? true;
   // Awaited below once the listing is in; should the listing fail first, its failure is the one reported.
   const early = options.early ?? [];
   for (const e of early) e.text.catch(() => undefined);
-  const [nft, legacyNames] = await Promise.all([
-    withJson ? listNftRuleset(netns) : listNftText(netns).then((text) => ({ text, json: null })),
-    legacyTableNames(netns),
-  ]);
+  // The generation read before and after the listing: equal, it is the listing's (nothing committed meanwhile).
+  const genBefore = options.floor ?? (await nftGeneration(netns));
+  const [nft, legacyNames] = await Promise.all([nftListing(netns, withJson, options.tables), legacyTableNames(netns)]);
   const model = nft.json === null ? textModel(nft.text) : buildModel(nft.json, nft.text);
   const earlyIndex = (variant: EarlySave['variant'], family: 'v4' | 'v6'): number =>
     early.findIndex((e) => e.variant === variant && e.family === family);
@@ -63,6 +90,7 @@ export async function takeSnapshot(netns: string | null, options: SnapshotOption
   ]);
   const earlyText = (variant: EarlySave['variant'], family: 'v4' | 'v6'): string | null =>
     earlyTexts[earlyIndex(variant, family)] ?? null;
+  const genAfter = genBefore ? await nftGeneration(netns) : null;
   // The early save stands in for the one this snapshot would have made, and only where it would have made one.
   const pick = (
     saved: { v4: string | null; v6: string | null },
@@ -93,6 +121,8 @@ export async function takeSnapshot(netns: string | null, options: SnapshotOption
       iptablesLegacy: legacyNames.v4.length + legacyNames.v6.length > 0,
       firewalld: firewalld !== null,
     },
+    ...(genBefore && sameGeneration(genBefore, genAfter) ? { generation: genBefore } : {}),
+    ...(options.tables && !options.complete ? { listedTables: [...options.tables] } : {}),
   };
   return { snapshot, model };
 }

@@ -72,12 +72,25 @@ export async function guardReady(
 }
 
 /**
+ * Starts both guards of a change without waiting for them. Under the lock, before the pending record
+ * exists, they wait for it (src/watchdog/loop.ts): their start-up overlaps the plan.
+ */
+export async function startGuards(paths: StatePaths, changeId: string): Promise<SpawnedGuard[]> {
+  await assertGuardInstall();
+  return GUARD_SLOTS.map((slot) => spawnGuard(paths, changeId, slot));
+}
+
+/**
  * Arms both guards of a change (started together, each in its own session) and waits until both have
  * read the pending record and said so. Returns their pids by slot; on failure kills what it started.
  */
-export async function armGuards(paths: StatePaths, changeId: string, timeoutMs = 10_000): Promise<number[]> {
-  await assertGuardInstall();
-  const guards = GUARD_SLOTS.map((slot) => spawnGuard(paths, changeId, slot));
+export async function armGuards(
+  paths: StatePaths,
+  changeId: string,
+  timeoutMs = 10_000,
+  started: SpawnedGuard[] | null = null,
+): Promise<number[]> {
+  const guards = started ?? (await startGuards(paths, changeId));
   const ready = await Promise.all(guards.map((g) => guardReady(paths, changeId, g, timeoutMs)));
   if (ready.every(Boolean)) return guards.map((g) => g.pid);
   for (const g of guards) if (g.pid > 0 && g.exited() === null) process.kill(g.pid, 'SIGKILL');

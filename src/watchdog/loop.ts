@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryStore } from '../history/store.js';
-import { claimPath, pendingExists, readClaim, readPending, watchdogLogPath } from '../pending/store.js';
+import { claimPath, pendingExists, readClaim, readLock, readPending, watchdogLogPath } from '../pending/store.js';
 import { monoNowNs, processAlive as processAliveId } from '../pending/clock.js';
 import { appendLine } from '../state/fs-safe.js';
 import { rollbackPending, type Reason } from '../apply/resolve.js';
@@ -140,11 +140,36 @@ class PeerWatch {
  * One of the two guards of a change: holds it until it is confirmed, rolled back by someone, or its
  * deadline passes; watches the other guard and re-arms it when it dies. Returns an exit code.
  */
+// A guard started while its change is still being planned (src/apply/gate.ts) waits this often for it;
+// less often once the plan takes long (an admin answering a question).
+const AWAIT_PENDING_MS = 10;
+const AWAIT_PENDING_SLOW_MS = 100;
+const AWAIT_FAST_FOR_MS = 3_000;
+
+/**
+ * The change's pending record. Guards are started as soon as apply holds the lock, while the change is
+ * still being planned (their start-up then costs the apply nothing): until the record is written they
+ * only wait, and they leave once the lock no longer names the change or its holder is gone.
+ */
+async function awaitPending(paths: StatePaths, changeId: string): Promise<PendingRecordT | null> {
+  const started = Date.now();
+  for (;;) {
+    const pending = readPending(paths);
+    if (pending !== null) return pending.changeId === changeId ? pending : null;
+    const lock = readLock(paths);
+    if (lock === null || lock.changeId !== changeId || !processAliveId(lock)) {
+      const last = readPending(paths);
+      return last?.changeId === changeId ? last : null;
+    }
+    await sleep(Date.now() - started < AWAIT_FAST_FOR_MS ? AWAIT_PENDING_MS : AWAIT_PENDING_SLOW_MS);
+  }
+}
+
 export async function runWatchdog(stateDir: string, changeId: string, slot: GuardSlot = 1): Promise<number> {
   const store = new HistoryStore(stateDir);
   const paths = store.paths;
-  let pending: PendingRecordT | null = readPending(paths);
-  if (pending === null || pending.changeId !== changeId) return 0;
+  let pending: PendingRecordT | null = await awaitPending(paths, changeId);
+  if (pending === null) return 0;
   let tag = fileTag(paths.pending);
   writeGuardRecord(paths, changeId, slot);
   log(paths, `guard ${slot} armed for ${changeId}, deadline ${pending.deadline}`);

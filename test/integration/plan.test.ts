@@ -376,8 +376,10 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     ]);
     const other = plan(file('web.nft', 'add rule inet filter input tcp dport 443 accept\n'), '--json', '--no-probes');
     expect(other.status, other.stderr).toBe(0);
-    // The proposal does not name ip filter: the scratch copy never loads it, and the analysis sees the live one.
-    expect(other.json.findings).toEqual([]);
+    // The proposal does not name ip filter: neither the scratch copy nor (without probes) the analysis lists
+    // it, and the plan says so (issue 18).
+    expect(other.json.findings.map((f: { code: string }) => f.code)).toEqual(['TABLES_NOT_ANALYSED']);
+    expect(other.json.findings[0].message).toContain('ip filter (input)');
     expect(other.json.touchedTables.map((t: { family: string }) => t.family)).toEqual(['inet']);
     const xt = plan(file('xt.nft', 'add rule ip filter INPUT tcp dport 26 accept\n'), '--json', '--no-probes');
     expect(xt.status).toBe(1);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contentHash } from '../../../src/snapshot/hash.js';
+import { contentHash, scopedHash } from '../../../src/snapshot/hash.js';
+import type { SnapshotT } from '../../../src/snapshot/schema.js';
 import { comparableText } from '../../../src/history/render-text.js';
 
 const addrs = Array.from({ length: 5000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.${(i * 7) & 255}`);
@@ -26,5 +27,25 @@ describe('content hash and diff ignore the order of set elements', () => {
     expect(contentHash({ nftText: listing([...addrs.slice(1), '192.0.2.1']) })).not.toBe(
       contentHash({ nftText: listing(addrs) }),
     );
+  });
+});
+
+describe('the hash of the tables a plan names', () => {
+  const kube = 'table ip kube { # handle 1\n\tchain input { # handle 1\n\t\ttcp dport 80 accept # handle 2\n\t}\n}\n';
+  const admin =
+    'table inet admin { # handle 2\n\tchain input { # handle 1\n\t\ttcp dport 22 accept # handle 2\n\t}\n}\n';
+  const snap = (text: string) =>
+    ({
+      hash: contentHash({ nftText: text }),
+      nft: { text, json: null },
+      iptablesLegacy: { v4: null, v6: null },
+    }) as unknown as SnapshotT;
+
+  it('covers only those tables; a listing of nothing else is its own hash', () => {
+    const both = snap(kube + admin);
+    expect(scopedHash(both, ['inet admin'])).toBe(contentHash({ nftText: admin }));
+    expect(scopedHash(both, ['inet admin', 'ip kube'])).toBe(both.hash);
+    expect(scopedHash(both, undefined)).toBe(both.hash);
+    expect(scopedHash(snap(admin), ['inet admin', 'inet new'])).toBe(contentHash({ nftText: admin }));
   });
 });
