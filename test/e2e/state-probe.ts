@@ -58,7 +58,12 @@ export function guardPids(stateDir: string): Record<1 | 2, number | null> {
   }
   for (const name of names) {
     const m = /^guard-c-[0-9a-z-]+-([12])$/.exec(name);
-    if (m) out[Number(m[1]) as 1 | 2] = Number(readFileSync(join(stateDir, name), 'utf8').split(' ')[0]);
+    if (!m) continue;
+    try {
+      out[Number(m[1]) as 1 | 2] = Number(readFileSync(join(stateDir, name), 'utf8').split(' ')[0]);
+    } catch {
+      // The guard settled and removed its file between the listing and the read: that slot has no guard.
+    }
   }
   return out;
 }
