@@ -1,9 +1,9 @@
 import type { FindingT } from '../plan/schema.js';
 import type { ProbeResult } from '../probes/run-probes.js';
 import { whatHappened } from '../probes/attribution.js';
-import type { FlowProbe, UnprobedFlow } from './probe-specs.js';
+import type { ReplayedFlow, UnprobedFlow } from './probe-specs.js';
 
-const who = (p: FlowProbe): string =>
+const who = (p: ReplayedFlow): string =>
   [p.process, p.connections > 0 ? `${p.connections} live connection${p.connections === 1 ? '' : 's'}` : null]
     .filter(Boolean)
     .join(', ');
@@ -15,14 +15,14 @@ const who = (p: FlowProbe): string =>
  * Returns the other probe results untouched.
  */
 export function flowFindings(
-  flows: FlowProbe[],
+  flows: ReplayedFlow[],
   unprobed: UnprobedFlow[],
   results: ProbeResult[],
 ): { findings: FindingT[]; rest: ProbeResult[] } {
   const findings: FindingT[] = [];
   const mine = new Set<ProbeResult>();
   for (const flow of flows) {
-    const r = results.find((x) => x.kind === 'must-allow' && x.description.startsWith(`${flow.spec.text} (`));
+    const r = results.find((x) => x.kind === 'must-allow' && x.description.startsWith(`${flow.tag} (`));
     if (!r) continue;
     mine.add(r);
     const whom = who(flow) ? ` (${who(flow)})` : '';
@@ -30,11 +30,15 @@ export function flowFindings(
       findings.push({
         code: 'FLOW_CUT',
         severity: flow.blocking ? 'error' : 'warning',
-        message: `${flow.origin === 'listener' ? 'The service' : 'The flow'} ${flow.label}${whom} passes today and would be ${whatHappened(r)} after the change (real packets through the proposed ruleset).`,
+        message:
+          flow.origin === 'derived'
+            ? `${flow.label}${whom}: delivered today, would be ${whatHappened(r)} after the change (real packets through the proposed ruleset).`
+            : `${flow.origin === 'listener' ? 'The service' : 'The flow'} ${flow.label}${whom} passes today and would be ${whatHappened(r)} after the change (real packets through the proposed ruleset).`,
         fix:
-          flow.origin === 'listener'
+          flow.fix ??
+          (flow.origin === 'listener'
             ? 'If nobody should reach it any more, nothing to do; otherwise accept it before the rule that drops it.'
-            : 'Accept it before the rule that drops it, or declare why it may go.',
+            : 'Accept it before the rule that drops it, or declare why it may go.'),
         location: r.decidedBy,
         evidence: 'probe',
       });

@@ -1,6 +1,9 @@
 import { collectInventory } from '../flows/inventory.js';
 import { flowProbes } from '../flows/probe-specs.js';
 import { flowFindings } from '../flows/replay.js';
+import { replayNetFlows } from '../flows/net-replay.js';
+import { liveInterfaces as interfacesOfAddresses } from '../flows/live-ifaces.js';
+import { hostAddressOf, peersOf } from '../flows/net-spec.js';
 import { existsSync, statSync } from 'node:fs';
 import { currentWhere, type WhereT } from '../host/identity.js';
 import { resolve } from 'node:path';
@@ -303,15 +306,40 @@ export async function planNft(
   const admins = probeAdmins(ssh, adminAddresses, `${base.text}\n${proposalText}`, ipv6InUse);
   const declaredAllow = (options.probes?.mustAllow ?? []).map((s) => parseProbeSpec(s));
   // The host's flows, replayed as flows that must stay allowed; their results become FLOW_* findings.
-  const replay =
+  let probeError: string | null = null;
+  let netError: string | null = null;
+  const inventory =
     probing && base.source === 'live' && options.flows?.enabled
-      ? flowProbes(await collectInventory({ netns: options.netns, flowsFile: options.flows.file ?? null }))
+      ? await collectInventory({ netns: options.netns, flowsFile: options.flows.file ?? null })
       : null;
+  const replay = inventory ? flowProbes(inventory) : null;
+  // Outbound, forwarded, ICMP, PMTU and ND flows: their own scratch network, beside the probes.
+  const netReplay =
+    inventory && replay && replay.net.length > 0
+      ? interfacesOfAddresses(
+          options.netns,
+          replay.net.flatMap((p) => [...peersOf(p.net), hostAddressOf(p.net)].filter((a): a is string => a !== null)),
+          (await interfaceOf(options.netns, ssh?.server ?? null)) ?? 'eth0',
+        )
+          .then((ifaces) =>
+            replayNetFlows({
+              baseText: withoutOwnerFlags(base.text),
+              proposalText,
+              format: liveLoader(base),
+              probes: replay.net.map((p) => ({ tag: p.tag, spec: p.net })),
+              ifaceOf: (a) => ifaces.get(a) ?? 'eth0',
+              forwarding: inventory.forwarding,
+            }),
+          )
+          .catch((error: unknown) => {
+            netError = error instanceof Error ? error.message : String(error);
+            return null;
+          })
+      : Promise.resolve(null);
   const mustAllow = [...declaredAllow, ...(replay?.probes.map((p) => p.spec) ?? [])];
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
-  let probeError: string | null = null;
   // The scratch computation and the probes use namespaces of their own: run them side by side.
-  const [computed, probeResults] = await Promise.all([
+  const [computed, probeResults, netResults] = await Promise.all([
     early ?? scratchFor(base, scope, label, proposalText),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
@@ -332,6 +360,7 @@ export async function planNft(
           }),
         )
       : Promise.resolve(null),
+    netReplay,
   ]);
   const { before, after, touched } = effectOf(base, scope, computed);
   const touchedTables: TouchedTableT[] = touched.map((key) => {
@@ -361,7 +390,17 @@ export async function planNft(
     adminAddresses,
     ipv6InUse,
   });
-  const replayed = replay && probeResults ? flowFindings(replay.probes, replay.unprobed, probeResults) : null;
+  const replayed =
+    replay && probeResults
+      ? flowFindings(
+          [...replay.probes, ...replay.net],
+          // A failed network replay leaves its flows not probed, never passing.
+          netResults
+            ? replay.unprobed
+            : [...replay.unprobed, ...replay.net.map((p) => ({ label: p.label, why: `the replay failed: ${netError}` }))],
+          [...probeResults, ...(netResults ?? [])],
+        )
+      : null;
   const findings = probeResults
     ? mergeProbeFindings(analysis, replayed?.rest ?? probeResults, { mode: admins.mode, ipv6InUse, own: touched })
     : analysis;

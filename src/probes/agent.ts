@@ -7,9 +7,12 @@
 // ROLE listen-udp PORT...     → UDP echo responder on each port; prints "ready"
 // ROLE udp SRC DST PORT MS    → one datagram: "accepted" when the reply comes back, "rejected CODE" on an
 //                               ICMP error (port unreachable…), "dropped" when nothing comes back in MS
+// ROLE bulk SRC DST PORT MS   → connects, sends 4000 bytes to an echo listener (full-size segments both
+//                               ways: what a PMTU error is about); "accepted" when all came back in MS
 import { createServer, connect, isIPv6, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { createInterface } from 'node:readline';
+import { networkInterfaces } from 'node:os';
 
 const [role, ...rest] = process.argv.slice(2);
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -48,10 +51,18 @@ if (role === 'listen') {
     process.exit(0);
   });
 } else if (role === 'listen-udp') {
+  // One socket per local address: a reply leaves from the address the request was sent to (a wildcard
+  // socket would answer from the interface's first address, which the client's socket ignores).
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && !a.address.startsWith('fe80'))
+    .map((a) => a!.address);
   for (const port of rest.map(Number)) {
-    const sock = createSocket({ type: 'udp6', ipv6Only: false });
-    sock.on('message', (m, from) => sock.send(m, from.port, from.address)).on('error', () => undefined);
-    sock.bind(port, '::');
+    for (const address of own) {
+      const sock = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: true });
+      sock.on('message', (m, from) => sock.send(m, from.port, from.address)).on('error', () => undefined);
+      sock.bind(port, address);
+    }
   }
   out('ready');
 } else if (role === 'udp') {
@@ -72,6 +83,25 @@ if (role === 'listen') {
     done(`rejected ${(e as NodeJS.ErrnoException).code ?? ''}`);
   });
   sock.bind(0, src, () => sock.connect(Number(port), dst, () => sock.send('fwsafe-probe\n')));
+} else if (role === 'bulk') {
+  const [src, dst, port, ms] = rest as [string, string, string, string];
+  const done = (line: string): void => {
+    out(line);
+    process.exit(0);
+  };
+  const timer = setTimeout(() => done('dropped'), Number(ms));
+  let got = 0;
+  const sock = connect({ host: dst, port: Number(port), localAddress: src }, () => sock.write(Buffer.alloc(4000, 120)));
+  sock.on('data', (d) => {
+    got += d.length;
+    if (got < 4000) return;
+    clearTimeout(timer);
+    done('accepted');
+  });
+  sock.on('error', (e) => {
+    clearTimeout(timer);
+    done(`rejected ${(e as NodeJS.ErrnoException).code ?? ''}`);
+  });
 } else {
   process.exitCode = 2;
 }

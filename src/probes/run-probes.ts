@@ -1,10 +1,10 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { privateTempDir } from '../state/runtime-dir.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
+import { AGENT, lines } from './agent-io.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
 import { decidingRule, type RuleText, type TraceRewrite } from './trace.js';
@@ -18,11 +18,6 @@ import { probeAdmins, type ProbeAdmins } from './admins.js';
 import { dnatTargets } from './nat-targets.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 
-const HERE = join(fileURLToPath(import.meta.url), '..');
-// Compiled, the agent sits beside this module; run from the TypeScript sources (tests), use the build's.
-const AGENT = existsSync(join(HERE, 'agent.js'))
-  ? join(HERE, 'agent.js')
-  : join(HERE, '..', '..', 'dist', 'src', 'probes', 'agent.js');
 const WAIT_MS = 1500;
 
 export interface ProbeResult {
@@ -71,30 +66,11 @@ export interface ProbeOptions {
 
 const DEFAULT_SERVER = { v4: '203.0.113.1', v6: '2001:db8:1::1' };
 
-function lines(child: ChildProcess): { text: string; wait: (word: string, ms: number) => Promise<boolean> } {
-  const state = { text: '' };
-  child.stdout?.on('data', (d: Buffer) => {
-    state.text += d.toString();
-  });
-  return {
-    get text() {
-      return state.text;
-    },
-    wait: (word, ms) =>
-      new Promise((resolve) => {
-        const t0 = Date.now();
-        const tick = (): void =>
-          state.text.includes(word) ? resolve(true) : Date.now() - t0 > ms ? resolve(false) : void setTimeout(tick, 20);
-        tick();
-      }),
-  };
-}
-
 /**
  * Swaps an nft proposal in. Live handles in it (`delete rule … handle N`) name other rules in this copy:
  * translate them. The recorded text, in this private directory: the user's path is never read again here.
  */
-async function swapNft(o: ProbeOptions, host: string, dir: string): Promise<void> {
+async function swapNft(o: ProbeRuleset, host: string, dir: string): Promise<void> {
   let proposalText = o.proposalText;
   if (hasHandleReferences(proposalText)) {
     const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true });
@@ -107,6 +83,34 @@ async function swapNft(o: ProbeOptions, host: string, dir: string): Promise<void
     throw new Error(
       `the proposal failed to load in the probe namespace: ${redactIncluded(swapped.stderr, [proposalFile]).trim()}`,
     );
+}
+
+/** What loads the base and swaps the proposal in a probe namespace (the fields of ProbeOptions it reads). */
+export type ProbeRuleset = Pick<ProbeOptions, 'baseText' | 'proposalText' | 'format'>;
+
+/**
+ * Loads the base into a probe namespace. Interfaces the rulesets name (`dup to … device`, netdev `fwd to`,
+ * `iif`) exist there as stand-ins (except `own`, made by the caller), so the base and the proposal load; a
+ * base table that still fails is left out, and named in the notes returned.
+ */
+export async function loadBaseInto(o: ProbeRuleset, host: string, dir: string, own: string[]): Promise<string[]> {
+  await addStandInInterfaces(
+    host,
+    interfacesNeeded(`${o.baseText}\n${o.proposalText}`).filter((n) => !own.includes(n)),
+  );
+  if (o.format) return o.format.load(host);
+  const missing = await loadBase(host, dir, o.baseText);
+  return missing.length
+    ? [
+        `${missing.join(', ')} could not be reproduced (iptables-nft tables?): probes ran without ${missing.length === 1 ? 'it' : 'them'}`,
+      ]
+    : [];
+}
+
+/** Swaps the proposal into a probe namespace as one transaction. */
+export async function swapInto(o: ProbeRuleset, host: string, dir: string): Promise<void> {
+  if (o.format?.swap) await o.format.swap(host);
+  else await swapNft(o, host, dir);
 }
 
 /**
@@ -199,21 +203,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       children.push(...behind);
       await Promise.all(behind.map((c) => lines(c).wait('ready', 3000)));
     }
-    // Interfaces the rulesets name (`dup to … device`, netdev `fwd to`, `iif`) exist here as stand-ins, so
-    // the base and the proposal load; a base table that still fails is left out, and named.
-    await addStandInInterfaces(
-      host,
-      interfacesNeeded(`${o.baseText}\n${o.proposalText}`).filter((n) => n !== ifname),
-    );
-    if (o.format) notes.push(...(await o.format.load(host)));
-    else {
-      const missing = await loadBase(host, dir, o.baseText);
-      if (missing.length) {
-        notes.push(
-          `${missing.join(', ')} could not be reproduced (iptables-nft tables?): probes ran without ${missing.length === 1 ? 'it' : 'them'}`,
-        );
-      }
-    }
+    notes.push(...(await loadBaseInto(o, host, dir, [ifname])));
     const tcpPorts = [
       ...new Set([
         ...o.sshPorts,
@@ -306,8 +296,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     await run('ping', ['-c', '1', '-W', '1', server], { netns: client, allowFailure: true });
     await traced.wait('trace id', 2000);
 
-    if (o.format?.swap) await o.format.swap(host);
-    else await swapNft(o, host, dir);
+    await swapInto(o, host, dir);
     // Empty neighbour caches: after the swap ARP and IPv6 neighbour discovery must pass the new rules.
     await Promise.all(
       [host, client].map((ns) => run('ip', ['-n', ns, 'neigh', 'flush', 'all'], { allowFailure: true })),
