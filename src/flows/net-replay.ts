@@ -9,7 +9,7 @@ import { privateTempDir } from '../state/runtime-dir.js';
 import { cleanStale } from '../plan/scratch.js';
 import { AGENT, lines } from '../probes/agent-io.js';
 import { loadBaseInto, swapInto, type ProbeResult, type ProbeRuleset } from '../probes/run-probes.js';
-import { fromTo, lastVerdict, parseTrace, type TraceVerdict } from '../probes/trace.js';
+import { fromTo, lastStopped, lastVerdict, parseTrace, type TraceVerdict } from '../probes/trace.js';
 import { splitTables } from '../ruleset/text.js';
 import { buildTopology, removeTopology, type Topology } from './net-topology.js';
 import { hostAddressOf, isV6, peersOf, type NetSpec } from './net-spec.js';
@@ -113,15 +113,11 @@ function decided(trace: ReturnType<typeof parseTrace>, s: NetSpec): TraceVerdict
         : s.kind === 'echo'
           ? [(p) => forward(p) && /echo-request/.test(p), (p) => back(p) && /echo-reply/.test(p)]
           : [(p) => forward(p) && port(p, 'dport'), (p) => back(p) && port(p, 'sport')];
-  const stopped = [...trace]
-    .reverse()
-    .find((t) => /^(drop|reject)/.test(t.verdict?.verdict ?? '') && matchers.some((m) => m(t.packet)));
-  if (stopped?.verdict) return { ...stopped.verdict, rewrite: stopped.rewrite };
+  const stopped = lastStopped(trace, (p) => matchers.some((m) => m(p)));
+  if (stopped) return stopped;
   // An IPv6 flow whose neighbour discovery was dropped never sent a packet of its own: that drop decided.
-  const nd = isV6(s.dst)
-    ? [...trace].reverse().find((t) => /^(drop|reject)/.test(t.verdict?.verdict ?? '') && /nd-neighbor-/.test(t.packet))
-    : undefined;
-  return nd?.verdict ? { ...nd.verdict, rewrite: null } : lastVerdict(trace, matchers[0]!);
+  const nd = isV6(s.dst) ? lastStopped(trace, (p) => /nd-neighbor-/.test(p)) : null;
+  return nd ?? lastVerdict(trace, matchers[0]!);
 }
 
 /**

@@ -7,7 +7,7 @@ import { run } from '../run/runner.js';
 import { AGENT, lines } from './agent-io.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
-import { decidingRule, type RuleText, type TraceRewrite } from './trace.js';
+import { decidingRule, fromTo, lastStopped, parseTrace, type RuleText, type TraceRewrite } from './trace.js';
 import { splitTables } from '../ruleset/text.js';
 import { addStandInInterfaces, cleanStale, loadBase } from '../plan/scratch.js';
 import { interfacesNeeded } from '../plan/interface-names.js';
@@ -285,7 +285,10 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
         notes.push('your session is not allowed by the current rules either: the session probe was skipped');
     }
 
-    const trace = `table inet fwsafe_trace {\n chain pre {\n  type filter hook prerouting priority -500; policy accept;\n  meta nftrace set 1\n }\n}\n`;
+    // Output too: a reply the proposal drops on its way out (a stateless output rule) is named.
+    const trace =
+      'table inet fwsafe_trace {\n chain pre {\n  type filter hook prerouting priority -500; policy accept;\n  meta nftrace set 1\n }\n' +
+      ' chain out {\n  type filter hook output priority -500; policy accept;\n  meta nftrace set 1\n }\n}\n';
     writeFileSync(join(dir, 'trace.nft'), trace);
     await run('nft', ['-f', join(dir, 'trace.nft')], { netns: host });
     // nft's stdout to a pipe is block-buffered: stdbuf makes each trace line arrive as it happens.
@@ -303,6 +306,8 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     );
 
     const jobs: Promise<void>[] = [];
+    // UDP probes' packets are traced as UDP (a flow's description does not start with "udp/").
+    const udp = new Set<ProbeResult>();
     if (session) {
       const s = session;
       jobs.push(
@@ -366,7 +371,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             const dst = spec.to ?? server;
             const observed = await probeConnect(src, dst, spec.port, spec.proto);
             const pass = expected === 'allowed' ? observed === 'allowed' : observed !== 'allowed';
-            results.push({
+            const result: ProbeResult = {
               kind: expected === 'allowed' ? 'must-allow' : 'must-deny',
               description: `${spec.text} (${src} → ${dst}:${spec.port})`,
               expected,
@@ -376,7 +381,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
               worse: !pass,
               decidedBy: null,
               note: null,
-            });
+            };
+            results.push(result);
+            if (spec.proto === 'udp') udp.add(result);
           })(),
         );
       }
@@ -409,12 +416,21 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             traced.text,
             m[1]!,
             Number(m[3]),
-            r.kind === 'session' ? 'data' : r.description.startsWith('udp/') ? 'udp' : 'syn',
+            r.kind === 'session' ? 'data' : udp.has(r) ? 'udp' : 'syn',
             ruleText,
           );
-          r.decidedBy = seen?.decidedBy ?? null;
-          r.verdict = seen?.verdict ?? null;
-          r.rewrite = seen?.rewrite ?? null;
+          // Accepted on the way in but not through: a drop of its reply (output, forward) decided.
+          const reply =
+            r.observed !== 'allowed' && !/^(drop|reject)/.test(seen?.verdict ?? '')
+              ? lastStopped(
+                  parseTrace(traced.text, ruleText),
+                  (p) => fromTo(p, m[2]!, m[1]!) && new RegExp(`sport ${m[3]}\\b`).test(p),
+                )
+              : null;
+          const v = reply ?? seen;
+          r.decidedBy = v?.decidedBy ?? null;
+          r.verdict = v?.verdict ?? null;
+          r.rewrite = v?.rewrite ?? null;
         }
       }
       return results.every((r) => r.decidedBy !== null || r.observed === 'not-run');
@@ -429,7 +445,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     for (const r of results.filter((x) => x.kind === 'must-allow' || x.kind === 'must-deny')) {
       const m = /\(([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)\)$/.exec(r.description);
       const id = m
-        ? decidingRule(traced.text, m[1]!, Number(m[3]), r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText)
+        ? decidingRule(traced.text, m[1]!, Number(m[3]), udp.has(r) ? 'udp' : 'syn', ruleText)
             ?.traceId
         : undefined;
       const natLine = id

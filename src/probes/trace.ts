@@ -87,6 +87,14 @@ export function lastVerdict(packets: TracedPacket[], match: (packet: string) => 
   return found;
 }
 
+/** The last traced packet that `match` selects and a drop or reject stopped, or null. */
+export function lastStopped(packets: TracedPacket[], match: (packet: string) => boolean): TraceVerdict | null {
+  return lastVerdict(
+    packets.filter((p) => /^(drop|reject)/.test(p.verdict?.verdict ?? '')),
+    match,
+  );
+}
+
 const escape = (s: string): string => s.replace(/[^0-9A-Za-z]/g, '\\$&');
 
 /** Whether a trace's packet line is from `saddr` (and to `daddr` when given): `ip saddr A ip daddr B`. */
