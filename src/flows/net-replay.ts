@@ -15,13 +15,13 @@ import { buildTopology, removeTopology, type Topology } from './net-topology.js'
 import { hostAddressOf, isV6, peersOf, type NetSpec } from './net-spec.js';
 
 const WAIT_MS = 1500;
-type Verdict = 'allowed' | 'dropped' | 'rejected';
+type Verdict = 'allowed' | 'dropped' | 'rejected' | 'not-run';
 
 export interface NetReplayOptions extends ProbeRuleset {
   /** Each probe's tag (its description starts with it) and what to send. */
   probes: { tag: string; spec: NetSpec }[];
-  /** The live host's interface for an address (its own, or the one routing to a peer). */
-  ifaceOf: (addr: string) => string;
+  /** Where an address is on the live host: the interface holding it or routing to it, and the gateway. */
+  routeOf: (addr: string) => { iface: string; via: string | null };
   forwarding: { ipv4: boolean; ipv6: boolean };
 }
 
@@ -29,7 +29,7 @@ const TRACE =
   'table inet fwsafe_trace {\n chain pre {\n  type filter hook prerouting priority -500; policy accept;\n  meta nftrace set 1\n }\n' +
   ' chain out {\n  type filter hook output priority -500; policy accept;\n  meta nftrace set 1\n }\n}\n';
 
-const word = (stdout: string): Verdict =>
+const word = (stdout: string): Exclude<Verdict, 'not-run'> =>
   stdout.startsWith('accepted') ? 'allowed' : stdout.startsWith('rejected') ? 'rejected' : 'dropped';
 
 /** Which namespace sends a spec's first packet, and which one answers it. */
@@ -80,7 +80,9 @@ async function probe(topo: Topology, s: NetSpec): Promise<Verdict> {
       netns: topo.host,
       allowFailure: true,
     });
-    return /\bmtu \d+/.test(cache.stdout) ? 'allowed' : word(r.stdout.trim()) === 'rejected' ? 'rejected' : 'dropped';
+    if (/\bmtu \d+/.test(cache.stdout)) return 'allowed';
+    // The flow that carries it did not connect: its own replay says so; PMTU could not be observed.
+    return /connected/.test(r.stdout) ? 'dropped' : 'not-run';
   }
   const r = await run(
     process.execPath,
@@ -133,7 +135,7 @@ export async function replayNetFlows(o: NetReplayOptions): Promise<ProbeResult[]
   const tag = `${process.pid}-${randomBytes(2).toString('hex')}`;
   const dir = privateTempDir('fwsafe-flows-');
   // Neighbour discovery is replayed on the link of the host address it names.
-  const specs = o.probes.map((p) => (p.spec.kind === 'nd' ? { ...p.spec, src: o.ifaceOf(p.spec.dst) } : p.spec));
+  const specs = o.probes.map((p) => (p.spec.kind === 'nd' ? { ...p.spec, src: o.routeOf(p.spec.dst).iface } : p.spec));
   const hostAddrs = [...new Set(specs.map(hostAddressOf).filter((a): a is string => a !== null))];
   const back = new Set(specs.filter((s) => s.direction === 'forward').map((s) => s.dst));
   const peers = [...new Set(specs.flatMap(peersOf))].filter((a) => !hostAddrs.includes(a));
@@ -142,8 +144,8 @@ export async function replayNetFlows(o: NetReplayOptions): Promise<ProbeResult[]
   try {
     topo = await buildTopology({
       tag,
-      hostAddrs: hostAddrs.map((addr) => ({ addr, iface: o.ifaceOf(addr) })),
-      peers: peers.map((addr) => ({ addr, iface: o.ifaceOf(addr), side: back.has(addr) ? 'back' : 'far' })),
+      hostAddrs: hostAddrs.map((addr) => ({ addr, iface: o.routeOf(addr).iface })),
+      peers: peers.map((addr) => ({ addr, ...o.routeOf(addr), side: back.has(addr) ? 'back' : 'far' })),
       forwarding: o.forwarding,
     });
     const t = topo;
@@ -201,16 +203,16 @@ export async function replayNetFlows(o: NetReplayOptions): Promise<ProbeResult[]
           description: `${id} (${spec.src} → ${spec.dst}${spec.port === null ? '' : `:${spec.port}`})`,
           expected: 'allowed',
           observed: after[i]!,
-          before: before[i]!,
+          before: before[i] === 'not-run' ? null : before[i]!,
           pass: after[i] === 'allowed',
-          worse: after[i] !== 'allowed' && before[i] === 'allowed',
+          worse: after[i] !== 'allowed' && after[i] !== 'not-run' && before[i] === 'allowed',
           decidedBy: seen?.decidedBy ?? null,
           verdict: seen?.verdict ?? null,
           rewrite: seen?.rewrite ?? null,
           note: notes.length ? notes.join('; ') : null,
         });
       }
-      if (results.every((r) => r.pass || r.decidedBy !== null)) break;
+      if (results.every((r) => r.pass || r.observed === 'not-run' || r.decidedBy !== null)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     return results;

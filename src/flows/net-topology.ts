@@ -22,7 +22,7 @@ export interface TopologyInput {
   /** The host's addresses the flows use, on the interface that holds them on the live host. */
   hostAddrs: { addr: string; iface: string }[];
   /** The other ends: behind the host's interface that routes to them; `back` for forwarded flows' servers. */
-  peers: { addr: string; iface: string; side: 'far' | 'back' }[];
+  peers: { addr: string; iface: string; via: string | null; side: 'far' | 'back' }[];
   forwarding: { ipv4: boolean; ipv6: boolean };
 }
 
@@ -89,8 +89,12 @@ async function populate(t: TopologyInput, topo: Topology): Promise<void> {
   const host: string[] = ['link set lo up'];
   const router: string[] = ['link set lo up', `addr add ${plen(ROUTER.v4)} dev lo`, `addr add ${plen(ROUTER.v6)} dev lo`];
   const ends: Record<'far' | 'back', string[]> = { far: ['link set lo up'], back: ['link set lo up'] };
+  // The router answers as the live gateway of each interface (IPv4): its errors come from that address.
+  const gateway = (iface: string): string =>
+    t.peers.find((p) => p.iface === iface && p.via !== null && !isV6(p.via))?.via ?? ROUTER.v4;
   for (const [i, name] of ifaces.entries()) {
     const side = `fws${i}`;
+    if (gateway(name) !== ROUTER.v4) router.push(`addr add ${plen(gateway(name))} dev ${side}`);
     host.push(
       `link add ${name} type veth peer name ${side} netns ${topo.router}`,
       `link set ${name} up`,
@@ -129,7 +133,7 @@ async function populate(t: TopologyInput, topo: Topology): Promise<void> {
       `rule add from ${p.addr} iif ${side} lookup ${100 + ifaces.indexOf(p.iface)}`,
     );
     hostRoutes.push(
-      `route add ${plen(p.addr)} via ${isV6(p.addr) ? LL.router : ROUTER.v4} dev ${p.iface}${isV6(p.addr) ? '' : ' onlink'}`,
+      `route add ${plen(p.addr)} via ${isV6(p.addr) ? LL.router : gateway(p.iface)} dev ${p.iface}${isV6(p.addr) ? '' : ' onlink'}`,
     );
   }
   await batch(topo.host, host);

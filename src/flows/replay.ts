@@ -26,6 +26,8 @@ export function flowFindings(
     if (!r) continue;
     mine.add(r);
     const whom = who(flow) ? ` (${who(flow)})` : '';
+    // Not run: what carries it (a PMTU replay's TCP flow) is cut, and that flow's own finding says so.
+    if (r.observed === 'not-run') continue;
     if (r.before === 'allowed' && r.observed !== 'allowed') {
       findings.push({
         code: 'FLOW_CUT',

@@ -327,7 +327,7 @@ export async function planNft(
               proposalText,
               format: liveLoader(base),
               probes: replay.net.map((p) => ({ tag: p.tag, spec: p.net })),
-              ifaceOf: (a) => ifaces.get(a) ?? 'eth0',
+              routeOf: (a) => ifaces.get(a) ?? { iface: 'eth0', via: null },
               forwarding: inventory.forwarding,
             }),
           )

@@ -8,7 +8,8 @@
 // ROLE udp SRC DST PORT MS    → one datagram: "accepted" when the reply comes back, "rejected CODE" on an
 //                               ICMP error (port unreachable…), "dropped" when nothing comes back in MS
 // ROLE bulk SRC DST PORT MS   → connects, sends 4000 bytes to an echo listener (full-size segments both
-//                               ways: what a PMTU error is about); "accepted" when all came back in MS
+//                               ways: what a PMTU error is about); "connected", then "accepted" when all
+//                               came back in MS
 import { createServer, connect, isIPv6, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { createInterface } from 'node:readline';
@@ -91,7 +92,10 @@ if (role === 'listen') {
   };
   const timer = setTimeout(() => done('dropped'), Number(ms));
   let got = 0;
-  const sock = connect({ host: dst, port: Number(port), localAddress: src }, () => sock.write(Buffer.alloc(4000, 120)));
+  const sock = connect({ host: dst, port: Number(port), localAddress: src }, () => {
+    out('connected');
+    sock.write(Buffer.alloc(4000, 120));
+  });
   sock.on('data', (d) => {
     got += d.length;
     if (got < 4000) return;

@@ -154,6 +154,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       ...extra,
       ...[...o.mustAllow, ...o.mustDeny].map((s) => representative(s.from, admin)),
     ]);
+    // An address the host side holds (a flow's local address) is not also a client: the client namespace
+    // would deliver to itself (a stand-in admin taken from `10.0.0.0/24` in a rule can be the host's own .1).
+    for (const s of [...o.mustAllow, ...o.mustDeny]) if (s.to) clientAddrs.delete(s.to);
     const serverAddrs = new Set([
       server,
       ...[...clientAddrs].map(serverOf),

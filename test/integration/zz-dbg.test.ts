@@ -13,7 +13,7 @@ try {
   for (const f of (process.env.FILES ?? '').split(' ').filter(Boolean)) {
     refreshTraffic(lab);
     t0 = Date.now();
-    const r = fwsafe(['--netns', lab.ns.host, 'plan', f, '--flows-file', '/tmp/x16/flows', '--json'], { env: { DEBUG: process.env.DBG ?? '' } });
+    const r = fwsafe(['--netns', lab.ns.host, 'plan', f, '--flows-file', '/tmp/x16/flows', '--json'], { env: { DEBUG: process.env.DBG ?? '', FWX: process.env.FWX ?? '' } });
     console.log(f, Date.now() - t0, 'ms', r.status); require('node:fs').writeFileSync('/tmp/x16/stderr.txt', r.stderr);
     for (const x of r.json?.findings ?? []) console.log(' ', x.severity, x.code, x.message, JSON.stringify(x.location));
     if (!r.json) console.log(r.stderr.slice(-3000));

@@ -14,7 +14,7 @@ it('dbg2', async () => {
       { tag: 'e', spec: { kind: 'forward', proto: 'tcp', direction: 'forward', src: '10.71.0.11', dst: '10.74.0.10', port: 8080 } },
       { tag: 'f', spec: { kind: 'pmtu', proto: 'tcp', direction: 'out', src: '10.72.0.1', dst: '10.73.0.53', port: 853 } },
     ],
-    ifaceOf: (a) => ifs[a] ?? 'eth0',
+    routeOf: (a) => ({ iface: ifs[a] ?? 'eth0', via: a === '10.73.0.53' ? '10.72.0.2' : null }),
     forwarding: { ipv4: true, ipv6: false },
   });
   for (const x of r) console.log(x.description, x.before, x.observed, x.decidedBy);
