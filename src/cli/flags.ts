@@ -21,3 +21,19 @@ export const adminAddressFlag = Flags.string({
   multiple: true,
   delimiter: ',',
 });
+
+/** `plan` and `apply`: replay the host's own flows through the change (docs/flows.md). */
+export const flowsFlags = {
+  flows: Flags.boolean({
+    description:
+      "Replay the host's own flows (live connections by class, listening services, declared flows; inbound, outbound, forwarded, ICMP, PMTU, neighbour discovery) through the proposal: what it cuts, what it exposes (docs/flows.md).",
+  }),
+  'flows-file': Flags.string({
+    description: 'Declared flows for --flows (implies --flows; default /etc/fwsafe/flows when it exists).',
+  }),
+};
+
+/** The flows option of a plan from those flags. */
+export function flowsOption(flags: { flows?: boolean; 'flows-file'?: string }): { enabled: boolean; file: string | null } {
+  return { enabled: Boolean(flags.flows) || flags['flows-file'] !== undefined, file: flags['flows-file'] ?? null };
+}
