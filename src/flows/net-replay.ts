@@ -7,7 +7,7 @@ import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
 import { privateTempDir } from '../state/runtime-dir.js';
 import { cleanStale } from '../plan/scratch.js';
-import { AGENT, lines } from '../probes/agent-io.js';
+import { AGENT, agentBatcher, lines, type AgentProbe } from '../probes/agent-io.js';
 import { loadBaseInto, swapInto, type ProbeResult, type ProbeRuleset } from '../probes/run-probes.js';
 import { fromTo, lastStopped, lastVerdict, parseTrace, type TraceVerdict } from '../probes/trace.js';
 import { splitTables } from '../ruleset/text.js';
@@ -40,8 +40,19 @@ function endsOf(topo: Topology, s: NetSpec): { sender: string; responder: string
   return { sender: topo.far, responder: topo.back };
 }
 
+/** One batching agent per sending namespace (src/probes/agent-io.ts). */
+type Agents = Map<string, (p: AgentProbe) => Promise<string>>;
+
+const agentsFor = (topo: Topology): Agents =>
+  new Map(
+    [topo.host, topo.far].map((ns) => [
+      ns,
+      agentBatcher((args) => run(process.execPath, args, { netns: ns, allowFailure: true, timeoutMs: 30_000 }), WAIT_MS),
+    ]),
+  );
+
 /** Sends one spec's traffic through the host copy as it stands; the verdict from what came back. */
-async function probe(topo: Topology, s: NetSpec): Promise<Verdict> {
+async function probe(topo: Topology, s: NetSpec, agents: Agents): Promise<Verdict> {
   const { sender } = endsOf(topo, s);
   if (s.kind === 'echo') {
     const r = await run('ping', [isV6(s.dst) ? '-6' : '-4', '-n', '-c', '1', '-W', '1', '-I', s.src, s.dst], {
@@ -71,10 +82,7 @@ async function probe(topo: Topology, s: NetSpec): Promise<Verdict> {
   if (s.kind === 'pmtu') {
     // Full-size segments towards a peer behind the 1280-byte link: the router's PMTU error must reach
     // the host, or the connection stalls (a PMTU black hole). The host's route cache says whether it did.
-    const r = await run(process.execPath, [AGENT, 'bulk', s.src, s.dst, String(s.port), String(WAIT_MS)], {
-      netns: sender,
-      allowFailure: true,
-    });
+    const word = await agents.get(sender)!({ kind: 'bulk', src: s.src, dst: s.dst, port: s.port! });
     const peer = s.direction === 'in' ? s.src : s.dst;
     const cache = await run('ip', [isV6(peer) ? '-6' : '-4', 'route', 'get', peer], {
       netns: topo.host,
@@ -82,21 +90,19 @@ async function probe(topo: Topology, s: NetSpec): Promise<Verdict> {
     });
     if (/\bmtu \d+/.test(cache.stdout)) return 'allowed';
     // The flow that carries it did not connect: its own replay says so; PMTU could not be observed.
-    return /connected/.test(r.stdout) ? 'dropped' : 'not-run';
+    return word.startsWith('connected') ? 'dropped' : 'not-run';
   }
-  const r = await run(
-    process.execPath,
-    [AGENT, s.proto === 'tcp' ? 'connect' : 'udp', s.src, s.dst, String(s.port), String(WAIT_MS)],
-    { netns: sender, allowFailure: true },
-  );
-  return word(r.stdout.trim());
+  return word(await agents.get(sender)!({ kind: s.proto === 'tcp' ? 'connect' : 'udp', src: s.src, dst: s.dst, port: s.port! }));
 }
 
 /** One phase: neighbour discovery first and alone (other traffic would teach the caches), then the rest side by side. */
 async function phase(topo: Topology, specs: NetSpec[]): Promise<Verdict[]> {
   const out: Verdict[] = Array(specs.length).fill('dropped');
-  for (const [i, s] of specs.entries()) if (s.kind === 'nd') out[i] = await probe(topo, s);
-  await Promise.all(specs.map(async (s, i) => void (s.kind === 'nd' ? null : (out[i] = await probe(topo, s)))));
+  const agents = agentsFor(topo);
+  for (const [i, s] of specs.entries()) if (s.kind === 'nd') out[i] = await probe(topo, s, agents);
+  await Promise.all(
+    specs.map(async (s, i) => void (s.kind === 'nd' ? null : (out[i] = await probe(topo, s, agents)))),
+  );
   return out;
 }
 
@@ -158,18 +164,18 @@ export async function replayNetFlows(o: NetReplayOptions): Promise<ProbeResult[]
           .map((s) => String(s.port)),
       ),
     ];
-    for (const ns of [t.host, t.far, t.back]) {
-      for (const [role, proto] of [
-        ['listen', 'tcp'],
-        ['listen-udp', 'udp'],
-      ] as const) {
-        const p = ports(ns, proto);
-        if (p.length === 0) continue;
-        const child = spawnPiped(process.execPath, [AGENT, role, ...p], { netns: ns });
-        children.push(child);
-        await lines(child).wait('ready', 3000);
-      }
-    }
+    const listeners = [t.host, t.far, t.back].flatMap((ns) =>
+      (
+        [
+          ['listen', 'tcp'],
+          ['listen-udp', 'udp'],
+        ] as const
+      )
+        .filter(([, proto]) => ports(ns, proto).length > 0)
+        .map(([role, proto]) => spawnPiped(process.execPath, [AGENT, role, ...ports(ns, proto)], { netns: ns })),
+    );
+    children.push(...listeners);
+    await Promise.all(listeners.map((c) => lines(c).wait('ready', 3000)));
     const before = await phase(t, specs);
     writeFileSync(join(dir, 'trace.nft'), TRACE);
     await run('nft', ['-f', join(dir, 'trace.nft')], { netns: t.host });

@@ -66,7 +66,7 @@ async function populate(t: TopologyInput, topo: Topology): Promise<void> {
   };
   const sysctl = (ns: string, ...kv: string[]) => run('sysctl', ['-q', '-w', ...kv], { netns: ns });
   const all = [topo.host, topo.router, topo.far, topo.back];
-  for (const ns of all) await run('ip', ['netns', 'add', ns]);
+  await Promise.all(all.map((ns) => run('ip', ['netns', 'add', ns])));
   // No duplicate address detection: addresses and link-locals usable at once, as on a running host.
   await Promise.all(
     all.map((ns) =>

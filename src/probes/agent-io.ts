@@ -29,3 +29,34 @@ export function lines(child: ChildProcess): { text: string; wait: (word: string,
   };
 }
 
+
+/** One probe of the agent's `many` role: what it sends, from where to where. */
+export type AgentProbe = { kind: 'connect' | 'udp' | 'bulk'; src: string; dst: string; port: number };
+
+/**
+ * Probes from one namespace, batched: the requests made in the same tick go to one agent process (`many`),
+ * since starting node per probe costs more on a loaded host than the probes themselves. Each request
+ * resolves with the agent's word for it ("accepted", "rejected CODE", "dropped", "connected …").
+ */
+export function agentBatcher(
+  start: (args: string[]) => Promise<{ stdout: string }>,
+  ms: number,
+): (p: AgentProbe) => Promise<string> {
+  let pending: { p: AgentProbe; resolve: (word: string) => void }[] = [];
+  const flush = async (): Promise<void> => {
+    const batch = pending;
+    pending = [];
+    const r = await start([AGENT, 'many', String(ms), ...batch.map(({ p }) => `${p.kind},${p.src},${p.dst},${p.port}`)]);
+    const words = new Map<number, string>();
+    for (const line of r.stdout.split('\n')) {
+      const m = /^(\d+) (.*)$/.exec(line.trim());
+      if (m) words.set(Number(m[1]), m[2]!);
+    }
+    for (const [i, { resolve }] of batch.entries()) resolve(words.get(i) ?? 'dropped');
+  };
+  return (p) =>
+    new Promise((resolve) => {
+      if (pending.length === 0) setImmediate(() => void flush());
+      pending.push({ p, resolve });
+    });
+}

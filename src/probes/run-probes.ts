@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
-import { AGENT, lines } from './agent-io.js';
+import { AGENT, agentBatcher, lines } from './agent-io.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
 import { decidingRule, fromTo, lastStopped, parseTrace, type RuleText, type TraceRewrite } from './trace.js';
@@ -226,18 +226,18 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       lines(listener).wait('ready', 3000),
       udpListener ? lines(udpListener).wait('ready', 3000) : true,
     ]);
+    // All the probes of one moment from the client namespace: one agent process.
+    const fromClient = agentBatcher(
+      (args) => run(process.execPath, args, { netns: client, allowFailure: true, timeoutMs: 30_000 }),
+      WAIT_MS,
+    );
     const probeConnect = async (
       src: string,
       dst: string,
       port: number,
       proto: 'tcp' | 'udp' = 'tcp',
     ): Promise<'allowed' | 'dropped' | 'rejected'> => {
-      const r = await run(
-        process.execPath,
-        [AGENT, proto === 'tcp' ? 'connect' : 'udp', src, dst, String(port), String(WAIT_MS)],
-        { netns: client, allowFailure: true },
-      );
-      const word = r.stdout.trim();
+      const word = await fromClient({ kind: proto === 'tcp' ? 'connect' : 'udp', src, dst, port });
       return word.startsWith('accepted') ? 'allowed' : word.startsWith('rejected') ? 'rejected' : 'dropped';
     };
     // Before: which admin logins pass under the current ruleset (a proposal is blamed only for what it makes worse).
