@@ -24,9 +24,12 @@ export const adminAddressFlag = Flags.string({
 
 /** `plan` and `apply`: replay the host's own flows through the change (docs/flows.md). */
 export const flowsFlags = {
+  // Off by default (docs/flows.md says why); FWSAFE_FLOWS=1 turns it on for plan and apply alike.
   flows: Flags.boolean({
     description:
       "Replay the host's own flows (live connections by class, listening services, declared flows; inbound, outbound, forwarded, ICMP, PMTU, neighbour discovery) through the proposal: what it cuts, what it exposes (docs/flows.md).",
+    env: 'FWSAFE_FLOWS',
+    allowNo: true,
   }),
   'flows-file': Flags.string({
     description: 'Declared flows for --flows (implies --flows; default /etc/fwsafe/flows when it exists).',
@@ -34,6 +37,9 @@ export const flowsFlags = {
 };
 
 /** The flows option of a plan from those flags. */
-export function flowsOption(flags: { flows?: boolean; 'flows-file'?: string }): { enabled: boolean; file: string | null } {
+export function flowsOption(flags: { flows?: boolean; 'flows-file'?: string }): {
+  enabled: boolean;
+  file: string | null;
+} {
   return { enabled: Boolean(flags.flows) || flags['flows-file'] !== undefined, file: flags['flows-file'] ?? null };
 }

@@ -21,7 +21,9 @@ export async function liveInterfaces(
   const shown = await run('ip', ['-j', 'addr', 'show'], { netns, allowFailure: true, timeoutMs: 5000 });
   try {
     const links = JSON.parse(shown.stdout || '[]') as { ifname: string; addr_info?: { local?: string }[] }[];
-    for (const l of links) for (const a of l.addr_info ?? []) if (a.local && l.ifname !== 'lo') out.set(a.local, { iface: l.ifname, via: null });
+    for (const l of links)
+      for (const a of l.addr_info ?? [])
+        if (a.local && l.ifname !== 'lo') out.set(a.local, { iface: l.ifname, via: null });
   } catch {
     // no JSON: every address falls back
   }

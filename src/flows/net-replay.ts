@@ -47,7 +47,10 @@ const agentsFor = (topo: Topology): Agents =>
   new Map(
     [topo.host, topo.far].map((ns) => [
       ns,
-      agentBatcher((args) => run(process.execPath, args, { netns: ns, allowFailure: true, timeoutMs: 30_000 }), WAIT_MS),
+      agentBatcher(
+        (args) => run(process.execPath, args, { netns: ns, allowFailure: true, timeoutMs: 30_000 }),
+        WAIT_MS,
+      ),
     ]),
   );
 
@@ -60,7 +63,11 @@ async function probe(topo: Topology, s: NetSpec, agents: Agents): Promise<Verdic
       allowFailure: true,
     });
     // A reject answers with prohibited/port unreachable; "Address unreachable" is a neighbour that never answered.
-    return r.exitCode === 0 ? 'allowed' : /prohibited|filtered|port unreachable/i.test(r.stdout) ? 'rejected' : 'dropped';
+    return r.exitCode === 0
+      ? 'allowed'
+      : /prohibited|filtered|port unreachable/i.test(r.stdout)
+        ? 'rejected'
+        : 'dropped';
   }
   if (s.kind === 'nd') {
     // Both ends solicit each other on the link; the replay passes when both learn the other's address.
@@ -74,7 +81,8 @@ async function probe(topo: Topology, s: NetSpec, agents: Agents): Promise<Verdic
       // solicitation or router solicitation is STALE/DELAY, and proves nothing about this direction.
       return /REACHABLE/.test(n.stdout);
     };
-    for (const ns of [topo.host, topo.router]) await run('ip', ['-6', 'neigh', 'flush', 'all'], { netns: ns, allowFailure: true });
+    for (const ns of [topo.host, topo.router])
+      await run('ip', ['-6', 'neigh', 'flush', 'all'], { netns: ns, allowFailure: true });
     if (!(await learnt(topo.router, `fws${i}`, 'fe80::1'))) return 'dropped';
     await run('ip', ['-6', 'neigh', 'flush', 'all'], { netns: topo.host, allowFailure: true });
     return (await learnt(topo.host, s.src, 'fe80::2')) ? 'allowed' : 'dropped';
@@ -92,7 +100,9 @@ async function probe(topo: Topology, s: NetSpec, agents: Agents): Promise<Verdic
     // The flow that carries it did not connect: its own replay says so; PMTU could not be observed.
     return word.startsWith('connected') ? 'dropped' : 'not-run';
   }
-  return word(await agents.get(sender)!({ kind: s.proto === 'tcp' ? 'connect' : 'udp', src: s.src, dst: s.dst, port: s.port! }));
+  return word(
+    await agents.get(sender)!({ kind: s.proto === 'tcp' ? 'connect' : 'udp', src: s.src, dst: s.dst, port: s.port! }),
+  );
 }
 
 /** One phase: neighbour discovery first and alone (other traffic would teach the caches), then the rest side by side. */
@@ -101,7 +111,9 @@ async function phase(topo: Topology, specs: NetSpec[]): Promise<Verdict[]> {
   const agents = agentsFor(topo);
   for (const [i, s] of specs.entries()) if (s.kind === 'nd') out[i] = await probe(topo, s, agents);
   await Promise.all(
-    specs.map(async (s, i) => void (s.kind === 'nd' ? null : (out[i] = await probe(topo, s, agents)))),
+    specs.map(async (s, i) => {
+      if (s.kind !== 'nd') out[i] = await probe(topo, s, agents);
+    }),
   );
   return out;
 }
@@ -160,7 +172,9 @@ export async function replayNetFlows(o: NetReplayOptions): Promise<ProbeResult[]
     const ports = (ns: string, proto: 'tcp' | 'udp'): string[] => [
       ...new Set(
         specs
-          .filter((s) => s.port !== null && endsOf(t, s).responder === ns && (s.kind === 'pmtu' ? 'tcp' : s.proto) === proto)
+          .filter(
+            (s) => s.port !== null && endsOf(t, s).responder === ns && (s.kind === 'pmtu' ? 'tcp' : s.proto) === proto,
+          )
           .map((s) => String(s.port)),
       ),
     ];
@@ -188,7 +202,8 @@ export async function replayNetFlows(o: NetReplayOptions): Promise<ProbeResult[]
     await swapInto(o, t.host, dir);
     // Fresh neighbour and PMTU caches: after the swap, ARP, ND and PMTU errors must pass the new rules.
     for (const ns of [t.host, t.router]) await run('ip', ['neigh', 'flush', 'all'], { netns: ns, allowFailure: true });
-    for (const f of ['-4', '-6']) await run('ip', [f, 'route', 'flush', 'cache'], { netns: t.host, allowFailure: true });
+    for (const f of ['-4', '-6'])
+      await run('ip', [f, 'route', 'flush', 'cache'], { netns: t.host, allowFailure: true });
     const from = traced.text.length;
     const after = await phase(t, specs);
     const listing = splitTables(

@@ -80,14 +80,21 @@ async function populate(t: TopologyInput, topo: Topology): Promise<void> {
         ...(ns === topo.router
           ? ['net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']
           : ns === topo.host
-            ? [`net.ipv4.ip_forward=${t.forwarding.ipv4 ? 1 : 0}`, `net.ipv6.conf.all.forwarding=${t.forwarding.ipv6 ? 1 : 0}`]
+            ? [
+                `net.ipv4.ip_forward=${t.forwarding.ipv4 ? 1 : 0}`,
+                `net.ipv6.conf.all.forwarding=${t.forwarding.ipv6 ? 1 : 0}`,
+              ]
             : []),
       ),
     ),
   );
   const hostV4 = t.hostAddrs.find((a) => !isV6(a.addr))?.addr ?? null;
   const host: string[] = ['link set lo up'];
-  const router: string[] = ['link set lo up', `addr add ${plen(ROUTER.v4)} dev lo`, `addr add ${plen(ROUTER.v6)} dev lo`];
+  const router: string[] = [
+    'link set lo up',
+    `addr add ${plen(ROUTER.v4)} dev lo`,
+    `addr add ${plen(ROUTER.v6)} dev lo`,
+  ];
   const ends: Record<'far' | 'back', string[]> = { far: ['link set lo up'], back: ['link set lo up'] };
   // The router answers as the live gateway of each interface (IPv4): its errors come from that address.
   const gateway = (iface: string): string =>
@@ -138,7 +145,10 @@ async function populate(t: TopologyInput, topo: Topology): Promise<void> {
   }
   await batch(topo.host, host);
   // The router's links to the far and back ends are created in its own batch, before those ends configure them.
-  const [links, rest] = [router.filter((c) => /^link (add|set)/.test(c)), router.filter((c) => !/^link (add|set)/.test(c))];
+  const [links, rest] = [
+    router.filter((c) => /^link (add|set)/.test(c)),
+    router.filter((c) => !/^link (add|set)/.test(c)),
+  ];
   await batch(topo.router, links);
   await Promise.all([batch(topo.router, rest), batch(topo.far, ends.far), batch(topo.back, ends.back)]);
   await batch(topo.host, hostRoutes);

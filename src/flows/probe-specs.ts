@@ -72,7 +72,8 @@ export function flowProbes(inv: FlowInventoryT): {
     if (probes.length >= MAX_FLOW_PROBES)
       unprobed.push({ label: p.label, why: `more than ${MAX_FLOW_PROBES} flows to replay` });
     // A neutral tag as the probe's text: the probes read the first `a → b:port` of a description as its packet.
-    else probes.push({ ...p, tag: `flow#${probes.length + 1}`, spec: { ...p.spec, text: `flow#${probes.length + 1}` } });
+    else
+      probes.push({ ...p, tag: `flow#${probes.length + 1}`, spec: { ...p.spec, text: `flow#${probes.length + 1}` } });
   };
   const addNet = (p: Omit<NetFlowProbe, 'tag'>): void => {
     const key = `${p.net.kind} ${p.net.proto} ${p.net.src} ${p.net.dst} ${p.net.port}`;
@@ -91,7 +92,10 @@ export function flowProbes(inv: FlowInventoryT): {
         ? base!.endsWith('::')
           ? `${base}${n.toString(16)}`
           : representative(prefix, fallback)
-        : representative(`${base!.split('.').slice(0, 3).join('.')}.${(Number(base!.split('.')[3]) + n - 1) & 255}/${len}`, fallback);
+        : representative(
+            `${base!.split('.').slice(0, 3).join('.')}.${(Number(base!.split('.')[3]) + n - 1) & 255}/${len}`,
+            fallback,
+          );
       if (!inv.localAddresses.includes(a)) return a;
     }
     return representative(prefix, fallback);
@@ -100,7 +104,13 @@ export function flowProbes(inv: FlowInventoryT): {
   const hostAddr = (v6: boolean): string | null => own.find((a) => isV6(a) === v6) ?? null;
   // PMTU errors matter to TCP: one replay per family, for the first outbound (else inbound) TCP flow.
   const pmtu = new Map<boolean, Omit<NetFlowProbe, 'tag'>>();
-  const tcpFlow = (p: Omit<NetFlowProbe, 'tag' | 'net'>, direction: 'in' | 'out', src: string, dst: string, port: number): void => {
+  const tcpFlow = (
+    p: Omit<NetFlowProbe, 'tag' | 'net'>,
+    direction: 'in' | 'out',
+    src: string,
+    dst: string,
+    port: number,
+  ): void => {
     // An outbound flow first: its PMTU errors come from a router on the way, as they do live.
     if (pmtu.has(isV6(dst)) && !(direction === 'out' && pmtu.get(isV6(dst))!.net.direction === 'in')) return;
     pmtu.set(isV6(dst), {
@@ -113,7 +123,13 @@ export function flowProbes(inv: FlowInventoryT): {
   };
   for (const c of inv.classes) {
     const label = describeClass(c);
-    const base = { origin: 'live' as const, blocking: c.established > 0, label, process: c.process, connections: c.connections };
+    const base = {
+      origin: 'live' as const,
+      blocking: c.established > 0,
+      label,
+      process: c.process,
+      connections: c.connections,
+    };
     if (UNREPLAYABLE[c.proto]) {
       unprobed.push({ label, why: UNREPLAYABLE[c.proto]! });
       continue;
@@ -134,7 +150,8 @@ export function flowProbes(inv: FlowInventoryT): {
     if (c.direction === 'in')
       // From a real client of the class: a prefix's first address could be the host's own.
       add({ ...base, spec: { proto: c.proto, port: c.port, from: c.sample, to: c.local, text: label } });
-    else addNet({ ...base, net: { kind: c.direction, proto: c.proto, direction: c.direction, src, dst, port: c.port } });
+    else
+      addNet({ ...base, net: { kind: c.direction, proto: c.proto, direction: c.direction, src, dst, port: c.port } });
     if (c.proto === 'tcp' && c.direction !== 'forward') tcpFlow(base, c.direction, src, dst, c.port);
   }
   for (const f of inv.declared) {
@@ -189,11 +206,17 @@ export function flowProbes(inv: FlowInventoryT): {
   for (const p of pmtu.values()) addNet(p);
   // Neighbour discovery carries all of IPv6 on a link: replayed when the flows use IPv6.
   const v6Here = net.find((p) => p.net.direction !== 'forward' && isV6(p.net.src))?.net;
-  const v6Own = v6Here ? (v6Here.direction === 'in' ? v6Here.dst : v6Here.src) : probes.find((p) => p.spec.to && isV6(p.spec.to))?.spec.to;
+  const v6Own = v6Here
+    ? v6Here.direction === 'in'
+      ? v6Here.dst
+      : v6Here.src
+    : probes.find((p) => p.spec.to && isV6(p.spec.to))?.spec.to;
   if (v6Own)
     addNet({
       origin: 'derived',
-      blocking: [...probes, ...net].some((p) => p.blocking && (('spec' in p && p.spec.to && isV6(p.spec.to)) || ('net' in p && isV6(p.net.dst)))),
+      blocking: [...probes, ...net].some(
+        (p) => p.blocking && (('spec' in p && p.spec.to && isV6(p.spec.to)) || ('net' in p && isV6(p.net.dst))),
+      ),
       label: `IPv6 neighbour discovery on the link of ${v6Own}`,
       process: null,
       connections: 0,

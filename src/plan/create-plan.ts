@@ -397,7 +397,10 @@ export async function planNft(
           // A failed network replay leaves its flows not probed, never passing.
           netResults
             ? replay.unprobed
-            : [...replay.unprobed, ...replay.net.map((p) => ({ label: p.label, why: `the replay failed: ${netError}` }))],
+            : [
+                ...replay.unprobed,
+                ...replay.net.map((p) => ({ label: p.label, why: `the replay failed: ${netError}` })),
+              ],
           [...probeResults, ...(netResults ?? [])],
         )
       : null;

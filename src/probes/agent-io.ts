@@ -29,7 +29,6 @@ export function lines(child: ChildProcess): { text: string; wait: (word: string,
   };
 }
 
-
 /** One probe of the agent's `many` role: what it sends, from where to where. */
 export type AgentProbe = { kind: 'connect' | 'udp' | 'bulk'; src: string; dst: string; port: number };
 
@@ -46,7 +45,12 @@ export function agentBatcher(
   const flush = async (): Promise<void> => {
     const batch = pending;
     pending = [];
-    const r = await start([AGENT, 'many', String(ms), ...batch.map(({ p }) => `${p.kind},${p.src},${p.dst},${p.port}`)]);
+    const r = await start([
+      AGENT,
+      'many',
+      String(ms),
+      ...batch.map(({ p }) => `${p.kind},${p.src},${p.dst},${p.port}`),
+    ]);
     const words = new Map<number, string>();
     for (const line of r.stdout.split('\n')) {
       const m = /^(\d+) (.*)$/.exec(line.trim());

@@ -19,7 +19,6 @@ import { networkInterfaces } from 'node:os';
 const [role, ...rest] = process.argv.slice(2);
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
-
 /** One probe: "accepted", "rejected CODE" or "dropped"; bulk prints nothing more but says "connected …" first. */
 function probe(kind: string, src: string, dst: string, port: number, ms: number): Promise<string> {
   return new Promise((resolve) => {

@@ -243,19 +243,21 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     // Before: which admin logins pass under the current ruleset (a proposal is blamed only for what it makes worse).
     const loginPorts = [...new Set([...(o.ssh ? [o.ssh.serverPort] : []), ...o.sshPorts])];
     const before = new Map<string, 'allowed' | 'dropped' | 'rejected'>();
-    await Promise.all(
+    // Logins and flows side by side: one agent process, one wait.
+    const loginsBefore = Promise.all(
       [...admins.addresses, ...extra].flatMap((a) =>
         loginPorts.map(async (p) => void before.set(`${a} ${p}`, await probeConnect(a, serverOf(a), p))),
       ),
     );
     // Flows that must stay allowed too: whether one passes today tells a cut from a flow already blocked.
     const specBefore = new Map<ProbeSpecT, 'allowed' | 'dropped' | 'rejected'>();
-    await Promise.all(
+    const flowsBefore = Promise.all(
       o.mustAllow.map(
         async (s) =>
           void specBefore.set(s, await probeConnect(representative(s.from, admin), s.to ?? server, s.port, s.proto)),
       ),
     );
+    await Promise.all([loginsBefore, flowsBefore]);
     const canLogIn = admins.addresses.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
     const otherCanLogIn = extra.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
     if (extra.length) {
@@ -448,8 +450,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     for (const r of results.filter((x) => x.kind === 'must-allow' || x.kind === 'must-deny')) {
       const m = /\(([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)\)$/.exec(r.description);
       const id = m
-        ? decidingRule(traced.text, m[1]!, Number(m[3]), udp.has(r) ? 'udp' : 'syn', ruleText)
-            ?.traceId
+        ? decidingRule(traced.text, m[1]!, Number(m[3]), udp.has(r) ? 'udp' : 'syn', ruleText)?.traceId
         : undefined;
       const natLine = id
         ? traced.text.split('\n').find((l) => l.includes(`trace id ${id} `) && / dnat /.test(l))

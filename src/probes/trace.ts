@@ -95,13 +95,13 @@ export function lastStopped(packets: TracedPacket[], match: (packet: string) => 
   );
 }
 
-const escape = (s: string): string => s.replace(/[^0-9A-Za-z]/g, '\\$&');
+const escapeRe = (s: string): string => s.replace(/[^0-9A-Za-z]/g, '\\$&');
 
 /** Whether a trace's packet line is from `saddr` (and to `daddr` when given): `ip saddr A ip daddr B`. */
 export function fromTo(packet: string, saddr: string, daddr?: string): boolean {
   return (
-    new RegExp(`ip6? saddr ${escape(saddr)} `).test(`${packet} `) &&
-    (daddr === undefined || new RegExp(`ip6? daddr ${escape(daddr)} `).test(`${packet} `))
+    new RegExp(`ip6? saddr ${escapeRe(saddr)} `).test(`${packet} `) &&
+    (daddr === undefined || new RegExp(`ip6? daddr ${escapeRe(daddr)} `).test(`${packet} `))
   );
 }
 

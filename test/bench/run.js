@@ -363,7 +363,9 @@ function benchFlows(n) {
     const file = join(work, 'flows');
     writeFileSync(file, flowsFile(n));
     const reps = Math.min(REPS, 3);
-    const without = measure(reps, () => sh(node, fw(ns, state, 'plan', proposalFile, '--json'), { allowFailure: true }));
+    const without = measure(reps, () =>
+      sh(node, fw(ns, state, 'plan', proposalFile, '--json'), { allowFailure: true }),
+    );
     const withFlows = measure(reps, () =>
       sh(node, fw(ns, state, 'plan', proposalFile, '--flows-file', file, '--json'), { allowFailure: true }),
     );

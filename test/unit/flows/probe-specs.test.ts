@@ -80,9 +80,18 @@ describe('flows to replay', () => {
           cls({ proto: 'gre', port: null }),
           cls({ proto: 'other', port: null }),
           cls({ proto: 'udp', direction: 'out', sample: '239.1.1.1', peer: '239.1.1.1', port: 5000 }),
-          cls({ family: 'ipv6', proto: 'icmpv6', peer: '2001:db8::/64', sample: '2001:db8::9', local: '2001:db8::1', port: null }),
+          cls({
+            family: 'ipv6',
+            proto: 'icmpv6',
+            peer: '2001:db8::/64',
+            sample: '2001:db8::9',
+            local: '2001:db8::1',
+            port: null,
+          }),
         ],
-        declared: [{ proto: 'tcp', from: '10.0.0.0/24', to: '10.0.5.5', port: 8080, name: 'be', direction: 'forward', line: 1 }],
+        declared: [
+          { proto: 'tcp', from: '10.0.0.0/24', to: '10.0.5.5', port: 8080, name: 'be', direction: 'forward', line: 1 },
+        ],
       }),
     );
     expect(unprobed.map((u) => u.why)).toEqual([
