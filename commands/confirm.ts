@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import type { ConfirmResult } from '../src/apply/confirm.js';
+import type { ConfirmResultT } from '../src/contracts/confirm.js';
 
 export default class Confirm extends BaseCommand {
   static summary = 'Keep the pending change: the guards stand down, the version is confirmed (and persisted if asked).';
@@ -16,7 +16,7 @@ export default class Confirm extends BaseCommand {
     }),
   };
 
-  async run(): Promise<ConfirmResult> {
+  async run(): Promise<ConfirmResultT> {
     const { args, flags } = await this.parse(Confirm);
     const { confirmPending } = await import('../src/apply/confirm.js');
     const { confirmLines } = await import('../src/apply/confirm-lines.js');

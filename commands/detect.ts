@@ -1,5 +1,5 @@
 import { BaseCommand } from '../src/cli/base-command.js';
-import type { DetectResultT } from '../src/detect/schema.js';
+import type { DetectResultT } from '../src/contracts/detect.js';
 
 export default class Detect extends BaseCommand {
   static summary =

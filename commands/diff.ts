@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { diffVersions, type VersionDiff } from '../src/history/diff-versions.js';
+import { diffVersions } from '../src/history/diff-versions.js';
+import type { DiffResultT } from '../src/contracts/diff.js';
 import { colourDiff } from '../src/cli/colour.js';
 
 export default class Diff extends BaseCommand {
@@ -22,7 +23,7 @@ export default class Diff extends BaseCommand {
     }),
   };
 
-  async run(): Promise<VersionDiff> {
+  async run(): Promise<DiffResultT> {
     const { args, flags } = await this.parse(Diff);
     const result = await diffVersions({
       a: args.a,

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import type { z } from 'zod';
-import type { schema } from '../src/contracts/export.js';
+import type { ExportResultT } from '../src/contracts/export.js';
 
 export default class Export extends BaseCommand {
   static summary =
@@ -14,7 +13,7 @@ export default class Export extends BaseCommand {
     out: Flags.string({ description: 'Write the export to this file (0600) instead of standard output.' }),
   };
 
-  async run(): Promise<z.infer<typeof schema>> {
+  async run(): Promise<ExportResultT> {
     const { flags } = await this.parse(Export);
     const { createExport } = await import('../src/export/create-export.js');
     const { writeExportFile } = await import('../src/export/export-file.js');

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import type { ExtendResult } from '../src/apply/extend.js';
+import type { ExtendResultT } from '../src/contracts/extend.js';
 
 export default class Extend extends BaseCommand {
   static summary = "Set the pending change's deadline to now + SECONDS (like re-issuing `commit confirmed`).";
@@ -9,7 +9,7 @@ export default class Extend extends BaseCommand {
     seconds: Args.integer({ description: 'Seconds from now until the rollback.', required: true, min: 1, max: 86_400 }),
   };
 
-  async run(): Promise<ExtendResult> {
+  async run(): Promise<ExtendResultT> {
     const { args, flags } = await this.parse(Extend);
     const { extendPending } = await import('../src/apply/extend.js');
     const r = extendPending({ stateDir: flags['state-dir'], seconds: args.seconds });

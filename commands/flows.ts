@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import type { FlowInventoryT } from '../src/flows/schema.js';
+import type { FlowsResultT } from '../src/contracts/flows.js';
 
 export default class Flows extends BaseCommand {
   static summary =
@@ -16,7 +16,7 @@ export default class Flows extends BaseCommand {
     top: Flags.integer({ description: 'Keep the N biggest flow classes.', default: 256, min: 1, max: 100_000 }),
   };
 
-  async run(): Promise<FlowInventoryT> {
+  async run(): Promise<FlowsResultT> {
     const { flags } = await this.parse(Flows);
     const { collectInventory } = await import('../src/flows/inventory.js');
     const inventory = await collectInventory({

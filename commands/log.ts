@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { currentWhere } from '../src/host/identity.js';
-import { readLog, renderLogDetails, renderLogLine, type LogResult } from '../src/history/log.js';
+import { readLog, renderLogDetails, renderLogLine } from '../src/history/log.js';
+import type { LogResultT } from '../src/contracts/log.js';
 
 export default class Log extends BaseCommand {
   static summary = 'List every version: snapshots and changes, with outcome, who applied, who confirmed, message.';
@@ -10,7 +11,7 @@ export default class Log extends BaseCommand {
     limit: Flags.integer({ char: 'n', description: 'Show at most this many versions (newest first).', min: 1 }),
   };
 
-  async run(): Promise<LogResult> {
+  async run(): Promise<LogResultT> {
     const { flags } = await this.parse(Log);
     const { withRewrittenTables } = await import('../src/history/log.js');
     const result = await withRewrittenTables(

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { formatFlags, iptablesOptions } from '../src/cli/format-flags.js';
 import { adminAddressFlag, flowsFlags, flowsOption } from '../src/cli/flags.js';
-import type { PlanT } from '../src/plan/schema.js';
+import type { PlanResultT } from '../src/contracts/plan.js';
 
 export default class PlanCommand extends BaseCommand {
   static summary =
@@ -44,7 +44,7 @@ export default class PlanCommand extends BaseCommand {
     ...formatFlags,
   };
 
-  async run(): Promise<PlanT> {
+  async run(): Promise<PlanResultT> {
     const { args, flags } = await this.parse(PlanCommand);
     const { createPlan, writePlanFile, checkPlanOutPath, planExitCode } = await import('../src/plan/create-plan.js');
     if (flags.out) checkPlanOutPath(flags.out);

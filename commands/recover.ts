@@ -1,5 +1,5 @@
 import { BaseCommand } from '../src/cli/base-command.js';
-import type { RecoverResult } from '../src/apply/recover.js';
+import type { RecoverResultT } from '../src/contracts/recover.js';
 import { rollbackLines } from '../src/apply/status-lines.js';
 
 export default class Recover extends BaseCommand {
@@ -9,7 +9,7 @@ export default class Recover extends BaseCommand {
     'Safe to run any time: a change whose watchdog is alive and in time is left alone. Run at boot by docs/contrib/fwsafe-recover.service.';
   static examples = ['<%= config.bin %> recover'];
 
-  async run(): Promise<RecoverResult> {
+  async run(): Promise<RecoverResultT> {
     const { flags } = await this.parse(Recover);
     const { recover } = await import('../src/apply/recover.js');
     const r = await recover({ stateDir: flags['state-dir'] });

@@ -4,6 +4,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { packageRoot } from '../src/cli/install-check.js';
 import { adminAddressFlag } from '../src/cli/flags.js';
 import { UserError } from '../src/errors.js';
+import type { RollbackResultT } from '../src/contracts/rollback.js';
 
 export default class Rollback extends BaseCommand {
   static summary =
@@ -28,7 +29,7 @@ export default class Rollback extends BaseCommand {
     }),
   };
 
-  async run(): Promise<unknown> {
+  async run(): Promise<RollbackResultT> {
     const { args, flags } = await this.parse(Rollback);
     if (args.version === undefined) {
       const { rollbackPending, noPendingChange, busyError } = await import('../src/apply/resolve.js');

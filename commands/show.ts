@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { showVersion, type ShowResult } from '../src/history/show.js';
+import { showVersion } from '../src/history/show.js';
+import type { ShowResultT } from '../src/contracts/show.js';
 import { currentWhere, describeWhere } from '../src/host/identity.js';
 import { renderLogDetails, renderLogLine } from '../src/history/log.js';
 
@@ -18,7 +19,7 @@ export default class Show extends BaseCommand {
     raw: Flags.boolean({ description: 'Print the ruleset as nft listed it (handles and counters included).' }),
   };
 
-  async run(): Promise<ShowResult> {
+  async run(): Promise<ShowResultT> {
     const { args, flags } = await this.parse(Show);
     const result = showVersion({ ref: args.version, stateDir: flags['state-dir'], raw: flags.raw });
     this.say(renderLogLine(result.version, currentWhere(this.checkNetns(flags.netns))));

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { takeAndStoreSnapshot, type SnapshotResult } from '../src/history/snapshot-version.js';
+import { takeAndStoreSnapshot } from '../src/history/snapshot-version.js';
+import type { SnapshotResultT } from '../src/contracts/snapshot.js';
 
 export default class Snapshot extends BaseCommand {
   static summary = 'Record the live ruleset of every backend (counters included) as a new version.';
@@ -12,7 +13,7 @@ export default class Snapshot extends BaseCommand {
     message: Flags.string({ char: 'm', description: 'Why this snapshot was taken.', default: '' }),
   };
 
-  async run(): Promise<SnapshotResult> {
+  async run(): Promise<SnapshotResultT> {
     const { flags } = await this.parse(Snapshot);
     const result = await takeAndStoreSnapshot({
       netns: this.checkNetns(flags.netns),

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
-import type { DemoResult } from '../../src/lab/demo.js';
+import type { LabDemoResultT } from '../../src/contracts/lab-demo.js';
 
 export default class LabDemo extends BaseCommand {
   static summary = 'The lockout demo: a lab, a safe change, then a locking change rolled back by the watchdog.';
@@ -16,7 +16,7 @@ export default class LabDemo extends BaseCommand {
     }),
   };
 
-  async run(): Promise<DemoResult> {
+  async run(): Promise<LabDemoResultT> {
     const { args, flags } = await this.parse(LabDemo);
     const { runDemo } = await import('../../src/lab/demo.js');
     const { labDown } = await import('../../src/lab/lab.js');

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
+import type { LabSshResultT } from '../../src/contracts/lab-ssh.js';
 
 export default class LabSsh extends BaseCommand {
   static summary =
@@ -11,7 +12,7 @@ export default class LabSsh extends BaseCommand {
     ipv6: Flags.boolean({ description: 'Connect over IPv6 (2001:db8:100::1 → 2001:db8:100::2) instead of IPv4.' }),
   };
 
-  async run(): Promise<{ exitCode: number }> {
+  async run(): Promise<LabSshResultT> {
     // Everything after `--` is the remote command; only what comes before it names the lab.
     const dashdash = this.argv.indexOf('--');
     const command = dashdash === -1 ? [] : this.argv.slice(dashdash + 1);

@@ -22,6 +22,7 @@ import { fingerprintOf } from './observe.js';
 import { FwsafeError, ExitCode, KernelRejectedError } from '../errors.js';
 import { redactIncluded } from '../plan/nft-error.js';
 import { assertTakenHere, currentWhere } from '../host/identity.js';
+import { debugLog } from '../run/debug.js';
 
 export interface ApplyOptions {
   netns: string | null;
@@ -111,6 +112,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     baseText = snapshot.nft.text;
     if (snapshot.hash !== plan.base.hash) throw driftError(plan.base.hash, snapshot.hash);
     const actor = currentActor();
+    debugLog('apply: recording the base version');
     const base = store.add(
       {
         kind: 'snapshot',
@@ -158,6 +160,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       appliedAtTicks: null,
     };
     writePending(store.paths, pending);
+    debugLog('apply: pending record written');
   } catch (error) {
     releaseLock(store.paths);
     throw error;
@@ -168,6 +171,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
   try {
     const guardPids = await armGuards(store.paths, changeId);
     const watchdogPid = guardPids[0]!;
+    debugLog('apply: guards armed');
     pending = updatePending(store.paths, (r) => ({ ...r, watchdogPid })) ?? pending;
     const systemdBackstop = await armSystemdBackstop({
       stateDir: store.paths.root,
@@ -178,6 +182,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     // One transaction per backend: the nft proposal (when it has one), then the format's further steps
     // (iptables restores). A clean refusal of the first one is atomic: nothing was applied, nothing is
     // restored. A refusal after one committed, a timeout or a signal goes the rollback way below.
+    debugLog('apply: systemd backstop checked');
     const steps = runtime.applySteps(plan);
     const transactions = [
       ...(nftTouched && (plan.proposal.text.trim() || steps.length === 0) ? [nftProposal(plan)] : []),
@@ -229,7 +234,8 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     }
     // A connection opened after this moment met the new rules: only such a one proves a confirmation.
     const appliedAtTicks = bootTicksNow();
-    const { snapshot: after } = await takeSnapshot(netns, { json: false });
+    debugLog('apply: change applied; listing the applied version');
+    const { snapshot: after } = await takeSnapshot(netns, { json: false, early: runtime.earlySave?.(plan, netns) });
     const version = store.add(
       {
         kind: options.kind ?? 'apply',
@@ -246,7 +252,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     // The inverse needs the handles the kernel gave the change's rules: computed now, from the listing
     // just taken; until it is stored the watchdog has the whole-table restore. `after`: the touched
     // tables as the kernel lists them now, what a rollback compares with (like with like).
-    const inverse = nftTouched ? (runtime.inverse?.(baseText, after.nft.text, plan) ?? null) : null;
+    const inverse = nftTouched ? ((await runtime.inverse?.(baseText, after.nft.text, plan)) ?? null) : null;
     const afterPrint = nftTouched ? { after: fingerprintOf(after, pending.touchedTables) } : {};
     pending = updatePending(store.paths, (r) => ({
       ...r,
@@ -255,6 +261,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       rollback: { ...r.rollback, inverse },
       appliedAtTicks,
     })) ?? { ...pending, versionId: version.id, ...afterPrint, appliedAtTicks };
+    debugLog('apply: applied version recorded');
     store.journal({
       event: 'change-applied',
       changeId,

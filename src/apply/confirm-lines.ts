@@ -1,8 +1,8 @@
-import type { ConfirmResult } from './confirm.js';
+import type { ConfirmResultT } from '../contracts/confirm.js';
 import { describeConnection } from '../session/connection.js';
 
 /** `fwsafe confirm` for humans (the oclif command and the fast path print the same lines). */
-export function confirmLines(r: ConfirmResult): string[] {
+export function confirmLines(r: ConfirmResultT): string[] {
   const from = r.confirmedBy.from ? ` from ${r.confirmedBy.from}` : '';
   const lines = [`Change ${r.changeId} confirmed (version ${r.versionId}) by ${r.confirmedBy.user}${from}.`];
   if (r.via) {

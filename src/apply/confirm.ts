@@ -11,22 +11,7 @@ import { FwsafeError, ExitCode, toFwsafeError } from '../errors.js';
 import { currentConnection } from '../session/connection.js';
 import type { ConfirmViaT } from '../session/schema.js';
 import { judgeConfirmation } from './confirm-proof.js';
-
-export interface ConfirmResult {
-  changeId: string;
-  versionId: number;
-  confirmedAt: string;
-  confirmedBy: ActorT;
-  persistedTo: string | null;
-  previousPersistKeptAt: string | null;
-  /** firewalld: confirmed, but its permanent configuration did not take the change (why). */
-  persistError?: string;
-  /**
-   * How it was confirmed: which connection, and whether that proved new connections get in (null only when
-   * asking again about a change confirmed by a record that did not say how).
-   */
-  via: ConfirmViaT | null;
-}
+import type { ConfirmResultT } from '../contracts/confirm.js';
 
 /** The newest version that records a change (with `changeId`, that one); null when none. */
 export function lastChange(store: HistoryStore, changeId?: string): VersionRecordT | null {
@@ -38,7 +23,7 @@ export function lastChange(store: HistoryStore, changeId?: string): VersionRecor
   return null;
 }
 
-type Confirmed = Pick<ConfirmResult, 'changeId' | 'versionId' | 'confirmedAt' | 'confirmedBy' | 'via'>;
+type Confirmed = Pick<ConfirmResultT, 'changeId' | 'versionId' | 'confirmedAt' | 'confirmedBy' | 'via'>;
 
 function confirmedOf(record: VersionRecordT): Confirmed {
   const c = record.change!;
@@ -59,7 +44,7 @@ export function tooLate(record: VersionRecordT): FwsafeError {
 }
 
 /** Nothing pending (any more): say what became of the change instead of "no change is pending". */
-async function settled(store: HistoryStore, changeId: string | undefined): Promise<ConfirmResult> {
+async function settled(store: HistoryStore, changeId: string | undefined): Promise<ConfirmResultT> {
   const record = lastChange(store, changeId);
   const c = record?.change ?? null;
   if (record === null || c === null) {
@@ -91,7 +76,7 @@ async function settled(store: HistoryStore, changeId: string | undefined): Promi
   });
 }
 
-async function persistAndRecord(store: HistoryStore, record: VersionRecordT, path: string): Promise<ConfirmResult> {
+async function persistAndRecord(store: HistoryStore, record: VersionRecordT, path: string): Promise<ConfirmResultT> {
   const c = record.change!;
   const base = confirmedOf(record);
   let persisted;
@@ -223,7 +208,7 @@ export async function confirmPending(options: {
   fromThisSession?: boolean;
   /** 'terminal-code': typed at the applying terminal's prompt. */
   via?: 'terminal-code';
-}): Promise<ConfirmResult> {
+}): Promise<ConfirmResultT> {
   const store = new HistoryStore(options.stateDir);
   try {
     return await confirmClaimed(store, options);
@@ -242,7 +227,7 @@ async function confirmClaimed(
     fromThisSession?: boolean;
     via?: 'terminal-code';
   },
-): Promise<ConfirmResult> {
+): Promise<ConfirmResultT> {
   const pending = readPending(store.paths);
   const notPending = pending === null || (options.changeId !== undefined && options.changeId !== pending.changeId);
   if (notPending) return settled(store, options.changeId);

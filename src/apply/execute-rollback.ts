@@ -1,8 +1,12 @@
 import { run } from '../run/runner.js';
 import { normaliseBlock, splitTables } from '../ruleset/text.js';
 import { elementsOnePerLine } from '../plan/element-lines.js';
-import type { PendingRecordT } from '../pending/schema.js';
-import { describeDifferences, differingTables, observeTables, type Fingerprint } from './observe.js';
+import type { InverseObjectT, PendingRecordT } from '../pending/schema.js';
+import type { RollbackMethodT } from '../history/schema.js';
+import { describeDifferences, differingTables, objectLines, observeTables, type Fingerprint } from './observe.js';
+import { runInverse } from './run-inverse.js';
+import { restoredWhole, type FallbackChoice } from './inverse-fallback.js';
+import { describeOverwritten, overwrittenObjects, type OverwrittenObjectT } from './overwritten-objects.js';
 import { runtimeOf } from '../formats/runtime.js';
 import { runSteps } from '../formats/steps.js';
 
@@ -28,12 +32,17 @@ export interface RollbackExecution {
    * with what changed.
    */
   overwritten: string[];
+  /**
+   * What the rollback overwrote, object by object (nft): for each chain or set it restored whole (alone, or
+   * with its table), the rules or elements others added that it removed and the ones they deleted that it put back.
+   */
+  overwrittenObjects: OverwrittenObjectT[];
   /** False when there was no time to compare before restoring: `overwritten` is then unknown, not empty. */
   compared: boolean;
   /** Touched tables someone else changed during the window whose changes survived (inverse rollback). */
   kept: string[];
   /** null: nothing was run (the previous rules were live already). */
-  method: 'inverse' | 'whole-table' | null;
+  method: RollbackMethodT | null;
   /** Why the inverse was not used though it was there (nft refused it: an object it names changed). */
   conflict: string | null;
   error: string | null;
@@ -88,6 +97,7 @@ export async function executeRollback(
     const error = done.error ?? null;
     return {
       overwritten,
+      overwrittenObjects: [],
       compared: true,
       kept: [],
       method: 'inverse',
@@ -113,6 +123,7 @@ export async function executeRollback(
     const durationMs = Math.round(performance.now() - started);
     return {
       overwritten: [],
+      overwrittenObjects: [],
       compared: true,
       kept: [],
       method: null,
@@ -123,26 +134,31 @@ export async function executeRollback(
       durationMs,
     };
   }
-  // What someone else changed in the window, per table key, described (chains and rule counts).
-  const expected = expectedAfter(pending);
-  const described = new Map<string, string>();
-  for (const k of live === null || nftLive ? [] : differingTables(expected, live)) {
-    described.set(k, describeDifferences({ [k]: expected[k] ?? null }, { [k]: live![k] ?? null })[0] ?? k);
-  }
   // The inverse undoes only the change's own operations; if nft refuses it (another program deleted or
-  // changed an object it names), nothing of it applied (one transaction) and the tables are restored whole.
+  // changed an object it names), nothing of it applied (one transaction): it runs again with the objects
+  // nft named restored whole (a chain with its rules as before, a set with its elements), the rest still
+  // inverted — and when that cannot be, the tables are restored whole.
   // Not compared (no time at the deadline): nothing says the previous rules are not live already (a guard
   // that restored them and died before recording), and an inverse run twice would add what it removed.
   // The whole-table restore is idempotent: it is used instead.
   const inverse = compared ? (pending.rollback.inverse ?? null) : null;
   let method: RollbackExecution['method'] = 'whole-table';
   let conflict: string | null = null;
+  let fallback: FallbackChoice | null = null;
   if (nftLive) {
     // the nft tables are as before already: only the further steps run
   } else if (inverse?.nftScript.trim()) {
-    const r = await run('nft', ['-f', '-'], { netns, input: inverse.nftScript, allowFailure: true, timeoutMs: 30_000 });
-    if (r.exitCode === 0) method = 'inverse';
-    else conflict = `the inverse of the change could not run (${firstError(r.stderr)}): the tables were restored whole`;
+    const done = await runInverse(netns, inverse, pending.rollback.nftScript);
+    if (done.ok) {
+      // Every touched table restored whole after all: that is what the record says.
+      const nftTables = pending.touchedTables.filter((t) => !t.iptablesNft);
+      method = nftTables.every((t) => done.choice.wholeTables.has(`${t.family} ${t.name}`)) ? 'whole-table' : 'inverse';
+      fallback = done.choice;
+      const whole = restoredWhole(inverse, done.choice);
+      if (whole.length > 0)
+        conflict = `the inverse of the change could not run as it was (${done.firstRefusal}): restored whole instead: ${whole.join(', ')}`;
+    } else
+      conflict = `the inverse of the change could not run (${done.firstRefusal ?? 'refused'}): the tables were restored whole`;
   } else if (inverse !== null) {
     method = 'inverse';
   }
@@ -160,12 +176,41 @@ export async function executeRollback(
     const r = await run(program, ['-w', '5', '-c'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`${program} failed: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
   }
-  // With the inverse, only tables it restored whole (it could not express their change) overwrite others'
-  // work — and iptables-nft tables, which iptables-nft-restore always restores whole.
+  // What someone else changed in the window, per table key, described (chains and rule counts): from the
+  // listing made before the restore, described after it (the restore waits for nothing).
+  const expected = expectedAfter(pending);
+  const described = new Map<string, string>();
+  for (const k of live === null || nftLive ? [] : differingTables(expected, live)) {
+    described.set(k, describeDifferences({ [k]: expected[k] ?? null }, { [k]: live![k] ?? null })[0] ?? k);
+  }
+  // With the inverse, only tables it restored whole (it could not express their change, or a fallback) and
+  // the objects a fallback restored whole overwrite others' work — and iptables-nft tables, which
+  // iptables-nft-restore always restores whole.
   const whole = new Set((inverse?.wholeTables ?? []).map((w) => w.slice(0, w.indexOf(':'))));
+  for (const t of fallback?.wholeTables ?? []) whole.add(t);
   for (const t of pending.touchedTables) if (t.iptablesNft) whole.add(`${t.family} ${t.name}`);
+  const objectsWhole = wholeObjectsByTable(inverse?.objects ?? [], fallback, whole);
   const changed = [...described.keys()];
   const lost = method === 'inverse' ? changed.filter((k) => whole.has(k)) : changed;
+  // Object by object (nft tables, compared first): what each chain or set restored whole had from others.
+  const restoredMap = new Map<string, string[] | '*'>(objectsWhole);
+  for (const k of lost)
+    if (!pending.touchedTables.some((t) => t.iptablesNft && `${t.family} ${t.name}` === k)) restoredMap.set(k, '*');
+  const objects =
+    live !== null && pending.before !== undefined
+      ? overwrittenObjects(restoredMap, pending.before, expected, live)
+      : [];
+  const objectLost = objects.filter((o) => !lost.includes(o.table)).map(describeOverwritten);
+  // Others' changes kept: described without the objects restored whole.
+  const keptText = new Map<string, string>();
+  for (const k of changed) {
+    if (lost.includes(k)) continue;
+    const skip = objectsWhole.get(k);
+    const text = skip
+      ? describeDifferences({ [k]: expected[k] ?? null }, { [k]: live![k] ?? null }, (_t, o) => skip.includes(o))[0]
+      : described.get(k);
+    if (text !== undefined) keptText.set(k, text);
+  }
   // Another format's chains (iptables): compared by its runtime before its restores run, which put the
   // touched chains back whole: what others changed in them is overwritten.
   const formatLost: string[] = [];
@@ -187,6 +232,14 @@ export async function executeRollback(
       // (Not compared: the inverse was not used and nothing is kept, so every touched table is checked.)
       const check = Object.fromEntries(Object.entries(pending.before).filter(([k]) => !keptKeys.has(k)));
       const still = describeDifferences(check, now);
+      // In a table that kept others' changes, each object restored whole is as before, line for line.
+      for (const [k, labels] of objectsWhole) {
+        if (!keptKeys.has(k)) continue;
+        const was = objectLines(pending.before[k] ?? '');
+        const is = objectLines(now[k] ?? '');
+        for (const o of labels)
+          if ((was.get(o) ?? []).join('\n') !== (is.get(o) ?? []).join('\n')) still.push(`${k} ${o} (restored whole)`);
+      }
       if (still.length > 0)
         errors.push(`after the rollback, tables differ from before the change: ${still.join('; ')}`);
     } catch (error) {
@@ -194,9 +247,10 @@ export async function executeRollback(
     }
   }
   return {
-    overwritten: [...lost.map((k) => described.get(k) ?? k), ...formatLost],
+    overwritten: [...lost.map((k) => described.get(k) ?? k), ...objectLost, ...formatLost],
+    overwrittenObjects: objects,
     compared,
-    kept: changed.filter((k) => !lost.includes(k)).map((k) => described.get(k) ?? k),
+    kept: [...keptText.values()],
     method,
     conflict,
     restored: true,
@@ -210,8 +264,17 @@ function firstLines(stderr: string): string {
   return stderr.trim().split('\n').slice(0, 4).join(' | ');
 }
 
-/** The first `Error:` line nft printed, without the file prefix. */
-function firstError(stderr: string): string {
-  const line = stderr.split('\n').find((l) => l.includes('Error:')) ?? stderr.trim().split('\n')[0] ?? '';
-  return line.replace(/^.*?Error:\s*/, '').trim();
+/** The chains and sets a fallback restored whole, by table (`inet mine` → [`chain input`]), tables restored whole left out. */
+function wholeObjectsByTable(
+  objects: InverseObjectT[],
+  fallback: FallbackChoice | null,
+  wholeTables: Set<string>,
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const i of fallback?.wholeObjects ?? []) {
+    const o = objects[i];
+    if (!o || wholeTables.has(o.table)) continue;
+    out.set(o.table, [...(out.get(o.table) ?? []), `${o.kind} ${o.name}`]);
+  }
+  return out;
 }

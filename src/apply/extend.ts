@@ -4,15 +4,10 @@ import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
 import { busyError, noPendingChange } from './resolve.js';
 import { FwsafeError, ExitCode, UserError } from '../errors.js';
-
-export interface ExtendResult {
-  changeId: string;
-  deadline: string;
-  secondsLeft: number;
-}
+import type { ExtendResultT } from '../contracts/extend.js';
 
 /** Sets the deadline to now + seconds, as re-issuing JunOS's `commit confirmed` does. */
-export function extendPending(options: { stateDir?: string | null; seconds: number }): ExtendResult {
+export function extendPending(options: { stateDir?: string | null; seconds: number }): ExtendResultT {
   if (!Number.isInteger(options.seconds) || options.seconds < 1 || options.seconds > 86_400) {
     throw new UserError('SECONDS must be a whole number from 1 to 86400.', { code: 'BAD_SECONDS' });
   }

@@ -3,22 +3,15 @@ import { HistoryStore } from '../history/store.js';
 import { readClaim, readLock, readPending, releaseClaim, releaseLock } from '../pending/store.js';
 import { processAlive } from '../pending/clock.js';
 import { releaseChange } from './outcome.js';
-import { busyError, rollbackPending, type RollbackDone } from './resolve.js';
-import { staleReason, type StaleReason } from './status.js';
-
-export interface RecoverResult {
-  found: 'nothing' | 'guarded' | 'stale';
-  stale: StaleReason | null;
-  changeId: string | null;
-  result: RollbackDone | null;
-  cleaned: string[];
-}
+import { busyError, rollbackPending } from './resolve.js';
+import { staleReason } from './status.js';
+import type { RecoverResultT } from '../contracts/recover.js';
 
 /**
  * After a crash or at boot: rolls back a pending change nobody guards any more (deadline passed,
  * watchdog gone, host rebooted) and clears leftovers of dead processes. A guarded change is left alone.
  */
-export async function recover(options: { stateDir?: string | null }): Promise<RecoverResult> {
+export async function recover(options: { stateDir?: string | null }): Promise<RecoverResultT> {
   const store = new HistoryStore(options.stateDir);
   const cleaned: string[] = [];
   const pending = readPending(store.paths);

@@ -7,27 +7,11 @@ import { monoNowNs } from '../pending/clock.js';
 import { acquireClaim } from './claim.js';
 import { executeRollback, type EarlyListing } from './execute-rollback.js';
 import { recordOutcome, releaseChange } from './outcome.js';
+import type { RolledBackT } from '../contracts/rollback.js';
 
 export type Reason = z.infer<typeof RollbackReason>;
 
-export interface RollbackDone {
-  status: 'rolled-back' | 'rollback-failed';
-  changeId: string;
-  versionId: number;
-  reason: Reason;
-  overwritten: string[];
-  /** What others changed in the window that the (inverse) rollback kept. */
-  kept: string[];
-  /** False when the previous rules were already live: nothing was rewritten. */
-  restored: boolean;
-  rolledBackAt: string;
-  error: string | null;
-  /** How long after the deadline the rollback finished (negative: before it). */
-  afterDeadlineMs: number;
-  durationMs: number;
-}
-
-export type RollbackAttempt = RollbackDone | { status: 'none' } | { status: 'busy'; changeId: string };
+export type RollbackAttempt = RolledBackT | { status: 'none' } | { status: 'busy'; changeId: string };
 
 /** Rolls the pending change back now and records why. Safe against concurrent confirm/rollback (claim). */
 export async function rollbackPending(options: {
@@ -66,7 +50,7 @@ export async function rollbackClaimed(
   reason: Reason,
   applyError?: string,
   listedEarlier?: EarlyListing,
-): Promise<RollbackDone> {
+): Promise<RolledBackT> {
   const exec = await executeRollback(pending, listedEarlier);
   const afterDeadlineMs = Number(monoNowNs() - BigInt(pending.deadlineMonoNs)) / 1e6;
   const now = new Date().toISOString();
@@ -79,6 +63,7 @@ export async function rollbackClaimed(
     rolledBackAt: now,
     rollbackReason: reason,
     overwritten: exec.overwritten,
+    ...(exec.overwrittenObjects.length > 0 ? { overwrittenObjects: exec.overwrittenObjects } : {}),
     ...(exec.compared ? {} : { overwrittenUnknown: true }),
     rollbackMethod: exec.method,
     kept: exec.kept,
@@ -94,6 +79,7 @@ export async function rollbackClaimed(
     version: version.id,
     reason,
     overwritten: exec.overwritten,
+    ...(exec.overwrittenObjects.length > 0 ? { overwrittenObjects: exec.overwrittenObjects } : {}),
     ...(exec.compared ? {} : { compared: false }),
     restored: exec.restored,
     method: exec.method,
@@ -111,6 +97,7 @@ export async function rollbackClaimed(
     versionId: version.id,
     reason,
     overwritten: exec.overwritten,
+    overwrittenObjects: exec.overwrittenObjects,
     kept: exec.kept,
     restored: exec.restored,
     rolledBackAt: now,

@@ -1,14 +1,14 @@
-import type { RollbackDone } from './resolve.js';
-import type { StatusResult } from './status.js';
+import type { RolledBackT } from '../contracts/rollback.js';
+import type { StatusResultT } from '../contracts/status.js';
 import { rewrittenText } from '../history/confirmed-tables.js';
 
 /** `fwsafe status` for humans (the oclif command and the fast path print the same lines). */
-export function statusLines(result: StatusResult): string[] {
+export function statusLines(result: StatusResultT): string[] {
   const warnings = (result.rewritten ?? []).map((r) => `warning: ${rewrittenText(r)}`);
   return [...pendingLines(result), ...warnings];
 }
 
-function pendingLines(result: StatusResult): string[] {
+function pendingLines(result: StatusResultT): string[] {
   const p = result.pending;
   if (p === null) return ['No change is pending.'];
   const lines = [
@@ -32,7 +32,7 @@ function pendingLines(result: StatusResult): string[] {
 }
 
 /** What a rollback did, as observed: restored, found already restored, or failed (with why). */
-export function rollbackLines(r: RollbackDone, what: string): string[] {
+export function rollbackLines(r: RolledBackT, what: string): string[] {
   if (r.status !== 'rolled-back') return [`${what} could NOT be rolled back cleanly: ${r.error ?? 'unknown error'}`];
   const lines = [
     r.restored

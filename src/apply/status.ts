@@ -1,43 +1,12 @@
 import { statePaths, type StatePaths } from '../state/paths.js';
 import { readLock, readPending } from '../pending/store.js';
-import type { PendingRecordT } from '../pending/schema.js';
+import type { PendingRecordT, StaleReasonT } from '../pending/schema.js';
+import type { PendingStatusT, StatusResultT } from '../contracts/status.js';
 import { bootId, processAlive, secondsLeft } from '../pending/clock.js';
-import { guardStates, type GuardState } from '../watchdog/guard-files.js';
-
-export type StaleReason = 'rebooted' | 'deadline-passed' | 'watchdog-gone';
-
-export interface PendingStatus {
-  changeId: string;
-  versionId: number | null;
-  baseVersion: number;
-  netns: string | null;
-  createdAt: string;
-  message: string;
-  deadline: string;
-  secondsLeft: number;
-  timeoutSec: number;
-  /** Guard 1's pid (the one armed at apply, or its replacement). */
-  watchdogPid: number | null;
-  /** Is at least one guard alive? */
-  watchdogAlive: boolean;
-  /** Both guards: each watches the other and re-arms it; either rolls back at the deadline. */
-  guards: GuardState[];
-  /** The applying fwsafe still waiting at its terminal: it rolls back at the deadline when no guard is left. */
-  waitingCliPid: number | null;
-  touchedTables: string[];
-  persistPath: string | null;
-  /** Why this change needs `fwsafe recover`, or null when its watchdog has it in hand. */
-  stale: StaleReason | null;
-}
-
-export interface StatusResult {
-  pending: PendingStatus | null;
-  /** Tables fwsafe changed that no longer match their last confirmed version (absent: nothing recorded). */
-  rewritten?: import('../history/confirmed-tables.js').RewrittenTable[];
-}
+import { guardStates } from '../watchdog/guard-files.js';
 
 /** Adds the rewritten-table check when fwsafe has confirmed changes recorded (one nft listing per table). */
-export async function withRewritten(result: StatusResult, stateDir?: string | null): Promise<StatusResult> {
+export async function withRewritten(result: StatusResultT, stateDir?: string | null): Promise<StatusResultT> {
   const { hasConfirmedTables, rewrittenTables } = await import('../history/confirmed-tables.js');
   const paths = statePaths(stateDir);
   if (!hasConfirmedTables(paths)) return result;
@@ -58,7 +27,7 @@ export function staleReason(
   pending: PendingRecordT,
   paths: StatePaths,
   guards = guardStates(paths, pending.changeId),
-): StaleReason | null {
+): StaleReasonT | null {
   if (pending.bootId && pending.bootId !== bootId()) return 'rebooted';
   if (secondsLeft(pending.deadlineMonoNs) < -DEADLINE_GRACE_S) return 'deadline-passed';
   if (guards.some((g) => g.alive)) return null;
@@ -66,7 +35,7 @@ export function staleReason(
   return 'watchdog-gone';
 }
 
-export function describePending(pending: PendingRecordT, paths: StatePaths): PendingStatus {
+export function describePending(pending: PendingRecordT, paths: StatePaths): PendingStatusT {
   const guards = guardStates(paths, pending.changeId);
   const rebooted = pending.bootId !== '' && pending.bootId !== bootId();
   return {
@@ -90,7 +59,7 @@ export function describePending(pending: PendingRecordT, paths: StatePaths): Pen
   };
 }
 
-export function pendingStatus(options: { stateDir?: string | null }): StatusResult {
+export function pendingStatus(options: { stateDir?: string | null }): StatusResultT {
   const paths = statePaths(options.stateDir);
   const pending = readPending(paths);
   return { pending: pending === null ? null : describePending(pending, paths) };

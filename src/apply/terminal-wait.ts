@@ -8,13 +8,14 @@ import { guardStates } from '../watchdog/guard-files.js';
 import { observeTouched, onTime, type EarlyListing } from './execute-rollback.js';
 import type { Fingerprint } from './observe.js';
 import type { PendingRecordT } from '../pending/schema.js';
+import type { ChangeStateT } from '../history/schema.js';
 import { confirmPending } from './confirm.js';
 import { rollbackPending, type Reason } from './resolve.js';
 import { readLiveCounters, selectWatched, type LiveCounter } from './live-counters.js';
 
 export interface WaitOutcome {
   /** 'pending': the wait ended without an outcome on record (the change may still be live). */
-  state: 'confirmed' | 'rolled-back' | 'failed' | 'pending';
+  state: ChangeStateT;
   reason: Reason | null;
   overwritten: string[];
   persistedTo: string | null;

@@ -40,3 +40,21 @@ export async function saveIptablesNft(
   const [v4, v6] = await Promise.all([save('iptables-nft-save', families.v4), save('ip6tables-nft-save', families.v6)]);
   return { v4, v6 };
 }
+
+/**
+ * The `-c` save of one variant and family, as takeSnapshot makes it (null: no binary, or nft's save
+ * failed; a legacy save that fails throws). Started by a caller that knows the family it needs before
+ * the listing, so the save runs beside nft's listing (see SnapshotOptions.early).
+ */
+export async function saveVariant(
+  netns: string | null,
+  variant: 'nft' | 'legacy',
+  family: 'v4' | 'v6',
+): Promise<string | null> {
+  const want = { v4: family === 'v4', v6: family === 'v6' };
+  const saved =
+    variant === 'nft'
+      ? await saveIptablesNft(netns, want)
+      : await saveLegacy(netns, { v4: want.v4 ? ['*'] : [], v6: want.v6 ? ['*'] : [] });
+  return saved[family];
+}

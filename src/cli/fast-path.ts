@@ -88,7 +88,7 @@ export async function tryFastPath(args: readonly string[]): Promise<boolean> {
     // A state directory another user can write is refused here too (one lstat), not read as "nothing pending".
     const { assertTrustedIfExists } = await import('../state/fs-safe.js');
     assertTrustedIfExists(paths.root);
-    let result: import('../apply/status.js').StatusResult = { pending: null };
+    let result: import('../contracts/status.js').StatusResultT = { pending: null };
     // Anything at all where the record lives (a symlink too) goes through the full reader, which refuses links.
     if (entryExists(paths.pending)) {
       // Like every command: a guard found gone is re-armed (said on stderr) before the status is read.

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import type { IpFamily, IptablesVariant } from '../formats/iptables/family.js';
 
 /** Flags of plan and apply for formats other than nft (iptables-restore proposals). */
 export const formatFlags = {
@@ -18,8 +19,8 @@ export const formatFlags = {
 
 /** The plan options these flags give. */
 export function iptablesOptions(flags: { backend?: string; family?: string; 'replace-tables'?: boolean }): {
-  backend: 'nft' | 'legacy' | null;
-  family: 'v4' | 'v6' | null;
+  backend: IptablesVariant | null;
+  family: IpFamily | null;
   replaceTables: boolean;
 } {
   return {

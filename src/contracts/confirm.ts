@@ -12,6 +12,10 @@ export const schema = z.strictObject({
   previousPersistKeptAt: z.string().nullable(),
   /** Why the change was not made persistent (a file not written, firewalld's permanent config not holding it); it is confirmed all the same. */
   persistError: z.string().nullable().optional(),
-  /** null only for a change confirmed earlier by a record that did not say how (asked again by id). */
+  /**
+   * How it was confirmed: which connection, and whether that proved new connections get in (null only when
+   * asking again about a change confirmed by a record that did not say how).
+   */
   via: ConfirmVia.nullable(),
 });
+export type ConfirmResultT = z.infer<typeof schema>;

@@ -9,5 +9,7 @@ export const schema = z.strictObject({
   identical: z.boolean(),
   added: z.number().int(),
   removed: z.number().int(),
+  /** Unified diff of the normalised rulesets (handles and counters stripped). */
   unified: z.string(),
 });
+export type DiffResultT = z.infer<typeof schema>;

@@ -6,3 +6,4 @@ export const schema = z.union([
   ExportDocument,
   z.strictObject({ out: z.string(), hash: ExportDocument.shape.hash, summary: ExportDocument.shape.summary }),
 ]);
+export type ExportResultT = z.infer<typeof schema>;

@@ -6,3 +6,4 @@ export const schema = z.strictObject({
   deadline: z.string(),
   secondsLeft: z.number(),
 });
+export type ExtendResultT = z.infer<typeof schema>;

@@ -7,9 +7,11 @@ export const schema = z.strictObject({
   sessionFroze: z.boolean(),
   newLoginRefused: z.boolean(),
   rolledBack: z.boolean(),
+  /** How long after the deadline the watchdog's rollback was recorded, ms. */
   rollbackLatenessMs: z.number().nullable(),
   sessionCameBack: z.boolean(),
   newLoginWorksAgain: z.boolean(),
   rollbackOutcome: z.string().nullable(),
   durationMs: z.number().int(),
 });
+export type LabDemoResultT = z.infer<typeof schema>;

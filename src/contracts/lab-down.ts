@@ -6,3 +6,4 @@ export const schema = z.strictObject({
   removed: z.array(z.string()),
   killed: z.array(z.number().int()),
 });
+export type LabDownResultT = z.infer<typeof schema>;

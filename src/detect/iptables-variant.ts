@@ -1,16 +1,9 @@
 import { readlinkSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 
-export type IptablesVariant = 'nft' | 'legacy' | 'missing' | 'unknown';
+import type { IptablesCommandT } from './schema.js';
 
-export interface IptablesResolution {
-  command: string;
-  path: string;
-  /** Every symlink hop, e.g. /etc/alternatives/iptables, /usr/sbin/iptables-nft, /usr/sbin/xtables-nft-multi. */
-  links: string[];
-  resolvesTo: string | null;
-  variant: IptablesVariant;
-}
+type IptablesVariant = IptablesCommandT['variant'];
 
 /** The variant of the final binary: Debian's alternatives point at xtables-nft-multi or xtables-legacy-multi. */
 export function variantOf(target: string): IptablesVariant {
@@ -21,7 +14,7 @@ export function variantOf(target: string): IptablesVariant {
 }
 
 /** Follows the symlinks of /usr/sbin/iptables (bounded: a loop must not hang detect). */
-export function resolveIptables(command = 'iptables', dirs = ['/usr/sbin', '/sbin']): IptablesResolution {
+export function resolveIptables(command = 'iptables', dirs = ['/usr/sbin', '/sbin']): IptablesCommandT {
   for (const dir of dirs) {
     const path = `${dir}/${command}`;
     const links: string[] = [];

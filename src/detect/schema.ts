@@ -53,6 +53,7 @@ export const DetectWarning = z.strictObject({
 export const IptablesCommand = z.strictObject({
   command: z.string(),
   path: z.string(),
+  /** Every symlink hop, e.g. /etc/alternatives/iptables, /usr/sbin/iptables-nft, /usr/sbin/xtables-nft-multi. */
   links: z.array(z.string()),
   resolvesTo: z.string().nullable(),
   variant: z.enum(['nft', 'legacy', 'missing', 'unknown']),
@@ -91,6 +92,7 @@ export const DetectResult = z.strictObject({
   durationMs: z.number().int().nonnegative(),
 });
 export type DetectResultT = z.infer<typeof DetectResult>;
+export type IptablesCommandT = z.infer<typeof IptablesCommand>;
 export type DetectedTableT = z.infer<typeof DetectedTable>;
 export type DetectWarningT = z.infer<typeof DetectWarning>;
 export type OwnerNameT = z.infer<typeof OwnerName>;

@@ -5,12 +5,12 @@ import { firewalldChains, isFirewalldTable, type FirewalldCapture } from '../bac
 import { parseIptablesSave } from '../backends/iptables-save.js';
 import type { RulesetModel, TableModel } from '../ruleset/model.js';
 import { ownerFlag } from '../backends/owner-flag.js';
-import type { IptablesResolution } from './iptables-variant.js';
 import {
   DETECT_SCHEMA,
   type DetectResultT,
   type DetectedTableT,
   type DetectWarningT,
+  type IptablesCommandT,
   type OwnerNameT,
 } from './schema.js';
 
@@ -20,7 +20,7 @@ export interface DetectFacts {
   nftInstalled: boolean;
   model: RulesetModel;
   legacy: { v4: { names: string[]; save: string | null }; v6: { names: string[]; save: string | null } };
-  iptablesCommands: IptablesResolution[];
+  iptablesCommands: IptablesCommandT[];
   conntrack: { count: number | null; max: number | null };
   firewalld: FirewalldCapture | null;
   /** `nft --version` as numbers, when known (absent: not asked). */

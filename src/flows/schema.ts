@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProbeProto } from '../probes/spec.js';
 
 export const FlowProto = z.enum(['tcp', 'udp', 'icmp', 'icmpv6']);
 /** What conntrack shows: the flows file's protocols, and those listed as not probed. */
@@ -22,7 +23,7 @@ export type DeclaredFlowT = z.infer<typeof DeclaredFlow>;
 
 /** A socket listening on this host (`ss -tulpnH`). */
 export const Listener = z.strictObject({
-  proto: z.enum(['tcp', 'udp']),
+  proto: ProbeProto,
   address: z.string(),
   port: z.number().int().min(0).max(65535),
   process: z.string().nullable(),

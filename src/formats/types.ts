@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PlanOptions } from '../plan/create-plan.js';
 import type { PlanT } from '../plan/schema.js';
 import type { SnapshotT } from '../snapshot/schema.js';
+import type { EarlySave } from '../snapshot/take.js';
 import type { PendingRecordT, RollbackInverseT } from '../pending/schema.js';
 
 /** The proposal formats fwsafe plans and applies; one folder under src/formats/ each. */
@@ -116,9 +117,10 @@ export interface FormatRuntime {
   /**
    * Optional: the inverse of what the change did, from the listings right before and after it (nft text
    * with handles); stored in the pending record and run before the rollback steps, so what others add
-   * meanwhile survives. Null when it cannot be computed (the rollback steps then restore whole).
+   * meanwhile survives. Null when it cannot be computed (the rollback steps then restore whole). Async: the
+   * code computing it is loaded only by apply, never by the watchdog (which runs what is stored).
    */
-  inverse?(before: string, after: string, plan: PlanT): RollbackInverseT | null;
+  inverse?(before: string, after: string, plan: PlanT): Promise<RollbackInverseT | null>;
   /** Touched objects that differ now from `pending.expectedText`: someone else changed them in the window. */
   overwritten(pending: PendingRecordT): Promise<string[]>;
   persistence: PersistTarget;
@@ -137,4 +139,9 @@ export interface FormatRuntime {
    * --permanent, read back). Returns what to record as persistedTo, and an error when it did not hold.
    */
   confirm?(pending: PendingRecordT): Promise<{ persistedTo: string | null; error: string | null }>;
+  /**
+   * Optional: the save of what the change touched, started right after the change so that it runs beside
+   * nft's listing of the applied version (takeSnapshot's `early`). Absent: the snapshot saves after listing.
+   */
+  earlySave?(plan: PlanT, netns: string | null): EarlySave;
 }

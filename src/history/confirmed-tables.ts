@@ -6,6 +6,7 @@ import { sha256 } from '../snapshot/hash.js';
 import { readStateFile, writeFileAtomic } from '../state/fs-safe.js';
 import { parseJsonFile } from '../state/parse.js';
 import type { StatePaths } from '../state/paths.js';
+import type { RewrittenTableT } from './schema.js';
 
 // What each table fwsafe changed looked like when its change was confirmed: a manager that rewrites it
 // later (a firewalld --reload dropping a forced edit) is then noticed by status, log and detect.
@@ -20,15 +21,6 @@ const Index = z.strictObject({
   tables: z.record(z.string().regex(/^(ip|ip6|inet|arp|bridge|netdev) [A-Za-z0-9_.-]{1,64}$/), Entry),
 });
 type IndexT = z.infer<typeof Index>;
-
-export interface RewrittenTable {
-  table: string;
-  netns: string | null;
-  /** The confirmed version the table no longer matches. */
-  version: number;
-  confirmedAt: string;
-  now: 'changed' | 'missing';
-}
 
 const indexPath = (paths: StatePaths): string => join(paths.root, 'confirmed-tables.json');
 
@@ -65,7 +57,7 @@ export async function recordConfirmedTables(
 }
 
 /** Tables fwsafe changed whose live content no longer matches their last confirmed version. Cheap: one listing per table. */
-export async function rewrittenTables(paths: StatePaths): Promise<RewrittenTable[]> {
+export async function rewrittenTables(paths: StatePaths): Promise<RewrittenTableT[]> {
   const index = readIndex(paths);
   const entries = Object.entries(index.tables);
   // A namespace that no longer exists (a lab taken down) cannot be compared: its entries are skipped.
@@ -86,7 +78,7 @@ export async function rewrittenTables(paths: StatePaths): Promise<RewrittenTable
 }
 
 /** One line per rewritten table, for status, log and detect. */
-export function rewrittenText(r: RewrittenTable): string {
+export function rewrittenText(r: RewrittenTableT): string {
   return `table ${r.table}${r.netns ? ` (netns ${r.netns})` : ''} ${r.now === 'missing' ? 'is gone' : 'no longer matches'} version ${r.version}, confirmed at ${r.confirmedAt}: something rewrote it since (a firewalld --reload, another tool). See: fwsafe diff ${r.version} live`;
 }
 

@@ -3,16 +3,7 @@ import { HistoryStore } from './store.js';
 import { comparableText } from './render-text.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import { assertTakenHere, currentWhere } from '../host/identity.js';
-
-export interface VersionDiff {
-  from: { ref: string; version: number | null; hash: string };
-  to: { ref: string; version: number | null; hash: string };
-  identical: boolean;
-  added: number;
-  removed: number;
-  /** Unified diff of the normalised rulesets (handles and counters stripped). */
-  unified: string;
-}
+import type { DiffResultT } from '../contracts/diff.js';
 
 interface Side {
   ref: string;
@@ -38,7 +29,7 @@ export async function diffVersions(options: {
   netns: string | null;
   stateDir?: string;
   fromElsewhere?: boolean;
-}): Promise<VersionDiff> {
+}): Promise<DiffResultT> {
   const store = new HistoryStore(options.stateDir);
   // A version against the live ruleset only means something where the version was taken.
   const refs = [options.a, options.b ?? 'live'];

@@ -1,22 +1,13 @@
 import { HistoryStore } from './store.js';
 import type { VersionRecordT } from './schema.js';
 import { readPending } from '../pending/store.js';
-import { staleReason, type StaleReason } from '../apply/status.js';
+import { staleReason } from '../apply/status.js';
+import type { LogResultT } from '../contracts/log.js';
 import { describeConnection } from '../session/connection.js';
 import { whereLabel, type WhereT } from '../host/identity.js';
 
-export interface LogResult {
-  versions: VersionRecordT[];
-  /** Records that could not be read, named, so a corrupt file never hides the others. */
-  unreadable: { file: string; message: string }[];
-  /** Tables fwsafe changed that no longer match their last confirmed version (absent: none recorded). */
-  rewritten?: import('./confirmed-tables.js').RewrittenTable[];
-  /** The pending change when nothing guards it any more: `fwsafe recover` restores it. */
-  unguarded: { changeId: string; reason: StaleReason } | null;
-}
-
 /** Every version, newest first, with outcome; unreadable records reported beside them. */
-export function readLog(options: { stateDir?: string; limit?: number }): LogResult {
+export function readLog(options: { stateDir?: string; limit?: number }): LogResultT {
   const store = new HistoryStore(options.stateDir);
   const { records, errors } = store.list();
   const versions = records.reverse().slice(0, options.limit ?? records.length);
@@ -28,7 +19,7 @@ export function readLog(options: { stateDir?: string; limit?: number }): LogResu
 }
 
 /** The pending change if nothing guards it; a pending record that cannot be read is every command's warning. */
-function unguardedChange(store: HistoryStore): LogResult['unguarded'] {
+function unguardedChange(store: HistoryStore): LogResultT['unguarded'] {
   try {
     const pending = readPending(store.paths);
     const reason = pending === null ? null : staleReason(pending, store.paths);
@@ -39,7 +30,7 @@ function unguardedChange(store: HistoryStore): LogResult['unguarded'] {
 }
 
 /** One line per version, for 80 columns. */
-export function renderLogLine(v: VersionRecordT, here: WhereT, unguarded: LogResult['unguarded'] = null): string {
+export function renderLogLine(v: VersionRecordT, here: WhereT, unguarded: LogResultT['unguarded'] = null): string {
   const when = v.createdAt.replace('T', ' ').slice(0, 19);
   const flagged =
     unguarded !== null && v.change?.state === 'pending' && v.change.changeId === unguarded.changeId
@@ -73,7 +64,14 @@ export function renderLogDetails(v: VersionRecordT): string[] {
       '        rollback restored without comparing first (no time at the deadline): changes others made meanwhile are not known',
     );
   if (c.overwritten.length > 0)
-    lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join(', ')}`);
+    lines.push(`        rollback overwrote changes made by others to: ${c.overwritten.join('; ')}`);
+  for (const o of c.overwrittenObjects ?? []) {
+    const where = `${o.table} ${o.object}`;
+    const quoted = (xs: string[]): string => xs.map((x) => `"${x}"`).join(', ');
+    if (o.removed) lines.push(`          removed ${where}: others created it meanwhile`);
+    if (o.lost.length > 0) lines.push(`          lost from ${where} (others added it): ${quoted(o.lost)}`);
+    if (o.putBack.length > 0) lines.push(`          put back in ${where} (others deleted it): ${quoted(o.putBack)}`);
+  }
   if (c.kept && c.kept.length > 0)
     lines.push(`        rollback undid only this change; kept what others changed meanwhile in: ${c.kept.join(', ')}`);
   if (c.conflict) lines.push(`        ${c.conflict}`);
@@ -85,7 +83,7 @@ export function renderLogDetails(v: VersionRecordT): string[] {
 }
 
 /** readLog plus the tables that no longer match their last confirmed version ("confirmed" must not mislead). */
-export async function withRewrittenTables(result: LogResult, stateDir?: string): Promise<LogResult> {
+export async function withRewrittenTables(result: LogResultT, stateDir?: string): Promise<LogResultT> {
   const { hasConfirmedTables, rewrittenTables } = await import('./confirmed-tables.js');
   const { statePaths } = await import('../state/paths.js');
   const paths = statePaths(stateDir);

@@ -9,6 +9,10 @@ export const VERSION_SCHEMA = 1;
 export const VersionKind = z.enum(['snapshot', 'apply', 'restore']);
 export const ChangeState = z.enum(['pending', 'confirmed', 'rolled-back', 'failed']);
 export const RollbackReason = z.enum(['timeout', 'hangup', 'interrupt', 'manual', 'recover', 'apply-failed']);
+/** How a change was undone: the inverse of its operations, or the touched tables restored whole. */
+export const RollbackMethod = z.enum(['inverse', 'whole-table']);
+export type ChangeStateT = z.infer<typeof ChangeState>;
+export type RollbackMethodT = z.infer<typeof RollbackMethod>;
 
 export const Actor = z.strictObject({
   user: z.string(),
@@ -32,10 +36,26 @@ export const ChangeOutcome = z.strictObject({
   rollbackReason: RollbackReason.nullable(),
   /** What the rollback overwrote: tables changed by someone else during the window. */
   overwritten: z.array(z.string()),
+  /**
+   * What the rollback overwrote, object by object (nft): each chain or set it restored whole (alone after a
+   * conflict, or with its table), with the rules or elements others added that it removed (`lost`), the ones
+   * they deleted that it put back (`putBack`), and whether the object itself was theirs (`removed`).
+   */
+  overwrittenObjects: z
+    .array(
+      z.strictObject({
+        table: z.string(),
+        object: z.string(),
+        lost: z.array(z.string()),
+        putBack: z.array(z.string()),
+        removed: z.boolean(),
+      }),
+    )
+    .optional(),
   /** True when the rollback had no time to compare the touched tables first: `overwritten` is unknown. */
   overwrittenUnknown: z.boolean().optional(),
   /** How it was undone: the inverse of the change's operations, or the touched tables restored whole. */
-  rollbackMethod: z.enum(['inverse', 'whole-table']).nullable().optional(),
+  rollbackMethod: RollbackMethod.nullable().optional(),
   /** Touched tables someone else changed during the window whose changes the (inverse) rollback kept. */
   kept: z.array(z.string()).optional(),
   /** Why the inverse could not run (an object it needed was changed or gone), when it fell back. */
@@ -71,6 +91,17 @@ export const VersionRecord = z.strictObject({
   change: ChangeOutcome.nullable(),
 });
 export type VersionRecordT = z.infer<typeof VersionRecord>;
+
+/** A table fwsafe changed that no longer matches its last confirmed version (a manager rewrote it). */
+export const RewrittenTable = z.strictObject({
+  table: z.string(),
+  netns: z.string().nullable(),
+  /** The confirmed version the table no longer matches. */
+  version: z.number().int(),
+  confirmedAt: z.string(),
+  now: z.enum(['changed', 'missing']),
+});
+export type RewrittenTableT = z.infer<typeof RewrittenTable>;
 
 export const JournalEvent = z.looseObject({
   at: z.string(),

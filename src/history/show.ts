@@ -1,16 +1,8 @@
 import { HistoryStore } from './store.js';
 import { comparableText } from './render-text.js';
-import type { VersionRecordT } from './schema.js';
-import type { SnapshotT } from '../snapshot/schema.js';
+import type { ShowResultT } from '../contracts/show.js';
 
-export interface ShowResult {
-  version: VersionRecordT;
-  /** The ruleset: normalised (default) or as listed. */
-  text: string;
-  snapshot: SnapshotT;
-}
-
-export function showVersion(options: { ref: string; stateDir?: string; raw?: boolean }): ShowResult {
+export function showVersion(options: { ref: string; stateDir?: string; raw?: boolean }): ShowResultT {
   const store = new HistoryStore(options.stateDir);
   const id = store.resolve(options.ref);
   const version = store.get(id);

@@ -1,20 +1,14 @@
 import { HistoryStore } from './store.js';
 import { currentActor } from './actor.js';
 import { takeSnapshot } from '../snapshot/take.js';
-import type { VersionRecordT } from './schema.js';
-
-export interface SnapshotResult {
-  version: VersionRecordT;
-  /** The latest earlier version with the same content hash, if the rules did not change since. */
-  sameAsVersion: number | null;
-}
+import type { SnapshotResultT } from '../contracts/snapshot.js';
 
 /** Takes a snapshot of the namespace and stores it as a new version. */
 export async function takeAndStoreSnapshot(options: {
   netns: string | null;
   stateDir?: string;
   message: string;
-}): Promise<SnapshotResult> {
+}): Promise<SnapshotResultT> {
   const store = new HistoryStore(options.stateDir);
   store.init();
   const { snapshot } = await takeSnapshot(options.netns, { json: false });

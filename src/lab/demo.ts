@@ -5,37 +5,13 @@ import { sshArgs } from './sshd.js';
 import { fwRemote, fwChild, RULESETS, type FwChild } from './fw-child.js';
 import { openEchoSession, type EchoSession } from './echo-session.js';
 import type { LabRecordT } from './schema.js';
-
-export interface DemoResult {
-  lab: string;
-  lockoutPredicted: boolean;
-  sessionFroze: boolean;
-  newLoginRefused: boolean;
-  rolledBack: boolean;
-  /** How long after the deadline the watchdog's rollback was recorded, ms. */
-  rollbackLatenessMs: number | null;
-  sessionCameBack: boolean;
-  newLoginWorksAgain: boolean;
-  rollbackOutcome: string | null;
-  durationMs: number;
-}
+import type { LabDemoResultT } from '../contracts/lab-demo.js';
+import type { LogResultT } from '../contracts/log.js';
+import type { PlanResultT } from '../contracts/plan.js';
+import type { StatusResultT } from '../contracts/status.js';
+import type { ChangeOutcomeT } from '../history/schema.js';
 
 type Say = (text: string) => void;
-
-interface Pending {
-  changeId: string;
-  deadline: string;
-  secondsLeft: number;
-  watchdogPid: number | null;
-  watchdogAlive: boolean;
-}
-interface Change {
-  state: string;
-  changeId: string;
-  deadline: string | null;
-  rolledBackAt: string | null;
-  rollbackReason: string | null;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -67,7 +43,7 @@ export async function runDemo(options: {
   stateDir: string;
   timeoutSeconds: number;
   say: Say;
-}): Promise<DemoResult> {
+}): Promise<LabDemoResultT> {
   const { say, stateDir } = options;
   const started = Date.now();
   const fw = fwChild(stateDir);
@@ -75,7 +51,7 @@ export async function runDemo(options: {
     const r = await fw(args);
     say(indent(r.stdout + (r.exitCode !== 0 ? r.stderr : '')));
   };
-  const result: DemoResult = {
+  const result: LabDemoResultT = {
     lab: options.name,
     lockoutPredicted: false,
     sessionFroze: false,
@@ -194,7 +170,7 @@ export async function runDemo(options: {
     session?.close();
     say('\n10. Cleaning up: `fwsafe lab down` (after rolling back anything still pending).');
     const status = await fw([...ns, 'status', '--json']);
-    if ((status.json as { pending?: Pending | null } | null)?.pending) await fw([...ns, 'rollback', '--json']);
+    if ((status.json as Partial<StatusResultT> | null)?.pending) await fw([...ns, 'rollback', '--json']);
     await labDown({ name: options.name, stateDir });
     result.durationMs = Date.now() - started;
   }
@@ -212,9 +188,9 @@ async function showPlanFindings(lab: LabRecordT, stateDir: string, say: Say): Pr
       env: { NO_COLOR: '1' },
     },
   );
-  let findings: { code: string; severity: string; message: string }[] | undefined;
+  let findings: PlanResultT['findings'] | undefined;
   try {
-    findings = (JSON.parse(plan.stdout) as { findings?: typeof findings }).findings;
+    findings = (JSON.parse(plan.stdout) as Partial<PlanResultT>).findings;
   } catch {
     // not a plan: said below
   }
@@ -235,13 +211,13 @@ async function waitUntilSettled(fw: FwChild, ns: string[], timeoutSeconds: numbe
   const until = Date.now() + (timeoutSeconds + 15) * 1000;
   while (Date.now() < until) {
     const status = await fw([...ns, 'status', '--json']);
-    if ((status.json as { pending?: Pending | null } | null)?.pending === null) return;
+    if ((status.json as Partial<StatusResultT> | null)?.pending === null) return;
     await sleep(250);
   }
 }
 
-async function lastChange(fw: FwChild, ns: string[]): Promise<Change | null> {
+async function lastChange(fw: FwChild, ns: string[]): Promise<ChangeOutcomeT | null> {
   const log = await fw([...ns, 'log', '--json']);
-  const versions = (log.json as { versions?: { change: Change | null }[] } | null)?.versions ?? [];
+  const versions = (log.json as Partial<LogResultT> | null)?.versions ?? [];
   return versions.find((v) => v.change !== null)?.change ?? null;
 }

@@ -8,6 +8,7 @@ import { labNames, type LabNames } from './paths.js';
 import { netnsKey } from '../run/netns.js';
 import { makeKeys, startSshd } from './sshd.js';
 import { LAB_ADMIN_V4, LAB_ADMIN_V6, LAB_SERVER_V4, LAB_SERVER_V6, LabRecord, type LabRecordT } from './schema.js';
+import type { LabDownResultT } from '../contracts/lab-down.js';
 
 const netnsExists = (name: string): boolean => existsSync(`/run/netns/${name}`);
 
@@ -93,14 +94,8 @@ function isOurSshd(pid: number, dir: string): boolean {
   }
 }
 
-export interface LabDownResult {
-  name: string;
-  removed: string[];
-  killed: number[];
-}
-
 /** Removes the lab: its sshd (by recorded pid), the namespaces `lab up` recorded, its directory. An unknown lab is a no-op. */
-export async function labDown(options: { name: string; stateDir?: string }): Promise<LabDownResult> {
+export async function labDown(options: { name: string; stateDir?: string }): Promise<LabDownResultT> {
   const n = labNames(options.name, options.stateDir);
   const removed: string[] = [];
   const killed: number[] = [];

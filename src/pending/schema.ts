@@ -6,6 +6,10 @@ import { Where } from '../host/identity.js';
 
 export const PENDING_SCHEMA = 1;
 
+/** Why a pending change is no longer guarded (`fwsafe recover` restores it). */
+export const StaleReason = z.enum(['rebooted', 'deadline-passed', 'watchdog-gone']);
+export type StaleReasonT = z.infer<typeof StaleReason>;
+
 export const PendingTable = z.strictObject({
   family: z.string().regex(/^(ip|ip6|inet|arp|bridge|netdev)$/),
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
@@ -14,11 +18,33 @@ export const PendingTable = z.strictObject({
 });
 export type PendingTableT = z.infer<typeof PendingTable>;
 
+/**
+ * An object the inverse works on. `block`: where it stood before the change in the whole-table script
+ * (rollback.nftScript), [start, end) — for a chain or set, its `chain X { … }` block, for a table its
+ * restore segment — so a rollback that meets a conflict restores that one object from it, computing nothing.
+ */
+export const InverseObject = z.strictObject({
+  table: z.string(),
+  kind: z.enum(['chain', 'set', 'map', 'table']),
+  /** '' for a table. */
+  name: z.string(),
+  /** What the change did to it; 'table': the table itself (a segment restoring it whole). */
+  change: z.enum(['created', 'deleted', 'changed', 'table']),
+  /** A base chain's `type … hook … priority …; policy …;` before the change. */
+  header: z.string().nullable(),
+  block: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).nullable(),
+});
+export type InverseObjectT = z.infer<typeof InverseObject>;
+
 /** The inverse delta of an nft change: its script, the operations it undoes, tables it restores whole. */
 export const RollbackInverse = z.strictObject({
   nftScript: z.string(),
   ops: z.array(z.string()),
   wholeTables: z.array(z.string()),
+  /** The objects its lines undo a change of (absent in records made before per-object fallbacks). */
+  objects: z.array(InverseObject).optional(),
+  /** One per line of nftScript: the index in `objects` of the object that line belongs to. */
+  origins: z.array(z.number().int().nonnegative()).optional(),
 });
 export type RollbackInverseT = z.infer<typeof RollbackInverse>;
 

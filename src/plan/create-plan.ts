@@ -37,6 +37,7 @@ import type { SnapshotT } from '../snapshot/schema.js';
 import { contentHash, sha256 } from '../snapshot/hash.js';
 import { buildModel, tableKey, type RulesetModel } from '../ruleset/model.js';
 import { tableOwner } from '../backends/owners.js';
+import type { IpFamily, IptablesVariant } from '../formats/iptables/family.js';
 import { isIptablesNftTable } from '../backends/iptables-nft-tables.js';
 import { withoutOwnerFlags } from '../backends/owner-flag.js';
 import { HistoryStore } from '../history/store.js';
@@ -61,7 +62,7 @@ export interface PlanOptions {
   /** Real-packet probes (default on for a live base): `mustAllow`/`mustDeny` specs like "tcp/443 from 10.0.0.0/8". */
   probes?: { enabled: boolean; mustAllow?: string[]; mustDeny?: string[] };
   /** iptables-restore proposals: the variant (default: the one the host uses), the family, full-table restore. */
-  iptables?: { backend?: 'nft' | 'legacy' | null; family?: 'v4' | 'v6' | null; replaceTables?: boolean };
+  iptables?: { backend?: IptablesVariant | null; family?: IpFamily | null; replaceTables?: boolean };
   /** Replay the host's own flows (conntrack classes, listeners, a flows file) through the proposal; live base only. */
   flows?: { enabled: boolean; file?: string | null };
 }

@@ -32,8 +32,11 @@ export const TouchedTable = z.strictObject({
 });
 export type TouchedTableT = z.infer<typeof TouchedTable>;
 
+/** What happened to a table, chain, rule or set. */
+const DiffKind = z.enum(['added', 'removed', 'changed']);
+
 export const RuleChange = z.strictObject({
-  kind: z.enum(['added', 'removed', 'changed']),
+  kind: DiffKind,
   table: z.string(),
   chain: z.string(),
   /** nft text of the rule (new text for added/changed). */
@@ -45,7 +48,7 @@ export const RuleChange = z.strictObject({
 });
 
 export const ChainChange = z.strictObject({
-  kind: z.enum(['added', 'removed', 'changed']),
+  kind: DiffKind,
   table: z.string(),
   chain: z.string(),
   /** Human description of what changed: "policy accept → drop", "priority 0 → -10". */
@@ -53,7 +56,7 @@ export const ChainChange = z.strictObject({
 });
 
 export const SetChange = z.strictObject({
-  kind: z.enum(['added', 'removed', 'changed']),
+  kind: DiffKind,
   table: z.string(),
   set: z.string(),
   elementsAdded: z.number().int(),
@@ -77,7 +80,7 @@ export const DiffSummary = z.strictObject({
 
 export const Diff = z.strictObject({
   summary: DiffSummary,
-  tables: z.array(z.strictObject({ kind: z.enum(['added', 'removed', 'changed']), table: z.string() })),
+  tables: z.array(z.strictObject({ kind: DiffKind, table: z.string() })),
   chains: z.array(ChainChange),
   rules: z.array(RuleChange),
   sets: z.array(SetChange),

@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 
 /** A declared flow that must be allowed (or denied): `tcp/443`, `tcp/5432 from 10.0.0.0/8`, `udp/53 to 192.0.2.1`. */
+/** The transport protocols a flow is probed with. */
+export const ProbeProto = z.enum(['tcp', 'udp']);
+
 export const ProbeSpec = z.strictObject({
-  proto: z.enum(['tcp', 'udp']),
+  proto: ProbeProto,
   port: z.number().int().min(1).max(65535),
   from: z.string().nullable(),
   to: z.string().nullable(),

@@ -6,7 +6,7 @@ import { privateTempDir } from '../state/runtime-dir.js';
 import { join } from 'node:path';
 import { resolveBinary } from './binaries.js';
 import { childEnv } from './env.js';
-import { escapeControl } from '../cli/terminal-text.js';
+import { debugLog } from './debug.js';
 import { netnsPath } from './netns.js';
 import { succeeded, type RunResult } from './result.js';
 import { CommandFailedError } from '../errors.js';
@@ -32,7 +32,6 @@ export interface RunOptions {
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_BUFFER = 512 * 1024 * 1024;
-const debug = /(^|,)fwsafe(:|,|$)|^\*$/.test(process.env.DEBUG ?? '');
 
 /**
  * A 0600 file handed to the child as its stdout and read back through the descriptor fwsafe opened:
@@ -85,10 +84,7 @@ export async function run(program: string, args: readonly string[], options: Run
   const netns = options.netns ?? null;
   const argv = netns ? [`--net=${netnsPath(netns)}`, '--', binary, ...args] : [...args];
   const command = netns ? resolveBinary('nsenter') : binary;
-  if (debug)
-    process.stderr.write(
-      `${escapeControl(`[fwsafe +${Math.round(performance.now())} ms] run: ${[command, ...argv].join(' ')}`)}\n`,
-    );
+  debugLog(`run: ${[command, ...argv].join(' ')}`);
 
   const started = performance.now();
   const capture = options.stdoutToFile ? openCaptureFile() : null;
@@ -139,10 +135,7 @@ export async function run(program: string, args: readonly string[], options: Run
     child.stdin!.end(options.input ?? '');
   });
 
-  if (debug)
-    process.stderr.write(
-      `[fwsafe +${Math.round(performance.now())} ms] exit ${result.exitCode ?? result.signal} in ${result.durationMs} ms: ${command}\n`,
-    );
+  debugLog(`exit ${result.exitCode ?? result.signal} in ${result.durationMs} ms: ${command}`);
   if (!options.allowFailure && !succeeded(result)) throw new CommandFailedError(result);
   return result;
 }

@@ -8,6 +8,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import {
   BIN,
+  median,
   createNetns,
   deleteNetns,
   inNs,
@@ -294,9 +295,66 @@ function benchIptables(n) {
     );
     sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
     row('iptables apply --no-wait vs restore --noflush', n, applyOurs, applyRaw, '≤ 3× at 10k');
+    iptablesFloor(ns, n, readFileSync(proposal, 'utf8'), applyRaw);
   } finally {
     deleteNetns(ns);
   }
+}
+
+/**
+ * What a plan and an apply cannot do without, each step timed by itself with the programs fwsafe runs:
+ * node's start, the CLI's imports, the listing and the save a snapshot (and a version) needs, the
+ * scratch namespace (live table restored with counters, saved, the change run, saved again), a guard's
+ * start-up. The floor is the sum along the longest path when the independent steps run side by side.
+ */
+function iptablesFloor(ns, n, change, applyRaw) {
+  const reps = Math.min(REPS, 3);
+  const nodeStart = measure(reps, () => sh(node, ['-e', '0']));
+  const cliStart = measure(reps, () => sh(node, [BIN, 'plan', '--help']));
+  const listing = measure(reps, () => inNs(ns, 'nft', ['-a', 'list', 'table', 'ip', 'filter']));
+  const save = measure(reps, () => inNs(ns, 'iptables-nft-save', ['-c']));
+  const live = inNs(ns, 'iptables-nft-save', ['-c']).stdout;
+  const steps = { restore: [], saveBefore: [], change: [], saveAfter: [] };
+  for (let i = 0; i < reps; i += 1) {
+    const scratch = createNetns(`iptscratch${n}`);
+    try {
+      const time = (key, f) => {
+        const t0 = performance.now();
+        f();
+        steps[key].push(performance.now() - t0);
+      };
+      time('restore', () => inNs(scratch, 'iptables-nft-restore', ['-c', '-w', '5'], { input: live }));
+      time('saveBefore', () => inNs(scratch, 'iptables-nft-save', ['-c']));
+      time('change', () => inNs(scratch, 'iptables-nft-restore', ['-w', '5', '--noflush'], { input: change }));
+      time('saveAfter', () => inNs(scratch, 'iptables-nft-save', ['-c']));
+    } finally {
+      deleteNetns(scratch);
+    }
+  }
+  const m = Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)]));
+  const guard = measure(reps, () =>
+    sh(node, [new URL('../../dist/src/watchdog/main.js', import.meta.url).pathname], { allowFailure: true }),
+  );
+  const scratchPath = save + m.restore + m.saveBefore + m.change + m.saveAfter;
+  const planFloor = cliStart + Math.max(listing, scratchPath);
+  const applyFloor = planFloor + guard + applyRaw + listing;
+  const fmt = (x) => `${Math.round(x)} ms`;
+  console.log(
+    `iptables floor at ${n}: node ${fmt(nodeStart)}, CLI start ${fmt(cliStart)}, nft -a list table ${fmt(listing)}, ` +
+      `iptables-nft-save -c ${fmt(save)}, scratch: restore -c ${fmt(m.restore)} + save ${fmt(m.saveBefore)} + ` +
+      `change ${fmt(m.change)} + save ${fmt(m.saveAfter)}, a guard's imports ${fmt(guard)} → plan ≥ ${fmt(planFloor)}, apply ≥ ${fmt(applyFloor)}`,
+  );
+  rows.push({
+    what: 'iptables floor (ms)',
+    size: n,
+    ours: Math.round(planFloor),
+    ref: Math.round(applyFloor),
+    ratio: null,
+    goal: 'plan floor (ours), apply floor (ref)',
+    components: Object.fromEntries(
+      Object.entries({ nodeStart, cliStart, listing, save, ...m, guard, applyRaw }).map(([k, v]) => [k, Math.round(v)]),
+    ),
+  });
 }
 
 function benchSet() {

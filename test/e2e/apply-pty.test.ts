@@ -1,26 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { useStateDir } from '../helpers/cli.js';
-import { isRoot, liveRuleset, loadRuleset, useNetns } from '../helpers/netns.js';
+import { describe, expect, it } from 'vitest';
+import { isRoot, liveRuleset, loadRuleset } from '../helpers/netns.js';
 import { writePlan } from './plan-fixture.js';
-import { killAllPtys, spawnCli, type PtySession } from './pty.js';
-import { killWatchdog, versionRecord } from './state-probe.js';
-
-const BASE = `table inet filter {
-  chain input { type filter hook input priority 0; policy accept;
-    tcp dport 22 counter accept
-  }
-}
-`;
-const CHANGE = `table inet filter
-delete table inet filter
-table inet filter {
-  chain input { type filter hook input priority 0; policy accept;
-    tcp dport 22 counter accept
-    tcp dport 8080 counter accept
-  }
-}
-`;
-const changed = (t: string): boolean => t.includes('dport 8080');
+import { FILTER_TABLE, OPEN_8080, SSH_BASE, changed, useChangeWindow } from '../helpers/window-fixture.js';
+import { spawnCli, type PtySession } from './pty.js';
+import { versionRecord } from './state-probe.js';
 
 async function codeOf(s: PtySession): Promise<string> {
   const seen = await s.waitForOutput(/Type the code\s+([a-z0-9]+)\s/);
@@ -30,15 +13,10 @@ async function codeOf(s: PtySession): Promise<string> {
 }
 
 describe.skipIf(!isRoot)('fwsafe apply at a terminal (node-pty)', () => {
-  const ns = useNetns('pty');
-  const state = useStateDir();
-  afterEach(() => {
-    killAllPtys();
-    killWatchdog(state.path);
-  });
+  const { ns, state } = useChangeWindow('pty');
   const start = async (timeout = 30, extra: string[] = ['--yes']): Promise<PtySession> => {
-    loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, [{ family: 'inet', name: 'filter' }]);
+    loadRuleset(ns.name, SSH_BASE);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     return spawnCli([
       '--netns',
       ns.name,
@@ -73,8 +51,8 @@ describe.skipIf(!isRoot)('fwsafe apply at a terminal (node-pty)', () => {
   });
 
   it('a blocking finding is shown and refused before any question (exit 5)', async () => {
-    loadRuleset(ns.name, BASE);
-    const lockout = CHANGE.replace('tcp dport 22 counter accept', 'tcp dport 2222 counter accept').replace(
+    loadRuleset(ns.name, SSH_BASE);
+    const lockout = OPEN_8080.replace('tcp dport 22 counter accept', 'tcp dport 2222 counter accept').replace(
       'policy accept',
       'policy drop',
     );

@@ -4,31 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
-import { isRoot, liveRuleset, loadRuleset, useNetns } from '../helpers/netns.js';
+import { isRoot, liveRuleset, loadRuleset } from '../helpers/netns.js';
 import { writePlan } from '../e2e/plan-fixture.js';
-import { killAllPtys, spawnCli } from '../e2e/pty.js';
-import { alive, guardPids, journal, killWatchdog, waitFor, waitForRuleset } from '../e2e/state-probe.js';
+import { FILTER_TABLE, OPEN_8080, SSH_BASE, changed, restored, useChangeWindow } from '../helpers/window-fixture.js';
+import { spawnCli } from '../e2e/pty.js';
+import { alive, guardPids, journal, waitFor, waitForRuleset } from '../e2e/state-probe.js';
 
-const BASE = `table inet filter {
-  chain input { type filter hook input priority 0; policy accept;
-    tcp dport 22 counter accept
-  }
-}
-`;
-const CHANGE = `table inet filter
-delete table inet filter
-table inet filter {
-  chain input { type filter hook input priority 0; policy accept;
-    tcp dport 22 counter accept
-    tcp dport 8080 counter accept
-  }
-}
-`;
-const TOUCHED = [{ family: 'inet', name: 'filter' }];
-const changed = (t: string): boolean => t.includes('dport 8080');
-const restored = (t: string): boolean => t.includes('tcp dport 22 counter') && !t.includes('8080');
 // Long enough that the 20 % point (3 s) comes after the CLI returned on a loaded 2-core machine (an 8 s
 // window was too short once at load average ~20: apply returned after its 20 % point).
 const WINDOW_S = 15;
@@ -39,18 +21,15 @@ const kill = (pid: number | null, signal: NodeJS.Signals): void => {
 };
 
 describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () => {
-  const ns = useNetns('guard');
-  const state = useStateDir();
-  const cli = (...args: string[]) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args]);
+  const { ns, state, cli } = useChangeWindow('guard');
+  // Runs before the fixture's clean-up: a stopped guard cannot die of SIGKILL until continued.
   afterEach(() => {
-    killAllPtys();
     for (const pid of Object.values(guardPids(state.path))) kill(pid, 'SIGCONT');
-    killWatchdog(state.path);
   });
 
   const applyNoWait = async (): Promise<{ changeId: string; deadlineAt: number }> => {
-    loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    loadRuleset(ns.name, SSH_BASE);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     const r = cli('apply', '--plan', plan, '--timeout', String(WINDOW_S), '--no-wait', '--json');
     expect(r.status, r.stderr).toBe(0);
     // No CLI call here (it costs up to a second on a loaded machine): the guard files and /proc say it.
@@ -127,8 +106,8 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
   });
 
   it('interactive apply, every guard SIGKILLed: the waiting CLI rolls back at the deadline itself', async () => {
-    loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    loadRuleset(ns.name, SSH_BASE);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     const s = spawnCli([
       '--netns',
       ns.name,
@@ -164,8 +143,8 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
   });
 
   it('interactive apply, every guard SIGKILLed, then any command: it re-arms both guards (the CLI still holds the change)', async () => {
-    loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    loadRuleset(ns.name, SSH_BASE);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     const s = spawnCli([
       '--netns',
       ns.name,
@@ -191,8 +170,8 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
   });
 
   it('every guard and the CLI SIGKILLed together: status and log say UNGUARDED, other commands warn, recover restores', async () => {
-    loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    loadRuleset(ns.name, SSH_BASE);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     const s = spawnCli([
       '--netns',
       ns.name,

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { createNetns, deleteNetns, inNetns, isRoot, loadRuleset, nft, useNetns } from '../helpers/netns.js';
@@ -6,17 +7,24 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeStateDir } from '../helpers/state-dir.js';
+import { expectContract } from '../helpers/contract.js';
 
-// The admin's table: a counted SSH rule, a web rule, a static blocklist, a set filled by packets.
+// The admin's table: a counted SSH rule, a web rule, a static blocklist, a set filled by packets, an
+// interval set of blocked networks (auto-merged), and a second base chain the change never touches.
 const BASE = `table inet mine {
   set blocklist { type ipv4_addr; elements = { 192.0.2.1 } }
   set seen { type ipv4_addr; flags dynamic; }
+  set nets { type ipv4_addr; flags interval; auto-merge; elements = { 10.55.1.0/24 } }
   chain input {
     type filter hook input priority 0; policy accept;
     ip protocol icmp add @seen { ip saddr } counter
     tcp dport 22 counter accept
     tcp dport 80 accept
     ip saddr @blocklist drop
+    ip saddr @nets drop
+  }
+  chain out {
+    type filter hook output priority 0; policy accept;
   }
 }
 `;
@@ -30,6 +38,21 @@ add rule inet mine extra counter
 add rule inet mine input jump extra
 add set inet mine newset { type inet_service; }
 `;
+
+// Blocks the peer's network: 10.55.0.0/24 merges with 10.55.1.0/24 into one interval, 10.55.0.0/23.
+const BLOCK_PEER = `add element inet mine nets { 10.55.0.0/24 }
+insert rule inet mine input tcp dport 9999 drop
+`;
+
+/** What a TCP SYN from the peer meets: 'refused' (let through: no listener answers RST) or 'dropped'. */
+function tcpVerdict(peer: string, port: number): 'refused' | 'dropped' | string {
+  const script = `const s = require('node:net').connect(${port}, '10.55.0.1');
+    s.setTimeout(700, () => { console.log('dropped'); process.exit(0); });
+    s.on('error', (e) => { console.log(e.code === 'ECONNREFUSED' ? 'refused' : e.code); process.exit(0); });
+    s.on('connect', () => { console.log('open'); process.exit(0); });`;
+  const r = spawnSync('ip', ['netns', 'exec', peer, process.execPath, '-e', script], { encoding: 'utf8' });
+  return r.stdout.trim();
+}
 
 /** The table as text without handles and counter values: what "the same rules" means. */
 function shape(ns: string): string {
@@ -74,12 +97,12 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
   });
 
   const cli = (...args: string[]) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args]);
-  const apply = (timeout: number) => {
+  const apply = (timeout: number, change = CHANGE) => {
     const file = join(dir, 'change.nft');
-    writeFileSync(file, CHANGE.replace('HANDLE80', String(handleOf(ns.name, 'tcp dport 80 accept'))));
+    writeFileSync(file, change.replace('HANDLE80', String(handleOf(ns.name, 'tcp dport 80 accept'))));
     const r = cli('apply', file, '--no-wait', '--yes', '--no-probes', '--timeout', String(timeout), '--json');
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(nft(ns.name, ['list', 'table', 'inet', 'mine'])).toContain('tcp dport 8080 accept');
+    expect(nft(ns.name, ['list', 'table', 'inet', 'mine'])).toContain('tcp dport 9999 drop');
     return r.json.versionId as number;
   };
   const rolledBack = async (versionId: number) => {
@@ -144,21 +167,122 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     expect(counterOf(ns.name, 'add @seen')).toBeGreaterThanOrEqual(sshCounter + 3);
   });
 
-  it('a conflict (another program deleted the rule the re-insertion is anchored on) falls back to the whole table and says so', async () => {
+  // The posture the peer meets: SSH and web let through, 9999 (the change drops it) and 25 (another program drops it).
+  const posture = () => [22, 80, 25, 9999].map((port) => `${port}:${tcpVerdict(peer, port)}`).join(' ');
+  const chainText = (chain: string) =>
+    nft(ns.name, ['list', 'chain', 'inet', 'mine', chain]).replace(/counter packets \d+ bytes \d+/g, 'counter');
+
+  it('a conflict (another program deleted the rule the re-insertion is anchored on) restores only that chain whole, names what it overwrote, and keeps the rest', async () => {
+    const beforePosture = posture();
+    expect(beforePosture).toBe('22:refused 80:refused 25:refused 9999:refused');
+    const inputBefore = chainText('input');
+    const version = apply(5);
+    expect(tcpVerdict(peer, 9999)).toBe('dropped');
+    // Another program: deletes the rule the change's re-insertion is anchored on, drops port 25 in the same
+    // chain (both lost to the chain's restore), and works in another chain and a set of the same table (kept).
+    nft(ns.name, [
+      'delete',
+      'rule',
+      'inet',
+      'mine',
+      'input',
+      'handle',
+      String(handleOf(ns.name, 'tcp dport 22 counter')),
+    ]);
+    nft(ns.name, ['insert', 'rule', 'inet', 'mine', 'input', 'tcp', 'dport', '25', 'drop']);
+    nft(ns.name, ['add', 'rule', 'inet', 'mine', 'out', 'udp', 'dport', '53', 'counter', 'accept']);
+    nft(ns.name, ['add', 'element', 'inet', 'mine', 'blocklist', '{', '198.51.100.7', '}']);
+    const change = await rolledBack(version);
+    expect(change).toMatchObject({
+      state: 'rolled-back',
+      rollbackMethod: 'inverse',
+      error: null,
+      overwritten: [
+        'inet mine chain input (restored whole: lost what others added: "tcp dport 25 drop"; put back what others deleted: "tcp dport 22 counter accept")',
+      ],
+      overwrittenObjects: [
+        {
+          table: 'inet mine',
+          object: 'chain input',
+          lost: ['tcp dport 25 drop'],
+          putBack: ['tcp dport 22 counter accept'],
+          removed: false,
+        },
+      ],
+      kept: ['inet mine (set blocklist: +1 -0 line(s), chain out: +1 -0 line(s))'],
+    });
+    expect(change.conflict).toMatch(/could not run as it was .*restored whole instead: chain inet mine input$/);
+    // The chain is as before, rule for rule; what others did elsewhere in the table survives; the change is gone.
+    expect(chainText('input')).toBe(inputBefore);
+    const live = nft(ns.name, ['list', 'table', 'inet', 'mine']);
+    expect(live).toContain('udp dport 53 counter packets');
+    expect(live).toContain('198.51.100.7');
+    for (const gone of ['8080', '9999', '192.0.2.2', 'chain extra', 'newset']) expect(live).not.toContain(gone);
+    // Real packets meet the posture of before the change.
+    expect(posture()).toBe(beforePosture);
+    const text = cli('log').stdout;
+    expect(text).toContain('rollback overwrote changes made by others to: inet mine chain input (restored whole:');
+    expect(text).toContain('lost from inet mine chain input (others added it): "tcp dport 25 drop"');
+    expect(text).toContain('put back in inet mine chain input (others deleted it): "tcp dport 22 counter accept"');
+    expect(text).toContain('restored whole instead: chain inet mine input');
+    const shown = cli('show', String(version), '--json');
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.json.version.change.overwrittenObjects).toEqual(change.overwrittenObjects);
+    await expectContract('show', shown.json);
+    await expectContract('log', cli('log', '--json').json);
+  });
+
+  it('what cannot be restored alone (a chain the change created, now jumped to by another program) restores its table whole, naming every object it overwrote', async () => {
     const before = shape(ns.name);
     const version = apply(4);
-    const anchor = handleOf(ns.name, 'tcp dport 22 counter');
-    nft(ns.name, ['delete', 'rule', 'inet', 'mine', 'input', 'handle', String(anchor)]);
+    nft(ns.name, ['add', 'rule', 'inet', 'mine', 'out', 'jump', 'extra']);
     const change = await rolledBack(version);
     expect(change).toMatchObject({
       state: 'rolled-back',
       rollbackMethod: 'whole-table',
-      overwritten: ['inet mine (chain input: +0 -1 line(s))'],
+      error: null,
+      overwritten: ['inet mine (chain out: +1 -0 line(s))'],
+      overwrittenObjects: [
+        { table: 'inet mine', object: 'chain out', lost: ['jump extra'], putBack: [], removed: false },
+      ],
     });
-    expect(change.conflict).toMatch(/could not run .*restored whole/);
+    expect(change.conflict).toMatch(/restored whole instead: table inet mine$/);
     expect(shape(ns.name)).toBe(before);
-    const text = cli('log').stdout;
-    expect(text).toContain('rollback overwrote changes made by others to: inet mine');
-    expect(text).toContain('the inverse of the change could not run');
+  });
+
+  it('an interval element that merged with its neighbour is inverted exactly when nobody else touched the set', async () => {
+    const before = shape(ns.name);
+    expect(tcpVerdict(peer, 7)).toBe('refused');
+    const version = apply(4, BLOCK_PEER);
+    expect(nft(ns.name, ['list', 'set', 'inet', 'mine', 'nets'])).toContain('10.55.0.0/23');
+    expect(tcpVerdict(peer, 7)).toBe('dropped');
+    const change = await rolledBack(version);
+    expect(change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'inverse', overwritten: [], conflict: null });
+    expect(shape(ns.name)).toBe(before);
+    expect(tcpVerdict(peer, 7)).toBe('refused');
+  });
+
+  it('an interval another program merged further: only that set is restored whole, the element it lost is named', async () => {
+    const before = shape(ns.name);
+    const version = apply(4, BLOCK_PEER);
+    // 10.55.2.0/24 merges the change's 10.55.0.0/23 into 10.55.0.0-10.55.2.255: the element the inverse deletes is gone.
+    nft(ns.name, ['add', 'element', 'inet', 'mine', 'nets', '{', '10.55.2.0/24', '}']);
+    nft(ns.name, ['add', 'element', 'inet', 'mine', 'blocklist', '{', '198.51.100.7', '}']);
+    expect(nft(ns.name, ['list', 'set', 'inet', 'mine', 'nets'])).toContain('10.55.0.0-10.55.2.255');
+    const change = await rolledBack(version);
+    expect(change).toMatchObject({
+      state: 'rolled-back',
+      rollbackMethod: 'inverse',
+      error: null,
+      overwrittenObjects: [
+        { table: 'inet mine', object: 'set nets', lost: ['10.55.0.0-10.55.2.255'], putBack: [], removed: false },
+      ],
+      kept: ['inet mine (set blocklist: +1 -0 line(s))'],
+    });
+    expect(change.conflict).toMatch(/restored whole instead: set inet mine nets$/);
+    // The set is as before; the rest of the table is as before but for the other program's element; the peer passes again.
+    expect(nft(ns.name, ['list', 'set', 'inet', 'mine', 'nets'])).toMatch(/elements = \{ 10\.55\.1\.0\/24 \}/);
+    expect(shape(ns.name).replace('192.0.2.1, 198.51.100.7', '192.0.2.1')).toBe(before);
+    expect(tcpVerdict(peer, 7)).toBe('refused');
   });
 });

@@ -74,6 +74,10 @@ describe.skipIf(!isRoot)('fwsafe lab', () => {
     expect(viaLab.status, viaLab.stderr).toBe(0);
     expect(viaLab.stdout).toMatch(/fwl[0-9a-f]{6}s/);
     expect(fwsafe(['lab', 'ssh', name, '--state-dir', state.path, '--', 'exit', '7']).status).toBe(7);
+    const sshJson = fwsafe(['lab', 'ssh', name, '--state-dir', state.path, '--json', '--', 'exit', '3']);
+    expect(sshJson.status).toBe(3);
+    await expectContract('lab-ssh', sshJson.json);
+    expect(sshJson.json).toEqual({ exitCode: 3 });
 
     // sshd listens on the lab addresses only (never a wildcard), inside the server namespace.
     const listening = spawnSync('ip', ['netns', 'exec', `${name}-server`, 'ss', '-H', '-ltn'], {

@@ -1,63 +1,24 @@
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
-import { fwsafe, useStateDir } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
 import { expectContract } from '../helpers/contract.js';
-import {
-  createNetns,
-  deleteNetns,
-  inNetns,
-  isRoot,
-  liveRuleset,
-  loadRuleset,
-  nft,
-  useNetns,
-} from '../helpers/netns.js';
+import { createNetns, deleteNetns, inNetns, isRoot, liveRuleset, loadRuleset, nft } from '../helpers/netns.js';
 import { writePlan } from '../e2e/plan-fixture.js';
-import { killAllPtys, spawnCli, type PtySession } from '../e2e/pty.js';
-import {
-  alive,
-  guardPids,
-  killWatchdog,
-  pendingWatchdog,
-  versionRecord,
-  waitFor,
-  waitForRuleset,
-} from '../e2e/state-probe.js';
+import { FILTER_TABLE, OPEN_8080, SSH_BASE, changed, restored, useChangeWindow } from '../helpers/window-fixture.js';
+import { spawnCli, type PtySession } from '../e2e/pty.js';
+import { alive, guardPids, pendingWatchdog, versionRecord, waitFor, waitForRuleset } from '../e2e/state-probe.js';
 
-const BASE = `table inet filter {
-  chain input { type filter hook input priority 0; policy accept;
-    tcp dport 22 counter accept
-  }
-}
-table ip untouched {
+// Beside the table the change touches, one it does not.
+const BASE = `${SSH_BASE}table ip untouched {
   chain c { type filter hook output priority 0; policy accept; }
 }
 `;
-const CHANGE = `table inet filter
-delete table inet filter
-table inet filter {
-  chain input { type filter hook input priority 0; policy accept;
-    tcp dport 22 counter accept
-    tcp dport 8080 counter accept
-  }
-}
-`;
-const TOUCHED = [{ family: 'inet', name: 'filter' }];
-const changed = (t: string): boolean => t.includes('dport 8080');
-const restored = (t: string): boolean => t.includes('tcp dport 22 counter') && !t.includes('8080');
 
 describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)', () => {
-  const ns = useNetns('wd');
-  const state = useStateDir();
-  const cli = (...args: string[]) => fwsafe(['--netns', ns.name, '--state-dir', state.path, ...args]);
-  afterEach(() => {
-    killAllPtys();
-    killWatchdog(state.path);
-  });
+  const { ns, state, cli } = useChangeWindow('wd');
 
   const interactive = async (timeout: number): Promise<PtySession> => {
     loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     const s = spawnCli([
       '--netns',
       ns.name,
@@ -106,7 +67,7 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
 
   it('both guards killed: status says so, commands warn, `fwsafe recover` restores', async () => {
     loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     const r = cli('apply', '--plan', plan, '--timeout', '30', '--no-wait', '--json');
     expect(r.status, r.stderr).toBe(0);
     const guards = Object.values(guardPids(state.path)) as number[];
@@ -131,7 +92,7 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
 
   it('recover leaves a guarded change alone', async () => {
     loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     expect(cli('apply', '--plan', plan, '--timeout', '30', '--no-wait').status).toBe(0);
     expect(cli('recover', '--json').json.found).toBe('guarded');
     expect(changed(liveRuleset(ns.name))).toBe(true);
@@ -139,7 +100,7 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
 
   it('a foreign table, and a foreign chain in an untouched table, created in the window survive the rollback', async () => {
     loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     expect(cli('apply', '--plan', plan, '--timeout', '6', '--no-wait').status).toBe(0);
     nft(ns.name, ['add', 'table', 'ip', 'docker-like']);
     nft(ns.name, ['add', 'chain', 'ip', 'docker-like', 'DOCKER']);
@@ -156,7 +117,7 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
 
   it('another program changed a touched table in the window: the change is undone, their rule kept, and the record says so', async () => {
     loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     expect(cli('apply', '--plan', plan, '--timeout', '6', '--no-wait').status).toBe(0);
     nft(ns.name, ['add', 'rule', 'inet', 'filter', 'input', 'tcp', 'dport', '9999', 'accept']);
     // The inverse rollback deletes only the change's own rule (8080): the other program's rule stays.
@@ -182,7 +143,7 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
 
   it('extend pushes the deadline; the change survives the old one and rolls back at the new one', async () => {
     loadRuleset(ns.name, BASE);
-    const plan = await writePlan(state.path, ns.name, CHANGE, TOUCHED);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
     // Windows of a few seconds: long enough for a loaded 2-core CI machine to start the CLI twice.
     const a = cli('apply', '--plan', plan, '--timeout', '6', '--no-wait', '--json');
     expect(a.status, a.stderr).toBe(0);
@@ -245,7 +206,7 @@ describe.skipIf(!isRoot)('the watchdog survives the session (real nft, real pty)
         `table inet filter
 delete table inet filter
 ${allow.replace('counter accept', 'counter accept\n    tcp dport 8080 accept')}`,
-        TOUCHED,
+        FILTER_TABLE,
       );
       // 600 pings 10 ms apart (about 6-8 s), bounded by -w; apply and rollback both happen while it runs.
       const ping = spawn(

@@ -1,8 +1,12 @@
 import { basename } from 'node:path';
+import { z } from 'zod';
 import { UserError } from '../../errors.js';
 
-export type IpFamily = 'v4' | 'v6';
-export type IptablesVariant = 'nft' | 'legacy';
+export const IpFamily = z.enum(['v4', 'v6']);
+export type IpFamily = z.infer<typeof IpFamily>;
+/** Which iptables a proposal is for: iptables-nft (nft tables underneath) or iptables-legacy. */
+export const IptablesVariant = z.enum(['nft', 'legacy']);
+export type IptablesVariant = z.infer<typeof IptablesVariant>;
 
 const V6_WORD = /(^|\s)(-p\s+(ipv6-icmp|icmpv6)|--icmpv6-type|-m\s+(icmp6|ipv6header|frag|hbh|dst|rt|mh))\b/;
 const V4_WORD = /(^|\s)(-p\s+icmp\b|--icmp-type|-f\b|--fragment\b)/;

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseSave, type SavedRuleset } from '../../backends/iptables-save.js';
+import { saveVariant } from '../../backends/iptables.js';
 import { takeSnapshot } from '../../snapshot/take.js';
 import { sha256 } from '../../snapshot/hash.js';
 import { parseSshConnection } from '../../plan/findings/context.js';
@@ -20,13 +21,14 @@ import {
   touchedView,
   type ChainScope,
 } from './transaction.js';
-import { computeIptablesInScratch } from './scratch.js';
+import { computeIptablesInScratch, type IptablesScratchResult } from './scratch.js';
 import { changedScope, diffSaves, iptablesCountersAtRisk } from './diff.js';
 import { iptablesFindings } from './findings.js';
 import { iptablesProbeHooks } from './probe-hooks.js';
 import { program } from './programs.js';
 import { currentWhere } from '../../host/identity.js';
 import type { ExpectedT } from './runtime.js';
+import { debugLog } from '../../run/debug.js';
 
 /** With --replace-tables every chain of a named table is in scope (the restore rewrites the whole table). */
 function tableScope(tables: string[], before: SavedRuleset[], after: SavedRuleset[]): ChainScope {
@@ -49,33 +51,58 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
     });
   if (process.getuid?.() !== 0)
     throw needsRoot('Planning an iptables change (a snapshot and a scratch network namespace)');
+  debugLog('iptables plan: start');
   const tables = parseRestore(text, path);
   const { family } = familyOf(text, path, options.iptables?.family ?? null);
   const replaceTables = options.iptables?.replaceTables ?? false;
-  const [{ snapshot, model }, choice] = await Promise.all([
-    takeSnapshot(options.netns, { json: false }),
-    chooseVariant(options.netns, family, options.iptables?.backend ?? null),
-  ]);
+  const choice = await chooseVariant(options.netns, family, options.iptables?.backend ?? null);
   const { variant } = choice;
-  const liveText = (variant === 'nft' ? snapshot.iptablesNft : snapshot.iptablesLegacy)[family];
-  const live = parseSave(liveText);
   const input = applyInput(tables, replaceTables);
-  const env = options.env ?? process.env;
-  const ssh = parseSshConnection(env.SSH_CONNECTION);
-  const sshPorts = await sshListenPorts(options.netns);
-  const probing = options.probes?.enabled ?? true;
-  let probeError: string | null = null;
-  const [scratch, probeResults] = await Promise.all([
+  const inScratch = (liveSave: string | null): Promise<IptablesScratchResult> =>
     computeIptablesInScratch({
       variant,
       family,
-      liveSave: liveText,
+      liveSave,
+      tables: tables.map((t) => t.name),
       input,
       lineMap: inputLineMap(tables, replaceTables),
       replaceTables,
       proposalPath: path,
       proposalLines: text.split('\n'),
-    }),
+    });
+  // The live save of the family is started first: the scratch namespace loads it while nft lists the
+  // ruleset for the snapshot, which keeps that very save (takeSnapshot's `early`).
+  const early = saveVariant(options.netns, variant, family);
+  // Its outcome, refusal included, counts only if the snapshot keeps the same save (checked below).
+  const earlyScratch = early.then((save) =>
+    inScratch(save).then(
+      (result) => ({ save, result, error: null }),
+      (error: unknown) => ({ save, result: null, error }),
+    ),
+  );
+  // Settled below in every case (awaited, or waited for before an error leaves): never an unhandled rejection.
+  earlyScratch.catch(() => undefined);
+  let taken: Awaited<ReturnType<typeof takeSnapshot>>;
+  let sshPorts: number[];
+  try {
+    [taken, sshPorts] = await Promise.all([
+      takeSnapshot(options.netns, { json: false, early: { variant, family, text: early } }),
+      sshListenPorts(options.netns),
+    ]);
+  } catch (error) {
+    await earlyScratch.catch(() => undefined);
+    throw error;
+  }
+  const { snapshot, model } = taken;
+  debugLog('iptables plan: snapshot taken');
+  const liveText = (variant === 'nft' ? snapshot.iptablesNft : snapshot.iptablesLegacy)[family];
+  const live = parseSave(liveText);
+  const env = options.env ?? process.env;
+  const ssh = parseSshConnection(env.SSH_CONNECTION);
+  const probing = options.probes?.enabled ?? true;
+  let probeError: string | null = null;
+  const [first, probeResults] = await Promise.all([
+    earlyScratch,
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
           runProbes({
@@ -95,6 +122,11 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
         )
       : Promise.resolve(null),
   ]);
+  // The scratch must hold what the snapshot holds: when the listing showed no table of this variant and
+  // family (so the snapshot kept no save), the change is computed again from that.
+  if (first.save === liveText && first.error !== null) throw first.error;
+  const scratch = first.save === liveText && first.result !== null ? first.result : await inScratch(liveText);
+  debugLog('iptables plan: scratch done');
   const [before, after] = [parseSave(scratch.before), parseSave(scratch.after)];
   const scope = changedScope(
     before,
@@ -199,5 +231,8 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
       rollback: rollback ? [{ program: restore, args: flags, input: rollback, what: what('restore chains') }] : [],
     },
   };
-  return { plan: Plan.parse(plan), baseSnapshot: snapshot };
+  debugLog('iptables plan: built');
+  const parsed = Plan.parse(plan);
+  debugLog('iptables plan: validated');
+  return { plan: parsed, baseSnapshot: snapshot };
 }

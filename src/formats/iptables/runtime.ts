@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { run } from '../../run/runner.js';
 import { parseSave } from '../../backends/iptables-save.js';
+import { saveVariant } from '../../backends/iptables.js';
 import type { PlanT } from '../../plan/schema.js';
 import type { FormatRuntime, TransactionStepT } from '../types.js';
 import { touchedView, type ChainScope, type ChainView } from './transaction.js';
@@ -9,6 +10,7 @@ import { renderIptablesPersist, defaultIptablesPersistPath } from './persist.js'
 import { parseRestore } from './parse.js';
 import { foreignOwner, ownRule } from './owners.js';
 import { FwsafeError } from '../../errors.js';
+import { IpFamily, IptablesVariant } from './family.js';
 
 const View = z.record(
   z.string(),
@@ -18,8 +20,8 @@ const View = z.record(
 /** What the watchdog compares: the touched chains right after the change, and where they live. */
 export const Expected = z.strictObject({
   format: z.literal('iptables'),
-  variant: z.enum(['nft', 'legacy']),
-  family: z.enum(['v4', 'v6']),
+  variant: IptablesVariant,
+  family: IpFamily,
   tables: View,
 });
 export type ExpectedT = z.infer<typeof Expected>;
@@ -67,6 +69,10 @@ export const iptablesRuntime: FormatRuntime = {
   applySteps: (plan): TransactionStepT[] => transaction(plan).apply,
   rollbackSteps: (plan): TransactionStepT[] => transaction(plan).rollback,
   expectedText: (plan) => plan.result.touchedText,
+  earlySave(plan, netns) {
+    const { variant, family } = Expected.parse(JSON.parse(plan.result.touchedText));
+    return { variant, family, text: saveVariant(netns, variant, family) };
+  },
   async overwritten(pending) {
     const expected = Expected.parse(JSON.parse(pending.expectedText));
     const scope: ChainScope = Object.fromEntries(

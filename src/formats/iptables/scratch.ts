@@ -10,6 +10,12 @@ export interface IptablesScratchOptions {
   family: IpFamily;
   /** `iptables-save -c` of the live variant and family (null: nothing live). */
   liveSave: string | null;
+  /**
+   * The tables the proposal names: only these are loaded when they load alone (jumps never cross
+   * tables; the diff and the findings look at nothing else). The probes load the whole live ruleset in
+   * a namespace of their own.
+   */
+  tables: string[];
   /** The restore input the change runs (see applyInput), and the proposal line of each input line. */
   input: string;
   lineMap: number[];
@@ -40,6 +46,12 @@ export function saveBlocks(save: string): { table: string; text: string }[] {
   return out;
 }
 
+/** The blocks of a save for these tables (null when none): what the scratch namespace needs of the live rules. */
+export function onlyTables(save: string | null, tables: string[]): string | null {
+  const blocks = saveBlocks(save ?? '').filter((b) => tables.includes(b.table));
+  return blocks.length ? blocks.map((b) => b.text).join('') : null;
+}
+
 /** Loads a live save into a namespace with counters: at once, else table by table (naming those that fail). */
 export async function loadSave(ns: string, restore: string, save: string | null): Promise<string[]> {
   if (!save?.trim()) return [];
@@ -51,6 +63,17 @@ export async function loadSave(ns: string, restore: string, save: string | null)
     if (r.exitCode !== 0) failed.push(block.table);
   }
   return failed;
+}
+
+/**
+ * The live tables the proposal names, loaded into the scratch namespace. A match may need what a rule
+ * of another table makes (`-m rateest` reads the estimator a mangle `-j RATEEST` creates): when the named
+ * tables do not load alone, the whole save is loaded, as the host has it (and as before this shortcut).
+ */
+async function loadTouched(ns: string, restore: string, save: string | null, tables: string[]): Promise<string[]> {
+  const failed = await loadSave(ns, restore, onlyTables(save, tables));
+  const others = saveBlocks(save ?? '').some((b) => !tables.includes(b.table));
+  return failed.length > 0 && others ? loadSave(ns, restore, save) : failed;
 }
 
 /** The kernel's refusal of a restore input, pointed at the proposal's line. */
@@ -101,7 +124,7 @@ export async function computeIptablesInScratch(o: IptablesScratchOptions): Promi
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const notReproduced = await loadSave(ns, restore, o.liveSave);
+    const notReproduced = await loadTouched(ns, restore, o.liveSave, o.tables);
     const before = (await run(save, ['-c'], { netns: ns })).stdout;
     const applied = await run(restore, ['-w', '5', ...(o.replaceTables ? [] : ['--noflush'])], {
       netns: ns,

@@ -1,7 +1,6 @@
 import type { PlanT } from '../../plan/schema.js';
 import type { FormatRuntime, TransactionStepT } from '../types.js';
 import { DEFAULT_PERSIST_PATH, renderPersistFile } from '../../apply/persist.js';
-import { inverseDelta } from '../../apply/inverse.js';
 
 /**
  * nft's apply side. The proposal itself (one `nft -f -` transaction) and its rollback (the plan's nft
@@ -14,13 +13,12 @@ export const nftRuntime: FormatRuntime = {
   applySteps: (plan: PlanT): TransactionStepT[] => plan.transaction?.apply ?? [],
   rollbackSteps: (plan: PlanT): TransactionStepT[] => plan.transaction?.rollback ?? [],
   expectedText: (plan: PlanT): string => plan.result.touchedText,
-  inverse: (before, after, plan) => {
+  // Loaded here, not at the top: the watchdog imports this runtime and must not load what computes inverses.
+  inverse: async (before, after, plan) => {
+    const { inverseDelta } = await import('../../apply/inverse.js');
     try {
-      return inverseDelta(
-        before,
-        after,
-        plan.touchedTables.filter((t) => !t.iptablesNft),
-      );
+      const touched = plan.touchedTables.filter((t) => !t.iptablesNft);
+      return inverseDelta(before, after, touched, plan.rollback.nftScript);
     } catch {
       return null;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { walkInput, type Packet } from '../../../src/plan/findings/packet-walk.js';
-import type { RulesetModel } from '../../../src/ruleset/model.js';
+import { walkInput, type Packet } from '../../../../src/plan/findings/packet-walk.js';
+import type { RulesetModel } from '../../../../src/ruleset/model.js';
 
 // Builds a model from nft-JSON-style rule expressions (what `nft -j` gives).
 function model(

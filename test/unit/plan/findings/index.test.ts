@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildModel, type RulesetModel } from '../../../src/ruleset/model.js';
-import { runAnalysers, ANALYSERS } from '../../../src/plan/findings/index.js';
-import { touchedKeys } from '../../../src/plan/diff.js';
-import type { FindingContext } from '../../../src/plan/findings/context.js';
+import { buildModel, type RulesetModel } from '../../../../src/ruleset/model.js';
+import { runAnalysers, ANALYSERS } from '../../../../src/plan/findings/index.js';
+import { touchedKeys } from '../../../../src/plan/diff.js';
+import type { FindingContext } from '../../../../src/plan/findings/context.js';
 
 // Real `nft -j` / `nft -a` listings of small rulesets (test/fixtures/plan), so the walk sees what nft gives.
-const FIX = join(import.meta.dirname, '..', '..', 'fixtures', 'plan');
+const FIX = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'plan');
 const load = (name: string): RulesetModel =>
   buildModel(readFileSync(join(FIX, `${name}.json`), 'utf8'), readFileSync(join(FIX, `${name}.nft`), 'utf8'));
 const EMPTY: RulesetModel = { tables: [] };
