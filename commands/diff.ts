@@ -1,5 +1,6 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { versionArg } from '../src/cli/flags.js';
 import { diffVersions } from '../src/history/diff-versions.js';
 import type { DiffResultT } from '../src/contracts/diff.js';
 import { colourDiff } from '../src/cli/colour.js';
@@ -12,8 +13,8 @@ export default class Diff extends BaseCommand {
     '<%= config.bin %> --netns lab diff latest live --json',
   ];
   static args = {
-    a: Args.string({ description: 'Version id, "latest", -N, or "live".', required: true }),
-    b: Args.string({ description: 'Version id, "latest", -N, or "live" (default: live).' }),
+    a: versionArg.required(true),
+    b: versionArg.optional('default: live', true),
   };
 
   static flags = {

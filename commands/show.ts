@@ -1,5 +1,6 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { versionArg } from '../src/cli/flags.js';
 import { showVersion } from '../src/history/show.js';
 import type { ShowResultT } from '../src/contracts/show.js';
 import { currentWhere, describeWhere } from '../src/host/identity.js';
@@ -13,7 +14,7 @@ export default class Show extends BaseCommand {
     '<%= config.bin %> show -1 --json',
   ];
   static args = {
-    version: Args.string({ description: 'Version id, "latest", or -N (N before the latest).', required: true }),
+    version: versionArg.required(),
   };
   static flags = {
     raw: Flags.boolean({ description: 'Print the ruleset as nft listed it (handles and counters included).' }),

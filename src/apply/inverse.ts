@@ -1,3 +1,4 @@
+import { tableKey } from '../ruleset/model.js';
 import { splitTables } from '../ruleset/text.js';
 import { align } from '../plan/lcs.js';
 import { restoreTableScript } from '../plan/rollback.js';
@@ -53,8 +54,8 @@ export function inverseDelta(
   touched: { family: string; name: string }[],
   wholeScript = '',
 ): RollbackInverseT {
-  const before = new Map(splitTables(beforeText).map((t) => [`${t.family} ${t.name}`, t.raw]));
-  const after = new Map(splitTables(afterText).map((t) => [`${t.family} ${t.name}`, t.raw]));
+  const before = new Map(splitTables(beforeText).map((t) => [tableKey(t.family, t.name), t]));
+  const after = new Map(splitTables(afterText).map((t) => [tableKey(t.family, t.name), t]));
   const blocks = objectBlocks(wholeScript);
   const objects: InverseObjectT[] = [];
   const objectOf = (o: Omit<InverseObjectT, 'block'>): number => {
@@ -79,14 +80,14 @@ export function inverseDelta(
       continue;
     }
     if (a === undefined) {
-      wholeScripts.push({ text: restoreTableScript(family, name, b), origin });
+      wholeScripts.push({ text: restoreTableScript(family, name, b.raw), origin });
       ops.push(`re-create table ${key} (the change deleted it)`);
       continue;
     }
     const why = tableInverse(key, tableObjects(b), tableObjects(a), parts, ops, objectOf);
     if (why !== null) {
       whole.push(`${key}: ${why}`);
-      wholeScripts.push({ text: restoreTableScript(family, name, b), origin });
+      wholeScripts.push({ text: restoreTableScript(family, name, b.raw), origin });
       ops.push(`restore table ${key} whole (${why})`);
     }
   }

@@ -57,13 +57,17 @@ export async function rollbackClaimed(
   const errors = [applyError, exec.error ? `rollback failed: ${exec.error}` : undefined].filter(
     (e): e is string => e !== undefined,
   );
+  // What the rollback overwrote, said alike by the record and the journal.
+  const overwrote = {
+    overwritten: exec.overwritten,
+    ...(exec.overwrittenObjects.length > 0 ? { overwrittenObjects: exec.overwrittenObjects } : {}),
+  };
   const version = recordOutcome(store, pending, {
     // A change the kernel refused never took effect: 'failed', not 'rolled-back'.
     state: exec.error || applyError !== undefined ? 'failed' : 'rolled-back',
     rolledBackAt: now,
     rollbackReason: reason,
-    overwritten: exec.overwritten,
-    ...(exec.overwrittenObjects.length > 0 ? { overwrittenObjects: exec.overwrittenObjects } : {}),
+    ...overwrote,
     ...(exec.compared ? {} : { overwrittenUnknown: true }),
     rollbackMethod: exec.method,
     kept: exec.kept,
@@ -78,8 +82,7 @@ export async function rollbackClaimed(
     changeId: pending.changeId,
     version: version.id,
     reason,
-    overwritten: exec.overwritten,
-    ...(exec.overwrittenObjects.length > 0 ? { overwrittenObjects: exec.overwrittenObjects } : {}),
+    ...overwrote,
     ...(exec.compared ? {} : { compared: false }),
     restored: exec.restored,
     method: exec.method,

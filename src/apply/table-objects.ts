@@ -1,4 +1,10 @@
-import { countBraces, joinRuleLines, normaliseBlock, normaliseRuleText } from '../ruleset/text.js';
+import {
+  normaliseBlock,
+  withoutCounterValues,
+  withoutHandle,
+  type ListedBlock,
+  type TableText,
+} from '../ruleset/text.js';
 import { splitElements } from '../plan/element-lines.js';
 
 // One table of `nft -a list ruleset` text, read as the objects an inverse rollback works on: chains
@@ -42,73 +48,42 @@ export interface TableObjects {
   rest: string;
 }
 
-const HANDLE = /\s+# handle \d+\s*$/;
-const OPEN = /^\t(chain|set|map) (\S+) \{/;
+const SETS = new Set(['set', 'map']);
 
-/** Reads one table block (`table F N { … }` as nft -a lists it) into its objects. */
-export function tableObjects(raw: string): TableObjects {
-  const lines = raw.split('\n');
+/** Reads one table of a listing (as `splitTables` reads it) into its objects. */
+export function tableObjects(table: TableText): TableObjects {
+  const lines = table.raw.split('\n');
   const chains = new Map<string, ChainObject>();
   const sets = new Map<string, SetObject>();
-  const rest: string[] = [];
-  for (let i = 1; i < lines.length; i += 1) {
-    const line = lines[i]!;
-    const open = OPEN.exec(line);
-    if (!open) {
-      if (line !== '}') rest.push(line);
-      continue;
-    }
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length && lines[j] !== '\t}'; j += 1) body.push(lines[j]!);
-    const name = open[2]!;
-    if (open[1] === 'chain') chains.set(name, chainOf(name, body));
-    else sets.set(name, setOf(open[1] as 'set' | 'map', name, [line, ...body, '\t}']));
-    i = j;
+  const own = new Set<number>([0]);
+  for (const b of table.blocks) {
+    if (b.kind === 'chain') chains.set(b.name, chainOf(b));
+    else if (SETS.has(b.kind)) sets.set(b.name, setOf(b.kind as 'set' | 'map', b.name, lines.slice(b.from, b.to + 1)));
+    else continue;
+    for (let i = b.from; i <= b.to; i += 1) own.add(i);
   }
+  const rest = lines.filter((line, i) => !own.has(i) && line !== '}');
   return { chains, sets, rest: normaliseBlock(rest.join('\n')).trim() };
 }
 
-function chainOf(name: string, body: string[]): ChainObject {
-  const chain: ChainObject = { name, header: null, extra: [], rules: [] };
-  // A rule nft prints over several lines (a chain binding `jump { … }`) is one rule: joined until its braces close.
-  let pending: { parts: string[]; depth: number } | null = null;
-  for (const printed of body) {
-    let line = printed;
-    if (pending) {
-      pending.parts.push(line);
-      pending.depth += countBraces(line.trim());
-      if (pending.depth > 0) continue;
-      line = joinRuleLines(pending.parts);
-      pending = null;
-    } else if (!/# handle \d+\s*$/.test(line) && countBraces(line.trim()) > 0) {
-      pending = { parts: [line], depth: countBraces(line.trim()) };
-      continue;
-    }
-    const text = line.trim();
-    if (text === '') continue;
-    const handle = /# handle (\d+)\s*$/.exec(line);
-    if (/^type \S+ hook /.test(text)) chain.header = text;
-    else if (handle) {
-      const rawRule = text.replace(HANDLE, '').trim();
-      chain.rules.push({ key: normaliseRuleText(rawRule), raw: rawRule, handle: Number(handle[1]) });
-    } else chain.extra.push(text);
-  }
-  return chain;
+function chainOf(block: ListedBlock): ChainObject {
+  const header = block.decl.find((d) => /^type \S+ hook /.test(d)) ?? null;
+  return {
+    name: block.name,
+    header,
+    extra: block.decl.filter((d) => d !== header),
+    rules: block.rules.map((r) => ({ key: r.text, raw: r.raw, handle: r.handle })),
+  };
 }
 
 function setOf(kind: 'set' | 'map', name: string, block: string[]): SetObject {
-  const text = block.map((l) => l.replace(HANDLE, '')).join('\n');
+  const text = block.map(withoutHandle).join('\n');
   const m = /\n\s*elements = \{([\s\S]*?)\}\s*\n/.exec(text);
   const decl = normaliseBlock(m ? text.replace(m[0], '\n') : text)
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  const elements = m
-    ? splitElements(m[1]!).map((e) =>
-        e.replace(/ expires \S+/g, '').replace(/ counter packets \d+ bytes \d+/g, ' counter'),
-      )
-    : [];
+  const elements = m ? splitElements(m[1]!).map((e) => withoutCounterValues(e.replace(/ expires \S+/g, ''))) : [];
   const dynamic = decl.some((l) => /^flags .*\b(dynamic|timeout)\b/.test(l) || /^timeout /.test(l));
   return { kind, name, decl, elements, dynamic, raw: text };
 }

@@ -1,4 +1,5 @@
 import { run } from '../run/runner.js';
+import { tableOpening } from '../ruleset/text.js';
 
 export interface NftListing {
   /** `nft -a list ruleset`: text with handles and counters. */
@@ -89,9 +90,7 @@ async function perTable(netns: string | null, format: '-a' | '-j', names?: Promi
   );
   // `list ruleset` prints tables in creation order, which is the order of their handles.
   const handle = (out: string): number =>
-    Number(
-      (format === '-a' ? /^table \S+ \S+ \{ # handle (\d+)/ : /"table": \{[^}]*?"handle": (\d+)/).exec(out)?.[1] ?? 0,
-    );
+    format === '-a' ? (tableOpening(out)?.handle ?? 0) : Number(/"table": \{[^}]*?"handle": (\d+)/.exec(out)?.[1] ?? 0);
   return results
     .filter((r) => r.exitCode === 0)
     .map((r) => ({ out: r.stdout, handle: handle(r.stdout) }))

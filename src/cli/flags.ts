@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 
 /** Flags every fwsafe command takes. */
 export const globalFlags = {
@@ -43,3 +43,13 @@ export function flowsOption(flags: { flows?: boolean; 'flows-file'?: string }): 
 } {
   return { enabled: Boolean(flags.flows) || flags['flows-file'] !== undefined, file: flags['flows-file'] ?? null };
 }
+
+const VERSION = 'A version from fwsafe log: its number, "latest", -N (N before the latest)';
+
+/** The argument that names a stored version (show, diff): one description of how a version is named. */
+export const versionArg = {
+  required: (orLive = false) =>
+    Args.string({ description: `${VERSION}${orLive ? ', or "live"' : ''}.`, required: true }),
+  optional: (note: string, orLive = false) =>
+    Args.string({ description: `${VERSION}${orLive ? ', or "live"' : ''} (${note}).` }),
+};

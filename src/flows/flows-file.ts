@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { addressFamily } from './address.js';
 import type { DeclaredFlowT } from './schema.js';
+import { stripComments } from '../ruleset/scan.js';
 
 export const DEFAULT_FLOWS_FILE = '/etc/fwsafe/flows';
 export const MAX_FLOWS_BYTES = 1024 * 1024;
@@ -42,7 +43,7 @@ export function parseFlows(text: string, path: string): DeclaredFlowT[] {
   const names = new Map<string, number>();
   text.split('\n').forEach((raw, index) => {
     const line = index + 1;
-    const words = raw.replace(/#.*$/, '').trim().split(/\s+/).filter(Boolean);
+    const words = stripComments(raw).trim().split(/\s+/).filter(Boolean);
     if (words.length === 0) return;
     if (flows.length >= MAX_DECLARED_FLOWS)
       throw bad(

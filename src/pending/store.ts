@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { z } from 'zod';
 import type { StatePaths } from '../state/paths.js';
 import { ensurePrivateDir, readStateFile, removeFile, writeFileAtomic } from '../state/fs-safe.js';
 import { parseJsonFile } from '../state/parse.js';
@@ -12,6 +13,22 @@ import {
   type LockRecordT,
   type PendingRecordT,
 } from './schema.js';
+
+/** A small record file read whole; null when absent or unreadable (a torn write of a crashed process). */
+function readRecord<T>(path: string, schema: z.ZodType<T>): T | null {
+  const text = readStateFile(path);
+  if (text === null) return null;
+  const parsed = schema.safeParse(parseOrNull(text));
+  return parsed.success ? parsed.data : null;
+}
+
+function parseOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
 
 /** The pending change, or null when none. */
 export function readPending(paths: StatePaths): PendingRecordT | null {
@@ -77,13 +94,7 @@ export function rewriteLock(paths: StatePaths, record: LockRecordT): void {
 
 /** The lock's holder; null when unlocked or unreadable (a torn write of a crashed process). */
 export function readLock(paths: StatePaths): LockRecordT | null {
-  const text = readStateFile(paths.lock);
-  if (text === null) return null;
-  try {
-    return LockRecord.parse(JSON.parse(text));
-  } catch {
-    return null;
-  }
+  return readRecord(paths.lock, LockRecord);
 }
 
 /** Releases the state dir's lock and the namespace lock that goes with it. */
@@ -103,13 +114,7 @@ export function tryClaim(paths: StatePaths, record: ClaimRecordT): boolean {
 }
 
 export function readClaim(paths: StatePaths): ClaimRecordT | null {
-  const text = readStateFile(claimPath(paths));
-  if (text === null) return null;
-  try {
-    return ClaimRecord.parse(JSON.parse(text));
-  } catch {
-    return null;
-  }
+  return readRecord(claimPath(paths), ClaimRecord);
 }
 
 export function releaseClaim(paths: StatePaths): void {

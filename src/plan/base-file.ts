@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { stripComments } from '../ruleset/scan.js';
 import { splitTables } from '../ruleset/text.js';
 import { contentHash } from '../snapshot/hash.js';
 import { formatIssues } from '../state/parse.js';
@@ -33,7 +34,7 @@ const IPTABLES_SAVE =
   /^(\*(filter|nat|mangle|raw|security)\s*$|:[A-Za-z0-9_.-]+ (ACCEPT|DROP|RETURN|-) \[\d+:\d+\]|COMMIT\s*$|-A \S+ )/m;
 
 /** Lines outside the table blocks that a saved ruleset may hold (comments, a shebang, flush ruleset). */
-const HARMLESS = /^\s*(#.*|flush ruleset\s*;?|)$/;
+const HARMLESS = /^(flush ruleset\s*;?)?$/;
 
 /** The 1-based numbers of lines that belong to no table block and are not harmless. */
 function strayLines(text: string): number[] {
@@ -46,7 +47,7 @@ function strayLines(text: string): number[] {
     for (let i = start; i < start + count; i += 1) inside.add(i);
     from = start + count;
   }
-  return lines.flatMap((line, i) => (inside.has(i) || HARMLESS.test(line) ? [] : [i + 1]));
+  return lines.flatMap((line, i) => (inside.has(i) || HARMLESS.test(stripComments(line).trim()) ? [] : [i + 1]));
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   hasGlobalIpv6,
   interfaceOf,
   mergeProbeFindings,
+  probesFailed,
   parseProbeSpec,
   probeAdmins,
   runProbes,
@@ -414,13 +415,7 @@ export async function planNft(
     findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
   }
   if (!probeResults && probeError) {
-    findings.push({
-      code: 'PROBES_FAILED',
-      severity: 'warning',
-      message: `The lockout probes could not run: ${probeError}`,
-      fix: 'Rely on the rule analysis above, or run plan again.',
-      location: null,
-    });
+    findings.push(probesFailed(probeError));
   }
   const plan: PlanT = {
     version: PLAN_VERSION,

@@ -1,3 +1,7 @@
+import { tableKey } from '../ruleset/model.js';
+import { splitComment, stripComments, unquote } from '../ruleset/scan.js';
+import { splitTables } from '../ruleset/text.js';
+
 // Handles are allocated by the kernel per table in creation order, so a base reloaded into a scratch
 // namespace gets different handles from the live one. A proposal naming live handles (`delete rule …
 // handle N`, `insert rule … position N`) is translated to the scratch handles of the same objects before
@@ -11,40 +15,22 @@ export interface TableHandles {
   table: number | null;
 }
 
-const unquote = (s: string): string => s.replace(/^"(.*)"$/, '$1');
 const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 
-/** The handles of an `nft -a list ruleset` listing, per table (`family name`). Lines without a handle comment are ignored. */
+/** The handles of an `nft -a list ruleset` listing, per table (`family name`). Blocks without a handle comment are left out. */
 export function parseHandles(listing: string): Map<string, TableHandles> {
   const out = new Map<string, TableHandles>();
-  let table: TableHandles | null = null;
-  let block: { kind: string; name: string } | null = null;
-  for (const line of listing.split('\n')) {
-    const t = /^table (\S+) ("[^"]*"|\S+) \{(?: # handle (\d+))?$/.exec(line);
-    if (t) {
-      table = { rules: new Map(), objects: new Map(), table: t[3] ? Number(t[3]) : null };
-      out.set(`${t[1]} ${unquote(t[2]!)}`, table);
-      block = null;
-      continue;
+  for (const t of splitTables(listing)) {
+    const table: TableHandles = { rules: new Map(), objects: new Map(), table: t.handle };
+    for (const b of t.blocks) {
+      if (b.handle !== null) table.objects.set(`${b.kind} ${unquote(b.name)}`, b.handle);
+      if (b.kind === 'chain')
+        table.rules.set(
+          unquote(b.name),
+          b.rules.map((r) => r.handle),
+        );
     }
-    if (!table) continue;
-    if (line === '}') {
-      table = null;
-      continue;
-    }
-    const o = /^\t([a-z]+(?: [a-z]+)?) ("[^"]*"|\S+) \{(?: # handle (\d+))?$/.exec(line);
-    if (o) {
-      block = { kind: o[1]!, name: unquote(o[2]!) };
-      if (o[3]) table.objects.set(`${block.kind} ${block.name}`, Number(o[3]));
-      if (block.kind === 'chain') table.rules.set(block.name, []);
-      continue;
-    }
-    if (line === '\t}') {
-      block = null;
-      continue;
-    }
-    const r = / # handle (\d+)$/.exec(line);
-    if (r && block?.kind === 'chain' && line.startsWith('\t\t')) table.rules.get(block.name)!.push(Number(r[1]));
+    out.set(tableKey(t.family, t.name), table);
   }
   return out;
 }
@@ -86,7 +72,7 @@ const TABLE_REF = /\b((?:delete|destroy)\s+table\s+)((?:[a-z0-9]+\s+)?)(handle\s
 
 /** Does the proposal refer to anything by handle (the only references that differ in a scratch copy)? */
 export function hasHandleReferences(proposal: string): boolean {
-  return /\b(?:handle|position)\s+\d+/.test(proposal.replace(/#.*$/gm, ''));
+  return /\b(?:handle|position)\s+\d+/.test(stripComments(proposal));
 }
 
 export interface Translation {
@@ -111,14 +97,14 @@ export function translateHandles(liveListing: string, scratchListing: string, pr
   const missing = (h: number): string => String(4_000_000_000 + h);
   const rewrites: Translation['rewrites'] = [];
   const lines = proposal.split('\n').map((line) => {
-    const code = line.replace(/#.*$/, '');
+    const { code, comment } = splitComment(line);
     if (!/\b(?:handle|position)\s+\d+/.test(code)) return line;
     let next = code
       .replace(
         RULE_REF,
         (all, verb: string, fam: string, table: string, sp: string, chain: string, kw: string, n: string) => {
           const family = familyOf(fam);
-          const t = family ? maps.get(`${family} ${unquote(table)}`) : undefined;
+          const t = family ? maps.get(tableKey(family, unquote(table))) : undefined;
           const m = t?.rules.get(unquote(chain));
           if (!t || !m) return all;
           return `${verb}${fam}${table}${sp}${chain}${kw}${m.get(Number(n)) ?? missing(Number(n))}`;
@@ -126,7 +112,7 @@ export function translateHandles(liveListing: string, scratchListing: string, pr
       )
       .replace(OBJECT_REF, (all, verb: string, fam: string, table: string, kw: string, n: string) => {
         const family = familyOf(fam);
-        const t = family ? maps.get(`${family} ${unquote(table)}`) : undefined;
+        const t = family ? maps.get(tableKey(family, unquote(table))) : undefined;
         if (!t) return all;
         return `${verb}${fam}${table}${kw}${t.objects.get(Number(n)) ?? missing(Number(n))}`;
       })
@@ -136,7 +122,7 @@ export function translateHandles(liveListing: string, scratchListing: string, pr
         const hit = [...maps.entries()].find(([key, t]) => key.startsWith(`${family} `) && t.table?.[0] === Number(n));
         return `${verb}${fam}${kw}${hit ? hit[1].table![1] : missing(Number(n))}`;
       });
-    next += line.slice(code.length);
+    next += comment;
     if (next !== line) rewrites.push({ original: line, rewritten: next });
     return next;
   });

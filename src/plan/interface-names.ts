@@ -1,3 +1,5 @@
+import { stripComments } from '../ruleset/scan.js';
+
 const NAME = /^[A-Za-z0-9_.:-]{1,15}$/;
 
 /** Names in `"a", b, $VAR` (vmap entries `"a" : accept` too), variables resolved through `vars`. */
@@ -22,7 +24,7 @@ function names(list: string, vars: Map<string, string> = new Map(), depth = 0): 
 // oif missing` names lookup keys and results, not interfaces.
 const FIB_LOOKUP =
   /\bfib\s+(?:saddr|daddr|mark|iif|oif)(?:\s*\.\s*(?:saddr|daddr|mark|iif|oif))*\s+(?:oifname|oif|type)\b/g;
-const withoutComments = (text: string): string => text.replace(/(^|\s)#.*$/gm, '$1').replace(FIB_LOOKUP, 'fib');
+const withoutComments = (text: string): string => stripComments(text).replace(FIB_LOOKUP, 'fib');
 
 /** `define LAN = "eth1"` / `define UPLINKS = { "eth0", "eth1" }` → name → its text. */
 function defines(text: string): Map<string, string> {

@@ -1,3 +1,4 @@
+import { topLevel } from '../ruleset/scan.js';
 import { UserError } from '../errors.js';
 
 // Commands nft accepts in a file that change nothing fwsafe can plan or roll back: `monitor` never
@@ -11,41 +12,12 @@ const NOT_CHANGES: Record<string, string> = {
   describe: 'only prints',
 };
 
-/** Top-level commands of an nft script with their line numbers (inside table blocks, quotes and comments skipped). */
+/** Top-level commands of an nft script with their line numbers (block contents, strings and comments skipped). */
 export function topLevelCommands(text: string): { word: string; line: number }[] {
-  const out: { word: string; line: number }[] = [];
-  let depth = 0;
-  let quoted = false;
-  let line = 1;
-  let start = true;
-  for (let i = 0; i < text.length; i += 1) {
-    const ch = text[i]!;
-    if (ch === '\n') {
-      line += 1;
-      quoted = false;
-      if (depth === 0) start = true;
-      continue;
-    }
-    if (quoted) {
-      if (ch === '"') quoted = false;
-      continue;
-    }
-    if (ch === '#') {
-      while (i + 1 < text.length && text[i + 1] !== '\n') i += 1;
-      continue;
-    }
-    if (ch === '"') quoted = true;
-    else if (ch === '{') depth += 1;
-    else if (ch === '}') depth = Math.max(0, depth - 1);
-    else if (ch === ';' && depth === 0) start = true;
-    else if (start && depth === 0 && /[a-z]/i.test(ch)) {
-      const word = /^[a-z]+/i.exec(text.slice(i))![0];
-      out.push({ word: word.toLowerCase(), line });
-      i += word.length - 1;
-      start = false;
-    } else if (!/\s/.test(ch) && ch !== '\\') start = false;
-  }
-  return out;
+  return topLevel(text).flatMap((s) => {
+    const word = /^[a-z]+/i.exec(s.words[0]!)?.[0];
+    return word === undefined ? [] : [{ word: word.toLowerCase(), line: s.line }];
+  });
 }
 
 /** Refuses a proposal holding commands that are not changes (see NOT_CHANGES). */

@@ -1,3 +1,6 @@
+import { tableKey } from '../ruleset/model.js';
+import { topLevel, unquote } from '../ruleset/scan.js';
+
 // Which live tables a proposal's effect depends on. nft objects live in tables, and a table's
 // contents cannot reach into another one, so the kernel computes a proposal's effect exactly from
 // the tables the proposal names. The scratch namespace then holds only those, not the whole ruleset:
@@ -34,58 +37,6 @@ export type ProposalScope =
       mustExist: string[];
     };
 
-/** Top-level statements (comments dropped, blocks and `\` continuations kept whole) as token lists. */
-export function statements(text: string): string[][] {
-  const out: string[][] = [];
-  let tokens: string[] = [];
-  let word = '';
-  let depth = 0;
-  let quoted = false;
-  const endWord = (): void => {
-    if (word) tokens.push(word);
-    word = '';
-  };
-  const endStatement = (): void => {
-    endWord();
-    if (tokens.length) out.push(tokens);
-    tokens = [];
-  };
-  for (let i = 0; i < text.length; i += 1) {
-    const ch = text[i]!;
-    if (quoted) {
-      word += ch;
-      if (ch === '"') quoted = false;
-      continue;
-    }
-    if (ch === '"') {
-      quoted = true;
-      word += ch;
-    } else if (ch === '#') {
-      while (i + 1 < text.length && text[i + 1] !== '\n') i += 1;
-    } else if (ch === '\\' && text[i + 1] === '\n') {
-      endWord();
-      i += 1;
-    } else if (ch === '{') {
-      endWord();
-      if (depth === 0) tokens.push('{');
-      depth += 1;
-    } else if (ch === '}') {
-      endWord();
-      depth = Math.max(0, depth - 1);
-    } else if ((ch === '\n' || ch === ';') && depth === 0) {
-      endStatement();
-    } else if (/\s/.test(ch)) {
-      if (depth === 0) endWord();
-    } else if (depth === 0) {
-      word += ch;
-    }
-  }
-  endStatement();
-  return out;
-}
-
-const unquote = (s: string): string => s.replace(/^"(.*)"$/, '$1');
-
 /** `[family] name` at tokens[i]: the table key, or null when it is not a literal name. */
 function tableAt(tokens: string[], i: number): string | null {
   let family = 'ip';
@@ -95,7 +46,7 @@ function tableAt(tokens: string[], i: number): string | null {
     name = tokens[i + 1];
   }
   if (name === undefined || name === '{' || name.startsWith('$') || name.startsWith('@')) return null;
-  return `${family} ${unquote(name)}`;
+  return tableKey(family, unquote(name));
 }
 
 type Use = 'declare' | 'delete' | 'other';
@@ -131,8 +82,8 @@ function classify(tokens: string[]): { table: string; use: Use } | { all: string
  */
 export function proposalScope(text: string): ProposalScope {
   const state = new Map<string, { uses: Use[] }>();
-  for (const tokens of statements(text)) {
-    const c = classify(tokens);
+  for (const { words } of topLevel(text)) {
+    const c = classify(words);
     if ('all' in c) return { kind: 'all', why: c.all };
     if ('none' in c) continue;
     const entry = state.get(c.table) ?? { uses: [] };

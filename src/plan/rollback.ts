@@ -1,4 +1,4 @@
-import { splitTables } from '../ruleset/text.js';
+import { splitTables, withoutHandle } from '../ruleset/text.js';
 import type { TouchedTableT } from './schema.js';
 
 /** Keeps only the `*table … COMMIT` blocks of the named tables from iptables-save output. */
@@ -21,14 +21,7 @@ export function filterSaveTables(save: string | null, tables: string[]): string 
 export function restoreTableScript(family: string, name: string, block: string | null): string {
   const head = `table ${family} ${name}\ndelete table ${family} ${name}\n`;
   if (block === null) return head;
-  return (
-    head +
-    block
-      .split('\n')
-      .map((line) => line.replace(/ # handle \d+$/, ''))
-      .join('\n')
-      .replace(/\n*$/, '\n')
-  );
+  return head + block.split('\n').map(withoutHandle).join('\n').replace(/\n*$/, '\n');
 }
 
 /**

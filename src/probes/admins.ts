@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
+import { tokens } from '../ruleset/scan.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 import { representative } from './spec.js';
 
@@ -42,20 +43,22 @@ const unusable = (a: string): boolean =>
  * probes keep those that can log in today; a stand-in that is already blocked never decides anything.
  */
 export function loginCandidates(rulesText: string, limit = 16): string[] {
-  const found = new Set<string>();
+  const v4 = new Set<string>();
+  const v6 = new Set<string>();
   // NAT targets are backends, not login sources.
   const baseText = rulesText.replace(/\b[ds]nat (?:ip6? )?to \S+/g, '');
-  for (const m of baseText.matchAll(/(?<![\w.:])(\d{1,3}(?:\.\d{1,3}){3})(?:\/(\d{1,2}))?(?![\w.])/g)) {
-    const a = representative(m[2] ? `${m[1]}/${m[2]}` : m[1]!, '');
-    if (isIP(a) === 4 && !unusable(a)) found.add(a);
+  // Whole words of the text (`::ffff:192.0.2.1` is one), a range's two ends apart.
+  const words = tokens(baseText).flatMap((t) => (t.kind === 'word' ? t.text.split('-') : []));
+  for (const word of words) {
+    const [addr = '', len] = word.split('/');
+    // An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) names an IPv4 client.
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr)?.[1];
+    if (isIP(addr) === 4 || (mapped && isIP(mapped) === 4)) {
+      const a = representative(mapped ?? (len && /^\d{1,2}$/.test(len) ? `${addr}/${len}` : addr), '');
+      if (!unusable(a)) v4.add(a);
+    } else if (isIP(addr) === 6 && !unusable(addr)) v6.add(addr.endsWith('::') ? `${addr}1` : addr);
   }
-  for (const m of baseText.matchAll(
-    /(?<![\w:.])([0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})(?:\/(\d{1,3}))?(?![\w:])/g,
-  )) {
-    const a = m[1]!;
-    if (isIP(a) === 6 && !unusable(a)) found.add(a.endsWith('::') ? `${a}1` : a);
-  }
-  return [STAND_IN.v4, STAND_IN.v6, ...[...found].slice(0, limit)];
+  return [STAND_IN.v4, STAND_IN.v6, ...[...v4, ...v6].slice(0, limit)];
 }
 
 /** The session's client; else the addresses given; else every candidate that can log in today. */

@@ -193,3 +193,14 @@ export function mergeProbeFindings(
 export function probeFindings(results: ProbeResult[], own: string[] = []): FindingT[] {
   return mergeProbeFindings([], results, { mode: 'session', ipv6InUse: false, own });
 }
+
+/** The lockout probes could not run: a warning, and the analysis named by `relyOn` stands alone. */
+export function probesFailed(why: string, relyOn = 'rule analysis'): FindingT {
+  return {
+    code: 'PROBES_FAILED',
+    severity: 'warning',
+    message: `The lockout probes could not run: ${why}`,
+    fix: `Rely on the ${relyOn} above, or run plan again.`,
+    location: null,
+  };
+}

@@ -8,7 +8,7 @@ import { AGENT, agentBatcher, lines } from './agent-io.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
 import { decidingRule, fromTo, lastStopped, parseTrace, type RuleText, type TraceRewrite } from './trace.js';
-import { splitTables } from '../ruleset/text.js';
+import { normaliseRuleText, splitTables } from '../ruleset/text.js';
 import { addStandInInterfaces, cleanStale, loadBase } from '../plan/scratch.js';
 import { interfacesNeeded } from '../plan/interface-names.js';
 import { hasHandleReferences, translateHandles } from '../plan/handles.js';
@@ -469,10 +469,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
         ? /^trace id \S+ (\S+) (\S+) (\S+) rule (.*?)(?: \(verdict \S+\))?$/.exec(natLine.trim())
         : null;
       if (rule)
-        r.note = [
-          r.note,
-          `followed the NAT: ${rule[1]} ${rule[2]} ${rule[3]}: ${rule[4]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')}`,
-        ]
+        r.note = [r.note, `followed the NAT: ${rule[1]} ${rule[2]} ${rule[3]}: ${normaliseRuleText(rule[4]!)}`]
           .filter(Boolean)
           .join('; ');
     }

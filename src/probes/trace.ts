@@ -1,3 +1,5 @@
+import { normaliseRuleText } from '../ruleset/text.js';
+
 /** A rule that rewrote where the packet goes (DNAT, redirect, tproxy, a stateless `ip daddr set`). */
 export interface TraceRewrite {
   /** `family table chain: rule text`. */
@@ -58,9 +60,7 @@ export function parseTrace(traceText: string, ruleText: RuleText = () => undefin
     const rule = unknown
       ? [rest, ruleText(family, table, Number(unknown[1])) ?? `handle ${unknown[1]}`, unknown[2]]
       : /^rule (.*) \(verdict (\S+)\)$/.exec(rest);
-    const text = rule
-      ? rule[1]!.replace(/ # handle \d+$/, '').replace(/counter packets \d+ bytes \d+/g, 'counter')
-      : '';
+    const text = rule ? normaliseRuleText(rule[1]!) : '';
     const where = `${family} ${table} ${chain}: ${text}`;
     const towards = rule ? rewriteOf(rule[1]!) : null;
     if (towards) p.rewrite = { by: where, towards };

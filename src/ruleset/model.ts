@@ -1,5 +1,5 @@
 import { parseNftJson, UNREAD_PREFIX, type ParsedNftJson, type UnreadItem } from './nft-json.js';
-import { splitTables } from './text.js';
+import { splitTables, withoutVolatile } from './text.js';
 
 export interface Counter {
   packets: number;
@@ -75,21 +75,15 @@ type Statement = Record<string, unknown> | string;
 
 /** A raw statement's text without its changing values (counters, quota use, expiry) and layout. */
 export function opaqueText(raw: string): string {
-  return raw
-    .replace(/\bcounter packets \d+ bytes \d+/g, 'counter')
-    .replace(/\bused \d+ [a-z]+/g, '')
-    .replace(/ expires [0-9dhms]+/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return withoutVolatile(raw).replace(/\s+/g, ' ').trim();
 }
 
 /**
  * nft 1.0.6 prints a dormant table's `flags` in JSON as the table's name (a bug), so the text listing
  * (`\tflags dormant`) is read too.
  */
-function isDormant(flags: unknown, text: string): boolean {
-  if (Array.isArray(flags) ? flags.includes('dormant') : flags === 'dormant') return true;
-  return /^\tflags [^\n]*\bdormant\b/m.test(text);
+function isDormant(flags: unknown, listed: string[]): boolean {
+  return (Array.isArray(flags) ? flags.includes('dormant') : flags === 'dormant') || listed.includes('dormant');
 }
 
 /**
@@ -137,7 +131,7 @@ export function buildModelFromParsed(parsed: ParsedNftJson, listingText = ''): R
       text,
       hasXt: false,
     };
-    if (isDormant(t.flags, table.text)) table.dormant = true;
+    if (isDormant(t.flags, texts.get(key)?.flags ?? [])) table.dormant = true;
     if ([t.flags].flat().some((f) => f === 'owner' || f === 'owned')) table.ownerFlag = true;
     tables.set(key, table);
   }

@@ -11,7 +11,7 @@ import { countersAtRisk } from '../../plan/counters.js';
 import { buildRollback } from '../../plan/rollback.js';
 import { parseSshConnection } from '../../plan/findings/context.js';
 import { sshListenPorts } from '../../plan/ssh-ports.js';
-import { interfaceOf, parseProbeSpec, probeFindings, runProbes } from '../../probes/index.js';
+import { interfaceOf, parseProbeSpec, probeFindings, probesFailed, runProbes } from '../../probes/index.js';
 import { probeAdmins } from '../../probes/admins.js';
 import { PLAN_VERSION, Plan, type FindingT, type PlanT, type TouchedTableT } from '../../plan/schema.js';
 import { FwsafeError, ExitCode, UserError, needsRoot } from '../../errors.js';
@@ -230,13 +230,7 @@ export async function planFirewalld(
       findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
       findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
     } catch (error) {
-      findings.push({
-        code: 'PROBES_FAILED',
-        severity: 'warning',
-        message: `The lockout probes could not run: ${(error as Error).message}`,
-        fix: 'Rely on the zone analysis above, or run plan again.',
-        location: null,
-      });
+      findings.push(probesFailed((error as Error).message, 'zone analysis'));
     } finally {
       rmSync(swapDir, { recursive: true, force: true });
     }

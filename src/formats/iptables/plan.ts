@@ -5,7 +5,7 @@ import { takeSnapshot } from '../../snapshot/take.js';
 import { sha256 } from '../../snapshot/hash.js';
 import { parseSshConnection } from '../../plan/findings/context.js';
 import { sshListenPorts } from '../../plan/ssh-ports.js';
-import { interfaceOf, parseProbeSpec, probeFindings, runProbes } from '../../probes/index.js';
+import { interfaceOf, parseProbeSpec, probeFindings, probesFailed, runProbes } from '../../probes/index.js';
 import { PLAN_VERSION, Plan, type FindingT, type PlanT } from '../../plan/schema.js';
 import { UserError, needsRoot } from '../../errors.js';
 import type { FormatPlanOptions, PlannedChange, TransactionStepT } from '../types.js';
@@ -171,13 +171,7 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
     findings.unshift(...fromProbes.filter((f) => f.severity === 'error'));
     findings.push(...fromProbes.filter((f) => f.severity !== 'error'));
   } else if (probeError) {
-    findings.push({
-      code: 'PROBES_FAILED',
-      severity: 'warning',
-      message: `The lockout probes could not run: ${probeError}`,
-      fix: 'Rely on the rule analysis above, or run plan again.',
-      location: null,
-    });
+    findings.push(probesFailed(probeError));
   }
   const flags = ['-w', '5', '-c', '--noflush'];
   const restore = program('restore', variant, family);

@@ -1,19 +1,16 @@
 import type { ProposalFormat, Recognition } from '../types.js';
 import { refuseNonChanges } from '../../plan/proposal-commands.js';
 import { planNft } from '../../plan/create-plan.js';
+import { tokens } from '../../ruleset/scan.js';
 
 // A first statement nft accepts at the top of a script (after comments and blank lines).
 const NFT_START =
   /^(#!.*\bnft\b|table|chain|set|map|flowtable|add|create|insert|replace|delete|destroy|flush|reset|rename|include|define|undefine|redefine|list|counter|quota|limit|ct|element|rule)\b/;
 
-/** The first line that is not blank or a comment. */
+/** The first line that is not blank or a comment (a `#!` line counts), from its first token. */
 function firstStatement(text: string): string | null {
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('#!')) return line;
-    if (line !== '' && !line.startsWith('#')) return line;
-  }
-  return null;
+  const first = tokens(text).find((t) => t.kind !== 'end' && (t.kind !== 'comment' || t.text.startsWith('#!')));
+  return first ? text.slice(first.start).split('\n')[0]!.trim() : null;
 }
 
 /** nft scripts: table blocks or add/insert/delete commands, planned by src/plan/ (the format's internals). */

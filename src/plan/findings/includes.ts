@@ -1,9 +1,12 @@
+import { statements, unquote } from '../../ruleset/scan.js';
 import type { Analyser } from './context.js';
 import type { FindingT } from '../schema.js';
 
 /** The plan records the proposal's own text; files it includes are read again when apply runs it. */
 export const includes: Analyser = (ctx) => {
-  const files = [...ctx.proposalText.replace(/#.*$/gm, '').matchAll(/^\s*include\s+"([^"]+)"/gm)].map((m) => m[1]!);
+  const files = statements(ctx.proposalText)
+    .filter((s) => s.words[0] === 'include' && /^"[^"]+"$/.test(s.words[1] ?? ''))
+    .map((s) => unquote(s.words[1]!));
   if (files.length === 0) return [];
   const list = [...new Set(files)].join(', ');
   const finding: FindingT = {

@@ -1,5 +1,6 @@
 import { chainOwner, tableOwner } from '../../backends/owners.js';
 import type { ChainModel, TableModel } from '../../ruleset/model.js';
+import { topLevel } from '../../ruleset/scan.js';
 import type { FindingContext } from './context.js';
 import type { Analyser } from './context.js';
 import type { FindingT } from '../schema.js';
@@ -8,7 +9,7 @@ import type { FindingT } from '../schema.js';
 export const scope: Analyser = (ctx) => {
   const out: FindingT[] = [];
   const foreign = ctx.base.tables.map((t) => ({ key: t.key, owner: tableOwner(t) })).filter((t) => t.owner !== null);
-  if (/^\s*flush\s+ruleset\b/m.test(ctx.proposalText)) {
+  if (topLevel(ctx.proposalText).some((s) => s.words[0] === 'flush' && s.words[1] === 'ruleset')) {
     out.push({
       code: 'FLUSH_RULESET',
       severity: 'error',

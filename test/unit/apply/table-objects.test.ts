@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tableObjects } from '../../../src/apply/table-objects.js';
+import { splitTables } from '../../../src/ruleset/text.js';
 
 // A chain binding as `nft -a list` prints it (over several lines, the handle on the closing brace):
 // one rule for the inverse rollback, its text in the form `add rule` reads back (issue 22).
@@ -18,7 +19,7 @@ const TABLE = [
 
 describe('tableObjects over chain bindings', () => {
   it('reads a multi-line binding as one rule with its handle', () => {
-    const chain = tableObjects(TABLE).chains.get('input')!;
+    const chain = tableObjects(splitTables(TABLE)[0]!).chains.get('input')!;
     expect(chain.extra).toEqual([]);
     expect(chain.rules.map((r) => [r.handle, r.raw])).toEqual([
       [

@@ -108,3 +108,13 @@ describe('handles', () => {
     expect(translateHandles(LIVE, SCRATCH, plain)).toEqual({ text: plain, rewrites: [] });
   });
 });
+
+describe('handle references after a string holding # (read by the scanner of src/ruleset/scan.ts)', () => {
+  it('are seen and translated; the comment after them is kept as it is', () => {
+    const p = 'add rule inet filter other accept comment "#1"; delete rule inet filter input handle 12 # handle 3\n';
+    expect(hasHandleReferences(p)).toBe(true);
+    expect(translateHandles(LIVE, SCRATCH, p).text).toBe(
+      'add rule inet filter other accept comment "#1"; delete rule inet filter input handle 6 # handle 3\n',
+    );
+  });
+});

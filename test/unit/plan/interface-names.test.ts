@@ -42,3 +42,13 @@ describe('fib lookups are not interface names (issue 22)', () => {
     expect(indexedInterfaces(text)).toEqual(['eth3']);
   });
 });
+
+describe('comments are cut where nft cuts them (the scanner of src/ruleset/scan.ts)', () => {
+  it('a # inside a string hides nothing after it; a # touching a word starts a comment', () => {
+    const text = [
+      'add rule inet f forward iif "eth1" comment "see #3" oif "eth9" accept',
+      'add rule inet f forward iif "eth2" accept#oif "eth3"',
+    ].join('\n');
+    expect(indexedInterfaces(text)).toEqual(['eth1', 'eth2', 'eth9']);
+  });
+});

@@ -4,6 +4,7 @@ import { analysisIncomplete, notAnalysed } from '../../../src/plan/findings/not-
 import { runAnalysers } from '../../../src/plan/findings/index.js';
 import { buildModel, type RulesetModel } from '../../../src/ruleset/model.js';
 import type { FindingContext } from '../../../src/plan/findings/context.js';
+import { findingContext } from '../../helpers/finding-context.js';
 
 // The packet walk over rules holding parts it cannot analyse (issue 22): uncertain, reported, never a crash.
 const doc = (policy: string, ...rules: unknown[][]): string =>
@@ -29,16 +30,8 @@ const pkt: Packet = {
   iifname: null,
 };
 const BINDING = 'jump {\n\t\t\ttcp dport 22 drop\n\t\t}';
-const ctx = (result: RulesetModel, base: RulesetModel = { tables: [] }): FindingContext => ({
-  base,
-  result,
-  touched: result.tables.map((t) => t.key),
-  proposalText: '',
-  sshPorts: [22],
-  ssh: null,
-  legacyRulesPresent: false,
-  notReproduced: [],
-});
+const ctx = (result: RulesetModel, base: RulesetModel = { tables: [] }): FindingContext =>
+  findingContext({ base, result, touched: result.tables.map((t) => t.key) });
 
 describe('the walk over opaque parts', () => {
   it('a chain binding the packet may enter makes the verdict uncertain and names the rule', () => {

@@ -14,6 +14,13 @@ describe('proposal commands', () => {
     expect(() => refuseNonChanges(text, 'p.nft')).not.toThrow();
   });
 
+  it('reads as nft does: a string holding # or ; hides nothing, a continuation joins lines, a string ends at its line', () => {
+    const text =
+      'add rule inet f c accept comment "a#b"; list ruleset\nadd rule inet f c \\\n  accept comment "x;reset"\nadd rule inet f c comment "open\nmonitor\n';
+    const found = topLevelCommands(text).map((c) => `${c.line}:${c.word}`);
+    expect(found).toEqual(['1:add', '1:list', '2:add', '4:add', '5:monitor']);
+  });
+
   it('refuses monitor, reset, list… naming the line and why', () => {
     for (const [text, word, line] of [
       ['table inet t { }\nmonitor\n', 'monitor', 2],

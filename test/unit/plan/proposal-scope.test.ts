@@ -1,18 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { proposalScope, statements } from '../../../src/plan/proposal-scope.js';
-
-describe('statements', () => {
-  it('splits top-level statements, keeps blocks whole and drops comments', () => {
-    const text =
-      'table inet f # the filter\ndelete table inet f; table inet f {\n  chain c { type filter hook input priority 0; }\n}\nadd rule inet f c \\\n  tcp dport 22 accept\n';
-    expect(statements(text)).toEqual([
-      ['table', 'inet', 'f'],
-      ['delete', 'table', 'inet', 'f'],
-      ['table', 'inet', 'f', '{'],
-      ['add', 'rule', 'inet', 'f', 'c', 'tcp', 'dport', '22', 'accept'],
-    ]);
-  });
-});
+import { proposalScope } from '../../../src/plan/proposal-scope.js';
 
 describe('proposalScope', () => {
   it('a scoped replacement depends on no live table', () => {

@@ -100,6 +100,20 @@ describe('whose logins are probed', () => {
     expect(() => checkAdminAddresses(['admin.example'])).toThrow(/not an IPv4 or IPv6 address/);
   });
 
+  it('loginCandidates reads whole addresses: ::ffff:192.0.2.1 is 192.0.2.1, not ::ffff:192', () => {
+    const text =
+      'ip6 saddr ::ffff:192.0.2.1 accept\nip saddr 10.0.0.0/8 accept\nip6 saddr 2001:db8::/32 accept comment "from 203.0.113.9"\nip saddr 198.18.0.1-198.18.0.9 dnat to 192.0.2.99';
+    expect(loginCandidates(text)).toEqual([
+      STAND_IN.v4,
+      STAND_IN.v6,
+      '192.0.2.1',
+      '10.0.0.1',
+      '198.18.0.1',
+      '198.18.0.9',
+      '2001:db8::1',
+    ]);
+  });
+
   it('loginCandidates is bounded', () => {
     const many = Array.from({ length: 50 }, (_, i) => `10.0.${i}.5`).join(', ');
     expect(loginCandidates(many).length).toBe(18);

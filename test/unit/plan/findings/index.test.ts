@@ -5,6 +5,7 @@ import { buildModel, type RulesetModel } from '../../../../src/ruleset/model.js'
 import { runAnalysers, ANALYSERS } from '../../../../src/plan/findings/index.js';
 import { touchedKeys } from '../../../../src/plan/diff.js';
 import type { FindingContext } from '../../../../src/plan/findings/context.js';
+import { findingContext } from '../../../helpers/finding-context.js';
 
 // Real `nft -j` / `nft -a` listings of small rulesets (test/fixtures/plan), so the walk sees what nft gives.
 const FIX = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'plan');
@@ -13,18 +14,7 @@ const load = (name: string): RulesetModel =>
 const EMPTY: RulesetModel = { tables: [] };
 
 function findings(base: RulesetModel, result: RulesetModel, over: Partial<FindingContext> = {}) {
-  const ctx: FindingContext = {
-    base,
-    result,
-    touched: touchedKeys(base, result),
-    proposalText: '',
-    sshPorts: [22],
-    ssh: null,
-    legacyRulesPresent: false,
-    notReproduced: [],
-    ...over,
-  };
-  return runAnalysers(ctx);
+  return runAnalysers(findingContext({ base, result, touched: touchedKeys(base, result), ...over }));
 }
 const codes = (fs: { code: string; severity: string }[]) => fs.map((f) => `${f.severity} ${f.code}`).sort();
 
@@ -147,16 +137,6 @@ describe('findings', () => {
 
   it('is an extensible list of analysers', () => {
     const extra = () => [{ code: 'EXTRA_CHECK', severity: 'info' as const, message: 'm', fix: 'f', location: null }];
-    const ctx: FindingContext = {
-      base: EMPTY,
-      result: EMPTY,
-      touched: [],
-      proposalText: '',
-      sshPorts: [22],
-      ssh: null,
-      legacyRulesPresent: false,
-      notReproduced: [],
-    };
-    expect(runAnalysers(ctx, [...ANALYSERS, extra]).map((f) => f.code)).toEqual(['EXTRA_CHECK']);
+    expect(runAnalysers(findingContext(), [...ANALYSERS, extra]).map((f) => f.code)).toEqual(['EXTRA_CHECK']);
   });
 });

@@ -1,0 +1,145 @@
+// The one reader of nft script text: proposals, and the lines of `nft list` output. It reads as nft 1.0.6
+// does (measured): `#` outside a string starts a comment that runs to the end of the line, wherever it
+// stands (`accept#x` is `accept`); a string runs from `"` to the next `"` on the same line, and a
+// backslash does not escape it (nft refuses `comment "a\"b"`: its string ends at the second quote);
+// `\` at the end of a line joins the next one; `{ } ; ,` and newlines separate words, `:` does not
+// (`::ffff:192.0.2.1`, `iif "eth0" : accept` keep their colons).
+
+export type TokenKind = 'word' | 'open' | 'close' | 'end' | 'comma' | 'comment';
+
+export interface Token {
+  kind: TokenKind;
+  /** The token as written: a word keeps its quotes, an end is `;` or `\n`, a comment starts at its `#`. */
+  text: string;
+  /** Offsets into the text: [start, end). */
+  start: number;
+  end: number;
+  /** 1-based line and column of the token's first character. */
+  line: number;
+  col: number;
+}
+
+type Emit = (kind: TokenKind, start: number, end: number, line: number, col: number) => void;
+
+// The syntax, written once: a string ends at its closing quote or its line's end (unterminated), a
+// comment at its line's end.
+const STRING = '"[^"\\n]*"?';
+const COMMENT = '#[^\\n]*';
+// One alternative per token kind, tried in this order at each position; together they match any character.
+const TOKEN = new RegExp(`[^\\S\\n]+|\\\\\\n|${COMMENT}|[{};,\\n]|(?:[^\\s{};,#"\\\\]|${STRING}|\\\\(?!\\n))+`, 'y');
+// Strings and comments alone: enough to find the comments (a string hides a `#`, a comment hides a `"`).
+const STRING_OR_COMMENT = new RegExp(`${STRING}|${COMMENT}`, 'g');
+const PUNCT: Record<string, TokenKind> = { '{': 'open', '}': 'close', ';': 'end', ',': 'comma', '\n': 'end' };
+
+/** Walks the text once, calling `emit` for every token (no allocation unless the caller makes one). */
+function lex(text: string, emit: Emit): void {
+  let line = 1;
+  let lineStart = 0;
+  const re = new RegExp(TOKEN);
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const start = m.index;
+    const end = re.lastIndex;
+    const ch = text[start]!;
+    if (ch === '\\' && end - start === 2 && text[start + 1] === '\n') {
+      line += 1;
+      lineStart = end;
+    } else if (ch === '#') emit('comment', start, end, line, start - lineStart + 1);
+    else if (ch in PUNCT) {
+      emit(PUNCT[ch]!, start, end, line, start - lineStart + 1);
+      if (ch === '\n') {
+        line += 1;
+        lineStart = end;
+      }
+    } else if (!/\s/.test(ch)) emit('word', start, end, line, start - lineStart + 1);
+  }
+}
+
+/** Every token of an nft text, comments included. */
+export function tokens(text: string): Token[] {
+  const out: Token[] = [];
+  lex(text, (kind, start, end, line, col) => {
+    out.push({ kind, text: text.slice(start, end), start, end, line, col });
+  });
+  return out;
+}
+
+/** The text without its comments (line breaks kept, so line numbers still hold). */
+export function stripComments(text: string): string {
+  if (!text.includes('#')) return text;
+  return text.replace(STRING_OR_COMMENT, (m) => (m.startsWith('#') ? '' : m));
+}
+
+/** One line split where its comment starts: `code` + `comment` is the line. */
+export function splitComment(line: string): { code: string; comment: string } {
+  let at = line.length;
+  lex(line, (kind, start) => {
+    if (kind === 'comment' && at === line.length) at = start;
+  });
+  return { code: line.slice(0, at), comment: line.slice(at) };
+}
+
+/** Net count of braces that open (positive) or close, outside strings and comments. */
+export function braceDelta(text: string): number {
+  // Most lines of a listing have no brace at all.
+  if (!text.includes('{') && !text.includes('}')) return 0;
+  let n = 0;
+  lex(text, (kind) => {
+    if (kind === 'open') n += 1;
+    else if (kind === 'close') n -= 1;
+  });
+  return n;
+}
+
+export interface Statement {
+  /** Words as written (strings keep their quotes); a block at this depth is one `{` word, its contents are statements of their own. */
+  words: string[];
+  /** Block depth: 0 at the top level of the script. */
+  depth: number;
+  line: number;
+  col: number;
+}
+
+/**
+ * The statements of an nft script in the order they start: ended by `;` or a line break (a `\`
+ * continuation joins lines), each block's contents statements one level deeper. Comments are dropped.
+ */
+export function statements(text: string): Statement[] {
+  const out: Statement[] = [];
+  // The statement being read at each depth (the one that opened a block waits for the words after it).
+  const open: (Statement | undefined)[] = [];
+  let depth = 0;
+  const current = (line: number, col: number): Statement => {
+    const s = open[depth] ?? { words: [], depth, line, col };
+    open[depth] = s;
+    return s;
+  };
+  const finish = (): void => {
+    const s = open[depth];
+    if (s && s.words.length > 0) out.push(s);
+    open[depth] = undefined;
+  };
+  lex(text, (kind, start, end, line, col) => {
+    if (kind === 'word') current(line, col).words.push(text.slice(start, end));
+    else if (kind === 'comma') current(line, col).words.push(',');
+    else if (kind === 'end') finish();
+    else if (kind === 'open') {
+      current(line, col).words.push('{');
+      depth += 1;
+    } else if (kind === 'close') {
+      finish();
+      depth = Math.max(0, depth - 1);
+    }
+  });
+  for (; depth >= 0; depth -= 1) finish();
+  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** The top-level statements of an nft script, in order. */
+export function topLevel(text: string): Statement[] {
+  return statements(text).filter((s) => s.depth === 0);
+}
+
+/** A word without the quotes around it (`"eth0"` → `eth0`). */
+export function unquote(word: string): string {
+  return word.length >= 2 && word.startsWith('"') && word.endsWith('"') ? word.slice(1, -1) : word;
+}
