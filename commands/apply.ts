@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { join } from 'node:path';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { adminAddressFlag } from '../src/cli/flags.js';
+import { adminAddressFlag, flowsFlags, flowsOption } from '../src/cli/flags.js';
 import { packageRoot } from '../src/cli/install-check.js';
 import { formatFlags, iptablesOptions } from '../src/cli/format-flags.js';
 import { BugError, UserError } from '../src/errors.js';
@@ -34,6 +34,7 @@ export default class Apply extends BaseCommand {
     force: Flags.boolean({ description: 'Apply despite blocking findings.' }),
     'no-probes': Flags.boolean({ description: 'Skip the real-packet lockout probes (rule analysis still runs).' }),
     'admin-address': adminAddressFlag,
+    ...flowsFlags,
     persist: Flags.string({
       description:
         'On confirmation (never before), write the persistent file (nft, or iptables-save for iptables proposals) to this path.',
@@ -80,6 +81,7 @@ export default class Apply extends BaseCommand {
       message: flags.message,
       bin: join(packageRoot(), 'bin', 'run.js'),
       probes: !flags['no-probes'],
+      flows: flowsOption(flags),
       adminAddresses: flags['admin-address'],
       fromElsewhere: flags['from-elsewhere'],
       iptables: iptablesOptions(flags),

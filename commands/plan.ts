@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { formatFlags, iptablesOptions } from '../src/cli/format-flags.js';
-import { adminAddressFlag } from '../src/cli/flags.js';
+import { adminAddressFlag, flowsFlags, flowsOption } from '../src/cli/flags.js';
 import type { PlanResultT } from '../src/contracts/plan.js';
 
 export default class PlanCommand extends BaseCommand {
@@ -40,13 +40,7 @@ export default class PlanCommand extends BaseCommand {
       description: 'A flow that must stay denied: "tcp/23", "tcp/3306 from 203.0.113.0/24".',
       multiple: true,
     }),
-    flows: Flags.boolean({
-      description:
-        "Replay the host's own flows (live connections by class, listening services, declared flows) through the proposal: what it cuts, what it exposes (docs/flows.md).",
-    }),
-    'flows-file': Flags.string({
-      description: 'Declared flows for --flows (default /etc/fwsafe/flows when it exists).',
-    }),
+    ...flowsFlags,
     'admin-address': adminAddressFlag,
     against: Flags.string({
       description:
@@ -67,7 +61,7 @@ export default class PlanCommand extends BaseCommand {
       stateDir: flags['state-dir'],
       adminAddresses: flags['admin-address'],
       probes: { enabled: !flags['no-probes'], mustAllow: flags['must-allow'], mustDeny: flags['must-deny'] },
-      flows: { enabled: flags.flows || flags['flows-file'] !== undefined, file: flags['flows-file'] ?? null },
+      flows: flowsOption(flags),
       iptables: iptablesOptions(flags),
     });
     if (flags.out) writePlanFile(flags.out, plan);

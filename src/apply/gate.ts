@@ -37,6 +37,8 @@ export interface GateOptions extends Omit<ApplyOptions, 'plan' | 'held' | 'kind'
   probes: boolean;
   /** Admin addresses to probe for when there is no SSH_CONNECTION (--admin-address, FWSAFE_ADMIN_ADDRESS). */
   adminAddresses?: string[] | string;
+  /** Replay the host's flows through the change (`--flows`, `--flows-file`): FLOW_* findings through the gate. */
+  flows?: PlanOptions['flows'];
   /** iptables proposals: family, backend, --replace-tables (src/cli/format-flags.ts). */
   iptables?: PlanOptions['iptables'];
   /** Shows the host's plan (and a plan file's recorded findings). Called before any question. */
@@ -102,6 +104,7 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
       proposalText: text,
       stateDir: options.stateDir,
       probes: { enabled: options.probes },
+      flows: options.flows,
       adminAddresses: options.adminAddresses,
       iptables: options.iptables,
     });

@@ -22,6 +22,28 @@ export const adminAddressFlag = Flags.string({
   delimiter: ',',
 });
 
+/** `plan` and `apply`: replay the host's own flows through the change (docs/flows.md). */
+export const flowsFlags = {
+  // Off by default (docs/flows.md says why); FWSAFE_FLOWS=1 turns it on for plan and apply alike.
+  flows: Flags.boolean({
+    description:
+      "Replay the host's own flows (live connections by class, listening services, declared flows; inbound, outbound, forwarded, ICMP, PMTU, neighbour discovery) through the proposal: what it cuts, what it exposes (docs/flows.md).",
+    env: 'FWSAFE_FLOWS',
+    allowNo: true,
+  }),
+  'flows-file': Flags.string({
+    description: 'Declared flows for --flows (implies --flows; default /etc/fwsafe/flows when it exists).',
+  }),
+};
+
+/** The flows option of a plan from those flags. */
+export function flowsOption(flags: { flows?: boolean; 'flows-file'?: string }): {
+  enabled: boolean;
+  file: string | null;
+} {
+  return { enabled: Boolean(flags.flows) || flags['flows-file'] !== undefined, file: flags['flows-file'] ?? null };
+}
+
 const VERSION = 'A version from fwsafe log: its number, "latest", -N (N before the latest)';
 
 /** The argument that names a stored version (show, diff): one description of how a version is named. */

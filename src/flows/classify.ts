@@ -28,11 +28,10 @@ export function classify(
 ): { classes: FlowClassT[]; omitted: number } {
   const classes = new Map<string, FlowClassT>();
   for (const e of entries) {
-    if (e.proto === 'other') continue;
     const direction = context.local.has(e.dst) ? 'in' : context.local.has(e.src) ? 'out' : 'forward';
     const peer = direction === 'in' ? clientPrefix(e.src) : e.dst;
     const local = direction === 'in' ? e.dst : e.src;
-    const port = e.proto === 'tcp' || e.proto === 'udp' ? e.dport : null;
+    const port = e.proto === 'icmp' || e.proto === 'icmpv6' ? null : e.dport;
     const key = [e.proto, direction, peer, local, port, e.zone].join(' ');
     let c = classes.get(key);
     if (!c) {

@@ -3,7 +3,7 @@ import type { FlowClassT } from './schema.js';
 /** One entry of `conntrack -L -o extended`, original direction only. */
 export interface ConntrackEntry {
   family: 'ipv4' | 'ipv6';
-  proto: FlowClassT['proto'] | 'other';
+  proto: FlowClassT['proto'];
   src: string;
   dst: string;
   sport: number | null;
@@ -13,7 +13,16 @@ export interface ConntrackEntry {
   zone: number | null;
 }
 
-const PROTO: Record<string, ConntrackEntry['proto']> = { tcp: 'tcp', udp: 'udp', icmp: 'icmp', icmpv6: 'icmpv6' };
+const PROTO: Record<string, ConntrackEntry['proto']> = {
+  tcp: 'tcp',
+  udp: 'udp',
+  icmp: 'icmp',
+  icmpv6: 'icmpv6',
+  sctp: 'sctp',
+  dccp: 'dccp',
+  udplite: 'udplite',
+  gre: 'gre',
+};
 
 /** Parses `conntrack -L -o extended` output (one flow a line; the summary line on stderr is not here). */
 export function parseConntrack(text: string): ConntrackEntry[] {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ProbeProto } from '../probes/spec.js';
 
 export const FlowProto = z.enum(['tcp', 'udp', 'icmp', 'icmpv6']);
+/** What conntrack shows: the flows file's protocols, and those listed as not probed. */
+export const ClassProto = z.enum(['tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'dccp', 'udplite', 'gre', 'other']);
 export const FlowDirection = z.enum(['in', 'out', 'forward']);
 
 /** One flow the admin declares in a flows file: `tcp from 10.0.0.0/24 to :9100 name=prometheus`. */
@@ -31,7 +33,7 @@ export type ListenerT = z.infer<typeof Listener>;
 
 /** Live connections grouped by what a firewall rule would see: protocol, direction, peer, service port, zone. */
 export const FlowClass = z.strictObject({
-  proto: FlowProto,
+  proto: ClassProto,
   direction: FlowDirection,
   family: z.enum(['ipv4', 'ipv6']),
   /** The other end: a /24 (IPv4) or /64 (IPv6) for inbound clients, the address itself otherwise. */
@@ -40,7 +42,7 @@ export const FlowClass = z.strictObject({
   sample: z.string(),
   /** The local address of an inbound flow or the source of an outbound one (forwarded: the source). */
   local: z.string(),
-  /** The service port (the destination port of the first packet); null for ICMP. */
+  /** The service port (the destination port of the first packet); null for ICMP and protocols without ports. */
   port: z.number().int().nullable(),
   zone: z.number().int().nullable(),
   connections: z.number().int().nonnegative(),

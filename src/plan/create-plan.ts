@@ -1,4 +1,4 @@
-import { flowReplay, mergeWithFlows } from '../flows/replay.js';
+import { flowReplay, mergeWithFlows, replayNet } from '../flows/replay.js';
 import { existsSync, statSync } from 'node:fs';
 import { currentWhere, type WhereT } from '../host/identity.js';
 import { resolve } from 'node:path';
@@ -373,11 +373,17 @@ export async function planNft(
     options.netns,
     options.flows?.file ?? null,
   );
+  let probeError: string | null = null;
+  // Outbound, forwarded, ICMP, PMTU and ND flows: their own scratch network, beside the probes.
+  const netReplay = replayNet(replay, options.netns, ssh?.server ?? null, {
+    baseText: withoutOwnerFlags(base.text),
+    proposalText,
+    format: liveLoader(base, options.netns),
+  });
   const mustAllow = [...declaredAllow, ...(replay?.probes.map((p) => p.spec) ?? [])];
   const mustDeny = (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s));
-  let probeError: string | null = null;
   // The scratch computation and the probes use namespaces of their own: run them side by side.
-  const [computed, probeResults] = await Promise.all([
+  const [computed, probeResults, netResults] = await Promise.all([
     early ?? scratchFor(base, scope, label, proposalText),
     probing
       ? interfaceOf(options.netns, ssh?.server ?? null).then((ifname) =>
@@ -399,6 +405,7 @@ export async function planNft(
           }),
         )
       : Promise.resolve(null),
+    netReplay,
   ]);
   const { before, after, touched } = effectOf(base, scope, computed);
   const touchedTables: TouchedTableT[] = touched.map((key) => {
@@ -428,7 +435,13 @@ export async function planNft(
     adminAddresses,
     ipv6InUse,
   });
-  const findings = mergeWithFlows(analysis, probeResults, replay, { mode: admins.mode, ipv6InUse, own: touched });
+  const findings = mergeWithFlows(
+    analysis,
+    probeResults,
+    replay,
+    { mode: admins.mode, ipv6InUse, own: touched },
+    netResults,
+  );
   const unlisted = listing && !probing ? notListedFinding(listing, computed.after.text) : null;
   if (unlisted) {
     findings.push(unlisted);

@@ -7,12 +7,55 @@
 // ROLE listen-udp PORT...     → UDP echo responder on each port; prints "ready"
 // ROLE udp SRC DST PORT MS    → one datagram: "accepted" when the reply comes back, "rejected CODE" on an
 //                               ICMP error (port unreachable…), "dropped" when nothing comes back in MS
+// ROLE bulk SRC DST PORT MS   → connects, sends 4000 bytes to an echo listener (full-size segments both
+//                               ways: what a PMTU error is about); "connected accepted" when all came back
+//                               in MS, "connected dropped" when it stalled
+// ROLE many MS KIND,SRC,DST,PORT… → those probes (connect, udp, bulk) at once; prints "I WORD" for each
 import { createServer, connect, isIPv6, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { createInterface } from 'node:readline';
+import { networkInterfaces } from 'node:os';
 
 const [role, ...rest] = process.argv.slice(2);
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** One probe: "accepted", "rejected CODE" or "dropped"; bulk prints nothing more but says "connected …" first. */
+function probe(kind: string, src: string, dst: string, port: number, ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    let connected = false;
+    const done = (word: string): void => {
+      clearTimeout(timer);
+      resolve(kind === 'bulk' && connected ? `connected ${word}` : word);
+    };
+    const timer = setTimeout(() => done('dropped'), ms);
+    if (kind === 'udp') {
+      const sock = createSocket(isIPv6(dst) ? 'udp6' : 'udp4');
+      sock.on('message', () => {
+        sock.close();
+        done('accepted');
+      });
+      // A connected UDP socket reports the ICMP error the datagram drew (ECONNREFUSED for port unreachable).
+      sock.on('error', (e) => done(`rejected ${(e as NodeJS.ErrnoException).code ?? ''}`));
+      sock.bind(0, src, () => sock.connect(port, dst, () => sock.send('fwsafe-probe\n')));
+      return;
+    }
+    let got = 0;
+    const sock = connect({ host: dst, port, localAddress: src }, () => {
+      connected = true;
+      if (kind !== 'bulk') {
+        sock.destroy();
+        done('accepted');
+      } else sock.write(Buffer.alloc(4000, 120));
+    });
+    sock.on('data', (d) => {
+      got += d.length;
+      if (got < 4000) return;
+      sock.destroy();
+      done('accepted');
+    });
+    sock.on('error', (e) => done(`rejected ${(e as NodeJS.ErrnoException).code ?? ''}`));
+  });
+}
 
 if (role === 'listen') {
   for (const port of rest.map(Number)) {
@@ -30,48 +73,36 @@ if (role === 'listen') {
   sock.on('data', () => out('echo'));
   sock.on('error', (e) => out(`error ${(e as NodeJS.ErrnoException).code ?? e.message}`));
   createInterface({ input: process.stdin }).on('line', (l) => sock.write(`${l}\n`));
-} else if (role === 'connect') {
-  const [src, dst, port, ms] = rest as [string, string, string, string];
-  const sock = connect({ host: dst, port: Number(port), localAddress: src });
-  const timer = setTimeout(() => {
-    out('dropped');
-    process.exit(0);
-  }, Number(ms));
-  sock.on('connect', () => {
-    clearTimeout(timer);
-    out('accepted');
-    process.exit(0);
-  });
-  sock.on('error', (e) => {
-    clearTimeout(timer);
-    out(`rejected ${(e as NodeJS.ErrnoException).code ?? ''}`);
-    process.exit(0);
-  });
 } else if (role === 'listen-udp') {
+  // One socket per local address: a reply leaves from the address the request was sent to (a wildcard
+  // socket would answer from the interface's first address, which the client's socket ignores).
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && !a.address.startsWith('fe80'))
+    .map((a) => a!.address);
   for (const port of rest.map(Number)) {
-    const sock = createSocket({ type: 'udp6', ipv6Only: false });
-    sock.on('message', (m, from) => sock.send(m, from.port, from.address)).on('error', () => undefined);
-    sock.bind(port, '::');
+    for (const address of own) {
+      const sock = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: true });
+      sock.on('message', (m, from) => sock.send(m, from.port, from.address)).on('error', () => undefined);
+      sock.bind(port, address);
+    }
   }
   out('ready');
-} else if (role === 'udp') {
+} else if (role === 'connect' || role === 'udp' || role === 'bulk') {
   const [src, dst, port, ms] = rest as [string, string, string, string];
-  const sock = createSocket(isIPv6(dst) ? 'udp6' : 'udp4');
-  const done = (line: string): void => {
-    out(line);
+  void probe(role, src, dst, Number(port), Number(ms)).then((word) => {
+    out(word);
     process.exit(0);
-  };
-  const timer = setTimeout(() => done('dropped'), Number(ms));
-  sock.on('message', () => {
-    clearTimeout(timer);
-    done('accepted');
   });
-  // A connected UDP socket reports the ICMP error the datagram drew (ECONNREFUSED for port unreachable).
-  sock.on('error', (e) => {
-    clearTimeout(timer);
-    done(`rejected ${(e as NodeJS.ErrnoException).code ?? ''}`);
-  });
-  sock.bind(0, src, () => sock.connect(Number(port), dst, () => sock.send('fwsafe-probe\n')));
+} else if (role === 'many') {
+  // Many probes in one process (starting node once per probe costs more than the probes): prints "I WORD" each.
+  const [ms, ...specs] = rest as [string, ...string[]];
+  void Promise.all(
+    specs.map(async (spec, i) => {
+      const [kind, src, dst, port] = spec.split(',') as [string, string, string, string];
+      out(`${i} ${await probe(kind, src, dst, Number(port), Number(ms))}`);
+    }),
+  ).then(() => process.exit(0));
 } else {
   process.exitCode = 2;
 }

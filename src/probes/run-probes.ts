@@ -1,13 +1,13 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { privateTempDir } from '../state/runtime-dir.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
+import { AGENT, agentBatcher, lines } from './agent-io.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
-import { decidingRule, replyDrop, type RuleText, type TraceRewrite } from './trace.js';
+import { decidingRule, fromTo, lastStopped, parseTrace, replyDrop, type RuleText, type TraceRewrite } from './trace.js';
 import { normaliseRuleText, splitTables } from '../ruleset/text.js';
 import { addStandInInterfaces, cleanStale, loadBase } from '../plan/scratch.js';
 import { interfacesNeeded } from '../plan/interface-names.js';
@@ -19,11 +19,6 @@ import { dnatTargets } from './nat-targets.js';
 import { routeDevice } from './host-info.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 
-const HERE = join(fileURLToPath(import.meta.url), '..');
-// Compiled, the agent sits beside this module; run from the TypeScript sources (tests), use the build's.
-const AGENT = existsSync(join(HERE, 'agent.js'))
-  ? join(HERE, 'agent.js')
-  : join(HERE, '..', '..', 'dist', 'src', 'probes', 'agent.js');
 const WAIT_MS = 1500;
 
 export interface ProbeResult {
@@ -79,30 +74,11 @@ export interface ProbeOptions {
 
 const DEFAULT_SERVER = { v4: '203.0.113.1', v6: '2001:db8:1::1' };
 
-function lines(child: ChildProcess): { text: string; wait: (word: string, ms: number) => Promise<boolean> } {
-  const state = { text: '' };
-  child.stdout?.on('data', (d: Buffer) => {
-    state.text += d.toString();
-  });
-  return {
-    get text() {
-      return state.text;
-    },
-    wait: (word, ms) =>
-      new Promise((resolve) => {
-        const t0 = Date.now();
-        const tick = (): void =>
-          state.text.includes(word) ? resolve(true) : Date.now() - t0 > ms ? resolve(false) : void setTimeout(tick, 20);
-        tick();
-      }),
-  };
-}
-
 /**
  * Swaps an nft proposal in. Live handles in it (`delete rule … handle N`) name other rules in this copy:
  * translate them. The recorded text, in this private directory: the user's path is never read again here.
  */
-async function swapNft(o: ProbeOptions, host: string, dir: string): Promise<void> {
+async function swapNft(o: ProbeRuleset, host: string, dir: string): Promise<void> {
   let proposalText = o.proposalText;
   if (hasHandleReferences(proposalText)) {
     const listing = await run('nft', ['-a', 'list', 'ruleset'], { netns: host, stdoutToFile: true });
@@ -115,6 +91,34 @@ async function swapNft(o: ProbeOptions, host: string, dir: string): Promise<void
     throw new Error(
       `the proposal failed to load in the probe namespace: ${redactIncluded(swapped.stderr, [proposalFile]).trim()}`,
     );
+}
+
+/** What loads the base and swaps the proposal in a probe namespace (the fields of ProbeOptions it reads). */
+export type ProbeRuleset = Pick<ProbeOptions, 'baseText' | 'proposalText' | 'format'>;
+
+/**
+ * Loads the base into a probe namespace. Interfaces the rulesets name (`dup to … device`, netdev `fwd to`,
+ * `iif`) exist there as stand-ins (except `own`, made by the caller), so the base and the proposal load; a
+ * base table that still fails is left out, and named in the notes returned.
+ */
+export async function loadBaseInto(o: ProbeRuleset, host: string, dir: string, own: string[]): Promise<string[]> {
+  await addStandInInterfaces(
+    host,
+    interfacesNeeded(`${o.baseText}\n${o.proposalText}`).filter((n) => !own.includes(n)),
+  );
+  if (o.format) return o.format.load(host);
+  const missing = await loadBase(host, dir, o.baseText);
+  return missing.length
+    ? [
+        `${missing.join(', ')} could not be reproduced (iptables-nft tables?): probes ran without ${missing.length === 1 ? 'it' : 'them'}`,
+      ]
+    : [];
+}
+
+/** Swaps the proposal into a probe namespace as one transaction. */
+export async function swapInto(o: ProbeRuleset, host: string, dir: string): Promise<void> {
+  if (o.format?.swap) await o.format.swap(host);
+  else await swapNft(o, host, dir);
 }
 
 /**
@@ -158,6 +162,9 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       ...extra,
       ...[...o.mustAllow, ...o.mustDeny].map((s) => representative(s.from, admin)),
     ]);
+    // An address the host side holds (a flow's local address) is not also a client: the client namespace
+    // would deliver to itself (a stand-in admin taken from `10.0.0.0/24` in a rule can be the host's own .1).
+    for (const s of [...o.mustAllow, ...o.mustDeny]) if (s.to) clientAddrs.delete(s.to);
     const serverAddrs = new Set([
       server,
       ...[...clientAddrs].map(serverOf),
@@ -209,21 +216,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       children.push(...behind);
       await Promise.all(behind.map((c) => lines(c).wait('ready', 3000)));
     }
-    // Interfaces the rulesets name (`dup to … device`, netdev `fwd to`, `iif`) exist here as stand-ins, so
-    // the base and the proposal load; a base table that still fails is left out, and named.
-    await addStandInInterfaces(
-      host,
-      interfacesNeeded(`${o.baseText}\n${o.proposalText}`).filter((n) => n !== ifname),
-    );
-    if (o.format) notes.push(...(await o.format.load(host)));
-    else {
-      const missing = await loadBase(host, dir, o.baseText);
-      if (missing.length) {
-        notes.push(
-          `${missing.join(', ')} could not be reproduced (iptables-nft tables?): probes ran without ${missing.length === 1 ? 'it' : 'them'}`,
-        );
-      }
-    }
+    notes.push(...(await loadBaseInto(o, host, dir, [ifname])));
     const tcpPorts = [
       ...new Set([
         ...o.sshPorts,
@@ -243,36 +236,38 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       lines(listener).wait('ready', 3000),
       udpListener ? lines(udpListener).wait('ready', 3000) : true,
     ]);
+    // All the probes of one moment from the client namespace: one agent process.
+    const fromClient = agentBatcher(
+      (args) => run(process.execPath, args, { netns: client, allowFailure: true, timeoutMs: 30_000 }),
+      WAIT_MS,
+    );
     const probeConnect = async (
       src: string,
       dst: string,
       port: number,
       proto: 'tcp' | 'udp' = 'tcp',
     ): Promise<'allowed' | 'dropped' | 'rejected'> => {
-      const r = await run(
-        process.execPath,
-        [AGENT, proto === 'tcp' ? 'connect' : 'udp', src, dst, String(port), String(WAIT_MS)],
-        { netns: client, allowFailure: true },
-      );
-      const word = r.stdout.trim();
+      const word = await fromClient({ kind: proto === 'tcp' ? 'connect' : 'udp', src, dst, port });
       return word.startsWith('accepted') ? 'allowed' : word.startsWith('rejected') ? 'rejected' : 'dropped';
     };
     // Before: which admin logins pass under the current ruleset (a proposal is blamed only for what it makes worse).
     const loginPorts = [...new Set([...(o.ssh ? [o.ssh.serverPort] : []), ...o.sshPorts])];
     const before = new Map<string, 'allowed' | 'dropped' | 'rejected'>();
-    await Promise.all(
+    // Logins and flows side by side: one agent process, one wait.
+    const loginsBefore = Promise.all(
       [...admins.addresses, ...extra].flatMap((a) =>
         loginPorts.map(async (p) => void before.set(`${a} ${p}`, await probeConnect(a, serverOf(a), p))),
       ),
     );
     // Flows that must stay allowed too: whether one passes today tells a cut from a flow already blocked.
     const specBefore = new Map<ProbeSpecT, 'allowed' | 'dropped' | 'rejected'>();
-    await Promise.all(
+    const flowsBefore = Promise.all(
       o.mustAllow.map(
         async (s) =>
           void specBefore.set(s, await probeConnect(representative(s.from, admin), s.to ?? server, s.port, s.proto)),
       ),
     );
+    await Promise.all([loginsBefore, flowsBefore]);
     const canLogIn = admins.addresses.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
     const otherCanLogIn = extra.filter((a) => loginPorts.some((p) => before.get(`${a} ${p}`) === 'allowed'));
     if (extra.length) {
@@ -305,7 +300,10 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
         notes.push('your session is not allowed by the current rules either: the session probe was skipped');
     }
 
-    const trace = `table inet fwsafe_trace {\n chain pre {\n  type filter hook prerouting priority -500; policy accept;\n  meta nftrace set 1\n }\n}\n`;
+    // Output too: a reply the proposal drops on its way out (a stateless output rule) is named.
+    const trace =
+      'table inet fwsafe_trace {\n chain pre {\n  type filter hook prerouting priority -500; policy accept;\n  meta nftrace set 1\n }\n' +
+      ' chain out {\n  type filter hook output priority -500; policy accept;\n  meta nftrace set 1\n }\n}\n';
     writeFileSync(join(dir, 'trace.nft'), trace);
     await run('nft', ['-f', join(dir, 'trace.nft')], { netns: host });
     // nft's stdout to a pipe is block-buffered: stdbuf makes each trace line arrive as it happens.
@@ -316,8 +314,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     await run('ping', ['-c', '1', '-W', '1', server], { netns: client, allowFailure: true });
     await traced.wait('trace id', 2000);
 
-    if (o.format?.swap) await o.format.swap(host);
-    else await swapNft(o, host, dir);
+    await swapInto(o, host, dir);
     // Empty neighbour caches: after the swap ARP and IPv6 neighbour discovery must pass the new rules.
     await Promise.all(
       [host, client].map((ns) => run('ip', ['-n', ns, 'neigh', 'flush', 'all'], { allowFailure: true })),
@@ -326,6 +323,8 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     // Each job returns its result: they are kept in launch order, not in the order the packets came back
     // (the plan JSON is the same from run to run).
     const jobs: Promise<ProbeResult>[] = [];
+    // UDP probes' packets are traced as UDP (a flow's description does not start with "udp/").
+    const udp = new Set<ProbeResult>();
     if (session) {
       const s = session;
       jobs.push(
@@ -389,7 +388,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             const dst = spec.to ?? server;
             const observed = await probeConnect(src, dst, spec.port, spec.proto);
             const pass = expected === 'allowed' ? observed === 'allowed' : observed !== 'allowed';
-            return {
+            const result: ProbeResult = {
               kind: expected === 'allowed' ? 'must-allow' : 'must-deny',
               description: `${spec.text} (${src} → ${dst}:${spec.port})`,
               expected,
@@ -400,6 +399,8 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
               decidedBy: null,
               note: null,
             };
+            if (spec.proto === 'udp') udp.add(result);
+            return result;
           })(),
         );
       }
@@ -432,6 +433,8 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     const seesV6 = baseChainsFor(['ip6', 'inet', 'netdev', 'bridge']);
     const nftSees = (description: string): boolean =>
       (/([0-9A-Fa-f.:]+) → [0-9A-Fa-f.:]+:\d+/.exec(description)?.[1] ?? '').includes(':') ? seesV6 : seesV4;
+    // Results whose deciding rule is a drop of their replies (named below, with a note).
+    const replied = new Set<ProbeResult>();
     const locate = (): boolean => {
       for (const r of results) {
         const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
@@ -440,12 +443,22 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
             traced.text,
             m[1]!,
             Number(m[3]),
-            r.kind === 'session' ? 'data' : r.description.startsWith('udp/') ? 'udp' : 'syn',
+            r.kind === 'session' ? 'data' : udp.has(r) ? 'udp' : 'syn',
             ruleText,
           );
-          r.decidedBy = seen?.decidedBy ?? null;
-          r.verdict = seen?.verdict ?? null;
-          r.rewrite = seen?.rewrite ?? null;
+          // Accepted on the way in but not through: a drop of its reply (output, forward) decided.
+          const reply =
+            r.observed !== 'allowed' && !/^(drop|reject)/.test(seen?.verdict ?? '')
+              ? lastStopped(
+                  parseTrace(traced.text, ruleText),
+                  (p) => fromTo(p, m[2]!, m[1]!) && new RegExp(`sport ${m[3]}\\b`).test(p),
+                )
+              : null;
+          const v = reply ?? seen;
+          if (reply) replied.add(r);
+          r.decidedBy = v?.decidedBy ?? null;
+          r.verdict = v?.verdict ?? null;
+          r.rewrite = v?.rewrite ?? null;
         }
       }
       return results.every((r) => r.decidedBy !== null || r.observed === 'not-run' || !nftSees(r.description));
@@ -454,10 +467,10 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     // A flow the rules accepted that still failed: its replies may have been dropped (a rule matching both
     // directions), from this host or from a DNAT backend behind it. Name that drop.
     for (const r of results.filter(
-      (x) => !x.pass && x.observed !== 'not-run' && !/^(drop|reject)/.test(x.verdict ?? ''),
+      (x) => !x.pass && x.observed !== 'not-run' && (replied.has(x) || !/^(drop|reject)/.test(x.verdict ?? '')),
     )) {
       const m = /([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)/.exec(r.description);
-      if (!m || r.description.startsWith('udp/')) continue;
+      if (!m || udp.has(r) || r.description.startsWith('udp/')) continue;
       const from = [{ addr: m[2]!, port: Number(m[3]) }, ...nat.filter((t) => t.port !== null)];
       const drop = from
         .map((t) => ({ t, d: replyDrop(traced.text, t.addr, m[1]!, t.port!, ruleText) }))
@@ -485,8 +498,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
     for (const r of results.filter((x) => x.kind === 'must-allow' || x.kind === 'must-deny')) {
       const m = /\(([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)\)$/.exec(r.description);
       const id = m
-        ? decidingRule(traced.text, m[1]!, Number(m[3]), r.description.startsWith('udp/') ? 'udp' : 'syn', ruleText)
-            ?.traceId
+        ? decidingRule(traced.text, m[1]!, Number(m[3]), udp.has(r) ? 'udp' : 'syn', ruleText)?.traceId
         : undefined;
       const natLine = id
         ? traced.text.split('\n').find((l) => l.includes(`trace id ${id} `) && / dnat /.test(l))

@@ -3,6 +3,7 @@
 // namespaces. Each figure is a median and is printed as a ratio to its raw-nft reference.
 // Usage: npm run bench [-- --quick] [-- --write]   (--write updates docs/performance.md)
 //        npm run bench -- --k8s | --many-tables [--reps N]   (issue 18's cases only; minutes to load)
+//        npm run bench -- --flows-only [--flows 100]   (plan with and without --flows for N declared flow classes)
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,8 @@ const iptablesOnly = args.includes('--iptables');
 // table) and a many-tables host (40 tables × 2,500 rules). Loading them alone takes minutes on nft 1.0.6.
 const k8sCase = args.includes('--k8s');
 const manyTablesCase = args.includes('--many-tables');
+const flowsOnly = args.includes('--flows-only');
+const FLOWS = Number(arg('--flows', 100));
 const hasCommand = (name) => existsSync(new URL(`../../dist/commands/${name}.js`, import.meta.url));
 
 function row(what, size, ours, ref, goal) {
@@ -456,6 +459,51 @@ function benchColdStart() {
   }
 }
 
+// N declared flow classes on a routed 500-rule host: half inbound TCP, then outbound UDP and TCP, forwarded
+// TCP, inbound ICMP. plan --flows replays them (at most 48 inbound and 48 others; the rest is listed).
+function flowsFile(n) {
+  const lines = [];
+  for (let i = 0; lines.length < n; i += 1) {
+    const k = i % 10;
+    if (k < 5) lines.push(`tcp from 10.81.${i % 250}.0/24 to :${9000 + i}`);
+    else if (k < 7) lines.push(`udp to 10.82.${Math.floor(i / 250)}.${(i % 250) + 2}:${5300 + i} out`);
+    else if (k < 8) lines.push(`tcp to 10.83.${Math.floor(i / 250)}.${(i % 250) + 2}:${6000 + i} out`);
+    else if (k < 9) lines.push(`tcp from 10.84.${i % 250}.0/24 to 10.85.0.${(i % 250) + 2}:8080 forward`);
+    else lines.push(`icmp from 10.86.${i % 250}.0/24 to 10.80.0.1 in`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function benchFlows(n) {
+  const ns = createNetns('flows');
+  const state = mkdtempSync(join(work, 'state-'));
+  try {
+    inNs(ns, 'ip', ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1']);
+    inNs(ns, 'ip', ['addr', 'add', '10.80.0.1/16', 'dev', 'eth0']);
+    for (const d of ['eth0', 'eth1']) inNs(ns, 'ip', ['link', 'set', d, 'up']);
+    inNs(ns, 'ip', ['route', 'add', 'default', 'via', '10.80.0.2', 'dev', 'eth0', 'onlink']);
+    inNs(ns, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+    const baseFile = join(work, 'flows-base.nft');
+    writeFileSync(baseFile, tableText('bench', 500));
+    inNs(ns, 'nft', ['-f', baseFile]);
+    const proposalFile = join(work, 'flows-proposal.nft');
+    writeFileSync(proposalFile, replaceTable('inet', 'bench', tableText('bench', 500, { variant: 1 })));
+    const file = join(work, 'flows');
+    writeFileSync(file, flowsFile(n));
+    const reps = Math.min(REPS, 3);
+    const without = measure(reps, () =>
+      sh(node, fw(ns, state, 'plan', proposalFile, '--json'), { allowFailure: true }),
+    );
+    const withFlows = measure(reps, () =>
+      sh(node, fw(ns, state, 'plan', proposalFile, '--flows-file', file, '--json'), { allowFailure: true }),
+    );
+    row(`plan --flows (${n} flow classes) vs plan`, 500, withFlows, without, '≤ +3 s');
+    console.log(`(plan --flows costs ${Math.round(withFlows - without)} ms more for ${n} declared flow classes)`);
+  } finally {
+    deleteNetns(ns);
+  }
+}
+
 const mb = (kb) => (kb ? `${Math.round(kb / 1024)} MB` : 'n/a');
 const kbToMb = (kb) => (kb ? Math.round(kb / 1024) : null);
 
@@ -485,12 +533,15 @@ try {
     });
   if (k8sCase || manyTablesCase) {
     // only the opt-in cases
-  } else if (!iptablesOnly) {
+  } else if (flowsOnly) benchFlows(FLOWS);
+  else if (!iptablesOnly) {
     benchColdStart();
     for (const n of SIZES) benchSize(n);
     benchSet();
   }
-  if (!k8sCase && !manyTablesCase) for (const n of SIZES.filter((x) => x <= 10_000)) benchIptables(n);
+  const optIn = k8sCase || manyTablesCase || flowsOnly;
+  if (!optIn) for (const n of SIZES.filter((x) => x <= 10_000)) benchIptables(n);
+  if (!optIn && !iptablesOnly && args.includes('--flows')) benchFlows(FLOWS);
   if (write && !quick)
     writeFileSync(
       new URL(

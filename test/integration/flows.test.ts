@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createNetns, deleteNetns, inNetns, isRoot, loadRuleset } from '../helpers/netns.js';
+import { createNetns, deleteNetns, inNetns, isRoot, liveRuleset, loadRuleset } from '../helpers/netns.js';
 import { fwsafe } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
 import { removeStateDir } from '../helpers/state-dir.js';
@@ -154,5 +154,62 @@ describe.skipIf(!isRoot)("fwsafe flows: the host's live flows, listeners and dec
     const safe = plan(proposal('safe.nft', 'add rule inet t input tcp dport 443 accept\n'));
     expect(safe.status, safe.stderr).toBe(2);
     expect(codes(safe).filter((c) => c.includes('FLOW_'))).toEqual([]);
+  });
+  it('apply --flows: the same FLOW_* findings through the gate — a cut is refused with the ruleset untouched, a safe change goes in', async () => {
+    loadRuleset(
+      host,
+      'flush ruleset\ntable inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  ct state established,related accept\n  iif "lo" accept\n  tcp dport 22 accept\n  tcp dport 9100 accept\n }\n chain output {\n  type filter hook output priority 0; policy accept;\n }\n}\n',
+    );
+    start(host, ['socat', 'TCP-LISTEN:9100,fork,reuseaddr', 'EXEC:/bin/cat']);
+    const deadline = Date.now() + 10_000;
+    while (!/:9100/.test(inNetns(host, 'ss', ['-tlnH']))) {
+      if (Date.now() > deadline) throw new Error('listener did not come up');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(inNetns(client, 'socat', ['-T2', '-', 'TCP:10.66.0.1:9100'], 'ping\n')).toBe('ping\n');
+    // A declared outbound flow: the host's DNS queries to 10.66.0.53 (replayed in the network replay).
+    const flowsFile = join(dir, 'flows');
+    writeFileSync(flowsFile, 'udp to 10.66.0.53:53 out name=dns\n');
+    const state = join(dir, 'state');
+    const cut = join(dir, 'cut.nft');
+    writeFileSync(cut, 'insert rule inet t output udp dport 53 drop\n');
+    const before = liveRuleset(host);
+    const refused = fwsafe([
+      '--netns',
+      host,
+      '--state-dir',
+      state,
+      'apply',
+      cut,
+      '--flows-file',
+      flowsFile,
+      '--no-wait',
+      '--timeout',
+      '30',
+      '--json',
+    ]);
+    expect(refused.status, refused.stderr).toBe(5);
+    expect(refused.json.error.message).toMatch(/FLOW_CUT|flow/i);
+    expect(liveRuleset(host)).toBe(before);
+
+    const safe = join(dir, 'safe.nft');
+    writeFileSync(safe, 'add rule inet t input tcp dport 443 accept\n');
+    const applied = fwsafe([
+      '--netns',
+      host,
+      '--state-dir',
+      state,
+      'apply',
+      safe,
+      '--flows-file',
+      flowsFile,
+      '--no-wait',
+      '--timeout',
+      '30',
+      '--json',
+    ]);
+    expect(applied.status, applied.stderr).toBe(0);
+    expect(liveRuleset(host)).toContain('tcp dport 443 accept');
+    expect(fwsafe(['--netns', host, '--state-dir', state, 'rollback', '--json']).status).toBe(0);
   });
 });

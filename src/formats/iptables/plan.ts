@@ -15,7 +15,7 @@ import {
   runProbes,
 } from '../../probes/index.js';
 import { iptablesSavesText } from '../../probes/load-live.js';
-import { flowReplay, mergeWithFlows } from '../../flows/replay.js';
+import { flowReplay, mergeWithFlows, replayNet } from '../../flows/replay.js';
 import { PLAN_VERSION, Plan, type PlanT } from '../../plan/schema.js';
 import { needsRoot } from '../../errors.js';
 import type { FormatPlanOptions, PlannedChange } from '../types.js';
@@ -169,7 +169,19 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
     return inScratch(c, c.variant, c.liveText, base.ipsets);
   };
   let probeError: string | null = null;
-  const [settled, probeResults] = await Promise.all([
+  const hooks = () =>
+    iptablesProbeHooks({
+      base,
+      swaps: changes.map((c) => ({ variant: c.variant, family: c.part.family, input: c.input })),
+      replaceTables,
+    });
+  // Outbound, forwarded, ICMP, PMTU and ND flows: their own scratch network, beside the probes.
+  const netReplay = replayNet(replay, options.netns, ssh?.server ?? null, {
+    baseText: base.nftText,
+    proposalText: text,
+    format: hooks(),
+  });
+  const [settled, probeResults, netResults] = await Promise.all([
     // Settled, not raced: a refusal is reported once the probes have finished and cleaned up.
     Promise.allSettled(changes.map(scratchOf)),
     probing
@@ -188,17 +200,14 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
             ],
             mustDeny: (options.probes?.mustDeny ?? []).map((s) => parseProbeSpec(s)),
             ...(live ? { liveNetns: options.netns } : {}),
-            format: iptablesProbeHooks({
-              base,
-              swaps: changes.map((c) => ({ variant: c.variant, family: c.part.family, input: c.input })),
-              replaceTables,
-            }),
+            format: hooks(),
           }).catch((error: unknown) => {
             probeError = error instanceof Error ? error.message : String(error);
             return null;
           }),
         )
       : Promise.resolve(null),
+    netReplay,
   ]);
   const scratches = settled.map((r) => {
     if (r.status === 'rejected') throw r.reason;
@@ -233,6 +242,7 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
     probeResults,
     replay,
     { mode: admins.mode, ipv6InUse, own },
+    netResults,
   );
   if (!probeResults && probeError) {
     findings.push(probesFailed(probeError));

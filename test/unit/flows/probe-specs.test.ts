@@ -34,7 +34,7 @@ const cls = (o: Partial<FlowInventoryT['classes'][number]>): FlowInventoryT['cla
 
 describe('flows to replay', () => {
   it('inbound live classes, declared inbound flows and listeners become probes; live established and declared ones block', () => {
-    const { probes, unprobed } = flowProbes(
+    const { probes, net, unprobed } = flowProbes(
       inv({
         classes: [
           cls({}),
@@ -60,10 +60,51 @@ describe('flows to replay', () => {
       ['listener', 'tcp', null, null, 9100, false],
       ['listener', 'tcp', null, null, 80, false],
     ]);
+    // Outbound, ICMP and declared outbound flows are network replays now; PMTU rides on the first outbound TCP flow.
+    expect(net.map((p) => [p.origin, p.net.kind, p.net.proto, p.net.src, p.net.dst, p.net.port])).toEqual([
+      ['live', 'out', 'tcp', '10.0.0.1', '10.0.9.7', 5432],
+      ['live', 'echo', 'icmp', '10.0.9.7', '10.0.0.1', null],
+      ['declared', 'out', 'udp', '10.0.0.1', '10.0.0.2', 53],
+      ['derived', 'pmtu', 'tcp', '10.0.0.1', '10.0.9.7', 5432],
+    ]);
+    expect(net.every((p) => /^net#\d+$/.test(p.tag))).toBe(true);
+    expect(unprobed).toEqual([]);
+  });
+
+  it('lists SCTP, tunnels and multicast as not probed, never as passing; IPv6 in use adds neighbour discovery', () => {
+    const { net, unprobed } = flowProbes(
+      inv({
+        localAddresses: ['10.0.0.1', '2001:db8::1'],
+        classes: [
+          cls({ proto: 'sctp', port: 3868 }),
+          cls({ proto: 'gre', port: null }),
+          cls({ proto: 'other', port: null }),
+          cls({ proto: 'udp', direction: 'out', sample: '239.1.1.1', peer: '239.1.1.1', port: 5000 }),
+          cls({
+            family: 'ipv6',
+            proto: 'icmpv6',
+            peer: '2001:db8::/64',
+            sample: '2001:db8::9',
+            local: '2001:db8::1',
+            port: null,
+          }),
+        ],
+        declared: [
+          { proto: 'tcp', from: '10.0.0.0/24', to: '10.0.5.5', port: 8080, name: 'be', direction: 'forward', line: 1 },
+        ],
+      }),
+    );
     expect(unprobed.map((u) => u.why)).toEqual([
-      'outbound flows are not replayed yet',
-      'icmp flows are not replayed yet',
-      'outbound and forwarded flows are not replayed yet',
+      'SCTP is not replayed',
+      'a GRE tunnel is not modelled',
+      'this protocol (a tunnel, IPsec…) is not modelled',
+      'multicast and broadcast flows are not replayed',
+    ]);
+    // The forwarded flow is replayed from a client of its prefix that is not the host's own address.
+    expect(net.map((p) => `${p.net.kind} ${p.net.src} ${p.net.dst}`)).toEqual([
+      'echo 2001:db8::9 2001:db8::1',
+      'forward 10.0.0.2 10.0.5.5',
+      'nd  2001:db8::1',
     ]);
   });
 
