@@ -1,4 +1,4 @@
-import { listNftRuleset, listNftTableSet, listNftText, type NftListing } from '../backends/nft.js';
+import { listNftRuleset, listNftTableSet, listNftTableSetText, listNftText, type NftListing } from '../backends/nft.js';
 import { nftGeneration, sameGeneration, type GenerationT } from '../backends/nft-generation.js';
 import { textModel } from '../ruleset/text-model.js';
 import { legacyTableNames, saveIptablesNft, saveLegacy } from '../backends/iptables.js';
@@ -56,7 +56,9 @@ function nftListing(
       family: key.slice(0, key.indexOf(' ')),
       name: key.slice(key.indexOf(' ') + 1),
     }));
-    return listNftTableSet(netns, names).then((l) => (withJson ? l : { text: l.text, json: null }));
+    return withJson
+      ? listNftTableSet(netns, names)
+      : listNftTableSetText(netns, names).then((text) => ({ text, json: null }));
   }
   return withJson ? listNftRuleset(netns) : listNftText(netns).then((text) => ({ text, json: null }));
 }
