@@ -8,7 +8,7 @@ import { expectContract } from '../helpers/contract.js';
 import { isRoot, liveRuleset, loadRuleset } from '../helpers/netns.js';
 import { writePlan } from '../e2e/plan-fixture.js';
 import { FILTER_TABLE, OPEN_8080, SSH_BASE, changed, restored, useChangeWindow } from '../helpers/window-fixture.js';
-import { spawnCli } from '../e2e/pty.js';
+import { spawnCli, type PtySession } from '../e2e/pty.js';
 import { alive, guardPids, journal, waitFor, waitForRuleset } from '../e2e/state-probe.js';
 
 // Long enough that the 20 % point (3 s) comes after the CLI returned on a loaded 2-core machine (an 8 s
@@ -26,6 +26,24 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
   afterEach(() => {
     for (const pid of Object.values(guardPids(state.path))) kill(pid, 'SIGCONT');
   });
+
+  /** An interactive apply at a real terminal (the CLI waits, as the third guard), with a window of `seconds`. */
+  const applyAtTerminal = async (seconds: number): Promise<PtySession> => {
+    loadRuleset(ns.name, SSH_BASE);
+    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
+    return spawnCli([
+      '--netns',
+      ns.name,
+      '--state-dir',
+      state.path,
+      'apply',
+      '--plan',
+      plan,
+      '--timeout',
+      String(seconds),
+      '--yes',
+    ]);
+  };
 
   const applyNoWait = async (): Promise<{ changeId: string; deadlineAt: number }> => {
     loadRuleset(ns.name, SSH_BASE);
@@ -106,20 +124,7 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
   });
 
   it('interactive apply, every guard SIGKILLed: the waiting CLI rolls back at the deadline itself', async () => {
-    loadRuleset(ns.name, SSH_BASE);
-    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
-    const s = spawnCli([
-      '--netns',
-      ns.name,
-      '--state-dir',
-      state.path,
-      'apply',
-      '--plan',
-      plan,
-      '--timeout',
-      String(WINDOW_S),
-      '--yes',
-    ]);
+    const s = await applyAtTerminal(WINDOW_S);
     await s.waitForOutput('Type the code', 20_000);
     const pending = JSON.parse(readFileSync(join(state.path, 'pending.json'), 'utf8'));
     const g = guardPids(state.path);
@@ -143,20 +148,7 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
   });
 
   it('interactive apply, every guard SIGKILLed, then any command: it re-arms both guards (the CLI still holds the change)', async () => {
-    loadRuleset(ns.name, SSH_BASE);
-    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
-    const s = spawnCli([
-      '--netns',
-      ns.name,
-      '--state-dir',
-      state.path,
-      'apply',
-      '--plan',
-      plan,
-      '--timeout',
-      '60',
-      '--yes',
-    ]);
+    const s = await applyAtTerminal(60);
     await s.waitForOutput('Type the code', 20_000);
     const g = guardPids(state.path);
     for (const signal of ['SIGSTOP', 'SIGKILL'] as const) for (const pid of [g[1], g[2]]) kill(pid, signal);
@@ -170,20 +162,7 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
   });
 
   it('every guard and the CLI SIGKILLed together: status and log say UNGUARDED, other commands warn, recover restores', async () => {
-    loadRuleset(ns.name, SSH_BASE);
-    const plan = await writePlan(state.path, ns.name, OPEN_8080, FILTER_TABLE);
-    const s = spawnCli([
-      '--netns',
-      ns.name,
-      '--state-dir',
-      state.path,
-      'apply',
-      '--plan',
-      plan,
-      '--timeout',
-      '60',
-      '--yes',
-    ]);
+    const s = await applyAtTerminal(60);
     await s.waitForOutput('Type the code', 20_000);
     const g = guardPids(state.path);
     kill(g[1], 'SIGSTOP');
