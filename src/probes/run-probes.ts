@@ -93,6 +93,21 @@ async function swapNft(o: ProbeRuleset, host: string, dir: string): Promise<void
     );
 }
 
+/**
+ * Names what decided the failed probes that nft's trace did not see (no deciding rule), by the format's
+ * explain() (iptables-legacy: the dropping rule whose counter moved), read once in namespace `ns`.
+ */
+export async function explainUnseen(results: ProbeResult[], format: ProbeOptions['format'], ns: string): Promise<void> {
+  const unexplained = results.filter((r) => !r.pass && r.decidedBy === null);
+  if (!format?.explain || unexplained.length === 0) return;
+  const decided = await format.explain(ns);
+  for (const r of unexplained) {
+    r.decidedBy = decided;
+    // explain() names a dropping rule or DROP policy (legacy counters): that is the verdict.
+    if (decided && /-j DROP\b|policy DROP\b/.test(decided)) r.verdict = 'drop';
+  }
+}
+
 /** What loads the base and swaps the proposal in a probe namespace (the fields of ProbeOptions it reads). */
 export type ProbeRuleset = Pick<ProbeOptions, 'baseText' | 'proposalText' | 'format'>;
 
@@ -485,15 +500,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
         .filter(Boolean)
         .join('; ');
     }
-    const unexplained = results.filter((r) => !r.pass && r.decidedBy === null);
-    if (o.format?.explain && unexplained.length) {
-      const decided = await o.format.explain(host);
-      for (const r of unexplained) {
-        r.decidedBy = decided;
-        // explain() names a dropping rule or DROP policy (legacy counters): that is the verdict.
-        if (decided && /-j DROP\b|policy DROP\b/.test(decided)) r.verdict = 'drop';
-      }
-    }
+    await explainUnseen(results, o.format, host);
     // A declared flow that a DNAT rule rewrote: say so, and which rule.
     for (const r of results.filter((x) => x.kind === 'must-allow' || x.kind === 'must-deny')) {
       const m = /\(([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)\)$/.exec(r.description);
