@@ -232,6 +232,41 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     await expectContract('log', cli('log', '--json').json);
   });
 
+  it('a chain the change deleted that another program made again under that name: a detected conflict, that chain restored whole (never the old rules on top of the new ones), what the program put in it named as lost', async () => {
+    // The admin's chain web, jumped to from input; the change deletes both.
+    nft(ns.name, ['add', 'chain', 'inet', 'mine', 'web']);
+    nft(ns.name, ['add', 'rule', 'inet', 'mine', 'web', 'tcp', 'dport', '8443', 'counter', 'drop']);
+    nft(ns.name, ['add', 'rule', 'inet', 'mine', 'input', 'jump', 'web']);
+    const before = shape(ns.name);
+    const webBefore = chainText('web');
+    const version = apply(
+      4,
+      `delete rule inet mine input handle ${handleOf(ns.name, 'jump web')}\ndelete chain inet mine web\ninsert rule inet mine input tcp dport 9999 drop\n`,
+    );
+    expect(nft(ns.name, ['list', 'table', 'inet', 'mine'])).not.toContain('chain web');
+    // Another program creates its own chain web in the window, with a rule of its own.
+    nft(ns.name, ['add', 'chain', 'inet', 'mine', 'web']);
+    nft(ns.name, ['add', 'rule', 'inet', 'mine', 'web', 'udp', 'dport', '5353', 'accept']);
+    const change = await rolledBack(version);
+    expect(change).toMatchObject({
+      state: 'rolled-back',
+      rollbackMethod: 'inverse',
+      error: null,
+      overwritten: ['inet mine chain web (restored whole: lost what others added: "udp dport 5353 accept")'],
+      overwrittenObjects: [
+        { table: 'inet mine', object: 'chain web', lost: ['udp dport 5353 accept'], putBack: [], removed: false },
+      ],
+    });
+    expect(change.conflict).toMatch(
+      /could not run as it was \(.*File exists\).*restored whole instead: chain inet mine web$/,
+    );
+    // The chain is the admin's again, rule for rule (not the old rule appended to the other program's), and
+    // the whole table is as before the change.
+    expect(chainText('web')).toBe(webBefore);
+    expect(shape(ns.name)).toBe(before);
+    expect(cli('log').stdout).toContain('lost from inet mine chain web (others added it): "udp dport 5353 accept"');
+  });
+
   it('what cannot be restored alone (a chain the change created, now jumped to by another program) restores its table whole, naming every object it overwrote', async () => {
     const before = shape(ns.name);
     const version = apply(4);

@@ -132,6 +132,38 @@ describe('per-object fallback of the inverse rollback', () => {
     expect(restoredWhole(withX, busy)).toEqual(['table inet t']);
   });
 
+  it('a chain the change deleted is re-created with `create`; one another program made again (File exists) is restored whole, emptied first and refilled last', () => {
+    const gone = AFTER.replace(/\tchain d \{[^}]*\}\n/, '');
+    const inv2 = inverseDelta(BEFORE, gone, T, WHOLE);
+    const d = inv2.objects.findIndex((o) => o.name === 'd');
+    expect(inv2.objects[d]).toMatchObject({ kind: 'chain', change: 'deleted' });
+    const lines = inv2.nftScript.split('\n');
+    const line = lines.indexOf('create chain inet t d') + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(lines).toContain('add rule inet t d tcp dport 7 accept');
+    const first = { script: inv2.nftScript, origins: inv2.origins.map((object) => ({ object, restore: false })) };
+    const exists = nextChoice(
+      inv2,
+      first,
+      `/dev/stdin:${line}:24-24: Error: Could not process rule: File exists\n`,
+      noFallback(),
+    )!;
+    expect([...exists.wholeObjects]).toEqual([d]);
+    expect(restoredWhole(inv2, exists)).toEqual(['chain inet t d']);
+    const built = buildFallback(inv2, WHOLE, exists)!.script.split('\n');
+    expect(built.slice(0, 2)).toEqual(['add chain inet t d', 'flush chain inet t d']);
+    expect(built).not.toContain('create chain inet t d');
+    expect(built.slice(-4)).toEqual(['add chain inet t d {', '\t\ttcp dport 7 accept', '}', '']);
+    // Any other refusal of a deleted chain's line still restores its table whole.
+    const other = nextChoice(
+      inv2,
+      first,
+      `/dev/stdin:${line + 1}:1-3: Error: No such file or directory\n`,
+      noFallback(),
+    )!;
+    expect(restoredWhole(inv2, other)).toEqual(['table inet t']);
+  });
+
   it('a block that is not where apply recorded it is never cut blindly', () => {
     const choice = { ...noFallback(), wholeObjects: new Set([1]) };
     expect(buildFallback(inv, `#${WHOLE}`, choice)).toBeNull();
