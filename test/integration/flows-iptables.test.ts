@@ -15,11 +15,13 @@ const BASE = `*filter
 :FORWARD ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
 -A INPUT -i lo -j ACCEPT
--A OUTPUT -p tcp -m tcp --dport 853 -j ACCEPT
 COMMIT
 `;
 const CUT = '*filter\n-A OUTPUT -p udp --dport 53 -j DROP\nCOMMIT\n';
-const FLOWS = `udp to ${LAB.resolver}:53 out name=dns\ntcp to ${LAB.resolver}:443 out name=https\n`;
+// Two rules cutting two flows: each flow is named by its own rule (on legacy: the rule limited to its port).
+const CUT_TWO =
+  '*filter\n-A OUTPUT -p tcp --dport 853 -j REJECT --reject-with tcp-reset\n-A OUTPUT -p udp --dport 53 -j DROP\nCOMMIT\n';
+const FLOWS = `udp to ${LAB.resolver}:53 out name=dns\ntcp to ${LAB.resolver}:443 out name=https\ntcp to ${LAB.resolver}:853 out name=upstream\n`;
 
 interface Finding {
   code: string;
@@ -84,6 +86,23 @@ describe.skipIf(!isRoot)('network replay of iptables proposals (real kernel, flo
       const unprobed = findings.filter((f) => f.code === 'FLOWS_NOT_PROBED').map((f) => f.message);
       expect(unprobed.join(' ')).not.toContain(LAB.resolver);
       // Planning left the live rules alone.
+      expect(save(variant)).toBe(before);
+
+      const two = join(dir, `two-${variant}.v4`);
+      writeFileSync(two, CUT_TWO);
+      const both = fwsafe(['--netns', host, 'plan', two, '--flows-file', flowsFile, '--json'], { timeoutMs: 120_000 });
+      expect(both.status, both.stderr).toBe(0);
+      const cutTwo = (both.json.findings as Finding[]).filter((f) => f.code === 'FLOW_CUT');
+      const at = (port: number) => cutTwo.find((f) => f.message.includes(`${LAB.resolver}:${port} `));
+      const detailTwo = JSON.stringify(cutTwo, null, 1);
+      expect(at(53)?.location ?? '', detailTwo).toMatch(named);
+      expect(at(853)?.location ?? '', detailTwo).toMatch(
+        variant === 'nft'
+          ? /^ip filter OUTPUT: .*tcp dport 853 .*reject/
+          : /^iptables-legacy v4 filter OUTPUT: -A OUTPUT -p tcp -m tcp --dport 853 -j REJECT --reject-with tcp-reset\b/,
+      );
+      expect(at(853)!.message).toMatch(/rejected by /);
+      expect(at(443), detailTwo).toBeUndefined();
       expect(save(variant)).toBe(before);
 
       // Bad input: a clear error, the ruleset unchanged (through apply, the path that would change it).
