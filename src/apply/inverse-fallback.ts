@@ -73,9 +73,8 @@ export function buildFallback(
   for (const i of choice.wholeObjects) {
     const o = objects[i];
     if (!o || choice.wholeTables.has(o.table)) continue;
-    // A chain the change deleted that another program made again is restored whole too (emptied, refilled).
-    const block =
-      o.change === 'changed' || (o.change === 'deleted' && o.kind === 'chain') ? blockOf(o, wholeScript) : null;
+    // A chain or set the change deleted that another program made again is restored whole too (emptied, refilled).
+    const block = o.change === 'changed' || o.change === 'deleted' ? blockOf(o, wholeScript) : null;
     if (block === null) return null;
     const [empty, refill] = restoreParts(o, block);
     push(first, empty, { object: i, restore: true });
@@ -108,7 +107,7 @@ export function failedLines(stderr: string): { line: number; message: string }[]
 
 /**
  * The next choice after nft refused `built` with `stderr`: each failed line's object restored whole (a created
- * object already gone: its deletion left out; a deleted chain another program made again: restored whole),
+ * object already gone: its deletion left out; a deleted chain or set another program made again: restored whole),
  * an object whose whole restore failed: its table whole.
  * null when nothing new can be tried (no line named, or a table restored whole failed itself).
  */
@@ -131,8 +130,8 @@ export function nextChoice(
     if (origin === undefined || 'table' in origin) return null;
     const o = objects[origin.object]!;
     if (o.kind === 'table') return null;
-    if (!origin.restore && o.change === 'deleted' && o.kind === 'chain' && /File exists/.test(message)) {
-      // The change deleted this chain and another program created one of that name meanwhile: restore it whole.
+    if (!origin.restore && o.change === 'deleted' && /File exists/.test(message)) {
+      // The change deleted this chain (or set, map) and another program created one of that name meanwhile: restore it whole.
       next.wholeObjects.add(origin.object);
     } else if (origin.restore || o.change !== 'changed') {
       // A created object that is gone already: nothing to undo. Anything else: restore its table whole.

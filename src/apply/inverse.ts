@@ -182,7 +182,10 @@ function tableInverse(
     const sa = a.sets.get(name);
     if (!sa) {
       const origin = objectOf({ table: key, kind: sb.kind, name, change: 'deleted', header: null });
-      local.addSets.push({ text: `table ${key} {\n${sb.raw}\n}\n`, origin });
+      // `create` (its declaration) first, as for a chain: one another program made meanwhile is refused
+      // (File exists), never merged with these elements; then the set as listed gives its elements back.
+      const create = `create ${sb.kind} ${key} ${name} {\n${sb.decl.slice(1, -1).join('\n')}\n}\n`;
+      local.addSets.push({ text: `${create}table ${key} {\n${sb.raw}\n}\n`, origin });
       ops.push(`re-create ${sb.kind} ${key} ${name} (the change deleted it)`);
       continue;
     }

@@ -267,6 +267,44 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     expect(cli('log').stdout).toContain('lost from inet mine chain web (others added it): "udp dport 5353 accept"');
   });
 
+  it('a set the change deleted that another program made again under that name: only that set restored whole, the element it had named as lost', async () => {
+    nft(ns.name, [
+      'add',
+      'set',
+      'inet',
+      'mine',
+      'allow',
+      '{',
+      'type',
+      'ipv4_addr;',
+      'elements',
+      '=',
+      '{',
+      '192.0.2.50',
+      '}',
+      ';',
+      '}',
+    ]);
+    const before = shape(ns.name);
+    const version = apply(4, 'delete set inet mine allow\ninsert rule inet mine input tcp dport 9999 drop\n');
+    expect(nft(ns.name, ['list', 'table', 'inet', 'mine'])).not.toContain('set allow');
+    nft(ns.name, ['add', 'set', 'inet', 'mine', 'allow', '{', 'type', 'ipv4_addr;', '}']);
+    nft(ns.name, ['add', 'element', 'inet', 'mine', 'allow', '{', '198.51.100.9', '}']);
+    const change = await rolledBack(version);
+    expect(change).toMatchObject({
+      state: 'rolled-back',
+      rollbackMethod: 'inverse',
+      error: null,
+      overwrittenObjects: [
+        { table: 'inet mine', object: 'set allow', lost: ['198.51.100.9'], putBack: [], removed: false },
+      ],
+    });
+    expect(change.conflict).toMatch(/File exists.*restored whole instead: set inet mine allow$/);
+    // The set holds the admin's element only (not merged with the other program's); the table is as before.
+    expect(nft(ns.name, ['list', 'set', 'inet', 'mine', 'allow'])).toMatch(/elements = \{ 192\.0\.2\.50 \}/);
+    expect(shape(ns.name)).toBe(before);
+  });
+
   it('what cannot be restored alone (a chain the change created, now jumped to by another program) restores its table whole, naming every object it overwrote', async () => {
     const before = shape(ns.name);
     const version = apply(4);

@@ -164,6 +164,29 @@ describe('per-object fallback of the inverse rollback', () => {
     expect(restoredWhole(inv2, other)).toEqual(['table inet t']);
   });
 
+  it('a set the change deleted is re-created with `create` (declaration) before its elements; made again by another program: restored whole', () => {
+    const gone = AFTER.replace(/\tset s \{[^}]*\}[^}]*\}\n\n/, '');
+    expect(gone).not.toContain('set s');
+    const inv3 = inverseDelta(BEFORE, gone.replace('ip saddr @s drop', ''), T, WHOLE);
+    const i = inv3.objects.findIndex((o) => o.name === 's');
+    expect(inv3.objects[i]).toMatchObject({ kind: 'set', change: 'deleted' });
+    const lines = inv3.nftScript.split('\n');
+    const line = lines.indexOf('create set inet t s {') + 1;
+    expect(lines.slice(line - 1, line + 2)).toEqual(['create set inet t s {', 'type ipv4_addr', '}']);
+    const first = { script: inv3.nftScript, origins: inv3.origins.map((object) => ({ object, restore: false })) };
+    const exists = nextChoice(
+      inv3,
+      first,
+      `/dev/stdin:${line}:19-19: Error: Could not process rule: File exists\n`,
+      noFallback(),
+    )!;
+    expect(restoredWhole(inv3, exists)).toEqual(['set inet t s']);
+    const built = buildFallback(inv3, WHOLE, exists)!.script;
+    expect(built.startsWith('flush set inet t s\n')).toBe(true);
+    expect(built).not.toContain('create set');
+    expect(built).toContain('add set inet t s {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1 }\n}\n');
+  });
+
   it('a block that is not where apply recorded it is never cut blindly', () => {
     const choice = { ...noFallback(), wholeObjects: new Set([1]) };
     expect(buildFallback(inv, `#${WHOLE}`, choice)).toBeNull();
