@@ -35,6 +35,8 @@ async function side(store: HistoryStore, ref: string, netns: string | null): Pro
  */
 function notCompared(older: Side, newer: Side, ours: Set<string>, newerSide: 'from' | 'to'): NotComparedTableT[] {
   const before = new Set(tableBlocks(older.snapshot.nft.text).map((t) => t.key));
+  // Cut out without parsing a rule first: most diffs have no new table, and a model of 50k rules costs.
+  if (tableBlocks(newer.snapshot.nft.text).every((t) => before.has(t.key))) return [];
   const model = textModel(newer.snapshot.nft.text);
   return model.tables
     .filter((t) => !before.has(t.key) && laterTable(model, ours, t.key) !== 'fwsafe')
@@ -95,12 +97,10 @@ export async function diffVersions(options: {
   const to = await side(store, options.b ?? 'live', options.netns);
   // Live is the newest; of two versions, the higher id.
   const age = (s: Side): number => s.version ?? Number.POSITIVE_INFINITY;
-  const fromIsNewer = age(from) > age(to);
-  const skipped = options.all
-    ? []
-    : fromIsNewer
-      ? notCompared(to, from, fwsafeTables(store, options.netns), 'from')
-      : notCompared(from, to, fwsafeTables(store, options.netns), 'to');
+  const [older, newer, newerSide] = age(from) > age(to) ? [to, from, 'from' as const] : [from, to, 'to' as const];
+  // The fwsafe changes of the namespace the newer side was taken in (live: the one named by --netns).
+  const where = newer.version === null ? options.netns : store.get(newer.version).netns;
+  const skipped = options.all ? [] : notCompared(older, newer, fwsafeTables(store, where), newerSide);
   const [fromText, toText] = [comparable(from, skipped), comparable(to, skipped)];
   const label = (s: Side): string => (s.version === null ? 'live' : `version ${s.version}`);
   const unified =

@@ -222,6 +222,11 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
       /Not compared: a table of other owners, not managed by fwsafe \(in live but not in version \d+/,
     );
     expect(dt.stdout).toMatch(/^ {2}ip nat \(iptables-nft-managed; chains of docker; /m);
+    // --all compares every table: docker's is a difference then.
+    const all = cli(['diff', n, 'live', '--all', '--json']);
+    expect(all.json.identical).toBe(false);
+    expect(all.json.unified).toContain('DOCKER');
+    expect(all.json.notCompared).toEqual([]);
     expect(nft(ns.name, ['list', 'table', 'ip', 'nat'])).toBe(docker);
     expect(dockerSave()).toBe(dockerRules);
     const again = cli(['rollback', n, '--no-wait', '--json']);
