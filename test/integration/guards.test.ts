@@ -14,6 +14,9 @@ import { alive, guardPids, journal, waitFor, waitForRuleset } from '../e2e/state
 // Long enough that the 20 % point (3 s) comes after the CLI returned on a loaded 2-core machine (an 8 s
 // window was too short once at load average ~20: apply returned after its 20 % point).
 const WINDOW_S = 15;
+// The rollback-lateness goal (docs/performance.md: ≤ 250 ms after the deadline at 500 rules; this table is
+// smaller). Measured under load up to 19: 13–186 ms over 47 guard kills, the CLI 19–108 ms.
+const LATENESS_GOAL_MS = 250;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kill = (pid: number | null, signal: NodeJS.Signals): void => {
@@ -95,7 +98,7 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
         );
         expect(done).toMatchObject({ reason: 'timeout' });
         expect(done.afterDeadlineMs).toBeGreaterThanOrEqual(0);
-        expect(done.afterDeadlineMs).toBeLessThanOrEqual(1000);
+        expect(done.afterDeadlineMs, 'lateness within the goal').toBeLessThanOrEqual(LATENESS_GOAL_MS);
         expect(journal(state.path).some((e) => String(e.event).includes('recover') || e.reason === 'recover')).toBe(
           false,
         );
@@ -142,7 +145,7 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
     const done = journal(state.path).find((e) => e.event === 'change-rolled-back');
     console.log(`CLI as the last guard: journal afterDeadlineMs ${done?.afterDeadlineMs}`);
     expect(done).toMatchObject({ reason: 'timeout', changeId: pending.changeId });
-    expect(done.afterDeadlineMs).toBeLessThanOrEqual(1000);
+    expect(done.afterDeadlineMs, 'lateness within the goal').toBeLessThanOrEqual(LATENESS_GOAL_MS);
     // No guard did it: the watchdog log has no rollback line.
     expect(readFileSync(join(state.path, 'watchdog.log'), 'utf8')).not.toMatch(/rolled-back/);
   });
