@@ -260,11 +260,13 @@ describe('confirm', () => {
   });
 
   it('an early claim taken before the deadline wins the race even when the rest loads after it', async () => {
-    const p = applied({ deadlineMonoNs: String(monoNowNs() + 200_000_000n) });
+    // 1.5 s: the claim must be taken before the deadline even on a loaded machine (200 ms was missed at load 15).
+    const deadline = monoNowNs() + 1_500_000_000n;
+    const p = applied({ deadlineMonoNs: String(deadline) });
     const at = earlyClaim(dir, undefined);
     expect(at).not.toBeNull();
     expect(readClaim(store.paths)).toMatchObject({ pid: process.pid, changeId: p.changeId });
-    await new Promise((r) => setTimeout(r, 300)); // the deadline passes while "loading"
+    while (monoNowNs() <= deadline) await new Promise((r) => setTimeout(r, 20)); // the deadline passes while "loading"
     await expect(confirmPending({ stateDir: dir, claimedAtNs: at })).resolves.toMatchObject({ changeId: p.changeId });
     expect(change(p).state).toBe('confirmed');
     expect(claimed()).toBe(false);
