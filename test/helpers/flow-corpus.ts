@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, loadRuleset } from './netns.js';
-import { fwsafe } from './cli.js';
+import { fwsafeAsync } from './cli.js';
 import { removeStateDir } from './state-dir.js';
 import {
   BASE_RULESET,
@@ -74,11 +74,10 @@ export function corpusSuite(title: string, files: string[]): void {
       writeFileSync(flowsFile, FLOWS_FILE);
       original = await buildLab('fo');
       copy = await buildLab('fc');
-      startTraffic(original);
-      startTraffic(copy);
+      await Promise.all([startTraffic(original), startTraffic(copy)]);
       // The copy under the base: every flow of the lab works (otherwise a "cut" would mean nothing).
-      expect([...observe(copy)].sort()).toEqual([...FLOW_IDS].sort());
-      expect(exposed(copy)).toEqual([]);
+      expect([...(await observe(copy))].sort()).toEqual([...FLOW_IDS].sort());
+      expect(await exposed(copy)).toEqual([]);
     }, 120_000);
     afterAll(() => {
       if (original) removeLab(original);
@@ -87,13 +86,27 @@ export function corpusSuite(title: string, files: string[]): void {
     });
 
     for (const file of files) {
-      it(file, () => {
+      it(file, async () => {
         const expect_ = expectation(file);
         const path = join(CORPUS, file);
-        refreshTraffic(original!);
+        await refreshTraffic(original!);
+        // The prediction (in the original) and reality (in the copy) side by side: two labs, no namespace,
+        // process or conntrack table in common; each used to wait for the other.
         const started = performance.now();
-        const r = fwsafe(['--netns', original!.ns.host, 'plan', path, '--flows-file', flowsFile, '--json']);
-        const ms = Math.round(performance.now() - started);
+        const args = ['--netns', original!.ns.host, 'plan', path, '--flows-file', flowsFile, '--json'];
+        const planning = fwsafeAsync(args, { timeoutMs: 60_000 }).then((r) => ({
+          r,
+          ms: Math.round(performance.now() - started),
+        }));
+
+        // Reality: the same proposal applied in the copy, the traffic observed, the base restored.
+        const text = readFileSync(path, 'utf8');
+        loadRuleset(copy!.ns.host, text);
+        const works = await observe(copy!);
+        const open = await exposed(copy!);
+        loadRuleset(copy!.ns.host, BASE_RULESET);
+
+        const { r, ms } = await planning;
         expect(r.status, r.stderr).toBe(0);
         const findings = r.json.findings as Finding[];
         const cuts = findings.filter((f) => f.code === 'FLOW_CUT');
@@ -101,13 +114,6 @@ export function corpusSuite(title: string, files: string[]): void {
         const predictedExposed = CORPUS_PORTS.filter((p) =>
           findings.some((f) => f.code === 'FLOW_NEWLY_EXPOSED' && f.message.includes(`:${p} `)),
         );
-
-        // Reality: the same proposal applied in the copy, the traffic observed, the base restored.
-        const text = readFileSync(path, 'utf8');
-        loadRuleset(copy!.ns.host, text);
-        const works = observe(copy!);
-        const open = exposed(copy!);
-        loadRuleset(copy!.ns.host, BASE_RULESET);
         // PMTU is observed over the upstream TCP flow: with that flow cut there is nothing to observe.
         const broken = FLOW_IDS.filter((id) => !works.has(id) && !(id === 'pmtu' && !works.has('upstream')));
 
