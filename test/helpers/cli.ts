@@ -36,14 +36,17 @@ export function fwsafe(
 }
 
 /** fwsafe() without blocking the event loop: other work (a second lab, a poll) goes on meanwhile. */
-export function fwsafeAsync(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function fwsafeAsync(
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
       {
         encoding: 'utf8',
-        env: { ...process.env, NO_COLOR: '1' },
+        env: { ...process.env, NO_COLOR: '1', ...options.env },
         timeout: options.timeoutMs ?? 120_000,
         maxBuffer: 64 * 1024 * 1024,
       },
