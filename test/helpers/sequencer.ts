@@ -4,23 +4,23 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 // The order the two workers take test files in: longest first, so neither is left with a long file
 // while the other idles at the end. vitest's own order uses the durations of the last run on this
 // machine (node_modules/.vite); a clean clone (CI) has none, and vitest then runs the largest files
-// first, which put the three flows-corpus files (7 lines each, ~2 minutes each) last.
+// first, which put the three flows-corpus files (7 lines each, 1-2 minutes each) last.
 //
 // Seconds per file in a full run on 2 cores (a full run's per-file figures, scaled by single-file timings
 // of later changes, all under load): only the order matters, not the figures. Files missing here:
 // integration and e2e files count as DEFAULT_S, unit files 0. A new file over ~30 s belongs here.
 const SECONDS: Record<string, number> = {
-  'test/integration/flows-corpus-c.test.ts': 120,
   'test/integration/iptables-corpus.test.ts': 100,
-  'test/integration/flows-corpus-b.test.ts': 100,
   'test/integration/probes-corpus.test.ts': 90,
   'test/integration/iptables.test.ts': 90,
   'test/integration/conformance-1.test.ts': 90,
   'test/integration/conformance-3.test.ts': 90,
   'test/integration/guards.test.ts': 90,
   'test/integration/firewalld-window.test.ts': 88,
-  'test/integration/flows-corpus-a.test.ts': 80,
   'test/integration/gate.test.ts': 80,
+  'test/integration/flows-corpus-a.test.ts': 75,
+  'test/integration/flows-corpus-b.test.ts': 70,
+  'test/integration/flows-corpus-c.test.ts': 70,
   'test/integration/apply.test.ts': 65,
   'test/integration/watchdog.test.ts': 60,
   'test/integration/firewalld-apply.test.ts': 57,
