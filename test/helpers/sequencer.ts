@@ -25,6 +25,7 @@ const SECONDS: Record<string, number> = {
   'test/integration/watchdog.test.ts': 60,
   'test/integration/firewalld-apply.test.ts': 57,
   'test/integration/iptables-docker.test.ts': 50,
+  'test/integration/flows-iptables.test.ts': 50,
   'test/integration/plan.test.ts': 49,
   'test/integration/lab.test.ts': 45,
   'test/integration/flows.test.ts': 45,
