@@ -1,4 +1,5 @@
 import { sameGeneration } from '../backends/nft-generation.js';
+import { debugLog } from '../run/debug.js';
 import { contentHash, normaliseIptablesSave } from '../snapshot/hash.js';
 import { tableBlocks } from '../snapshot/table-blocks.js';
 
@@ -6,6 +7,7 @@ export { pickTables } from '../snapshot/table-blocks.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import type { HistoryStore } from './store.js';
+import type { TableStore } from './table-store.js';
 
 // Content the datapath updates without a commit (dynamic sets, element timeouts, quotas, meters): the
 // generation proves nothing about it, so a table holding any is always listed again. Plain substring
@@ -31,6 +33,7 @@ export function composeSnapshot(
   fromVersion: number,
   partial: SnapshotT,
   steps: 0 | 1,
+  tables?: TableStore,
 ): SnapshotT | null {
   const listed = partial.listedTables;
   if (!listed || from.listedTables) return null;
@@ -43,26 +46,30 @@ export function composeSnapshot(
   if (kept.some((t) => volatile(t.raw))) return null;
   // `list ruleset` prints tables in creation order, the order of their handles.
   const fresh = tableBlocks(partial.nft.text);
-  const tables = [...kept, ...fresh].sort((a, b) => a.handle - b.handle);
-  const text = tables.map((t) => t.raw).join('');
+  const blocks = [...kept, ...fresh].sort((a, b) => a.handle - b.handle);
+  const text = blocks.map((t) => t.raw).join('');
   // The kept tables' rules are the earlier version's count less those of the tables listed again.
   const relisted = earlier.filter((t) => listed.includes(t.key));
   const rules =
     from.summary.nftRules -
     relisted.reduce((n, t) => n + ruleCount(t.raw), 0) +
     fresh.reduce((n, t) => n + ruleCount(t.raw), 0);
-  // Nothing committed, nothing volatile and the same legacy rules: the same content, so the same hash (no need to normalise 50k rules).
+  // Nothing committed, nothing volatile and the same legacy rules: the same content, so the same hash (no need to
+  // normalise 50k rules). Otherwise the table store normalises only the tables it has not seen before.
+  const legacy = { legacyV4: partial.iptablesLegacy.v4, legacyV6: partial.iptablesLegacy.v6 };
   const hash =
     steps === 0 && sameLegacy(from, partial) && !fresh.some((t) => volatile(t.raw))
       ? from.hash
-      : contentHash({ nftText: text, legacyV4: partial.iptablesLegacy.v4, legacyV6: partial.iptablesLegacy.v6 });
+      : tables
+        ? tables.contentHash(blocks, legacy)
+        : contentHash({ nftText: text, ...legacy });
   const { listedTables: _listed, ...whole } = partial;
   return {
     ...whole,
     hash,
     nft: { text, json: null },
     iptablesNft: from.iptablesNft,
-    summary: { ...partial.summary, nftTables: tables.length, nftRules: rules, iptablesNft: from.summary.iptablesNft },
+    summary: { ...partial.summary, nftTables: blocks.length, nftRules: rules, iptablesNft: from.summary.iptablesNft },
     reused: { version: fromVersion, tables: kept.map((t) => t.key) },
   };
 }
@@ -76,7 +83,9 @@ export async function completeSnapshot(store: HistoryStore, netns: string | null
   const latest = snap.generation ? store.ids().at(-1) : undefined;
   if (latest !== undefined) {
     try {
-      const composed = composeSnapshot(store.snapshot(latest), latest, snap, 0);
+      const from = store.snapshot(latest);
+      debugLog(`history: version ${latest} read`);
+      const composed = composeSnapshot(from, latest, snap, 0, store.tables);
       if (composed) return composed;
     } catch {
       // an unreadable earlier snapshot proves nothing: list
