@@ -1,20 +1,13 @@
 import { sameGeneration } from '../backends/nft-generation.js';
 import { debugLog } from '../run/debug.js';
 import { contentHash, normaliseIptablesSave } from '../snapshot/hash.js';
-import { tableBlocks } from '../snapshot/table-blocks.js';
+import { tableBlocks, volatileTable } from '../snapshot/table-blocks.js';
 
 export { pickTables } from '../snapshot/table-blocks.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import { takeSnapshot } from '../snapshot/take.js';
 import type { HistoryStore } from './store.js';
 import type { TableStore } from './table-store.js';
-
-// Content the datapath updates without a commit (dynamic sets, element timeouts, quotas, meters): the
-// generation proves nothing about it, so a table holding any is always listed again. Plain substring
-// tests (a regex with alternatives over a 50k-rule table costs ~0.1 s); a word inside a comment only
-// makes fwsafe list that table again.
-const VOLATILE = ['expires', 'timeout', 'dynamic', 'quota', 'meter', 'last used', 'add @', 'update @', 'delete @'];
-const volatile = (raw: string): boolean => VOLATILE.some((word) => raw.includes(word));
 
 // A rule is a line two tabs deep that ends in its handle (chain and set headers are one tab deep).
 const ruleCount = (raw: string): number => raw.match(/^\t\t(?!\t).*# handle \d+$/gm)?.length ?? 0;
@@ -43,6 +36,8 @@ export function composeSnapshot(
   if (partial.summary.iptablesNft || (steps === 1 && from.summary.iptablesNft)) return null;
   const earlier = tableBlocks(from.nft.text);
   const kept = earlier.filter((t) => !listed.includes(t.key));
+  // Known per table text in the table store (a scan of every kept table costs ~0.2 s at 100k rules).
+  const volatile = (raw: string): boolean => (tables ? tables.isVolatile(raw) : volatileTable(raw));
   if (kept.some((t) => volatile(t.raw))) return null;
   // `list ruleset` prints tables in creation order, the order of their handles.
   const fresh = tableBlocks(partial.nft.text);

@@ -14,7 +14,14 @@ export const StoredTables = Snapshot.omit({ schema: true, nft: true }).extend({
   schema: z.literal(STORED_SNAPSHOT_SCHEMA),
   nft: z.strictObject({
     /** The table blocks, in listing order: `key` (family name, for people) and `text`, the sha256 naming the block's text. */
-    tables: z.array(z.strictObject({ key: z.string(), text: z.string().regex(/^[0-9a-f]{64}$/) })),
+    tables: z.array(
+      z.strictObject({
+        key: z.string(),
+        text: z.string().regex(/^[0-9a-f]{64}$/),
+        /** Whether the table holds datapath-updated content (src/snapshot/table-blocks.ts volatileTable), when known. */
+        volatile: z.boolean().optional(),
+      }),
+    ),
     json: z.string().nullable(),
   }),
 });
@@ -32,13 +39,24 @@ export function encodeSnapshot(snapshot: SnapshotT, tables: TableStore): StoredS
   return {
     ...snapshot,
     schema: STORED_SNAPSHOT_SCHEMA,
-    nft: { tables: blocks.map((b, i) => ({ key: b.key, text: names[i]! })), json: snapshot.nft.json },
+    nft: {
+      tables: blocks.map((b, i) => {
+        const volatile = tables.knownVolatile(names[i]!);
+        return { key: b.key, text: names[i]!, ...(volatile === undefined ? {} : { volatile }) };
+      }),
+      json: snapshot.nft.json,
+    },
   };
 }
 
 /** The snapshot a file stands for: its tables' texts read (each checked against its name). */
 export function decodeSnapshot(stored: StoredSnapshotT, tables: TableStore, version: number): SnapshotT {
   if (stored.schema === 1) return stored;
-  const text = stored.nft.tables.map((t) => tables.get(t.text, version)).join('');
+  const text = stored.nft.tables
+    .map((t) => {
+      if (t.volatile !== undefined) tables.noteVolatile(t.text, t.volatile);
+      return tables.get(t.text, version);
+    })
+    .join('');
   return { ...stored, schema: 1, nft: { text, json: stored.nft.json } };
 }

@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { contentHash, contentHashOfForms, sha256, tableForm, type TableForm } from '../snapshot/hash.js';
-import type { TableBlock } from '../snapshot/table-blocks.js';
+import { volatileTable, type TableBlock } from '../snapshot/table-blocks.js';
 import { createFilesExclusive, ensurePrivateDir, readStateFile, writeFileAtomic } from '../state/fs-safe.js';
 import { stateIoError } from '../state/io-error.js';
 
@@ -24,6 +24,8 @@ export class TableStore {
   private readonly names = new Map<string, string>();
   /** Forms this process computed or read, by text name. */
   private readonly forms = new Map<string, TableForm>();
+  /** Whether a text holds datapath-updated content (volatileTable), by text name: read from snapshots or computed. */
+  private readonly volatility = new Map<string, boolean>();
 
   constructor(readonly dir: string) {}
 
@@ -101,6 +103,26 @@ export class TableStore {
       );
     this.names.set(raw, name);
     return raw;
+  }
+
+  /** volatileTable of a text, scanned once per text (snapshots record it for their tables, see noteVolatile). */
+  isVolatile(raw: string): boolean {
+    const name = this.nameOf(raw);
+    let known = this.volatility.get(name);
+    if (known === undefined) {
+      known = volatileTable(raw);
+      this.volatility.set(name, known);
+    }
+    return known;
+  }
+
+  /** What a snapshot recorded for a text it names; undefined when this process has not learnt it. */
+  knownVolatile(name: string): boolean | undefined {
+    return this.volatility.get(name);
+  }
+
+  noteVolatile(name: string, value: boolean): void {
+    this.volatility.set(name, value);
   }
 
   /** A table's part of the content hash: cached in this process, stored beside its text, or computed (then stored). */

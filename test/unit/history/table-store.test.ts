@@ -215,5 +215,19 @@ describe('the content hash table by table', () => {
     expect(withGen?.nft.text).toBe(table('b', 22, 1) + fresh);
     expect(withGen?.hash).toBe(contentHash({ nftText: table('b', 22, 1) + fresh }));
     expect(withGen?.reused).toEqual({ version: 1, tables: ['inet b'] });
+    // what the composition learnt of the kept table (nothing datapath-updated) is recorded with the version
+    const record = { ...store.get(1), kind: 'apply' as const, hash: withGen!.hash, summary: withGen!.summary };
+    const { id: _id, schema: _schema, ...rest } = record;
+    const v2 = reader.add(rest, withGen!);
+    const stored = JSON.parse(readFileSync(snapshotFile(dir, v2.id), 'utf8'));
+    expect(stored.nft.tables.map((t: { volatile?: boolean }) => t.volatile)).toEqual([false, undefined]);
+    // and is what the next composition goes by: a table recorded as volatile is never reused
+    stored.nft.tables[0].volatile = true;
+    writeFileSync(snapshotFile(dir, v2.id), JSON.stringify(stored));
+    const next = new HistoryStore(dir);
+    const from = next.snapshot(v2.id);
+    const again = { ...partial, nft: { text: table('a', 8080, 2), json: null }, generation: { ...gen, genid: 7 } };
+    expect(composeSnapshot({ ...from, generation: { ...gen, genid: 6 } }, v2.id, again, 1, next.tables)).toBeNull();
+    expect(composeSnapshot({ ...from, generation: { ...gen, genid: 6 } }, v2.id, again, 1)).not.toBeNull();
   });
 });
