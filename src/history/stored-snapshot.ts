@@ -10,17 +10,27 @@ import type { TableStore } from './table-store.js';
  */
 export const STORED_SNAPSHOT_SCHEMA = 2;
 
+/** Tables smaller than this (characters) stay inside the snapshot file (a 500-rule table is ~40k). */
+export const INLINE_BELOW = 64 * 1024;
+
 export const StoredTables = Snapshot.omit({ schema: true, nft: true }).extend({
   schema: z.literal(STORED_SNAPSHOT_SCHEMA),
   nft: z.strictObject({
-    /** The table blocks, in listing order: `key` (family name, for people) and `text`, the sha256 naming the block's text. */
+    /**
+     * The table blocks, in listing order: `key` (family name, for people) and either `text`, the sha256 naming
+     * the block's text in the table store, or `inline`, the text itself (a table under INLINE_BELOW characters:
+     * a file of its own would cost an fsync and save nothing worth it).
+     */
     tables: z.array(
-      z.strictObject({
-        key: z.string(),
-        text: z.string().regex(/^[0-9a-f]{64}$/),
-        /** Whether the table holds datapath-updated content (src/snapshot/table-blocks.ts volatileTable), when known. */
-        volatile: z.boolean().optional(),
-      }),
+      z.union([
+        z.strictObject({
+          key: z.string(),
+          text: z.string().regex(/^[0-9a-f]{64}$/),
+          /** Whether the table holds datapath-updated content (src/snapshot/table-blocks.ts volatileTable), when known. */
+          volatile: z.boolean().optional(),
+        }),
+        z.strictObject({ key: z.string(), inline: z.string() }),
+      ]),
     ),
     json: z.string().nullable(),
   }),
@@ -35,14 +45,18 @@ export function encodeSnapshot(snapshot: SnapshotT, tables: TableStore): StoredS
   const blocks = tableBlocks(snapshot.nft.text);
   // Anything outside the table blocks (never in nft's listings) would be lost: such a listing is kept whole.
   if (blocks.map((b) => b.raw).join('') !== snapshot.nft.text) return snapshot;
-  const names = tables.put(blocks.map((b) => b.raw));
+  const big = blocks.filter((b) => b.raw.length >= INLINE_BELOW);
+  const stored = tables.put(big.map((b) => b.raw));
+  const names = new Map(big.map((b, i) => [b, stored[i]!] as const));
   return {
     ...snapshot,
     schema: STORED_SNAPSHOT_SCHEMA,
     nft: {
-      tables: blocks.map((b, i) => {
-        const volatile = tables.knownVolatile(names[i]!);
-        return { key: b.key, text: names[i]!, ...(volatile === undefined ? {} : { volatile }) };
+      tables: blocks.map((b) => {
+        const name = names.get(b);
+        if (name === undefined) return { key: b.key, inline: b.raw };
+        const volatile = tables.knownVolatile(name);
+        return { key: b.key, text: name, ...(volatile === undefined ? {} : { volatile }) };
       }),
       json: snapshot.nft.json,
     },
@@ -54,6 +68,7 @@ export function decodeSnapshot(stored: StoredSnapshotT, tables: TableStore, vers
   if (stored.schema === 1) return stored;
   const text = stored.nft.tables
     .map((t) => {
+      if ('inline' in t) return t.inline;
       if (t.volatile !== undefined) tables.noteVolatile(t.text, t.volatile);
       return tables.get(t.text, version);
     })

@@ -7,6 +7,8 @@ import { createFilesExclusive, ensurePrivateDir, readStateFile, writeFileAtomic 
 import { stateIoError } from '../state/io-error.js';
 
 const SHA = /^[0-9a-f]{64}$/;
+/** Forms of tables smaller than this (characters) are not cached on disk. */
+const FORM_CACHE_FROM = 64 * 1024;
 const FORM_HEAD = /^fwsafe-form ([0-9a-f]{64}) (.*)\n/;
 
 /**
@@ -130,7 +132,7 @@ export class TableStore {
     const name = this.nameOf(raw);
     const known = this.forms.get(name);
     if (known) return known;
-    const stored = this.readForm(name);
+    const stored = raw.length < FORM_CACHE_FROM ? null : this.readForm(name);
     if (stored) {
       this.forms.set(name, stored);
       return stored;
@@ -138,6 +140,8 @@ export class TableStore {
     const computed = tableForm(raw);
     if (!computed) return null;
     this.forms.set(name, computed);
+    // A small table is normalised in less time than its cache file costs.
+    if (raw.length < FORM_CACHE_FROM) return computed;
     // A cache, not fsynced: one lost or cut short by a crash fails its check and is computed again.
     ensurePrivateDir(this.dir);
     writeFileAtomic(this.formFile(name), `fwsafe-form ${sha256(computed.form)} ${computed.key}\n${computed.form}`, {

@@ -16,12 +16,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../../src/history/store.js';
 import { TableStore } from '../../../src/history/table-store.js';
 import { composeSnapshot } from '../../../src/history/complete-snapshot.js';
+import { INLINE_BELOW } from '../../../src/history/stored-snapshot.js';
 import { contentHash, sha256, tableForm } from '../../../src/snapshot/hash.js';
 import { tableBlocks } from '../../../src/snapshot/table-blocks.js';
 import type { SnapshotT } from '../../../src/snapshot/schema.js';
 
-const table = (name: string, port: number, handle: number) =>
-  `table inet ${name} { # handle ${handle}\n\tchain c { # handle 1\n\t\ttcp dport ${port} counter packets 3 bytes 180 accept # handle 2\n\t}\n}\n`;
+// A table over INLINE_BELOW characters (stored as a file of its own), or a small one (kept inline).
+const filler = Array.from(
+  { length: 2000 },
+  (_, i) => `\t\tip saddr 10.0.${i >> 8}.${i & 255} drop # handle ${i + 10}\n`,
+).join('');
+const table = (name: string, port: number, handle: number, small = false) =>
+  `table inet ${name} { # handle ${handle}\n\tchain c { # handle 1\n\t\ttcp dport ${port} counter packets 3 bytes 180 accept # handle 2\n${small ? '' : filler}\t}\n}\n`;
 const SET = `table ip "quoted" { # handle 9\n\tset s { # handle 2\n\t\ttype ipv4_addr\n\t\telements = { 192.0.2.9, 192.0.2.1,\n\t\t\t     198.51.100.1 }\n\t}\n}\n`;
 const TWO = table('b', 22, 1) + table('a', 80, 2);
 
@@ -134,6 +140,21 @@ describe('versions name their tables in a content-addressed table store', () => 
     stored.nft.tables[0].text = '../../etc/passwd';
     writeFileSync(snapshotFile(dir, 1), JSON.stringify(stored));
     expect(() => new HistoryStore(dir).snapshot(1)).toThrow(/does not match its schema: nft.tables.0.text/);
+  });
+
+  it('keeps small tables inside the snapshot file', () => {
+    const store = new HistoryStore(dir);
+    const text = table('a', 1, 1) + table('s', 2, 2, true);
+    add(store, text);
+    expect(table('s', 2, 2, true).length).toBeLessThan(INLINE_BELOW);
+    expect(table('a', 1, 1).length).toBeGreaterThanOrEqual(INLINE_BELOW);
+    const stored = JSON.parse(readFileSync(snapshotFile(dir, 1), 'utf8'));
+    expect(stored.nft.tables).toEqual([
+      { key: 'inet a', text: sha256(table('a', 1, 1)) },
+      { key: 'inet s', inline: table('s', 2, 2, true) },
+    ]);
+    expect(texts(dir)).toEqual([`${sha256(table('a', 1, 1))}.nft`]);
+    expect(new HistoryStore(dir).snapshot(1).nft.text).toBe(text);
   });
 
   it('keeps a listing that is not made of whole table blocks as it is (schema 1)', () => {
