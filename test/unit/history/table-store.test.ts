@@ -142,6 +142,28 @@ describe('versions name their tables in a content-addressed table store', () => 
     expect(() => new HistoryStore(dir).snapshot(1)).toThrow(/does not match its schema: nft.tables.0.text/);
   });
 
+  it('a version is written only after its tables: a failure writing them leaves no version', () => {
+    const store = new HistoryStore(dir);
+    add(store, TWO);
+    // the table store cannot be written (here: its directory is a file): nothing names what is not there
+    rmSync(join(dir, 'versions', 'tables'), { recursive: true });
+    writeFileSync(join(dir, 'versions', 'tables'), 'not a directory');
+    expect(() => add(new HistoryStore(dir), table('c', 3, 3))).toThrow(/not a directory/);
+    expect(new HistoryStore(dir).ids()).toEqual([1]);
+    expect(readdirSync(join(dir, 'versions')).filter((n) => n.startsWith('000002'))).toEqual([]);
+  });
+
+  it('texts left by a crash before their version are harmless and used by the next version', () => {
+    const store = new HistoryStore(dir);
+    add(store, table('b', 22, 1));
+    const orphan = table('a', 80, 2);
+    writeFileSync(join(dir, 'versions', 'tables', `${sha256(orphan)}.nft`), orphan, { mode: 0o600 });
+    expect(new HistoryStore(dir).ids()).toEqual([1]);
+    add(new HistoryStore(dir), TWO);
+    expect(new HistoryStore(dir).snapshot(2).nft.text).toBe(TWO);
+    expect(texts(dir)).toHaveLength(2);
+  });
+
   it('keeps small tables inside the snapshot file', () => {
     const store = new HistoryStore(dir);
     const text = table('a', 1, 1) + table('s', 2, 2, true);
