@@ -2,14 +2,15 @@
 // A/B of two builds on the same one-table apply, alternated run by run in the same minutes (the machine's
 // load moves figures by 2x; only alternation compares builds). Each build has its own namespace and state
 // dir, so each keeps its nft generation proof. DEBUG=fwsafe output of every run is kept (phases).
-// Usage: node test/bench/ab.js --bins OLD/bin/run.js,NEW/bin/run.js --case many|k8s|small [--reps N] [--prof]
+// Usage: node test/bench/ab.js --bins OLD/bin/run.js,NEW/bin/run.js --case many|k8s|small [--reps N] [--prof] [--foreign]
 //   many: 40 tables x 2,500 rules, one table replaced; k8s: 50k-rule foreign table + a 1-rule own table;
 //   small: one 500-rule table. OLD is a copy of an earlier build (bin, dist, package.json, oclif.manifest.json,
-//   rulesets, node_modules) in a root-owned directory. --prof writes a CPU profile per run.
+//   rulesets, node_modules) in a root-owned directory. --prof writes a CPU profile per run. --foreign: two raw
+//   commits before each apply (a commit fwsafe did not make: nothing proves the other tables unchanged).
 import { mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNetns, deleteNetns, sh, tableText, replaceTable, timeOnce } from './lib.js';
+import { createNetns, deleteNetns, inNs, sh, tableText, replaceTable, timeOnce } from './lib.js';
 const args = process.argv.slice(2);
 const arg = (n, f) => {
   const i = args.indexOf(n);
@@ -75,6 +76,11 @@ try {
   for (let r = 0; r < reps * 2; r += 1) {
     const order = r % 2 ? [...sides].reverse() : sides;
     for (const s of order) {
+      // --foreign: two raw commits first (the ruleset as it was, the generation moved): no proof, every table listed.
+      if (args.includes('--foreign')) {
+        inNs(s.ns, 'nft', ['-f', file]);
+        inNs(s.ns, 'nft', ['-f', file === proposal ? reset : proposal]);
+      }
       const load = loadavg()[0].toFixed(1);
       const { ms, result } = timeOnce(
         process.execPath,
