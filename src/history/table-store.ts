@@ -144,7 +144,8 @@ export class TableStore {
     if (raw.length < FORM_CACHE_FROM) return computed;
     // A cache, not fsynced: one lost or cut short by a crash fails its check and is computed again.
     ensurePrivateDir(this.dir);
-    writeFileAtomic(this.formFile(name), `fwsafe-form ${sha256(computed.form)} ${computed.key}\n${computed.form}`, {
+    const body = `${computed.key}\n${computed.form}`;
+    writeFileAtomic(this.formFile(name), `fwsafe-form ${sha256(body)} ${body}`, {
       sync: false,
     });
     return computed;
@@ -154,8 +155,9 @@ export class TableStore {
     const text = readStateFile(this.formFile(name));
     const head = text === null ? null : FORM_HEAD.exec(text);
     if (!text || !head) return null;
+    // The checksum covers the key too: the key orders the tables in the hash.
     const form = text.slice(head[0].length);
-    return sha256(form) === head[1] ? { key: head[2]!, form } : null;
+    return sha256(`${head[2]!}\n${form}`) === head[1] ? { key: head[2]!, form } : null;
   }
 
   /**

@@ -224,7 +224,11 @@ describe('the content hash table by table', () => {
     }
     const forms = readdirSync(dir).filter((n) => n.endsWith('.form'));
     expect(forms.length).toBeGreaterThan(3);
-    for (const f of forms) writeFileSync(join(dir, f), readFileSync(join(dir, f), 'utf8').replace('tcp', 'udp'));
+    // a form whose content or key (the key orders the tables) was altered fails its check and is computed again
+    for (const [i, f] of forms.entries()) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      writeFileSync(join(dir, f), i % 2 ? text.replace('tcp', 'udp') : text.replace(/^(fwsafe-form \S+ )\S+/, '$1zzz'));
+    }
     for (const text of listings)
       expect(new TableStore(dir).contentHash(tableBlocks(text), {})).toBe(contentHash({ nftText: text }));
   });
