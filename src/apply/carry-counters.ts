@@ -1,5 +1,5 @@
 import { braceDelta } from '../ruleset/scan.js';
-import { splitTables, withoutHandle, withoutVolatile } from '../ruleset/text.js';
+import { normaliseRuleText, splitTables, withoutHandle } from '../ruleset/text.js';
 
 // A restore puts rules back as they were listed when the change was planned, with the counters and quota
 // use of that time. Rules that are still live with the same text keep the values they have now instead,
@@ -18,20 +18,35 @@ export interface LiveListings {
 
 export const noListings = (): LiveListings => ({ nft: {}, xt: {} });
 
-type Queues = Map<string, string[]>;
+/** Live lines by object (`inet mine\0chain input`), then by identity; `next`: the first not handed out yet. */
+type Queues = Map<string, Map<string, { lines: string[]; next: number }>>;
 
 const CARRIED_KINDS = new Set(['chain', 'counter', 'quota']);
-// A named counter's value line (`packets 3 bytes 180`) is all value.
-const identity = (line: string): string =>
-  withoutVolatile(line.trim().replace(/^packets \d+ bytes \d+$/, 'packets'))
-    .replace(/\s+/g, ' ')
-    .trim();
-const slot = (table: string, object: string, line: string): string => `${table}\0${object}\0${identity(line)}`;
+const USED = /\bused \d+ [a-z]+/g;
 
-function push(queues: Queues, key: string, line: string): void {
-  const q = queues.get(key);
-  if (q) q.push(line);
-  else queues.set(key, [line]);
+/** What identifies a line without its values: a rule as normaliseRuleText has it (what listings give), quota use dropped. */
+function identity(line: string, normalised = normaliseRuleText(line)): string {
+  if (!normalised.includes('used ')) return normalised;
+  return normalised.replace(USED, '').replace(/ {2,}/g, ' ').trim();
+}
+// A named counter's value line (`packets 3 bytes 180`) is all value.
+const NAMED_COUNTER = /^packets \d+ bytes \d+$/;
+const hasValues = (line: string): boolean => line.includes('packets ') || line.includes('used ');
+
+function push(queues: Queues, object: string, key: string, line: string): void {
+  let byKey = queues.get(object);
+  if (!byKey) {
+    byKey = new Map();
+    queues.set(object, byKey);
+  }
+  const q = byKey.get(key);
+  if (q) q.lines.push(line);
+  else byKey.set(key, { lines: [line], next: 0 });
+}
+
+function take(queues: Queues, object: string, key: string): string | undefined {
+  const q = queues.get(object)?.get(key);
+  return q && q.next < q.lines.length ? q.lines[q.next++] : undefined;
 }
 
 /** The live lines of every chain (one-line rules), named counter and quota, in listed order. */
@@ -41,11 +56,17 @@ function nftQueues(listings: Record<string, string>): Queues {
     for (const t of splitTables(text)) {
       const table = `${t.family} ${t.name}`;
       for (const b of t.blocks) {
+        const object = `${table}\0${b.kind} ${b.name}`;
+        // A chain's rules as the listing's reader has them (text: normalised once, for every reader).
+        if (b.kind === 'chain') {
+          for (const r of b.rules)
+            if (hasValues(r.raw) && braceDelta(r.raw) === 0) push(queues, object, identity(r.raw, r.text), r.raw);
+          continue;
+        }
         if (!CARRIED_KINDS.has(b.kind)) continue;
         for (const raw of b.body) {
           const line = withoutHandle(raw).trim();
-          if (line === '' || braceDelta(line) !== 0) continue;
-          push(queues, slot(table, `${b.kind} ${b.name}`, line), line);
+          if (hasValues(line) && braceDelta(line) === 0) push(queues, object, namedKey(line), line);
         }
       }
     }
@@ -53,11 +74,12 @@ function nftQueues(listings: Record<string, string>): Queues {
   return queues;
 }
 
+/** A named counter's or quota's value line. */
+const namedKey = (line: string): string => (NAMED_COUNTER.test(line) ? 'packets' : identity(line));
+
 const TABLE_BLOCK = /^table (\S+) (\S+) \{$/;
 const OBJECT_BLOCK = /^([a-z]+) (\S+) \{$/;
 const ADD_OBJECT_BLOCK = /^add (chain|counter|quota) (\S+) (\S+) (\S+) \{$/;
-const VOLATILE = /\bcounter packets \d+ bytes \d+|\bused \d+ [a-z]+|^packets \d+ bytes \d+$/;
-const ANY_VOLATILE = /\bpackets \d+ bytes \d+|\bused \d+ [a-z]+/;
 
 /**
  * An nft restore script with each counted rule (and named counter or quota) that is live with the same
@@ -65,13 +87,14 @@ const ANY_VOLATILE = /\bpackets \d+ bytes \d+|\bused \d+ [a-z]+/;
  * restored whole) and `add chain F N X { … }` (a chain refilled by a fallback). Same number of lines.
  */
 export function carryNftCounters(script: string, listings: Record<string, string>): string {
-  if (Object.keys(listings).length === 0 || !ANY_VOLATILE.test(script)) return script;
+  if (Object.keys(listings).length === 0 || !hasValues(script)) return script;
   const queues = nftQueues(listings);
   if (queues.size === 0) return script;
   let table: string | null = null;
   let object: string | null = null;
   let depth = 0;
   let objectDepth = 0;
+  let objectKey = '';
   const lines = script.split('\n');
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i]!;
@@ -84,16 +107,19 @@ export function carryNftCounters(script: string, listings: Record<string, string
       if (a) {
         table = `${a[2]} ${a[3]}`;
         object = `${a[1]} ${a[4]}`;
+        objectKey = `${table}\0${object}`;
         objectDepth = 1;
       }
     } else if (depth === 1 && table !== null && object === null) {
       const o = OBJECT_BLOCK.exec(trimmed);
       if (o && CARRIED_KINDS.has(o[1]!)) {
         object = `${o[1]} ${o[2]}`;
+        objectKey = `${table}\0${object}`;
         objectDepth = 2;
       }
-    } else if (object !== null && table !== null && depth === objectDepth && delta === 0 && VOLATILE.test(trimmed)) {
-      const live = queues.get(slot(table, object, trimmed))?.shift();
+    } else if (object !== null && table !== null && depth === objectDepth && delta === 0 && hasValues(trimmed)) {
+      const key = object.startsWith('chain ') ? identity(trimmed) : namedKey(trimmed);
+      const live = take(queues, objectKey, key);
       if (live !== undefined) lines[i] = line.slice(0, line.length - line.trimStart().length) + live;
     }
     depth += delta;
@@ -122,8 +148,8 @@ export function carryXtCounters(text: string, listings: Record<string, string>):
   for (const save of saves) {
     for (const line of save.split('\n')) {
       if (line.startsWith('*')) table = line.slice(1).trim();
-      else if (XT_COUNTERS.test(line)) push(queues, `${table}\0${line.replace(XT_COUNTERS, '')}`, line);
-      else if (XT_POLICY.test(line)) push(queues, `${table}\0${XT_POLICY.exec(line)![1]}`, line);
+      else if (XT_COUNTERS.test(line)) push(queues, table, line.replace(XT_COUNTERS, ''), line);
+      else if (XT_POLICY.test(line)) push(queues, table, XT_POLICY.exec(line)![1]!, line);
     }
   }
   table = '';
@@ -136,7 +162,7 @@ export function carryXtCounters(text: string, listings: Record<string, string>):
         : XT_POLICY.test(line)
           ? XT_POLICY.exec(line)![1]
           : null;
-      return key === null ? line : (queues.get(`${table}\0${key}`)?.shift() ?? line);
+      return key === null ? line : (take(queues, table, key) ?? line);
     })
     .join('\n');
 }
