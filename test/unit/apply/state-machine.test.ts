@@ -261,11 +261,14 @@ describe('confirm', () => {
   });
 
   it('an early claim taken before the deadline wins the race even when the rest loads after it', async () => {
-    const p = applied({ deadlineMonoNs: String(monoNowNs() + 200_000_000n) });
+    // 1 s of margin: a loaded machine must not make the claim itself late.
+    const deadline = monoNowNs() + 1_000_000_000n;
+    const p = applied({ deadlineMonoNs: String(deadline) });
     const at = earlyClaim(dir, undefined);
     expect(at).not.toBeNull();
     expect(readClaim(store.paths)).toMatchObject({ pid: process.pid, changeId: p.changeId });
-    await new Promise((r) => setTimeout(r, 300)); // the deadline passes while "loading"
+    // the deadline passes while "loading"
+    while (monoNowNs() <= deadline) await new Promise((r) => setTimeout(r, 50));
     await expect(confirmPending({ stateDir: dir, claimedAtNs: at })).resolves.toMatchObject({ changeId: p.changeId });
     expect(change(p).state).toBe('confirmed');
     expect(claimed()).toBe(false);
