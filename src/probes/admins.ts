@@ -63,6 +63,11 @@ export function loginCandidates(rulesText: string, limit = 16): string[] {
   return [STAND_IN.v4, STAND_IN.v6, ...[...v4, ...v6].slice(0, limit)];
 }
 
+/** Who the probes stand for (probeAdmins' mode), without reading the ruleset for candidates. */
+export function adminMode(ssh: SshEndpoint | null, given: string[]): ProbeAdmins['mode'] {
+  return ssh ? 'session' : given.length > 0 ? 'given' : 'any';
+}
+
 /** The session's client; else the addresses given; else every candidate that can log in today. */
 export function probeAdmins(
   ssh: SshEndpoint | null,
@@ -72,8 +77,9 @@ export function probeAdmins(
 ): ProbeAdmins {
   const v6 = (a: string): boolean => a.includes(':');
   const named = ssh ? [ssh.client] : given;
-  if (named.length === 0) return { mode: 'any', addresses: loginCandidates(baseText) };
-  const admins: ProbeAdmins = { mode: ssh ? 'session' : 'given', addresses: named };
+  const mode = adminMode(ssh, given);
+  if (mode === 'any') return { mode, addresses: loginCandidates(baseText) };
+  const admins: ProbeAdmins = { mode, addresses: named };
   // An IPv4 session does not make IPv6 moot where IPv6 is in use: its logins are probed too.
   if (ipv6InUse && !named.some(v6)) admins.otherFamily = loginCandidates(baseText).filter(v6);
   return admins;

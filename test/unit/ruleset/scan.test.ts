@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   braceDelta,
+  firstToken,
   splitComment,
   statements,
   stripComments,
@@ -131,5 +132,36 @@ describe('statements', () => {
 describe('unquote', () => {
   it('removes the quotes around a word only', () => {
     expect([unquote('"eth0"'), unquote('eth0'), unquote('"'), unquote('a"b"')]).toEqual(['eth0', 'eth0', '"', 'a"b"']);
+  });
+});
+
+describe('firstToken', () => {
+  it('is the first token accepted, found as tokens() finds it, and the walk stops there', () => {
+    const text = '# comment\n\n  table inet f {\n chain c {}\n}\n';
+    const accept = (t: { kind: string }): boolean => t.kind === 'word';
+    expect(firstToken(text, accept)).toEqual(tokens(text).find(accept));
+    let seen = 0;
+    firstToken(`table x\n${'a b c\n'.repeat(1000)}`, () => {
+      seen += 1;
+      return seen === 2;
+    });
+    expect(seen).toBe(2);
+    expect(firstToken('# only a comment\n', accept)).toBeUndefined();
+  });
+});
+
+describe('topLevel of the same text twice', () => {
+  it('gives the same statements, and another text its own', () => {
+    const a = 'table ip a { chain c { accept } }\nadd rule ip a c drop\n';
+    const b = 'table ip b {}\n';
+    const first = topLevel(a).map((s) => s.words);
+    expect(topLevel(a).map((s) => s.words)).toEqual(first);
+    expect(topLevel(b).map((s) => s.words)).toEqual([['table', 'ip', 'b', '{']]);
+    expect(topLevel(a).map((s) => s.words)).toEqual(first);
+    expect(first).toEqual(
+      statements(a)
+        .filter((s) => s.depth === 0)
+        .map((s) => s.words),
+    );
   });
 });
