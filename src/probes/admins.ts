@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
-import { tokens } from '../ruleset/scan.js';
+import { words } from '../ruleset/scan.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 import { representative } from './spec.js';
 import { dnatTargets } from './nat-targets.js';
@@ -50,8 +50,7 @@ export function loginCandidates(rulesText: string, limit = 16): string[] {
   const backends = new Set(dnatTargets(rulesText, 64).map((t) => t.addr));
   const baseText = rulesText.replace(/\b[ds]nat (?:ip6? )?to \S+|--to-(?:destination|source) \S+/g, '');
   // Whole words of the text (`::ffff:192.0.2.1` is one), a range's two ends apart.
-  const words = tokens(baseText).flatMap((t) => (t.kind === 'word' ? t.text.split('-') : []));
-  for (const word of words) {
+  for (const word of words(baseText).flatMap((w) => w.split('-'))) {
     const [addr = '', len] = word.split('/');
     // An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) names an IPv4 client.
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr)?.[1];

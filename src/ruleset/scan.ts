@@ -65,6 +65,15 @@ export function tokens(text: string): Token[] {
   return out;
 }
 
+/** The words of an nft text alone, as written (no token objects: a 50k-rule text has a million tokens). */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  lex(text, (kind, start, end) => {
+    if (kind === 'word') out.push(text.slice(start, end));
+  });
+  return out;
+}
+
 /** The first token `accept` takes, without reading the text past it (a proposal's first statement: not the whole file). */
 export function firstToken(text: string, accept: (token: Token) => boolean): Token | undefined {
   let found: Token | undefined;

@@ -8,9 +8,8 @@ import {
   tokens,
   topLevel,
   unquote,
+  words,
 } from '../../../src/ruleset/scan.js';
-
-const words = (text: string): string[] => tokens(text).flatMap((t) => (t.kind === 'word' ? [t.text] : []));
 
 describe('tokens', () => {
   it('gives each token its kind, line and column', () => {
@@ -163,5 +162,13 @@ describe('topLevel of the same text twice', () => {
         .filter((s) => s.depth === 0)
         .map((s) => s.words),
     );
+  });
+});
+
+describe('words', () => {
+  it('are the word tokens, as written', () => {
+    const text =
+      'table ip t { # c\n set s { elements = { 10.0.0.1-10.0.0.9, ::ffff:192.0.2.1 } }\n iif "a b" accept#x\n}\n';
+    expect(words(text)).toEqual(tokens(text).flatMap((t) => (t.kind === 'word' ? [t.text] : [])));
   });
 });
