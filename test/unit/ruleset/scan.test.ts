@@ -149,6 +149,22 @@ describe('firstToken', () => {
   });
 });
 
+describe('topLevel', () => {
+  it('is statements() at depth 0, read in a walk that skips block contents', () => {
+    for (const text of [
+      'table ip t { chain c { } } add rule ip t c accept',
+      '}}} table x {',
+      'a { b } c\nd',
+      'x {\n',
+      '{ { } } y ; z',
+      'table ip t {\n} ; table ip u { }\n',
+      '# c { \n a "b { " { c } d\n',
+      'add rule ip t c ip saddr { 10.0.0.1, 10.0.0.2 } accept\nflush ruleset\n',
+    ])
+      expect(topLevel(text)).toEqual(statements(text).filter((s) => s.depth === 0));
+  });
+});
+
 describe('topLevel of the same text twice', () => {
   it('gives the same statements, and another text its own', () => {
     const a = 'table ip a { chain c { accept } }\nadd rule ip a c drop\n';
