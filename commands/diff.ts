@@ -4,6 +4,7 @@ import { versionArg } from '../src/cli/flags.js';
 import { diffVersions } from '../src/history/diff-versions.js';
 import type { DiffResultT } from '../src/contracts/diff.js';
 import { colourDiff } from '../src/cli/colour.js';
+import { identicalLine, notComparedLines } from '../src/history/render-diff.js';
 
 export default class Diff extends BaseCommand {
   static summary = 'Unified diff of two versions, or of a version and the live ruleset (handles and counters ignored).';
@@ -18,6 +19,10 @@ export default class Diff extends BaseCommand {
   };
 
   static flags = {
+    all: Flags.boolean({
+      description:
+        'Compare every table, also those of other owners (docker, kube-proxy, made by hand) that appeared since the older side and that no fwsafe change created; by default they are listed as not compared.',
+    }),
     'from-elsewhere': Flags.boolean({
       description:
         'Use a version or plan taken on another host or in another network namespace (refused otherwise, exit 15).',
@@ -32,10 +37,12 @@ export default class Diff extends BaseCommand {
       netns: this.checkNetns(flags.netns),
       stateDir: flags['state-dir'],
       fromElsewhere: flags['from-elsewhere'],
+      all: flags.all,
     });
-    if (result.identical) this.say(`No difference between ${args.a} and ${args.b ?? 'live'}.`);
+    if (result.identical) this.say(identicalLine(result));
     else if (this.colour) this.logPainted(colourDiff(result.unified).trimEnd());
     else this.say(result.unified.trimEnd());
+    for (const line of notComparedLines(result)) this.say(line);
     return result;
   }
 }

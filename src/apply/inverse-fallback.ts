@@ -73,7 +73,8 @@ export function buildFallback(
   for (const i of choice.wholeObjects) {
     const o = objects[i];
     if (!o || choice.wholeTables.has(o.table)) continue;
-    const block = o.change === 'changed' ? blockOf(o, wholeScript) : null;
+    // A chain or set the change deleted that another program made again is restored whole too (emptied, refilled).
+    const block = o.change === 'changed' || o.change === 'deleted' ? blockOf(o, wholeScript) : null;
     if (block === null) return null;
     const [empty, refill] = restoreParts(o, block);
     push(first, empty, { object: i, restore: true });
@@ -106,7 +107,8 @@ export function failedLines(stderr: string): { line: number; message: string }[]
 
 /**
  * The next choice after nft refused `built` with `stderr`: each failed line's object restored whole (a created
- * object already gone: its deletion left out), an object whose whole restore failed: its table whole.
+ * object already gone: its deletion left out; a deleted chain or set another program made again: restored whole),
+ * an object whose whole restore failed: its table whole.
  * null when nothing new can be tried (no line named, or a table restored whole failed itself).
  */
 export function nextChoice(
@@ -128,7 +130,10 @@ export function nextChoice(
     if (origin === undefined || 'table' in origin) return null;
     const o = objects[origin.object]!;
     if (o.kind === 'table') return null;
-    if (origin.restore || o.change !== 'changed') {
+    if (!origin.restore && o.change === 'deleted' && /File exists/.test(message)) {
+      // The change deleted this chain (or set, map) and another program created one of that name meanwhile: restore it whole.
+      next.wholeObjects.add(origin.object);
+    } else if (origin.restore || o.change !== 'changed') {
       // A created object that is gone already: nothing to undo. Anything else: restore its table whole.
       if (o.change === 'created' && !origin.restore && /No such file or directory/.test(message))
         next.dropped.add(origin.object);

@@ -153,7 +153,9 @@ function tableInverse(
     const ca = a.chains.get(name);
     if (!ca) {
       const origin = chainObject(name, 'deleted', cb.header);
-      local.addChains.push({ text: `add chain ${key} ${name}${cb.header ? ` { ${cb.header} }` : ''}\n`, origin });
+      // `create`, not `add`: a chain of that name another program made meanwhile is refused (File exists),
+      // never filled with these rules on top of its own; the rollback then restores it whole (inverse-fallback).
+      local.addChains.push({ text: `create chain ${key} ${name}${cb.header ? ` { ${cb.header} }` : ''}\n`, origin });
       for (const r of cb.rules) local.addChainRules.push({ text: `add rule ${key} ${name} ${r.raw}\n`, origin });
       ops.push(`re-create chain ${key} ${name} with its ${cb.rules.length} rules (the change deleted it)`);
       continue;
@@ -180,7 +182,10 @@ function tableInverse(
     const sa = a.sets.get(name);
     if (!sa) {
       const origin = objectOf({ table: key, kind: sb.kind, name, change: 'deleted', header: null });
-      local.addSets.push({ text: `table ${key} {\n${sb.raw}\n}\n`, origin });
+      // `create` (its declaration) first, as for a chain: one another program made meanwhile is refused
+      // (File exists), never merged with these elements; then the set as listed gives its elements back.
+      const create = `create ${sb.kind} ${key} ${name} {\n${sb.decl.slice(1, -1).join('\n')}\n}\n`;
+      local.addSets.push({ text: `${create}table ${key} {\n${sb.raw}\n}\n`, origin });
       ops.push(`re-create ${sb.kind} ${key} ${name} (the change deleted it)`);
       continue;
     }

@@ -1,9 +1,9 @@
 import { HistoryStore } from '../history/store.js';
 import { takeSnapshot } from '../snapshot/take.js';
-import { buildModel, tableKey, type RulesetModel } from '../ruleset/model.js';
+import { buildModel, tableKey } from '../ruleset/model.js';
 import { textModel } from '../ruleset/text-model.js';
 import { normaliseBlock, splitTables } from '../ruleset/text.js';
-import { tableOwner } from '../backends/owners.js';
+import { fwsafeTables, laterTable, ownedByOther } from '../history/later-tables.js';
 import { replaceTableScript } from './table-script.js';
 import { assertTakenHere, currentWhere } from '../host/identity.js';
 import { iptablesRestoreSteps } from '../formats/iptables/restore-version.js';
@@ -27,17 +27,6 @@ export interface RestoreProposal {
    * after the nft script (one iptables-restore per variant and family), never through nft text.
    */
   iptables: { apply: TransactionStepT[]; rollback: TransactionStepT[]; chains: string[] };
-}
-
-const owned = (model: RulesetModel, key: string): boolean => {
-  const table = model.tables.find((t) => t.key === key);
-  return table !== undefined && tableOwner(table) !== null;
-};
-
-/** Tables any fwsafe change (apply or restore) in this namespace's history touched. */
-function fwsafeTables(store: HistoryStore, netns: string | null): Set<string> {
-  const { records } = store.list();
-  return new Set(records.filter((r) => r.netns === netns).flatMap((r) => r.change?.touchedTables ?? []));
 }
 
 /**
@@ -83,7 +72,7 @@ export async function restoreProposal(options: {
   for (const [key, table] of storedBlocks) {
     const now = liveBlocks.get(key);
     if (now && normaliseBlock(now.raw) === normaliseBlock(table.raw)) continue;
-    if (owned(storedModel, key) || owned(liveModel, key)) {
+    if (ownedByOther(storedModel, key) || ownedByOther(liveModel, key)) {
       out.foreign.push(key);
       continue;
     }
@@ -92,8 +81,9 @@ export async function restoreProposal(options: {
   }
   for (const [key, table] of liveBlocks) {
     if (storedBlocks.has(key)) continue;
-    if (owned(liveModel, key)) out.foreign.push(key);
-    else if (!ours.has(key)) out.notOurs.push(key);
+    const later = laterTable(liveModel, ours, key);
+    if (later === 'foreign') out.foreign.push(key);
+    else if (later === 'not-ours') out.notOurs.push(key);
     else {
       out.deleted.push(key);
       script.push(replaceTableScript(table.family, table.name, null));

@@ -8,7 +8,7 @@ import { resolveBinary } from '../run/binaries.js';
 import { privateTempDir } from '../state/runtime-dir.js';
 import { cleanStale } from '../plan/scratch.js';
 import { AGENT, agentBatcher, lines, type AgentProbe } from '../probes/agent-io.js';
-import { loadBaseInto, swapInto, type ProbeResult, type ProbeRuleset } from '../probes/run-probes.js';
+import { explainUnseen, loadBaseInto, swapInto, type ProbeResult, type ProbeRuleset } from '../probes/run-probes.js';
 import { fromTo, lastStopped, lastVerdict, parseTrace, type TraceVerdict } from '../probes/trace.js';
 import { splitTables } from '../ruleset/text.js';
 import { buildTopology, removeTopology, type Topology } from './net-topology.js';
@@ -212,6 +212,8 @@ export async function replayNetFlows(o: NetReplayOptions): Promise<ProbeResult[]
     const ruleText = (family: string, table: string, handle: number): string | undefined =>
       listing.find((x) => x.family === family && x.name === table)?.rulesByHandle.get(handle);
     const results: ProbeResult[] = [];
+    // Only nft base chains show in the trace (not iptables-legacy rules): without one, no deciding rule comes.
+    const nftDecides = listing.some((x) => x.name !== 'fwsafe_trace' && /\bhook \w+/.test(x.raw));
     // Trace lines may trail the packets: wait (bounded) until every failed probe's deciding rule is seen.
     for (let waited = 0; waited <= 2000; waited += 100) {
       const trace = parseTrace(traced.text.slice(from), ruleText);
@@ -233,9 +235,11 @@ export async function replayNetFlows(o: NetReplayOptions): Promise<ProbeResult[]
           note: notes.length ? notes.join('; ') : null,
         });
       }
-      if (results.every((r) => r.pass || r.observed === 'not-run' || r.decidedBy !== null)) break;
+      if (!nftDecides || results.every((r) => r.pass || r.observed === 'not-run' || r.decidedBy !== null)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    // What the trace cannot see (iptables-legacy rules), the format explains (by the rules' counters).
+    await explainUnseen(results, o.format, t.host);
     return results;
   } finally {
     for (const c of children) c.kill('SIGKILL');

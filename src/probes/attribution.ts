@@ -9,7 +9,7 @@ export function whatHappened(r: ProbeResult): string {
   if (r.observed === 'allowed') return `allowed${by ? `, decided by ${by}` : ''}`;
   if (r.observed === 'not-run') return 'not run';
   if (r.observed === 'rejected') {
-    if (by && /\breject\b/.test(by)) return `rejected by ${by}`;
+    if (by && /\breject\b/i.test(by)) return `rejected by ${by}`;
     return `rejected${by ? ` (last verdict: ${by})` : ''}`;
   }
   if (r.verdict === 'drop' || (by && /: policy drop$/.test(by))) return by ? `dropped by ${by}` : 'dropped';

@@ -65,8 +65,8 @@ export interface ProbeOptions {
     load: (ns: string) => Promise<string[]>;
     /** Default: the nft proposal. */
     swap?: (ns: string) => Promise<void>;
-    /** Names what decided a probe that nft's trace does not see (iptables-legacy rules); called once after the probes. */
-    explain?: (ns: string) => Promise<string | null>;
+    /** What may have decided the probes nft's trace does not see (iptables-legacy rules); called once after the probes. */
+    explain?: (ns: string) => Promise<UnseenDecider[]>;
     /** Rules the load brings that the nft text lacks (iptables-legacy saves): read for DNAT targets. */
     text?: string;
   };
@@ -91,6 +91,42 @@ async function swapNft(o: ProbeRuleset, host: string, dir: string): Promise<void
     throw new Error(
       `the proposal failed to load in the probe namespace: ${redactIncluded(swapped.stderr, [proposalFile]).trim()}`,
     );
+}
+
+/** A rule or policy that stopped packets nft's trace does not see (format.explain: iptables-legacy counters). */
+export interface UnseenDecider {
+  /** As the format names it: `iptables-legacy v4 filter OUTPUT: -A OUTPUT -p udp -m udp --dport 53 -j DROP (…)`. */
+  decidedBy: string;
+  verdict: 'drop' | 'reject';
+  /** The destination ports it is limited to (inclusive ranges); null: not limited by port. */
+  ports: [number, number][] | null;
+}
+
+/** A probe's destination port, from its description (`… → 10.0.0.1:53)`), or null (ICMP, ND). */
+const portOf = (description: string): number | null => {
+  const m =
+    /[0-9A-Fa-f.:]+ → [0-9A-Fa-f.:]+:(\d+)\)?\s*$/.exec(description) ?? /→ [0-9A-Fa-f.:]+:(\d+)\b/.exec(description);
+  return m ? Number(m[1]) : null;
+};
+
+/**
+ * Names what decided the failed probes that nft's trace did not see (no deciding rule), by the format's
+ * explain() read once in namespace `ns`: for each probe, the first decider limited to its port, else the
+ * first not limited by port; none (a port-limited rule cannot have stopped another port): left unnamed.
+ */
+export async function explainUnseen(results: ProbeResult[], format: ProbeOptions['format'], ns: string): Promise<void> {
+  const unexplained = results.filter((r) => !r.pass && r.decidedBy === null);
+  if (!format?.explain || unexplained.length === 0) return;
+  const deciders = await format.explain(ns);
+  for (const r of unexplained) {
+    const port = portOf(r.description);
+    const d =
+      (port === null ? undefined : deciders.find((x) => x.ports?.some(([a, b]) => port >= a && port <= b))) ??
+      deciders.find((x) => x.ports === null);
+    if (!d) continue;
+    r.decidedBy = d.decidedBy;
+    r.verdict = d.verdict;
+  }
 }
 
 /** What loads the base and swaps the proposal in a probe namespace (the fields of ProbeOptions it reads). */
@@ -485,15 +521,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
         .filter(Boolean)
         .join('; ');
     }
-    const unexplained = results.filter((r) => !r.pass && r.decidedBy === null);
-    if (o.format?.explain && unexplained.length) {
-      const decided = await o.format.explain(host);
-      for (const r of unexplained) {
-        r.decidedBy = decided;
-        // explain() names a dropping rule or DROP policy (legacy counters): that is the verdict.
-        if (decided && /-j DROP\b|policy DROP\b/.test(decided)) r.verdict = 'drop';
-      }
-    }
+    await explainUnseen(results, o.format, host);
     // A declared flow that a DNAT rule rewrote: say so, and which rule.
     for (const r of results.filter((x) => x.kind === 'must-allow' || x.kind === 'must-deny')) {
       const m = /\(([0-9A-Fa-f.:]+) → ([0-9A-Fa-f.:]+):(\d+)\)$/.exec(r.description);

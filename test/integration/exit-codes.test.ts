@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, fwsafe, type CliResult } from '../helpers/cli.js';
-import { createNetns, deleteNetns, isRoot, loadRuleset } from '../helpers/netns.js';
+import { createNetns, deleteNetns, isRoot, liveRuleset, loadRuleset } from '../helpers/netns.js';
 import { writePlan } from '../e2e/plan-fixture.js';
 import { killWatchdog, waitFor } from '../e2e/state-probe.js';
 
@@ -166,6 +166,31 @@ describe.skipIf(!isRoot)('docs/exit-codes.md: each predictable condition has its
         '--no-wait',
         '--json',
       ]);
+    },
+    'plan-tampered': async () => {
+      const plan = await writePlan(work, nsB, CHANGE, TOUCHED);
+      const edited = JSON.parse(readFileSync(plan, 'utf8'));
+      edited.proposal.text = edited.proposal.text.replace('2222', '23');
+      writeFileSync(plan, JSON.stringify(edited));
+      const before = liveRuleset(nsB);
+      const r = fwsafe([
+        '--netns',
+        nsB,
+        '--state-dir',
+        fresh('tampered'),
+        'apply',
+        '--plan',
+        plan,
+        '--no-wait',
+        '--json',
+      ]);
+      expect(liveRuleset(nsB)).toBe(before);
+      return r;
+    },
+    'bad-admin-address': () => {
+      const proposal = fresh('admin.nft');
+      writeFileSync(proposal, CHANGE);
+      return fwsafe(['--netns', nsA, 'plan', proposal, '--admin-address', 'not-an-ip', '--json']);
     },
     'late-confirm': async () => {
       const dir = fresh('late');

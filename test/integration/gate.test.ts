@@ -167,7 +167,7 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     expect(after).toBe(before);
   });
 
-  it('rollback N restores version N in the tables fwsafe manages; other owners untouched; nothing differs is exit 0', async () => {
+  it('rollback N restores version N in the tables fwsafe manages; other owners untouched; diff N live: no difference, the docker table listed, not compared; nothing differs is exit 0', async () => {
     reset();
     const snap = cli(['snapshot', '--json']);
     const n = String(snap.json.version.id);
@@ -176,25 +176,30 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     expect(cli(['apply', join(dir, 'mine.nft'), '--no-wait', '--json']).status).toBe(0);
     expect(cli(['confirm', '--json']).status).toBe(0);
     expect(liveRuleset(ns.name)).toContain('table inet mine');
-    // A docker-like iptables-nft table appears after N.
-    inNetns(ns.name, 'iptables-nft', ['-w', '5', '-t', 'nat', '-N', 'DOCKER']);
-    inNetns(ns.name, 'iptables-nft', [
-      '-w',
-      '5',
-      '-t',
-      'nat',
-      '-A',
-      'DOCKER',
-      '-p',
-      'tcp',
-      '--dport',
-      '8080',
-      '-j',
-      'DNAT',
-      '--to-destination',
-      '172.17.0.2:80',
-    ]);
+    // A docker-like iptables-nft table appears after N: docker's own chain, and its jump in a built-in chain.
+    const xt = (...args: string[]) => inNetns(ns.name, 'iptables-nft', ['-w', '5', '-t', 'nat', ...args]);
+    xt('-N', 'DOCKER');
+    xt('-A', 'DOCKER', '-p', 'tcp', '--dport', '8080', '-j', 'DNAT', '--to-destination', '172.17.0.2:80');
+    xt('-A', 'PREROUTING', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'DOCKER');
     const docker = nft(ns.name, ['list', 'table', 'ip', 'nat']);
+    const dockerSave = (): string =>
+      inNetns(ns.name, 'iptables-nft-save', ['-t', 'nat'])
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n');
+    const dockerRules = dockerSave();
+    expect(dockerRules).toContain('-j DOCKER');
+    const notCompared = [
+      { table: 'ip nat', owner: 'iptables-nft-managed', chainOwners: ['docker'], iptablesNft: true, side: 'to' },
+    ];
+    // Before the rollback, fwsafe's own later table is a difference; docker's is listed apart, not compared.
+    const before = cli(['diff', n, 'live', '--json']);
+    expect(before.status, before.stdout + before.stderr).toBe(0);
+    await expectContract('diff', before.json);
+    expect(before.json.identical).toBe(false);
+    expect(before.json.unified).toContain('table inet mine');
+    expect(before.json.unified).not.toMatch(/DOCKER|table ip nat/);
+    expect(before.json.notCompared).toEqual(notCompared);
     const r = cli(['rollback', n, '--no-wait', '--json']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     await expectContract('rollback', r.json);
@@ -203,10 +208,27 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     expect(liveRuleset(ns.name)).not.toContain('table inet mine');
     expect(nft(ns.name, ['list', 'table', 'ip', 'nat'])).toBe(docker);
     expect(cli(['confirm', '--json']).status).toBe(0);
-    // Without the foreign table, `diff N live` shows no difference.
-    inNetns(ns.name, 'nft', ['delete', 'table', 'ip', 'nat']);
+    // With the docker-like table still there, `diff N live` shows no difference in the tables fwsafe manages.
     const d = cli(['diff', n, 'live', '--json']);
+    expect(d.status, d.stdout + d.stderr).toBe(0);
+    await expectContract('diff', d.json);
     expect(d.json.identical, d.stdout).toBe(true);
+    expect(d.json.unified).toBe('');
+    expect(d.json.notCompared).toEqual(notCompared);
+    const dt = cli(['diff', n]);
+    expect(dt.status, dt.stderr).toBe(0);
+    expect(dt.stdout).toContain(`No difference between ${n} and live in the tables fwsafe manages.`);
+    expect(dt.stdout).toMatch(
+      /Not compared: a table of other owners, not managed by fwsafe \(in live but not in version \d+/,
+    );
+    expect(dt.stdout).toMatch(/^ {2}ip nat \(iptables-nft-managed; chains of docker; /m);
+    // --all compares every table: docker's is a difference then.
+    const all = cli(['diff', n, 'live', '--all', '--json']);
+    expect(all.json.identical).toBe(false);
+    expect(all.json.unified).toContain('DOCKER');
+    expect(all.json.notCompared).toEqual([]);
+    expect(nft(ns.name, ['list', 'table', 'ip', 'nat'])).toBe(docker);
+    expect(dockerSave()).toBe(dockerRules);
     const again = cli(['rollback', n, '--no-wait', '--json']);
     expect(again.status, again.stdout + again.stderr).toBe(0);
     expect(again.json.mode).toBe('nothing');
@@ -214,6 +236,7 @@ describe.skipIf(!isRoot)('one gate for apply FILE, apply --plan and rollback VER
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/Nothing differs/);
     expect(text.stderr).not.toMatch(/error/i);
+    expect(nft(ns.name, ['list', 'table', 'ip', 'nat'])).toBe(docker);
   });
 
   it('a proposal swapped on disk while the probe namespace exists changes nothing', async () => {

@@ -232,6 +232,54 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     await expectContract('log', cli('log', '--json').json);
   });
 
+  // The change deletes an object of the admin's; another program makes one of that name in the window.
+  const remade = [
+    {
+      object: 'chain web',
+      // chain web, jumped to from input; the change deletes both
+      setup:
+        'add chain inet mine web\nadd rule inet mine web tcp dport 8443 counter drop\nadd rule inet mine input jump web\n',
+      change: () => `delete rule inet mine input handle ${handleOf(ns.name, 'jump web')}\ndelete chain inet mine web\n`,
+      foreign: 'add chain inet mine web\nadd rule inet mine web udp dport 5353 accept\n',
+      lost: 'udp dport 5353 accept',
+      list: ['chain', 'inet', 'mine', 'web'],
+    },
+    {
+      object: 'set allow',
+      setup: 'add set inet mine allow { type ipv4_addr; elements = { 192.0.2.50 }; }\n',
+      change: () => 'delete set inet mine allow\n',
+      foreign: 'add set inet mine allow { type ipv4_addr; }\nadd element inet mine allow { 198.51.100.9 }\n',
+      lost: '198.51.100.9',
+      list: ['set', 'inet', 'mine', 'allow'],
+    },
+  ];
+  for (const c of remade) {
+    it(`${c.object}: deleted by the change, made again by another program under that name — a detected conflict (File exists); only it is restored whole, never merged with the other program's, and what that program put in it is named as lost`, async () => {
+      nft(ns.name, ['-f', '-'], c.setup);
+      const before = shape(ns.name);
+      const objectBefore = nft(ns.name, ['list', ...c.list]).replace(/counter packets \d+ bytes \d+/g, 'counter');
+      const version = apply(4, `${c.change()}insert rule inet mine input tcp dport 9999 drop\n`);
+      expect(nft(ns.name, ['list', 'table', 'inet', 'mine'])).not.toContain(c.object);
+      nft(ns.name, ['-f', '-'], c.foreign);
+      const change = await rolledBack(version);
+      const [kind, name] = c.object.split(' ') as [string, string];
+      expect(change).toMatchObject({
+        state: 'rolled-back',
+        rollbackMethod: 'inverse',
+        error: null,
+        overwritten: [`inet mine ${c.object} (restored whole: lost what others added: "${c.lost}")`],
+        overwrittenObjects: [{ table: 'inet mine', object: c.object, lost: [c.lost], putBack: [], removed: false }],
+      });
+      expect(change.conflict).toMatch(
+        new RegExp(`could not run as it was \\(.*File exists\\).*restored whole instead: ${kind} inet mine ${name}$`),
+      );
+      // The object is the admin's again, line for line; the whole table is as before the change.
+      expect(nft(ns.name, ['list', ...c.list]).replace(/counter packets \d+ bytes \d+/g, 'counter')).toBe(objectBefore);
+      expect(shape(ns.name)).toBe(before);
+      expect(cli('log').stdout).toContain(`lost from inet mine ${c.object} (others added it): "${c.lost}"`);
+    });
+  }
+
   it('what cannot be restored alone (a chain the change created, now jumped to by another program) restores its table whole, naming every object it overwrote', async () => {
     const before = shape(ns.name);
     const version = apply(4);

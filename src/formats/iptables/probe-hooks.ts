@@ -1,6 +1,7 @@
 import { run } from '../../run/runner.js';
 import { parseSave } from '../../backends/iptables-save.js';
 import type { ProbeOptions } from '../../probes/index.js';
+import type { UnseenDecider } from '../../probes/run-probes.js';
 import { iptablesSavesText } from '../../probes/load-live.js';
 import type { IptablesBase } from './base.js';
 import { program } from './programs.js';
@@ -34,25 +35,44 @@ export function iptablesProbeHooks(o: {
       }
       for (const family of legacy) atSwap.set(family, await saveLegacy(ns, family));
     },
-    // nft's trace does not see legacy rules: the rule that decided is the dropping one whose packet counter moved.
+    // nft's trace does not see legacy rules: what decided is a dropping rule (or DROP policy) whose packet counter moved.
     async explain(ns) {
+      const out: UnseenDecider[] = [];
       for (const family of legacy) {
         const [before, after] = [parseSave(atSwap.get(family) ?? ''), parseSave(await saveLegacy(ns, family))];
         const packets = (c: string | null | undefined): number => Number(/^\[(\d+):/.exec(c ?? '')?.[1] ?? 0);
         for (const t of after) {
           for (const c of t.chains) {
             const b = before.find((x) => x.name === t.name)?.chains.find((x) => x.name === c.name);
-            const i = c.rules.findIndex(
-              (r, k) => /-j (DROP|REJECT)\b/.test(r) && packets(c.ruleCounters[k]) > packets(b?.ruleCounters[k]),
-            );
-            if (i >= 0)
-              return `iptables-legacy ${family} ${t.name} ${c.name}: ${c.rules[i]} (its packet counter moved)`;
+            for (const [k, r] of c.rules.entries()) {
+              const target = /-j (DROP|REJECT)\b/.exec(r)?.[1];
+              if (target && packets(c.ruleCounters[k]) > packets(b?.ruleCounters[k]))
+                out.push({
+                  decidedBy: `iptables-legacy ${family} ${t.name} ${c.name}: ${r} (its packet counter moved)`,
+                  verdict: target === 'DROP' ? 'drop' : 'reject',
+                  ports: destinationPorts(r),
+                });
+            }
             if (c.policy === 'DROP' && packets(c.counters) > packets(b?.counters))
-              return `iptables-legacy ${family} ${t.name} ${c.name}: policy DROP (its packet counter moved)`;
+              out.push({
+                decidedBy: `iptables-legacy ${family} ${t.name} ${c.name}: policy DROP (its packet counter moved)`,
+                verdict: 'drop',
+                ports: null,
+              });
           }
         }
       }
-      return null;
+      return out;
     },
   };
+}
+
+/** The destination ports an iptables-save rule is limited to (`--dport 53`, `--dports 53,80:90`); null when not (or negated). */
+export function destinationPorts(rule: string): [number, number][] | null {
+  const m = /(?:^|\s)(!\s+)?--(?:dports?|destination-ports?) (\S+)/.exec(rule);
+  if (!m || m[1]) return null;
+  return m[2]!.split(',').map((p) => {
+    const [a = 0, b = a] = p.split(':').map(Number);
+    return [a, b];
+  });
 }

@@ -1,7 +1,8 @@
 import { parseSave, type SavedRuleset } from '../../backends/iptables-save.js';
 import type { SnapshotT } from '../../snapshot/schema.js';
 import type { TransactionStepT } from '../types.js';
-import { foreignOwner } from './owners.js';
+import { foreignOwner, ownRule } from './owners.js';
+import { isBuiltin } from './parse.js';
 import { changedScope } from './diff.js';
 import { carryCounters, rollbackInput, type ChainScope } from './transaction.js';
 import { program } from './programs.js';
@@ -17,6 +18,43 @@ function ownChains(a: SavedRuleset[], b: SavedRuleset[]): ChainScope {
 }
 
 const BUILTIN = /^(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING)$/;
+
+/**
+ * The version's rules as they come back: in the admin's chains, the admin's rules of the version, while
+ * today's jumps into other software's chains (docker's `-j DOCKER` in nat PREROUTING, fail2ban's `-j f2b-sshd`)
+ * stay where they are, as that software's chains do. A chain whose admin rules match today's is today's.
+ */
+function withTodaysJumps(live: SavedRuleset[], stored: SavedRuleset[]): SavedRuleset[] {
+  const plain = (rules: string[]) => ({ rules, ruleCounters: rules.map(() => null) });
+  const out: SavedRuleset[] = stored.map((t) => ({
+    name: t.name,
+    chains: t.chains.map((c) => ({ ...c, ...plain(c.rules.filter(ownRule)) })),
+  }));
+  for (const lt of live)
+    for (const lc of lt.chains) {
+      if (foreignOwner(lc.name) !== null || lc.rules.every(ownRule)) continue;
+      let table = out.find((t) => t.name === lt.name);
+      const chain = table?.chains.find((c) => c.name === lc.name);
+      const own = chain?.rules ?? [];
+      const first = lc.rules.findIndex(ownRule);
+      const split = first === -1 ? lc.rules.length : first;
+      const rules =
+        JSON.stringify(own) === JSON.stringify(lc.rules.filter(ownRule))
+          ? lc.rules
+          : [...lc.rules.slice(0, split), ...own, ...lc.rules.slice(split).filter((r) => !ownRule(r))];
+      if (chain) {
+        Object.assign(chain, plain(rules));
+        continue;
+      }
+      if (!table) {
+        table = { name: lt.name, chains: [] };
+        out.push(table);
+      }
+      const policy = isBuiltin(lt.name, lc.name) ? 'ACCEPT' : null;
+      table.chains.push({ name: lc.name, policy, counters: null, ...plain(rules) });
+    }
+  return out;
+}
 
 /**
  * iptables-nft-save prints a table's built-in chains (ACCEPT, no rules) even where nft has none (a table
@@ -51,7 +89,8 @@ export function iptablesRestoreSteps(
     ['legacy', 'iptablesLegacy'],
   ] as const) {
     for (const family of ['v4', 'v6'] as const) {
-      const [s, l] = [parseSave(stored[key][family]), parseSave(live[key][family])];
+      const l = parseSave(live[key][family]);
+      const s = withTodaysJumps(l, parseSave(stored[key][family]));
       const scope = withoutIdleBuiltins(changedScope(l, s, ownChains(s, l)), l, s);
       if (Object.keys(scope).length === 0) continue;
       const restore = program('restore', variant, family);

@@ -132,6 +132,61 @@ describe('per-object fallback of the inverse rollback', () => {
     expect(restoredWhole(withX, busy)).toEqual(['table inet t']);
   });
 
+  it('a chain the change deleted is re-created with `create`; one another program made again (File exists) is restored whole, emptied first and refilled last', () => {
+    const gone = AFTER.replace(/\tchain d \{[^}]*\}\n/, '');
+    const inv2 = inverseDelta(BEFORE, gone, T, WHOLE);
+    const d = inv2.objects.findIndex((o) => o.name === 'd');
+    expect(inv2.objects[d]).toMatchObject({ kind: 'chain', change: 'deleted' });
+    const lines = inv2.nftScript.split('\n');
+    const line = lines.indexOf('create chain inet t d') + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(lines).toContain('add rule inet t d tcp dport 7 accept');
+    const first = { script: inv2.nftScript, origins: inv2.origins.map((object) => ({ object, restore: false })) };
+    const exists = nextChoice(
+      inv2,
+      first,
+      `/dev/stdin:${line}:24-24: Error: Could not process rule: File exists\n`,
+      noFallback(),
+    )!;
+    expect([...exists.wholeObjects]).toEqual([d]);
+    expect(restoredWhole(inv2, exists)).toEqual(['chain inet t d']);
+    const built = buildFallback(inv2, WHOLE, exists)!.script.split('\n');
+    expect(built.slice(0, 2)).toEqual(['add chain inet t d', 'flush chain inet t d']);
+    expect(built).not.toContain('create chain inet t d');
+    expect(built.slice(-4)).toEqual(['add chain inet t d {', '\t\ttcp dport 7 accept', '}', '']);
+    // Any other refusal of a deleted chain's line still restores its table whole.
+    const other = nextChoice(
+      inv2,
+      first,
+      `/dev/stdin:${line + 1}:1-3: Error: No such file or directory\n`,
+      noFallback(),
+    )!;
+    expect(restoredWhole(inv2, other)).toEqual(['table inet t']);
+  });
+
+  it('a set the change deleted is re-created with `create` (declaration) before its elements; made again by another program: restored whole', () => {
+    const gone = AFTER.replace(/\tset s \{[^}]*\}[^}]*\}\n\n/, '');
+    expect(gone).not.toContain('set s');
+    const inv3 = inverseDelta(BEFORE, gone.replace('ip saddr @s drop', ''), T, WHOLE);
+    const i = inv3.objects.findIndex((o) => o.name === 's');
+    expect(inv3.objects[i]).toMatchObject({ kind: 'set', change: 'deleted' });
+    const lines = inv3.nftScript.split('\n');
+    const line = lines.indexOf('create set inet t s {') + 1;
+    expect(lines.slice(line - 1, line + 2)).toEqual(['create set inet t s {', 'type ipv4_addr', '}']);
+    const first = { script: inv3.nftScript, origins: inv3.origins.map((object) => ({ object, restore: false })) };
+    const exists = nextChoice(
+      inv3,
+      first,
+      `/dev/stdin:${line}:19-19: Error: Could not process rule: File exists\n`,
+      noFallback(),
+    )!;
+    expect(restoredWhole(inv3, exists)).toEqual(['set inet t s']);
+    const built = buildFallback(inv3, WHOLE, exists)!.script;
+    expect(built.startsWith('flush set inet t s\n')).toBe(true);
+    expect(built).not.toContain('create set');
+    expect(built).toContain('add set inet t s {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1 }\n}\n');
+  });
+
   it('a block that is not where apply recorded it is never cut blindly', () => {
     const choice = { ...noFallback(), wholeObjects: new Set([1]) };
     expect(buildFallback(inv, `#${WHOLE}`, choice)).toBeNull();

@@ -30,4 +30,32 @@ describe('rollback VERSION: iptables chains', () => {
     const r = iptablesRestoreSteps(snap(null), snap('*nat\n:PREROUTING DROP [0:0]\nCOMMIT\n'));
     expect(r.chains).toEqual(['iptables-nft v4 nat/PREROUTING']);
   });
+
+  it("docker's jump in a built-in chain is docker's: a real docker nat table since the version is left alone", () => {
+    const nat = DOCKER_NAT.replace('COMMIT', '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\nCOMMIT');
+    expect(iptablesRestoreSteps(snap(null), snap(nat))).toEqual({ apply: [], rollback: [], chains: [] });
+  });
+
+  it("the admin's rules of the version come back; today's jumps into other software's chains stay in place", () => {
+    const jump = '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd\n';
+    const r = iptablesRestoreSteps(
+      snap(FILTER('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n')),
+      snap(
+        FILTER(`${jump}-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT\n`).replace(
+          ':OUTPUT',
+          ':f2b-sshd - [0:0]\n:OUTPUT',
+        ),
+      ),
+    );
+    expect(r.chains).toEqual(['iptables-nft v4 filter/INPUT']);
+    const input = r.apply[0]!.input;
+    expect(input).not.toContain('2222');
+    expect(input.indexOf('-j f2b-sshd')).toBeGreaterThan(-1);
+    expect(input.indexOf('-j f2b-sshd')).toBeLessThan(input.indexOf('--dport 22 -j ACCEPT'));
+  });
+
+  it("a version's jump into a chain other software has since removed is not restored (it would fail)", () => {
+    const r = iptablesRestoreSteps(snap(FILTER('-A INPUT -j f2b-sshd\n')), snap(FILTER('')));
+    expect(r).toEqual({ apply: [], rollback: [], chains: [] });
+  });
 });
