@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -11,5 +12,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Longest files first (a clean clone has no durations of earlier runs): see test/helpers/sequencer.ts.
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });

@@ -1,9 +1,10 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, type CliResult } from './cli.js';
+import { type CliResult, fwsafeAsync, ROOT } from './cli.js';
+import { limiter } from './limiter.js';
 import { createNetns, deleteNetns, isRoot, liveRuleset } from './netns.js';
 import { normaliseRulesetText } from '../../src/ruleset/text.js';
 import { removeStateDir } from './state-dir.js';
@@ -27,41 +28,6 @@ export function corpusFiles(): string[] {
     .sort()
     .map((f) => `rejected/${f}`);
   return [...top, ...rejected];
-}
-
-function fwsafeAsync(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        let json: unknown;
-        try {
-          json = JSON.parse(stdout);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status, stdout, stderr, json });
-      },
-    );
-  });
-}
-
-function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  return async (job) => {
-    while (active >= n) await new Promise<void>((r) => queue.push(r));
-    active += 1;
-    try {
-      return await job();
-    } finally {
-      active -= 1;
-      queue.shift()?.();
-    }
-  };
 }
 
 function veth(ns: string): void {

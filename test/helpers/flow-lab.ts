@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createNetns, deleteNetns, inNetns, loadRuleset } from './netns.js';
 
 // A routed host with real services and real traffic, for the flows corpus (test/integration/flows-corpus-*.test.ts):
@@ -179,7 +179,7 @@ export async function buildLab(tag: string): Promise<Lab> {
  * conntrack table has established flows with their process), queries the DNS-like responder and pings;
  * the host queries its resolver and its TCP upstream; a client keeps a connection to the backend.
  */
-export function startTraffic(lab: Lab): void {
+export function startTraffic(lab: Lab): Promise<void> {
   const hold = (n: string, target: string): void => {
     const c = spawn('ip', ['netns', 'exec', n, 'socat', '-T60', '-', target], { stdio: ['pipe', 'ignore', 'ignore'] });
     c.stdin?.write('hello\n');
@@ -190,19 +190,21 @@ export function startTraffic(lab: Lab): void {
   hold(lab.ns.c[2]!, `TCP:${LAB.host}:80`);
   hold(lab.ns.c[0]!, `TCP:${LAB.backend}:8080`);
   hold(lab.ns.host, `TCP:${LAB.resolver}:853`);
-  refreshTraffic(lab);
+  return refreshTraffic(lab);
 }
 
-/** Short-lived flows again (UDP and ICMP conntrack entries time out in 30 s). */
-export function refreshTraffic(lab: Lab): void {
-  for (const c of lab.ns.c) {
-    spawnSync('ip', ['netns', 'exec', c, 'socat', '-T1', '-', `UDP:${LAB.host}:53`], { input: 'q\n', timeout: 3000 });
-    spawnSync('ip', ['netns', 'exec', c, 'ping', '-c1', '-W1', LAB.host], { timeout: 3000 });
-  }
-  spawnSync('ip', ['netns', 'exec', lab.ns.host, 'socat', '-T1', '-', `UDP:${LAB.resolver}:53`], {
-    input: 'q\n',
-    timeout: 3000,
-  });
+/**
+ * Short-lived flows again (UDP and ICMP conntrack entries time out in 30 s): each client's query then
+ * ping, and the host's query; the four namespaces side by side.
+ */
+export async function refreshTraffic(lab: Lab): Promise<void> {
+  await Promise.all([
+    ...lab.ns.c.map(async (c) => {
+      await exec(c, ['socat', '-T1', '-', `UDP:${LAB.host}:53`], 'q\n', 3000);
+      await exec(c, ['ping', '-c1', '-W1', LAB.host], undefined, 3000);
+    }),
+    exec(lab.ns.host, ['socat', '-T1', '-', `UDP:${LAB.resolver}:53`], 'q\n', 3000),
+  ]);
 }
 
 export function removeLab(lab: Lab): void {
@@ -210,25 +212,37 @@ export function removeLab(lab: Lab): void {
   for (const n of [lab.ns.host, ...lab.ns.c, lab.ns.router, lab.ns.dns, lab.ns.backend]) deleteNetns(n);
 }
 
-const exec = (n: string, args: string[], input?: string): { ok: boolean; out: string } => {
-  const r = spawnSync('ip', ['netns', 'exec', n, ...args], { input, encoding: 'utf8', timeout: 6000 });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}` };
-};
+/** A command in a namespace, without blocking the event loop (a plan runs meanwhile); bounded in time. */
+const exec = (n: string, args: string[], input?: string, timeout = 6000): Promise<{ ok: boolean; out: string }> =>
+  new Promise((resolve) => {
+    const c = spawn('ip', ['netns', 'exec', n, ...args], { stdio: ['pipe', 'pipe', 'ignore'], timeout });
+    let out = '';
+    c.stdout.setEncoding('utf8');
+    c.stdout.on('data', (d: string) => {
+      out += d;
+    });
+    c.stdin.on('error', () => {
+      // the command exited before reading its input
+    });
+    c.on('error', () => resolve({ ok: false, out }));
+    c.on('close', (code) => resolve({ ok: code === 0, out }));
+    c.stdin.end(input ?? '');
+  });
 // A bounded connect, and for UDP no wait for an end that never comes: done when the echo is back.
-const echoes = (n: string, target: string, ms = 2): boolean =>
-  exec(n, ['socat', `-T${ms}`, '-', `${target},connect-timeout=${ms}`], 'ping\n').out === 'ping\n';
+const echoes = async (n: string, target: string, ms = 2): Promise<boolean> =>
+  (await exec(n, ['socat', `-T${ms}`, '-', `${target},connect-timeout=${ms}`], 'ping\n')).out === 'ping\n';
 
 /**
  * Which lab flows work in this copy right now, observed with the real tools (socat, ping, the kernel's
  * neighbour and route caches), independently of fwsafe's probes. New connections and exchanges, as the
  * replay sends them; caches are emptied first so ND and PMTU must pass the rules in force.
  */
-export function observe(lab: Lab): Set<FlowId> {
+export async function observe(lab: Lab): Promise<Set<FlowId>> {
   const { host, c, backend } = lab.ns;
-  for (const n of [host, ...c]) exec(n, ['ip', 'neigh', 'flush', 'all']);
-  exec(host, ['ip', 'route', 'flush', 'cache']);
+  for (const n of [host, ...c]) await exec(n, ['ip', 'neigh', 'flush', 'all']);
+  await exec(host, ['ip', 'route', 'flush', 'cache']);
   const works = new Set<FlowId>();
-  const check: [FlowId, () => boolean][] = [
+  const check: [FlowId, () => Promise<boolean>][] = [
     ['http', () => echoes(c[2]!, `TCP:${LAB.host}:80`)],
     ['dns-in', () => echoes(c[0]!, `UDP:${LAB.host}:53`)],
     ['nfs', () => echoes(c[0]!, `TCP:${LAB.host}:2049`)],
@@ -236,32 +250,35 @@ export function observe(lab: Lab): Set<FlowId> {
     ['dns-out', () => echoes(host, `UDP:${LAB.resolver}:53`)],
     ['upstream', () => echoes(host, `TCP:${LAB.resolver}:853`)],
     ['forward', () => echoes(c[0]!, `TCP:${LAB.backend}:8080`)],
-    ['forward-ping', () => exec(c[1]!, ['ping', '-c1', '-W1', LAB.backend]).ok],
-    ['ping', () => exec(c[1]!, ['ping', '-c1', '-W1', LAB.host]).ok],
-    ['ping6', () => exec(c[1]!, ['ping', '-6', '-c1', '-W1', LAB.host6]).ok],
+    ['forward-ping', async () => (await exec(c[1]!, ['ping', '-c1', '-W1', LAB.backend])).ok],
+    ['ping', async () => (await exec(c[1]!, ['ping', '-c1', '-W1', LAB.host])).ok],
+    ['ping6', async () => (await exec(c[1]!, ['ping', '-6', '-c1', '-W1', LAB.host6])).ok],
     [
       'pmtu',
-      () => {
+      async () => {
         // Full-size segments to the resolver's TCP service: the router (MTU 1280 beyond) answers
         // fragmentation-needed; the host learns the path MTU only if that error passes its rules.
-        exec(host, ['socat', '-T2', '-', `TCP:${LAB.resolver}:853`], 'x'.repeat(4000));
-        return /\bmtu 1280\b/.test(exec(host, ['ip', 'route', 'get', LAB.resolver]).out);
+        await exec(host, ['socat', '-T2', '-', `TCP:${LAB.resolver}:853`], 'x'.repeat(4000));
+        return /\bmtu 1280\b/.test((await exec(host, ['ip', 'route', 'get', LAB.resolver])).out);
       },
     ],
     [
       'nd',
-      () => {
-        exec(c[2]!, ['ping', '-6', '-c1', '-W1', LAB.host6]);
-        return /REACHABLE|STALE|DELAY|PROBE/.test(exec(c[2]!, ['ip', '-6', 'neigh', 'show', LAB.host6]).out);
+      async () => {
+        await exec(c[2]!, ['ping', '-6', '-c1', '-W1', LAB.host6]);
+        return /REACHABLE|STALE|DELAY|PROBE/.test((await exec(c[2]!, ['ip', '-6', 'neigh', 'show', LAB.host6])).out);
       },
     ],
   ];
-  for (const [id, ok] of check) if (ok()) works.add(id);
+  // One after another, as before: the observation itself is unchanged.
+  for (const [id, ok] of check) if (await ok()) works.add(id);
   void backend;
   return works;
 }
 
 /** Closed services that answer a client now (exposure observed in the copy). */
-export function exposed(lab: Lab): number[] {
-  return CLOSED_PORTS.filter((p) => echoes(lab.ns.c[1]!, `TCP:${LAB.host}:${p}`, 1));
+export async function exposed(lab: Lab): Promise<number[]> {
+  const open: number[] = [];
+  for (const p of CLOSED_PORTS) if (await echoes(lab.ns.c[1]!, `TCP:${LAB.host}:${p}`, 1)) open.push(p);
+  return open;
 }

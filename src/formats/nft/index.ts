@@ -1,5 +1,6 @@
 import type { ProposalFormat, Recognition } from '../types.js';
 import { refuseNonChanges } from '../../plan/proposal-commands.js';
+import { refuseSilentNftValues } from '../../plan/nft-values.js';
 import { planNft } from '../../plan/create-plan.js';
 import { firstToken } from '../../ruleset/scan.js';
 
@@ -23,6 +24,9 @@ export const nftFormat: ProposalFormat = {
       ? { format: 'nft', seen: `nft script (starts with "${first.split(/\s+/)[0]}")` }
       : null;
   },
-  validate: (text, path) => refuseNonChanges(text, path),
+  validate: (text, path) => {
+    refuseNonChanges(text, path);
+    refuseSilentNftValues(text, path);
+  },
   plan: (options) => planNft(options),
 };
