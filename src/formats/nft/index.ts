@@ -2,7 +2,7 @@ import type { ProposalFormat, Recognition } from '../types.js';
 import { refuseNonChanges } from '../../plan/proposal-commands.js';
 import { refuseSilentNftValues } from '../../plan/nft-values.js';
 import { planNft } from '../../plan/create-plan.js';
-import { tokens } from '../../ruleset/scan.js';
+import { firstToken } from '../../ruleset/scan.js';
 
 // A first statement nft accepts at the top of a script (after comments and blank lines).
 const NFT_START =
@@ -10,7 +10,7 @@ const NFT_START =
 
 /** The first line that is not blank or a comment (a `#!` line counts), from its first token. */
 function firstStatement(text: string): string | null {
-  const first = tokens(text).find((t) => t.kind !== 'end' && (t.kind !== 'comment' || t.text.startsWith('#!')));
+  const first = firstToken(text, (t) => t.kind !== 'end' && (t.kind !== 'comment' || t.text.startsWith('#!')));
   return first ? text.slice(first.start).split('\n')[0]!.trim() : null;
 }
 
