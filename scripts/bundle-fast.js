@@ -69,5 +69,6 @@ const { output } = await bundle.write({
 });
 await bundle.close();
 const files = output.map((o) => o.fileName).sort();
-if (files.join(' ') !== 'fast-bundle-rest.js fast-bundle-runtime.js fast-bundle-start.js fast-bundle.js') throw new Error(`unexpected bundle files: ${files}`);
+if (files.join(' ') !== 'fast-bundle-rest.js fast-bundle-runtime.js fast-bundle-start.js fast-bundle.js')
+  throw new Error(`unexpected bundle files: ${files}`);
 console.log(`dist/src/cli/${files.join(', ')}: status/confirm start-up bundle`);
