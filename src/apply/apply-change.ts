@@ -1,4 +1,5 @@
 import { HistoryStore } from '../history/store.js';
+import type { TableStore } from '../history/table-store.js';
 import { currentActor } from '../history/actor.js';
 import type { VersionRecordT } from '../history/schema.js';
 import type { PlanT } from '../plan/schema.js';
@@ -103,6 +104,7 @@ function onlyTables(s: SnapshotT, tables: { family: string; name: string }[]): S
  */
 async function afterSnapshot(
   netns: string | null,
+  tables: TableStore,
   baseVersion: number,
   base: SnapshotT,
   plan: PlanT | null,
@@ -113,7 +115,7 @@ async function afterSnapshot(
     // The change's commit finished before this listing starts: base + 1 is the floor of its generation.
     const floor = { ...base.generation, genid: base.generation.genid + 1 };
     const { snapshot: partial } = await takeSnapshot(netns, { json: false, tables: touched, floor });
-    const composed = composeSnapshot(base, baseVersion, partial, 1);
+    const composed = composeSnapshot(base, baseVersion, partial, 1, tables);
     if (composed) return composed;
   }
   return (await takeSnapshot(netns, { json: false, early: early() })).snapshot;
@@ -152,6 +154,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       (await takeSnapshot(netns, { json: false, ...(scoped ? { tables: scoped } : {}) })).snapshot;
     const liveHash = scopedHash(live, scoped);
     if (liveHash !== plan.base.hash) throw driftError(plan.base.hash, liveHash);
+    debugLog('apply: drift checked; completing the base version');
     // The base version keeps every table: the latest version's where the nft generation proves them unchanged.
     const snapshot = await completeSnapshot(store, netns, live);
     baseSnap = snapshot;
@@ -171,6 +174,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       },
       snapshot,
     );
+    debugLog('apply: base version recorded');
     const touchedTables = nftTouched
       ? plan.touchedTables.map((t) => ({ family: t.family, name: t.name, iptablesNft: t.iptablesNft }))
       : [];
@@ -281,11 +285,13 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
     debugLog('apply: change applied; listing the applied version');
     const after = await afterSnapshot(
       netns,
+      store.tables,
       pending.baseVersion,
       baseSnap!,
       nftTouched && transactions.length === 1 ? plan : null,
       () => runtime.earlySave?.(plan, netns),
     );
+    debugLog('apply: applied version composed');
     const version = store.add(
       {
         kind: options.kind ?? 'apply',
@@ -299,6 +305,7 @@ export async function applyChange(options: ApplyOptions): Promise<AppliedChange>
       },
       after,
     );
+    debugLog('apply: applied version written');
     // The inverse needs the handles the kernel gave the change's rules: computed now, from the listing
     // just taken; until it is stored the watchdog has the whole-table restore. `after`: the touched
     // tables as the kernel lists them now, what a rollback compares with (like with like).

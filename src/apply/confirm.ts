@@ -83,10 +83,10 @@ async function persistAndRecord(store: HistoryStore, record: VersionRecordT, pat
   try {
     // Loaded only when asked for: confirm races the deadline, and start-up time counts.
     const { persistConfirmed } = await import('./persist.js');
-    const { runtimeOf } = await import('../formats/runtime.js');
+    const { loadRuntime } = await import('../formats/load-runtime.js');
     // The change's format renders and verifies the file (nft: /etc/nftables.conf's content; iptables: its
     // variant's save of the family), from the version record alone, so a retry writes the same kind of file.
-    const persistence = runtimeOf(c.format).persistence;
+    const persistence = (await loadRuntime(c.format)).persistence;
     const left = { expectedText: c.expectedText ?? '' };
     // One file, or one per part of the change (an iptables v4 + v6 change writes rules.v4 and rules.v6).
     const files = persistence.split?.(path, left) ?? [{ path, change: left }];
@@ -272,9 +272,9 @@ async function confirmClaimed(
     releaseOwnClaim(store.paths);
   }
   if (record === null || current === null) return settled(store, options.changeId ?? pending.changeId);
-  const { runtimeOf } = await import('../formats/runtime.js');
+  const { loadRuntime } = await import('../formats/load-runtime.js');
   const { recordConfirmedTables } = await import('../history/confirmed-tables.js');
-  const runtime = runtimeOf(current.format);
+  const runtime = await loadRuntime(current.format);
   const touched = current.touchedTables.map((t) => `${t.family} ${t.name}`);
   const confirmedAt = record.change?.confirmedAt ?? new Date().toISOString();
   if (runtime.confirm) {

@@ -3,7 +3,16 @@ import { normaliseBlock, splitTables } from '../ruleset/text.js';
 import { elementsOnePerLine } from '../plan/element-lines.js';
 import type { InverseObjectT, PendingRecordT } from '../pending/schema.js';
 import type { RollbackMethodT } from '../history/schema.js';
-import { describeDifferences, differingTables, objectLines, observeTables, type Fingerprint } from './observe.js';
+import {
+  describeDifferences,
+  differingTables,
+  objectLines,
+  observeTables,
+  observeTablesListed,
+  type Fingerprint,
+  type Observation,
+} from './observe.js';
+import { carryNftCounters, carryXtCounters, noListings, type LiveListings } from './carry-counters.js';
 import { runInverse } from './run-inverse.js';
 import { restoredWhole, type FallbackChoice } from './inverse-fallback.js';
 import { describeOverwritten, overwrittenObjects, type OverwrittenObjectT } from './overwritten-objects.js';
@@ -11,7 +20,7 @@ import { runtimeOf } from '../formats/runtime.js';
 import { runSteps } from '../formats/steps.js';
 
 /** A listing of the touched tables made before the deadline: null (failed: list now), or not compared. */
-export type EarlyListing = Promise<Fingerprint | null | 'not-compared'>;
+export type EarlyListing = Promise<Observation | null | 'not-compared'>;
 
 /**
  * At the deadline the restore does not wait for a listing: whatever comparison is finished is used, else the
@@ -73,6 +82,11 @@ export function observeTouched(pending: PendingRecordT): Promise<Fingerprint> {
   return observeTables(pending.netns, pending.touchedTables);
 }
 
+/** The same, with the listings (counters kept) a restore carries live counters from. */
+export function observeTouchedListed(pending: PendingRecordT): Promise<Observation> {
+  return observeTablesListed(pending.netns, pending.touchedTables);
+}
+
 /**
  * Runs the stored rollback: one `nft -f -` transaction for the nft tables, then `iptables-nft-restore -c`
  * for iptables-nft tables (their counters kept), then the format's further transactions as stored
@@ -109,10 +123,16 @@ export async function executeRollback(
     };
   }
   let live: Fingerprint | null = null;
+  // Counters of the moment for what is restored whole (carry-counters.ts); none when there was no time to list.
+  let listings: LiveListings = noListings();
   try {
     const early = listedEarlier ? await listedEarlier : null;
     if (early === 'not-compared') compared = false;
-    else live = early ?? (await observeTouched(pending));
+    else {
+      const observed = early ?? (await observeTouchedListed(pending));
+      live = observed.fingerprint;
+      listings = observed.listings;
+    }
   } catch (error) {
     errors.push(`could not list the touched tables: ${(error as Error).message}`);
   }
@@ -148,7 +168,9 @@ export async function executeRollback(
   if (nftLive) {
     // the nft tables are as before already: only the further steps run
   } else if (inverse?.nftScript.trim()) {
-    const done = await runInverse(netns, inverse, pending.rollback.nftScript);
+    const done = await runInverse(netns, inverse, pending.rollback.nftScript, (script) =>
+      carryNftCounters(script, listings.nft),
+    );
     if (done.ok) {
       // Every touched table restored whole after all: that is what the record says.
       const nftTables = pending.touchedTables.filter((t) => !t.iptablesNft);
@@ -163,7 +185,7 @@ export async function executeRollback(
     method = 'inverse';
   }
   if (!nftLive && method === 'whole-table' && pending.rollback.nftScript.trim()) {
-    const input = pending.rollback.nftScript;
+    const input = carryNftCounters(pending.rollback.nftScript, listings.nft);
     const r = await run('nft', ['-f', '-'], { netns, input, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`nft -f rejected the rollback script: ${firstLines(r.stderr)}`);
   }
@@ -173,7 +195,8 @@ export async function executeRollback(
   ] as const) {
     if (!text || nftLive) continue;
     // `-w FILE` is misparsed ("wait seconds not numeric"): pass the seconds and feed stdin. -c: keep counters.
-    const r = await run(program, ['-w', '5', '-c'], { netns, input: text, allowFailure: true, timeoutMs: 30_000 });
+    const input = carryXtCounters(text, listings.xt);
+    const r = await run(program, ['-w', '5', '-c'], { netns, input, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode !== 0) errors.push(`${program} failed: ${r.stderr.trim().split('\n').slice(0, 4).join(' | ')}`);
   }
   // What someone else changed in the window, per table key, described (chains and rule counts): from the

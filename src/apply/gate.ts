@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { HistoryStore } from '../history/store.js';
+import { debugLog } from '../run/debug.js';
 import { releaseLock } from '../pending/store.js';
 import { createPlanWithBase, type PlanOptions } from '../plan/create-plan.js';
 import { readProposal } from '../plan/proposal-file.js';
@@ -108,6 +109,7 @@ export async function gateChange(options: GateOptions): Promise<GateResult> {
       adminAddresses: options.adminAddresses,
       iptables: options.iptables,
     });
+    debugLog('apply: planned');
     let { baseSnapshot } = planned;
     // A restore's iptables chains: one iptables-restore per variant and family after the nft script, and
     // their rollback after nft's (src/formats/nft/runtime.ts); named in the diff.

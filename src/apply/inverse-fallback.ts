@@ -44,6 +44,7 @@ function restoreParts(o: InverseObjectT, block: string): [string, string] {
   const ref = `${o.table} ${o.name}`;
   if (o.kind === 'chain') {
     // create-if-missing (someone deleted the chain), then empty it; its rules come back with their counters
+    // (of the moment where still live: run-inverse.ts carries them in, carry-counters.ts)
     const create = `add chain ${ref}${o.header ? ` { ${o.header} }` : ''}\n`;
     return [`${create}flush chain ${ref}\n`, `add chain ${ref} {\n${inner}}\n`];
   }

@@ -5,6 +5,7 @@ import { normaliseIptablesSave } from '../snapshot/hash.js';
 import { filterSaveTables } from '../plan/rollback.js';
 import type { SnapshotT } from '../snapshot/schema.js';
 import type { PendingTableT } from '../pending/schema.js';
+import type { LiveListings } from './carry-counters.js';
 
 /**
  * What a touched table holds, for comparison: nft tables as normalised nft text (no handles, no counters,
@@ -36,28 +37,46 @@ export function fingerprintOf(snapshot: SnapshotT, tables: PendingTableT[]): Fin
   return out;
 }
 
-/** The fingerprint of the touched tables as the kernel has them now (one listing per table). */
-export async function observeTables(netns: string | null, tables: PendingTableT[]): Promise<Fingerprint> {
+/** A fingerprint with the listings it was made from (counters kept): what a restore carries live counters from. */
+export interface Observation {
+  fingerprint: Fingerprint;
+  listings: LiveListings;
+}
+
+/** The touched tables as the kernel has them now (one listing per table), fingerprinted. */
+export async function observeTablesListed(netns: string | null, tables: PendingTableT[]): Promise<Observation> {
+  const listings: LiveListings = { nft: {}, xt: {} };
   const listed = await Promise.all(
     tables.map(async (t) => {
       if (t.iptablesNft) {
         const program = t.family === 'ip6' ? 'ip6tables-nft-save' : 'iptables-nft-save';
-        const r = await run(program, ['-t', t.name], { netns, allowFailure: true, timeoutMs: 10_000 });
-        return r.exitCode === 0 && r.stdout.includes(`*${t.name}`) ? xtBlock(r.stdout, t.name) : null;
+        // -c: the fingerprint drops counters (normaliseIptablesSave); a restore carries them (carry-counters.ts).
+        const r = await run(program, ['-c', '-t', t.name], { netns, allowFailure: true, timeoutMs: 10_000 });
+        if (r.exitCode !== 0 || !r.stdout.includes(`*${t.name}`)) return null;
+        listings.xt[key(t)] = r.stdout;
+        return xtBlock(r.stdout, t.name);
       }
       const args = ['-a', 'list', 'table', t.family, t.name];
       const r = await run('nft', args, { netns, allowFailure: true, timeoutMs: 10_000, stdoutToFile: true });
-      if (r.exitCode === 0) return nftBlock(r.stdout, key(t));
+      if (r.exitCode === 0) {
+        listings.nft[key(t)] = r.stdout;
+        return nftBlock(r.stdout, key(t));
+      }
       // "No such file or directory": the table does not exist. Anything else: we could not look.
       if (/No such file or directory/.test(r.stderr)) return null;
       throw new Error(`nft list table ${key(t)} failed: ${r.stderr.trim().split('\n')[0] ?? ''}`);
     }),
   );
-  const out: Fingerprint = {};
+  const fingerprint: Fingerprint = {};
   tables.forEach((t, i) => {
-    out[key(t)] = listed[i]!;
+    fingerprint[key(t)] = listed[i]!;
   });
-  return out;
+  return { fingerprint, listings };
+}
+
+/** The fingerprint of the touched tables as the kernel has them now (one listing per table). */
+export async function observeTables(netns: string | null, tables: PendingTableT[]): Promise<Fingerprint> {
+  return (await observeTablesListed(netns, tables)).fingerprint;
 }
 
 /** Lines of each object: nft `chain X {` / `set X {` blocks, iptables `-A X …` / `:X POLICY` lines. */

@@ -52,7 +52,7 @@ export async function restoreProposal(options: {
     options.fromElsewhere ?? false,
   );
   const stored = store.snapshot(versionId);
-  const { snapshot: live } = await takeSnapshot(options.netns, { json: false });
+  const { snapshot: live } = await takeSnapshot(options.netns, { json: false, generation: false });
   const storedModel =
     stored.nft.json === null ? textModel(stored.nft.text) : buildModel(stored.nft.json, stored.nft.text);
   const liveModel = textModel(live.nft.text);

@@ -23,6 +23,8 @@ export async function runInverse(
   netns: string | null,
   inverse: RollbackInverseT,
   wholeScript: string,
+  /** Applied to each rebuilt script (objects or tables restored whole): the live counters carried in, line for line. */
+  carry: (script: string) => string = (script) => script,
 ): Promise<InverseRun> {
   let choice = noFallback();
   let firstRefusal: string | null = null;
@@ -30,7 +32,7 @@ export async function runInverse(
     // The stored inverse as it is first, then rebuilt with what nft refused restored whole.
     const attempt = tries === 0 ? null : buildFallback(inverse, wholeScript, choice);
     if (tries > 0 && attempt === null) break;
-    const input = attempt?.script ?? inverse.nftScript;
+    const input = attempt ? carry(attempt.script) : inverse.nftScript;
     const r = await run('nft', ['-f', '-'], { netns, input, allowFailure: true, timeoutMs: 30_000 });
     if (r.exitCode === 0) return { ok: true, choice, firstRefusal };
     firstRefusal ??= firstError(r.stderr);

@@ -5,8 +5,8 @@ import { HistoryStore } from '../history/store.js';
 import { pendingExists, readPending } from '../pending/store.js';
 import { secondsLeft } from '../pending/clock.js';
 import { guardStates } from '../watchdog/guard-files.js';
-import { observeTouched, onTime, type EarlyListing } from './execute-rollback.js';
-import type { Fingerprint } from './observe.js';
+import { observeTouchedListed, onTime, type EarlyListing } from './execute-rollback.js';
+import type { Observation } from './observe.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import type { ChangeStateT } from '../history/schema.js';
 import { confirmPending } from './confirm.js';
@@ -48,7 +48,7 @@ function holdDeadlineWhenAlone(options: {
   let pending: PendingRecordT | null = null;
   let readAt = '';
   let alone = false;
-  let listed: Promise<Fingerprint | null> | undefined;
+  let listed: Promise<Observation | null> | undefined;
   let fired = false;
   let timer: NodeJS.Timeout | undefined;
   const tick = (): void => {
@@ -74,7 +74,7 @@ function holdDeadlineWhenAlone(options: {
     const left = secondsLeft(pending.deadlineMonoNs);
     if (left <= 1 && listed === undefined) {
       const toList = pending;
-      listed = observeTouched(toList).catch(() => null);
+      listed = observeTouchedListed(toList).catch(() => null);
     }
     if (left <= 0) {
       fired = true;

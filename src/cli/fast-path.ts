@@ -58,6 +58,7 @@ async function confirmFast(parsed: FastArgs): Promise<void> {
   const root = statePaths(parsed.stateDir).root;
   const { earlyClaim } = await import('../apply/early-claim.js');
   const claimedAtNs = earlyClaim(root, parsed.id);
+  await import('./zod-jitless.js');
   const { confirmPending } = await import('../apply/confirm.js');
   const result = await confirmPending({
     stateDir: parsed.stateDir,
@@ -98,6 +99,7 @@ export async function tryFastPath(args: readonly string[]): Promise<boolean> {
       // Like every command: a guard found gone is re-armed (said on stderr) before the status is read.
       const { guardNotices } = await import('../watchdog/rearm.js');
       for (const line of await guardNotices(paths, { warnUnguarded: false })) process.stderr.write(`${line}\n`);
+      await import('./zod-jitless.js');
       const { pendingStatus } = await import('../apply/status.js');
       result = pendingStatus({ stateDir: parsed.stateDir });
     }

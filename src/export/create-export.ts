@@ -4,7 +4,7 @@ import { EXPORT_FORMAT, EXPORT_VERSION, ExportDocument, type ExportDocumentT } f
 
 /** The live ruleset of a namespace as an export document (one text listing per backend, no JSON model). */
 export async function createExport(netns: string | null): Promise<ExportDocumentT> {
-  const { snapshot } = await takeSnapshot(netns, { json: false });
+  const { snapshot } = await takeSnapshot(netns, { json: false, generation: false });
   return ExportDocument.parse({
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,

@@ -7,7 +7,7 @@ import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
 import { privateTempDir } from '../state/runtime-dir.js';
 import { cleanStale } from '../plan/scratch.js';
-import { AGENT, agentBatcher, lines, type AgentProbe } from '../probes/agent-io.js';
+import { AGENT, agentBatcher, lines, READY_MS, responding, type AgentProbe } from '../probes/agent-io.js';
 import { explainUnseen, loadBaseInto, swapInto, type ProbeResult, type ProbeRuleset } from '../probes/run-probes.js';
 import { fromTo, lastStopped, lastVerdict, parseTrace, type TraceVerdict } from '../probes/trace.js';
 import { splitTables } from '../ruleset/text.js';
@@ -189,7 +189,7 @@ export async function replayNetFlows(o: NetReplayOptions): Promise<ProbeResult[]
         .map(([role, proto]) => spawnPiped(process.execPath, [AGENT, role, ...ports(ns, proto)], { netns: ns })),
     );
     children.push(...listeners);
-    await Promise.all(listeners.map((c) => lines(c).wait('ready', 3000)));
+    await responding(listeners);
     const before = await phase(t, specs);
     writeFileSync(join(dir, 'trace.nft'), TRACE);
     await run('nft', ['-f', join(dir, 'trace.nft')], { netns: t.host });
@@ -197,8 +197,14 @@ export async function replayNetFlows(o: NetReplayOptions): Promise<ProbeResult[]
     const monitor = spawnPiped('stdbuf', ['-oL', resolveBinary('nft'), 'monitor', 'trace'], { netns: t.host });
     children.push(monitor);
     const traced = lines(monitor);
-    await run('ping', ['-c', '1', '-W', '1', '-I', 'lo', '127.0.0.1'], { netns: t.host, allowFailure: true });
-    await traced.wait('trace id', 2000);
+    // The monitor subscribes some time after its start: a marker packet until its trace comes through (a
+    // single one could go before it listens, and the proposal's verdicts would then go untraced).
+    for (let t0 = Date.now(); ; ) {
+      await run('ping', ['-c', '1', '-W', '1', '-I', 'lo', '127.0.0.1'], { netns: t.host, allowFailure: true });
+      if (await traced.wait('trace id', 500)) break;
+      if (Date.now() - t0 > READY_MS)
+        throw new Error(`the nft trace monitor showed nothing within ${READY_MS / 1000} s`);
+    }
     await swapInto(o, t.host, dir);
     // Fresh neighbour and PMTU caches: after the swap, ARP, ND and PMTU errors must pass the new rules.
     for (const ns of [t.host, t.router]) await run('ip', ['neigh', 'flush', 'all'], { netns: ns, allowFailure: true });

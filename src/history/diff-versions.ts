@@ -21,7 +21,7 @@ interface Side {
 
 async function side(store: HistoryStore, ref: string, netns: string | null): Promise<Side> {
   if (ref === 'live') {
-    const { snapshot } = await takeSnapshot(netns, { json: false });
+    const { snapshot } = await takeSnapshot(netns, { json: false, generation: false });
     return { ref, version: null, hash: snapshot.hash, snapshot };
   }
   const id = store.resolve(ref);

@@ -14,7 +14,9 @@ import { stateIoError } from '../state/io-error.js';
 import { currentWhere } from '../host/identity.js';
 import { BugError, FwsafeError, ExitCode, StateError } from '../errors.js';
 import { JournalEvent, VersionRecord, VERSION_SCHEMA, type JournalEventT, type VersionRecordT } from './schema.js';
-import { Snapshot, type SnapshotT } from '../snapshot/schema.js';
+import type { SnapshotT } from '../snapshot/schema.js';
+import { decodeSnapshot, encodeSnapshot, StoredSnapshot } from './stored-snapshot.js';
+import { TableStore } from './table-store.js';
 
 const VERSION_FILE = /^(\d{6,})\.json$/;
 
@@ -26,12 +28,17 @@ function snapshotFile(paths: StatePaths, id: number): string {
   return join(paths.versions, `${String(id).padStart(6, '0')}.snapshot.json`);
 }
 
-/** The versioned store: one small record and one snapshot per version, plus an append-only journal. */
+/**
+ * The versioned store: one small record and one snapshot per version, plus an append-only journal. A
+ * snapshot names its tables' texts in the table store (versions/tables/), shared between versions.
+ */
 export class HistoryStore {
   readonly paths: StatePaths;
+  readonly tables: TableStore;
 
   constructor(stateDir?: string | null) {
     this.paths = statePaths(stateDir);
+    this.tables = new TableStore(this.paths.tables);
   }
 
   /** Creates the state directories (0700) on first write; refuses symlinks. */
@@ -62,7 +69,8 @@ export class HistoryStore {
   add(record: Omit<VersionRecordT, 'id' | 'schema'>, snapshot: SnapshotT): VersionRecordT {
     if (snapshot.listedTables) throw new BugError('A partial listing cannot be stored as a version.');
     this.init();
-    const snapshotText = JSON.stringify(snapshot);
+    // The tables' texts are on disk (fsynced) before the snapshot that names them.
+    const snapshotText = JSON.stringify(encodeSnapshot(snapshot, this.tables));
     let id = (this.ids().at(-1) ?? 0) + 1;
     for (let attempt = 0; attempt < 1000; attempt += 1, id += 1) {
       // The snapshot claims the id first, so a record never points at missing content.
@@ -99,7 +107,7 @@ export class HistoryStore {
     const text = readStateFile(file);
     if (text === null)
       throw new StateError(`The snapshot of version ${id} is missing (${file}).`, { details: { file } });
-    return parseJsonFile(Snapshot, text, file);
+    return decodeSnapshot(parseJsonFile(StoredSnapshot, text, file), this.tables, id);
   }
 
   /** Updates a version record in place (atomic replace), e.g. to record an outcome. */

@@ -34,7 +34,12 @@ export function splitElements(body: string): string[] {
  * (the default) sorts as people read (10 after 9), for diffs; `fast` only needs a stable order (the
  * content hash): code-unit order, several times quicker on a 200k-element set.
  */
-export function elementsOnePerLine(text: string, order: 'human' | 'fast' = 'human'): string {
+export function elementsOnePerLine(
+  text: string,
+  order: 'human' | 'fast' = 'human',
+  /** Set when an element list runs to the end of the text unclosed (left as it was). */
+  report?: { unclosed: boolean },
+): string {
   // Most listings have no set elements at all: nothing to rewrite.
   if (!text.includes('elements = {')) return text;
   const lines = text.split('\n');
@@ -71,6 +76,7 @@ export function elementsOnePerLine(text: string, order: 'human' | 'fast' = 'huma
       }
     }
     if (end < 0) {
+      if (report) report.unclosed = true;
       out.push(...lines.slice(start, i + 1));
       continue;
     }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
-import { tokens } from '../ruleset/scan.js';
+import { words } from '../ruleset/scan.js';
 import type { SshEndpoint } from '../plan/findings/context.js';
 import { representative } from './spec.js';
 import { dnatTargets } from './nat-targets.js';
@@ -50,8 +50,7 @@ export function loginCandidates(rulesText: string, limit = 16): string[] {
   const backends = new Set(dnatTargets(rulesText, 64).map((t) => t.addr));
   const baseText = rulesText.replace(/\b[ds]nat (?:ip6? )?to \S+|--to-(?:destination|source) \S+/g, '');
   // Whole words of the text (`::ffff:192.0.2.1` is one), a range's two ends apart.
-  const words = tokens(baseText).flatMap((t) => (t.kind === 'word' ? t.text.split('-') : []));
-  for (const word of words) {
+  for (const word of words(baseText).flatMap((w) => w.split('-'))) {
     const [addr = '', len] = word.split('/');
     // An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) names an IPv4 client.
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr)?.[1];
@@ -63,6 +62,11 @@ export function loginCandidates(rulesText: string, limit = 16): string[] {
   return [STAND_IN.v4, STAND_IN.v6, ...[...v4, ...v6].slice(0, limit)];
 }
 
+/** Who the probes stand for (probeAdmins' mode), without reading the ruleset for candidates. */
+export function adminMode(ssh: SshEndpoint | null, given: string[]): ProbeAdmins['mode'] {
+  return ssh ? 'session' : given.length > 0 ? 'given' : 'any';
+}
+
 /** The session's client; else the addresses given; else every candidate that can log in today. */
 export function probeAdmins(
   ssh: SshEndpoint | null,
@@ -72,8 +76,9 @@ export function probeAdmins(
 ): ProbeAdmins {
   const v6 = (a: string): boolean => a.includes(':');
   const named = ssh ? [ssh.client] : given;
-  if (named.length === 0) return { mode: 'any', addresses: loginCandidates(baseText) };
-  const admins: ProbeAdmins = { mode: ssh ? 'session' : 'given', addresses: named };
+  const mode = adminMode(ssh, given);
+  if (mode === 'any') return { mode, addresses: loginCandidates(baseText) };
+  const admins: ProbeAdmins = { mode, addresses: named };
   // An IPv4 session does not make IPv6 moot where IPv6 is in use: its logins are probed too.
   if (ipv6InUse && !named.some(v6)) admins.otherFamily = loginCandidates(baseText).filter(v6);
   return admins;

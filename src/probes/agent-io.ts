@@ -29,6 +29,18 @@ export function lines(child: ChildProcess): { text: string; wait: (word: string,
   };
 }
 
+/** How long a responder may take to say "ready" (node's start in a namespace takes 0.1–0.3 s at load 16 here). */
+export const READY_MS = 15_000;
+
+/**
+ * Waits for every responder's "ready" (bounded); throws when one never says it: probing without its
+ * responder would report a refusal the rules did not make. The caller reports the probes as not run.
+ */
+export async function responding(children: ChildProcess[], ms = READY_MS): Promise<void> {
+  const ready = await Promise.all(children.map((c) => lines(c).wait('ready', ms)));
+  if (ready.includes(false)) throw new Error(`a probe responder did not start listening within ${ms / 1000} s`);
+}
+
 /** One probe of the agent's `many` role: what it sends, from where to where. */
 export type AgentProbe = { kind: 'connect' | 'udp' | 'bulk'; src: string; dst: string; port: number };
 

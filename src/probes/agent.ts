@@ -58,14 +58,18 @@ function probe(kind: string, src: string, dst: string, port: number, ms: number)
 }
 
 if (role === 'listen') {
-  for (const port of rest.map(Number)) {
-    createServer((s) => s.on('data', (d) => s.write(d)).on('error', () => undefined)).listen({
-      port,
-      host: '::',
-      ipv6Only: false,
-    });
-  }
-  out('ready');
+  // "ready" once every port listens: listen() binds later (after its address lookup), not on return.
+  void Promise.all(
+    rest.map(Number).map(
+      (port) =>
+        new Promise<void>((resolve) => {
+          createServer((s) => s.on('data', (d) => s.write(d)).on('error', () => undefined)).listen(
+            { port, host: '::', ipv6Only: false },
+            resolve,
+          );
+        }),
+    ),
+  ).then(() => out('ready'));
 } else if (role === 'session') {
   const [src, dst, port] = rest as [string, string, string];
   const sock: Socket = connect({ host: dst, port: Number(port), localAddress: src }, () => out('connected'));
@@ -80,14 +84,19 @@ if (role === 'listen') {
     .flat()
     .filter((a) => a !== undefined && !a.address.startsWith('fe80'))
     .map((a) => a!.address);
-  for (const port of rest.map(Number)) {
-    for (const address of own) {
-      const sock = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: true });
-      sock.on('message', (m, from) => sock.send(m, from.port, from.address)).on('error', () => undefined);
-      sock.bind(port, address);
-    }
-  }
-  out('ready');
+  // "ready" once every socket is bound (bind() completes after its address lookup, not on return).
+  void Promise.all(
+    rest.map(Number).flatMap((port) =>
+      own.map(
+        (address) =>
+          new Promise<void>((resolve) => {
+            const sock = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: true });
+            sock.on('message', (m, from) => sock.send(m, from.port, from.address)).on('error', () => resolve());
+            sock.bind(port, address, resolve);
+          }),
+      ),
+    ),
+  ).then(() => out('ready'));
 } else if (role === 'connect' || role === 'udp' || role === 'bulk') {
   const [src, dst, port, ms] = rest as [string, string, string, string];
   void probe(role, src, dst, Number(port), Number(ms)).then((word) => {

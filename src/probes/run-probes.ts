@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { run } from '../run/runner.js';
-import { AGENT, agentBatcher, lines } from './agent-io.js';
+import { AGENT, agentBatcher, lines, responding } from './agent-io.js';
 import { spawnPiped } from '../run/spawn.js';
 import { resolveBinary } from '../run/binaries.js';
 import { decidingRule, fromTo, lastStopped, parseTrace, replyDrop, type RuleText, type TraceRewrite } from './trace.js';
@@ -250,7 +250,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
         spawnPiped(process.execPath, [AGENT, 'listen-udp', ...ports], { netns: backend }),
       ];
       children.push(...behind);
-      await Promise.all(behind.map((c) => lines(c).wait('ready', 3000)));
+      await responding(behind);
     }
     notes.push(...(await loadBaseInto(o, host, dir, [ifname])));
     const tcpPorts = [
@@ -268,10 +268,7 @@ export async function runProbes(o: ProbeOptions): Promise<ProbeResult[]> {
       ? spawnPiped(process.execPath, [AGENT, 'listen-udp', ...udpPorts.map(String)], { netns: host })
       : null;
     if (udpListener) children.push(udpListener);
-    await Promise.all([
-      lines(listener).wait('ready', 3000),
-      udpListener ? lines(udpListener).wait('ready', 3000) : true,
-    ]);
+    await responding(udpListener ? [listener, udpListener] : [listener]);
     // All the probes of one moment from the client namespace: one agent process.
     const fromClient = agentBatcher(
       (args) => run(process.execPath, args, { netns: client, allowFailure: true, timeoutMs: 30_000 }),

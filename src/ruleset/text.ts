@@ -116,7 +116,8 @@ interface Reading {
   pending: string[] | null;
 }
 
-function splitTablesUncached(text: string): TableText[] {
+/** splitTables without its cache of recent listings (for many small texts that are split once each). */
+export function splitTablesUncached(text: string): TableText[] {
   const tables: TableText[] = [];
   let r: Reading | null = null;
   for (const line of text.split('\n')) {

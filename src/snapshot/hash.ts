@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { normaliseRulesetText } from '../ruleset/text.js';
+import { normaliseBlock, normaliseRulesetText, splitTablesUncached } from '../ruleset/text.js';
 import { tableBlocks } from './table-blocks.js';
 import type { SnapshotT } from './schema.js';
 import { elementsOnePerLine } from '../plan/element-lines.js';
@@ -23,15 +23,49 @@ export function normaliseIptablesSave(text: string | null): string {
  * order nft lists set elements in (a reloaded hash set lists them in another bucket order).
  */
 export function contentHash(parts: { nftText: string; legacyV4?: string | null; legacyV6?: string | null }): string {
+  return hashOfNormalised(elementsOnePerLine(normaliseRulesetText(parts.nftText), 'fast'), parts);
+}
+
+function hashOfNormalised(nft: string, legacy: { legacyV4?: string | null; legacyV6?: string | null }): string {
   return sha256(
     [
-      elementsOnePerLine(normaliseRulesetText(parts.nftText), 'fast'),
+      nft,
       '--- iptables-legacy v4',
-      normaliseIptablesSave(parts.legacyV4 ?? null),
+      normaliseIptablesSave(legacy.legacyV4 ?? null),
       '--- iptables-legacy v6',
-      normaliseIptablesSave(parts.legacyV6 ?? null),
+      normaliseIptablesSave(legacy.legacyV6 ?? null),
     ].join('\n'),
   );
+}
+
+/** One table's part of the content hash: its key (the hash orders tables by it) and its normalised text. */
+export interface TableForm {
+  key: string;
+  form: string;
+}
+
+/**
+ * One table block's part of the content hash (a block as tableBlocks cuts it), or null when the block is
+ * not exactly one table closed on its last line, or holds an element list left open: then only the whole
+ * text hashes right. contentHashOfForms over the forms of a listing's blocks equals its contentHash.
+ */
+export function tableForm(raw: string): TableForm | null {
+  const tables = splitTablesUncached(raw);
+  const table = tables[0];
+  if (tables.length !== 1 || !table || `${table.raw}\n` !== raw) return null;
+  const report = { unclosed: false };
+  const form = elementsOnePerLine(normaliseBlock(table.raw), 'fast', report);
+  return report.unclosed ? null : { key: `${table.family} ${table.name}`, form };
+}
+
+/** contentHash from the tables' forms (each table normalised once, e.g. kept from an earlier version). */
+export function contentHashOfForms(
+  forms: readonly TableForm[],
+  legacy: { legacyV4?: string | null; legacyV6?: string | null },
+): string {
+  // normaliseRulesetText's order: by key, ties (never in one listing) in listing order.
+  const sorted = [...forms].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return hashOfNormalised(sorted.map((t) => t.form).join('\n'), legacy);
 }
 
 /**

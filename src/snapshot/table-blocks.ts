@@ -40,3 +40,13 @@ export function pickTables(text: string, keys: readonly string[]): string {
     .map((t) => t.raw)
     .join('');
 }
+
+// Content the datapath updates without a commit (dynamic sets, element timeouts, quotas, meters): the
+// nft generation proves nothing about it, so a table holding any is always listed again (src/history/complete-snapshot.ts). Plain substring
+// tests (a regex with alternatives over a 50k-rule table costs ~0.1 s); a word inside a comment only
+// makes fwsafe list that table again.
+const VOLATILE = ['expires', 'timeout', 'dynamic', 'quota', 'meter', 'last used', 'add @', 'update @', 'delete @'];
+/** True when a table holds content the datapath updates without a commit (see VOLATILE). */
+export function volatileTable(raw: string): boolean {
+  return VOLATILE.some((word) => raw.includes(word));
+}

@@ -37,6 +37,12 @@ export interface SnapshotOptions {
   floor?: GenerationT;
   /** `tables` are all the tables there are (the caller found them): the snapshot is a whole one, not marked partial. */
   complete?: boolean;
+  /**
+   * Read the nft generation around the listing (default true): what lets a later version reuse this one's
+   * tables. A snapshot that is never stored (an export, a diff against live, a restore's comparison) skips
+   * the two python3 runs.
+   */
+  generation?: boolean;
 }
 
 export interface EarlySave {
@@ -70,8 +76,12 @@ export async function takeSnapshot(netns: string | null, options: SnapshotOption
   const early = options.early ?? [];
   for (const e of early) e.text.catch(() => undefined);
   // The generation read before and after the listing: equal, it is the listing's (nothing committed meanwhile).
-  const genBefore = options.floor ?? (await nftGeneration(netns));
+  const genBefore = options.floor ?? (options.generation === false ? null : await nftGeneration(netns));
   const [nft, legacyNames] = await Promise.all([nftListing(netns, withJson, options.tables), legacyTableNames(netns)]);
+  // The reading after the listing starts as soon as the listing is in, while the model is built. Where
+  // iptables-nft saves or firewalld's state are read too (below), it is read again after them.
+  const genAfterRead = genBefore ? nftGeneration(netns) : Promise.resolve(null);
+  genAfterRead.catch(() => undefined);
   const model = nft.json === null ? textModel(nft.text) : buildModel(nft.json, nft.text);
   const earlyIndex = (variant: EarlySave['variant'], family: 'v4' | 'v6'): number =>
     early.findIndex((e) => e.variant === variant && e.family === family);
@@ -92,7 +102,9 @@ export async function takeSnapshot(netns: string | null, options: SnapshotOption
   ]);
   const earlyText = (variant: EarlySave['variant'], family: 'v4' | 'v6'): string | null =>
     earlyTexts[earlyIndex(variant, family)] ?? null;
-  const genAfter = genBefore ? await nftGeneration(netns) : null;
+  const readAfterSaves =
+    nftFamilies.v4 || nftFamilies.v6 || early.some((e) => e.variant === 'nft') || firewalld !== null;
+  const genAfter = genBefore && readAfterSaves ? await nftGeneration(netns) : await genAfterRead;
   // The early save stands in for the one this snapshot would have made, and only where it would have made one.
   const pick = (
     saved: { v4: string | null; v6: string | null },

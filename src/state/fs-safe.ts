@@ -126,30 +126,34 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function writeTemp(path: string, data: string | Buffer): string {
+function writeTemp(path: string, data: string | Buffer, sync = true): string {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   return temp;
 }
 
-/** Atomic replace: temp file, fsync, rename, fsync the directory. Mode 0600. */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
+/**
+ * Atomic replace: temp file, fsync, rename, fsync the directory. Mode 0600. `sync: false` (a cache whose
+ * reader checks it) skips both fsyncs: after a crash the file may be missing or empty, never half another's.
+ */
+export function writeFileAtomic(path: string, data: string | Buffer, options: { sync?: boolean } = {}): void {
   assertNotSymlink(path);
+  const sync = options.sync ?? true;
   try {
-    const temp = writeTemp(path, data);
+    const temp = writeTemp(path, data, sync);
     try {
       renameSync(temp, path);
     } catch (error) {
       unlinkSync(temp);
       throw error;
     }
-    fsyncDir(dirname(path));
+    if (sync) fsyncDir(dirname(path));
   } catch (error) {
     throw stateIoError(error, path, 'write');
   }
@@ -173,6 +177,40 @@ export function createFileExclusive(path: string, data: string | Buffer): boolea
   }
   fsyncDir(dirname(path));
   return true;
+}
+
+/**
+ * Creates several files in one directory, never overwriting: each written to a temp file and fsynced,
+ * linked in, then the directory fsynced once. Returns, per file, false when its name already existed.
+ */
+export function createFilesExclusive(
+  dir: string,
+  files: readonly { name: string; data: string | Buffer }[],
+): boolean[] {
+  if (files.length === 0) return [];
+  const temps: string[] = [];
+  try {
+    for (const f of files) temps.push(writeTemp(join(dir, f.name), f.data));
+  } catch (error) {
+    for (const t of temps) unlinkSync(t);
+    throw stateIoError(error, dir, 'create');
+  }
+  let created: boolean[];
+  try {
+    created = files.map((f, i) => {
+      try {
+        linkSync(temps[i]!, join(dir, f.name));
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw stateIoError(error, join(dir, f.name), 'create');
+      }
+    });
+  } finally {
+    for (const t of temps) unlinkSync(t);
+  }
+  fsyncDir(dir);
+  return created;
 }
 
 /** Appends one line with O_APPEND and fsyncs it (journal). */

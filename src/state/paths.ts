@@ -6,6 +6,8 @@ export const DEFAULT_STATE_DIR = '/var/lib/fwsafe';
 export interface StatePaths {
   root: string;
   versions: string;
+  /** Content-addressed table texts the versions name (src/history/table-store.ts). */
+  tables: string;
   journal: string;
   lock: string;
   pending: string;
@@ -17,6 +19,7 @@ export function statePaths(stateDir?: string | null): StatePaths {
   return {
     root,
     versions: join(root, 'versions'),
+    tables: join(root, 'versions', 'tables'),
     journal: join(root, 'journal.jsonl'),
     lock: join(root, 'lock'),
     pending: join(root, 'pending.json'),

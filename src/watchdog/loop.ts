@@ -6,7 +6,7 @@ import { monoNowNs, processAlive as processAliveId } from '../pending/clock.js';
 import { appendLine } from '../state/fs-safe.js';
 import { rollbackPending, type Reason } from '../apply/resolve.js';
 import { takeOverStuckClaim } from '../apply/claim.js';
-import { executeRollback, observeTouched, onTime, type EarlyListing } from '../apply/execute-rollback.js';
+import { executeRollback, observeTouchedListed, onTime, type EarlyListing } from '../apply/execute-rollback.js';
 import type { PendingRecordT } from '../pending/schema.js';
 import type { StatePaths } from '../state/paths.js';
 import { otherSlot, readGuardRecord, writeGuardRecord, type GuardSlot } from './guard-files.js';
@@ -214,7 +214,7 @@ export async function runWatchdog(stateDir: string, changeId: string, slot: Guar
         continue;
       }
       const p = pending;
-      listedEarlier = observeTouched(p).catch(() => null);
+      listedEarlier = observeTouchedListed(p).catch(() => null);
     }
     if (request !== null || remainingNs <= 0n) {
       if (!primary && request === null && remainingNs > -SECONDARY_GRACE_NS) {

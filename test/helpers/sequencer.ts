@@ -33,8 +33,8 @@ const SECONDS: Record<string, number> = {
   'test/integration/firewalld-plan.test.ts': 40,
   'test/integration/conformance-2.test.ts': 40,
   'test/integration/iptables-review.test.ts': 35,
-  'test/integration/inverse-rollback.test.ts': 34,
-  'test/integration/outcomes.test.ts': 30,
+  'test/integration/inverse-rollback.test.ts': 45,
+  'test/integration/outcomes.test.ts': 40,
   'test/integration/review-pipeline.test.ts': 26,
 };
 const DEFAULT_S = 20;

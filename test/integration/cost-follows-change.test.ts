@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { isRoot, loadRuleset, nft, useNetns } from '../helpers/netns.js';
 import { listNftRuleset } from '../../src/backends/nft.js';
+import { HistoryStore } from '../../src/history/store.js';
 
 // A Kubernetes-like node in small: a foreign table hooked at input beside the admin's own table.
 const FOREIGN = `table ip kube {
@@ -24,8 +25,8 @@ describe.skipIf(!isRoot)('cost follows the change: only the tables it names are 
     writeFileSync(file, replaceOwn(port));
     return file;
   };
-  const version = (id: number) =>
-    JSON.parse(readFileSync(join(state.path, 'versions', `${String(id).padStart(6, '0')}.snapshot.json`), 'utf8'));
+  // A version's snapshot as every reader sees it (its tables' texts read from the table store).
+  const version = (id: number) => new HistoryStore(state.path).snapshot(id);
 
   it('plan --no-probes lists the named table only and says which hooked tables it did not look at', () => {
     loadRuleset(ns.name, FOREIGN + own(22));

@@ -117,6 +117,16 @@ describe.skipIf(!isRoot)('docs/exit-codes.md: each predictable condition has its
     'not-root-confirm': () => asNobody(['confirm', '--state-dir', pendingState]),
     'not-root-recover': () => asNobody(['recover', '--state-dir', pendingState]),
     'not-root-snapshot': () => asNobody(['snapshot', '--netns', nsA, '--state-dir', pendingState]),
+    'not-root-apply': () => {
+      // A proposal the user can read (the work directory is root's only): refused for want of root, not of the file.
+      const file = join(tmpdir(), `fwsafe-exit-nobody-${process.pid}.nft`);
+      writeFileSync(file, 'add rule inet filter input tcp dport 99 accept\n', { mode: 0o644 });
+      try {
+        return asNobody(['apply', file, '--netns', nsA, '--state-dir', pendingState, '--no-wait', '--yes']);
+      } finally {
+        rmSync(file, { force: true });
+      }
+    },
     'state-not-dir': () => {
       const file = fresh('a-file');
       writeFileSync(file, 'not a directory\n');

@@ -298,6 +298,46 @@ describe.skipIf(!isRoot)('inverse-delta rollback: only what the change did is un
     expect(shape(ns.name)).toBe(before);
   });
 
+  // Issue 11: "where a restore is needed, it keeps the counters of the moment". Real packets count during
+  // the window; the restore (a chain or the whole table, forced by another program's edit) carries them.
+  it('a chain restored whole keeps the counters of the moment: packets counted during the window survive', async () => {
+    ping(2);
+    const atApply = counterOf(ns.name, 'add @seen');
+    const version = apply(6);
+    nft(ns.name, [
+      'delete',
+      'rule',
+      'inet',
+      'mine',
+      'input',
+      'handle',
+      String(handleOf(ns.name, 'tcp dport 22 counter')),
+    ]);
+    ping(4);
+    const inWindow = counterOf(ns.name, 'add @seen');
+    expect(inWindow).toBeGreaterThanOrEqual(atApply + 4);
+    const change = await rolledBack(version);
+    expect(change.conflict).toMatch(/restored whole instead: chain inet mine input$/);
+    // Restored from the plan's listing, but with the live value of the rule that stayed: not reset to apply time.
+    expect(counterOf(ns.name, 'add @seen')).toBeGreaterThanOrEqual(inWindow);
+    // The rule others deleted comes back with the value it had when the change was planned.
+    expect(counterOf(ns.name, 'tcp dport 22 counter')).toBe(0);
+  });
+
+  it('a table restored whole keeps the counters of the moment: packets counted during the window survive', async () => {
+    ping(2);
+    const atApply = counterOf(ns.name, 'add @seen');
+    const version = apply(6);
+    nft(ns.name, ['add', 'rule', 'inet', 'mine', 'out', 'jump', 'extra']);
+    ping(4);
+    const inWindow = counterOf(ns.name, 'add @seen');
+    expect(inWindow).toBeGreaterThanOrEqual(atApply + 4);
+    const change = await rolledBack(version);
+    expect(change).toMatchObject({ state: 'rolled-back', rollbackMethod: 'whole-table', error: null });
+    expect(change.conflict).toMatch(/restored whole instead: table inet mine$/);
+    expect(counterOf(ns.name, 'add @seen')).toBeGreaterThanOrEqual(inWindow);
+  });
+
   it('an interval element that merged with its neighbour is inverted exactly when nobody else touched the set', async () => {
     const before = shape(ns.name);
     expect(tcpVerdict(peer, 7)).toBe('refused');

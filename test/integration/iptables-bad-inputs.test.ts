@@ -71,8 +71,15 @@ const CASES: Case[] = [
     message: /line 5/,
   },
   {
-    name: 'port out of range',
+    name: 'port out of range (refused before iptables-restore, which wraps it on udp)',
     text: ok('-A INPUT -p tcp --dport 99999 -j ACCEPT'),
+    code: 'IPTABLES_BAD_VALUE',
+    status: 9,
+    message: /:5: "--dport 99999": a port is 0-65535/,
+  },
+  {
+    name: 'value out of range that iptables-restore refuses itself',
+    text: ok('-A INPUT -m ttl --ttl-eq 300 -j ACCEPT'),
     code: 'KERNEL_REJECTED',
     status: 4,
     message: /line 5/,

@@ -113,6 +113,27 @@ describe.skipIf(!isRoot)('truthful outcomes (real nft / iptables-nft in a namesp
     );
   }, 60_000);
 
+  it('an iptables-nft table restored with -c keeps the counters of the moment: packets counted during the window survive', async () => {
+    loadRuleset(ns.name, 'table inet mine {\n chain input { type filter hook input priority 0; policy accept; }\n}\n');
+    inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'icmp', '-j', 'ACCEPT', '-c', '5', '500']);
+    const icmpPackets = (): number =>
+      Number(/\[(\d+):\d+\] -A INPUT -p icmp -j ACCEPT/.exec(inNetns(ns.name, 'iptables-nft-save', ['-c']))?.[1] ?? -1);
+    const proposal = join(state.path, 'xt.nft');
+    writeFileSync(proposal, 'add rule ip filter INPUT tcp dport 99 accept\n');
+    const r = cli('apply', proposal, '--no-wait', '--yes', '--force', '--no-probes', '--timeout', '6', '--json');
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    // Real packets on the namespace's loopback: each echo request and reply crosses INPUT.
+    inNetns(ns.name, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '127.0.0.1']);
+    const inWindow = icmpPackets();
+    expect(inWindow).toBeGreaterThanOrEqual(5 + 3);
+    expect(await waitForRuleset(ns.name, (t) => !t.includes('dport 99'), 20_000)).not.toBeNull();
+    expect(await waitFor(() => !existsSync(join(state.path, 'pending.json')), 10_000)).toBe(true);
+    const change = versionRecord(state.path, r.json.versionId).change;
+    expect(change).toMatchObject({ state: 'rolled-back', rollbackReason: 'timeout', overwritten: [], error: null });
+    // Restored whole from the plan's save (-c), with the live counters: not reset to 5 packets.
+    expect(icmpPackets()).toBeGreaterThanOrEqual(inWindow);
+  }, 60_000);
+
   it('an iptables-nft table someone else changed in the window: named, with the chain that changed', async () => {
     inNetns(ns.name, 'iptables-nft', ['-w', '-A', 'INPUT', '-p', 'tcp', '--dport', '25', '-j', 'ACCEPT']);
     const proposal = join(state.path, 'xt.nft');

@@ -105,6 +105,18 @@ const CASES: Case[] = [
     exit: 9,
     code: 'PROPOSAL_NOT_A_CHANGE',
   },
+  {
+    name: 'a port with a leading 0 (nft would load 022 as 18, exit 0)',
+    make: text('add rule inet filter input tcp dport 022 accept\n'),
+    exit: 9,
+    code: 'NFT_BAD_VALUE',
+  },
+  {
+    name: 'a limit burst over 2^32-1 (nft would load its low 32 bits, exit 0)',
+    make: text('add rule inet filter input limit rate 1/second burst 4294967297 packets accept\n'),
+    exit: 9,
+    code: 'NFT_BAD_VALUE',
+  },
   kernel('syntax error on the first line', 'SYNTAX', 'tabel inet filter { }\n'),
   kernel(
     'syntax error in the middle of a table',

@@ -95,8 +95,8 @@ export const iptablesFormat: ProposalFormat = {
       );
     }
     // A v4 + v6 pair is checked file by file, each named as the user wrote it.
-    for (const part of splitPair(text) ?? [{ text, path }])
-      refuseForeignCommands(parseRestore(part.text, part.path), part.path);
+    for (const part of splitPair(text) ?? [{ text, path, family: familyFromName(path) }])
+      refuseForeignCommands(parseRestore(part.text, part.path, part.family), part.path);
   },
   plan: (options) => planIptables(options),
 };

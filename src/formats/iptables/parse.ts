@@ -1,5 +1,7 @@
 import { UserError } from '../../errors.js';
 import { COUNTERS } from '../../backends/iptables-save.js';
+import type { IpFamily } from './family.js';
+import { silentlyChangedValue } from './values.js';
 
 /** The tables iptables knows, and the built-in chains of each. */
 export const BUILTIN_CHAINS: Record<string, readonly string[]> = {
@@ -76,9 +78,11 @@ export function targetOf(words: string[]): string | null {
 /**
  * Reads iptables-restore input (what iptables-save prints): `*table`, `:CHAIN POLICY [p:b]`, command
  * lines, `COMMIT`. Refuses, naming the line, what iptables-restore would refuse or misread before the
- * kernel sees it: text outside a table, an unknown table, a table without COMMIT, a bad declaration.
+ * kernel sees it: text outside a table, an unknown table, a table without COMMIT, a bad declaration, and a
+ * value iptables-restore would silently store as another (`--dport 99999` on udp becomes 34463; see
+ * values.ts). `family`, when known, bounds mask lengths (32 or 128).
  */
-export function parseRestore(text: string, path = 'proposal'): RestoreTable[] {
+export function parseRestore(text: string, path = 'proposal', family: IpFamily | null = null): RestoreTable[] {
   const tables: RestoreTable[] = [];
   let table: RestoreTable | null = null;
   const lines = text.split('\n');
@@ -178,6 +182,15 @@ export function parseRestore(text: string, path = 'proposal'): RestoreTable[] {
         n,
         `cannot read "${line.slice(0, 60)}": expected a chain (:CHAIN POLICY), a rule (-A CHAIN …) or COMMIT.`,
         'Write the file as iptables-save prints it.',
+      );
+    const changed = silentlyChangedValue(body, family);
+    if (changed)
+      bad(
+        'IPTABLES_BAD_VALUE',
+        path,
+        n,
+        `"${changed.token}": ${changed.message}. iptables-restore accepts it without a word, so the rule would not be the one written.`,
+        changed.action,
       );
     const chain = words[1] && !words[1].startsWith('-') ? words[1] : null;
     table.commands.push({

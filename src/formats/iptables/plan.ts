@@ -60,7 +60,7 @@ export async function planIptables(options: FormatPlanOptions): Promise<PlannedC
   const parts = proposalParts(text, path, options.iptables?.family ?? null);
   const replaceTables = options.iptables?.replaceTables ?? false;
   const specs: PartSpec[] = parts.map((part) => {
-    const tables = parseRestore(part.text, part.path);
+    const tables = parseRestore(part.text, part.path, part.family);
     return { part, tables, input: applyInput(tables, replaceTables) };
   });
   const backend = options.iptables?.backend ?? null;

@@ -1,7 +1,8 @@
 import type { ProposalFormat, Recognition } from '../types.js';
 import { refuseNonChanges } from '../../plan/proposal-commands.js';
+import { refuseSilentNftValues } from '../../plan/nft-values.js';
 import { planNft } from '../../plan/create-plan.js';
-import { tokens } from '../../ruleset/scan.js';
+import { firstToken } from '../../ruleset/scan.js';
 
 // A first statement nft accepts at the top of a script (after comments and blank lines).
 const NFT_START =
@@ -9,7 +10,7 @@ const NFT_START =
 
 /** The first line that is not blank or a comment (a `#!` line counts), from its first token. */
 function firstStatement(text: string): string | null {
-  const first = tokens(text).find((t) => t.kind !== 'end' && (t.kind !== 'comment' || t.text.startsWith('#!')));
+  const first = firstToken(text, (t) => t.kind !== 'end' && (t.kind !== 'comment' || t.text.startsWith('#!')));
   return first ? text.slice(first.start).split('\n')[0]!.trim() : null;
 }
 
@@ -23,6 +24,9 @@ export const nftFormat: ProposalFormat = {
       ? { format: 'nft', seen: `nft script (starts with "${first.split(/\s+/)[0]}")` }
       : null;
   },
-  validate: (text, path) => refuseNonChanges(text, path),
+  validate: (text, path) => {
+    refuseNonChanges(text, path);
+    refuseSilentNftValues(text, path);
+  },
   plan: (options) => planNft(options),
 };

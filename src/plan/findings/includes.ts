@@ -4,6 +4,8 @@ import type { FindingT } from '../schema.js';
 
 /** The plan records the proposal's own text; files it includes are read again when apply runs it. */
 export const includes: Analyser = (ctx) => {
+  // Most proposals include nothing: no walk of a 50k-rule text for them.
+  if (!ctx.proposalText.includes('include')) return [];
   const files = statements(ctx.proposalText)
     .filter((s) => s.words[0] === 'include' && /^"[^"]+"$/.test(s.words[1] ?? ''))
     .map((s) => unquote(s.words[1]!));

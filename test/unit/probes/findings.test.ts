@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeProbeFindings } from '../../../src/probes/findings.js';
-import { checkAdminAddresses, loginCandidates, probeAdmins, STAND_IN } from '../../../src/probes/admins.js';
+import { adminMode, checkAdminAddresses, loginCandidates, probeAdmins, STAND_IN } from '../../../src/probes/admins.js';
 import type { ProbeResult } from '../../../src/probes/run-probes.js';
 import type { FindingT } from '../../../src/plan/schema.js';
 
@@ -65,6 +65,12 @@ describe('whose logins are probed', () => {
     const any = probeAdmins(null, [], base);
     expect(any.mode).toBe('any');
     expect(any.addresses).toEqual([STAND_IN.v4, STAND_IN.v6, '192.0.2.10', '10.1.0.1', '2001:db8:5::1']);
+    // The mode alone (a plan without probes), without reading the ruleset: the same as probeAdmins'.
+    expect([adminMode(ssh, ['192.0.2.99']), adminMode(null, ['192.0.2.99']), adminMode(null, [])]).toEqual([
+      'session',
+      'given',
+      'any',
+    ]);
   });
 
   it('an IPv4 session where IPv6 is in use: IPv6 candidates are probed as "any address that can log in today"', () => {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   braceDelta,
+  firstToken,
   splitComment,
   statements,
   stripComments,
   tokens,
   topLevel,
   unquote,
+  words,
 } from '../../../src/ruleset/scan.js';
-
-const words = (text: string): string[] => tokens(text).flatMap((t) => (t.kind === 'word' ? [t.text] : []));
 
 describe('tokens', () => {
   it('gives each token its kind, line and column', () => {
@@ -131,5 +131,60 @@ describe('statements', () => {
 describe('unquote', () => {
   it('removes the quotes around a word only', () => {
     expect([unquote('"eth0"'), unquote('eth0'), unquote('"'), unquote('a"b"')]).toEqual(['eth0', 'eth0', '"', 'a"b"']);
+  });
+});
+
+describe('firstToken', () => {
+  it('is the first token accepted, found as tokens() finds it, and the walk stops there', () => {
+    const text = '# comment\n\n  table inet f {\n chain c {}\n}\n';
+    const accept = (t: { kind: string }): boolean => t.kind === 'word';
+    expect(firstToken(text, accept)).toEqual(tokens(text).find(accept));
+    let seen = 0;
+    firstToken(`table x\n${'a b c\n'.repeat(1000)}`, () => {
+      seen += 1;
+      return seen === 2;
+    });
+    expect(seen).toBe(2);
+    expect(firstToken('# only a comment\n', accept)).toBeUndefined();
+  });
+});
+
+describe('topLevel', () => {
+  it('is statements() at depth 0, read in a walk that skips block contents', () => {
+    for (const text of [
+      'table ip t { chain c { } } add rule ip t c accept',
+      '}}} table x {',
+      'a { b } c\nd',
+      'x {\n',
+      '{ { } } y ; z',
+      'table ip t {\n} ; table ip u { }\n',
+      '# c { \n a "b { " { c } d\n',
+      'add rule ip t c ip saddr { 10.0.0.1, 10.0.0.2 } accept\nflush ruleset\n',
+    ])
+      expect(topLevel(text)).toEqual(statements(text).filter((s) => s.depth === 0));
+  });
+});
+
+describe('topLevel of the same text twice', () => {
+  it('gives the same statements, and another text its own', () => {
+    const a = 'table ip a { chain c { accept } }\nadd rule ip a c drop\n';
+    const b = 'table ip b {}\n';
+    const first = topLevel(a).map((s) => s.words);
+    expect(topLevel(a).map((s) => s.words)).toEqual(first);
+    expect(topLevel(b).map((s) => s.words)).toEqual([['table', 'ip', 'b', '{']]);
+    expect(topLevel(a).map((s) => s.words)).toEqual(first);
+    expect(first).toEqual(
+      statements(a)
+        .filter((s) => s.depth === 0)
+        .map((s) => s.words),
+    );
+  });
+});
+
+describe('words', () => {
+  it('are the word tokens, as written', () => {
+    const text =
+      'table ip t { # c\n set s { elements = { 10.0.0.1-10.0.0.9, ::ffff:192.0.2.1 } }\n iif "a b" accept#x\n}\n';
+    expect(words(text)).toEqual(tokens(text).flatMap((t) => (t.kind === 'word' ? [t.text] : [])));
   });
 });
