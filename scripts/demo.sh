@@ -18,24 +18,16 @@ for bin in nft iptables ip sshd ssh ssh-keygen ss nsenter conntrack; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> Installing system packages (missing: ${missing[*]}): nftables iptables iproute2 openssh-server openssh-client conntrack util-linux"
-  # Installing openssh-server must not start an sshd on this host: a policy-rc.d that says no, removed
-  # again afterwards if we put it there — also when apt-get fails or the script is interrupted.
-  own_policy=
-  remove_policy() { if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; own_policy=; fi; }
-  trap remove_policy EXIT
-  trap 'remove_policy; exit 130' INT
-  trap 'remove_policy; exit 143' TERM
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    own_policy=1
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-  fi
+  # Installing openssh-server must not start an sshd on this host (scripts/no-service-starts.sh).
+  . scripts/no-service-starts.sh
+  install_packages() {
+    apt-get update -qq &&
+      apt-get install -y -qq --no-install-recommends \
+        nftables iptables iproute2 openssh-server openssh-client conntrack util-linux >/dev/null
+  }
   export DEBIAN_FRONTEND=noninteractive
   status=0
-  { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-      nftables iptables iproute2 openssh-server openssh-client conntrack util-linux >/dev/null; } || status=$?
-  remove_policy
-  trap - EXIT INT TERM
+  without_service_starts /usr/sbin/policy-rc.d install_packages || status=$?
   if [ "$status" != 0 ]; then echo "apt-get failed (exit $status)." >&2; exit "$status"; fi
 fi
 if [ ! -d node_modules ]; then

@@ -15,15 +15,11 @@ if [ "$(id -u)" != 0 ]; then
   exit 7
 fi
 echo "==> apt-get install ${PACKAGES[*]}${missing[*]:+ (missing: ${missing[*]})}"
-# Installing firewalld/sshd/dbus must not start services on this host: a policy-rc.d that says no,
-# removed again afterwards when we put it there.
-created_policy=0
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-  chmod +x /usr/sbin/policy-rc.d
-  created_policy=1
-fi
-trap '[ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
+# Installing firewalld/sshd/dbus must not start services on this host (scripts/no-service-starts.sh).
+. "$(dirname "$0")/no-service-starts.sh"
+install_packages() {
+  apt-get update -qq &&
+    apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
+}
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
+without_service_starts /usr/sbin/policy-rc.d install_packages

@@ -207,7 +207,8 @@ describe.skipIf(!isRoot || !hasAnsible)('fleet rollout with Ansible (4 lab hosts
     const before = lab.hosts.map(hostRuleset);
     const r = await play(lab, [...common('health', { fwsafe_timeout: 25, fwsafe_verify_margin: 5 })]).done;
     expect(r.status, r.output).not.toBe(0);
-    expect(changes(lab.hosts[0]!)[0]?.change.state).toBe('confirmed');
+    const c1 = changes(lab.hosts[0]!)[0]?.change;
+    expect(c1?.state, `${JSON.stringify(c1)}\n${r.output}`).toBe('confirmed');
     expect(hostRuleset(lab.hosts[1]!)).toBe(before[1]);
     expect(changes(lab.hosts[1]!)[0]?.change.rollbackReason).toBe('timeout');
     const rec = record(lab, 'health');

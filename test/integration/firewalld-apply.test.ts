@@ -159,7 +159,9 @@ describe.skipIf(!isRoot)(
       expect(codes).toContain('FIREWALLD_SSH_REMOVED');
       // The real packets agree, naming the rule of firewalld's table that decided.
       const probe = plan.json.findings.find((f: any) => f.code === 'PROBE_NEW_LOGIN_BLOCKED');
-      expect(probe?.location ?? '').toMatch(/firewalld/);
+      // The deciding rule itself: table, chain and the rule's text (as the trace printed it).
+      expect(probe?.location ?? '', JSON.stringify(probe)).toMatch(/^inet firewalld filter_\S+: \S/);
+      expect(probe?.message ?? '').toMatch(/(rejected|dropped) by inet firewalld filter_/);
       const before = liveRuleset(lab.serverNetns);
       const refused = cli(['apply', proposal, '--no-wait', '--yes', '--timeout', '60', '--json'], ssh);
       expect(refused.status).toBe(5);

@@ -77,7 +77,24 @@ describe.skipIf(!isRoot)('fwsafe plan of a firewalld proposal (confined firewall
         /line 2: .*firewalld refused it: Error: INVALID_SERVICE: nosuch/,
       ],
       ['nozone.firewalld', '--zone=nosuch --add-service=https\n', 4, /INVALID_ZONE/],
+      [
+        'r2p.firewalld',
+        '--zone=public --add-service=https\n--runtime-to-permanent\n',
+        9,
+        /line 2: .*--runtime-to-permanent is refused: it would make every runtime change permanent/,
+      ],
+      ['panic.firewalld', '--panic-on\n', 9, /line 1: .*--panic-on is refused: panic mode drops all traffic/],
+      ['query.firewalld', '--zone=public --query-service=ssh\n', 9, /line 1: .*--query-service.* only prints/],
+      [
+        'timeout.firewalld',
+        '--zone=public --add-service=https --timeout=60\n',
+        9,
+        /line 1: .*--timeout.* firewalld would expire the item on its own/,
+      ],
+      ['ipset.firewalld', '--ipset=blocked --add-entry=192.0.2.1\n', 9, /line 1: .*ipset entries are not staged/],
+      ['newzone.firewalld', '--new-zone=dmz2\n', 9, /line 1: .*--new-zone.* permanent-only configuration/],
     ];
+    expect(cases.length).toBeGreaterThanOrEqual(10);
     for (const [name, text, code, why] of cases) {
       const p = file(name, text);
       for (const args of [

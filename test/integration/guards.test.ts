@@ -18,6 +18,9 @@ import { alive, guardPids, journal, killWatchdog, waitFor, waitForRuleset } from
 // Long enough that the 20 % point (3 s) comes after the CLI returned on a loaded 2-core machine (an 8 s
 // window was too short once at load average ~20: apply returned after its 20 % point).
 const WINDOW_S = 15;
+// The rollback-lateness goal (docs/performance.md: ≤ 250 ms after the deadline at 500 rules; this table is
+// smaller), asserted for the guards. Measured under load up to 19: 13–186 ms over 53 guard kills.
+const LATENESS_GOAL_MS = 250;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kill = (pid: number | null, signal: NodeJS.Signals): void => {
@@ -134,7 +137,7 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
           );
           expect(done).toMatchObject({ reason: 'timeout' });
           expect(done.afterDeadlineMs).toBeGreaterThanOrEqual(0);
-          expect(done.afterDeadlineMs).toBeLessThanOrEqual(1000);
+          expect(done.afterDeadlineMs, 'lateness within the goal').toBeLessThanOrEqual(LATENESS_GOAL_MS);
           expect(journal(state).some((e) => String(e.event).includes('recover') || e.reason === 'recover')).toBe(false);
           expect((await w.cli('log', '--json')).json.versions[0].change).toMatchObject({
             state: 'rolled-back',
@@ -188,6 +191,8 @@ describe.skipIf(!isRoot)('guards that cover each other (real nft, SIGKILL)', () 
       const done = journal(state).find((e) => e.event === 'change-rolled-back');
       console.log(`CLI as the last guard: journal afterDeadlineMs ${done?.afterDeadlineMs}`);
       expect(done).toMatchObject({ reason: 'timeout', changeId: pending.changeId });
+      // At the deadline, not within the guards' goal: the CLI's own timer in a busy node process (348 ms once
+      // with two windows and the firewalld tests beside it; 19–111 ms otherwise).
       expect(done.afterDeadlineMs).toBeLessThanOrEqual(1000);
       // No guard did it: the watchdog log has no rollback line.
       expect(readFileSync(join(state, 'watchdog.log'), 'utf8')).not.toMatch(/rolled-back/);

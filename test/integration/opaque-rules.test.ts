@@ -122,6 +122,13 @@ describe.skipIf(!isRoot)('rules nft prints without a JSON form (real kernel, thr
     expect(asBase.status).toBe(0);
     const unlisted = asBase.json.findings.find((x: { code: string }) => x.code === 'TABLES_NOT_ANALYSED');
     expect(unlisted?.message).toContain('inet guard (input)');
+    // A plan as it is run by default (with probes) lists every hooked table: the binding is uncertain there.
+    const probed = fwsafe(['--netns', ns.name, 'plan', file('unrelated.nft', UNRELATED), '--json']);
+    expect(probed.status, probed.stdout + probed.stderr).toBe(0);
+    expect(probed.json.findings.find((x: { code: string }) => x.code === 'RULE_NOT_ANALYSED')).toMatchObject({
+      severity: 'warning',
+      location: 'inet guard input: tcp dport 22 jump { ip saddr 192.0.2.0/24 drop; }',
+    });
     const extra = `${ON_SSH_PATH.replace('table inet guard {', 'table inet guard {\n\tset s { type ipv4_addr; }')}`;
     const edit = fwsafe([
       '--netns',

@@ -138,4 +138,36 @@ describe.skipIf(!isRoot)('change review: export on the host, plan in CI without 
     expect(liveRuleset(ns.name)).toBe(before);
     expect(nft(ns.name, ['list', 'tables'])).toBe('table inet mine\n');
   });
+
+  it('garbage and wrong-format bases are refused by plan --against as uid 65534, each with its code (exit 9)', () => {
+    const base = join(dir, 'base.json');
+    expect(fwsafe(['--netns', ns.name, 'export', '--out', base, '--json']).status).toBe(0);
+    const exported = readFileSync(base, 'utf8');
+    const bad = (name: string, content: string | Buffer): string => {
+      const path = join(dir, name);
+      writeFileSync(path, content, { mode: 0o644 });
+      return path;
+    };
+    mkdirSync(join(dir, 'a-directory'), { mode: 0o755 });
+    const cases: [string, string][] = [
+      [bad('notes.txt', 'hello, this is not a ruleset\n'), 'BASE_NOT_A_RULESET'],
+      [
+        bad('saved.v4', '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n'),
+        'BASE_IPTABLES_SAVE',
+      ],
+      [bad('binary', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2])), 'BASE_BINARY'],
+      [bad('other.json', '{"hello": 1}'), 'BASE_BAD_EXPORT'],
+      [bad('broken.json', exported.slice(0, exported.length / 2)), 'BASE_BAD_EXPORT'],
+      [bad('edited.json', exported.replace('dport 22', 'dport 23')), 'BASE_EXPORT_TAMPERED'],
+      [join(dir, 'a-directory'), 'AGAINST_NOT_A_FILE'],
+      [join(dir, 'missing.json'), 'AGAINST_NOT_FOUND'],
+    ];
+    const change = proposal('harmless.nft', HARMLESS);
+    for (const [path, code] of cases) {
+      const r = asNobody(process.execPath, [BIN, 'plan', change, '--against', path, '--detailed-exitcode', '--json']);
+      expect(r.status, `${code}: ${r.stdout}${r.stderr}`).toBe(9);
+      expect(JSON.parse(r.stdout).error.code, path).toBe(code);
+    }
+    expect(cases.length).toBeGreaterThanOrEqual(6);
+  });
 });

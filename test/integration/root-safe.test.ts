@@ -233,6 +233,29 @@ describe.skipIf(!isRoot)('root-safe: what reaches root from files and the enviro
     const both = cli(['apply', file, '--persist', target, '--persist-default', '--no-wait', '--json']);
     expect(both.status).toBe(9);
   });
+
+  it('debug output goes to stderr only: FWSAFE_DEBUG_TRACE (a new path, or a symlink to a root file) writes nothing', () => {
+    loadRuleset(ns.name, BASE);
+    const dir = tempDir('trace');
+    chownSync(dir, NOBODY, NOBODY);
+    const fresh = join(dir, 'trace.log');
+    const victim = join(tempDir('victim'), 'important');
+    writeFileSync(victim, 'ORIGINAL\n', { mode: 0o600 });
+    const link = join(dir, 'link');
+    symlinkSync(victim, link);
+    const file = join(tempDir('p'), 'change.nft');
+    writeFileSync(file, change());
+    for (const trace of [fresh, link]) {
+      const env = { FWSAFE_DEBUG_TRACE: trace, DEBUG: 'fwsafe' };
+      const applied = cli(['apply', file, '--no-wait', '--no-probes', '--json'], env);
+      expect(applied.status, applied.stderr).toBe(0);
+      // DEBUG=fwsafe is on (its lines are on stderr), and nothing else is written.
+      expect(applied.stderr).toMatch(/\[fwsafe \+\d+ ms\]/);
+      expect(cli(['rollback', '--json'], env).status).toBe(0);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['link']);
+    expect(readFileSync(victim, 'utf8')).toBe('ORIGINAL\n');
+  });
 });
 
 describe.skipIf(!isRoot)('root-safe: only root-owned code runs as root', () => {

@@ -33,20 +33,20 @@ export interface FirewalldOp {
   value: string | null;
 }
 
-const PRINTS = 'only prints; a proposal holds changes';
+const PRINTS = 'it only prints; a proposal holds changes';
 // Options an admin may type that fwsafe will not stage, and why (checked by exact name, then by prefix).
 const REFUSED: [RegExp, string][] = [
   [
     /^--permanent$/,
-    'write operations without --permanent: fwsafe applies them at runtime under the watchdog and makes exactly these operations permanent on confirm',
+    'write operations without it: fwsafe applies them at runtime under the watchdog and makes exactly these operations permanent on confirm',
   ],
   [
     /^--runtime-to-permanent$/,
-    "would make every runtime change permanent, other people's included; fwsafe makes only the proposal's operations permanent, on confirm",
+    "it would make every runtime change permanent, other people's included; fwsafe makes only the proposal's operations permanent, on confirm",
   ],
   [
     /^--(complete-)?reload$/,
-    "discards every runtime-only change (other people's too) and cannot be rolled back; fwsafe never reloads",
+    "it discards every runtime-only change (other people's too) and cannot be rolled back; fwsafe never reloads",
   ],
   [
     /^--panic-(on|off)$/,
@@ -80,12 +80,12 @@ const REFUSED: [RegExp, string][] = [
     /^--(path|set-destination|remove-destination|add-module|remove-module|add-include|remove-include)/,
     'permanent-only configuration; fwsafe does not stage it',
   ],
-  [/^--set-log-denied(=|$)/, 'reloads firewalld (discarding runtime-only changes); not staged'],
-  [/^--(lockdown|add-lockdown|remove-lockdown)/, 'changes who may change firewalld, not the firewall; not staged'],
+  [/^--set-log-denied(=|$)/, 'it reloads firewalld (discarding runtime-only changes); not staged'],
+  [/^--(lockdown|add-lockdown|remove-lockdown)/, 'it changes who may change firewalld, not the firewall; not staged'],
   [/^--ipset(=|$)/, 'ipset entries are not staged yet (see docs/firewalld.md)'],
   [/^--(add|remove)-(entry|entries-from-file)/, 'ipset entries are not staged yet (see docs/firewalld.md)'],
-  [/^--(service|helper|icmptype)(=|$)/, 'changes a service/helper/icmptype definition (permanent-only); not staged'],
-  [/^--reset-to-defaults$/, 'resets permanent configuration; not staged'],
+  [/^--(service|helper|icmptype)(=|$)/, 'it changes a service/helper/icmptype definition (permanent-only); not staged'],
+  [/^--reset-to-defaults$/, 'it resets permanent configuration; not staged'],
 ];
 
 export function invalid(path: string, line: number, text: string, why: string, action?: string): UserError {
@@ -156,7 +156,7 @@ function parseWords(words: string[], fail: (why: string) => never): Parsed {
     const eq = w.indexOf('=');
     const name = eq < 0 ? w : w.slice(0, eq);
     const refused = REFUSED.find(([re]) => re.test(w) || re.test(name));
-    if (refused) fail(`${name} is refused: it ${refused[1]}`);
+    if (refused) fail(`${name} is refused: ${refused[1]}`);
     const takeValue = (): string => {
       if (eq >= 0) return w.slice(eq + 1);
       const next = words[i + 1];

@@ -2,9 +2,11 @@ import type { PlanT } from '../../plan/schema.js';
 import type { PendingRecordT } from '../../pending/schema.js';
 import type { FormatRuntime, TransactionStepT } from '../types.js';
 import { runSteps } from '../steps.js';
-import { busFromEnv, isRunning, readState, type FirewalldTarget } from './client.js';
+import { busFromEnv, firewalldPid, isRunning, readState, type FirewalldTarget } from './client.js';
+import { procStat } from '../../watchdog/proc-stat.js';
 import { mismatches, type StateDiff } from './state.js';
 import { FirewalldPending, type FirewalldPendingT } from './schema.js';
+import { removeLeftovers } from './leftovers.js';
 
 const SYSTEM_BUS = 'unix:path=/run/dbus/system_bus_socket';
 export const PERMANENT_TARGET = 'firewalld permanent configuration';
@@ -21,7 +23,10 @@ const step = (argv: string[], bus: string | null, what: string): TransactionStep
 function partOf(plan: PlanT): FirewalldPendingT {
   if (!plan.firewalld) throw new Error('a firewalld plan without its firewalld part');
   // The firewalld this process talks to now (apply): recorded, so the watchdog and a confirm from a new session reach it.
-  return { ...plan.firewalld, bus: busFromEnv() };
+  const nftAdded = plan.diff.rules
+    .filter((r) => r.table === 'inet firewalld' && r.kind !== 'removed')
+    .map((r) => ({ chain: r.chain, text: r.text }));
+  return { ...plan.firewalld, bus: busFromEnv(), nftAdded };
 }
 
 /** What the pending record keeps of a firewalld change (its expectedText): operations, zone diff, inverse, bus. */
@@ -36,6 +41,19 @@ const targetOf = (pending: PendingRecordT, part: FirewalldPendingT): FirewalldTa
 const diffOf = (part: FirewalldPendingT): StateDiff => part.diff;
 
 /**
+ * Does firewalld answer? Asked briefly; when it does not answer in time although its process is alive and
+ * not stopped (a busy machine: 3 s was too short at load averages of 15), asked again, longer. Stopped
+ * (SIGSTOP), a zombie or gone: hung for good, no second wait.
+ */
+async function answers(target: FirewalldTarget): Promise<boolean> {
+  if (await isRunning(target, 3_000)) return true;
+  const pid = await firewalldPid(target);
+  const stat = pid === null ? null : procStat(pid);
+  if (stat === null || /^[TtZX]$/.test(stat.state)) return false;
+  return isRunning(target, 12_000);
+}
+
+/**
  * The rollback: when firewalld answers, the inverse operations (idempotent, only the items the change
  * touched), then the zone state is read back and compared with the recorded one. When it does not answer
  * (hung, killed), its table is restored by nft from the base version — firewalld's own view is then stale,
@@ -48,7 +66,7 @@ async function rollback(pending: PendingRecordT): Promise<{ error: string | null
   const fwSteps = stored.filter((s) => s.program === 'firewall-cmd');
   const fallback = stored.filter((s) => s.program !== 'firewall-cmd');
   let why = 'firewalld did not answer on its bus';
-  if (await isRunning(target, 3_000)) {
+  if (await answers(target)) {
     let gone = false;
     try {
       const now = await readState(target);
@@ -60,12 +78,22 @@ async function rollback(pending: PendingRecordT): Promise<{ error: string | null
     try {
       const left = mismatches(await readState(target), diffOf(part), 'before');
       if (left.length === 0) {
-        const note = gone
-          ? "the change was no longer in firewalld's runtime configuration (firewalld restarted or reloaded in the window: it loaded the permanent configuration, which never held the change); the inverse operations changed nothing"
-          : null;
-        return { error: null, note };
+        if (!gone) return { error: null, note: null };
+        const note =
+          "the change was no longer in firewalld's runtime configuration (firewalld restarted or reloaded in the window: it loaded the permanent configuration, which never held the change); the inverse operations changed nothing";
+        // A firewalld killed and restarted keeps the old table's rules in the kernel, the change's among them.
+        const stale = await removeLeftovers(pending.netns, pending.rollback.nftScript, part.nftAdded ?? []);
+        const kept = stale.removed.length
+          ? `; the killed firewalld's old table still held ${stale.removed.length} of the change's rules in the kernel: deleted (${stale.removed.join('; ')}); firewalld's own rules stay there twice until a firewall-cmd --reload (which also drops runtime-only changes)`
+          : '';
+        if (stale.error)
+          return {
+            error: `the kernel may still hold the change's rules left by a killed firewalld: ${stale.error}`,
+            note: note + kept,
+          };
+        return { error: null, note: note + kept };
       }
-      if (await isRunning(target, 3_000)) {
+      if (await answers(target)) {
         return {
           error: `firewalld still differs from the recorded state after the inverse operations: ${left.slice(0, 6).join('; ')}${failures.length ? ` (${failures.map((f) => f.message).join('; ')})` : ''}`,
           note: null,

@@ -42,5 +42,10 @@ export const FirewalldPending = FirewalldPlan.extend({
     .string()
     .regex(/^unix:path=\/[A-Za-z0-9_./+-]{1,200}$/)
     .nullable(),
+  /** The rules the change adds to `inet firewalld` (the plan's nft diff): what a killed firewalld's old table may keep. */
+  nftAdded: z
+    .array(z.strictObject({ chain: z.string().max(256), text: z.string().max(4096) }))
+    .max(10_000)
+    .optional(),
 });
 export type FirewalldPendingT = z.infer<typeof FirewalldPending>;
