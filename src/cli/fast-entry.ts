@@ -1,4 +1,4 @@
-// What bin/run.js needs before oclif: the install check, the status/confirm fast path, the error writer.
+// What bin/run.js needs before oclif: the install check, the status/confirm/apply fast path, the error writer.
 // `npm run build` also bundles this module and everything it loads (zod included) with rolldown
 // (scripts/bundle-fast.js): `status` and `confirm` start from dist/src/cli/fast-bundle.js, whose static part
 // (this module's imports and the early claim) is ~16 kB and whose rest (zod, the stores) is one file read

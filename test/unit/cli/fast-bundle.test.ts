@@ -1,5 +1,5 @@
-// The status/confirm bundle (scripts/bundle-fast.js, made by `npm run build`): each bundled module still finds
-// what it finds beside its compiled file, and the bundle holds nothing of planning.
+// The status/confirm/apply bundle (scripts/bundle-fast.js, made by `npm run build`): each bundled module still
+// finds what it finds beside its compiled file, and status/confirm never read the planning part.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +12,9 @@ describe.skipIf(!built)('dist/src/cli/fast-bundle*.js (after npm run build)', ()
   const files = built ? readdirSync(CLI).filter((f) => f.startsWith('fast-bundle')) : [];
   const text = (f: string): string => readFileSync(join(CLI, f), 'utf8');
 
-  it('is the four files bin/run.js loads, the claim in the small part', () => {
+  it('is the five files bin/run.js loads, the claim in the small part', () => {
     expect(files.sort()).toEqual([
+      'fast-bundle-apply.js',
       'fast-bundle-rest.js',
       'fast-bundle-runtime.js',
       'fast-bundle-start.js',
@@ -36,8 +37,11 @@ describe.skipIf(!built)('dist/src/cli/fast-bundle*.js (after npm run build)', ()
       expect(text(f).replace(/new URL\("[^"]+", import\.meta\.url\)/g, '')).not.toContain('import.meta.url');
   });
 
-  it('holds nothing of planning: apply is never sent to it', () => {
-    for (const f of files) expect(text(f)).not.toMatch(/function createPlan\(|plan-in-userns/);
-    expect(text('fast-bundle-start.js')).toContain('import("./apply-fast-path.js")');
+  it('keeps planning in the apply part: what status and confirm load holds none of it', () => {
+    for (const f of files.filter((name) => name !== 'fast-bundle-apply.js'))
+      expect(text(f), f).not.toMatch(/function createPlanWithBase\(|function gateChange\(/);
+    expect(text('fast-bundle-apply.js')).toMatch(/function createPlanWithBase\(/);
+    expect(text('fast-bundle-start.js')).toContain('import("./fast-bundle-apply.js")');
+    expect(text('fast-bundle-start.js')).not.toContain('import("./apply-fast-path.js")');
   });
 });
