@@ -10,7 +10,7 @@
 import { mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNetns, deleteNetns, inNs, sh, tableText, replaceTable, timeOnce } from './lib.js';
+import { applyArgs, createNetns, deleteNetns, inNs, sh, tableText, replaceTable, timeOnce } from './lib.js';
 const args = process.argv.slice(2);
 const arg = (n, f) => {
   const i = args.indexOf(n);
@@ -55,17 +55,6 @@ const sides = bins.map((bin, i) => ({
   times: [],
 }));
 const fw = (s, ...rest) => [s.bin, '--netns', s.ns, '--state-dir', s.state, ...rest];
-const applyArgs = (file) => [
-  'apply',
-  file,
-  '--no-wait',
-  '--yes',
-  '--force',
-  '--no-probes',
-  '--timeout',
-  '600',
-  '--json',
-];
 try {
   for (const s of sides) {
     const { ms } = timeOnce('ip', ['netns', 'exec', s.ns, 'nft', '-f', base]);

@@ -113,3 +113,16 @@ export function replaceTable(family, name, body) {
 export function startBackground(cmd, args) {
   return spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/** `apply FILE` as the bench times it: detached, no question, no probes, a window longer than any run. */
+export const applyArgs = (file) => [
+  'apply',
+  file,
+  '--no-wait',
+  '--yes',
+  '--force',
+  '--no-probes',
+  '--timeout',
+  '600',
+  '--json',
+];
