@@ -115,7 +115,7 @@ export function startBackground(cmd, args) {
 }
 
 /** `apply FILE` as the bench times it: detached, no question, no probes, a window longer than any run. */
-export const applyArgs = (file) => [
+export const applyArgs = (file, timeout = 600) => [
   'apply',
   file,
   '--no-wait',
@@ -123,6 +123,6 @@ export const applyArgs = (file) => [
   '--force',
   '--no-probes',
   '--timeout',
-  '600',
+  String(timeout),
   '--json',
 ];

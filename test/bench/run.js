@@ -100,23 +100,7 @@ function benchSize(n) {
       );
       const applyOurs = measure(
         REPS,
-        () =>
-          sh(
-            node,
-            fw(
-              ns,
-              state,
-              'apply',
-              proposalFile,
-              '--no-wait',
-              '--yes',
-              '--force',
-              '--no-probes',
-              '--timeout',
-              '600',
-              '--json',
-            ),
-          ),
+        () => sh(node, fw(ns, state, ...applyArgs(proposalFile))),
         () => {
           sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
           inNs(ns, 'nft', ['-f', resetFile]);
@@ -132,22 +116,7 @@ function benchSize(n) {
           () => sh(node, fw(ns, state, 'confirm')),
           () => {
             inNs(ns, 'nft', ['-f', resetFile]);
-            sh(
-              node,
-              fw(
-                ns,
-                state,
-                'apply',
-                proposalFile,
-                '--no-wait',
-                '--yes',
-                '--force',
-                '--no-probes',
-                '--timeout',
-                '600',
-                '--json',
-              ),
-            );
+            sh(node, fw(ns, state, ...applyArgs(proposalFile)));
           },
         );
         inNs(ns, 'nft', ['-f', resetFile]);
@@ -202,22 +171,7 @@ function benchLateness(ns, state, n, resetFile, rawApplyMs, applyOursMs) {
   inNs(ns, 'nft', ['-f', resetFile]);
   // The window must outlast apply itself, or the deadline passes while apply is still recording.
   const timeout = Math.max(3, Math.ceil((applyOursMs * 1.5) / 1000) + 3);
-  const out = sh(
-    node,
-    fw(
-      ns,
-      state,
-      'apply',
-      file,
-      '--no-wait',
-      '--yes',
-      '--force',
-      '--no-probes',
-      '--timeout',
-      String(timeout),
-      '--json',
-    ),
-  );
+  const out = sh(node, fw(ns, state, ...applyArgs(file, timeout)));
   const deadline = Date.parse(JSON.parse(out.stdout).deadline);
   const poller = `
     const dgram = require('node:dgram');
@@ -330,23 +284,7 @@ function benchIptables(n) {
     );
     const applyOurs = measure(
       REPS,
-      () =>
-        sh(
-          node,
-          fw(
-            ns,
-            state,
-            'apply',
-            proposal,
-            '--no-wait',
-            '--yes',
-            '--force',
-            '--no-probes',
-            '--timeout',
-            '600',
-            '--json',
-          ),
-        ),
+      () => sh(node, fw(ns, state, ...applyArgs(proposal))),
       () => {
         sh(node, fw(ns, state, 'confirm'), { allowFailure: true });
         reset();
