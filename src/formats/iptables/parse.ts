@@ -1,7 +1,7 @@
 import { UserError } from '../../errors.js';
 import { COUNTERS } from '../../backends/iptables-save.js';
 import type { IpFamily } from './family.js';
-import { silentlyChangedValue } from './values.js';
+import { restoreWords, silentlyChangedValue } from './values.js';
 
 /** The tables iptables knows, and the built-in chains of each. */
 export const BUILTIN_CHAINS: Record<string, readonly string[]> = {
@@ -173,7 +173,9 @@ export function parseRestore(text: string, path = 'proposal', family: IpFamily |
     }
     const counters = COUNTERS.exec(line);
     const body = counters ? line.slice(counters[0].length) : line;
-    const words = body.split(/\s+/);
+    // Split once, as iptables-restore splits (a quoted comment is one word), for the op, the chain, the
+    // target and the value check alike.
+    const words = restoreWords(body);
     const op = OPS[words[0] ?? ''];
     if (!op)
       bad(
@@ -183,7 +185,7 @@ export function parseRestore(text: string, path = 'proposal', family: IpFamily |
         `cannot read "${line.slice(0, 60)}": expected a chain (:CHAIN POLICY), a rule (-A CHAIN …) or COMMIT.`,
         'Write the file as iptables-save prints it.',
       );
-    const changed = silentlyChangedValue(body, family);
+    const changed = silentlyChangedValue(words, family);
     if (changed)
       bad(
         'IPTABLES_BAD_VALUE',

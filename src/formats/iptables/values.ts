@@ -224,11 +224,14 @@ const OCTAL_PRONE = [
 for (const option of OCTAL_PRONE) CHECKS[option] = numberPieces;
 
 /**
- * The first value of a rule line that iptables-restore would silently store as something else, or null.
- * `family` (when known) bounds mask lengths: 32 for IPv4, 128 for IPv6.
+ * The first value of a rule line (or its words, as restoreWords gives them) that iptables-restore would
+ * silently store as something else, or null. `family` (when known) bounds mask lengths: 32 for IPv4, 128 for IPv6.
  */
-export function silentlyChangedValue(line: string, family: IpFamily | null = null): BadValue | null {
-  const words = restoreWords(line);
+export function silentlyChangedValue(
+  line: string | readonly string[],
+  family: IpFamily | null = null,
+): BadValue | null {
+  const words = typeof line === 'string' ? restoreWords(line) : line;
   for (let i = 0; i < words.length; i++) {
     const option = words[i]!;
     const check = CHECKS[option];
