@@ -15,12 +15,20 @@ export interface CliResult {
   json: any;
 }
 
-/** Runs the built CLI (bin/run.js) as a user would; parses stdout as JSON when it is JSON. */
+/** `setpriv` arguments that run what follows as uid/gid 65534 (nobody), without supplementary groups. */
+export const AS_NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/**
+ * Runs the built CLI (bin/run.js) as a user would; parses stdout as JSON when it is JSON. `asNobody`: as
+ * uid 65534 (through setpriv), the way a review pipeline or an ordinary user runs it.
+ */
 export function fwsafe(
   args: string[],
-  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number; asNobody?: boolean } = {},
 ): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  const argv = [process.execPath, BIN, ...args];
+  const [cmd, ...rest] = options.asNobody ? ['setpriv', ...AS_NOBODY, ...argv] : argv;
+  const r = spawnSync(cmd!, rest, {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     input: options.input ?? '',

@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inNetns, isRoot, useNetns } from '../helpers/netns.js';
-import { BIN, fwsafe, useStateDir } from '../helpers/cli.js';
+import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
 import { removeStateDir } from '../helpers/state-dir.js';
 
@@ -53,20 +52,8 @@ describe.skipIf(!isRoot)(
       chownSync(path, 65534, 65534);
       return path;
     };
-    const asNobody = (...args: string[]) => {
-      const r = spawnSync(
-        'setpriv',
-        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args, '--json'],
-        { encoding: 'utf8', env: { ...process.env, HOME: home(), NO_COLOR: '1' }, timeout: 180_000 },
-      );
-      let json: any;
-      try {
-        json = JSON.parse(r.stdout);
-      } catch {
-        json = null;
-      }
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
-    };
+    const asNobody = (...args: string[]) =>
+      fwsafe([...args, '--json'], { asNobody: true, env: { HOME: home() }, timeoutMs: 180_000 });
 
     it('an export: the harmless change plans (2), the lockout blocks (5, confirmed by real packets), a v4 + v6 pair plans as one; the reviewed plan applies on the host, a drifted one is refused', async () => {
       const base = join(dir, 'base.json');

@@ -1,11 +1,11 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlan } from '../../src/plan/create-plan.js';
 import { FwsafeError } from '../../src/errors.js';
-import { fwsafe, ROOT } from '../helpers/cli.js';
+import { fwsafe } from '../helpers/cli.js';
 import { createNetns, deleteNetns, isRoot, liveRuleset, loadRuleset } from '../helpers/netns.js';
 import { removeStateDir } from '../helpers/state-dir.js';
 
@@ -277,20 +277,7 @@ describe.skipIf(!isRoot)('fwsafe plan: a corpus of bad inputs', () => {
     const p = text('add rule inet filter input accept\n')(dir);
     chmodSync(p, 0o000);
     chmodSync(dir, 0o755);
-    const r = spawnSync(
-      'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        join(ROOT, 'bin', 'run.js'),
-        'plan',
-        p,
-        '--json',
-      ],
-      { encoding: 'utf8' },
-    );
+    const r = fwsafe(['plan', p, '--json'], { asNobody: true });
     expect(r.status).toBe(9);
     expect(JSON.parse(r.stdout).error.code).toBe('PROPOSAL_UNREADABLE');
     expect(liveRuleset(ns)).toBe(before);

@@ -489,14 +489,7 @@ describe.skipIf(!isRoot)('fwsafe plan (real nft, scratch namespace)', () => {
     chownSync(home, 65534, 65534);
     chmodSync(dir, 0o755);
     for (const f of [base, p, bad]) chmodSync(f, 0o644);
-    const asNobody = (...args: string[]) => {
-      const r = spawnSync(
-        'setpriv',
-        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'run.js'), ...args],
-        { encoding: 'utf8', env: { ...process.env, HOME: home } },
-      );
-      return { status: r.status, stderr: r.stderr, json: JSON.parse(r.stdout || 'null') };
-    };
+    const asNobody = (...args: string[]) => fwsafe(args, { asNobody: true, env: { HOME: home } });
     const user = asNobody('plan', p, '--against', base, '--json');
     expect(user.status, user.stderr).toBe(0);
     await expectContract('plan', user.json);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRoot, liveRuleset, loadRuleset, nft, useNetns } from '../helpers/netns.js';
-import { BIN, ROOT, fwsafe, useStateDir } from '../helpers/cli.js';
+import { AS_NOBODY, BIN, ROOT, fwsafe, useStateDir } from '../helpers/cli.js';
 import { expectContract } from '../helpers/contract.js';
 import { removeStateDir } from '../helpers/state-dir.js';
 
@@ -47,7 +47,7 @@ describe.skipIf(!isRoot)('change review: export on the host, plan in CI without 
     return path;
   };
   const asNobody = (cmd: string, args: string[]) =>
-    spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...args], {
+    spawnSync('setpriv', [...AS_NOBODY, cmd, ...args], {
       encoding: 'utf8',
       env: { ...process.env, HOME: ci('home'), NO_COLOR: '1', FWSAFE: BIN },
     });
