@@ -5,6 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { fwsafe, useStateDir } from '../helpers/cli.js';
 import { inNetns, isRoot, nft, useNetns } from '../helpers/netns.js';
 
+// A host with a docker-like iptables-nft nat table beside the admin's filter table.
+const NAT_AND_FILTER = `*nat
+:PREROUTING ACCEPT [0:0]
+:DOCKER - [0:0]
+-A PREROUTING -j DOCKER
+-A DOCKER -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.0.2:80
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+COMMIT
+`;
+
 // What the scratch namespace of an iptables plan loads: the live save started beside nft's listing, only
 // the tables the proposal names when they load alone, the whole save when they do not.
 const restore = (ns: string, text: string): string => inNetns(ns, 'iptables-nft-restore', ['-w', '5'], text);
@@ -47,20 +60,7 @@ COMMIT
   });
 
   it('a host with an iptables-nft nat table: a filter change is planned without it, and nat is left alone', () => {
-    restore(
-      ns.name,
-      `*nat
-:PREROUTING ACCEPT [0:0]
-:DOCKER - [0:0]
--A PREROUTING -j DOCKER
--A DOCKER -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.0.2:80
-COMMIT
-*filter
-:INPUT ACCEPT [0:0]
--A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
-COMMIT
-`,
-    );
+    restore(ns.name, NAT_AND_FILTER);
     const r = plan(
       proposal(
         '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT\nCOMMIT\n',
@@ -89,20 +89,7 @@ COMMIT
   });
 
   it('a v4 + v6 pair: the save of each family is started early and kept by the snapshot (run once), v4 loads only filter, a v6 table iptables-nft does not own is dropped', () => {
-    restore(
-      ns.name,
-      `*nat
-:PREROUTING ACCEPT [0:0]
-:DOCKER - [0:0]
--A PREROUTING -j DOCKER
--A DOCKER -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.0.2:80
-COMMIT
-*filter
-:INPUT ACCEPT [0:0]
--A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
-COMMIT
-`,
-    );
+    restore(ns.name, NAT_AND_FILTER);
     nft(
       ns.name,
       ['-f', '-'],
